@@ -1,0 +1,83 @@
+use super::BookError;
+use crate::ids::{BookingId, EventId, UserId};
+
+/// A request to book a seat (or a place in line) at an event for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookTicket {
+    event: EventId,
+    user: UserId,
+}
+
+impl BookTicket {
+    /// Books `event` for `caller`. `for_user` is the user the client named, if any: the
+    /// original API lets clients name the user, but only themselves.
+    ///
+    /// # Errors
+    /// [`BookError::ForAnotherUser`] when `for_user` is someone other than `caller`.
+    pub fn new(caller: UserId, event: EventId, for_user: Option<UserId>) -> Result<Self, BookError> {
+        match for_user {
+            Some(user) if user != caller => Err(BookError::ForAnotherUser { caller, user }),
+            _ => Ok(Self { event, user: caller }),
+        }
+    }
+
+    #[must_use]
+    pub const fn event(&self) -> EventId {
+        self.event
+    }
+
+    #[must_use]
+    pub const fn user(&self) -> UserId {
+        self.user
+    }
+}
+
+/// Which booking a cancellation is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelTarget {
+    /// `{"id": n}`: the booking with this id.
+    Booking(BookingId),
+    /// `{"eventId": n}`: the caller's live booking for this event.
+    LiveBookingFor(EventId),
+}
+
+/// A request by `caller` to cancel a booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CancelBooking {
+    pub caller: UserId,
+    pub target: CancelTarget,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids() -> (UserId, UserId, EventId) {
+        match (UserId::new(1), UserId::new(2), EventId::new(9)) {
+            (Ok(a), Ok(b), Ok(e)) => (a, b, e),
+            _ => unreachable!("literal ids are positive"),
+        }
+    }
+
+    #[test]
+    fn a_booking_without_a_named_user_is_for_the_caller() {
+        let (caller, _, event) = ids();
+        let cmd = BookTicket::new(caller, event, None).map(|c| (c.user(), c.event()));
+        assert_eq!(cmd.ok(), Some((caller, event)));
+    }
+
+    #[test]
+    fn a_caller_may_name_themselves() {
+        let (caller, _, event) = ids();
+        assert!(BookTicket::new(caller, event, Some(caller)).is_ok());
+    }
+
+    #[test]
+    fn a_caller_may_not_book_for_someone_else() {
+        let (caller, other, event) = ids();
+        let refused = BookTicket::new(caller, event, Some(other));
+        assert!(
+            matches!(refused, Err(BookError::ForAnotherUser { caller: c, user: u }) if c == caller && u == other)
+        );
+    }
+}

@@ -1,0 +1,37 @@
+use std::future::Future;
+
+use crate::booking::{BookError, BookTicket, BookingOutcome, CancelBooking, CancelError, Cancellation};
+
+/// Stores bookings and keeps every event's seats and waiting list consistent, on any number of
+/// server processes sharing the store.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait BookingRepository: Send + Sync + 'static {
+    /// Takes a seat for the user if one is free, else puts them at the back of the line.
+    ///
+    /// Implementations MUST NOT confirm more bookings than the event's ticket limit, MUST NOT
+    /// give a user two live bookings for one event, and MUST NOT leave a user waiting while a
+    /// seat is free — whatever runs concurrently.
+    ///
+    /// # Errors
+    /// - [`BookError::EventNotFound`] when the event does not exist;
+    /// - [`BookError::UserNotFound`] when the user does not exist;
+    /// - [`BookError::AlreadyBooked`] / [`BookError::AlreadyWaitlisted`] when the user already
+    ///   holds a confirmed / pending booking for the event (nothing is written);
+    /// - [`BookError::Repo`] when the store fails.
+    fn book(&self, cmd: BookTicket) -> impl Future<Output = Result<BookingOutcome, BookError>> + Send;
+
+    /// Cancels a booking; if it held a seat, the first pending booking of the event (lowest id)
+    /// is confirmed in the same transaction, or the seat is freed when nobody waits.
+    ///
+    /// Implementations MUST decide with [`crate::booking::rules::plan_cancel`] while holding
+    /// the locks that serialise cancels of the event.
+    ///
+    /// # Errors
+    /// - [`CancelError::BookingNotFound`] for an unknown booking id;
+    /// - [`CancelError::NoLiveBooking`] when cancelling by event and the caller has no live
+    ///   booking there;
+    /// - [`CancelError::NotAllowed`] unless the caller owns the booking or organises the event;
+    /// - [`CancelError::AlreadyCancelled`] for a cancelled booking;
+    /// - [`CancelError::Repo`] when the store fails.
+    fn cancel(&self, cmd: CancelBooking) -> impl Future<Output = Result<Cancellation, CancelError>> + Send;
+}

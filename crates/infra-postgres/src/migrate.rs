@@ -1,0 +1,91 @@
+//! The schema migrations in `migrations/`, embedded in the binary.
+
+use diesel::RunQueryDsl;
+use diesel::migration::MigrationSource;
+use diesel::pg::Pg;
+use diesel::sql_types::BigInt;
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use domain::BoxError;
+
+/// Every migration of the schema, in order.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// Session advisory lock held while migrating, so instances starting together take turns and
+/// the later ones find nothing left to do.
+const MIGRATION_LOCK: i64 = 0x7469_636b_6574_0001;
+
+type SyncConnection = AsyncConnectionWrapper<AsyncPgConnection>;
+
+/// Why migrating failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("could not connect to the database")]
+    Connect(#[source] diesel::ConnectionError),
+    #[error("could not take the migration lock")]
+    Lock(#[source] diesel::result::Error),
+    #[error("a migration failed")]
+    Migration(#[source] BoxError),
+    #[error("the migration task stopped unexpectedly")]
+    Task(#[source] tokio::task::JoinError),
+}
+
+/// Applies the pending migrations under the migration lock; returns the versions applied.
+///
+/// # Errors
+/// [`MigrateError`] when the database cannot be reached or a migration fails (that
+/// migration's transaction is rolled back).
+pub async fn run_pending(database_url: &str) -> Result<Vec<String>, MigrateError> {
+    with_lock(database_url, |conn| {
+        conn.run_pending_migrations(MIGRATIONS)
+            .map(|applied| applied.iter().map(ToString::to_string).collect())
+    })
+    .await
+}
+
+/// Reverts every applied migration, newest first, running each `down.sql`.
+///
+/// # Errors
+/// As [`run_pending`].
+pub async fn revert_all(database_url: &str) -> Result<Vec<String>, MigrateError> {
+    with_lock(database_url, |conn| {
+        conn.revert_all_migrations(MIGRATIONS)
+            .map(|reverted| reverted.iter().map(ToString::to_string).collect())
+    })
+    .await
+}
+
+/// A fingerprint of the embedded migrations' versions, for naming template databases.
+#[must_use]
+pub fn fingerprint() -> String {
+    let versions = MigrationSource::<Pg>::migrations(&MIGRATIONS)
+        .map(|all| all.iter().map(|m| m.name().version().to_string()).collect::<Vec<_>>().join(","))
+        .unwrap_or_default();
+    // FNV-1a: stable across builds and platforms, unlike `DefaultHasher`.
+    let hash = versions
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    format!("{hash:016x}")
+}
+
+/// diesel's migration harness is synchronous: run it on a blocking thread, through diesel-async's
+/// wrapper (no libpq needed).
+async fn with_lock(
+    database_url: &str,
+    work: impl FnOnce(&mut SyncConnection) -> Result<Vec<String>, BoxError> + Send + 'static,
+) -> Result<Vec<String>, MigrateError> {
+    let url = database_url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut conn =
+            <SyncConnection as diesel::Connection>::establish(&url).map_err(MigrateError::Connect)?;
+        diesel::sql_query("SELECT pg_advisory_lock($1)")
+            .bind::<BigInt, _>(MIGRATION_LOCK)
+            .execute(&mut conn)
+            .map_err(MigrateError::Lock)?;
+        // The session lock ends with the connection, which is dropped on every path below.
+        work(&mut conn).map_err(MigrateError::Migration)
+    })
+    .await
+    .map_err(MigrateError::Task)?
+}

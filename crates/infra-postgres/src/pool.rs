@@ -1,0 +1,86 @@
+//! The connection pool. Every limit that keeps a request from hanging lives here or in the
+//! server: a short wait for a free connection, and statement and lock timeouts set on every new
+//! connection (no client-side timeout is ever wrapped around a transaction: dropping one
+//! mid-flight can leave it open).
+
+use std::time::Duration;
+
+use deadpool::Runtime;
+use diesel::ConnectionError;
+use diesel_async::pooled_connection::deadpool::{BuildError, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+
+/// A pool of async PostgreSQL connections.
+pub type PgPool = Pool<AsyncPgConnection>;
+
+/// Pool sizing and the time limits every connection gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolSettings {
+    pub max_size: usize,
+    /// How long a request waits for a free connection before it is answered "unavailable".
+    pub wait_timeout: Duration,
+    /// How long opening a new connection may take.
+    pub connect_timeout: Duration,
+    /// Server-side cap on any one statement.
+    pub statement_timeout: Duration,
+    /// Server-side cap on waiting for a row or advisory lock.
+    pub lock_timeout: Duration,
+    /// Shown in `pg_stat_activity`, so an operator can tell this service's sessions apart.
+    pub application_name: String,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_size: 16,
+            wait_timeout: Duration::from_secs(1),
+            connect_timeout: Duration::from_secs(2),
+            statement_timeout: Duration::from_secs(5),
+            lock_timeout: Duration::from_secs(3),
+            application_name: "ticketing".to_owned(),
+        }
+    }
+}
+
+impl PoolSettings {
+    fn session_setup_sql(&self) -> String {
+        format!(
+            "SET statement_timeout = {}; SET lock_timeout = {}; \
+             SET idle_in_transaction_session_timeout = {}; SET application_name = '{}'",
+            self.statement_timeout.as_millis(),
+            self.lock_timeout.as_millis(),
+            (self.statement_timeout * 4).as_millis(),
+            self.application_name.replace('\'', "''"),
+        )
+    }
+}
+
+/// Builds the pool. No connection is opened until one is needed, so this succeeds while the
+/// database is down; requests then fail fast with "unavailable" until it is back.
+///
+/// # Errors
+/// [`BuildError`] when the pool configuration is invalid.
+pub fn connect(database_url: &str, settings: &PoolSettings) -> Result<PgPool, BuildError> {
+    let setup_sql = settings.session_setup_sql();
+    let mut config = ManagerConfig::default();
+    // A connection's health is checked when it fails, not with an extra round trip on every
+    // checkout; a closed connection is dropped by the pool on return.
+    config.recycling_method = RecyclingMethod::Fast;
+    config.custom_setup = Box::new(move |url| {
+        let setup_sql = setup_sql.clone();
+        Box::pin(async move {
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            conn.batch_execute(&setup_sql).await.map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        })
+    });
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
+    Pool::builder(manager)
+        .max_size(settings.max_size)
+        .wait_timeout(Some(settings.wait_timeout))
+        .create_timeout(Some(settings.connect_timeout))
+        .recycle_timeout(Some(settings.connect_timeout))
+        .runtime(Runtime::Tokio1)
+        .build()
+}

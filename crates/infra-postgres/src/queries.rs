@@ -1,0 +1,6 @@
+//! Small query functions over a connection. They compose inside any transaction; the
+//! repositories decide where transactions begin and end.
+
+pub(crate) mod bookings;
+pub(crate) mod events;
+pub(crate) mod users;

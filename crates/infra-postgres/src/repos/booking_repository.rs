@@ -1,0 +1,156 @@
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use domain::booking::rules::{self, CancelEffect};
+use domain::ports::BookingRepository;
+use domain::{
+    BookError, BookTicket, Booking, BookingOutcome, CancelBooking, CancelError, CancelTarget, Cancellation,
+    RepoError, WaitlistPosition,
+};
+
+use crate::constraints::{BOOKINGS_EVENT_FKEY, BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
+use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
+use crate::pool::PgPool;
+use crate::queries::bookings;
+use crate::rows::{BookingRow, PlacedBookingRow};
+
+/// How often a booking is retried when the live booking that blocked it was cancelled before
+/// it could be read back; each retry needs a cancel to land in a window of microseconds.
+const DUPLICATE_RETRIES: usize = 3;
+
+/// Bookings in PostgreSQL; the two transactions of DESIGN.md §4.
+#[derive(Clone)]
+pub struct PgBookingRepository {
+    pool: PgPool,
+}
+
+impl PgBookingRepository {
+    #[must_use]
+    pub const fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+impl std::fmt::Debug for PgBookingRepository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgBookingRepository").field("pool", &self.pool.status()).finish()
+    }
+}
+
+impl BookingRepository for PgBookingRepository {
+    async fn book(&self, cmd: BookTicket) -> Result<BookingOutcome, BookError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        for _ in 0..DUPLICATE_RETRIES {
+            match place(&mut conn, cmd).await {
+                Ok(placed) => return outcome(placed),
+                Err(TxError::Rule(refused)) => return Err(refused),
+                Err(TxError::Db(e)) if violated_constraint(&e) == Some(BOOKINGS_ONE_LIVE_PER_USER) => {
+                    // Nothing was written. Say why with the blocking booking's status.
+                    let existing =
+                        bookings::live_for(&mut conn, cmd.event(), cmd.user()).await.map_err(from_diesel)?;
+                    if let Some(refusal) = existing
+                        .map(Booking::try_from)
+                        .transpose()?
+                        .and_then(|b| rules::refuse_duplicate(b.status))
+                    {
+                        return Err(refusal);
+                    }
+                }
+                Err(TxError::Db(e)) => {
+                    return Err(match violated_constraint(&e) {
+                        Some(BOOKINGS_USER_FKEY) => BookError::UserNotFound(cmd.user()),
+                        Some(BOOKINGS_EVENT_FKEY) => BookError::EventNotFound(cmd.event()),
+                        _ => from_diesel(e).into(),
+                    });
+                }
+            }
+        }
+        Err(corrupt_row(Inconsistent("a booking kept conflicting with a booking that had gone")).into())
+    }
+
+    async fn cancel(&self, cmd: CancelBooking) -> Result<Cancellation, CancelError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let (cancelled, promoted) = conn
+            .transaction(async |conn| cancel_in_transaction(conn, cmd).await)
+            .await
+            .map_err(|e| match e {
+                TxError::Rule(refused) => refused,
+                TxError::Db(e) => from_diesel(e).into(),
+            })?;
+        Ok(Cancellation {
+            cancelled: cancelled.try_into()?,
+            promoted: promoted.map(Booking::try_from).transpose()?,
+        })
+    }
+}
+
+/// The booking transaction: a seat in one statement if one is free, else the line, under the
+/// event's shared guard so that no cancel can free a seat unseen while this booking waits.
+async fn place(
+    conn: &mut AsyncPgConnection,
+    cmd: BookTicket,
+) -> Result<PlacedBookingRow, TxError<BookError>> {
+    let (event, user) = (cmd.event(), cmd.user());
+    if let Some(booking) = bookings::take_free_seat(conn, event, user).await? {
+        return Ok(PlacedBookingRow { booking, ahead: 0 });
+    }
+    conn.transaction(async |conn| {
+        bookings::guard_shared(conn, event).await?;
+        bookings::take_seat_or_join_line(conn, event, user)
+            .await?
+            .ok_or(TxError::Rule(BookError::EventNotFound(event)))
+    })
+    .await
+}
+
+fn outcome(placed: PlacedBookingRow) -> Result<BookingOutcome, BookError> {
+    let booking = Booking::try_from(placed.booking)?;
+    match booking.status {
+        domain::BookingStatus::Confirmed => Ok(BookingOutcome::Confirmed(booking)),
+        domain::BookingStatus::Pending => {
+            let position = u64::try_from(placed.ahead)
+                .ok()
+                .and_then(|ahead| WaitlistPosition::new(ahead + 1))
+                .ok_or_else(|| {
+                    corrupt_row(Inconsistent("a waiting booking came back with a negative position"))
+                })?;
+            Ok(BookingOutcome::Waitlisted { booking, position })
+        }
+        domain::BookingStatus::Cancelled => {
+            Err(corrupt_row(Inconsistent("a new booking came back cancelled")).into())
+        }
+    }
+}
+
+/// Under the event's exclusive guard: lock the booking, let the domain decide, then write, for
+/// a freed seat, the promotion (or the seat's release), and the cancellation — all or nothing.
+async fn cancel_in_transaction(
+    conn: &mut AsyncPgConnection,
+    cmd: CancelBooking,
+) -> Result<(BookingRow, Option<BookingRow>), TxError<CancelError>> {
+    let locked = match cmd.target {
+        CancelTarget::Booking(id) => {
+            let not_found = || TxError::Rule(CancelError::BookingNotFound(id));
+            bookings::guard_event_of(conn, id).await?.ok_or_else(not_found)?;
+            bookings::lock_booking(conn, id).await?.ok_or_else(not_found)?
+        }
+        CancelTarget::LiveBookingFor(event) => {
+            bookings::guard_exclusive(conn, event).await?;
+            bookings::lock_live_booking(conn, event, cmd.caller)
+                .await?
+                .ok_or(TxError::Rule(CancelError::NoLiveBooking(event)))?
+        }
+    };
+    let rule_input = |e: RepoError| TxError::Rule(CancelError::Repo(e));
+    let organizer = domain::UserId::new(locked.organizer_id).map_err(|e| rule_input(corrupt_row(e)))?;
+    let booking = Booking::try_from(locked.booking).map_err(rule_input)?;
+    let effect = rules::plan_cancel(cmd.caller, &booking, organizer).map_err(TxError::Rule)?;
+
+    // Seat first, booking second: a fast-path booker holds the event row while it waits on
+    // the unique index for this booking's fate, so touching the event row after the booking
+    // would deadlock with a user re-booking while their cancel is in flight.
+    let promoted = match effect {
+        CancelEffect::FreeSeat => bookings::pass_seat_on(conn, booking.event).await?,
+        CancelEffect::LeaveLine => None,
+    };
+    let cancelled = bookings::mark_cancelled(conn, booking.id).await?;
+    Ok((cancelled, promoted))
+}

@@ -1,0 +1,165 @@
+use diesel::sql_types::{BigInt, Integer, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain::ports::{BookingRepository, EventRepository, UserRepository};
+use domain::{
+    BookTicket, BookingOutcome, EmailAddress, EventDate, EventId, NewEvent, NewUser, NonEmptyText,
+    PasswordHash, Price, TicketLimit, UserId,
+};
+use infra_postgres::test_support::TestDatabase;
+use infra_postgres::{PgBookingRepository, PgEventRepository, PgPool, PgUserRepository, PoolSettings};
+
+/// A database of its own with the three repositories on one pool.
+pub struct Fixture {
+    pub users: PgUserRepository,
+    pub events: PgEventRepository,
+    pub bookings: PgBookingRepository,
+    pub pool: PgPool,
+    // Dropped last: the database outlives the pool's connections.
+    pub db: TestDatabase,
+}
+
+impl Fixture {
+    pub async fn new() -> Self {
+        Self::with_pool(PoolSettings::default()).await
+    }
+
+    pub async fn with_pool(settings: PoolSettings) -> Self {
+        let db = TestDatabase::new().await;
+        let pool = db.pool_with(&settings);
+        Self {
+            users: PgUserRepository::new(pool.clone()),
+            events: PgEventRepository::new(pool.clone()),
+            bookings: PgBookingRepository::new(pool.clone()),
+            pool,
+            db,
+        }
+    }
+
+    pub async fn raw(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(self.db.url()).await.unwrap()
+    }
+
+    pub async fn user(&self, name: &str) -> UserId {
+        self.users.create(new_user(&format!("{name}@example.com"))).await.unwrap().id
+    }
+
+    /// Many users in one statement, in id order.
+    pub async fn users(&self, count: i32) -> Vec<UserId> {
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = BigInt)]
+            id: i64,
+        }
+        let ids: Vec<Id> = diesel::sql_query(
+            "INSERT INTO users (email, password_hash, first_name, last_name)
+             SELECT 'buyer' || g || '-' || $2 || '@example.com', 'not-a-hash', 'Buyer', 'Number ' || g
+             FROM generate_series(1, $1) AS g ORDER BY g RETURNING id",
+        )
+        .bind::<Integer, _>(count)
+        .bind::<Text, _>(format!("{:x}", rand_seed()))
+        .load(&mut self.raw().await)
+        .await
+        .unwrap();
+        let mut ids: Vec<UserId> = ids.into_iter().map(|r| UserId::new(r.id).unwrap()).collect();
+        ids.sort();
+        ids
+    }
+
+    pub async fn event(&self, organizer: UserId, seats: i64) -> EventId {
+        self.events.create(new_event(organizer, seats)).await.unwrap().id
+    }
+
+    pub async fn book(&self, event: EventId, user: UserId) -> BookingOutcome {
+        self.bookings.book(BookTicket::new(user, event, None).unwrap()).await.unwrap()
+    }
+
+    /// Recounts DESIGN.md §1's invariants over every event, in one snapshot.
+    pub async fn assert_invariants(&self) {
+        assert_invariants_on(&mut self.raw().await).await;
+    }
+}
+
+#[derive(diesel::QueryableByName, Debug)]
+struct EventCounts {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Integer)]
+    ticket_limit: i32,
+    #[diesel(sql_type = Integer)]
+    seats_taken: i32,
+    #[diesel(sql_type = BigInt)]
+    confirmed: i64,
+    #[diesel(sql_type = BigInt)]
+    pending: i64,
+    #[diesel(sql_type = BigInt)]
+    duplicate_live: i64,
+}
+
+/// I1 no oversell, I2 one live booking per user, I3 no free seat while someone waits,
+/// I5 seats_taken = confirmed. One statement, so one consistent snapshot even under load.
+pub async fn assert_invariants_on(conn: &mut AsyncPgConnection) {
+    let counts: Vec<EventCounts> = diesel::sql_query(
+        "SELECT e.id, e.ticket_limit, e.seats_taken,
+                (SELECT count(*) FROM bookings b WHERE b.event_id = e.id AND b.status = 'CONFIRMED') AS confirmed,
+                (SELECT count(*) FROM bookings b WHERE b.event_id = e.id AND b.status = 'PENDING') AS pending,
+                (SELECT count(*) FROM (SELECT user_id FROM bookings b
+                                       WHERE b.event_id = e.id AND b.status IN ('CONFIRMED', 'PENDING')
+                                       GROUP BY user_id HAVING count(*) > 1) d) AS duplicate_live
+         FROM events e",
+    )
+    .load(conn)
+    .await
+    .unwrap();
+    for e in counts {
+        assert!(e.confirmed <= i64::from(e.ticket_limit), "I1 oversold event {}: {e:?}", e.id);
+        assert_eq!(e.duplicate_live, 0, "I2 duplicate live bookings: {e:?}");
+        assert!(
+            e.confirmed == i64::from(e.ticket_limit) || e.pending == 0,
+            "I3 free seat while someone waits: {e:?}"
+        );
+        assert_eq!(i64::from(e.seats_taken), e.confirmed, "I5 seat counter drifted: {e:?}");
+    }
+}
+
+pub fn text(s: &str) -> NonEmptyText {
+    NonEmptyText::parse(s).unwrap()
+}
+
+pub fn new_user(email: &str) -> NewUser {
+    NewUser {
+        email: EmailAddress::parse(email).unwrap(),
+        password_hash: PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned()),
+        first_name: text("Test"),
+        last_name: text("User"),
+    }
+}
+
+pub fn new_event(organizer: UserId, seats: i64) -> NewEvent {
+    NewEvent::new(
+        organizer,
+        text("Concert"),
+        text("Live music"),
+        EventDate::parse("2026-12-31").unwrap(),
+        text("Colombo"),
+        TicketLimit::new(seats).unwrap(),
+        Price::parse("19.99").unwrap(),
+    )
+}
+
+/// A per-call seed, for tests that want variety without a dependency.
+pub fn rand_seed() -> u64 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    u64::try_from(nanos % u128::from(u64::MAX)).unwrap() | 1
+}
+
+/// xorshift64: enough randomness for a churn test.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        usize::try_from(self.0 % u64::try_from(n).unwrap()).unwrap()
+    }
+}

@@ -1,0 +1,10 @@
+//! The adapter against a real PostgreSQL: one test binary (links once), a database per test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
+
+mod bookings;
+mod events;
+mod helpers;
+mod migrations;
+mod races;
+mod stampede;
+mod users;

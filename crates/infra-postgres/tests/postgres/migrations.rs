@@ -1,0 +1,76 @@
+use diesel::sql_types::Text;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use infra_postgres::migrate;
+use infra_postgres::test_support::TestDatabase;
+
+#[derive(diesel::QueryableByName, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct SchemaObject {
+    #[diesel(sql_type = Text)]
+    description: String,
+}
+
+/// Every table, column, constraint and index of the public schema, as text.
+async fn schema(conn: &mut AsyncPgConnection) -> Vec<String> {
+    let mut objects: Vec<SchemaObject> = diesel::sql_query(
+        "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable
+                || ' ' || coalesce(column_default, '') AS description
+         FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'
+         UNION ALL
+         SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+         FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+           AND conrelid::regclass::text <> '__diesel_schema_migrations'
+         UNION ALL
+         SELECT 'index ' || indexdef FROM pg_indexes
+         WHERE schemaname = 'public' AND tablename <> '__diesel_schema_migrations'",
+    )
+    .load(conn)
+    .await
+    .unwrap();
+    objects.sort();
+    objects.into_iter().map(|o| o.description).collect()
+}
+
+#[tokio::test]
+async fn every_down_migration_reverses_its_up_migration() {
+    let db = TestDatabase::new().await;
+    let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
+    let migrated = schema(&mut conn).await;
+    assert!(migrated.iter().any(|o| o.contains("bookings_one_live_per_user")), "{migrated:#?}");
+
+    let reverted = migrate::revert_all(db.url()).await.unwrap();
+    assert_eq!(reverted.len(), 3);
+    assert_eq!(schema(&mut conn).await, Vec::<String>::new(), "down.sql left objects behind");
+
+    let reapplied = migrate::run_pending(db.url()).await.unwrap();
+    assert_eq!(reapplied.len(), 3);
+    assert_eq!(schema(&mut conn).await, migrated, "up after down did not rebuild the same schema");
+}
+
+#[tokio::test]
+async fn migrating_an_up_to_date_database_does_nothing() {
+    let db = TestDatabase::new().await;
+    assert_eq!(migrate::run_pending(db.url()).await.unwrap(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn instances_starting_together_migrate_once_between_them() {
+    let db = TestDatabase::new().await;
+    migrate::revert_all(db.url()).await.unwrap();
+    let runs = futures_join(db.url()).await;
+    let applied: usize = runs.iter().map(Vec::len).sum();
+    assert_eq!(applied, 3, "each migration applied exactly once across the runs: {runs:?}");
+}
+
+async fn futures_join(url: &str) -> Vec<Vec<String>> {
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.to_owned();
+            tokio::spawn(async move { migrate::run_pending(&url).await.unwrap() })
+        })
+        .collect();
+    let mut runs = Vec::new();
+    for handle in handles {
+        runs.push(handle.await.unwrap());
+    }
+    runs
+}

@@ -1,0 +1,48 @@
+use domain::ports::UserRepository;
+use domain::{EmailAddress, RegisterError, UserId};
+
+use crate::helpers::{Fixture, new_user};
+
+#[tokio::test]
+async fn a_registered_user_can_be_found_by_id_and_by_address() {
+    let fx = Fixture::new().await;
+
+    let user = fx.users.create(new_user("jane@doe.com")).await.unwrap();
+    let by_id = fx.users.find(user.id).await.unwrap();
+    let credentials =
+        fx.users.credentials(EmailAddress::parse("Jane@Doe.com").unwrap()).await.unwrap().unwrap();
+
+    assert_eq!(user.email.as_str(), "jane@doe.com");
+    assert_eq!(by_id, Some(user.clone()));
+    assert_eq!(credentials.user, user);
+    assert_eq!(credentials.password_hash, new_user("jane@doe.com").password_hash);
+}
+
+#[tokio::test]
+async fn an_address_that_is_taken_is_refused() {
+    let fx = Fixture::new().await;
+    fx.users.create(new_user("jane@doe.com")).await.unwrap();
+
+    let again = fx.users.create(new_user("JANE@doe.com")).await;
+
+    assert!(matches!(again, Err(RegisterError::EmailTaken)), "{again:?}");
+}
+
+#[tokio::test]
+async fn two_sign_ups_with_one_address_at_the_same_instant_make_one_account() {
+    let fx = Fixture::new().await;
+
+    let (a, b) =
+        tokio::join!(fx.users.create(new_user("twin@doe.com")), fx.users.create(new_user("twin@doe.com")));
+
+    assert!(a.is_ok() != b.is_ok(), "exactly one succeeds: {a:?} {b:?}");
+    assert!(matches!(a.err().or(b.err()), Some(RegisterError::EmailTaken)));
+}
+
+#[tokio::test]
+async fn unknown_users_are_absent_rather_than_errors() {
+    let fx = Fixture::new().await;
+
+    assert_eq!(fx.users.find(UserId::new(424_242).unwrap()).await.unwrap(), None);
+    assert!(fx.users.credentials(EmailAddress::parse("nobody@doe.com").unwrap()).await.unwrap().is_none());
+}
