@@ -116,6 +116,19 @@ impl Cluster {
         &self.data_dir
     }
 
+    /// Creates a database unless it exists already.
+    ///
+    /// # Errors
+    /// [`ClusterError`] when `createdb` fails for another reason.
+    pub fn create_database(&self, name: &str) -> Result<(), ClusterError> {
+        let mut createdb = self.command("createdb");
+        createdb.args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", name]);
+        match run(createdb) {
+            Err(ClusterError::Failed { output, .. }) if output.contains("already exists") => Ok(()),
+            other => other,
+        }
+    }
+
     /// Stops the server, letting running transactions finish and writing a checkpoint.
     ///
     /// # Errors
@@ -268,7 +281,15 @@ fn find_bin_dir() -> Option<PathBuf> {
         })
         .collect();
     installed.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
-    on_path.into_iter().chain(installed.into_iter().map(|(_, dir)| dir)).find(has_tools)
+    let found = on_path.into_iter().chain(installed.into_iter().map(|(_, dir)| dir)).find(has_tools)?;
+    // PATH often holds only symlinks to a few tools (Debian's wrappers); the real directory
+    // has all of them (createdb too).
+    found
+        .join("pg_ctl")
+        .canonicalize()
+        .ok()
+        .and_then(|real| real.parent().map(Path::to_path_buf))
+        .or(Some(found))
 }
 
 /// The owner of `/proc/self` is this process's effective user: no `unsafe` `geteuid` needed.

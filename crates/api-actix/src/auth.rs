@@ -1,0 +1,10 @@
+//! Who is calling: password hashing, tokens, and the extractor that turns an `Authorization`
+//! header into a known user.
+
+mod argon2_hasher;
+mod caller;
+mod tokens;
+
+pub use argon2_hasher::Argon2Hasher;
+pub use caller::Caller;
+pub use tokens::{Claims, TokenService};

@@ -1,0 +1,82 @@
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, web};
+use domain::UserId;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The authenticated user making the request. Taking it as a handler argument makes the
+/// endpoint protected.
+///
+/// Accepts `Authorization: <token>` (the original service's form) and `Authorization: Bearer
+/// <token>`. The token must be valid and name a user who still exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller(pub UserId);
+
+impl Caller {
+    #[must_use]
+    pub const fn id(self) -> UserId {
+        self.0
+    }
+}
+
+/// The token in an `Authorization` header value, with or without the `Bearer` scheme.
+fn bearer_token(header: &str) -> Option<&str> {
+    let header = header.trim();
+    let token = match header.split_once(char::is_whitespace) {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        Some(_) => return None,
+        None if header.eq_ignore_ascii_case("bearer") => return None,
+        None => header,
+    };
+    (!token.is_empty()).then_some(token)
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let user = req
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(bearer_token)
+            .ok_or(ApiError::Unauthenticated)
+            .and_then(|token| match &state {
+                Some(state) => state.tokens.verify(token),
+                None => Err(ApiError::Internal("application state is not configured".into())),
+            });
+        Box::pin(async move {
+            let (user, state) = (user?, state.ok_or(ApiError::Unauthenticated)?);
+            match state.accounts.find(user).await? {
+                Some(found) => Ok(Self(found.id)),
+                None => Err(ApiError::Unauthenticated),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn both_header_forms_yield_the_token() {
+        assert_eq!(bearer_token("abc.def.ghi"), Some("abc.def.ghi"));
+        assert_eq!(bearer_token("Bearer abc.def.ghi"), Some("abc.def.ghi"));
+        assert_eq!(bearer_token("bearer  abc.def.ghi "), Some("abc.def.ghi"));
+    }
+
+    #[test]
+    fn other_schemes_and_empty_values_yield_nothing() {
+        assert_eq!(bearer_token("Basic dXNlcjpwYXNz"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+        assert_eq!(bearer_token(""), None);
+    }
+}

@@ -1,0 +1,232 @@
+//! The service's settings, read from the environment once at start-up into typed values.
+//! Every error names the variable at fault.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Text that must not appear in logs or `Debug` output (database passwords, signing keys).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    #[must_use]
+    pub const fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// For people at a terminal.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Requests per second and burst allowed per client IP; `None` turns limiting off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+/// Everything the service can be told from outside.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`; without it the service runs its own PostgreSQL in [`Config::data_dir`].
+    pub database_url: Option<Secret>,
+    /// `HOST`, default `0.0.0.0`.
+    pub host: IpAddr,
+    /// `PORT`, default 3000; 0 picks a free port.
+    pub port: u16,
+    /// `JWT_SECRET`: required with `DATABASE_URL`; the embedded default keeps one in its data
+    /// directory.
+    pub jwt_secret: Option<Secret>,
+    /// `JWT_TTL`, seconds (or `30m`, `1h`), default one hour.
+    pub jwt_ttl: Duration,
+    /// `RATE_LIMIT_PER_SECOND` (default 20; 0 turns limiting off) and `RATE_LIMIT_BURST`
+    /// (default 40).
+    pub rate_limit: Option<RateLimit>,
+    /// `DATABASE_POOL_SIZE`, default 16.
+    pub pool_size: usize,
+    /// `DATABASE_POOL_TIMEOUT_MS`: how long a request waits for a connection before a 503,
+    /// default 1000.
+    pub pool_timeout: Duration,
+    /// `WORKERS`: HTTP worker threads, default one per core.
+    pub workers: Option<usize>,
+    /// `LOG_FORMAT`: `pretty` (default) or `json`.
+    pub log_format: LogFormat,
+    /// `TICKETING_DATA_DIR`: where the embedded PostgreSQL keeps its data, default `.data`.
+    pub data_dir: PathBuf,
+}
+
+/// A variable that is set but unusable, or missing where required.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{var} is invalid ({value:?}): {reason}")]
+    Invalid { var: &'static str, value: String, reason: String },
+    #[error("{var} is required: {reason}")]
+    Missing { var: &'static str, reason: &'static str },
+}
+
+impl Config {
+    /// Reads the process environment.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the first variable that is invalid or missing.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|var| std::env::var(var).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process environment.
+    ///
+    /// # Errors
+    /// As [`Config::from_env`].
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |var: &str| lookup(var).filter(|v| !v.trim().is_empty());
+        let database_url = get("DATABASE_URL").map(Secret::new);
+        let jwt_secret = get("JWT_SECRET").map(Secret::new);
+        if database_url.is_some() && jwt_secret.is_none() {
+            return Err(ConfigError::Missing {
+                var: "JWT_SECRET",
+                reason: "tokens must be signed with a secret of your own when DATABASE_URL is set",
+            });
+        }
+        if jwt_secret.as_ref().is_some_and(|s| s.expose().len() < 16) {
+            return Err(invalid("JWT_SECRET", "<redacted>", "use at least 16 characters"));
+        }
+        let per_second: u32 = parsed(&get, "RATE_LIMIT_PER_SECOND", 20)?;
+        let burst: u32 = parsed(&get, "RATE_LIMIT_BURST", 40)?;
+        if per_second > 0 && burst == 0 {
+            return Err(invalid("RATE_LIMIT_BURST", "0", "must be at least 1 while rate limiting is on"));
+        }
+        let pool_size: usize = parsed(&get, "DATABASE_POOL_SIZE", 16)?;
+        if pool_size == 0 {
+            return Err(invalid("DATABASE_POOL_SIZE", "0", "must be at least 1"));
+        }
+        let workers: usize = parsed(&get, "WORKERS", 0)?;
+        Ok(Self {
+            database_url,
+            host: parsed(&get, "HOST", IpAddr::from([0, 0, 0, 0]))?,
+            port: parsed(&get, "PORT", 3000)?,
+            jwt_secret,
+            jwt_ttl: get("JWT_TTL")
+                .map_or(Ok(Duration::from_secs(3600)), |v| parse_duration("JWT_TTL", &v))?,
+            rate_limit: (per_second > 0).then_some(RateLimit { per_second, burst }),
+            pool_size,
+            pool_timeout: Duration::from_millis(parsed(&get, "DATABASE_POOL_TIMEOUT_MS", 1000)?),
+            workers: (workers > 0).then_some(workers),
+            log_format: match get("LOG_FORMAT").as_deref() {
+                None | Some("pretty") => LogFormat::Pretty,
+                Some("json") => LogFormat::Json,
+                Some(other) => return Err(invalid("LOG_FORMAT", other, "expected pretty or json")),
+            },
+            data_dir: get("TICKETING_DATA_DIR").map_or_else(|| PathBuf::from(".data"), PathBuf::from),
+        })
+    }
+}
+
+fn invalid(var: &'static str, value: &str, reason: &str) -> ConfigError {
+    ConfigError::Invalid { var, value: value.to_owned(), reason: reason.to_owned() }
+}
+
+fn parsed<T>(get: &impl Fn(&str) -> Option<String>, var: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    get(var)
+        .map_or(Ok(default), |raw| raw.trim().parse().map_err(|e: T::Err| invalid(var, &raw, &e.to_string())))
+}
+
+/// Seconds, or a number with `s`, `m` or `h`.
+fn parse_duration(var: &'static str, raw: &str) -> Result<Duration, ConfigError> {
+    let raw = raw.trim();
+    let (number, unit) = match raw.char_indices().last() {
+        Some((i, 's')) => (&raw[..i], 1),
+        Some((i, 'm')) => (&raw[..i], 60),
+        Some((i, 'h')) => (&raw[..i], 3600),
+        _ => (raw, 1),
+    };
+    match number.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Duration::from_secs(n * unit)),
+        _ => Err(invalid(var, raw, "expected a positive number of seconds, or e.g. 30m or 1h")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(|var| vars.get(var).cloned())
+    }
+
+    #[test]
+    fn with_nothing_set_the_service_runs_embedded_on_port_3000() {
+        let c = config(&[]).unwrap();
+        assert!(c.database_url.is_none());
+        assert_eq!(c.port, 3000);
+        assert_eq!(c.jwt_ttl, Duration::from_secs(3600));
+        assert_eq!(c.rate_limit, Some(RateLimit { per_second: 20, burst: 40 }));
+        assert_eq!(c.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn an_external_database_needs_a_jwt_secret_of_its_own() {
+        let err = config(&[("DATABASE_URL", "postgres://x/y")]).unwrap_err();
+        assert!(matches!(err, ConfigError::Missing { var: "JWT_SECRET", .. }));
+        assert!(
+            config(&[("DATABASE_URL", "postgres://x/y"), ("JWT_SECRET", "a-long-enough-secret")]).is_ok()
+        );
+    }
+
+    #[test]
+    fn a_bad_value_is_reported_with_its_variable() {
+        let err = config(&[("PORT", "eighty")]).unwrap_err();
+        assert!(err.to_string().starts_with("PORT is invalid"), "{err}");
+        let err = config(&[("LOG_FORMAT", "xml")]).unwrap_err();
+        assert!(err.to_string().contains("LOG_FORMAT"), "{err}");
+    }
+
+    #[test]
+    fn a_zero_rate_turns_limiting_off() {
+        assert_eq!(config(&[("RATE_LIMIT_PER_SECOND", "0")]).unwrap().rate_limit, None);
+    }
+
+    #[test]
+    fn token_lifetimes_accept_units() {
+        assert_eq!(config(&[("JWT_TTL", "90")]).unwrap().jwt_ttl, Duration::from_secs(90));
+        assert_eq!(config(&[("JWT_TTL", "30m")]).unwrap().jwt_ttl, Duration::from_secs(1800));
+        assert_eq!(config(&[("JWT_TTL", "2h")]).unwrap().jwt_ttl, Duration::from_secs(7200));
+        assert!(config(&[("JWT_TTL", "0")]).is_err());
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let c =
+            config(&[("DATABASE_URL", "postgres://u:hunter2@h/d"), ("JWT_SECRET", "top-secret-signing-key")])
+                .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("top-secret"), "{shown}");
+    }
+}

@@ -1,0 +1,89 @@
+use domain::user::PasswordError;
+use domain::{EmailAddress, Password, PasswordAttempt, Registration, User};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::fields::{email, field_error, required, string, text};
+use crate::error::ApiError;
+
+/// `POST /login`. The original's documentation once called the field `username`; it is
+/// accepted as an alias of `email`.
+#[derive(Debug, Deserialize)]
+pub struct LoginRequest {
+    #[serde(alias = "username")]
+    email: Option<Value>,
+    password: Option<Value>,
+}
+
+impl LoginRequest {
+    /// # Errors
+    /// [`ApiError::Invalid`] naming the missing or malformed field.
+    pub fn parse(self) -> Result<(EmailAddress, PasswordAttempt), ApiError> {
+        let address = email("email", required("email", self.email.as_ref())?)?;
+        let password = string("password", required("password", self.password.as_ref())?)?;
+        let attempt =
+            PasswordAttempt::new(password).map_err(|e| field_error("password", password_problem(e)))?;
+        Ok((address, attempt))
+    }
+}
+
+const fn password_problem(error: PasswordError) -> &'static str {
+    match error {
+        PasswordError::TooShort => "length must be at least 8 characters long",
+        PasswordError::TooLong => "length must be at most 1024 bytes",
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct LoginResponse {
+    pub token: String,
+}
+
+/// `POST /register`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterRequest {
+    email: Option<Value>,
+    password: Option<Value>,
+    first_name: Option<Value>,
+    last_name: Option<Value>,
+}
+
+impl TryFrom<RegisterRequest> for Registration {
+    type Error = ApiError;
+
+    fn try_from(body: RegisterRequest) -> Result<Self, ApiError> {
+        let password = string("password", required("password", body.password.as_ref())?)?;
+        Ok(Self {
+            email: email("email", required("email", body.email.as_ref())?)?,
+            password: Password::new(password).map_err(|e| field_error("password", password_problem(e)))?,
+            first_name: text("firstName", required("firstName", body.first_name.as_ref())?)?,
+            last_name: text("lastName", required("lastName", body.last_name.as_ref())?)?,
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserBody {
+    pub id: i64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+impl From<User> for UserBody {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id.get(),
+            email: user.email.to_string(),
+            first_name: user.first_name.into_inner(),
+            last_name: user.last_name.into_inner(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct RegisterResponse {
+    pub user: UserBody,
+}

@@ -1,0 +1,99 @@
+use chrono::SecondsFormat;
+use domain::{BookTicket, Booking, BookingId, BookingOutcome, CancelBooking, CancelTarget, EventId, UserId};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::fields::{field_error, id, required};
+use crate::error::ApiError;
+
+/// `POST /book`. `userId` may be left out; it then means the caller.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookRequest {
+    event_id: Option<Value>,
+    user_id: Option<Value>,
+}
+
+impl BookRequest {
+    /// # Errors
+    /// [`ApiError::Invalid`] for a missing or malformed id; [`ApiError::Forbidden`] when the
+    /// body names another user.
+    pub fn into_command(self, caller: UserId) -> Result<BookTicket, ApiError> {
+        let event = id("eventId", required("eventId", self.event_id.as_ref())?, EventId::new)?;
+        let user = match self.user_id {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(id("userId", &value, UserId::new)?),
+        };
+        Ok(BookTicket::new(caller, event, user)?)
+    }
+}
+
+/// `POST /cancel`: `{"id": bookingId}` (what the original code read) or `{"eventId": n}`
+/// (what its README described: the caller's live booking for that event).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelRequest {
+    id: Option<Value>,
+    event_id: Option<Value>,
+}
+
+impl CancelRequest {
+    /// # Errors
+    /// [`ApiError::Invalid`] when neither id is given or one is malformed.
+    pub fn into_command(self, caller: UserId) -> Result<CancelBooking, ApiError> {
+        let target = match (self.id.filter(|v| !v.is_null()), self.event_id.filter(|v| !v.is_null())) {
+            (Some(booking), _) => CancelTarget::Booking(id("id", &booking, BookingId::new)?),
+            (None, Some(event)) => CancelTarget::LiveBookingFor(id("eventId", &event, EventId::new)?),
+            (None, None) => return Err(field_error("id", "is required (or give \"eventId\")")),
+        };
+        Ok(CancelBooking { caller, target })
+    }
+}
+
+/// A booking as the original service showed it, plus `createdAt` and, while waiting, the
+/// place in line.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingBody {
+    pub id: i64,
+    pub event_id: i64,
+    pub user_id: i64,
+    pub status: &'static str,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waitlist_position: Option<u64>,
+}
+
+impl From<Booking> for BookingBody {
+    fn from(booking: Booking) -> Self {
+        Self {
+            id: booking.id.get(),
+            event_id: booking.event.get(),
+            user_id: booking.user.get(),
+            status: booking.status.as_str(),
+            created_at: booking.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            waitlist_position: None,
+        }
+    }
+}
+
+/// `{"message", "booking"}`, the answer of `/book` and `/cancel`.
+#[derive(Debug, Serialize)]
+pub struct BookingResponse {
+    pub message: &'static str,
+    pub booking: BookingBody,
+}
+
+impl From<BookingOutcome> for BookingResponse {
+    fn from(outcome: BookingOutcome) -> Self {
+        match outcome {
+            BookingOutcome::Confirmed(booking) => {
+                Self { message: "Ticket booked successfully", booking: booking.into() }
+            }
+            BookingOutcome::Waitlisted { booking, position } => Self {
+                message: "Event is sold out. User added to wait list",
+                booking: BookingBody { waitlist_position: Some(position.get()), ..booking.into() },
+            },
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! The only place an HTTP status is chosen. Every domain error maps here exhaustively (no
+//! catch-all arm), so a new failure case does not compile until it has an answer.
+//!
+//! Bodies are `{"error": "<message>", "code": "<code>"}`: `error` is what the original
+//! service's clients read (its messages are kept word for word), `code` is stable and
+//! machine-readable. 5xx bodies never carry internals; the cause chain goes to the log.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use actix_web::error::{JsonPayloadError, PayloadError};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use actix_web::{HttpResponse, ResponseError};
+use domain::{
+    BookError, BoxError, CancelError, CreateEventError, FindEventError, LoginError, RegisterError, RepoError,
+};
+use serde::Serialize;
+
+/// The largest JSON body accepted, in bytes.
+pub const JSON_LIMIT: usize = 64 * 1024;
+
+/// Seconds a client should wait after a 503 before trying again.
+const RETRY_AFTER_UNAVAILABLE: u64 = 1;
+
+/// What went wrong with a request, as the HTTP layer answers it.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A body, path or field the client must fix. The message says which and why.
+    #[error("{0}")]
+    Invalid(String),
+    /// No usable token: missing, malformed, tampered, expired, or naming no user.
+    #[error("Access denied")]
+    Unauthenticated,
+    #[error("Invalid email or password")]
+    InvalidCredentials,
+    /// Authenticated, but not allowed to act on this resource.
+    #[error("Access denied")]
+    Forbidden,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    AlreadyBooked(String),
+    #[error("{0}")]
+    AlreadyWaitlisted(String),
+    #[error("{0}")]
+    AlreadyCancelled(String),
+    #[error("A user with this email already exists")]
+    EmailTaken,
+    #[error("Request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("Content-Type must be application/json")]
+    UnsupportedMediaType,
+    #[error("No route for {0}")]
+    RouteNotFound(String),
+    #[error("Method not allowed")]
+    MethodNotAllowed,
+    /// The database could not be reached in time. Retrying later may work.
+    #[error("Service temporarily unavailable, retry later")]
+    Unavailable(#[source] BoxError),
+    /// A bug or a broken invariant; details only in the log.
+    #[error("An unknown error occurred")]
+    Internal(#[source] BoxError),
+}
+
+/// The answer for one [`ApiError`]: its status and stable code.
+const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
+    match error {
+        ApiError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+        ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+        ApiError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+        ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+        ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+        ApiError::AlreadyBooked(_) => (StatusCode::BAD_REQUEST, "already_booked"),
+        ApiError::AlreadyWaitlisted(_) => (StatusCode::BAD_REQUEST, "already_waitlisted"),
+        ApiError::AlreadyCancelled(_) => (StatusCode::BAD_REQUEST, "already_cancelled"),
+        ApiError::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
+        ApiError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+        ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        ApiError::RouteNotFound(_) => (StatusCode::NOT_FOUND, "route_not_found"),
+        ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),
+        ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+    }
+}
+
+/// The JSON error body every endpoint uses.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
+    pub error: Cow<'a, str>,
+    pub code: &'a str,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        status_and_code(self).0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (status, code) = status_and_code(self);
+        if status.is_server_error() {
+            tracing::error!(code, cause = %cause_chain(self), "request failed");
+        }
+        let mut response = json_error(status, &self.to_string(), code);
+        if matches!(self, Self::Unavailable(_)) {
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_UNAVAILABLE));
+        }
+        response
+    }
+}
+
+/// `{"error", "code"}` with the given status; also used by the rate limiter.
+#[must_use]
+pub fn json_error(status: StatusCode, message: &str, code: &str) -> HttpResponse {
+    let body = serde_json::to_string(&ErrorBody { error: Cow::Borrowed(message), code })
+        .unwrap_or_else(|_| format!(r#"{{"error":"An unknown error occurred","code":"{code}"}}"#));
+    let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// "outer: middle: root" for the log.
+fn cause_chain(error: &dyn std::error::Error) -> String {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let _ = write!(chain, ": {cause}");
+        source = cause.source();
+    }
+    chain
+}
+
+/// Body extraction failures, in the same shape as every other error.
+impl From<JsonPayloadError> for ApiError {
+    fn from(error: JsonPayloadError) -> Self {
+        match error {
+            JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+                Self::PayloadTooLarge { limit }
+            }
+            JsonPayloadError::Payload(PayloadError::Overflow) => Self::PayloadTooLarge { limit: JSON_LIMIT },
+            JsonPayloadError::ContentType => Self::UnsupportedMediaType,
+            JsonPayloadError::Deserialize(e) if e.is_data() => {
+                Self::Invalid("Request body must be a JSON object".to_owned())
+            }
+            JsonPayloadError::Deserialize(e) => Self::Invalid(format!("Request body is not valid JSON: {e}")),
+            // The enum is non-exhaustive: anything new is a body we could not read.
+            other => Self::Invalid(format!("Could not read the request body: {other}")),
+        }
+    }
+}
+
+impl From<RepoError> for ApiError {
+    fn from(error: RepoError) -> Self {
+        match error {
+            RepoError::Unavailable(_) => Self::Unavailable(Box::new(error)),
+            RepoError::Internal(_) => Self::Internal(Box::new(error)),
+        }
+    }
+}
+
+impl From<BookError> for ApiError {
+    fn from(error: BookError) -> Self {
+        match error {
+            BookError::EventNotFound(_) | BookError::UserNotFound(_) => Self::NotFound(error.to_string()),
+            BookError::AlreadyBooked => Self::AlreadyBooked(error.to_string()),
+            BookError::AlreadyWaitlisted => Self::AlreadyWaitlisted(error.to_string()),
+            BookError::ForAnotherUser { .. } => Self::Forbidden,
+            BookError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<CancelError> for ApiError {
+    fn from(error: CancelError) -> Self {
+        match error {
+            CancelError::BookingNotFound(_) | CancelError::NoLiveBooking(_) => {
+                Self::NotFound(error.to_string())
+            }
+            CancelError::AlreadyCancelled(_) => Self::AlreadyCancelled(error.to_string()),
+            CancelError::NotAllowed(_) => Self::Forbidden,
+            CancelError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<CreateEventError> for ApiError {
+    fn from(error: CreateEventError) -> Self {
+        match error {
+            // The organizer is the caller, whose account vanished after authentication.
+            CreateEventError::OrganizerNotFound(_) => Self::Unauthenticated,
+            CreateEventError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<FindEventError> for ApiError {
+    fn from(error: FindEventError) -> Self {
+        match error {
+            FindEventError::NotFound(_) => Self::NotFound(error.to_string()),
+            FindEventError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<RegisterError> for ApiError {
+    fn from(error: RegisterError) -> Self {
+        match error {
+            RegisterError::EmailTaken => Self::EmailTaken,
+            RegisterError::Hash(e) => Self::Internal(Box::new(e)),
+            RegisterError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<LoginError> for ApiError {
+    fn from(error: LoginError) -> Self {
+        match error {
+            LoginError::InvalidCredentials => Self::InvalidCredentials,
+            LoginError::Hash(e) => Self::Internal(Box::new(e)),
+            LoginError::Repo(e) => e.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::to_bytes;
+    use domain::{BookingId, EventId};
+
+    use super::*;
+
+    async fn body(error: ApiError) -> (StatusCode, serde_json::Value, Option<String>) {
+        let response = error.error_response();
+        let retry = response.headers().get(RETRY_AFTER).map(|v| v.to_str().unwrap().to_owned());
+        let status = response.status();
+        let bytes = to_bytes(response.into_body()).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap(), retry)
+    }
+
+    #[actix_web::test]
+    async fn business_errors_keep_the_original_services_messages() {
+        let event = EventId::new(7).unwrap();
+        let (status, json, _) = body(BookError::EventNotFound(event).into()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(json, serde_json::json!({"error": "Event with ID 7 not found", "code": "not_found"}));
+
+        let (status, json, _) = body(CancelError::AlreadyCancelled(BookingId::new(3).unwrap()).into()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(json["error"], "Booking with ID 3 has already been cancelled");
+    }
+
+    #[actix_web::test]
+    async fn an_outage_is_a_503_with_retry_after_and_no_internals() {
+        let outage: ApiError = RepoError::Unavailable("connection refused to 10.0.0.5:5432".into()).into();
+        let (status, json, retry) = body(outage).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(retry.as_deref(), Some("1"));
+        assert!(!json.to_string().contains("10.0.0.5"), "{json}");
+    }
+
+    #[actix_web::test]
+    async fn an_internal_error_says_nothing_about_its_cause() {
+        let bug: ApiError = RepoError::Internal("syntax error at or near SELECT".into()).into();
+        let (status, json, _) = body(bug).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(json, serde_json::json!({"error": "An unknown error occurred", "code": "internal_error"}));
+    }
+
+    #[test]
+    fn the_cause_chain_reaches_the_log() {
+        let bug: ApiError = RepoError::Internal("relation \"bookings\" does not exist".into()).into();
+        assert_eq!(
+            cause_chain(&bug),
+            "An unknown error occurred: the database answered unexpectedly: relation \"bookings\" does not exist"
+        );
+    }
+}

@@ -1,0 +1,92 @@
+//! The original service's demo data: ten users (all with password `abcd@123`) and a few events.
+//! Idempotent: users that exist are left alone, and the events are created only along with
+//! their organizer, so running it twice adds nothing.
+
+use anyhow::Context;
+use domain::{
+    EmailAddress, EventDate, NewEvent, NonEmptyText, Password, Price, RegisterError, Registration,
+    TicketLimit,
+};
+
+use crate::state::{Accounts, Events};
+
+pub const DEMO_PASSWORD: &str = "abcd@123";
+
+/// The first one organises the demo events; the original's README logs in with it.
+const DEMO_USERS: [(&str, &str, &str); 10] = [
+    ("kaneeldias@gmail.com", "Kaneel", "Dias"),
+    ("john@doe.com", "John", "Doe"),
+    ("jane@doe.com", "Jane", "Doe"),
+    ("alice@example.com", "Alice", "Anderson"),
+    ("bob@example.com", "Bob", "Brown"),
+    ("charlie@example.com", "Charlie", "Clark"),
+    ("david@example.com", "David", "Davis"),
+    ("eva@example.com", "Eva", "Evans"),
+    ("frank@example.com", "Frank", "Fischer"),
+    ("grace@example.com", "Grace", "Green"),
+];
+
+/// Name, description, date, location, seats, price.
+const DEMO_EVENTS: [(&str, &str, &str, &str, i64, &str); 4] = [
+    ("Concert", "Live music concert", "2027-05-20", "New York", 500, "50"),
+    ("Rust Conference", "Two days of talks and workshops", "2027-09-14", "Colombo", 200, "199.99"),
+    ("Community Meetup", "Lightning talks, free entry", "2027-03-02", "Kandy", 50, "0"),
+    (
+        "Intimate Gig",
+        "An acoustic set for a tiny room: two seats, so it sells out",
+        "2027-01-15",
+        "London",
+        2,
+        "25.50",
+    ),
+];
+
+/// What a seeding run added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seeded {
+    pub users: usize,
+    pub events: usize,
+}
+
+/// Creates whatever demo data is missing.
+///
+/// # Errors
+/// When the database fails; an existing user is not an error.
+pub async fn seed(accounts: &Accounts, events: &Events) -> anyhow::Result<Seeded> {
+    let mut seeded = Seeded { users: 0, events: 0 };
+    let mut new_organizer = None;
+    for (index, (email, first, last)) in DEMO_USERS.into_iter().enumerate() {
+        let registration = Registration {
+            email: EmailAddress::parse(email)?,
+            password: Password::new(DEMO_PASSWORD.to_owned())?,
+            first_name: NonEmptyText::parse(first)?,
+            last_name: NonEmptyText::parse(last)?,
+        };
+        match accounts.register(registration).await {
+            Ok(user) => {
+                seeded.users += 1;
+                if index == 0 {
+                    new_organizer = Some(user.id);
+                }
+            }
+            Err(RegisterError::EmailTaken) => {}
+            Err(e) => return Err(e).with_context(|| format!("creating demo user {email}")),
+        }
+    }
+    if let Some(organizer) = new_organizer {
+        for (name, description, date, location, seats, price) in DEMO_EVENTS {
+            let event = NewEvent::new(
+                organizer,
+                NonEmptyText::parse(name)?,
+                NonEmptyText::parse(description)?,
+                EventDate::parse(date)?,
+                NonEmptyText::parse(location)?,
+                TicketLimit::new(seats)?,
+                Price::parse(price)?,
+            );
+            events.create(event).await.with_context(|| format!("creating demo event {name}"))?;
+            seeded.events += 1;
+        }
+    }
+    Ok(seeded)
+}

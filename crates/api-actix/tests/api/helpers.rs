@@ -1,0 +1,136 @@
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use infra_postgres::test_support::TestDatabase;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use ticketing::config::{Config, Secret};
+use ticketing::startup::Application;
+
+pub const SECRET: &str = "a-secret-for-the-http-tests";
+pub const PASSWORD: &str = "correct-horse";
+
+/// A running server on a free port, with its own database.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: TestDatabase,
+}
+
+/// A JSON answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the app with some environment variables overridden (rate limiting is off unless
+/// a test turns it on).
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let mut vars: HashMap<&str, &str> = HashMap::from([
+        ("HOST", "127.0.0.1"),
+        ("PORT", "0"),
+        ("RATE_LIMIT_PER_SECOND", "0"),
+        ("WORKERS", "2"),
+    ]);
+    vars.extend(overrides.iter().copied());
+    let config = Config::from_lookup(|var| vars.get(var).map(|v| (*v).to_owned())).unwrap();
+    let db = TestDatabase::new().await;
+    let app = Application::build(&config, &db.pool(), &Secret::new(SECRET.to_owned())).unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp { address, client: reqwest::Client::new(), db }
+}
+
+impl TestApp {
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text:?}"));
+        Answer { status, headers, body }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn post(&self, path: &str, body: &Value, token: Option<&str>) -> Answer {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.header("Authorization", token);
+        }
+        self.send(request).await
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(self.client.get(self.url(path))).await
+    }
+
+    /// Registers `name@example.com` and logs in; returns the user id and a token.
+    pub async fn user(&self, name: &str) -> (i64, String) {
+        let email = format!("{name}@example.com");
+        let registered = self
+            .post(
+                "/register",
+                &json!({"email": email, "password": PASSWORD, "firstName": name, "lastName": "Test"}),
+                None,
+            )
+            .await;
+        assert_eq!(registered.status, StatusCode::CREATED, "{registered:?}");
+        let login = self.post("/login", &json!({"email": email, "password": PASSWORD}), None).await;
+        assert_eq!(login.status, StatusCode::OK, "{login:?}");
+        (registered.body["user"]["id"].as_i64().unwrap(), login.body["token"].as_str().unwrap().to_owned())
+    }
+
+    pub async fn event(&self, token: &str, seats: i64) -> i64 {
+        let created = self.post("/initialize", &event_body(seats), Some(token)).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+        created.body["event"]["id"].as_i64().unwrap()
+    }
+
+    pub async fn book(&self, token: &str, event: i64) -> Answer {
+        self.post("/book", &json!({"eventId": event}), Some(token)).await
+    }
+}
+
+pub fn event_body(seats: i64) -> Value {
+    json!({
+        "name": "New Years Eve Party",
+        "description": "A night of fun and games",
+        "date": "2027-12-31",
+        "location": "Colombo",
+        "ticketLimit": seats,
+        "price": 1000
+    })
+}
+
+pub fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// The error body every failure has: `{"error": message, "code": code}`.
+pub fn assert_error(answer: &Answer, status: StatusCode, message: &str) {
+    assert_eq!(answer.status, status, "{answer:?}");
+    assert_eq!(answer.body["error"], message, "{answer:?}");
+    assert!(answer.body["code"].is_string(), "{answer:?}");
+}
+
+/// base64url without padding, for hand-made tokens.
+pub fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0_u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[usize::try_from((n >> (18 - 6 * i)) & 63).unwrap()]));
+        }
+    }
+    out
+}

@@ -1,0 +1,10 @@
+//! The HTTP API through a real server and a real database. One test binary: it links once.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
+
+mod accounts;
+mod bookings;
+mod events;
+mod helpers;
+mod protocol;
+mod race;
+mod tokens;
