@@ -16,6 +16,7 @@ use domain::{
     BookError, BoxError, CancelError, CreateEventError, FindEventError, LoginError, RegisterError, RepoError,
 };
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// The largest JSON body accepted, in bytes.
 pub const JSON_LIMIT: usize = 64 * 1024;
@@ -85,9 +86,16 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
 }
 
 /// The JSON error body every endpoint uses.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody<'a> {
+    /// A message for people; the original service's wording where it had one.
+    #[schema(value_type = String, example = "Event with ID 7 not found")]
     pub error: Cow<'a, str>,
+    /// Stable, for programs: invalid_request, unauthenticated, invalid_credentials, forbidden,
+    /// not_found, already_booked, already_waitlisted, already_cancelled, email_taken,
+    /// payload_too_large, unsupported_media_type, route_not_found, method_not_allowed,
+    /// rate_limited, service_unavailable, internal_error.
+    #[schema(value_type = String, example = "not_found")]
     pub code: &'a str,
 }
 

@@ -1,16 +1,11 @@
 //! One module per endpoint. A handler parses its body into a domain command, calls one
-//! service method and maps the result: no SQL, no transaction, no business rule here.
+//! service method and maps the result: no SQL, no transaction, no business rule here. Each
+//! carries its OpenAPI description (`utoipa::path`).
 
-mod book;
-mod cancel;
-mod initialize;
-mod login;
-mod register;
-mod status;
-
-pub use book::book;
-pub use cancel::cancel;
-pub use initialize::initialize;
-pub use login::login;
-pub use register::register;
-pub use status::status;
+pub(crate) mod book;
+pub(crate) mod cancel;
+pub(crate) mod initialize;
+pub(crate) mod login;
+pub(crate) mod operations;
+pub(crate) mod register;
+pub(crate) mod status;

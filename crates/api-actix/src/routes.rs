@@ -1,24 +1,65 @@
 //! The route table, and the JSON answers for requests no route takes.
 
-use actix_web::{HttpRequest, HttpResponse, Resource, Route, web};
+use actix_web::http::Method;
+use actix_web::{FromRequest, Handler, HttpRequest, HttpResponse, Responder, Route, web};
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::error::{ApiError, JSON_LIMIT};
-use crate::handlers;
+use crate::handlers::{book, cancel, initialize, login, operations, register, status};
 
-/// Registers every endpoint with the JSON body rules. Shared by the server and the tests.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(json_config())
-        .service(endpoint("/login", web::post().to(handlers::login)))
-        .service(endpoint("/register", web::post().to(handlers::register)))
-        .service(endpoint("/initialize", web::post().to(handlers::initialize)))
-        .service(endpoint("/book", web::post().to(handlers::book)))
-        .service(endpoint("/cancel", web::post().to(handlers::cancel)))
-        .service(endpoint("/status/{id}", web::get().to(handlers::status)));
+/// One endpoint: the server registers it, and a test checks that the OpenAPI document lists
+/// exactly the endpoints here.
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    route: Route,
 }
 
-/// A path with its one method; any other method gets a JSON 405.
-fn endpoint(path: &str, route: Route) -> Resource {
-    web::resource(path).route(route).default_service(web::to(method_not_allowed))
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.method, self.path)
+    }
+}
+
+impl Endpoint {
+    fn new<F, Args>(method: Method, path: &'static str, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        Self { route: web::method(method.clone()).to(handler), method, path }
+    }
+}
+
+/// Every endpoint the service answers.
+#[must_use]
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::new(Method::POST, "/login", login::login),
+        Endpoint::new(Method::POST, "/register", register::register),
+        Endpoint::new(Method::POST, "/initialize", initialize::initialize),
+        Endpoint::new(Method::POST, "/book", book::book),
+        Endpoint::new(Method::POST, "/cancel", cancel::cancel),
+        Endpoint::new(Method::GET, "/status/{id}", status::status),
+        Endpoint::new(Method::GET, "/health", operations::health),
+        Endpoint::new(Method::GET, "/ready", operations::ready),
+        Endpoint::new(Method::GET, "/metrics", operations::metrics),
+        Endpoint::new(Method::GET, "/openapi.json", operations::openapi_json),
+        Endpoint::new(Method::GET, "/docs", operations::docs),
+    ]
+}
+
+/// Registers every endpoint with the JSON body rules, and the Swagger UI's assets under
+/// `/docs/`. Any other method on a known path gets a JSON 405.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(json_config());
+    for endpoint in endpoints() {
+        cfg.service(
+            web::resource(endpoint.path).route(endpoint.route).default_service(web::to(method_not_allowed)),
+        );
+    }
+    cfg.service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json")));
 }
 
 fn json_config() -> web::JsonConfig {

@@ -44,6 +44,8 @@ impl Application {
         let hasher = Argon2Hasher::new().context("starting the password hasher")?;
         let tokens = TokenService::new(jwt_secret.expose().as_bytes(), config.jwt_ttl);
         let state = web::Data::new(AppState::new(pool, hasher, tokens));
+        // Record from the first request on, not from the first scrape.
+        let _recorder = crate::metrics::handle();
         let rate_limiting = RateLimiting::new(config.rate_limit).context("configuring rate limiting")?;
 
         let mut server = HttpServer::new(move || {

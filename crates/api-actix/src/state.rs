@@ -10,12 +10,13 @@ pub type Accounts = AccountService<PgUserRepository, Argon2Hasher>;
 pub type Events = EventService<PgEventRepository>;
 pub type Bookings = BookingService<PgBookingRepository>;
 
-#[derive(Debug)]
 pub struct AppState {
     pub accounts: Accounts,
     pub events: Events,
     pub bookings: Bookings,
     pub tokens: TokenService,
+    /// For readiness checks and pool metrics only; the services own the data access.
+    pub pool: PgPool,
 }
 
 impl AppState {
@@ -26,6 +27,13 @@ impl AppState {
             events: EventService::new(PgEventRepository::new(pool.clone())),
             bookings: BookingService::new(PgBookingRepository::new(pool.clone())),
             tokens,
+            pool: pool.clone(),
         }
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("pool", &self.pool.status()).finish_non_exhaustive()
     }
 }

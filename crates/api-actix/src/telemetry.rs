@@ -13,6 +13,7 @@ use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
+use crate::metrics;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -36,7 +37,7 @@ fn client_request_id(value: &HeaderValue) -> Option<HeaderValue> {
     printable.then(|| value.clone())
 }
 
-/// Middleware: gives every request an id (the client's `x-request-id`, else a new UUID), runs
+/// Middleware: counts and times every request by route pattern, gives it an id (the client's `x-request-id`, else a new UUID), runs
 /// it inside a span carrying that id, logs its outcome, and returns the id in the response.
 pub async fn request_context(
     req: ServiceRequest,
@@ -54,15 +55,14 @@ pub async fn request_context(
         request_id = request_id.to_str().unwrap_or_default(),
     );
     let started = Instant::now();
+    let method = req.method().clone();
     let mut response = next.call(req).instrument(span.clone()).await?;
+    let elapsed = started.elapsed().as_secs_f64();
     let route = response.request().match_pattern();
-    tracing::info!(
-        parent: &span,
-        route = route.as_deref().unwrap_or("<no route>"),
-        status = response.status().as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-        "request served"
-    );
+    let route = route.as_deref().unwrap_or("<no route>");
+    let status = response.status().as_u16();
+    tracing::info!(parent: &span, route, status, latency_ms = elapsed * 1000.0, "request served");
+    metrics::record_request(method.as_str(), route, status, elapsed);
     response.headers_mut().insert(REQUEST_ID, request_id);
     Ok(response)
 }

@@ -84,3 +84,13 @@ pub fn connect(database_url: &str, settings: &PoolSettings) -> Result<PgPool, Bu
         .runtime(Runtime::Tokio1)
         .build()
 }
+
+/// Checks out a connection and runs `SELECT 1`: the database answers, and the pool can reach it.
+///
+/// # Errors
+/// [`RepoError::Unavailable`](domain::RepoError::Unavailable) when no connection can be had
+/// or the query fails.
+pub async fn ping(pool: &PgPool) -> Result<(), domain::RepoError> {
+    let mut conn = pool.get().await.map_err(crate::error::from_pool)?;
+    conn.batch_execute("SELECT 1").await.map_err(|e| domain::RepoError::Unavailable(Box::new(e)))
+}

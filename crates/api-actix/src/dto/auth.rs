@@ -2,16 +2,20 @@ use domain::user::PasswordError;
 use domain::{EmailAddress, Password, PasswordAttempt, Registration, User};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::fields::{email, field_error, required, string, text};
 use crate::error::ApiError;
 
 /// `POST /login`. The original's documentation once called the field `username`; it is
 /// accepted as an alias of `email`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
+    /// Also accepted as `username`.
     #[serde(alias = "username")]
+    #[schema(value_type = String, format = "email", example = "kaneeldias@gmail.com")]
     email: Option<Value>,
+    #[schema(value_type = String, example = "abcd@123")]
     password: Option<Value>,
 }
 
@@ -34,18 +38,24 @@ const fn password_problem(error: PasswordError) -> &'static str {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LoginResponse {
+    /// HS256 JWT with claims `id`, `sub`, `email`, `iat`, `exp`.
     pub token: String,
 }
 
 /// `POST /register`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterRequest {
+    #[schema(value_type = String, format = "email", example = "new.user@example.com")]
     email: Option<Value>,
+    /// At least 8 characters.
+    #[schema(value_type = String, min_length = 8, example = "a-long-password")]
     password: Option<Value>,
+    #[schema(value_type = String, example = "New")]
     first_name: Option<Value>,
+    #[schema(value_type = String, example = "User")]
     last_name: Option<Value>,
 }
 
@@ -63,7 +73,7 @@ impl TryFrom<RegisterRequest> for Registration {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserBody {
     pub id: i64,
@@ -83,7 +93,7 @@ impl From<User> for UserBody {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RegisterResponse {
     pub user: UserBody,
 }

@@ -2,15 +2,20 @@ use chrono::SecondsFormat;
 use domain::{BookTicket, Booking, BookingId, BookingOutcome, CancelBooking, CancelTarget, EventId, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::fields::{field_error, id, required};
 use crate::error::ApiError;
 
 /// `POST /book`. `userId` may be left out; it then means the caller.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BookRequest {
+    /// An integer, or a string of digits.
+    #[schema(value_type = i64, example = 4)]
     event_id: Option<Value>,
+    /// Optional; must be the caller.
+    #[schema(value_type = Option<i64>)]
     user_id: Option<Value>,
 }
 
@@ -30,10 +35,14 @@ impl BookRequest {
 
 /// `POST /cancel`: `{"id": bookingId}` (what the original code read) or `{"eventId": n}`
 /// (what its README described: the caller's live booking for that event).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CancelRequest {
+    /// The booking to cancel.
+    #[schema(value_type = Option<i64>)]
     id: Option<Value>,
+    /// Instead of `id`: the event whose live booking of yours to cancel.
+    #[schema(value_type = Option<i64>)]
     event_id: Option<Value>,
 }
 
@@ -52,14 +61,17 @@ impl CancelRequest {
 
 /// A booking as the original service showed it, plus `createdAt` and, while waiting, the
 /// place in line.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BookingBody {
     pub id: i64,
     pub event_id: i64,
     pub user_id: i64,
+    #[schema(example = "CONFIRMED")]
     pub status: &'static str,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    /// Only while `PENDING`: 1 + the pending bookings ahead in line.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waitlist_position: Option<u64>,
 }
@@ -78,8 +90,9 @@ impl From<Booking> for BookingBody {
 }
 
 /// `{"message", "booking"}`, the answer of `/book` and `/cancel`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct BookingResponse {
+    #[schema(example = "Ticket booked successfully")]
     pub message: &'static str,
     pub booking: BookingBody,
 }

@@ -3,19 +3,28 @@ use domain::{Event, EventDate, EventStatus, NewEvent, Price, TicketLimit, UserId
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
+use utoipa::ToSchema;
 
 use super::fields::{decimal, field_error, integer, required, text};
 use crate::error::ApiError;
 
 /// `POST /initialize`: a new event. `price` is read as written, so `19.99` stays exact.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InitializeRequest {
+    #[schema(value_type = String, example = "New Years Eve Party")]
     name: Option<Value>,
+    #[schema(value_type = String, example = "A night of fun and games")]
     description: Option<Value>,
+    #[schema(value_type = String, format = Date, example = "2027-12-31")]
     date: Option<Value>,
+    #[schema(value_type = String, example = "Colombo")]
     location: Option<Value>,
+    /// At least 1.
+    #[schema(value_type = i32, minimum = 1, example = 100)]
     ticket_limit: Option<Value>,
+    /// At least 0, at most 2 decimal places; kept exact.
+    #[schema(value_type = f64, minimum = 0, example = 19.99)]
     price: Option<Box<RawValue>>,
 }
 
@@ -59,15 +68,17 @@ const fn price_problem(error: PriceError) -> &'static str {
 
 /// An event as the original service showed it. `price` is a JSON number written exactly
 /// (`1000`, `19.99`), never a float's rounding of it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventBody {
     pub id: i64,
     pub name: String,
     pub description: String,
+    #[schema(format = Date, example = "2027-12-31")]
     pub date: String,
     pub location: String,
     pub ticket_limit: i32,
+    #[schema(value_type = f64, example = 19.99)]
     pub price: Box<RawValue>,
 }
 
@@ -88,14 +99,15 @@ impl TryFrom<Event> for EventBody {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct InitializeResponse {
+    #[schema(example = "Event created successfully")]
     pub message: &'static str,
     pub event: EventBody,
 }
 
 /// `GET /status/:id`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusResponse {
     pub event: EventBody,

@@ -2,16 +2,25 @@ use actix_web::{HttpResponse, web};
 
 use crate::auth::Caller;
 use crate::dto::{BookRequest, BookingResponse};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
+use crate::metrics;
 use crate::state::AppState;
 
-/// `POST /book`: a seat, or a place in line when the event is sold out.
+/// Book a seat, or join the waiting list when the event is sold out.
+#[utoipa::path(post, path = "/book", tag = "bookings", security(("bearer" = [])), request_body = BookRequest, responses(
+    (status = 201, description = "`CONFIRMED` (\"Ticket booked successfully\") or `PENDING` with `waitlistPosition` (\"Event is sold out. User added to wait list\")", body = BookingResponse),
+    (status = 400, description = "`already_booked`, `already_waitlisted`, or `invalid_request`", body = ErrorBody),
+    (status = 401, description = "`unauthenticated`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: `userId` is someone else", body = ErrorBody),
+    (status = 404, description = "`not_found`: no such event or user", body = ErrorBody),
+))]
 pub async fn book(
     state: web::Data<AppState>,
     caller: Caller,
     body: web::Json<BookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let cmd = body.into_inner().into_command(caller.id())?;
-    let outcome = state.bookings.book(cmd).await?;
-    Ok(HttpResponse::Created().json(BookingResponse::from(outcome)))
+    let result = state.bookings.book(cmd).await;
+    metrics::record_booking(&result);
+    Ok(HttpResponse::Created().json(BookingResponse::from(result?)))
 }

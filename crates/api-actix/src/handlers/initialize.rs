@@ -2,10 +2,15 @@ use actix_web::{HttpResponse, web};
 
 use crate::auth::Caller;
 use crate::dto::{InitializeRequest, InitializeResponse};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-/// `POST /initialize`: a new event, organised by the caller.
+/// Put an event on sale; the caller becomes its organizer.
+#[utoipa::path(post, path = "/initialize", tag = "events", security(("bearer" = [])), request_body = InitializeRequest, responses(
+    (status = 201, description = "The event", body = InitializeResponse),
+    (status = 400, description = "`invalid_request`: a field is missing, empty or out of range", body = ErrorBody),
+    (status = 401, description = "`unauthenticated`: no valid token", body = ErrorBody),
+))]
 pub async fn initialize(
     state: web::Data<AppState>,
     caller: Caller,

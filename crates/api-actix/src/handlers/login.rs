@@ -1,10 +1,15 @@
 use actix_web::{HttpResponse, web};
 
 use crate::dto::{LoginRequest, LoginResponse};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-/// `POST /login`: a token for a correct e-mail and password.
+/// Exchange an e-mail and password for a token.
+#[utoipa::path(post, path = "/login", tag = "accounts", request_body = LoginRequest, responses(
+    (status = 200, description = "A token valid for JWT_TTL (default one hour)", body = LoginResponse),
+    (status = 400, description = "`invalid_request`: a field is missing or malformed, or the body is not JSON", body = ErrorBody),
+    (status = 401, description = "`invalid_credentials`: wrong password or unknown e-mail (the same answer for both)", body = ErrorBody),
+))]
 pub async fn login(
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,

@@ -2,10 +2,15 @@ use actix_web::{HttpResponse, web};
 use domain::Registration;
 
 use crate::dto::{RegisterRequest, RegisterResponse};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-/// `POST /register`: a new account.
+/// Create an account. The password is stored only as an Argon2id hash.
+#[utoipa::path(post, path = "/register", tag = "accounts", request_body = RegisterRequest, responses(
+    (status = 201, description = "The new account", body = RegisterResponse),
+    (status = 400, description = "`invalid_request`: malformed e-mail, password under 8 characters, missing name", body = ErrorBody),
+    (status = 409, description = "`email_taken`: the address has an account (compared case-insensitively)", body = ErrorBody),
+))]
 pub async fn register(
     state: web::Data<AppState>,
     body: web::Json<RegisterRequest>,

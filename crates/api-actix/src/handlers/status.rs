@@ -2,10 +2,15 @@ use actix_web::{HttpResponse, web};
 use domain::EventId;
 
 use crate::dto::{StatusResponse, parse_path_id};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-/// `GET /status/{id}`: an event with its free seats and waiting-list length. Public.
+/// An event with its free seats and the length of its waiting list. Public.
+#[utoipa::path(get, path = "/status/{id}", tag = "events", params(("id" = i64, Path, description = "Event id")), responses(
+    (status = 200, description = "The event's status", body = StatusResponse),
+    (status = 400, description = "`invalid_request`: the id is not a positive integer", body = ErrorBody),
+    (status = 404, description = "`not_found`", body = ErrorBody),
+))]
 pub async fn status(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = parse_path_id("id", &id, EventId::new)?;
     let status = state.events.status(id).await?;

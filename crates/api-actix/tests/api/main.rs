@@ -5,6 +5,8 @@ mod accounts;
 mod bookings;
 mod events;
 mod helpers;
+mod operations;
 mod protocol;
+mod proxy;
 mod race;
 mod tokens;

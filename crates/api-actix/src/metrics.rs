@@ -1,0 +1,82 @@
+//! Prometheus metrics: requests by route pattern and status, booking outcomes, promotions and
+//! the connection pool. The `metrics` facade records; the exporter renders the text format.
+
+use std::sync::OnceLock;
+
+use domain::{BookError, BookingOutcome, CancelError, Cancellation};
+use infra_postgres::PgPool;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Latency buckets in seconds: fine below 50 ms, where a healthy booking lands.
+const LATENCY_BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+/// The process-wide recorder (a process has one, however many servers it starts).
+#[must_use]
+pub fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(
+                Matcher::Full("http_request_duration_seconds".to_owned()),
+                &LATENCY_BUCKETS,
+            )
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        // Install fails only if another recorder got there first; then this one still renders.
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        drop(metrics::set_global_recorder(recorder));
+        handle
+    })
+}
+
+/// One served request.
+pub fn record_request(method: &str, route: &str, status: u16, seconds: f64) {
+    let labels = [("method", method.to_owned()), ("route", route.to_owned()), ("status", status.to_string())];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels).record(seconds);
+}
+
+/// What a booking attempt came to.
+pub fn record_booking(result: &Result<BookingOutcome, BookError>) {
+    let outcome = match result {
+        Ok(BookingOutcome::Confirmed(_)) => "confirmed",
+        Ok(BookingOutcome::Waitlisted { .. }) => "waitlisted",
+        Err(BookError::AlreadyBooked | BookError::AlreadyWaitlisted) => "duplicate",
+        Err(BookError::EventNotFound(_) | BookError::UserNotFound(_)) => "not_found",
+        Err(BookError::ForAnotherUser { .. }) => "forbidden",
+        Err(BookError::Repo(_)) => "error",
+    };
+    metrics::counter!("bookings_total", "outcome" => outcome).increment(1);
+}
+
+/// A cancellation, and whether it promoted someone from the line.
+pub fn record_cancellation(result: &Result<Cancellation, CancelError>) {
+    let outcome = match result {
+        Ok(_) => "cancelled",
+        Err(CancelError::AlreadyCancelled(_)) => "already_cancelled",
+        Err(CancelError::BookingNotFound(_) | CancelError::NoLiveBooking(_)) => "not_found",
+        Err(CancelError::NotAllowed(_)) => "forbidden",
+        Err(CancelError::Repo(_)) => "error",
+    };
+    metrics::counter!("cancellations_total", "outcome" => outcome).increment(1);
+    if matches!(result, Ok(Cancellation { promoted: Some(_), .. })) {
+        metrics::counter!("promotions_total").increment(1);
+    }
+}
+
+/// The text exposition, with the pool's current state.
+#[must_use]
+pub fn render(pool: &PgPool) -> String {
+    let status = pool.status();
+    metrics::gauge!("db_pool_connections", "state" => "open").set(usize_to_f64(status.size));
+    metrics::gauge!("db_pool_connections", "state" => "idle").set(usize_to_f64(status.available));
+    metrics::gauge!("db_pool_connections", "state" => "max").set(usize_to_f64(status.max_size));
+    metrics::gauge!("db_pool_waiting_requests").set(usize_to_f64(status.waiting));
+    let handle = handle();
+    handle.run_upkeep();
+    handle.render()
+}
+
+fn usize_to_f64(n: usize) -> f64 {
+    u32::try_from(n).map_or(f64::from(u32::MAX), f64::from)
+}
