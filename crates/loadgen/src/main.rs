@@ -1,0 +1,93 @@
+//! `ticketing-load`: load scenarios against one or more ticketing instances.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use loadgen::api::Api;
+use loadgen::scenarios::churn::Churn;
+use loadgen::scenarios::hotdrop::Hotdrop;
+use loadgen::scenarios::status::StatusLoad;
+use loadgen::scenarios::{Scenario, execute};
+
+/// Drives the ticketing service through its HTTP API and checks the invariants afterwards.
+/// Exits 0 when every request succeeded and every invariant held, 2 when one broke. The
+/// servers need rate limiting off (RATE_LIMIT_PER_SECOND=0).
+#[derive(Debug, Parser)]
+#[command(name = "ticketing-load", version)]
+struct Cli {
+    /// A server instance; repeat to spread requests over several.
+    #[arg(long = "base", global = true, default_value = "http://127.0.0.1:3000")]
+    bases: Vec<String>,
+    /// Also count the invariants in this database (the one the servers use).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+    /// How many accounts to create at once before the clock starts.
+    #[arg(long, global = true, default_value_t = 16)]
+    provision_concurrency: usize,
+    #[command(subcommand)]
+    scenario: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// An event of CAPACITY seats; BUYERS distinct users each book once, CONCURRENCY at a time.
+    Hotdrop {
+        #[arg(long, default_value_t = 100)]
+        capacity: u32,
+        #[arg(long, default_value_t = 500)]
+        buyers: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
+    /// A hot drop with more buyers than seats, then CANCELS seat holders cancel at once; each
+    /// freed seat must go to the next in line.
+    Churn {
+        #[arg(long, default_value_t = 100)]
+        capacity: u32,
+        #[arg(long, default_value_t = 500)]
+        buyers: usize,
+        #[arg(long, default_value_t = 100)]
+        cancels: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
+    /// GET /status/{id} from CONCURRENCY clients for SECONDS.
+    Status {
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    let scenario = match cli.scenario {
+        Command::Hotdrop { capacity, buyers, concurrency } => {
+            Scenario::Hotdrop(Hotdrop { capacity, buyers, concurrency })
+        }
+        Command::Churn { capacity, buyers, cancels, concurrency } => {
+            Scenario::Churn(Churn { drop: Hotdrop { capacity, buyers, concurrency }, cancels })
+        }
+        Command::Status { concurrency, seconds } => {
+            Scenario::Status(StatusLoad { concurrency, duration: Duration::from_secs(seconds) })
+        }
+    };
+    let connections = match scenario {
+        Scenario::Hotdrop(h) | Scenario::Churn(Churn { drop: h, .. }) => h.concurrency,
+        Scenario::Status(s) => s.concurrency,
+    };
+    let api = Api::new(cli.bases, connections)?;
+    let report = execute(&api, scenario, cli.database_url.as_deref(), cli.provision_concurrency).await?;
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.table());
+    }
+    Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}

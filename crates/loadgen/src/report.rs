@@ -1,0 +1,65 @@
+//! What a run prints: a table for people, or JSON for scripts.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::stats::PhaseReport;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub scenario: String,
+    pub instances: usize,
+    pub parameters: BTreeMap<String, u64>,
+    pub phases: Vec<PhaseReport>,
+    /// CPU the load generator itself used, in percent of one core (status scenario).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_cpu_percent: Option<f64>,
+    /// Broken invariants and failed requests; empty on success.
+    pub violations: Vec<String>,
+}
+
+impl Report {
+    #[must_use]
+    pub fn ok(&self) -> bool {
+        self.violations.is_empty() && self.phases.iter().all(|p| p.failures == 0)
+    }
+
+    #[must_use]
+    pub fn table(&self) -> String {
+        let parameters: Vec<String> = self.parameters.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut out =
+            format!("{} on {} instance(s), {}\n", self.scenario, self.instances, parameters.join(" "));
+        out.push_str(&format!(
+            "{:<8} {:>9} {:>9} {:>11} {:>8} {:>8} {:>8} {:>8}  answers\n",
+            "phase", "requests", "seconds", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms"
+        ));
+        for p in &self.phases {
+            let answers: Vec<String> = p.answers.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+            out.push_str(&format!(
+                "{:<8} {:>9} {:>9.2} {:>11.1} {:>8.2} {:>8.2} {:>8.2} {:>8.2}  {}\n",
+                p.name,
+                p.requests,
+                p.elapsed_s,
+                p.throughput_rps,
+                p.p50_ms,
+                p.p95_ms,
+                p.p99_ms,
+                p.max_ms,
+                answers.join(" ")
+            ));
+        }
+        if let Some(cpu) = self.client_cpu_percent {
+            out.push_str(&format!("load generator CPU: {cpu:.0}% of one core\n"));
+        }
+        if self.violations.is_empty() {
+            out.push_str("invariants: all held\n");
+        } else {
+            out.push_str(&format!("invariants: {} VIOLATION(S)\n", self.violations.len()));
+            for v in self.violations.iter().take(20) {
+                out.push_str(&format!("  - {v}\n"));
+            }
+        }
+        out
+    }
+}

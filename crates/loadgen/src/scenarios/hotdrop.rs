@@ -1,0 +1,50 @@
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::json;
+
+use crate::api::{Api, Reply};
+use crate::concurrency;
+use crate::provision::{self, Buyer};
+use crate::stats::PhaseReport;
+
+/// An event of `capacity` seats; `buyers` distinct users each book once, `concurrency` at a time.
+#[derive(Debug, Clone, Copy)]
+pub struct Hotdrop {
+    pub capacity: u32,
+    pub buyers: usize,
+    pub concurrency: usize,
+}
+
+/// What happened, for reporting and verification.
+#[derive(Debug)]
+pub struct HotdropRun {
+    pub event: i64,
+    pub organizer: Buyer,
+    pub buyers: Arc<Vec<Buyer>>,
+    /// The `/book` answers, by buyer.
+    pub replies: Vec<Reply>,
+    pub phase: PhaseReport,
+}
+
+/// # Errors
+/// When provisioning fails.
+pub async fn run(api: &Api, cfg: Hotdrop, provision_concurrency: usize) -> anyhow::Result<HotdropRun> {
+    let run = provision::run_id();
+    let organizer = provision::buyers(api, &format!("{run}-organizer"), 1, 1).await?.remove(0);
+    let buyers = Arc::new(provision::buyers(api, &run, cfg.buyers, provision_concurrency).await?);
+    let event = provision::event(api, &organizer, cfg.capacity).await?;
+
+    let started = Instant::now();
+    let (client, who) = (api.clone(), buyers.clone());
+    let replies = concurrency::run(cfg.buyers, cfg.concurrency, move |i| {
+        let (client, who) = (client.clone(), who.clone());
+        async move {
+            let token = who.get(i).map(|b| b.token.as_str());
+            client.post(i, "/book", &json!({"eventId": event}), token).await
+        }
+    })
+    .await?;
+    let phase = PhaseReport::from_replies("book", &replies, started.elapsed());
+    Ok(HotdropRun { event, organizer, buyers, replies, phase })
+}

@@ -1,0 +1,204 @@
+//! The invariants, checked from what the API answered. Pure functions over the answers, so the
+//! checks themselves are unit-tested.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::Value;
+
+use crate::api::Reply;
+
+/// A buyer's booking as `/book` reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    /// Index into the scenario's buyers.
+    pub buyer: usize,
+    pub booking: i64,
+    pub confirmed: bool,
+}
+
+/// The bookings the answers report, and every answer that is not a well-formed 201.
+#[must_use]
+pub fn placed(replies: &[Reply]) -> (Vec<Placed>, Vec<String>) {
+    let mut placed = Vec::new();
+    let mut violations = Vec::new();
+    for (buyer, reply) in replies.iter().enumerate() {
+        let booking = &reply.body["booking"];
+        match (&reply.status, booking["id"].as_i64(), booking["status"].as_str()) {
+            (Ok(201), Some(id), Some(status @ ("CONFIRMED" | "PENDING"))) => {
+                placed.push(Placed { buyer, booking: id, confirmed: status == "CONFIRMED" });
+            }
+            (status, _, _) => {
+                violations.push(format!("buyer {buyer}: booking answered {status:?} {}", reply.body))
+            }
+        }
+    }
+    (placed, violations)
+}
+
+/// A hot drop of `buyers` for `capacity` seats: exactly min(C, N) confirmed, the rest waiting,
+/// one booking per buyer, and the event's status agreeing.
+#[must_use]
+pub fn hotdrop(capacity: u32, buyers: usize, replies: &[Reply], status: &Value) -> Vec<String> {
+    let (placed, mut violations) = placed(replies);
+    let seats = usize::try_from(capacity).unwrap_or(usize::MAX);
+    let confirmed = placed.iter().filter(|p| p.confirmed).count();
+    let waiting = placed.len() - confirmed;
+    let expect_confirmed = seats.min(buyers);
+    if confirmed != expect_confirmed {
+        violations.push(format!("{confirmed} bookings confirmed, expected {expect_confirmed} (capacity {capacity}, {buyers} buyers)"));
+    }
+    if waiting != buyers - expect_confirmed {
+        violations.push(format!("{waiting} buyers waiting, expected {}", buyers - expect_confirmed));
+    }
+    let distinct: BTreeSet<i64> = placed.iter().map(|p| p.booking).collect();
+    if distinct.len() != placed.len() {
+        violations.push(format!(
+            "{} booking ids for {} bookings: an id was reported twice",
+            distinct.len(),
+            placed.len()
+        ));
+    }
+    expect_number(status, "ticketsAvailable", seats.saturating_sub(confirmed), &mut violations);
+    expect_number(status, "waitingListCount", waiting, &mut violations);
+    violations
+}
+
+/// The bookings the first `cancels` promotions must go to: the lowest-id waiting ones (FIFO).
+#[must_use]
+pub fn expected_promotions(placed: &[Placed], cancels: usize) -> BTreeSet<i64> {
+    let mut waiting: Vec<i64> = placed.iter().filter(|p| !p.confirmed).map(|p| p.booking).collect();
+    waiting.sort_unstable();
+    waiting.into_iter().take(cancels).collect()
+}
+
+/// After `cancelled` seat holders cancelled: every cancel succeeded, each freed seat went to
+/// the next in line (so exactly the first ones in line now hold seats), and the status agrees.
+/// `rebooks` are the waiting buyers booking again, by index into `placed`: the answer says
+/// whether they hold a seat ("User already has a booking") or still wait.
+#[must_use]
+pub fn churn(
+    placed: &[Placed],
+    cancelled: &[Placed],
+    cancel_replies: &[Reply],
+    status_after: &Value,
+    rebooks: &[(usize, Reply)],
+) -> Vec<String> {
+    let mut violations = Vec::new();
+    for (target, reply) in cancelled.iter().zip(cancel_replies) {
+        if !reply.is(200) || reply.body["booking"]["status"] != "CANCELLED" {
+            violations
+                .push(format!("cancel of booking {}: {:?} {}", target.booking, reply.status, reply.body));
+        }
+    }
+    let promoted = expected_promotions(placed, cancelled.len());
+    let waiting = placed.iter().filter(|p| !p.confirmed).count();
+    expect_number(status_after, "waitingListCount", waiting.saturating_sub(cancelled.len()), &mut violations);
+    if waiting >= cancelled.len() {
+        expect_number(status_after, "ticketsAvailable", 0, &mut violations);
+    }
+    let by_index: HashMap<usize, &Placed> = placed.iter().enumerate().collect();
+    for (index, reply) in rebooks {
+        let Some(row) = by_index.get(index) else { continue };
+        let expected = if promoted.contains(&row.booking) {
+            "User already has a booking"
+        } else {
+            "User is already on wait list"
+        };
+        if reply.body["error"] != expected {
+            violations.push(format!(
+                "booking {} should answer {expected:?} after the cancels, got {:?} {}",
+                row.booking, reply.status, reply.body
+            ));
+        }
+    }
+    violations
+}
+
+fn expect_number(status: &Value, field: &str, expected: usize, violations: &mut Vec<String>) {
+    let actual = status[field].as_u64().and_then(|n| usize::try_from(n).ok());
+    if actual != Some(expected) {
+        violations.push(format!("status says {field} = {}, expected {expected}", status[field]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn booked(id: i64, status: &str) -> Reply {
+        Reply {
+            status: Ok(201),
+            body: json!({"booking": {"id": id, "status": status}}),
+            latency: Duration::ZERO,
+        }
+    }
+
+    fn error(message: &str) -> Reply {
+        Reply { status: Ok(400), body: json!({"error": message}), latency: Duration::ZERO }
+    }
+
+    #[test]
+    fn a_correct_hot_drop_has_no_violations() {
+        let replies = [booked(1, "CONFIRMED"), booked(2, "CONFIRMED"), booked(3, "PENDING")];
+        let status = json!({"ticketsAvailable": 0, "waitingListCount": 1});
+        assert_eq!(hotdrop(2, 3, &replies, &status), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_oversold_hot_drop_is_caught() {
+        let replies = [booked(1, "CONFIRMED"), booked(2, "CONFIRMED"), booked(3, "CONFIRMED")];
+        let status = json!({"ticketsAvailable": 0, "waitingListCount": 0});
+        let violations = hotdrop(2, 3, &replies, &status);
+        assert!(
+            violations.iter().any(|v| v.starts_with("3 bookings confirmed, expected 2")),
+            "{violations:?}"
+        );
+    }
+
+    #[test]
+    fn a_failed_request_and_a_repeated_id_are_caught() {
+        let failed = Reply { status: Ok(503), body: json!({}), latency: Duration::ZERO };
+        let replies = [booked(1, "CONFIRMED"), booked(1, "PENDING"), failed];
+        let status = json!({"ticketsAvailable": 0, "waitingListCount": 1});
+        let violations = hotdrop(1, 3, &replies, &status);
+        assert!(violations.iter().any(|v| v.contains("buyer 2")), "{violations:?}");
+        assert!(violations.iter().any(|v| v.contains("reported twice")), "{violations:?}");
+    }
+
+    #[test]
+    fn promotions_go_to_the_lowest_waiting_ids() {
+        let placed = [
+            Placed { buyer: 0, booking: 9, confirmed: false },
+            Placed { buyer: 1, booking: 4, confirmed: false },
+            Placed { buyer: 2, booking: 1, confirmed: true },
+            Placed { buyer: 3, booking: 6, confirmed: false },
+        ];
+        assert_eq!(expected_promotions(&placed, 2), BTreeSet::from([4, 6]));
+    }
+
+    #[test]
+    fn a_promotion_out_of_order_is_caught() {
+        let placed = vec![
+            Placed { buyer: 0, booking: 1, confirmed: true },
+            Placed { buyer: 1, booking: 2, confirmed: false },
+            Placed { buyer: 2, booking: 3, confirmed: false },
+        ];
+        let cancelled = [placed[0].clone()];
+        let cancels = [Reply {
+            status: Ok(200),
+            body: json!({"booking": {"status": "CANCELLED"}}),
+            latency: Duration::ZERO,
+        }];
+        let status = json!({"ticketsAvailable": 0, "waitingListCount": 1});
+        let in_order = [(1, error("User already has a booking")), (2, error("User is already on wait list"))];
+        let out_of_order =
+            [(1, error("User is already on wait list")), (2, error("User already has a booking"))];
+
+        assert_eq!(churn(&placed, &cancelled, &cancels, &status, &in_order), Vec::<String>::new());
+        assert_eq!(churn(&placed, &cancelled, &cancels, &status, &out_of_order).len(), 2);
+    }
+}

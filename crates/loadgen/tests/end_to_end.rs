@@ -1,0 +1,46 @@
+//! The scenarios against two real instances of the service sharing one database.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
+
+use std::time::Duration;
+
+use infra_postgres::test_support::TestDatabase;
+use loadgen::api::Api;
+use loadgen::scenarios::churn::Churn;
+use loadgen::scenarios::hotdrop::Hotdrop;
+use loadgen::scenarios::status::StatusLoad;
+use loadgen::scenarios::{Scenario, execute};
+use ticketing::config::{Config, Secret};
+use ticketing::startup::Application;
+
+/// Two instances on one database, as a load balancer would see them.
+async fn two_instances(db: &TestDatabase) -> Vec<String> {
+    let vars = [("HOST", "127.0.0.1"), ("PORT", "0"), ("RATE_LIMIT_PER_SECOND", "0"), ("WORKERS", "2")];
+    let config =
+        Config::from_lookup(|var| vars.iter().find(|(k, _)| *k == var).map(|(_, v)| (*v).to_owned()))
+            .unwrap();
+    let mut bases = Vec::new();
+    for _ in 0..2 {
+        let app =
+            Application::build(&config, &db.pool(), &Secret::new("an-end-to-end-secret".to_owned())).unwrap();
+        bases.push(format!("http://127.0.0.1:{}", app.port()));
+        actix_web::rt::spawn(app.run_until_stopped());
+    }
+    bases
+}
+
+#[actix_web::test]
+async fn every_scenario_keeps_every_invariant_across_two_instances() {
+    let db = TestDatabase::new().await;
+    let api = Api::new(two_instances(&db).await, 16).unwrap();
+
+    let drop = Scenario::Hotdrop(Hotdrop { capacity: 10, buyers: 40, concurrency: 16 });
+    let churn =
+        Scenario::Churn(Churn { drop: Hotdrop { capacity: 8, buyers: 30, concurrency: 16 }, cancels: 5 });
+    let status = Scenario::Status(StatusLoad { concurrency: 4, duration: Duration::from_millis(500) });
+
+    for scenario in [drop, churn, status] {
+        let report = execute(&api, scenario, Some(db.url()), 8).await.unwrap();
+        assert!(report.ok(), "{}", report.table());
+        assert!(report.phases.iter().all(|p| p.requests > 0), "{}", report.table());
+    }
+}
