@@ -14,11 +14,18 @@ use crate::config::{Config, Secret};
 /// The embedded server's database.
 const EMBEDDED_DATABASE: &str = "ticketing";
 
-/// The database the service uses, and the JWT secret that goes with it.
+/// The database the service uses.
 #[derive(Debug)]
 pub enum Database {
-    External { url: Secret, jwt_secret: Secret },
-    Embedded { cluster: Cluster, url: Secret, jwt_secret: Secret },
+    External {
+        url: Secret,
+    },
+    /// With the signing key kept beside its data.
+    Embedded {
+        cluster: Cluster,
+        url: Secret,
+        jwt_secret: Secret,
+    },
 }
 
 impl Database {
@@ -29,8 +36,7 @@ impl Database {
     /// cannot be read or written.
     pub fn open(config: &Config) -> anyhow::Result<Self> {
         if let Some(url) = &config.database_url {
-            let jwt_secret = config.jwt_secret.clone().context("JWT_SECRET is required with DATABASE_URL")?;
-            return Ok(Self::External { url: url.clone(), jwt_secret });
+            return Ok(Self::External { url: url.clone() });
         }
         let data_dir = config.data_dir.join("postgres");
         let cluster = Cluster::start(&data_dir, Durability::Durable)
@@ -39,10 +45,7 @@ impl Database {
         cluster.stop_when_process_exits(None)?;
         cluster.create_database(EMBEDDED_DATABASE)?;
         let url = Secret::new(cluster.url(EMBEDDED_DATABASE));
-        let jwt_secret = match &config.jwt_secret {
-            Some(secret) => secret.clone(),
-            None => embedded_jwt_secret(&config.data_dir)?,
-        };
+        let jwt_secret = embedded_jwt_secret(&config.data_dir)?;
         Ok(Self::Embedded { cluster, url, jwt_secret })
     }
 
@@ -53,10 +56,18 @@ impl Database {
         }
     }
 
-    #[must_use]
-    pub const fn jwt_secret(&self) -> &Secret {
-        match self {
-            Self::External { jwt_secret, .. } | Self::Embedded { jwt_secret, .. } => jwt_secret,
+    /// The key to sign tokens with: `JWT_SECRET` when set, else the embedded database's own.
+    ///
+    /// # Errors
+    /// With `DATABASE_URL` but no `JWT_SECRET`: every instance on a shared database must sign
+    /// with the same key, and a default would let anyone forge tokens.
+    pub fn jwt_secret(&self, config: &Config) -> anyhow::Result<Secret> {
+        match (&config.jwt_secret, self) {
+            (Some(secret), _) => Ok(secret.clone()),
+            (None, Self::Embedded { jwt_secret, .. }) => Ok(jwt_secret.clone()),
+            (None, Self::External { .. }) => {
+                anyhow::bail!("JWT_SECRET is required to serve with DATABASE_URL (at least 16 characters)")
+            }
         }
     }
 
@@ -93,4 +104,25 @@ fn embedded_jwt_secret(data_dir: &Path) -> anyhow::Result<Secret> {
         .with_context(|| format!("creating {}", path.display()))?;
     file.write_all(secret.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
     Ok(Secret::new(secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serving_an_external_database_needs_a_jwt_secret_of_its_own() {
+        let without =
+            Config::from_lookup(|var| (var == "DATABASE_URL").then(|| "postgres://x/y".to_owned())).unwrap();
+        let with = Config::from_lookup(|var| match var {
+            "DATABASE_URL" => Some("postgres://x/y".to_owned()),
+            "JWT_SECRET" => Some("a-long-enough-secret".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        let database = Database::open(&without).unwrap();
+
+        assert!(database.jwt_secret(&without).is_err());
+        assert_eq!(database.jwt_secret(&with).unwrap().expose(), "a-long-enough-secret");
+    }
 }

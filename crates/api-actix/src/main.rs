@@ -65,7 +65,7 @@ async fn run(command: Command, config: &Config, database: &Database) -> anyhow::
                 let (accounts, events) = services(&pool)?;
                 seed(&accounts, &events).await?;
             }
-            let app = Application::build(config, &pool, database.jwt_secret())?;
+            let app = Application::build(config, &pool, &database.jwt_secret(config)?)?;
             let host =
                 if config.host.is_unspecified() { "127.0.0.1".to_owned() } else { config.host.to_string() };
             println!("ticketing is serving on http://{host}:{}", app.port());

@@ -14,6 +14,7 @@ mod queries;
 mod repos;
 mod rows;
 mod schema;
+pub mod statements;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 

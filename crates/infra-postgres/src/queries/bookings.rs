@@ -1,5 +1,4 @@
-//! The statements of DESIGN.md §4. Every statement that changes seats is a conditional write
-//! checked by the database, so two server processes cannot oversell between them.
+//! The booking and cancel statements (`crate::statements`) as query functions.
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer};
@@ -8,91 +7,10 @@ use domain::{BookingId, BookingStatus, EventId, UserId};
 
 use crate::rows::{BookingRow, LockedBookingRow, PlacedBookingRow};
 use crate::schema::bookings;
-
-/// First key of the two-key advisory locks that guard an event's waiting line; the second is
-/// the event id folded into 31 bits. Two events sharing a folded key only share a lock, which
-/// costs throughput, never correctness.
-const GUARD_NAMESPACE: i32 = 0x7443_6b74;
-
-const GUARD_SHARED: &str = "SELECT pg_advisory_xact_lock_shared($1, ($2 & 2147483647)::int4)";
-const GUARD_EXCLUSIVE: &str = "SELECT pg_advisory_xact_lock($1, ($2 & 2147483647)::int4)";
-
-/// Fast path: take a seat and insert the CONFIRMED booking in one statement. No row back
-/// means no seat was free (or no such event); a unique violation rolls the seat back with it.
-const TAKE_FREE_SEAT: &str = "\
-WITH seat AS (
-    UPDATE events SET seats_taken = seats_taken + 1
-    WHERE id = $1 AND seats_taken < ticket_limit
-    RETURNING id
-)
-INSERT INTO bookings (event_id, user_id, status)
-SELECT id, $2, 'CONFIRMED' FROM seat
-RETURNING id, event_id, user_id, status, created_at";
-
-/// Slow path, run under the shared guard: retry the seat (a cancel may have freed one since
-/// the fast path), else join the line. Also reports how many pending bookings are ahead,
-/// counted in this statement's snapshot. No row back means no such event.
-const TAKE_SEAT_OR_JOIN_LINE: &str = "\
-WITH seat AS (
-    UPDATE events SET seats_taken = seats_taken + 1
-    WHERE id = $1 AND seats_taken < ticket_limit
-    RETURNING id
-), placed AS (
-    INSERT INTO bookings (event_id, user_id, status)
-    SELECT e.id, $2, CASE WHEN EXISTS (SELECT 1 FROM seat) THEN 'CONFIRMED' ELSE 'PENDING' END
-    FROM events e
-    WHERE e.id = $1
-    RETURNING id, event_id, user_id, status, created_at
-)
-SELECT p.id, p.event_id, p.user_id, p.status, p.created_at,
-       CASE WHEN p.status = 'PENDING' THEN
-           (SELECT count(*) FROM bookings b WHERE b.event_id = p.event_id AND b.status = 'PENDING' AND b.id < p.id)
-       ELSE 0 END AS ahead
-FROM placed p";
-
-/// Takes the event's exclusive guard for a booking id and returns the event; the event of a
-/// booking never changes, so reading it before the lock is safe.
-const GUARD_EVENT_OF_BOOKING: &str = "\
-SELECT event_id AS id FROM (
-    SELECT event_id, pg_advisory_xact_lock($1, (event_id & 2147483647)::int4)
-    FROM bookings WHERE id = $2
-) AS guarded";
-
-const LOCK_BOOKING: &str = "\
-SELECT b.id, b.event_id, b.user_id, b.status, b.created_at, e.organizer_id
-FROM bookings b JOIN events e ON e.id = b.event_id
-WHERE b.id = $1
-FOR UPDATE OF b";
-
-const LOCK_LIVE_BOOKING: &str = "\
-SELECT b.id, b.event_id, b.user_id, b.status, b.created_at, e.organizer_id
-FROM bookings b JOIN events e ON e.id = b.event_id
-WHERE b.event_id = $1 AND b.user_id = $2 AND b.status IN ('CONFIRMED', 'PENDING')
-FOR UPDATE OF b";
-
-const MARK_CANCELLED: &str = "\
-UPDATE bookings SET status = 'CANCELLED', updated_at = now()
-WHERE id = $1
-RETURNING id, event_id, user_id, status, created_at";
-
-/// A seat was given up: confirm the head of the line (lowest id), or, when nobody waits,
-/// return the seat to the event. One statement, under the exclusive guard.
-const PASS_SEAT_ON: &str = "\
-WITH head AS (
-    SELECT id FROM bookings
-    WHERE event_id = $1 AND status = 'PENDING'
-    ORDER BY id
-    LIMIT 1
-    FOR UPDATE
-), promoted AS (
-    UPDATE bookings SET status = 'CONFIRMED', updated_at = now()
-    WHERE id = (SELECT id FROM head)
-    RETURNING id, event_id, user_id, status, created_at
-), released AS (
-    UPDATE events SET seats_taken = seats_taken - 1
-    WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM head)
-)
-SELECT id, event_id, user_id, status, created_at FROM promoted";
+use crate::statements::{
+    GUARD_EVENT_OF_BOOKING, GUARD_EXCLUSIVE, GUARD_NAMESPACE, GUARD_SHARED, LOCK_BOOKING, LOCK_LIVE_BOOKING,
+    MARK_CANCELLED, PASS_SEAT_ON, TAKE_FREE_SEAT, TAKE_SEAT_OR_JOIN_LINE,
+};
 
 #[derive(QueryableByName)]
 struct EventIdRow {

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The service against the database's own ceiling, in one run on one machine:
+#   1. a private PostgreSQL (durable: fsync and synchronous_commit on) and two
+#      `ticketing serve` instances on it, rate limiting off;
+#   2. pgbench running the adapter's own booking and cancel SQL (generated from
+#      crates/infra-postgres/src/statements.rs) for each regime: the ceiling;
+#   3. ticketing-load running the same regimes over HTTP, spread across both instances,
+#      verifying every invariant afterwards (through the API and by SQL);
+#   4. each HTTP figure as a ratio of its ceiling.
+# Everything runs on this machine and stops by itself; the servers listen on 127.0.0.1 only.
+#
+# Each pgbench ceiling runs as many transactions, on an event of the same shape, as the HTTP
+# run it is compared with (the place-in-line count grows with the line, so a longer pgbench
+# run would be a different regime).
+#
+# Usage: bench/run.sh            (CLIENTS=64 BUYERS=2000 SECONDS_PER_RUN=10 by default)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CLIENTS=${CLIENTS:-64}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
+BUYERS=${BUYERS:-2000}
+
+log() { printf '== %s\n' "$*" >&2; }
+
+pg_bin=""
+for dir in "$(dirname "$(readlink -f "$(command -v pg_ctl || echo /nonexistent)")")" /usr/lib/postgresql/*/bin; do
+  if [ -x "$dir/pg_ctl" ] && [ -x "$dir/pgbench" ]; then pg_bin=$dir; fi
+done
+[ -n "$pg_bin" ] || { echo "PostgreSQL server binaries and pgbench are needed (Debian: apt-get install postgresql)" >&2; exit 1; }
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+log "building (release)"
+cargo build --release --quiet -p api-actix -p loadgen
+cargo run --release --quiet -p infra-postgres --example pgbench_scripts -- target/bench-scripts
+
+work=$(mktemp -d /tmp/ticketing-bench.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  as_postgres "$pg_bin/pg_ctl" -D "$work/data" stop -m fast >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+[ "$(id -u)" -ne 0 ] || chown postgres "$work"
+
+log "starting PostgreSQL"
+db_port=$(free_port)
+as_postgres "$pg_bin/initdb" -D "$work/data" -U postgres -A trust -E UTF8 --locale=C --no-instructions >/dev/null
+cat >> "$work/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+unix_socket_directories = ''
+max_connections = 200
+shared_buffers = 256MB
+CONF
+as_postgres "$pg_bin/pg_ctl" -D "$work/data" -l "$work/data/server.log" -o "-p $db_port" -w start >/dev/null
+as_postgres "$pg_bin/createdb" -h 127.0.0.1 -p "$db_port" -U postgres ticketing
+export DATABASE_URL="postgres://postgres@127.0.0.1:$db_port/ticketing"
+psql_q() { psql -X -q -t -A -h 127.0.0.1 -p "$db_port" -U postgres -d ticketing -v ON_ERROR_STOP=1 "$@"; }
+./target/release/ticketing migrate >/dev/null
+
+log "starting two ticketing instances"
+bases=()
+for _ in 1 2; do
+  port=$(free_port)
+  JWT_SECRET=bench-only-secret-not-a-real-one PORT=$port HOST=127.0.0.1 RATE_LIMIT_PER_SECOND=0 \
+    RUST_LOG=warn ./target/release/ticketing serve >"$work/server-$port.log" 2>&1 &
+  pids+=($!)
+  bases+=(--base "http://127.0.0.1:$port")
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.1; done
+done
+
+log "preparing the pgbench data"
+psql_q <<'SQL'
+INSERT INTO users (email, password_hash, first_name, last_name)
+SELECT 'bench' || g || '@example.com', 'not-a-hash', 'Bench', 'User' FROM generate_series(1, 400000) AS g;
+CREATE SEQUENCE bench_user;
+CREATE SEQUENCE bench_cancel;
+SQL
+new_event() { # seats -> id
+  psql_q -c "INSERT INTO events (organizer_id, name, description, date, location, ticket_limit, price_cents)
+             VALUES (1, 'bench', 'bench', '2027-01-01', 'here', $1, 100) RETURNING id"
+}
+pgbench_tps() { # script event transactions -> tps
+  psql_q -c "SELECT setval('bench_user', 1, false)" >/dev/null
+  "$pg_bin/pgbench" -n -M prepared -h 127.0.0.1 -p "$db_port" -U postgres -c "$CLIENTS" -j 2 -t $(($3 / CLIENTS)) \
+    -D "event=$2" -f "target/bench-scripts/$1.sql" ticketing 2>&1 | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+}
+load() { ./target/release/ticketing-load "${bases[@]}" --database-url "$DATABASE_URL" --json "$@"; }
+
+log "ceiling: seats left"
+ceiling_seats=$(pgbench_tps seats_left "$(new_event 2000000000)" "$BUYERS")
+log "ceiling: sold out"
+sold_out_event=$(new_event 1)
+psql_q -c "UPDATE events SET seats_taken = 1 WHERE id = $sold_out_event;
+           INSERT INTO bookings (event_id, user_id, status) VALUES ($sold_out_event, 400000, 'CONFIRMED')" >/dev/null
+ceiling_sold_out=$(pgbench_tps sold_out "$sold_out_event" "$BUYERS")
+log "ceiling: cancel + promote"
+# As the HTTP churn below: BUYERS/2 seats taken, BUYERS/2 waiting, BUYERS/2 cancels in id order.
+half=$((BUYERS / 2))
+cancel_event=$(new_event "$half")
+psql_q -c "INSERT INTO bookings (event_id, user_id, status)
+           SELECT $cancel_event, g, CASE WHEN g <= $half THEN 'CONFIRMED' ELSE 'PENDING' END
+           FROM generate_series(1, $BUYERS) AS g ORDER BY g" >/dev/null
+first=$(psql_q -c "SELECT min(id) FROM bookings WHERE event_id = $cancel_event")
+psql_q -c "UPDATE events SET seats_taken = $half WHERE id = $cancel_event;
+           SELECT setval('bench_cancel', $first, false)" >/dev/null
+ceiling_cancel=$(pgbench_tps cancel_promote "$cancel_event" "$half")
+
+log "HTTP: hot drop with seats left"
+load hotdrop --capacity 1000000 --buyers "$BUYERS" --concurrency "$CLIENTS" >"$work/seats.json"
+log "HTTP: hot drop, sold out after the first seat"
+load hotdrop --capacity 1 --buyers "$BUYERS" --concurrency "$CLIENTS" >"$work/sold_out.json"
+log "HTTP: churn (cancel + promote)"
+load churn --capacity "$half" --buyers "$BUYERS" --cancels "$half" --concurrency "$CLIENTS" >"$work/churn.json"
+log "HTTP: status reads"
+load status --concurrency "$CLIENTS" --seconds "$SECONDS_PER_RUN" >"$work/status.json"
+
+python3 - "$work" "$ceiling_seats" "$ceiling_sold_out" "$ceiling_cancel" "$CLIENTS" <<'PY'
+import json, sys
+work, seats, sold_out, cancel, clients = sys.argv[1], *map(float, sys.argv[2:5]), sys.argv[5]
+def phase(name, index=0):
+    report = json.load(open(f"{work}/{name}.json"))
+    return report, report["phases"][index]
+rows = []
+for label, name, index, ceiling in [
+    ("book, seats left", "seats", 0, seats),
+    ("book, sold out", "sold_out", 0, sold_out),
+    ("cancel + promote", "churn", 1, cancel),
+    ("GET /status", "status", 0, None),
+]:
+    report, p = phase(name, index)
+    ok = "yes" if not report["violations"] and all(ph["failures"] == 0 for ph in report["phases"]) else "NO"
+    ratio = f"{p['throughput_rps'] / ceiling:.0%}" if ceiling else "-"
+    rows.append((label, p["requests"], f"{p['throughput_rps']:.0f}", f"{ceiling:.0f}" if ceiling else "-", ratio,
+                 f"{p['p50_ms']:.1f}", f"{p['p99_ms']:.1f}", ok))
+    if report.get("client_cpu_percent") is not None:
+        status_cpu = report["client_cpu_percent"]
+print(f"\n{clients} concurrent clients, 2 instances, one PostgreSQL; ceilings from pgbench on the adapter's SQL\n")
+print("| regime | requests | HTTP req/s | pgbench tps | ratio | p50 ms | p99 ms | invariants, no 5xx |")
+print("|---|---:|---:|---:|---:|---:|---:|---|")
+for row in rows:
+    print("| " + " | ".join(map(str, row)) + " |")
+print(f"\nThe load generator used {status_cpu:.0f}% of one core during the status run.")
+PY
