@@ -35,6 +35,9 @@ impl Api {
         let bases: Vec<String> = bases.into_iter().map(|b| b.trim_end_matches('/').to_owned()).collect();
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(connections_per_instance)
+            // Below the server's keep-alive (5 s), so an idle connection is never reused just
+            // as the server closes it.
+            .pool_idle_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(30))
             .build()?;
         Ok(Self { client, bases: bases.into() })
