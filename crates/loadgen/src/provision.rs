@@ -99,19 +99,6 @@ fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_user_id_is_read_from_a_token() {
-        // {"alg":"HS256"} . {"id":42,"sub":"42"} . signature
-        let token = "eyJhbGciOiJIUzI1NiJ9.eyJpZCI6NDIsInN1YiI6IjQyIn0.c2ln";
-        assert_eq!(token_user_id(token), Some(42));
-        assert_eq!(token_user_id("garbage"), None);
-    }
-}
-
 /// Creates an event with `capacity` seats, organised by `organizer`.
 ///
 /// # Errors
@@ -124,4 +111,17 @@ pub async fn event(api: &Api, organizer: &Buyer, capacity: u32) -> anyhow::Resul
     let created = api.post(0, "/initialize", &body, Some(&organizer.token)).await;
     anyhow::ensure!(created.is(201), "creating the event: {:?} {}", created.status, created.body);
     created.body["event"]["id"].as_i64().context("event answer without event.id")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_user_id_is_read_from_a_token() {
+        // {"alg":"HS256"} . {"id":42,"sub":"42"} . signature
+        let token = "eyJhbGciOiJIUzI1NiJ9.eyJpZCI6NDIsInN1YiI6IjQyIn0.c2ln";
+        assert_eq!(token_user_id(token), Some(42));
+        assert_eq!(token_user_id("garbage"), None);
+    }
 }
