@@ -3,4 +3,7 @@
 
 pub(crate) mod bookings;
 pub(crate) mod events;
+mod prepared;
 pub(crate) mod users;
+
+pub(crate) use prepared::Prepared;

@@ -5,6 +5,7 @@ use diesel::sql_types::{BigInt, Integer};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::{BookingId, BookingStatus, EventId, UserId};
 
+use crate::queries::Prepared;
 use crate::rows::{BookingRow, LockedBookingRow, PlacedBookingRow};
 use crate::schema::bookings;
 use crate::statements::{
@@ -23,9 +24,7 @@ pub(crate) async fn take_free_seat(
     event: EventId,
     user: UserId,
 ) -> QueryResult<Option<BookingRow>> {
-    diesel::sql_query(TAKE_FREE_SEAT)
-        .bind::<BigInt, _>(event.get())
-        .bind::<BigInt, _>(user.get())
+    Prepared(diesel::sql_query(TAKE_FREE_SEAT).bind::<BigInt, _>(event.get()).bind::<BigInt, _>(user.get()))
         .get_result(conn)
         .await
         .optional()
@@ -42,9 +41,7 @@ pub(crate) async fn guard_exclusive(conn: &mut AsyncPgConnection, event: EventId
 }
 
 async fn guard(conn: &mut AsyncPgConnection, sql: &'static str, event: EventId) -> QueryResult<()> {
-    diesel::sql_query(sql)
-        .bind::<Integer, _>(GUARD_NAMESPACE)
-        .bind::<BigInt, _>(event.get())
+    Prepared(diesel::sql_query(sql).bind::<Integer, _>(GUARD_NAMESPACE).bind::<BigInt, _>(event.get()))
         .execute(conn)
         .await?;
     Ok(())
@@ -55,12 +52,14 @@ pub(crate) async fn take_seat_or_join_line(
     event: EventId,
     user: UserId,
 ) -> QueryResult<Option<PlacedBookingRow>> {
-    diesel::sql_query(TAKE_SEAT_OR_JOIN_LINE)
-        .bind::<BigInt, _>(event.get())
-        .bind::<BigInt, _>(user.get())
-        .get_result(conn)
-        .await
-        .optional()
+    Prepared(
+        diesel::sql_query(TAKE_SEAT_OR_JOIN_LINE)
+            .bind::<BigInt, _>(event.get())
+            .bind::<BigInt, _>(user.get()),
+    )
+    .get_result(conn)
+    .await
+    .optional()
 }
 
 /// The user's confirmed or pending booking for the event, if any.
@@ -84,12 +83,14 @@ pub(crate) async fn guard_event_of(
     conn: &mut AsyncPgConnection,
     booking: BookingId,
 ) -> QueryResult<Option<EventId>> {
-    let row: Option<EventIdRow> = diesel::sql_query(GUARD_EVENT_OF_BOOKING)
-        .bind::<Integer, _>(GUARD_NAMESPACE)
-        .bind::<BigInt, _>(booking.get())
-        .get_result(conn)
-        .await
-        .optional()?;
+    let row: Option<EventIdRow> = Prepared(
+        diesel::sql_query(GUARD_EVENT_OF_BOOKING)
+            .bind::<Integer, _>(GUARD_NAMESPACE)
+            .bind::<BigInt, _>(booking.get()),
+    )
+    .get_result(conn)
+    .await
+    .optional()?;
     Ok(row.and_then(|r| EventId::new(r.id).ok()))
 }
 
@@ -97,7 +98,10 @@ pub(crate) async fn lock_booking(
     conn: &mut AsyncPgConnection,
     booking: BookingId,
 ) -> QueryResult<Option<LockedBookingRow>> {
-    diesel::sql_query(LOCK_BOOKING).bind::<BigInt, _>(booking.get()).get_result(conn).await.optional()
+    Prepared(diesel::sql_query(LOCK_BOOKING).bind::<BigInt, _>(booking.get()))
+        .get_result(conn)
+        .await
+        .optional()
 }
 
 pub(crate) async fn lock_live_booking(
@@ -105,19 +109,19 @@ pub(crate) async fn lock_live_booking(
     event: EventId,
     user: UserId,
 ) -> QueryResult<Option<LockedBookingRow>> {
-    diesel::sql_query(LOCK_LIVE_BOOKING)
-        .bind::<BigInt, _>(event.get())
-        .bind::<BigInt, _>(user.get())
-        .get_result(conn)
-        .await
-        .optional()
+    Prepared(
+        diesel::sql_query(LOCK_LIVE_BOOKING).bind::<BigInt, _>(event.get()).bind::<BigInt, _>(user.get()),
+    )
+    .get_result(conn)
+    .await
+    .optional()
 }
 
 pub(crate) async fn mark_cancelled(
     conn: &mut AsyncPgConnection,
     booking: BookingId,
 ) -> QueryResult<BookingRow> {
-    diesel::sql_query(MARK_CANCELLED).bind::<BigInt, _>(booking.get()).get_result(conn).await
+    Prepared(diesel::sql_query(MARK_CANCELLED).bind::<BigInt, _>(booking.get())).get_result(conn).await
 }
 
 /// Call inside a transaction holding the exclusive guard. Returns the promoted booking.
@@ -125,5 +129,5 @@ pub(crate) async fn pass_seat_on(
     conn: &mut AsyncPgConnection,
     event: EventId,
 ) -> QueryResult<Option<BookingRow>> {
-    diesel::sql_query(PASS_SEAT_ON).bind::<BigInt, _>(event.get()).get_result(conn).await.optional()
+    Prepared(diesel::sql_query(PASS_SEAT_ON).bind::<BigInt, _>(event.get())).get_result(conn).await.optional()
 }

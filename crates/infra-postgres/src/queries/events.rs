@@ -3,6 +3,7 @@ use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::{EventId, NewEvent};
 
+use crate::queries::Prepared;
 use crate::rows::{EventRow, EventStatusRow};
 use crate::schema::events;
 
@@ -31,5 +32,5 @@ FROM events e
 WHERE e.id = $1";
 
 pub(crate) async fn status(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<Option<EventStatusRow>> {
-    diesel::sql_query(STATUS).bind::<BigInt, _>(id.get()).get_result(conn).await.optional()
+    Prepared(diesel::sql_query(STATUS).bind::<BigInt, _>(id.get())).get_result(conn).await.optional()
 }
