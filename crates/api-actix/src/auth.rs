@@ -3,8 +3,10 @@
 
 mod argon2_hasher;
 mod caller;
+mod known_users;
 mod tokens;
 
 pub use argon2_hasher::Argon2Hasher;
 pub use caller::Caller;
+pub use known_users::KnownUsers;
 pub use tokens::{Claims, TokenService};

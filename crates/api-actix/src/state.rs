@@ -4,7 +4,12 @@
 use domain::service::{AccountService, BookingService, EventService};
 use infra_postgres::{PgBookingRepository, PgEventRepository, PgPool, PgUserRepository};
 
-use crate::auth::{Argon2Hasher, TokenService};
+use std::time::Duration;
+
+use crate::auth::{Argon2Hasher, KnownUsers, TokenService};
+
+/// How long a user confirmed to exist is trusted without asking the database again.
+const KNOWN_USER_TTL: Duration = Duration::from_secs(60);
 
 pub type Accounts = AccountService<PgUserRepository, Argon2Hasher>;
 pub type Events = EventService<PgEventRepository>;
@@ -15,6 +20,7 @@ pub struct AppState {
     pub events: Events,
     pub bookings: Bookings,
     pub tokens: TokenService,
+    pub known_users: KnownUsers,
     /// For readiness checks and pool metrics only; the services own the data access.
     pub pool: PgPool,
 }
@@ -27,6 +33,7 @@ impl AppState {
             events: EventService::new(PgEventRepository::new(pool.clone())),
             bookings: BookingService::new(PgBookingRepository::new(pool.clone())),
             tokens,
+            known_users: KnownUsers::new(KNOWN_USER_TTL),
             pool: pool.clone(),
         }
     }

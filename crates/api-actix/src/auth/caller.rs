@@ -13,7 +13,8 @@ use crate::state::AppState;
 /// endpoint protected.
 ///
 /// Accepts `Authorization: <token>` (the original service's form) and `Authorization: Bearer
-/// <token>`. The token must be valid and name a user who still exists.
+/// <token>`. The token must be valid and name a user who exists (checked in the database, or
+/// seen there within the last minute: [`super::KnownUsers`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caller(pub UserId);
 
@@ -54,8 +55,14 @@ impl FromRequest for Caller {
             });
         Box::pin(async move {
             let (user, state) = (user?, state.ok_or(ApiError::Unauthenticated)?);
+            if state.known_users.contains(user) {
+                return Ok(Self(user));
+            }
             match state.accounts.find(user).await? {
-                Some(found) => Ok(Self(found.id)),
+                Some(found) => {
+                    state.known_users.insert(found.id);
+                    Ok(Self(found.id))
+                }
                 None => Err(ApiError::Unauthenticated),
             }
         })
