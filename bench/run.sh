@@ -83,20 +83,21 @@ new_event() { # seats -> id
   psql_q -c "INSERT INTO events (organizer_id, name, description, date, location, ticket_limit, price_cents)
              VALUES (1, 'bench', 'bench', '2027-01-01', 'here', $1, 100) RETURNING id"
 }
-pgbench_tps() { # script event transactions -> tps
+pgbench_run() { # script event transactions -> "tps mean_latency_ms"
   psql_q -c "SELECT setval('bench_user', 1, false)" >/dev/null
   "$pg_bin/pgbench" -n -M prepared -h 127.0.0.1 -p "$db_port" -U postgres -c "$CLIENTS" -j 2 -t $(($3 / CLIENTS)) \
-    -D "event=$2" -f "target/bench-scripts/$1.sql" ticketing 2>&1 | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+    -D "event=$2" -f "target/bench-scripts/$1.sql" ticketing >"$work/pgbench.out" 2>&1
+  echo "$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.out") $(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$work/pgbench.out")"
 }
 load() { ./target/release/ticketing-load "${bases[@]}" --database-url "$DATABASE_URL" --json "$@"; }
 
 log "ceiling: seats left"
-ceiling_seats=$(pgbench_tps seats_left "$(new_event 2000000000)" "$BUYERS")
+ceiling_seats=$(pgbench_run seats_left "$(new_event 2000000000)" "$BUYERS")
 log "ceiling: sold out"
 sold_out_event=$(new_event 1)
 psql_q -c "UPDATE events SET seats_taken = 1 WHERE id = $sold_out_event;
            INSERT INTO bookings (event_id, user_id, status) VALUES ($sold_out_event, 400000, 'CONFIRMED')" >/dev/null
-ceiling_sold_out=$(pgbench_tps sold_out "$sold_out_event" "$BUYERS")
+ceiling_sold_out=$(pgbench_run sold_out "$sold_out_event" "$BUYERS")
 log "ceiling: cancel + promote"
 # As the HTTP churn below: BUYERS/2 seats taken, BUYERS/2 waiting, BUYERS/2 cancels in id order.
 half=$((BUYERS / 2))
@@ -107,7 +108,7 @@ psql_q -c "INSERT INTO bookings (event_id, user_id, status)
 first=$(psql_q -c "SELECT min(id) FROM bookings WHERE event_id = $cancel_event")
 psql_q -c "UPDATE events SET seats_taken = $half WHERE id = $cancel_event;
            SELECT setval('bench_cancel', $first, false)" >/dev/null
-ceiling_cancel=$(pgbench_tps cancel_promote "$cancel_event" "$half")
+ceiling_cancel=$(pgbench_run cancel_promote "$cancel_event" "$half")
 
 log "HTTP: hot drop with seats left"
 load hotdrop --capacity 1000000 --buyers "$BUYERS" --concurrency "$CLIENTS" >"$work/seats.json"
@@ -120,27 +121,28 @@ load status --concurrency "$CLIENTS" --seconds "$SECONDS_PER_RUN" >"$work/status
 
 python3 - "$work" "$ceiling_seats" "$ceiling_sold_out" "$ceiling_cancel" "$CLIENTS" <<'PY'
 import json, sys
-work, seats, sold_out, cancel, clients = sys.argv[1], *map(float, sys.argv[2:5]), sys.argv[5]
+work, clients = sys.argv[1], sys.argv[5]
+(seats, seats_ms), (sold_out, sold_out_ms), (cancel, cancel_ms) = (tuple(map(float, a.split())) for a in sys.argv[2:5])
 def phase(name, index=0):
     report = json.load(open(f"{work}/{name}.json"))
     return report, report["phases"][index]
 rows = []
-for label, name, index, ceiling in [
-    ("book, seats left", "seats", 0, seats),
-    ("book, sold out", "sold_out", 0, sold_out),
-    ("cancel + promote", "churn", 1, cancel),
-    ("GET /status", "status", 0, None),
+for label, name, index, ceiling, ceiling_ms in [
+    ("book, seats left", "seats", 0, seats, seats_ms),
+    ("book, sold out", "sold_out", 0, sold_out, sold_out_ms),
+    ("cancel + promote", "churn", 1, cancel, cancel_ms),
+    ("GET /status", "status", 0, None, None),
 ]:
     report, p = phase(name, index)
     ok = "yes" if not report["violations"] and all(ph["failures"] == 0 for ph in report["phases"]) else "NO"
     ratio = f"{p['throughput_rps'] / ceiling:.0%}" if ceiling else "-"
     rows.append((label, p["requests"], f"{p['throughput_rps']:.0f}", f"{ceiling:.0f}" if ceiling else "-", ratio,
-                 f"{p['p50_ms']:.1f}", f"{p['p99_ms']:.1f}", ok))
+                 f"{p['p50_ms']:.1f}", f"{p['p99_ms']:.1f}", f"{ceiling_ms:.1f}" if ceiling_ms else "-", ok))
     if report.get("client_cpu_percent") is not None:
         status_cpu = report["client_cpu_percent"]
 print(f"\n{clients} concurrent clients, 2 instances, one PostgreSQL; ceilings from pgbench on the adapter's SQL\n")
-print("| regime | requests | HTTP req/s | pgbench tps | ratio | p50 ms | p99 ms | invariants, no 5xx |")
-print("|---|---:|---:|---:|---:|---:|---:|---|")
+print("| regime | requests | HTTP req/s | pgbench tps | ratio | p50 ms | p99 ms | pgbench mean ms | invariants, no 5xx |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
 for row in rows:
     print("| " + " | ".join(map(str, row)) + " |")
 print(f"\nThe load generator used {status_cpu:.0f}% of one core during the status run.")
