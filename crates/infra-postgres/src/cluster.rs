@@ -111,11 +111,6 @@ impl Cluster {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
     }
 
-    #[must_use]
-    pub fn data_dir(&self) -> &Path {
-        &self.data_dir
-    }
-
     /// Creates a database unless it exists already.
     ///
     /// # Errors

@@ -23,12 +23,6 @@ impl BookingStatus {
             Self::Cancelled => "CANCELLED",
         }
     }
-
-    /// Confirmed and pending bookings are live: a user may hold one live booking per event.
-    #[must_use]
-    pub const fn is_live(self) -> bool {
-        matches!(self, Self::Confirmed | Self::Pending)
-    }
 }
 
 impl FromStr for BookingStatus {
@@ -60,12 +54,5 @@ mod tests {
             assert_eq!(status.as_str().parse(), Ok(status));
         }
         assert!("WAITING".parse::<BookingStatus>().is_err());
-    }
-
-    #[test]
-    fn only_confirmed_and_pending_bookings_are_live() {
-        assert!(BookingStatus::Confirmed.is_live());
-        assert!(BookingStatus::Pending.is_live());
-        assert!(!BookingStatus::Cancelled.is_live());
     }
 }
