@@ -13,13 +13,15 @@
 # run it is compared with (the place-in-line count grows with the line, so a longer pgbench
 # run would be a different regime).
 #
-# Usage: bench/run.sh            (CLIENTS=64 BUYERS=2000 SECONDS_PER_RUN=10 by default)
+# Usage: bench/run.sh            (CLIENTS=64 BUYERS=2000 SECONDS_PER_RUN=10 WORKERS=1 by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CLIENTS=${CLIENTS:-64}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
 BUYERS=${BUYERS:-2000}
+# Two instances share this machine's cores: one HTTP worker thread each, unless told otherwise.
+WORKERS=${WORKERS:-1}
 
 log() { printf '== %s\n' "$*" >&2; }
 
@@ -66,7 +68,7 @@ bases=()
 for _ in 1 2; do
   port=$(free_port)
   JWT_SECRET=bench-only-secret-not-a-real-one PORT=$port HOST=127.0.0.1 RATE_LIMIT_PER_SECOND=0 \
-    RUST_LOG=warn ./target/release/ticketing serve >"$work/server-$port.log" 2>&1 &
+    WORKERS=$WORKERS RUST_LOG=warn ./target/release/ticketing serve >"$work/server-$port.log" 2>&1 &
   pids+=($!)
   bases+=(--base "http://127.0.0.1:$port")
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.1; done
