@@ -6,9 +6,10 @@ CREATE TABLE users (
     first_name    TEXT        NOT NULL,
     last_name     TEXT        NOT NULL,
     created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
-    -- The application lower-cases addresses; the check keeps a hand-written INSERT honest too.
-    CONSTRAINT users_email_lower CHECK (email = lower(email))
+    -- Addresses are stored lower-cased (the application does it; the check keeps a hand-written
+    -- INSERT honest too), so this plain unique constraint is case-insensitive: one account per
+    -- address even for two sign-ups at the same instant. Being on `email` itself, its index also
+    -- serves login's `WHERE email = $1`, which an index on `lower(email)` would not.
+    CONSTRAINT users_email_lower CHECK (email = lower(email)),
+    CONSTRAINT users_email_unique UNIQUE (email)
 );
-
--- One account per address, case-insensitively, even for two sign-ups at the same instant.
-CREATE UNIQUE INDEX users_email_unique ON users (lower(email));

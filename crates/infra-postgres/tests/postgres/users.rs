@@ -46,3 +46,25 @@ async fn unknown_users_are_absent_rather_than_errors() {
     assert_eq!(fx.users.find(UserId::new(424_242).unwrap()).await.unwrap(), None);
     assert!(fx.users.credentials(EmailAddress::parse("nobody@doe.com").unwrap()).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn looking_up_a_login_address_uses_an_index() {
+    #[derive(diesel::QueryableByName)]
+    struct Plan {
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    let fx = Fixture::new().await;
+    let mut conn = fx.raw().await;
+    diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, "SET enable_seqscan = off").await.unwrap();
+
+    let plan: Vec<Plan> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query("EXPLAIN SELECT id FROM users WHERE email = 'jane@doe.com'"),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+
+    let plan: Vec<String> = plan.into_iter().map(|p| p.line).collect();
+    assert!(plan.iter().any(|line| line.contains("users_email_unique")), "{plan:#?}");
+}
