@@ -7,7 +7,7 @@ use ticketing::config::Config;
 use ticketing::database::Database;
 use ticketing::seed::{DEMO_PASSWORD, seed};
 use ticketing::startup::Application;
-use ticketing::state::{Accounts, Events};
+use ticketing::state::{self, Accounts, Events};
 use ticketing::{auth, telemetry};
 
 #[derive(Debug, Parser)]
@@ -91,11 +91,6 @@ fn connect(config: &Config, url: &str) -> anyhow::Result<infra_postgres::PgPool>
 }
 
 fn services(pool: &infra_postgres::PgPool) -> anyhow::Result<(Accounts, Events)> {
-    use domain::service::{AccountService, EventService};
-    use infra_postgres::{PgEventRepository, PgUserRepository};
     let hasher = auth::Argon2Hasher::new().context("starting the password hasher")?;
-    Ok((
-        AccountService::new(PgUserRepository::new(pool.clone()), hasher),
-        EventService::new(PgEventRepository::new(pool.clone())),
-    ))
+    Ok((state::accounts(pool, hasher), state::events(pool)))
 }

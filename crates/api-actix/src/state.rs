@@ -25,12 +25,24 @@ pub struct AppState {
     pub pool: PgPool,
 }
 
+/// The account service on `pool`; also what `ticketing seed` uses.
+#[must_use]
+pub fn accounts(pool: &PgPool, hasher: Argon2Hasher) -> Accounts {
+    AccountService::new(PgUserRepository::new(pool.clone()), hasher)
+}
+
+/// The event service on `pool`; also what `ticketing seed` uses.
+#[must_use]
+pub fn events(pool: &PgPool) -> Events {
+    EventService::new(PgEventRepository::new(pool.clone()))
+}
+
 impl AppState {
     #[must_use]
     pub fn new(pool: &PgPool, hasher: Argon2Hasher, tokens: TokenService) -> Self {
         Self {
-            accounts: AccountService::new(PgUserRepository::new(pool.clone()), hasher),
-            events: EventService::new(PgEventRepository::new(pool.clone())),
+            accounts: accounts(pool, hasher),
+            events: events(pool),
             bookings: BookingService::new(PgBookingRepository::new(pool.clone())),
             tokens,
             known_users: KnownUsers::new(KNOWN_USER_TTL),

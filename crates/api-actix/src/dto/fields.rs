@@ -6,13 +6,14 @@ use serde_json::value::RawValue;
 
 use crate::error::ApiError;
 
-fn invalid(field: &str, problem: &str) -> ApiError {
+/// The "field problem" error, in the original's Joi wording: `"eventId" is required`.
+pub fn field_error(field: &str, problem: &str) -> ApiError {
     ApiError::Invalid(format!("\"{field}\" {problem}"))
 }
 
 /// A present, non-null field.
 pub fn required<'a, T: ?Sized>(field: &str, value: Option<&'a T>) -> Result<&'a T, ApiError> {
-    value.ok_or_else(|| invalid(field, "is required"))
+    value.ok_or_else(|| field_error(field, "is required"))
 }
 
 /// An id: a positive integer, or a string of digits (the original accepted `"7"` too).
@@ -22,7 +23,7 @@ pub fn id<T>(
     make: impl FnOnce(i64) -> Result<T, domain::InvalidId>,
 ) -> Result<T, ApiError> {
     let raw = integer(field, value)?;
-    make(raw).map_err(|_| invalid(field, "must be a positive integer"))
+    make(raw).map_err(|_| field_error(field, "must be a positive integer"))
 }
 
 /// An integer, or a string holding one. Fractions, other strings and other types are refused.
@@ -30,24 +31,24 @@ pub fn integer(field: &str, value: &Value) -> Result<i64, ApiError> {
     match value {
         Value::Number(n) => n.as_i64().ok_or_else(|| {
             if n.as_f64().is_some_and(|f| f.fract() != 0.0) {
-                invalid(field, "must be an integer")
+                field_error(field, "must be an integer")
             } else {
-                invalid(field, "is too large")
+                field_error(field, "is too large")
             }
         }),
         Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
-            s.parse().map_err(|_| invalid(field, "must be an integer"))
+            s.parse().map_err(|_| field_error(field, "must be an integer"))
         }
-        _ => Err(invalid(field, "must be a number")),
+        _ => Err(field_error(field, "must be a number")),
     }
 }
 
 /// A string field with something in it.
 pub fn text(field: &str, value: &Value) -> Result<NonEmptyText, ApiError> {
-    let Value::String(s) = value else { return Err(invalid(field, "must be a string")) };
+    let Value::String(s) = value else { return Err(field_error(field, "must be a string")) };
     NonEmptyText::parse(s).map_err(|e| match e {
-        domain::text::TextError::Empty => invalid(field, "is not allowed to be empty"),
-        domain::text::TextError::TooLong => invalid(field, &e.to_string()),
+        domain::text::TextError::Empty => field_error(field, "is not allowed to be empty"),
+        domain::text::TextError::TooLong => field_error(field, &e.to_string()),
     })
 }
 
@@ -55,14 +56,14 @@ pub fn text(field: &str, value: &Value) -> Result<NonEmptyText, ApiError> {
 pub fn string(field: &str, value: &Value) -> Result<String, ApiError> {
     match value {
         Value::String(s) if !s.is_empty() => Ok(s.clone()),
-        Value::String(_) => Err(invalid(field, "is not allowed to be empty")),
-        _ => Err(invalid(field, "must be a string")),
+        Value::String(_) => Err(field_error(field, "is not allowed to be empty")),
+        _ => Err(field_error(field, "must be a string")),
     }
 }
 
 pub fn email(field: &str, value: &Value) -> Result<EmailAddress, ApiError> {
-    let Value::String(s) = value else { return Err(invalid(field, "must be a string")) };
-    EmailAddress::parse(s).map_err(|_| invalid(field, "must be a valid email"))
+    let Value::String(s) = value else { return Err(field_error(field, "must be a string")) };
+    EmailAddress::parse(s).map_err(|_| field_error(field, "must be a valid email"))
 }
 
 /// A JSON number kept as written (`19.99` stays exact), or a string holding one.
@@ -75,13 +76,8 @@ pub fn decimal<T>(
     match serde_json::from_str::<Value>(raw) {
         Ok(Value::Number(_)) => parse(raw),
         Ok(Value::String(s)) => parse(s.trim()),
-        _ => Err(invalid(field, "must be a number")),
+        _ => Err(field_error(field, "must be a number")),
     }
-}
-
-/// Builds the "field problem" error for value-specific rules.
-pub fn field_error(field: &str, problem: &str) -> ApiError {
-    invalid(field, problem)
 }
 
 /// An id in a URL path: digits only (`abc`, `1.5` and `-1` are refused).
@@ -91,10 +87,10 @@ pub fn parse_path_id<T>(
     make: impl FnOnce(i64) -> Result<T, domain::InvalidId>,
 ) -> Result<T, ApiError> {
     if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid(field, "must be a positive integer"));
+        return Err(field_error(field, "must be a positive integer"));
     }
-    let number = raw.parse().map_err(|_| invalid(field, "is too large"))?;
-    make(number).map_err(|_| invalid(field, "must be a positive integer"))
+    let number = raw.parse().map_err(|_| field_error(field, "is too large"))?;
+    make(number).map_err(|_| field_error(field, "must be a positive integer"))
 }
 
 #[cfg(test)]

@@ -117,12 +117,8 @@ async fn login_refuses_missing_fields_and_malformed_addresses() {
 async fn the_seeded_demo_users_log_in_with_the_originals_password() {
     let app = spawn_app().await;
     let pool = app.db.pool();
-    let hasher = ticketing::auth::Argon2Hasher::new().unwrap();
-    let accounts = domain::service::AccountService::new(
-        infra_postgres::PgUserRepository::new(pool.clone()),
-        hasher.clone(),
-    );
-    let events = domain::service::EventService::new(infra_postgres::PgEventRepository::new(pool));
+    let accounts = ticketing::state::accounts(&pool, ticketing::auth::Argon2Hasher::new().unwrap());
+    let events = ticketing::state::events(&pool);
 
     let first = ticketing::seed::seed(&accounts, &events).await.unwrap();
     let second = ticketing::seed::seed(&accounts, &events).await.unwrap();

@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use infra_postgres::PgPool;
 use infra_postgres::test_support::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -32,6 +33,13 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app with some environment variables overridden (rate limiting is off unless
 /// a test turns it on).
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let db = TestDatabase::new().await;
+    let pool = db.pool();
+    serve(db, &pool, overrides)
+}
+
+/// Serves the app on `pool` (which may reach `db` some other way, e.g. through a proxy).
+pub fn serve(db: TestDatabase, pool: &PgPool, overrides: &[(&str, &str)]) -> TestApp {
     let mut vars: HashMap<&str, &str> = HashMap::from([
         ("HOST", "127.0.0.1"),
         ("PORT", "0"),
@@ -40,8 +48,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     ]);
     vars.extend(overrides.iter().copied());
     let config = Config::from_lookup(|var| vars.get(var).map(|v| (*v).to_owned())).unwrap();
-    let db = TestDatabase::new().await;
-    let app = Application::build(&config, &db.pool(), &Secret::new(SECRET.to_owned())).unwrap();
+    let app = Application::build(&config, pool, &Secret::new(SECRET.to_owned())).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp { address, client: reqwest::Client::new(), db }

@@ -5,11 +5,9 @@ use infra_postgres::test_support::TestDatabase;
 use infra_postgres::{PoolSettings, pool};
 use reqwest::StatusCode;
 use serde_json::json;
-use ticketing::config::{Config, Secret};
 use ticketing::routes::endpoints;
-use ticketing::startup::Application;
 
-use crate::helpers::{SECRET, TestApp, assert_error, spawn_app};
+use crate::helpers::{assert_error, serve, spawn_app};
 use crate::proxy::{Proxy, reroute};
 
 #[actix_web::test]
@@ -104,17 +102,7 @@ async fn a_database_outage_gives_fast_503s_and_the_same_process_recovers() {
     let (_, proxied_url) = reroute(db.url(), proxy.port);
     let settings = PoolSettings { wait_timeout: Duration::from_secs(1), ..PoolSettings::default() };
     let pool = pool::connect(&proxied_url, &settings).unwrap();
-    let vars = [("HOST", "127.0.0.1"), ("PORT", "0"), ("RATE_LIMIT_PER_SECOND", "0")];
-    let config =
-        Config::from_lookup(|var| vars.iter().find(|(k, _)| *k == var).map(|(_, v)| (*v).to_owned()))
-            .unwrap();
-    let server = Application::build(&config, &pool, &Secret::new(SECRET.to_owned())).unwrap();
-    let app = TestApp {
-        address: format!("http://127.0.0.1:{}", server.port()),
-        client: reqwest::Client::new(),
-        db,
-    };
-    actix_web::rt::spawn(server.run_until_stopped());
+    let app = serve(db, &pool, &[]);
     let (_, token) = app.user("steady").await;
     let event = app.event(&token, 5).await;
     let acknowledged = app.book(&token, event).await;
