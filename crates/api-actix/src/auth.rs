@@ -2,11 +2,13 @@
 //! header into a known user.
 
 mod argon2_hasher;
+mod authenticator;
 mod caller;
 mod known_users;
 mod tokens;
 
 pub use argon2_hasher::Argon2Hasher;
+pub use authenticator::Authenticator;
 pub use caller::Caller;
-pub use known_users::KnownUsers;
+use known_users::KnownUsers;
 pub use tokens::{Claims, TokenService};

@@ -69,17 +69,22 @@ pub struct Config {
     pub pool_timeout: Duration,
     /// `WORKERS`: HTTP worker threads, default one per core.
     pub workers: Option<usize>,
+    /// `DRAIN_DELAY_MS`: on SIGTERM, how long `/ready` answers 503 before the listener closes,
+    /// so a load balancer's health check notices first; default 0.
+    pub drain_delay: Duration,
     /// `LOG_FORMAT`: `pretty` (default) or `json`.
     pub log_format: LogFormat,
     /// `TICKETING_DATA_DIR`: where the embedded PostgreSQL keeps its data, default `.data`.
     pub data_dir: PathBuf,
 }
 
-/// A variable that is set but unusable.
+/// A variable that is set but unusable, or missing where it is needed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error("{var} is invalid ({value:?}): {reason}")]
     Invalid { var: &'static str, value: String, reason: String },
+    #[error("{var} is required {reason}")]
+    Missing { var: &'static str, reason: &'static str },
 }
 
 impl Config {
@@ -123,12 +128,28 @@ impl Config {
             pool_size,
             pool_timeout: Duration::from_millis(parsed(&get, "DATABASE_POOL_TIMEOUT_MS", 1000)?),
             workers: (workers > 0).then_some(workers),
+            drain_delay: Duration::from_millis(parsed(&get, "DRAIN_DELAY_MS", 0)?),
             log_format: match get("LOG_FORMAT").as_deref() {
                 None | Some("pretty") => LogFormat::Pretty,
                 Some("json") => LogFormat::Json,
                 Some(other) => return Err(invalid("LOG_FORMAT", other, "expected pretty or json")),
             },
             data_dir: get("TICKETING_DATA_DIR").map_or_else(|| PathBuf::from(".data"), PathBuf::from),
+        })
+    }
+}
+
+impl Config {
+    /// The key to sign tokens with: `JWT_SECRET` when set, else the embedded database's own.
+    ///
+    /// # Errors
+    /// [`ConfigError::Missing`] with `DATABASE_URL` but no `JWT_SECRET`: every instance on a
+    /// shared database must sign with the same key, and a default would let anyone forge
+    /// tokens.
+    pub fn signing_secret(&self, embedded: Option<&Secret>) -> Result<Secret, ConfigError> {
+        self.jwt_secret.as_ref().or(embedded).cloned().ok_or(ConfigError::Missing {
+            var: "JWT_SECRET",
+            reason: "to serve with DATABASE_URL (at least 16 characters)",
         })
     }
 }
@@ -209,6 +230,19 @@ mod tests {
         assert_eq!(config(&[("JWT_TTL", "30m")]).unwrap().jwt_ttl, Duration::from_secs(1800));
         assert_eq!(config(&[("JWT_TTL", "2h")]).unwrap().jwt_ttl, Duration::from_secs(7200));
         assert!(config(&[("JWT_TTL", "0")]).is_err());
+    }
+
+    #[test]
+    fn serving_an_external_database_needs_a_jwt_secret_of_its_own() {
+        let without = config(&[("DATABASE_URL", "postgres://x/y")]).unwrap();
+        let with =
+            config(&[("DATABASE_URL", "postgres://x/y"), ("JWT_SECRET", "a-long-enough-secret")]).unwrap();
+        let embedded = Secret::new("the-embedded-databases-own-key".to_owned());
+
+        assert!(matches!(without.signing_secret(None), Err(ConfigError::Missing { var: "JWT_SECRET", .. })));
+        assert_eq!(with.signing_secret(None).unwrap().expose(), "a-long-enough-secret");
+        assert_eq!(with.signing_secret(Some(&embedded)).unwrap().expose(), "a-long-enough-secret");
+        assert_eq!(config(&[]).unwrap().signing_secret(Some(&embedded)).unwrap(), embedded);
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod booking;
 mod event;
 mod fields;
 
-pub use auth::{LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, UserBody};
-pub use booking::{BookRequest, BookingBody, BookingResponse, CancelRequest};
-pub use event::{EventBody, InitializeRequest, InitializeResponse, StatusResponse};
+pub use auth::{LoginRequest, LoginResponse, RegisterRequest, RegisterResponse};
+pub use booking::{BookRequest, BookingResponse, CancelRequest};
+pub use event::{InitializeRequest, InitializeResponse, StatusResponse};
 pub use fields::parse_path_id;

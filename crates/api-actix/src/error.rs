@@ -8,26 +8,25 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use actix_web::error::{JsonPayloadError, PayloadError};
+use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use actix_web::{HttpResponse, ResponseError};
 use domain::{
-    BookError, BoxError, CancelError, CreateEventError, FindEventError, LoginError, RegisterError, RepoError,
+    BookError, BookingId, BoxError, CancelError, CreateEventError, EventId, FindEventError, LoginError,
+    RegisterError, RepoError, UserId,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// The largest JSON body accepted, in bytes.
-pub const JSON_LIMIT: usize = 64 * 1024;
-
 /// Seconds a client should wait after a 503 before trying again.
 const RETRY_AFTER_UNAVAILABLE: u64 = 1;
 
-/// What went wrong with a request, as the HTTP layer answers it.
+/// What went wrong with a request, as the HTTP layer answers it. The `#[error]` texts are what
+/// clients read; where the original service had a message, it is kept word for word.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// A body, path or field the client must fix. The message says which and why.
+    /// A body, path, query or field the client must fix. The message says which and why.
     #[error("{0}")]
     Invalid(String),
     /// No usable token: missing, malformed, tampered, expired, or naming no user.
@@ -38,14 +37,21 @@ pub enum ApiError {
     /// Authenticated, but not allowed to act on this resource.
     #[error("Access denied")]
     Forbidden,
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    AlreadyBooked(String),
-    #[error("{0}")]
-    AlreadyWaitlisted(String),
-    #[error("{0}")]
-    AlreadyCancelled(String),
+    #[error("Event with ID {0} not found")]
+    EventNotFound(EventId),
+    #[error("User with ID {0} not found")]
+    UserNotFound(UserId),
+    #[error("Booking with ID {0} not found")]
+    BookingNotFound(BookingId),
+    /// Cancelling by event, when the caller has no live booking there.
+    #[error("No active booking found for event with ID {0}")]
+    NoLiveBooking(EventId),
+    #[error("User already has a booking")]
+    AlreadyBooked,
+    #[error("User is already on wait list")]
+    AlreadyWaitlisted,
+    #[error("Booking with ID {0} has already been cancelled")]
+    AlreadyCancelled(BookingId),
     #[error("A user with this email already exists")]
     EmailTaken,
     #[error("Request body is larger than {limit} bytes")]
@@ -56,6 +62,15 @@ pub enum ApiError {
     RouteNotFound(String),
     #[error("Method not allowed")]
     MethodNotAllowed,
+    /// The client's rate limit is spent; it may try again after `retry_after` seconds.
+    #[error("Too many requests")]
+    RateLimited { retry_after: u64 },
+    /// Readiness: the store does not answer in time. Take the instance out of the balancer.
+    #[error("The database is not reachable")]
+    StoreUnreachable,
+    /// Readiness: the instance is draining before it stops.
+    #[error("The service is shutting down")]
+    ShuttingDown,
     /// The database could not be reached in time. Retrying later may work.
     #[error("Service temporarily unavailable, retry later")]
     Unavailable(#[source] BoxError),
@@ -71,17 +86,54 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
         ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
         ApiError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
         ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
-        ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-        ApiError::AlreadyBooked(_) => (StatusCode::BAD_REQUEST, "already_booked"),
-        ApiError::AlreadyWaitlisted(_) => (StatusCode::BAD_REQUEST, "already_waitlisted"),
+        ApiError::EventNotFound(_)
+        | ApiError::UserNotFound(_)
+        | ApiError::BookingNotFound(_)
+        | ApiError::NoLiveBooking(_) => (StatusCode::NOT_FOUND, "not_found"),
+        ApiError::AlreadyBooked => (StatusCode::BAD_REQUEST, "already_booked"),
+        ApiError::AlreadyWaitlisted => (StatusCode::BAD_REQUEST, "already_waitlisted"),
         ApiError::AlreadyCancelled(_) => (StatusCode::BAD_REQUEST, "already_cancelled"),
         ApiError::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
         ApiError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
         ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
         ApiError::RouteNotFound(_) => (StatusCode::NOT_FOUND, "route_not_found"),
         ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-        ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),
+        ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        ApiError::StoreUnreachable | ApiError::ShuttingDown | ApiError::Unavailable(_) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
+        }
         ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+    }
+}
+
+impl ApiError {
+    /// Seconds the client should wait before retrying, for the answers that have one.
+    const fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after } => Some(*retry_after),
+            Self::StoreUnreachable | Self::ShuttingDown | Self::Unavailable(_) => {
+                Some(RETRY_AFTER_UNAVAILABLE)
+            }
+            _ => None,
+        }
+    }
+
+    /// A JSON body that could not be read, with the size limit its reader had.
+    #[must_use]
+    pub fn from_json(error: JsonPayloadError, limit: usize) -> Self {
+        match error {
+            JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+                Self::PayloadTooLarge { limit }
+            }
+            JsonPayloadError::Payload(PayloadError::Overflow) => Self::PayloadTooLarge { limit },
+            JsonPayloadError::ContentType => Self::UnsupportedMediaType,
+            JsonPayloadError::Deserialize(e) if e.is_data() => {
+                Self::Invalid("Request body must be a JSON object".to_owned())
+            }
+            JsonPayloadError::Deserialize(e) => Self::Invalid(format!("Request body is not valid JSON: {e}")),
+            // The enum is non-exhaustive: anything new is a body we could not read.
+            other => Self::Invalid(format!("Could not read the request body: {other}")),
+        }
     }
 }
 
@@ -110,16 +162,15 @@ impl ResponseError for ApiError {
             tracing::error!(code, cause = %cause_chain(self), "request failed");
         }
         let mut response = json_error(status, &self.to_string(), code);
-        if matches!(self, Self::Unavailable(_)) {
-            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_UNAVAILABLE));
+        if let Some(seconds) = self.retry_after() {
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
 }
 
-/// `{"error", "code"}` with the given status; also used by the rate limiter.
-#[must_use]
-pub fn json_error(status: StatusCode, message: &str, code: &str) -> HttpResponse {
+/// `{"error", "code"}` with the given status.
+fn json_error(status: StatusCode, message: &str, code: &str) -> HttpResponse {
     let body = serde_json::to_string(&ErrorBody { error: Cow::Borrowed(message), code })
         .unwrap_or_else(|_| format!(r#"{{"error":"An unknown error occurred","code":"{code}"}}"#));
     let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
@@ -138,22 +189,17 @@ fn cause_chain(error: &dyn std::error::Error) -> String {
     chain
 }
 
-/// Body extraction failures, in the same shape as every other error.
-impl From<JsonPayloadError> for ApiError {
-    fn from(error: JsonPayloadError) -> Self {
-        match error {
-            JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
-                Self::PayloadTooLarge { limit }
-            }
-            JsonPayloadError::Payload(PayloadError::Overflow) => Self::PayloadTooLarge { limit: JSON_LIMIT },
-            JsonPayloadError::ContentType => Self::UnsupportedMediaType,
-            JsonPayloadError::Deserialize(e) if e.is_data() => {
-                Self::Invalid("Request body must be a JSON object".to_owned())
-            }
-            JsonPayloadError::Deserialize(e) => Self::Invalid(format!("Request body is not valid JSON: {e}")),
-            // The enum is non-exhaustive: anything new is a body we could not read.
-            other => Self::Invalid(format!("Could not read the request body: {other}")),
-        }
+/// A path segment that did not parse (the handlers' own parsing names the field instead).
+impl From<PathError> for ApiError {
+    fn from(error: PathError) -> Self {
+        Self::Invalid(format!("Invalid path: {error}"))
+    }
+}
+
+/// A query string that did not parse.
+impl From<QueryPayloadError> for ApiError {
+    fn from(error: QueryPayloadError) -> Self {
+        Self::Invalid(format!("Invalid query string: {error}"))
     }
 }
 
@@ -169,9 +215,10 @@ impl From<RepoError> for ApiError {
 impl From<BookError> for ApiError {
     fn from(error: BookError) -> Self {
         match error {
-            BookError::EventNotFound(_) | BookError::UserNotFound(_) => Self::NotFound(error.to_string()),
-            BookError::AlreadyBooked => Self::AlreadyBooked(error.to_string()),
-            BookError::AlreadyWaitlisted => Self::AlreadyWaitlisted(error.to_string()),
+            BookError::EventNotFound(id) => Self::EventNotFound(id),
+            BookError::UserNotFound(id) => Self::UserNotFound(id),
+            BookError::AlreadyBooked => Self::AlreadyBooked,
+            BookError::AlreadyWaitlisted => Self::AlreadyWaitlisted,
             BookError::ForAnotherUser { .. } => Self::Forbidden,
             BookError::Repo(e) => e.into(),
         }
@@ -181,10 +228,9 @@ impl From<BookError> for ApiError {
 impl From<CancelError> for ApiError {
     fn from(error: CancelError) -> Self {
         match error {
-            CancelError::BookingNotFound(_) | CancelError::NoLiveBooking(_) => {
-                Self::NotFound(error.to_string())
-            }
-            CancelError::AlreadyCancelled(_) => Self::AlreadyCancelled(error.to_string()),
+            CancelError::BookingNotFound(id) => Self::BookingNotFound(id),
+            CancelError::NoLiveBooking(event) => Self::NoLiveBooking(event),
+            CancelError::AlreadyCancelled(id) => Self::AlreadyCancelled(id),
             CancelError::NotAllowed(_) => Self::Forbidden,
             CancelError::Repo(e) => e.into(),
         }
@@ -204,7 +250,7 @@ impl From<CreateEventError> for ApiError {
 impl From<FindEventError> for ApiError {
     fn from(error: FindEventError) -> Self {
         match error {
-            FindEventError::NotFound(_) => Self::NotFound(error.to_string()),
+            FindEventError::NotFound(id) => Self::EventNotFound(id),
             FindEventError::Repo(e) => e.into(),
         }
     }
@@ -264,6 +310,26 @@ mod tests {
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(retry.as_deref(), Some("1"));
         assert!(!json.to_string().contains("10.0.0.5"), "{json}");
+    }
+
+    #[actix_web::test]
+    async fn a_rate_limited_client_is_told_when_to_come_back() {
+        let (status, json, retry) = body(ApiError::RateLimited { retry_after: 3 }).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(retry.as_deref(), Some("3"));
+        assert_eq!(json, serde_json::json!({"error": "Too many requests", "code": "rate_limited"}));
+    }
+
+    #[actix_web::test]
+    async fn an_instance_that_is_not_ready_says_why_and_when_to_retry() {
+        for (error, message) in [
+            (ApiError::StoreUnreachable, "The database is not reachable"),
+            (ApiError::ShuttingDown, "The service is shutting down"),
+        ] {
+            let (status, json, retry) = body(error).await;
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!((json["error"].as_str(), retry.as_deref()), (Some(message), Some("1")));
+        }
     }
 
     #[actix_web::test]

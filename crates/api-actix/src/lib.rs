@@ -1,20 +1,25 @@
 //! The ticketing HTTP service: the original Node service's API on actix-web, over the
-//! `domain` services and the PostgreSQL adapter.
+//! `domain`'s ports.
 //!
-//! [`startup::Application`] builds the server that both `main` and the tests run;
-//! [`error`] is the one place an HTTP status is chosen.
+//! [`startup::Application`] builds the service that both `main` and the tests run, over an
+//! [`state::AppState`] generic over the [`adapters::Adapters`] it runs on; [`wiring`] is the
+//! one module that names the PostgreSQL adapter, and [`error`] the one place an HTTP status is
+//! chosen. `docs/ARCHITECTURE.md` has the map.
 
+pub mod adapters;
 pub mod auth;
 pub mod config;
-pub mod database;
-pub mod dto;
-pub mod error;
+mod dto;
+pub mod embedded_db;
+mod error;
 mod handlers;
-pub mod metrics;
-pub mod openapi;
-pub mod rate_limit;
+mod metrics;
+mod openapi;
+mod rate_limit;
 pub mod routes;
 pub mod seed;
 pub mod startup;
 pub mod state;
+pub mod supervisor;
 pub mod telemetry;
+pub mod wiring;

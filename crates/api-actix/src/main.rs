@@ -2,13 +2,12 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use infra_postgres::{PoolSettings, migrate, pool};
+use ticketing::auth::TokenService;
 use ticketing::config::Config;
-use ticketing::database::Database;
+use ticketing::embedded_db::Database;
 use ticketing::seed::{DEMO_PASSWORD, seed};
 use ticketing::startup::Application;
-use ticketing::state::{self, Accounts, Events};
-use ticketing::{auth, telemetry};
+use ticketing::{telemetry, wiring};
 
 #[derive(Debug, Parser)]
 #[command(name = "ticketing", version, about = "Sells tickets to events without ever selling a seat twice")]
@@ -41,7 +40,7 @@ fn main() -> anyhow::Result<()> {
     let database = Database::open(&config)?;
     let outcome =
         actix_web::rt::System::new().block_on(run(cli.command.unwrap_or(Command::Serve), &config, &database));
-    database.close()?;
+    database.close().context("stopping the embedded PostgreSQL")?;
     outcome
 }
 
@@ -49,23 +48,26 @@ async fn run(command: Command, config: &Config, database: &Database) -> anyhow::
     let url = database.url().expose();
     match command {
         Command::Migrate => {
-            let applied = migrate::run_pending(url).await.context("migrating the database")?;
-            println!("applied {} migration(s)", applied.len());
+            let applied = wiring::migrate(url).await.context("migrating the database")?;
+            println!("applied {applied} migration(s)");
         }
         Command::Seed => {
-            let pool = connect(config, url)?;
-            let (accounts, events) = services(&pool)?;
-            let seeded = seed(&accounts, &events).await?;
+            let store = wiring::store(url, config).context("building the connection pool")?;
+            let accounts = wiring::accounts(&store).context("starting the password hasher")?;
+            let seeded = seed(&accounts, &store).await?;
             println!("seeded {} user(s) and {} event(s)", seeded.users, seeded.events);
         }
         Command::Serve => {
-            migrate::run_pending(url).await.context("migrating the database")?;
-            let pool = connect(config, url)?;
+            let secret = config.signing_secret(database.signing_secret())?;
+            wiring::migrate(url).await.context("migrating the database")?;
+            let store = wiring::store(url, config).context("building the connection pool")?;
             if database.is_embedded() {
-                let (accounts, events) = services(&pool)?;
-                seed(&accounts, &events).await?;
+                let accounts = wiring::accounts(&store).context("starting the password hasher")?;
+                seed(&accounts, &store).await?;
             }
-            let app = Application::build(config, &pool, &database.jwt_secret(config)?)?;
+            let tokens = TokenService::new(secret.expose().as_bytes(), config.jwt_ttl);
+            let state = wiring::app_state(&store, tokens).context("starting the password hasher")?;
+            let app = Application::build(config, state)?;
             let host =
                 if config.host.is_unspecified() { "127.0.0.1".to_owned() } else { config.host.to_string() };
             println!("ticketing is serving on http://{host}:{}", app.port());
@@ -75,22 +77,7 @@ async fn run(command: Command, config: &Config, database: &Database) -> anyhow::
             }
             tracing::info!(port = app.port(), embedded_database = database.is_embedded(), "serving");
             app.run_until_stopped().await?;
-            tracing::info!("stopped");
         }
     }
     Ok(())
-}
-
-fn connect(config: &Config, url: &str) -> anyhow::Result<infra_postgres::PgPool> {
-    let settings = PoolSettings {
-        max_size: config.pool_size,
-        wait_timeout: config.pool_timeout,
-        ..PoolSettings::default()
-    };
-    pool::connect(url, &settings).context("building the connection pool")
-}
-
-fn services(pool: &infra_postgres::PgPool) -> anyhow::Result<(Accounts, Events)> {
-    let hasher = auth::Argon2Hasher::new().context("starting the password hasher")?;
-    Ok((state::accounts(pool, hasher), state::events(pool)))
 }

@@ -3,8 +3,8 @@
 
 use std::sync::OnceLock;
 
+use domain::ports::ConnectionStats;
 use domain::{BookError, BookingOutcome, CancelError, Cancellation};
-use infra_postgres::PgPool;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 /// Latency buckets in seconds: fine below 50 ms, where a healthy booking lands.
@@ -64,14 +64,13 @@ pub fn record_cancellation(result: &Result<Cancellation, CancelError>) {
     }
 }
 
-/// The text exposition, with the pool's current state.
+/// The text exposition, with the store's connections as they are now.
 #[must_use]
-pub fn render(pool: &PgPool) -> String {
-    let status = pool.status();
-    metrics::gauge!("db_pool_connections", "state" => "open").set(usize_to_f64(status.size));
-    metrics::gauge!("db_pool_connections", "state" => "idle").set(usize_to_f64(status.available));
-    metrics::gauge!("db_pool_connections", "state" => "max").set(usize_to_f64(status.max_size));
-    metrics::gauge!("db_pool_waiting_requests").set(usize_to_f64(status.waiting));
+pub fn render(connections: ConnectionStats) -> String {
+    metrics::gauge!("db_pool_connections", "state" => "open").set(usize_to_f64(connections.open));
+    metrics::gauge!("db_pool_connections", "state" => "idle").set(usize_to_f64(connections.idle));
+    metrics::gauge!("db_pool_connections", "state" => "max").set(usize_to_f64(connections.max));
+    metrics::gauge!("db_pool_waiting_requests").set(usize_to_f64(connections.waiting));
     let handle = handle();
     handle.run_upkeep();
     handle.render()

@@ -1,11 +1,11 @@
-//! The OpenAPI 3.1 document, generated from the handlers' and DTOs' annotations.
-
-use std::sync::OnceLock;
+//! The OpenAPI 3.1 document: the paths of the route table ([`crate::routes::Documented`],
+//! generated from the handlers' and DTOs' annotations) under this module's title, tags and
+//! security scheme.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::handlers::{book, cancel, initialize, login, operations, register, status};
+use crate::routes::Documented;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,19 +13,6 @@ use crate::handlers::{book, cancel, initialize, login, operations, register, sta
         title = "ticketing",
         description = "Sells tickets to events without ever selling a seat twice. Every error is \
                        `{\"error\": message, \"code\": code}`; every response carries `x-request-id`."
-    ),
-    paths(
-        login::login,
-        register::register,
-        initialize::initialize,
-        book::book,
-        cancel::cancel,
-        status::status,
-        operations::health,
-        operations::ready,
-        operations::metrics,
-        operations::openapi_json,
-        operations::docs,
     ),
     modifiers(&BearerToken),
     tags(
@@ -35,8 +22,7 @@ use crate::handlers::{book, cancel, initialize, login, operations, register, sta
         (name = "operations", description = "Health, metrics and this documentation"),
     )
 )]
-#[derive(Debug)]
-pub struct ApiDoc;
+struct ApiDoc;
 
 /// `Authorization: Bearer <token>`; the bare `Authorization: <token>` of the original clients
 /// is accepted too.
@@ -58,11 +44,26 @@ impl Modify for BearerToken {
     }
 }
 
-/// The document, serialised once.
-#[must_use]
-pub fn document_json() -> &'static str {
-    static JSON: OnceLock<String> = OnceLock::new();
-    JSON.get_or_init(|| {
-        ApiDoc::openapi().to_pretty_json().unwrap_or_else(|e| format!(r#"{{"error":"{e}"}}"#))
-    })
+/// The document, serialised once per application, for `GET /openapi.json`.
+#[derive(Debug, Clone)]
+pub struct Document(String);
+
+impl Document {
+    #[must_use]
+    pub fn new() -> Self {
+        let mut document = ApiDoc::openapi();
+        document.merge(Documented::openapi());
+        Self(document.to_pretty_json().unwrap_or_else(|e| format!(r#"{{"error":"{e}"}}"#)))
+    }
+
+    #[must_use]
+    pub fn json(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for Document {
+    fn default() -> Self {
+        Self::new()
+    }
 }

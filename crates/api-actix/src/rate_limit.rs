@@ -9,13 +9,11 @@ use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
 use actix_governor::governor::middleware::NoOpMiddleware;
 use actix_governor::{Governor, GovernorConfig, GovernorConfigBuilder, KeyExtractor};
 use actix_web::dev::ServiceRequest;
-use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::middleware::Condition;
-use actix_web::{HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError as _};
 
 use crate::config::RateLimit;
-use crate::error::{ApiError, json_error};
+use crate::error::ApiError;
 
 /// Keys on the TCP peer's address. Behind a proxy that is the proxy; trusting a forwarded
 /// header instead would let any client pick its own key.
@@ -37,9 +35,7 @@ impl KeyExtractor for ClientIp {
     ) -> HttpResponse {
         let wait = negative.wait_time_from(DefaultClock::default().now());
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        let mut response = json_error(StatusCode::TOO_MANY_REQUESTS, "Too many requests", "rate_limited");
-        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-        response
+        ApiError::RateLimited { retry_after: seconds.max(1) }.error_response()
     }
 }
 

@@ -1,72 +1,158 @@
-//! The route table, and the JSON answers for requests no route takes.
+//! The route table, the one list of endpoints, and the JSON answers for requests no route
+//! takes.
+//!
+//! Each handler is named once, in [`route_table!`]. From that list come both the OpenAPI paths
+//! (each handler's `#[utoipa::path]` annotation) and the router; the router takes each
+//! handler's method and path from its annotation (matched by operation id, the function's
+//! name), so the documentation cannot describe a route the server does not serve.
+
+use std::collections::BTreeMap;
 
 use actix_web::http::Method;
-use actix_web::{FromRequest, Handler, HttpRequest, HttpResponse, Responder, Route, web};
+use actix_web::{HttpRequest, HttpResponse, Route, web};
+use utoipa::OpenApi as _;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
-use crate::error::{ApiError, JSON_LIMIT};
+use crate::adapters::Adapters;
+use crate::error::ApiError;
 use crate::handlers::{book, cancel, initialize, login, operations, register, status};
 
-/// One endpoint: the server registers it, and a test checks that the OpenAPI document lists
-/// exactly the endpoints here.
+/// The largest JSON body accepted, in bytes.
+pub const JSON_LIMIT: usize = 64 * 1024;
+
+/// Lists every handler once; generic ones are written with `::<A>`, the adapters the app runs
+/// on.
+macro_rules! route_table {
+    ($($module:ident :: $handler:ident $(::<$adapters:ident>)?),* $(,)?) => {
+        /// The OpenAPI paths of every handler in the table.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($($module::$handler),*))]
+        pub(crate) struct Documented;
+
+        /// Every handler's operation id, in table order.
+        const OPERATIONS: &[&str] = &[$(stringify!($handler)),*];
+
+        /// The route serving `operation` with `method`.
+        fn route<A: Adapters>(operation: &str, method: Method) -> Option<Route> {
+            match operation {
+                $(stringify!($handler) => Some(web::method(method).to($module::$handler $(::<$adapters>)?)),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+route_table! {
+    login::login::<A>,
+    register::register::<A>,
+    initialize::initialize::<A>,
+    book::book::<A>,
+    cancel::cancel::<A>,
+    status::status::<A>,
+    operations::health,
+    operations::ready::<A>,
+    operations::metrics::<A>,
+    operations::openapi_json,
+    operations::docs,
+}
+
+/// One endpoint: where its handler is served.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
+    pub operation: &'static str,
     pub method: Method,
-    pub path: &'static str,
-    route: Route,
+    pub path: String,
 }
 
-impl std::fmt::Debug for Endpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.method, self.path)
+/// The table with each handler's method and path read from its documentation.
+#[derive(Debug, Clone)]
+pub struct RouteTable {
+    endpoints: Vec<Endpoint>,
+}
+
+/// A handler in the table whose annotation was not found in the document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("handler {0} has no documented path (is its #[utoipa::path] operation id its name?)")]
+pub struct Undocumented(&'static str);
+
+impl RouteTable {
+    /// # Errors
+    /// [`Undocumented`] when a handler's documented operation cannot be found.
+    pub fn new() -> Result<Self, Undocumented> {
+        let paths = Documented::openapi().paths.paths;
+        let documented: Vec<(&String, Method, &Operation)> = paths
+            .iter()
+            .flat_map(|(path, item)| operations_of(item).map(move |(m, op)| (path, m, op)))
+            .collect();
+        let endpoints = OPERATIONS
+            .iter()
+            .map(|&operation| {
+                documented
+                    .iter()
+                    .find(|(_, _, op)| op.operation_id.as_deref() == Some(operation))
+                    .map(|(path, method, _)| Endpoint {
+                        operation,
+                        method: method.clone(),
+                        path: (*path).clone(),
+                    })
+                    .ok_or(Undocumented(operation))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { endpoints })
+    }
+
+    /// Every endpoint the service answers.
+    #[must_use]
+    pub fn endpoints(&self) -> &[Endpoint] {
+        &self.endpoints
+    }
+
+    /// Registers every endpoint with the body, path and query rules, and the Swagger UI's
+    /// assets under `/docs/`. Any other method on a known path gets a JSON 405.
+    pub fn configure<A: Adapters>(&self, cfg: &mut web::ServiceConfig) {
+        cfg.app_data(json_config()).app_data(path_config()).app_data(query_config());
+        // One resource per path: actix stops at the first resource whose path matches.
+        let mut by_path: BTreeMap<&str, Vec<&Endpoint>> = BTreeMap::new();
+        for endpoint in &self.endpoints {
+            by_path.entry(endpoint.path.as_str()).or_default().push(endpoint);
+        }
+        for (path, endpoints) in by_path {
+            let resource = endpoints
+                .into_iter()
+                .filter_map(|e| route::<A>(e.operation, e.method.clone()))
+                .fold(web::resource(path), actix_web::Resource::route);
+            cfg.service(resource.default_service(web::to(method_not_allowed)));
+        }
+        cfg.service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json")));
     }
 }
 
-impl Endpoint {
-    fn new<F, Args>(method: Method, path: &'static str, handler: F) -> Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        Self { route: web::method(method.clone()).to(handler), method, path }
-    }
-}
-
-/// Every endpoint the service answers.
-#[must_use]
-pub fn endpoints() -> Vec<Endpoint> {
-    vec![
-        Endpoint::new(Method::POST, "/login", login::login),
-        Endpoint::new(Method::POST, "/register", register::register),
-        Endpoint::new(Method::POST, "/initialize", initialize::initialize),
-        Endpoint::new(Method::POST, "/book", book::book),
-        Endpoint::new(Method::POST, "/cancel", cancel::cancel),
-        Endpoint::new(Method::GET, "/status/{id}", status::status),
-        Endpoint::new(Method::GET, "/health", operations::health),
-        Endpoint::new(Method::GET, "/ready", operations::ready),
-        Endpoint::new(Method::GET, "/metrics", operations::metrics),
-        Endpoint::new(Method::GET, "/openapi.json", operations::openapi_json),
-        Endpoint::new(Method::GET, "/docs", operations::docs),
+fn operations_of(item: &PathItem) -> impl Iterator<Item = (Method, &Operation)> {
+    [
+        (Method::GET, &item.get),
+        (Method::POST, &item.post),
+        (Method::PUT, &item.put),
+        (Method::PATCH, &item.patch),
+        (Method::DELETE, &item.delete),
     ]
-}
-
-/// Registers every endpoint with the JSON body rules, and the Swagger UI's assets under
-/// `/docs/`. Any other method on a known path gets a JSON 405.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(json_config());
-    for endpoint in endpoints() {
-        cfg.service(
-            web::resource(endpoint.path).route(endpoint.route).default_service(web::to(method_not_allowed)),
-        );
-    }
-    cfg.service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json")));
+    .into_iter()
+    .filter_map(|(method, operation)| operation.as_ref().map(|op| (method, op)))
 }
 
 fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(JSON_LIMIT)
         .content_type_required(true)
-        .error_handler(|error, _req| ApiError::from(error).into())
+        .error_handler(|error, _req| ApiError::from_json(error, JSON_LIMIT).into())
+}
+
+fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|error, _req| ApiError::from(error).into())
+}
+
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|error, _req| ApiError::from(error).into())
 }
 
 async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
@@ -76,4 +162,19 @@ async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
 /// The app's default service: a JSON 404 for unknown routes.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::RouteNotFound(format!("{} {}", req.method(), req.path())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_handler_in_the_table_has_a_documented_method_and_path() {
+        let table = RouteTable::new().unwrap();
+        assert_eq!(table.endpoints().len(), OPERATIONS.len());
+        let book = table.endpoints().iter().find(|e| e.operation == "book").unwrap();
+        assert_eq!((&book.method, book.path.as_str()), (&Method::POST, "/book"));
+        let status = table.endpoints().iter().find(|e| e.operation == "status").unwrap();
+        assert_eq!((&status.method, status.path.as_str()), (&Method::GET, "/status/{id}"));
+    }
 }

@@ -2,13 +2,12 @@
 //! Idempotent: users that exist are left alone, and the events are created only along with
 //! their organizer, so running it twice adds nothing.
 
-use anyhow::Context;
+use domain::ports::{Catalog, PasswordHasher, Users};
+use domain::service::AccountService;
 use domain::{
-    EmailAddress, EventDate, NewEvent, NonEmptyText, Password, Price, RegisterError, Registration,
-    TicketLimit,
+    BoxError, CreateEventError, EmailAddress, EventDate, NewEvent, NonEmptyText, Password, Price,
+    RegisterError, Registration, TicketLimit,
 };
-
-use crate::state::{Accounts, Events};
 
 pub const DEMO_PASSWORD: &str = "abcd@123";
 
@@ -48,19 +47,46 @@ pub struct Seeded {
     pub events: usize,
 }
 
+/// Why seeding stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    /// A demo value does not parse: a bug in the table above.
+    #[error("the demo data is invalid")]
+    DemoData(#[source] BoxError),
+    #[error("creating demo user {email}")]
+    User {
+        email: &'static str,
+        #[source]
+        source: RegisterError,
+    },
+    #[error("creating demo event {name}")]
+    Event {
+        name: &'static str,
+        #[source]
+        source: CreateEventError,
+    },
+}
+
+fn demo<T, E: std::error::Error + Send + Sync + 'static>(parsed: Result<T, E>) -> Result<T, SeedError> {
+    parsed.map_err(|e| SeedError::DemoData(Box::new(e)))
+}
+
 /// Creates whatever demo data is missing.
 ///
 /// # Errors
-/// When the database fails; an existing user is not an error.
-pub async fn seed(accounts: &Accounts, events: &Events) -> anyhow::Result<Seeded> {
+/// [`SeedError`] when the store fails; an existing user is not an error.
+pub async fn seed<U: Users, H: PasswordHasher>(
+    accounts: &AccountService<U, H>,
+    catalog: &impl Catalog,
+) -> Result<Seeded, SeedError> {
     let mut seeded = Seeded { users: 0, events: 0 };
     let mut new_organizer = None;
     for (index, (email, first, last)) in DEMO_USERS.into_iter().enumerate() {
         let registration = Registration {
-            email: EmailAddress::parse(email)?,
-            password: Password::new(DEMO_PASSWORD.to_owned())?,
-            first_name: NonEmptyText::parse(first)?,
-            last_name: NonEmptyText::parse(last)?,
+            email: demo(EmailAddress::parse(email))?,
+            password: demo(Password::new(DEMO_PASSWORD.to_owned()))?,
+            first_name: demo(NonEmptyText::parse(first))?,
+            last_name: demo(NonEmptyText::parse(last))?,
         };
         match accounts.register(registration).await {
             Ok(user) => {
@@ -70,21 +96,21 @@ pub async fn seed(accounts: &Accounts, events: &Events) -> anyhow::Result<Seeded
                 }
             }
             Err(RegisterError::EmailTaken) => {}
-            Err(e) => return Err(e).with_context(|| format!("creating demo user {email}")),
+            Err(source) => return Err(SeedError::User { email, source }),
         }
     }
     if let Some(organizer) = new_organizer {
         for (name, description, date, location, seats, price) in DEMO_EVENTS {
             let event = NewEvent::new(
                 organizer,
-                NonEmptyText::parse(name)?,
-                NonEmptyText::parse(description)?,
-                EventDate::parse(date)?,
-                NonEmptyText::parse(location)?,
-                TicketLimit::new(seats)?,
-                Price::parse(price)?,
+                demo(NonEmptyText::parse(name))?,
+                demo(NonEmptyText::parse(description))?,
+                demo(EventDate::parse(date))?,
+                demo(NonEmptyText::parse(location))?,
+                demo(TicketLimit::new(seats))?,
+                demo(Price::parse(price))?,
             );
-            events.create(event).await.with_context(|| format!("creating demo event {name}"))?;
+            catalog.create_event(event).await.map_err(|source| SeedError::Event { name, source })?;
             seeded.events += 1;
         }
     }

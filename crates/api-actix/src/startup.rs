@@ -1,49 +1,98 @@
-//! Builds the HTTP server from a configuration and a pool. `main` and the tests both start the
-//! service through [`Application::build`], so the tests exercise what runs in production.
+//! Builds the application — the HTTP server and the background workers — from a configuration
+//! and the adapters' state, and stops it in order. `main` and the tests both start the service
+//! through [`Application::build`], so the tests exercise what runs in production.
+//!
+//! On SIGTERM or SIGINT (or [`ShutdownHandle::shut_down`]) the order is:
+//! 1. `/ready` answers 503, so a balancer stops sending new requests;
+//! 2. after `DRAIN_DELAY_MS`, the listener closes and in-flight requests finish (at most
+//!    [`SHUTDOWN_GRACE`]);
+//! 3. the workers are told to stop claiming new work, and are waited for;
+//! 4. [`Application::run_until_stopped`] returns.
 
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use infra_postgres::PgPool;
+use tokio::sync::watch;
 
-use crate::auth::{Argon2Hasher, TokenService};
-use crate::config::{Config, Secret};
+use crate::adapters::Adapters;
+use crate::config::Config;
+use crate::openapi;
 use crate::rate_limit::RateLimiting;
 use crate::routes;
 use crate::state::AppState;
+use crate::supervisor::{Supervisor, Worker};
 use crate::telemetry;
 
 /// How long a stopping server lets in-flight requests finish.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
-/// A bound, not yet running, HTTP server.
+/// Whether this instance is draining: read by `/ready`, set once on shutdown.
+#[derive(Debug, Clone, Default)]
+pub struct Draining(Arc<AtomicBool>);
+
+impl Draining {
+    #[must_use]
+    pub fn is_draining(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    fn start(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Starts the shutdown sequence from code, as a signal would (tests use it: a real signal
+/// would reach every server in the test process).
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle(watch::Sender<bool>);
+
+impl ShutdownHandle {
+    pub fn shut_down(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+/// A bound, not yet running, application.
 pub struct Application {
     port: u16,
     server: Server,
+    draining: Draining,
+    drain_delay: Duration,
+    shutdown: watch::Sender<bool>,
+    workers: Supervisor,
 }
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .field("workers", &self.workers)
+            .finish_non_exhaustive()
     }
 }
 
 impl Application {
-    /// Binds `HOST:PORT` (port 0 picks a free one) and prepares the server on `pool`.
+    /// Binds `HOST:PORT` (port 0 picks a free one) and prepares the server over `state`.
     ///
     /// # Errors
-    /// When the address cannot be bound or the password hasher cannot start.
-    pub fn build(config: &Config, pool: &PgPool, jwt_secret: &Secret) -> anyhow::Result<Self> {
+    /// When the address cannot be bound, the rate limit is unusable, or the route table and
+    /// its documentation disagree.
+    pub fn build<A: Adapters>(config: &Config, state: AppState<A>) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((config.host, config.port))
             .with_context(|| format!("binding {}:{}", config.host, config.port))?;
         let port = listener.local_addr()?.port();
-        let hasher = Argon2Hasher::new().context("starting the password hasher")?;
-        let tokens = TokenService::new(jwt_secret.expose().as_bytes(), config.jwt_ttl);
-        let state = web::Data::new(AppState::new(pool, hasher, tokens));
+        let routes = routes::RouteTable::new().context("matching handlers to their documentation")?;
+        let document = web::Data::new(openapi::Document::new());
+        let auth = state.auth.clone();
+        let state = web::Data::new(state);
+        let draining = Draining::default();
+        let ready_state = web::Data::new(draining.clone());
         // Record from the first request on, not from the first scrape.
         let _recorder = crate::metrics::handle();
         let rate_limiting = RateLimiting::new(config.rate_limit).context("configuring rate limiting")?;
@@ -51,17 +100,36 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .configure(routes::configure)
+                .app_data(auth.clone())
+                .app_data(ready_state.clone())
+                .app_data(document.clone())
+                .configure(|cfg| routes.configure::<A>(cfg))
                 .default_service(web::to(routes::not_found))
                 .wrap(rate_limiting.middleware())
                 .wrap(from_fn(telemetry::request_context))
         })
         .listen(listener)?
+        .disable_signals()
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs());
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }
-        Ok(Self { port, server: server.run() })
+        let (shutdown, _) = watch::channel(false);
+        Ok(Self {
+            port,
+            server: server.run(),
+            draining,
+            drain_delay: config.drain_delay,
+            shutdown,
+            workers: Supervisor::default(),
+        })
+    }
+
+    /// Adds a background worker, started with the server and stopped after it.
+    #[must_use]
+    pub fn with_worker(mut self, worker: impl Worker) -> Self {
+        self.workers.add(worker);
+        self
     }
 
     /// The port the server listens on.
@@ -70,11 +138,41 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    /// Starts the shutdown sequence from code.
+    #[must_use]
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle(self.shutdown.clone())
+    }
+
+    /// Serves until SIGTERM, SIGINT or the shutdown handle, then stops in the order the module
+    /// documentation gives.
     ///
     /// # Errors
-    /// When the server fails.
+    /// When the server fails or the signal handlers cannot be installed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Self { server, draining, drain_delay, shutdown, workers, .. } = self;
+        let mut requested = shutdown.subscribe();
+        let handle = server.handle();
+        let mut server = actix_web::rt::spawn(server);
+        let workers = workers.start();
+        let mut terminate =
+            actix_web::rt::signal::unix::signal(actix_web::rt::signal::unix::SignalKind::terminate())?;
+
+        tokio::select! {
+            served = &mut server => {
+                workers.stop().await;
+                return served.map_err(std::io::Error::other)?;
+            }
+            _ = terminate.recv() => tracing::info!("SIGTERM: draining"),
+            _ = actix_web::rt::signal::ctrl_c() => tracing::info!("SIGINT: draining"),
+            _ = requested.wait_for(|stop| *stop) => tracing::info!("shutdown requested: draining"),
+        }
+        draining.start();
+        tokio::time::sleep(drain_delay).await;
+        handle.stop(true).await;
+        let served = server.await.map_err(std::io::Error::other)?;
+        workers.stop().await;
+        tracing::info!("stopped");
+        served
     }
 }

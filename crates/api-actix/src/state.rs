@@ -1,58 +1,40 @@
-//! What every handler shares: the domain services wired to their adapters, and the token
-//! service. This is where the concrete adapters are named, once.
+//! What the handlers share: the ports, the account service over them, and authentication.
 
-use domain::service::{AccountService, BookingService, EventService};
-use infra_postgres::{PgBookingRepository, PgEventRepository, PgPool, PgUserRepository};
+use actix_web::web;
+use domain::service::AccountService;
 
-use std::time::Duration;
+use crate::adapters::Adapters;
+use crate::auth::{Authenticator, TokenService};
 
-use crate::auth::{Argon2Hasher, KnownUsers, TokenService};
-
-/// How long a user confirmed to exist is trusted without asking the database again.
-const KNOWN_USER_TTL: Duration = Duration::from_secs(60);
-
-pub type Accounts = AccountService<PgUserRepository, Argon2Hasher>;
-pub type Events = EventService<PgEventRepository>;
-pub type Bookings = BookingService<PgBookingRepository>;
-
-pub struct AppState {
-    pub accounts: Accounts,
-    pub events: Events,
-    pub bookings: Bookings,
-    pub tokens: TokenService,
-    pub known_users: KnownUsers,
-    /// For readiness checks and pool metrics only; the services own the data access.
-    pub pool: PgPool,
+/// The application's ports, for the handlers. Built by the composition root
+/// ([`crate::wiring`]); nothing here knows which store is behind the ports.
+pub struct AppState<A: Adapters> {
+    /// Booking and cancelling: each one atomic step of the port, called directly.
+    pub sales: A::Sales,
+    pub catalog: A::Catalog,
+    pub accounts: AccountService<A::Users, A::Hasher>,
+    pub health: A::Health,
+    /// Also registered on its own, so the [`crate::auth::Caller`] extractor needs no `A`.
+    pub auth: web::Data<Authenticator>,
 }
 
-/// The account service on `pool`; also what `ticketing seed` uses.
-#[must_use]
-pub fn accounts(pool: &PgPool, hasher: Argon2Hasher) -> Accounts {
-    AccountService::new(PgUserRepository::new(pool.clone()), hasher)
-}
-
-/// The event service on `pool`; also what `ticketing seed` uses.
-#[must_use]
-pub fn events(pool: &PgPool) -> Events {
-    EventService::new(PgEventRepository::new(pool.clone()))
-}
-
-impl AppState {
+impl<A: Adapters> AppState<A> {
     #[must_use]
-    pub fn new(pool: &PgPool, hasher: Argon2Hasher, tokens: TokenService) -> Self {
-        Self {
-            accounts: accounts(pool, hasher),
-            events: events(pool),
-            bookings: BookingService::new(PgBookingRepository::new(pool.clone())),
-            tokens,
-            known_users: KnownUsers::new(KNOWN_USER_TTL),
-            pool: pool.clone(),
-        }
+    pub fn new(
+        sales: A::Sales,
+        catalog: A::Catalog,
+        users: A::Users,
+        hasher: A::Hasher,
+        health: A::Health,
+        tokens: TokenService,
+    ) -> Self {
+        let auth = web::Data::new(Authenticator::new(tokens, users.clone()));
+        Self { sales, catalog, accounts: AccountService::new(users, hasher), health, auth }
     }
 }
 
-impl std::fmt::Debug for AppState {
+impl<A: Adapters> std::fmt::Debug for AppState<A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("pool", &self.pool.status()).finish_non_exhaustive()
+        f.debug_struct("AppState").finish_non_exhaustive()
     }
 }

@@ -62,22 +62,22 @@ pub struct Cancellation {
     pub promoted: Option<Booking>,
 }
 
-/// Why a booking attempt was refused. The messages are the original service's, which its
-/// clients match on.
+/// Why a booking attempt was refused. Variants carry data, not wording: what a client reads is
+/// the inbound adapter's choice.
 #[derive(Debug, thiserror::Error)]
 pub enum BookError {
-    #[error("Event with ID {0} not found")]
+    #[error("event {0} does not exist")]
     EventNotFound(EventId),
-    #[error("User with ID {0} not found")]
+    #[error("user {0} does not exist")]
     UserNotFound(UserId),
     /// The user already holds a confirmed seat for this event.
-    #[error("User already has a booking")]
+    #[error("the user already holds a seat for this event")]
     AlreadyBooked,
     /// The user is already in this event's waiting list.
-    #[error("User is already on wait list")]
+    #[error("the user is already in this event's waiting line")]
     AlreadyWaitlisted,
     /// A user may only book for themselves.
-    #[error("You are not allowed to book for another user")]
+    #[error("user {caller} may not book for user {user}")]
     ForAnotherUser { caller: UserId, user: UserId },
     #[error(transparent)]
     Repo(#[from] RepoError),
@@ -86,15 +86,15 @@ pub enum BookError {
 /// Why a cancellation was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum CancelError {
-    #[error("Booking with ID {0} not found")]
+    #[error("booking {0} does not exist")]
     BookingNotFound(BookingId),
     /// Cancelling by event: the caller holds no confirmed or pending booking there.
-    #[error("No active booking found for event with ID {0}")]
+    #[error("no live booking of the caller for event {0}")]
     NoLiveBooking(EventId),
-    #[error("Booking with ID {0} has already been cancelled")]
+    #[error("booking {0} is already cancelled")]
     AlreadyCancelled(BookingId),
     /// Only the booking's owner or the event's organizer may cancel it.
-    #[error("You are not allowed to cancel this booking")]
+    #[error("the caller may not cancel booking {0}")]
     NotAllowed(BookingId),
     #[error(transparent)]
     Repo(#[from] RepoError),

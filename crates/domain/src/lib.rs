@@ -4,8 +4,9 @@
 //! Everything here is pure. Values can only be built valid (`TicketLimit`, `Price`,
 //! `EmailAddress`, …), commands are made of such values, and the rules that must run while a
 //! database lock is held ([`booking::rules`]) are plain functions the adapter calls. Storage and
-//! hashing are reached through the [`ports`]; the [`service`]s are generic over them, so this
-//! crate can be reused with another adapter or with the `mocks` feature's mockall doubles.
+//! hashing are reached through the [`ports`], cut by what must change together (see
+//! `docs/ARCHITECTURE.md`); the [`service`]s are generic over them, so this crate can be reused
+//! with another adapter or with the `mocks` feature's mockall doubles.
 
 pub mod booking;
 pub mod error;
@@ -18,15 +19,16 @@ pub mod user;
 
 pub use booking::{
     BookError, BookTicket, Booking, BookingOutcome, BookingStatus, CancelBooking, CancelError, CancelTarget,
-    Cancellation, WaitlistPosition,
+    Cancellation, UnknownStatus, WaitlistPosition,
 };
 pub use error::{BoxError, RepoError};
 pub use event::{
-    CreateEventError, Event, EventDate, EventStatus, FindEventError, NewEvent, Price, TicketLimit,
+    Availability, CreateEventError, Event, EventDate, EventDateError, FindEventError, NewEvent, Price,
+    PriceError, SeatsOverLimit, TicketLimit, TicketLimitError,
 };
 pub use ids::{BookingId, EventId, InvalidId, UserId};
-pub use text::NonEmptyText;
+pub use text::{NonEmptyText, TextError};
 pub use user::{
-    EmailAddress, HashError, LoginError, NewUser, Password, PasswordAttempt, PasswordHash, RegisterError,
-    Registration, User, UserCredentials,
+    EmailAddress, EmailError, HashError, LoginError, NewUser, Password, PasswordAttempt, PasswordError,
+    PasswordHash, RegisterError, Registration, User, UserCredentials,
 };

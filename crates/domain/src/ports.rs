@@ -1,26 +1,35 @@
-//! What the domain needs from the outside world. Adapters implement these; the services are
-//! generic over them. With the `mocks` feature each has a mockall double (`MockEventRepository`,
-//! …) whose expectations return `Box::pin(async { … })`.
+//! What the domain needs from the outside world. Adapters implement these; callers are generic
+//! over them. With the `mocks` feature each has a mockall double (`MockSales`, …) whose
+//! expectations return `Box::pin(async { … })`.
 //!
-//! Each operation that must be atomic is one method (book, cancel): the adapter owns the
-//! transaction and calls [`crate::booking::rules`] while it holds its locks, so no transaction
-//! or connection type leaks in here.
+//! Ports are cut by consistency boundary, not by table (docs/ARCHITECTURE.md, "Ports"):
+//! - [`Sales`] owns every write taken under an event's guard — anything that changes seats,
+//!   the waiting line, or a booking's status. Each atomic business step is one method, so the
+//!   adapter owns the transaction and calls [`crate::booking::rules`] while it holds the locks;
+//!   no transaction or connection type leaks in here.
+//! - [`Catalog`] puts events on sale and serves reads of them (availability, and listings).
+//! - [`Users`] stores accounts; [`PasswordHasher`] hashes their passwords.
+//! - [`StoreHealth`] tells operators whether the store answers and how busy it is.
 
-mod booking_repository;
-mod event_repository;
+mod catalog;
 mod password_hasher;
-mod user_repository;
+mod sales;
+mod store_health;
+mod users;
 
-pub use booking_repository::BookingRepository;
-pub use event_repository::EventRepository;
+pub use catalog::Catalog;
 pub use password_hasher::PasswordHasher;
-pub use user_repository::UserRepository;
+pub use sales::Sales;
+pub use store_health::{ConnectionStats, StoreHealth};
+pub use users::Users;
 
 #[cfg(any(test, feature = "mocks"))]
-pub use booking_repository::MockBookingRepository;
-#[cfg(any(test, feature = "mocks"))]
-pub use event_repository::MockEventRepository;
+pub use catalog::MockCatalog;
 #[cfg(any(test, feature = "mocks"))]
 pub use password_hasher::MockPasswordHasher;
 #[cfg(any(test, feature = "mocks"))]
-pub use user_repository::MockUserRepository;
+pub use sales::MockSales;
+#[cfg(any(test, feature = "mocks"))]
+pub use store_health::MockStoreHealth;
+#[cfg(any(test, feature = "mocks"))]
+pub use users::MockUsers;

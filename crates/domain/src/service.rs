@@ -1,10 +1,8 @@
-//! The use cases, generic over the ports. Inbound adapters (HTTP, CLI) call these and nothing
-//! else; the concrete port types are named once, where the application is wired.
+//! Use cases that are more than one port call, generic over the ports. Inbound adapters call
+//! these, or a port directly where the port method is the whole use case (booking and
+//! cancelling are each one atomic step of [`crate::ports::Sales`]); the concrete adapters are
+//! named once, where the application is wired.
 
 mod account_service;
-mod booking_service;
-mod event_service;
 
 pub use account_service::AccountService;
-pub use booking_service::BookingService;
-pub use event_service::EventService;

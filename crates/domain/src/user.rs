@@ -48,7 +48,7 @@ pub struct NewUser {
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
     /// Another account has this address (compared case-insensitively).
-    #[error("A user with this email already exists")]
+    #[error("the e-mail address already has an account")]
     EmailTaken,
     #[error(transparent)]
     Hash(#[from] HashError),
@@ -60,7 +60,7 @@ pub enum RegisterError {
 /// them apart would let anyone find out who has an account.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
-    #[error("Invalid email or password")]
+    #[error("unknown e-mail address or wrong password")]
     InvalidCredentials,
     #[error(transparent)]
     Hash(#[from] HashError),

@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 
-use infra_postgres::statements::{
+use infra_postgres::sql::{
     GUARD_EVENT_OF_BOOKING, GUARD_NAMESPACE, GUARD_SHARED, LOCK_BOOKING, MARK_CANCELLED, PASS_SEAT_ON,
     TAKE_FREE_SEAT, TAKE_SEAT_OR_JOIN_LINE,
 };

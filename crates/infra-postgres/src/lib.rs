@@ -1,22 +1,22 @@
-//! The PostgreSQL adapter of the ticketing domain.
+//! The PostgreSQL adapter of the ticketing domain: [`PgStore`] implements every port.
 //!
 //! It owns every transaction. Booking takes a seat with one conditional statement when one is
 //! free, and otherwise joins the line under a shared per-event advisory lock; cancelling takes
 //! that lock exclusively and hands the seat to the head of the line in the same transaction.
-//! See `DESIGN.md` §4 for why, and the stampede tests in `tests/` for the proof.
+//! `docs/ARCHITECTURE.md` explains why; the stampede tests in `tests/` are the proof.
 
-pub mod cluster;
 mod constraints;
 mod error;
+pub mod invariants;
 pub mod migrate;
 pub mod pool;
 mod queries;
-mod repos;
 mod rows;
 mod schema;
-pub mod statements;
+pub mod sql;
+mod store;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
 pub use pool::{PgPool, PoolSettings};
-pub use repos::{PgBookingRepository, PgEventRepository, PgUserRepository};
+pub use store::PgStore;

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use deadpool::Runtime;
 use diesel::ConnectionError;
-use diesel_async::pooled_connection::deadpool::{BuildError, Pool};
+pub use diesel_async::pooled_connection::deadpool::BuildError;
+use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
@@ -83,14 +84,4 @@ pub fn connect(database_url: &str, settings: &PoolSettings) -> Result<PgPool, Bu
         .recycle_timeout(Some(settings.connect_timeout))
         .runtime(Runtime::Tokio1)
         .build()
-}
-
-/// Checks out a connection and runs `SELECT 1`: the database answers, and the pool can reach it.
-///
-/// # Errors
-/// [`RepoError::Unavailable`](domain::RepoError::Unavailable) when no connection can be had
-/// or the query fails.
-pub async fn ping(pool: &PgPool) -> Result<(), domain::RepoError> {
-    let mut conn = pool.get().await.map_err(crate::error::from_pool)?;
-    conn.batch_execute("SELECT 1").await.map_err(|e| domain::RepoError::Unavailable(Box::new(e)))
 }

@@ -3,6 +3,7 @@
 
 pub(crate) mod bookings;
 pub(crate) mod events;
+pub(crate) mod guard;
 mod prepared;
 pub(crate) mod users;
 

@@ -28,7 +28,7 @@ pub(crate) struct EventRow {
 
 /// An event with the length of its waiting list, read by one statement.
 #[derive(Debug, QueryableByName)]
-pub(crate) struct EventStatusRow {
+pub(crate) struct AvailabilityRow {
     #[diesel(embed)]
     pub event: EventRow,
     #[diesel(sql_type = BigInt)]

@@ -2,7 +2,7 @@
 //!
 //! 1. `TEST_DATABASE_URL`, when set (CI's service container, a developer's own server);
 //! 2. else one private cluster per test process, started from the machine's PostgreSQL
-//!    binaries and removed when the process exits ([`crate::cluster`]);
+//!    binaries and removed when the process exits (`pg_cluster`);
 //! 3. else a testcontainers PostgreSQL, where a docker daemon answers.
 //!
 //! The schema is migrated once into a template database; each [`TestDatabase`] is a copy of
@@ -24,9 +24,9 @@ use testcontainers::Container;
 use testcontainers::runners::SyncRunner;
 use testcontainers_modules::postgres::Postgres;
 
-use crate::cluster::{Cluster, ClusterError, Durability};
 use crate::migrate;
 use crate::pool::{self, PgPool, PoolSettings};
+use pg_cluster::{Cluster, ClusterError, Durability};
 
 /// Serialises template creation among test processes sharing one server.
 const TEMPLATE_LOCK: i64 = 0x7469_636b_6574_0002;

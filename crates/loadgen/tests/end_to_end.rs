@@ -9,8 +9,10 @@ use loadgen::scenarios::churn::Churn;
 use loadgen::scenarios::hotdrop::Hotdrop;
 use loadgen::scenarios::status::StatusLoad;
 use loadgen::scenarios::{Scenario, execute};
-use ticketing::config::{Config, Secret};
+use ticketing::auth::TokenService;
+use ticketing::config::Config;
 use ticketing::startup::Application;
+use ticketing::wiring;
 
 /// Two instances on one database, as a load balancer would see them.
 async fn two_instances(db: &TestDatabase) -> Vec<String> {
@@ -20,8 +22,9 @@ async fn two_instances(db: &TestDatabase) -> Vec<String> {
             .unwrap();
     let mut bases = Vec::new();
     for _ in 0..2 {
-        let app =
-            Application::build(&config, &db.pool(), &Secret::new("an-end-to-end-secret".to_owned())).unwrap();
+        let store = wiring::store(db.url(), &config).unwrap();
+        let tokens = TokenService::new(b"an-end-to-end-secret", config.jwt_ttl);
+        let app = Application::build(&config, wiring::app_state(&store, tokens).unwrap()).unwrap();
         bases.push(format!("http://127.0.0.1:{}", app.port()));
         actix_web::rt::spawn(app.run_until_stopped());
     }

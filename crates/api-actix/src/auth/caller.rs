@@ -6,17 +6,16 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 use domain::UserId;
 
+use super::Authenticator;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// The authenticated user making the request. Taking it as a handler argument makes the
 /// endpoint protected.
 ///
 /// Accepts `Authorization: <token>` (the original service's form) and `Authorization: Bearer
-/// <token>`. The token must be valid and name a user who exists (checked in the database, or
-/// seen there within the last minute: [`super::KnownUsers`]).
+/// <token>`. The token must be valid and name a user who exists ([`Authenticator`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Caller(pub UserId);
+pub struct Caller(UserId);
 
 impl Caller {
     #[must_use]
@@ -42,29 +41,17 @@ impl FromRequest for Caller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let user = req
+        let auth = req.app_data::<web::Data<Authenticator>>().cloned();
+        let token = req
             .headers()
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .and_then(bearer_token)
-            .ok_or(ApiError::Unauthenticated)
-            .and_then(|token| match &state {
-                Some(state) => state.tokens.verify(token),
-                None => Err(ApiError::Internal("application state is not configured".into())),
-            });
+            .map(str::to_owned);
         Box::pin(async move {
-            let (user, state) = (user?, state.ok_or(ApiError::Unauthenticated)?);
-            if state.known_users.contains(user) {
-                return Ok(Self(user));
-            }
-            match state.accounts.find(user).await? {
-                Some(found) => {
-                    state.known_users.insert(found.id);
-                    Ok(Self(found.id))
-                }
-                None => Err(ApiError::Unauthenticated),
-            }
+            let auth = auth.ok_or_else(|| ApiError::Internal("authentication is not configured".into()))?;
+            let token = token.ok_or(ApiError::Unauthenticated)?;
+            auth.authenticate(&token).await.map(Self)
         })
     }
 }

@@ -1,5 +1,4 @@
-use domain::user::PasswordError;
-use domain::{EmailAddress, Password, PasswordAttempt, Registration, User};
+use domain::{EmailAddress, Password, PasswordAttempt, PasswordError, Registration, User};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;

@@ -1,5 +1,8 @@
 use chrono::SecondsFormat;
-use domain::{BookTicket, Booking, BookingId, BookingOutcome, CancelBooking, CancelTarget, EventId, UserId};
+use domain::{
+    BookTicket, Booking, BookingId, BookingOutcome, CancelBooking, CancelTarget, Cancellation, EventId,
+    UserId,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -89,7 +92,8 @@ impl From<Booking> for BookingBody {
     }
 }
 
-/// `{"message", "booking"}`, the answer of `/book` and `/cancel`.
+/// `{"message", "booking"}`, the answer of `/book` and `/cancel`. The messages are the
+/// original service's, which its clients match on.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BookingResponse {
     #[schema(example = "Ticket booked successfully")]
@@ -108,5 +112,11 @@ impl From<BookingOutcome> for BookingResponse {
                 booking: BookingBody { waitlist_position: Some(position.get()), ..booking.into() },
             },
         }
+    }
+}
+
+impl From<Cancellation> for BookingResponse {
+    fn from(cancellation: Cancellation) -> Self {
+        Self { message: "Booking cancelled successfully", booking: cancellation.cancelled.into() }
     }
 }

@@ -1,5 +1,4 @@
-use domain::event::PriceError;
-use domain::{Event, EventDate, EventStatus, NewEvent, Price, TicketLimit, UserId};
+use domain::{Availability, Event, EventDate, NewEvent, Price, PriceError, TicketLimit, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -115,10 +114,10 @@ pub struct StatusResponse {
     pub waiting_list_count: u64,
 }
 
-impl TryFrom<EventStatus> for StatusResponse {
+impl TryFrom<Availability> for StatusResponse {
     type Error = ApiError;
 
-    fn try_from(status: EventStatus) -> Result<Self, ApiError> {
+    fn try_from(status: Availability) -> Result<Self, ApiError> {
         Ok(Self {
             event: status.event.try_into()?,
             tickets_available: status.tickets_available,

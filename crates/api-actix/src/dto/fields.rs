@@ -1,6 +1,6 @@
 //! Turning loosely typed JSON fields into domain values, with messages that name the field.
 
-use domain::{EmailAddress, NonEmptyText};
+use domain::{EmailAddress, NonEmptyText, TextError};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -47,8 +47,8 @@ pub fn integer(field: &str, value: &Value) -> Result<i64, ApiError> {
 pub fn text(field: &str, value: &Value) -> Result<NonEmptyText, ApiError> {
     let Value::String(s) = value else { return Err(field_error(field, "must be a string")) };
     NonEmptyText::parse(s).map_err(|e| match e {
-        domain::text::TextError::Empty => field_error(field, "is not allowed to be empty"),
-        domain::text::TextError::TooLong => field_error(field, &e.to_string()),
+        TextError::Empty => field_error(field, "is not allowed to be empty"),
+        TextError::TooLong => field_error(field, &e.to_string()),
     })
 }
 

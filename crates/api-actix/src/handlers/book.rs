@@ -1,5 +1,8 @@
 use actix_web::{HttpResponse, web};
 
+use domain::ports::Sales as _;
+
+use crate::adapters::Adapters;
 use crate::auth::Caller;
 use crate::dto::{BookRequest, BookingResponse};
 use crate::error::{ApiError, ErrorBody};
@@ -14,13 +17,13 @@ use crate::state::AppState;
     (status = 403, description = "`forbidden`: `userId` is someone else", body = ErrorBody),
     (status = 404, description = "`not_found`: no such event or user", body = ErrorBody),
 ))]
-pub async fn book(
-    state: web::Data<AppState>,
+pub async fn book<A: Adapters>(
+    state: web::Data<AppState<A>>,
     caller: Caller,
     body: web::Json<BookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let cmd = body.into_inner().into_command(caller.id())?;
-    let result = state.bookings.book(cmd).await;
+    let result = state.sales.book(cmd).await;
     metrics::record_booking(&result);
     Ok(HttpResponse::Created().json(BookingResponse::from(result?)))
 }

@@ -1,5 +1,8 @@
 use actix_web::{HttpResponse, web};
 
+use domain::ports::Sales as _;
+
+use crate::adapters::Adapters;
 use crate::auth::Caller;
 use crate::dto::{BookingResponse, CancelRequest};
 use crate::error::{ApiError, ErrorBody};
@@ -14,16 +17,13 @@ use crate::state::AppState;
     (status = 403, description = "`forbidden`: neither the booking's owner nor the event's organizer", body = ErrorBody),
     (status = 404, description = "`not_found`: no such booking, or no live booking of yours for the event", body = ErrorBody),
 ))]
-pub async fn cancel(
-    state: web::Data<AppState>,
+pub async fn cancel<A: Adapters>(
+    state: web::Data<AppState<A>>,
     caller: Caller,
     body: web::Json<CancelRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let cmd = body.into_inner().into_command(caller.id())?;
-    let result = state.bookings.cancel(cmd).await;
+    let result = state.sales.cancel(cmd).await;
     metrics::record_cancellation(&result);
-    Ok(HttpResponse::Ok().json(BookingResponse {
-        message: "Booking cancelled successfully",
-        booking: result?.cancelled.into(),
-    }))
+    Ok(HttpResponse::Ok().json(BookingResponse::from(result?)))
 }

@@ -1,5 +1,8 @@
 use actix_web::{HttpResponse, web};
 
+use domain::ports::Catalog as _;
+
+use crate::adapters::Adapters;
 use crate::auth::Caller;
 use crate::dto::{InitializeRequest, InitializeResponse};
 use crate::error::{ApiError, ErrorBody};
@@ -11,13 +14,13 @@ use crate::state::AppState;
     (status = 400, description = "`invalid_request`: a field is missing, empty or out of range", body = ErrorBody),
     (status = 401, description = "`unauthenticated`: no valid token", body = ErrorBody),
 ))]
-pub async fn initialize(
-    state: web::Data<AppState>,
+pub async fn initialize<A: Adapters>(
+    state: web::Data<AppState<A>>,
     caller: Caller,
     body: web::Json<InitializeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let new_event = body.into_inner().into_new_event(caller.id())?;
-    let event = state.events.create(new_event).await?;
+    let event = state.catalog.create_event(new_event).await?;
     Ok(HttpResponse::Created()
         .json(InitializeResponse { message: "Event created successfully", event: event.try_into()? }))
 }

@@ -1,5 +1,6 @@
 use actix_web::{HttpResponse, web};
 
+use crate::adapters::Adapters;
 use crate::dto::{LoginRequest, LoginResponse};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -10,11 +11,11 @@ use crate::state::AppState;
     (status = 400, description = "`invalid_request`: a field is missing or malformed, or the body is not JSON", body = ErrorBody),
     (status = 401, description = "`invalid_credentials`: wrong password or unknown e-mail (the same answer for both)", body = ErrorBody),
 ))]
-pub async fn login(
-    state: web::Data<AppState>,
+pub async fn login<A: Adapters>(
+    state: web::Data<AppState<A>>,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (email, attempt) = body.into_inner().parse()?;
     let user = state.accounts.login(email, attempt).await?;
-    Ok(HttpResponse::Ok().json(LoginResponse { token: state.tokens.issue(&user)? }))
+    Ok(HttpResponse::Ok().json(LoginResponse { token: state.auth.issue(&user)? }))
 }

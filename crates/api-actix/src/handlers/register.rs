@@ -1,6 +1,7 @@
 use actix_web::{HttpResponse, web};
 use domain::Registration;
 
+use crate::adapters::Adapters;
 use crate::dto::{RegisterRequest, RegisterResponse};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -11,8 +12,8 @@ use crate::state::AppState;
     (status = 400, description = "`invalid_request`: malformed e-mail, password under 8 characters, missing name", body = ErrorBody),
     (status = 409, description = "`email_taken`: the address has an account (compared case-insensitively)", body = ErrorBody),
 ))]
-pub async fn register(
-    state: web::Data<AppState>,
+pub async fn register<A: Adapters>(
+    state: web::Data<AppState<A>>,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let registration = Registration::try_from(body.into_inner())?;

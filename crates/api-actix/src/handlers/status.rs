@@ -1,6 +1,9 @@
 use actix_web::{HttpResponse, web};
 use domain::EventId;
 
+use domain::ports::Catalog as _;
+
+use crate::adapters::Adapters;
 use crate::dto::{StatusResponse, parse_path_id};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -11,8 +14,11 @@ use crate::state::AppState;
     (status = 400, description = "`invalid_request`: the id is not a positive integer", body = ErrorBody),
     (status = 404, description = "`not_found`", body = ErrorBody),
 ))]
-pub async fn status(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn status<A: Adapters>(
+    state: web::Data<AppState<A>>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = parse_path_id("id", &id, EventId::new)?;
-    let status = state.events.status(id).await?;
+    let status = state.catalog.availability(id).await?;
     Ok(HttpResponse::Ok().json(StatusResponse::try_from(status)?))
 }

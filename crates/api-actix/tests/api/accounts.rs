@@ -116,12 +116,13 @@ async fn login_refuses_missing_fields_and_malformed_addresses() {
 #[actix_web::test]
 async fn the_seeded_demo_users_log_in_with_the_originals_password() {
     let app = spawn_app().await;
-    let pool = app.db.pool();
-    let accounts = ticketing::state::accounts(&pool, ticketing::auth::Argon2Hasher::new().unwrap());
-    let events = ticketing::state::events(&pool);
+    let store =
+        ticketing::wiring::store(app.db.url(), &ticketing::config::Config::from_lookup(|_| None).unwrap())
+            .unwrap();
+    let accounts = ticketing::wiring::accounts(&store).unwrap();
 
-    let first = ticketing::seed::seed(&accounts, &events).await.unwrap();
-    let second = ticketing::seed::seed(&accounts, &events).await.unwrap();
+    let first = ticketing::seed::seed(&accounts, &store).await.unwrap();
+    let second = ticketing::seed::seed(&accounts, &store).await.unwrap();
 
     assert_eq!((first.users, first.events), (10, 4));
     assert_eq!((second.users, second.events), (0, 0), "seeding twice adds nothing");

@@ -1,12 +1,13 @@
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use infra_postgres::PgPool;
 use infra_postgres::test_support::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use ticketing::config::{Config, Secret};
+use ticketing::auth::TokenService;
+use ticketing::config::Config;
 use ticketing::startup::Application;
+use ticketing::wiring;
 
 pub const SECRET: &str = "a-secret-for-the-http-tests";
 pub const PASSWORD: &str = "correct-horse";
@@ -34,12 +35,21 @@ pub async fn spawn_app() -> TestApp {
 /// a test turns it on).
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let db = TestDatabase::new().await;
-    let pool = db.pool();
-    serve(db, &pool, overrides)
+    let url = db.url().to_owned();
+    serve(db, &url, overrides)
 }
 
-/// Serves the app on `pool` (which may reach `db` some other way, e.g. through a proxy).
-pub fn serve(db: TestDatabase, pool: &PgPool, overrides: &[(&str, &str)]) -> TestApp {
+/// Serves the app on the database at `url` (which may reach `db` some other way, e.g. through
+/// a proxy).
+pub fn serve(db: TestDatabase, url: &str, overrides: &[(&str, &str)]) -> TestApp {
+    let app = build(url, overrides);
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp { address, client: reqwest::Client::new(), db }
+}
+
+/// The application as `main` builds it, on the database at `url`, not yet running.
+pub fn build(url: &str, overrides: &[(&str, &str)]) -> Application {
     let mut vars: HashMap<&str, &str> = HashMap::from([
         ("HOST", "127.0.0.1"),
         ("PORT", "0"),
@@ -48,10 +58,9 @@ pub fn serve(db: TestDatabase, pool: &PgPool, overrides: &[(&str, &str)]) -> Tes
     ]);
     vars.extend(overrides.iter().copied());
     let config = Config::from_lookup(|var| vars.get(var).map(|v| (*v).to_owned())).unwrap();
-    let app = Application::build(&config, pool, &Secret::new(SECRET.to_owned())).unwrap();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    actix_web::rt::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), db }
+    let store = wiring::store(url, &config).unwrap();
+    let state = wiring::app_state(&store, TokenService::new(SECRET.as_bytes(), config.jwt_ttl)).unwrap();
+    Application::build(&config, state).unwrap()
 }
 
 impl TestApp {

@@ -5,6 +5,7 @@ mod accounts;
 mod bookings;
 mod events;
 mod helpers;
+mod lifecycle;
 mod operations;
 mod protocol;
 mod proxy;

@@ -2,10 +2,9 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use infra_postgres::test_support::TestDatabase;
-use infra_postgres::{PoolSettings, pool};
 use reqwest::StatusCode;
 use serde_json::json;
-use ticketing::routes::endpoints;
+use ticketing::routes::RouteTable;
 
 use crate::helpers::{assert_error, serve, spawn_app};
 use crate::proxy::{Proxy, reroute};
@@ -58,8 +57,12 @@ async fn the_openapi_document_lists_exactly_the_routes_the_app_serves() {
             item.as_object().unwrap().keys().map(move |method| (method.to_uppercase(), path.clone()))
         })
         .collect();
-    let served: BTreeSet<(String, String)> =
-        endpoints().iter().map(|e| (e.method.to_string(), e.path.to_owned())).collect();
+    let served: BTreeSet<(String, String)> = RouteTable::new()
+        .unwrap()
+        .endpoints()
+        .iter()
+        .map(|e| (e.method.to_string(), e.path.clone()))
+        .collect();
     assert_eq!(documented, served);
     assert_eq!(doc.body["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     assert!(doc.body["components"]["schemas"]["ErrorBody"].is_object());
@@ -100,9 +103,7 @@ async fn a_database_outage_gives_fast_503s_and_the_same_process_recovers() {
     let (upstream, _) = reroute(db.url(), 0);
     let proxy = Proxy::start(upstream).await;
     let (_, proxied_url) = reroute(db.url(), proxy.port);
-    let settings = PoolSettings { wait_timeout: Duration::from_secs(1), ..PoolSettings::default() };
-    let pool = pool::connect(&proxied_url, &settings).unwrap();
-    let app = serve(db, &pool, &[]);
+    let app = serve(db, &proxied_url, &[("DATABASE_POOL_TIMEOUT_MS", "1000")]);
     let (_, token) = app.user("steady").await;
     let event = app.event(&token, 5).await;
     let acknowledged = app.book(&token, event).await;

@@ -9,8 +9,8 @@ pub struct BookTicket {
 }
 
 impl BookTicket {
-    /// Books `event` for `caller`. `for_user` is the user the client named, if any: the
-    /// original API lets clients name the user, but only themselves.
+    /// Books `event` for `caller`. `for_user` is the user the client named, if any: clients
+    /// may name the user, but only themselves.
     ///
     /// # Errors
     /// [`BookError::ForAnotherUser`] when `for_user` is someone other than `caller`.
@@ -35,9 +35,9 @@ impl BookTicket {
 /// Which booking a cancellation is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CancelTarget {
-    /// `{"id": n}`: the booking with this id.
+    /// The booking with this id.
     Booking(BookingId),
-    /// `{"eventId": n}`: the caller's live booking for this event.
+    /// The caller's live (confirmed or pending) booking for this event.
     LiveBookingFor(EventId),
 }
 

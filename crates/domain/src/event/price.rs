@@ -20,7 +20,7 @@ pub enum PriceError {
 }
 
 impl Price {
-    /// Below 2^53, so every price is also exact as a JSON (IEEE double) number.
+    /// Below 2^53, so every price is also exact where it travels as an IEEE double.
     pub const MAX_CENTS: i64 = 1_000_000_000_000_000;
 
     /// # Errors
@@ -35,8 +35,8 @@ impl Price {
         }
     }
 
-    /// Parses a JSON number literal exactly (`1000`, `19.99`, `12.5`, `1.5e2`, `-0`), without
-    /// going through a float.
+    /// Parses a decimal literal exactly (`1000`, `19.99`, `12.5`, `1.5e2`, `-0`), without going
+    /// through a float.
     ///
     /// # Errors
     /// [`PriceError`] for a negative amount, more than two decimal places, an amount above

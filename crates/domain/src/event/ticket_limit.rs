@@ -6,7 +6,7 @@ pub struct TicketLimit(i32);
 
 /// A ticket limit outside `1..=i32::MAX`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("ticketLimit must be an integer from 1 to {max}, got {0}", max = i32::MAX)]
+#[error("a ticket limit must be from 1 to {max}, got {0}", max = i32::MAX)]
 pub struct TicketLimitError(pub i64);
 
 impl TicketLimit {

@@ -1,16 +1,15 @@
-use crate::error::RepoError;
-use crate::ids::UserId;
-use crate::ports::{PasswordHasher, UserRepository};
+use crate::ports::{PasswordHasher, Users};
 use crate::user::{EmailAddress, LoginError, NewUser, PasswordAttempt, RegisterError, Registration, User};
 
-/// Registration, login, and finding the user a token names.
+/// Registration and login: the hashing and the store, in the order that keeps a password out
+/// of storage and makes unknown addresses cost as much as known ones.
 #[derive(Debug)]
 pub struct AccountService<U, H> {
     users: U,
     hasher: H,
 }
 
-impl<U: UserRepository, H: PasswordHasher> AccountService<U, H> {
+impl<U: Users, H: PasswordHasher> AccountService<U, H> {
     pub const fn new(users: U, hasher: H) -> Self {
         Self { users, hasher }
     }
@@ -22,7 +21,7 @@ impl<U: UserRepository, H: PasswordHasher> AccountService<U, H> {
     pub async fn register(&self, registration: Registration) -> Result<User, RegisterError> {
         let Registration { email, password, first_name, last_name } = registration;
         let password_hash = self.hasher.hash(password).await?;
-        self.users.create(NewUser { email, password_hash, first_name, last_name }).await
+        self.users.create_user(NewUser { email, password_hash, first_name, last_name }).await
     }
 
     /// Checks an e-mail and password. An unknown address costs the same hashing work as a
@@ -40,14 +39,6 @@ impl<U: UserRepository, H: PasswordHasher> AccountService<U, H> {
             _ => Err(LoginError::InvalidCredentials),
         }
     }
-
-    /// The account a token names, if it still exists.
-    ///
-    /// # Errors
-    /// [`RepoError`] when the store fails.
-    pub async fn find(&self, id: UserId) -> Result<Option<User>, RepoError> {
-        self.users.find(id).await
-    }
 }
 
 #[cfg(test)]
@@ -55,7 +46,9 @@ mod tests {
     use mockall::predicate::eq;
 
     use super::*;
-    use crate::ports::{MockPasswordHasher, MockUserRepository};
+    use crate::error::RepoError;
+    use crate::ids::UserId;
+    use crate::ports::{MockPasswordHasher, MockUsers};
     use crate::text::NonEmptyText;
     use crate::user::{Password, PasswordHash, UserCredentials};
 
@@ -76,8 +69,8 @@ mod tests {
         PasswordAttempt::new(text.to_owned()).unwrap()
     }
 
-    fn users_knowing_jane() -> MockUserRepository {
-        let mut users = MockUserRepository::new();
+    fn users_knowing_jane() -> MockUsers {
+        let mut users = MockUsers::new();
         users.expect_credentials().returning(|email| {
             let found = (email.as_str() == "jane@doe.com")
                 .then(|| UserCredentials { user: jane(), password_hash: stored_hash() });
@@ -94,9 +87,9 @@ mod tests {
             .withf(|p| p.expose() == "abcd@1234")
             .times(1)
             .returning(|_| Box::pin(async { Ok(stored_hash()) }));
-        let mut users = MockUserRepository::new();
+        let mut users = MockUsers::new();
         users
-            .expect_create()
+            .expect_create_user()
             .withf(|new| new.password_hash == stored_hash() && new.email.as_str() == "jane@doe.com")
             .times(1)
             .returning(|_| Box::pin(async { Ok(jane()) }));
@@ -158,7 +151,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_store_failure_during_login_is_not_disguised_as_bad_credentials() {
-        let mut users = MockUserRepository::new();
+        let mut users = MockUsers::new();
         users
             .expect_credentials()
             .returning(|_| Box::pin(async { Err(RepoError::Unavailable("connection refused".into())) }));

@@ -1,23 +1,17 @@
-//! The booking and cancel statements (`crate::statements`) as query functions.
+//! The booking and cancel statements ([`crate::sql`]) as query functions. The event's guard,
+//! which these run under, is [`super::guard`].
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer};
+use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::{BookingId, BookingStatus, EventId, UserId};
 
 use crate::queries::Prepared;
 use crate::rows::{BookingRow, LockedBookingRow, PlacedBookingRow};
 use crate::schema::bookings;
-use crate::statements::{
-    GUARD_EVENT_OF_BOOKING, GUARD_EXCLUSIVE, GUARD_NAMESPACE, GUARD_SHARED, LOCK_BOOKING, LOCK_LIVE_BOOKING,
-    MARK_CANCELLED, PASS_SEAT_ON, TAKE_FREE_SEAT, TAKE_SEAT_OR_JOIN_LINE,
+use crate::sql::{
+    LOCK_BOOKING, LOCK_LIVE_BOOKING, MARK_CANCELLED, PASS_SEAT_ON, TAKE_FREE_SEAT, TAKE_SEAT_OR_JOIN_LINE,
 };
-
-#[derive(QueryableByName)]
-struct EventIdRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
 
 pub(crate) async fn take_free_seat(
     conn: &mut AsyncPgConnection,
@@ -28,23 +22,6 @@ pub(crate) async fn take_free_seat(
         .get_result(conn)
         .await
         .optional()
-}
-
-/// Call inside a transaction: the lock lasts until it ends.
-pub(crate) async fn guard_shared(conn: &mut AsyncPgConnection, event: EventId) -> QueryResult<()> {
-    guard(conn, GUARD_SHARED, event).await
-}
-
-/// Call inside a transaction: the lock lasts until it ends.
-pub(crate) async fn guard_exclusive(conn: &mut AsyncPgConnection, event: EventId) -> QueryResult<()> {
-    guard(conn, GUARD_EXCLUSIVE, event).await
-}
-
-async fn guard(conn: &mut AsyncPgConnection, sql: &'static str, event: EventId) -> QueryResult<()> {
-    Prepared(diesel::sql_query(sql).bind::<Integer, _>(GUARD_NAMESPACE).bind::<BigInt, _>(event.get()))
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 pub(crate) async fn take_seat_or_join_line(
@@ -76,22 +53,6 @@ pub(crate) async fn live_for(
         .first(conn)
         .await
         .optional()
-}
-
-/// Call inside a transaction. `None` when the booking does not exist.
-pub(crate) async fn guard_event_of(
-    conn: &mut AsyncPgConnection,
-    booking: BookingId,
-) -> QueryResult<Option<EventId>> {
-    let row: Option<EventIdRow> = Prepared(
-        diesel::sql_query(GUARD_EVENT_OF_BOOKING)
-            .bind::<Integer, _>(GUARD_NAMESPACE)
-            .bind::<BigInt, _>(booking.get()),
-    )
-    .get_result(conn)
-    .await
-    .optional()?;
-    Ok(row.and_then(|r| EventId::new(r.id).ok()))
 }
 
 pub(crate) async fn lock_booking(

@@ -4,8 +4,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::{EventId, NewEvent};
 
 use crate::queries::Prepared;
-use crate::rows::{EventRow, EventStatusRow};
+use crate::rows::{AvailabilityRow, EventRow};
 use crate::schema::events;
+use crate::sql::AVAILABILITY;
 
 pub(crate) async fn insert(conn: &mut AsyncPgConnection, event: &NewEvent) -> QueryResult<EventRow> {
     diesel::insert_into(events::table)
@@ -23,14 +24,10 @@ pub(crate) async fn insert(conn: &mut AsyncPgConnection, event: &NewEvent) -> Qu
         .await
 }
 
-/// The event and its waiting-list length in one statement, so both come from one snapshot.
-const STATUS: &str = "\
-SELECT e.id, e.organizer_id, e.name, e.description, e.date, e.location, e.ticket_limit, e.price_cents,
-       e.seats_taken,
-       (SELECT count(*) FROM bookings b WHERE b.event_id = e.id AND b.status = 'PENDING') AS waiting
-FROM events e
-WHERE e.id = $1";
-
-pub(crate) async fn status(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<Option<EventStatusRow>> {
-    Prepared(diesel::sql_query(STATUS).bind::<BigInt, _>(id.get())).get_result(conn).await.optional()
+/// The event and its waiting-list length, from one snapshot.
+pub(crate) async fn availability(
+    conn: &mut AsyncPgConnection,
+    id: EventId,
+) -> QueryResult<Option<AvailabilityRow>> {
+    Prepared(diesel::sql_query(AVAILABILITY).bind::<BigInt, _>(id.get())).get_result(conn).await.optional()
 }

@@ -1,6 +1,6 @@
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
-use domain::ports::{BookingRepository, EventRepository};
+use domain::ports::{Catalog, Sales};
 use domain::{
     BookError, BookTicket, BookingOutcome, BookingStatus, CancelBooking, CancelError, CancelTarget, EventId,
     UserId,
@@ -73,8 +73,8 @@ async fn a_second_booking_by_the_same_user_is_refused_and_writes_nothing() {
     fx.book(event, waiter).await;
     let rows_before = booking_rows(&fx).await;
 
-    let holder_again = fx.bookings.book(BookTicket::new(holder, event, None).unwrap()).await;
-    let waiter_again = fx.bookings.book(BookTicket::new(waiter, event, None).unwrap()).await;
+    let holder_again = fx.store.book(BookTicket::new(holder, event, None).unwrap()).await;
+    let waiter_again = fx.store.book(BookTicket::new(waiter, event, None).unwrap()).await;
 
     assert!(matches!(holder_again, Err(BookError::AlreadyBooked)), "{holder_again:?}");
     assert!(matches!(waiter_again, Err(BookError::AlreadyWaitlisted)), "{waiter_again:?}");
@@ -88,7 +88,7 @@ async fn booking_an_unknown_event_is_not_found() {
     let buyer = fx.user("buyer").await;
     let missing = EventId::new(77_777).unwrap();
 
-    let refused = fx.bookings.book(BookTicket::new(buyer, missing, None).unwrap()).await;
+    let refused = fx.store.book(BookTicket::new(buyer, missing, None).unwrap()).await;
 
     assert!(matches!(refused, Err(BookError::EventNotFound(id)) if id == missing), "{refused:?}");
 }
@@ -103,10 +103,10 @@ async fn booking_for_an_unknown_user_is_not_found_with_seats_left_or_sold_out() 
     fx.book(full, organizer).await;
 
     for event in [open, full] {
-        let refused = fx.bookings.book(BookTicket::new(ghost, event, None).unwrap()).await;
+        let refused = fx.store.book(BookTicket::new(ghost, event, None).unwrap()).await;
         assert!(matches!(refused, Err(BookError::UserNotFound(id)) if id == ghost), "{refused:?}");
     }
-    assert_eq!(fx.events.status(open).await.unwrap().tickets_available, 5, "the seat went back");
+    assert_eq!(fx.store.availability(open).await.unwrap().tickets_available, 5, "the seat went back");
     fx.assert_invariants().await;
 }
 
@@ -120,12 +120,12 @@ async fn cancelling_a_seat_gives_it_to_the_first_in_line_at_once() {
     let first_wait = fx.book(event, first).await;
     fx.book(event, second).await;
 
-    let cancellation = fx.bookings.cancel(cancel_by_id(holder, &held)).await.unwrap();
+    let cancellation = fx.store.cancel(cancel_by_id(holder, &held)).await.unwrap();
 
     assert_eq!(cancellation.cancelled.status, BookingStatus::Cancelled);
     let promoted = cancellation.promoted.expect("someone was waiting");
     assert_eq!((promoted.id, promoted.status), (first_wait.booking().id, BookingStatus::Confirmed));
-    let status = fx.events.status(event).await.unwrap();
+    let status = fx.store.availability(event).await.unwrap();
     assert_eq!((status.tickets_available, status.waiting_list_count), (0, 1));
     fx.assert_invariants().await;
 }
@@ -137,10 +137,10 @@ async fn cancelling_a_seat_nobody_waits_for_frees_it() {
     let event = fx.event(organizer, 1).await;
     let held = fx.book(event, buyer).await;
 
-    let cancellation = fx.bookings.cancel(cancel_by_id(buyer, &held)).await.unwrap();
+    let cancellation = fx.store.cancel(cancel_by_id(buyer, &held)).await.unwrap();
 
     assert_eq!(cancellation.promoted, None);
-    assert_eq!(fx.events.status(event).await.unwrap().tickets_available, 1);
+    assert_eq!(fx.store.availability(event).await.unwrap().tickets_available, 1);
     fx.assert_invariants().await;
 }
 
@@ -154,10 +154,10 @@ async fn cancelling_a_place_in_line_moves_no_seat() {
     let first_wait = fx.book(event, first).await;
     fx.book(event, second).await;
 
-    let cancellation = fx.bookings.cancel(cancel_by_id(first, &first_wait)).await.unwrap();
+    let cancellation = fx.store.cancel(cancel_by_id(first, &first_wait)).await.unwrap();
 
     assert_eq!(cancellation.promoted, None);
-    let status = fx.events.status(event).await.unwrap();
+    let status = fx.store.availability(event).await.unwrap();
     assert_eq!((status.tickets_available, status.waiting_list_count), (0, 1));
     fx.assert_invariants().await;
 }
@@ -168,9 +168,9 @@ async fn a_cancelled_booking_cannot_be_cancelled_again() {
     let (organizer, buyer) = (fx.user("organizer").await, fx.user("buyer").await);
     let event = fx.event(organizer, 1).await;
     let held = fx.book(event, buyer).await;
-    fx.bookings.cancel(cancel_by_id(buyer, &held)).await.unwrap();
+    fx.store.cancel(cancel_by_id(buyer, &held)).await.unwrap();
 
-    let again = fx.bookings.cancel(cancel_by_id(buyer, &held)).await;
+    let again = fx.store.cancel(cancel_by_id(buyer, &held)).await;
 
     assert!(matches!(again, Err(CancelError::AlreadyCancelled(id)) if id == held.booking().id), "{again:?}");
     fx.assert_invariants().await;
@@ -185,8 +185,8 @@ async fn only_the_owner_or_the_organizer_may_cancel() {
     let held = fx.book(event, owner).await;
     let other_held = fx.book(event, other).await;
 
-    let by_stranger = fx.bookings.cancel(cancel_by_id(stranger, &held)).await;
-    let by_organizer = fx.bookings.cancel(cancel_by_id(organizer, &other_held)).await;
+    let by_stranger = fx.store.cancel(cancel_by_id(stranger, &held)).await;
+    let by_organizer = fx.store.cancel(cancel_by_id(organizer, &other_held)).await;
 
     assert!(
         matches!(by_stranger, Err(CancelError::NotAllowed(id)) if id == held.booking().id),
@@ -194,7 +194,7 @@ async fn only_the_owner_or_the_organizer_may_cancel() {
     );
     assert_eq!(by_organizer.unwrap().cancelled.user, other);
     assert_eq!(
-        fx.events.status(event).await.unwrap().tickets_available,
+        fx.store.availability(event).await.unwrap().tickets_available,
         4,
         "only the organizer's cancel counted"
     );
@@ -207,7 +207,7 @@ async fn cancelling_an_unknown_booking_is_not_found() {
     let caller = fx.user("caller").await;
     let missing = domain::BookingId::new(5_555).unwrap();
 
-    let refused = fx.bookings.cancel(CancelBooking { caller, target: CancelTarget::Booking(missing) }).await;
+    let refused = fx.store.cancel(CancelBooking { caller, target: CancelTarget::Booking(missing) }).await;
 
     assert!(matches!(refused, Err(CancelError::BookingNotFound(id)) if id == missing), "{refused:?}");
 }
@@ -220,8 +220,8 @@ async fn cancelling_by_event_cancels_the_callers_live_booking() {
     let held = fx.book(event, buyer).await;
     let by_event = CancelBooking { caller: buyer, target: CancelTarget::LiveBookingFor(event) };
 
-    let cancellation = fx.bookings.cancel(by_event).await.unwrap();
-    let again = fx.bookings.cancel(by_event).await;
+    let cancellation = fx.store.cancel(by_event).await.unwrap();
+    let again = fx.store.cancel(by_event).await;
 
     assert_eq!(cancellation.cancelled.id, held.booking().id);
     assert!(matches!(again, Err(CancelError::NoLiveBooking(id)) if id == event), "{again:?}");
@@ -237,7 +237,7 @@ async fn a_user_who_cancelled_may_book_again_and_joins_the_back_of_the_line() {
     fx.book(event, holder).await;
     let first_wait = fx.book(event, first).await;
     fx.book(event, second).await;
-    fx.bookings.cancel(cancel_by_id(first, &first_wait)).await.unwrap();
+    fx.store.cancel(cancel_by_id(first, &first_wait)).await.unwrap();
 
     let rebooked = fx.book(event, first).await;
 

@@ -1,4 +1,4 @@
-use domain::ports::EventRepository;
+use domain::ports::Catalog;
 use domain::{CreateEventError, EventId, FindEventError, UserId};
 
 use crate::helpers::{Fixture, new_event};
@@ -8,7 +8,7 @@ async fn a_created_event_keeps_every_field_exactly() {
     let fx = Fixture::new().await;
     let organizer = fx.user("organizer").await;
 
-    let event = fx.events.create(new_event(organizer, 100)).await.unwrap();
+    let event = fx.store.create_event(new_event(organizer, 100)).await.unwrap();
 
     assert_eq!(event.organizer, organizer);
     assert_eq!(event.name.as_str(), "Concert");
@@ -24,7 +24,7 @@ async fn an_event_needs_an_existing_organizer() {
     let fx = Fixture::new().await;
     let ghost = UserId::new(999_999).unwrap();
 
-    let refused = fx.events.create(new_event(ghost, 10)).await;
+    let refused = fx.store.create_event(new_event(ghost, 10)).await;
 
     assert!(matches!(refused, Err(CreateEventError::OrganizerNotFound(id)) if id == ghost), "{refused:?}");
 }
@@ -35,7 +35,7 @@ async fn a_new_event_has_every_seat_available_and_nobody_waiting() {
     let organizer = fx.user("organizer").await;
     let id = fx.event(organizer, 3).await;
 
-    let status = fx.events.status(id).await.unwrap();
+    let status = fx.store.availability(id).await.unwrap();
 
     assert_eq!(status.event.id, id);
     assert_eq!((status.tickets_available, status.waiting_list_count), (3, 0));
@@ -50,7 +50,7 @@ async fn the_status_counts_taken_seats_and_the_waiting_list() {
         fx.book(id, buyer).await;
     }
 
-    let status = fx.events.status(id).await.unwrap();
+    let status = fx.store.availability(id).await.unwrap();
 
     assert_eq!((status.tickets_available, status.waiting_list_count), (0, 3));
 }
@@ -60,7 +60,7 @@ async fn the_status_of_an_unknown_event_is_not_found() {
     let fx = Fixture::new().await;
     let missing = EventId::new(31_337).unwrap();
 
-    let status = fx.events.status(missing).await;
+    let status = fx.store.availability(missing).await;
 
     assert!(matches!(status, Err(FindEventError::NotFound(id)) if id == missing), "{status:?}");
 }

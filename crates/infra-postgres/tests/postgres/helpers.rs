@@ -1,18 +1,17 @@
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use domain::ports::{BookingRepository, EventRepository, UserRepository};
+use domain::ports::{Catalog, Sales, Users};
 use domain::{
     BookTicket, BookingOutcome, EmailAddress, EventDate, EventId, NewEvent, NewUser, NonEmptyText,
     PasswordHash, Price, TicketLimit, UserId,
 };
+use infra_postgres::invariants::recount;
 use infra_postgres::test_support::TestDatabase;
-use infra_postgres::{PgBookingRepository, PgEventRepository, PgPool, PgUserRepository, PoolSettings};
+use infra_postgres::{PgPool, PgStore, PoolSettings};
 
-/// A database of its own with the three repositories on one pool.
+/// A database of its own with the store on one pool.
 pub struct Fixture {
-    pub users: PgUserRepository,
-    pub events: PgEventRepository,
-    pub bookings: PgBookingRepository,
+    pub store: PgStore,
     pub pool: PgPool,
     // Dropped last: the database outlives the pool's connections.
     pub db: TestDatabase,
@@ -26,13 +25,7 @@ impl Fixture {
     pub async fn with_pool(settings: PoolSettings) -> Self {
         let db = TestDatabase::new().await;
         let pool = db.pool_with(&settings);
-        Self {
-            users: PgUserRepository::new(pool.clone()),
-            events: PgEventRepository::new(pool.clone()),
-            bookings: PgBookingRepository::new(pool.clone()),
-            pool,
-            db,
-        }
+        Self { store: PgStore::new(pool.clone()), pool, db }
     }
 
     pub async fn raw(&self) -> AsyncPgConnection {
@@ -40,7 +33,7 @@ impl Fixture {
     }
 
     pub async fn user(&self, name: &str) -> UserId {
-        self.users.create(new_user(&format!("{name}@example.com"))).await.unwrap().id
+        self.store.create_user(new_user(&format!("{name}@example.com"))).await.unwrap().id
     }
 
     /// Many users in one statement, in id order.
@@ -66,58 +59,25 @@ impl Fixture {
     }
 
     pub async fn event(&self, organizer: UserId, seats: i64) -> EventId {
-        self.events.create(new_event(organizer, seats)).await.unwrap().id
+        self.store.create_event(new_event(organizer, seats)).await.unwrap().id
     }
 
     pub async fn book(&self, event: EventId, user: UserId) -> BookingOutcome {
-        self.bookings.book(BookTicket::new(user, event, None).unwrap()).await.unwrap()
+        self.store.book(BookTicket::new(user, event, None).unwrap()).await.unwrap()
     }
 
-    /// Recounts DESIGN.md §1's invariants over every event, in one snapshot.
+    /// Recounts the invariants (docs/ARCHITECTURE.md, "Guarantees") over every event, in one
+    /// snapshot.
     pub async fn assert_invariants(&self) {
         assert_invariants_on(&mut self.raw().await).await;
     }
 }
 
-#[derive(diesel::QueryableByName, Debug)]
-struct EventCounts {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Integer)]
-    ticket_limit: i32,
-    #[diesel(sql_type = Integer)]
-    seats_taken: i32,
-    #[diesel(sql_type = BigInt)]
-    confirmed: i64,
-    #[diesel(sql_type = BigInt)]
-    pending: i64,
-    #[diesel(sql_type = BigInt)]
-    duplicate_live: i64,
-}
-
 /// I1 no oversell, I2 one live booking per user, I3 no free seat while someone waits,
-/// I5 seats_taken = confirmed. One statement, so one consistent snapshot even under load.
+/// I5 seats_taken = confirmed, in one snapshot even under load.
 pub async fn assert_invariants_on(conn: &mut AsyncPgConnection) {
-    let counts: Vec<EventCounts> = diesel::sql_query(
-        "SELECT e.id, e.ticket_limit, e.seats_taken,
-                (SELECT count(*) FROM bookings b WHERE b.event_id = e.id AND b.status = 'CONFIRMED') AS confirmed,
-                (SELECT count(*) FROM bookings b WHERE b.event_id = e.id AND b.status = 'PENDING') AS pending,
-                (SELECT count(*) FROM (SELECT user_id FROM bookings b
-                                       WHERE b.event_id = e.id AND b.status IN ('CONFIRMED', 'PENDING')
-                                       GROUP BY user_id HAVING count(*) > 1) d) AS duplicate_live
-         FROM events e",
-    )
-    .load(conn)
-    .await
-    .unwrap();
-    for e in counts {
-        assert!(e.confirmed <= i64::from(e.ticket_limit), "I1 oversold event {}: {e:?}", e.id);
-        assert_eq!(e.duplicate_live, 0, "I2 duplicate live bookings: {e:?}");
-        assert!(
-            e.confirmed == i64::from(e.ticket_limit) || e.pending == 0,
-            "I3 free seat while someone waits: {e:?}"
-        );
-        assert_eq!(i64::from(e.seats_taken), e.confirmed, "I5 seat counter drifted: {e:?}");
+    for event in recount(conn, None).await.unwrap() {
+        assert!(event.violations().is_empty(), "{:?} broken: {event:?}", event.violations());
     }
 }
 

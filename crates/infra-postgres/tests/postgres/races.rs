@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use diesel::sql_types::BigInt;
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
-use domain::ports::BookingRepository;
+use domain::ports::Sales;
 use domain::{BookTicket, BookingOutcome, BookingStatus, CancelBooking, CancelTarget};
 
 use crate::helpers::Fixture;
@@ -25,7 +25,7 @@ async fn wait_until(mut done: impl AsyncFnMut() -> bool) {
     }
 }
 
-/// The race the guard lock exists for (DESIGN.md §4): a cancel sees an empty line and is about
+/// The race the guard lock exists for (docs/ARCHITECTURE.md, "The two transactions"): a cancel sees an empty line and is about
 /// to free the seat while a buyer, finding the event full, joins the line. Without the guard
 /// the buyer waits forever beside a free seat (I3); with it, the buyer waits for the cancel and
 /// takes the seat.
@@ -55,7 +55,7 @@ async fn a_buyer_racing_the_cancel_that_frees_the_last_seat_gets_the_seat() {
         .unwrap();
     let cancel = {
         let (repo, cmd) = (
-            fx.bookings.clone(),
+            fx.store.clone(),
             CancelBooking { caller: holder, target: CancelTarget::Booking(held.booking().id) },
         );
         tokio::spawn(async move { repo.cancel(cmd).await })
@@ -64,7 +64,7 @@ async fn a_buyer_racing_the_cancel_that_frees_the_last_seat_gets_the_seat() {
 
     // The buyer finds the event full: it either waits for the cancel (guard) or joins the line.
     let book = {
-        let repo = fx.bookings.clone();
+        let repo = fx.store.clone();
         tokio::spawn(async move { repo.book(BookTicket::new(buyer, event, None).unwrap()).await })
     };
     wait_until(async || book.is_finished() || waiting_locks(&mut monitor).await == 2).await;
@@ -88,18 +88,16 @@ async fn cancelling_and_rebooking_at_once_does_not_deadlock() {
     let buyer = fx.user("buyer").await;
 
     for _ in 0..30 {
-        let held = fx.bookings.book(BookTicket::new(buyer, event, None).unwrap()).await;
+        let held = fx.store.book(BookTicket::new(buyer, event, None).unwrap()).await;
         let cmd = CancelBooking { caller: buyer, target: CancelTarget::LiveBookingFor(event) };
-        let (cancelled, rebooked) = tokio::join!(
-            fx.bookings.cancel(cmd),
-            fx.bookings.book(BookTicket::new(buyer, event, None).unwrap())
-        );
+        let (cancelled, rebooked) =
+            tokio::join!(fx.store.cancel(cmd), fx.store.book(BookTicket::new(buyer, event, None).unwrap()));
         assert!(held.is_ok() || cancelled.is_ok(), "{held:?} {cancelled:?}");
         assert!(
             !format!("{cancelled:?}{rebooked:?}").contains("deadlock"),
             "deadlock: {cancelled:?} {rebooked:?}"
         );
-        fx.bookings.cancel(cmd).await.ok();
+        fx.store.cancel(cmd).await.ok();
     }
     fx.assert_invariants().await;
 }

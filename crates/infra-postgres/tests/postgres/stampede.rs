@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
-use domain::ports::BookingRepository;
+use domain::ports::Sales;
 use domain::{
     BookError, BookTicket, Booking, BookingId, BookingOutcome, BookingStatus, CancelBooking, CancelError,
     CancelTarget, EventId, UserId,
 };
-use infra_postgres::{PgBookingRepository, PoolSettings};
+use infra_postgres::{PgStore, PoolSettings};
 
 use crate::helpers::{Fixture, Rng, assert_invariants_on, rand_seed};
 
@@ -53,7 +53,7 @@ async fn two_hundred_buyers_for_twenty_seats_then_ten_cancels_promote_the_first_
     let tasks: Vec<_> = buyers
         .iter()
         .map(|&buyer| {
-            let repo = fx.bookings.clone();
+            let repo = fx.store.clone();
             tokio::spawn(async move { repo.book(BookTicket::new(buyer, event, None).unwrap()).await })
         })
         .collect();
@@ -84,7 +84,7 @@ async fn two_hundred_buyers_for_twenty_seats_then_ten_cancels_promote_the_first_
         .iter()
         .map(|held| {
             let (repo, cmd) = (
-                fx.bookings.clone(),
+                fx.store.clone(),
                 CancelBooking { caller: held.user, target: CancelTarget::Booking(held.id) },
             );
             tokio::spawn(async move { repo.cancel(cmd).await })
@@ -118,8 +118,7 @@ async fn a_churn_of_books_and_cancels_from_two_processes_never_breaks_an_invaria
     let events =
         [fx.event(organizer, 20).await, fx.event(organizer, 24).await, fx.event(organizer, 28).await];
     let buyers = Arc::new(fx.users(BUYERS).await);
-    let pools =
-        [PgBookingRepository::new(fx.pool.clone()), PgBookingRepository::new(fx.db.pool_with(&wide_pool()))];
+    let pools = [PgStore::new(fx.pool.clone()), PgStore::new(fx.db.pool_with(&wide_pool()))];
     let stop = Arc::new(AtomicBool::new(false));
 
     let checker = {

@@ -1,4 +1,4 @@
-use domain::ports::UserRepository;
+use domain::ports::Users;
 use domain::{EmailAddress, RegisterError, UserId};
 
 use crate::helpers::{Fixture, new_user};
@@ -7,10 +7,10 @@ use crate::helpers::{Fixture, new_user};
 async fn a_registered_user_can_be_found_by_id_and_by_address() {
     let fx = Fixture::new().await;
 
-    let user = fx.users.create(new_user("jane@doe.com")).await.unwrap();
-    let by_id = fx.users.find(user.id).await.unwrap();
+    let user = fx.store.create_user(new_user("jane@doe.com")).await.unwrap();
+    let by_id = fx.store.find(user.id).await.unwrap();
     let credentials =
-        fx.users.credentials(EmailAddress::parse("Jane@Doe.com").unwrap()).await.unwrap().unwrap();
+        fx.store.credentials(EmailAddress::parse("Jane@Doe.com").unwrap()).await.unwrap().unwrap();
 
     assert_eq!(user.email.as_str(), "jane@doe.com");
     assert_eq!(by_id, Some(user.clone()));
@@ -21,9 +21,9 @@ async fn a_registered_user_can_be_found_by_id_and_by_address() {
 #[tokio::test]
 async fn an_address_that_is_taken_is_refused() {
     let fx = Fixture::new().await;
-    fx.users.create(new_user("jane@doe.com")).await.unwrap();
+    fx.store.create_user(new_user("jane@doe.com")).await.unwrap();
 
-    let again = fx.users.create(new_user("JANE@doe.com")).await;
+    let again = fx.store.create_user(new_user("JANE@doe.com")).await;
 
     assert!(matches!(again, Err(RegisterError::EmailTaken)), "{again:?}");
 }
@@ -32,8 +32,10 @@ async fn an_address_that_is_taken_is_refused() {
 async fn two_sign_ups_with_one_address_at_the_same_instant_make_one_account() {
     let fx = Fixture::new().await;
 
-    let (a, b) =
-        tokio::join!(fx.users.create(new_user("twin@doe.com")), fx.users.create(new_user("twin@doe.com")));
+    let (a, b) = tokio::join!(
+        fx.store.create_user(new_user("twin@doe.com")),
+        fx.store.create_user(new_user("twin@doe.com"))
+    );
 
     assert!(a.is_ok() != b.is_ok(), "exactly one succeeds: {a:?} {b:?}");
     assert!(matches!(a.err().or(b.err()), Some(RegisterError::EmailTaken)));
@@ -43,8 +45,8 @@ async fn two_sign_ups_with_one_address_at_the_same_instant_make_one_account() {
 async fn unknown_users_are_absent_rather_than_errors() {
     let fx = Fixture::new().await;
 
-    assert_eq!(fx.users.find(UserId::new(424_242).unwrap()).await.unwrap(), None);
-    assert!(fx.users.credentials(EmailAddress::parse("nobody@doe.com").unwrap()).await.unwrap().is_none());
+    assert_eq!(fx.store.find(UserId::new(424_242).unwrap()).await.unwrap(), None);
+    assert!(fx.store.credentials(EmailAddress::parse("nobody@doe.com").unwrap()).await.unwrap().is_none());
 }
 
 #[tokio::test]

@@ -1,41 +1,23 @@
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use domain::booking::rules::{self, CancelEffect};
-use domain::ports::BookingRepository;
+use domain::ports::Sales;
 use domain::{
-    BookError, BookTicket, Booking, BookingOutcome, CancelBooking, CancelError, CancelTarget, Cancellation,
-    RepoError, WaitlistPosition,
+    BookError, BookTicket, Booking, BookingOutcome, BookingStatus, CancelBooking, CancelError, CancelTarget,
+    Cancellation, RepoError, UserId, WaitlistPosition,
 };
 
+use super::PgStore;
 use crate::constraints::{BOOKINGS_EVENT_FKEY, BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
-use crate::pool::PgPool;
-use crate::queries::bookings;
+use crate::queries::{bookings, guard};
 use crate::rows::{BookingRow, PlacedBookingRow};
 
 /// How often a booking is retried when the live booking that blocked it was cancelled before
 /// it could be read back; each retry needs a cancel to land in a window of microseconds.
 const DUPLICATE_RETRIES: usize = 3;
 
-/// Bookings in PostgreSQL; the two transactions of DESIGN.md §4.
-#[derive(Clone)]
-pub struct PgBookingRepository {
-    pool: PgPool,
-}
-
-impl PgBookingRepository {
-    #[must_use]
-    pub const fn new(pool: PgPool) -> Self {
-        Self { pool }
-    }
-}
-
-impl std::fmt::Debug for PgBookingRepository {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgBookingRepository").field("pool", &self.pool.status()).finish()
-    }
-}
-
-impl BookingRepository for PgBookingRepository {
+/// The two transactions of docs/ARCHITECTURE.md, "The two transactions".
+impl Sales for PgStore {
     async fn book(&self, cmd: BookTicket) -> Result<BookingOutcome, BookError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
         for _ in 0..DUPLICATE_RETRIES {
@@ -93,7 +75,7 @@ async fn place(
         return Ok(PlacedBookingRow { booking, ahead: 0 });
     }
     conn.transaction(async |conn| {
-        bookings::guard_shared(conn, event).await?;
+        guard::shared(conn, event).await?;
         bookings::take_seat_or_join_line(conn, event, user)
             .await?
             .ok_or(TxError::Rule(BookError::EventNotFound(event)))
@@ -104,8 +86,8 @@ async fn place(
 fn outcome(placed: PlacedBookingRow) -> Result<BookingOutcome, BookError> {
     let booking = Booking::try_from(placed.booking)?;
     match booking.status {
-        domain::BookingStatus::Confirmed => Ok(BookingOutcome::Confirmed(booking)),
-        domain::BookingStatus::Pending => {
+        BookingStatus::Confirmed => Ok(BookingOutcome::Confirmed(booking)),
+        BookingStatus::Pending => {
             let position = u64::try_from(placed.ahead)
                 .ok()
                 .and_then(|ahead| WaitlistPosition::new(ahead + 1))
@@ -114,7 +96,7 @@ fn outcome(placed: PlacedBookingRow) -> Result<BookingOutcome, BookError> {
                 })?;
             Ok(BookingOutcome::Waitlisted { booking, position })
         }
-        domain::BookingStatus::Cancelled => {
+        BookingStatus::Cancelled => {
             Err(corrupt_row(Inconsistent("a new booking came back cancelled")).into())
         }
     }
@@ -129,18 +111,18 @@ async fn cancel_in_transaction(
     let locked = match cmd.target {
         CancelTarget::Booking(id) => {
             let not_found = || TxError::Rule(CancelError::BookingNotFound(id));
-            bookings::guard_event_of(conn, id).await?.ok_or_else(not_found)?;
+            guard::exclusive_for_booking(conn, id).await?.ok_or_else(not_found)?;
             bookings::lock_booking(conn, id).await?.ok_or_else(not_found)?
         }
         CancelTarget::LiveBookingFor(event) => {
-            bookings::guard_exclusive(conn, event).await?;
+            guard::exclusive(conn, event).await?;
             bookings::lock_live_booking(conn, event, cmd.caller)
                 .await?
                 .ok_or(TxError::Rule(CancelError::NoLiveBooking(event)))?
         }
     };
     let rule_input = |e: RepoError| TxError::Rule(CancelError::Repo(e));
-    let organizer = domain::UserId::new(locked.organizer_id).map_err(|e| rule_input(corrupt_row(e)))?;
+    let organizer = UserId::new(locked.organizer_id).map_err(|e| rule_input(corrupt_row(e)))?;
     let booking = Booking::try_from(locked.booking).map_err(rule_input)?;
     let effect = rules::plan_cancel(cmd.caller, &booking, organizer).map_err(TxError::Rule)?;
 

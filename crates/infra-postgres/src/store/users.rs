@@ -1,32 +1,13 @@
-use domain::ports::UserRepository;
+use domain::ports::Users;
 use domain::{EmailAddress, NewUser, PasswordHash, RegisterError, RepoError, User, UserCredentials, UserId};
 
+use super::PgStore;
 use crate::constraints::USERS_EMAIL_UNIQUE;
 use crate::error::{from_diesel, from_pool, violated_constraint};
-use crate::pool::PgPool;
 use crate::queries::users;
 
-/// Accounts in PostgreSQL.
-#[derive(Clone)]
-pub struct PgUserRepository {
-    pool: PgPool,
-}
-
-impl PgUserRepository {
-    #[must_use]
-    pub const fn new(pool: PgPool) -> Self {
-        Self { pool }
-    }
-}
-
-impl std::fmt::Debug for PgUserRepository {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgUserRepository").field("pool", &self.pool.status()).finish()
-    }
-}
-
-impl UserRepository for PgUserRepository {
-    async fn create(&self, user: NewUser) -> Result<User, RegisterError> {
+impl Users for PgStore {
+    async fn create_user(&self, user: NewUser) -> Result<User, RegisterError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
         let row = users::insert(&mut conn, &user).await.map_err(|e| match violated_constraint(&e) {
             Some(USERS_EMAIL_UNIQUE) => RegisterError::EmailTaken,

@@ -2,10 +2,17 @@ use std::future::Future;
 
 use crate::booking::{BookError, BookTicket, BookingOutcome, CancelBooking, CancelError, Cancellation};
 
-/// Stores bookings and keeps every event's seats and waiting list consistent, on any number of
-/// server processes sharing the store.
+/// Every write taken under an event's guard: the changes to seats, the waiting line and
+/// booking statuses that must stay consistent together, on any number of server processes
+/// sharing the store.
+///
+/// Implementations MUST keep, after every committed change and whatever runs concurrently,
+/// the invariants of docs/ARCHITECTURE.md: no more confirmed bookings than the ticket limit
+/// (I1), at most one live booking per user and event (I2), no free seat while someone waits
+/// (I3), the line served in booking-id order (I4), and the seat counter equal to the confirmed
+/// bookings (I5).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-pub trait BookingRepository: Send + Sync + 'static {
+pub trait Sales: Send + Sync + 'static {
     /// Takes a seat for the user if one is free, else puts them at the back of the line.
     ///
     /// Implementations MUST NOT confirm more bookings than the event's ticket limit, MUST NOT

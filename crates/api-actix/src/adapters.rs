@@ -1,0 +1,17 @@
+//! The ports the HTTP layer runs on. Handlers and [`crate::state::AppState`] are generic over
+//! one [`Adapters`] type rather than over each port: a handler names one parameter however
+//! many ports it touches, and the composition root ([`crate::wiring`]) picks every adapter in
+//! one place. The same handlers therefore serve the PostgreSQL adapter in production and any
+//! other adapter (an in-memory one, a mix) in tests.
+
+use domain::ports::{Catalog, PasswordHasher, Sales, StoreHealth, Users};
+
+/// One choice of adapter per port.
+pub trait Adapters: 'static {
+    type Sales: Sales;
+    type Catalog: Catalog;
+    /// `Clone`: authentication looks users up beside the account service.
+    type Users: Users + Clone;
+    type Hasher: PasswordHasher;
+    type Health: StoreHealth;
+}

@@ -1,0 +1,74 @@
+//! The composition root: the one module of the HTTP crate that names the PostgreSQL adapter.
+//! Everything else reaches the store through the domain's ports ([`crate::adapters`]); `main`
+//! and the tests get their store and state from here.
+
+use domain::HashError;
+use domain::service::AccountService;
+use infra_postgres::PgStore;
+use infra_postgres::migrate::{self, MigrateError};
+use infra_postgres::pool::{self, PoolSettings};
+
+use crate::adapters::Adapters;
+use crate::auth::{Argon2Hasher, TokenService};
+use crate::config::Config;
+use crate::state::AppState;
+
+pub use infra_postgres::pool::BuildError as PoolError;
+
+/// The production adapters: every store port in PostgreSQL, passwords hashed with Argon2id.
+#[derive(Debug)]
+pub enum Postgres {}
+
+impl Adapters for Postgres {
+    type Sales = PgStore;
+    type Catalog = PgStore;
+    type Users = PgStore;
+    type Hasher = Argon2Hasher;
+    type Health = PgStore;
+}
+
+/// Applies the pending schema migrations (safe from several instances at once); returns how
+/// many were applied.
+///
+/// # Errors
+/// [`MigrateError`] when the database cannot be reached or a migration fails.
+pub async fn migrate(database_url: &str) -> Result<usize, MigrateError> {
+    migrate::run_pending(database_url).await.map(|applied| applied.len())
+}
+
+/// The store on a connection pool sized by `config`. Connects lazily: this succeeds while the
+/// database is down.
+///
+/// # Errors
+/// [`PoolError`] when the pool settings are unusable.
+pub fn store(database_url: &str, config: &Config) -> Result<PgStore, PoolError> {
+    let settings = PoolSettings {
+        max_size: config.pool_size,
+        wait_timeout: config.pool_timeout,
+        ..PoolSettings::default()
+    };
+    pool::connect(database_url, &settings).map(PgStore::new)
+}
+
+/// Registration and login over `store` (also what `ticketing seed` uses).
+///
+/// # Errors
+/// [`HashError`] when the password hasher cannot start.
+pub fn accounts(store: &PgStore) -> Result<AccountService<PgStore, Argon2Hasher>, HashError> {
+    Ok(AccountService::new(store.clone(), Argon2Hasher::new()?))
+}
+
+/// Everything the handlers need, over `store`.
+///
+/// # Errors
+/// [`HashError`] when the password hasher cannot start.
+pub fn app_state(store: &PgStore, tokens: TokenService) -> Result<AppState<Postgres>, HashError> {
+    Ok(AppState::new(
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        Argon2Hasher::new()?,
+        store.clone(),
+        tokens,
+    ))
+}

@@ -1,0 +1,28 @@
+//! [`PgStore`]: every port of the domain on one connection pool. One type rather than one per
+//! port, because the ports share the pool and, for [`domain::ports::Sales`], the event guard.
+
+mod catalog;
+mod health;
+mod sales;
+mod users;
+
+use crate::pool::PgPool;
+
+/// The domain's ports in PostgreSQL. Cheap to clone: clones share the pool.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    #[must_use]
+    pub const fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").field("pool", &self.pool.status()).finish()
+    }
+}
