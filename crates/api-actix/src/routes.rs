@@ -166,7 +166,34 @@ pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 
 #[cfg(test)]
 mod tests {
+    use actix_web::test::{TestRequest, call_service, init_service, read_body_json};
+
     use super::*;
+
+    #[actix_web::test]
+    async fn path_and_query_failures_answer_in_the_json_error_shape() {
+        async fn numbered(
+            _: web::Path<u32>,
+            _: web::Query<std::collections::HashMap<String, u32>>,
+        ) -> HttpResponse {
+            HttpResponse::Ok().finish()
+        }
+        let app = init_service(
+            actix_web::App::new()
+                .app_data(path_config())
+                .app_data(query_config())
+                .route("/n/{n}", web::get().to(numbered)),
+        )
+        .await;
+
+        for uri in ["/n/abc", "/n/1?limit=many"] {
+            let response = call_service(&app, TestRequest::get().uri(uri).to_request()).await;
+            assert_eq!(response.status(), actix_web::http::StatusCode::BAD_REQUEST, "{uri}");
+            let body: serde_json::Value = read_body_json(response).await;
+            assert_eq!(body["code"], "invalid_request", "{uri}: {body}");
+            assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{uri}: {body}");
+        }
+    }
 
     #[test]
     fn every_handler_in_the_table_has_a_documented_method_and_path() {
