@@ -52,6 +52,9 @@ pub enum ApiError {
     AlreadyWaitlisted,
     #[error("Booking with ID {0} has already been cancelled")]
     AlreadyCancelled(BookingId),
+    /// The organizer called the event off: nothing about it can change any more.
+    #[error("Event with ID {0} has been cancelled")]
+    EventCancelled(EventId),
     #[error("A user with this email already exists")]
     EmailTaken,
     #[error("Request body is larger than {limit} bytes")]
@@ -93,6 +96,7 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
         ApiError::AlreadyBooked => (StatusCode::BAD_REQUEST, "already_booked"),
         ApiError::AlreadyWaitlisted => (StatusCode::BAD_REQUEST, "already_waitlisted"),
         ApiError::AlreadyCancelled(_) => (StatusCode::BAD_REQUEST, "already_cancelled"),
+        ApiError::EventCancelled(_) => (StatusCode::CONFLICT, "event_cancelled"),
         ApiError::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
         ApiError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
         ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
@@ -220,6 +224,7 @@ impl From<BookError> for ApiError {
             BookError::AlreadyBooked => Self::AlreadyBooked,
             BookError::AlreadyWaitlisted => Self::AlreadyWaitlisted,
             BookError::ForAnotherUser { .. } => Self::Forbidden,
+            BookError::EventCancelled(id) => Self::EventCancelled(id),
             BookError::Repo(e) => e.into(),
         }
     }

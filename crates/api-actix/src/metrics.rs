@@ -44,6 +44,7 @@ pub fn record_booking(result: &Result<BookingOutcome, BookError>) {
         Err(BookError::AlreadyBooked | BookError::AlreadyWaitlisted) => "duplicate",
         Err(BookError::EventNotFound(_) | BookError::UserNotFound(_)) => "not_found",
         Err(BookError::ForAnotherUser { .. }) => "forbidden",
+        Err(BookError::EventCancelled(_)) => "event_cancelled",
         Err(BookError::Repo(_)) => "error",
     };
     metrics::counter!("bookings_total", "outcome" => outcome).increment(1);

@@ -28,6 +28,45 @@ pub struct Booking {
 /// A place in an event's waiting list, 1-based. The line is ordered by booking id.
 pub type WaitlistPosition = NonZeroU64;
 
+/// A booking as read back: a pending one with its exact place in line, counted in the same
+/// snapshot as the booking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingView {
+    pub booking: Booking,
+    /// `Some` exactly when the booking is pending.
+    pub position: Option<WaitlistPosition>,
+}
+
+/// A booking of an organizer's event, with who holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attendee {
+    pub booking: BookingView,
+    pub user: crate::user::User,
+}
+
+/// Why a booking could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum FindBookingError {
+    /// No such booking, or one the caller may not see: the two are one answer, so that nobody
+    /// learns which booking ids exist.
+    #[error("booking {0} does not exist or is not the caller's to see")]
+    NotFound(BookingId),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+/// Why an event's bookings could not be listed.
+#[derive(Debug, thiserror::Error)]
+pub enum ListAttendeesError {
+    #[error("event {0} does not exist")]
+    EventNotFound(EventId),
+    /// Only the organizer sees who is coming.
+    #[error("the caller does not organise event {0}")]
+    NotOrganizer(EventId),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
 /// What a booking attempt achieved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BookingOutcome {
@@ -79,6 +118,9 @@ pub enum BookError {
     /// A user may only book for themselves.
     #[error("user {caller} may not book for user {user}")]
     ForAnotherUser { caller: UserId, user: UserId },
+    /// The organizer called the event off.
+    #[error("event {0} is cancelled")]
+    EventCancelled(EventId),
     #[error(transparent)]
     Repo(#[from] RepoError),
 }

@@ -1,15 +1,21 @@
 //! Events: what an organizer puts on sale, and how full it is.
 
+mod changes;
 mod event_date;
 mod new_event;
 mod price;
+pub mod rules;
+mod sale_status;
 mod ticket_limit;
 
+pub use changes::{CancelEvent, ChangeEvent, EventChanges, NoChanges};
 pub use event_date::{EventDate, EventDateError};
 pub use new_event::NewEvent;
 pub use price::{Price, PriceError};
+pub use sale_status::{EventStatus, UnknownEventStatus};
 pub use ticket_limit::{TicketLimit, TicketLimitError};
 
+use crate::booking::Booking;
 use crate::error::RepoError;
 use crate::ids::{EventId, UserId};
 use crate::text::NonEmptyText;
@@ -26,10 +32,12 @@ pub struct Event {
     pub location: NonEmptyText,
     pub ticket_limit: TicketLimit,
     pub price: Price,
+    /// On sale, or called off by its organizer.
+    pub status: EventStatus,
 }
 
-/// How full an event is, read in one snapshot: what `/status` reports. Not to be confused with
-/// an event's sale status (on sale or called off).
+/// An event with how full it is, read in one snapshot: the event summary every read shows. Not
+/// to be confused with [`EventStatus`], the event's sale status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Availability {
     pub event: Event,
@@ -96,6 +104,7 @@ mod tests {
             location: NonEmptyText::parse("Colombo").unwrap(),
             ticket_limit: TicketLimit::new(seats).unwrap(),
             price: Price::from_cents(0).unwrap(),
+            status: EventStatus::OnSale,
         }
     }
 
@@ -110,4 +119,52 @@ mod tests {
     fn more_seats_taken_than_exist_is_an_inconsistency_not_a_number() {
         assert!(matches!(Availability::new(event(2), 3, 0), Err(SeatsOverLimit { seats_taken: 3, .. })));
     }
+}
+
+/// What changing an event did, all in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventChange {
+    /// The event as changed.
+    pub event: Availability,
+    /// The bookings a raised ticket limit confirmed, heads of the line first.
+    pub promoted: Vec<Booking>,
+}
+
+/// What calling an event off did, all in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventCancellation {
+    /// The event, now cancelled, with every seat free and nobody waiting.
+    pub event: Availability,
+    /// How many live bookings (confirmed or waiting) were cancelled with it.
+    pub cancelled_bookings: u64,
+}
+
+/// Why an event could not be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeEventError {
+    #[error("event {0} does not exist")]
+    EventNotFound(EventId),
+    /// Only the event's organizer may manage it.
+    #[error("the caller does not organise event {0}")]
+    NotOrganizer(EventId),
+    #[error("event {0} is cancelled")]
+    EventCancelled(EventId),
+    /// The new ticket limit is below the seats already confirmed; nothing changed.
+    #[error("event {event} has {taken} seats taken, more than the new ticket limit")]
+    LimitBelowTaken { event: EventId, taken: u32 },
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+/// Why an event could not be called off.
+#[derive(Debug, thiserror::Error)]
+pub enum CancelEventError {
+    #[error("event {0} does not exist")]
+    EventNotFound(EventId),
+    #[error("the caller does not organise event {0}")]
+    NotOrganizer(EventId),
+    #[error("event {0} is already cancelled")]
+    AlreadyCancelled(EventId),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
 }

@@ -12,21 +12,29 @@ pub mod booking;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod listing;
 pub mod ports;
 pub mod service;
 pub mod text;
 pub mod user;
 
 pub use booking::{
-    BookError, BookTicket, Booking, BookingOutcome, BookingStatus, CancelBooking, CancelError, CancelTarget,
-    Cancellation, UnknownStatus, WaitlistPosition,
+    Attendee, BookError, BookTicket, Booking, BookingOutcome, BookingStatus, BookingView, CancelBooking,
+    CancelError, CancelTarget, Cancellation, FindBookingError, ListAttendeesError, UnknownStatus,
+    WaitlistPosition,
 };
 pub use error::{BoxError, RepoError};
 pub use event::{
-    Availability, CreateEventError, Event, EventDate, EventDateError, FindEventError, NewEvent, Price,
-    PriceError, SeatsOverLimit, TicketLimit, TicketLimitError,
+    Availability, CancelEvent, CancelEventError, ChangeEvent, ChangeEventError, CreateEventError, Event,
+    EventCancellation, EventChange, EventChanges, EventDate, EventDateError, EventStatus, FindEventError,
+    NewEvent, NoChanges, Price, PriceError, SeatsOverLimit, TicketLimit, TicketLimitError,
+    UnknownEventStatus,
 };
 pub use ids::{BookingId, EventId, InvalidId, UserId};
+pub use listing::{
+    BookingQuery, DateRange, DateRangeError, EventCursor, EventQuery, Limit, LimitError, Page, SearchText,
+    SearchTextError,
+};
 pub use text::{NonEmptyText, TextError};
 pub use user::{
     EmailAddress, EmailError, HashError, LoginError, NewUser, Password, PasswordAttempt, PasswordError,

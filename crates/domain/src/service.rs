@@ -4,5 +4,6 @@
 //! named once, where the application is wired.
 
 mod account_service;
+pub mod reading;
 
 pub use account_service::AccountService;

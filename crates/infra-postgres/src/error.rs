@@ -15,6 +15,16 @@ pub(crate) enum TxError<E> {
     Db(#[from] DieselError),
 }
 
+impl<E: From<RepoError>> TxError<E> {
+    /// The domain error a failed transaction amounts to, once it has rolled back.
+    pub(crate) fn settle(self) -> E {
+        match self {
+            Self::Rule(refused) => refused,
+            Self::Db(e) => from_diesel(e).into(),
+        }
+    }
+}
+
 /// Every way of not getting a connection is "try again later": the wait timed out, the server
 /// refused or dropped the connection, or the pool is shutting down.
 pub(crate) fn from_pool(error: PoolError) -> RepoError {

@@ -24,6 +24,7 @@ diesel::table! {
         price_cents -> Int8,
         seats_taken -> Int4,
         created_at -> Timestamptz,
+        status -> Text,
     }
 }
 

@@ -37,6 +37,13 @@ pub fn plan_cancel(
     }
 }
 
+/// Whether `caller` may read a booking held by `holder` for an event organised by `organizer`:
+/// its holder and the event's organizer may, nobody else.
+#[must_use]
+pub fn may_read(caller: UserId, holder: UserId, organizer: UserId) -> bool {
+    caller == holder || caller == organizer
+}
+
 /// Whether an existing booking of the same user for the same event blocks a new one, and with
 /// which answer. A cancelled booking does not block: the user may book again and joins the
 /// back of the line.
@@ -106,6 +113,13 @@ mod tests {
     fn a_live_booking_blocks_a_second_one_with_the_matching_message() {
         assert!(matches!(refuse_duplicate(BookingStatus::Confirmed), Some(BookError::AlreadyBooked)));
         assert!(matches!(refuse_duplicate(BookingStatus::Pending), Some(BookError::AlreadyWaitlisted)));
+    }
+
+    #[test]
+    fn a_booking_is_readable_by_its_holder_and_the_organizer_only() {
+        assert!(may_read(user(1), user(1), user(9)));
+        assert!(may_read(user(9), user(1), user(9)));
+        assert!(!may_read(user(5), user(1), user(9)));
     }
 
     #[test]

@@ -1,6 +1,9 @@
 use std::future::Future;
 
 use crate::booking::{BookError, BookTicket, BookingOutcome, CancelBooking, CancelError, Cancellation};
+use crate::event::{
+    CancelEvent, CancelEventError, ChangeEvent, ChangeEventError, EventCancellation, EventChange,
+};
 
 /// Every write taken under an event's guard: the changes to seats, the waiting line and
 /// booking statuses that must stay consistent together, on any number of server processes
@@ -22,6 +25,7 @@ pub trait Sales: Send + Sync + 'static {
     /// # Errors
     /// - [`BookError::EventNotFound`] when the event does not exist;
     /// - [`BookError::UserNotFound`] when the user does not exist;
+    /// - [`BookError::EventCancelled`] when the event was called off;
     /// - [`BookError::AlreadyBooked`] / [`BookError::AlreadyWaitlisted`] when the user already
     ///   holds a confirmed / pending booking for the event (nothing is written);
     /// - [`BookError::Repo`] when the store fails.
@@ -41,4 +45,39 @@ pub trait Sales: Send + Sync + 'static {
     /// - [`CancelError::AlreadyCancelled`] for a cancelled booking;
     /// - [`CancelError::Repo`] when the store fails.
     fn cancel(&self, cmd: CancelBooking) -> impl Future<Output = Result<Cancellation, CancelError>> + Send;
+
+    /// Changes an event's fields. When the ticket limit rises, the new seats go to the heads of
+    /// the line in booking-id order, in the same transaction; the event and its bookings stay
+    /// consistent with every book and cancel running concurrently.
+    ///
+    /// Implementations MUST decide with [`crate::event::rules::plan_change`] while holding the
+    /// locks that serialise cancels of the event, and MUST change nothing when it refuses.
+    ///
+    /// # Errors
+    /// - [`ChangeEventError::EventNotFound`] for an unknown event;
+    /// - [`ChangeEventError::NotOrganizer`] unless the caller organises it;
+    /// - [`ChangeEventError::EventCancelled`] for a cancelled event;
+    /// - [`ChangeEventError::LimitBelowTaken`] when the new limit is below the seats taken;
+    /// - [`ChangeEventError::Repo`] when the store fails.
+    fn change_event(
+        &self,
+        cmd: ChangeEvent,
+    ) -> impl Future<Output = Result<EventChange, ChangeEventError>> + Send;
+
+    /// Calls an event off: the event becomes cancelled and every live booking cancelled, in one
+    /// transaction. Afterwards [`Sales::book`] MUST refuse the event with
+    /// [`BookError::EventCancelled`], checked by the same writes that take seats.
+    ///
+    /// Implementations MUST decide with [`crate::event::rules::plan_event_cancellation`] while
+    /// holding the locks that serialise cancels of the event.
+    ///
+    /// # Errors
+    /// - [`CancelEventError::EventNotFound`] for an unknown event;
+    /// - [`CancelEventError::NotOrganizer`] unless the caller organises it;
+    /// - [`CancelEventError::AlreadyCancelled`] when it was cancelled before;
+    /// - [`CancelEventError::Repo`] when the store fails.
+    fn cancel_event(
+        &self,
+        cmd: CancelEvent,
+    ) -> impl Future<Output = Result<EventCancellation, CancelEventError>> + Send;
 }

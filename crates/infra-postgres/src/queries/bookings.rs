@@ -2,15 +2,18 @@
 //! which these run under, is [`super::guard`].
 
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::{BookingId, BookingStatus, EventId, UserId};
+use domain::{BookingId, BookingQuery, BookingStatus, EventId, UserId};
 
 use crate::queries::Prepared;
-use crate::rows::{BookingRow, LockedBookingRow, PlacedBookingRow};
+use crate::rows::{
+    AttendeeRow, BookingRow, BookingViewRow, FoundBookingRow, LockedBookingRow, PlacedBookingRow,
+};
 use crate::schema::bookings;
 use crate::sql::{
-    LOCK_BOOKING, LOCK_LIVE_BOOKING, MARK_CANCELLED, PASS_SEAT_ON, TAKE_FREE_SEAT, TAKE_SEAT_OR_JOIN_LINE,
+    ATTENDEES, FIND_BOOKING, LOCK_BOOKING, LOCK_LIVE_BOOKING, MARK_CANCELLED, PASS_SEAT_ON, TAKE_FREE_SEAT,
+    TAKE_SEAT_OR_JOIN_LINE, USER_BOOKINGS,
 };
 
 pub(crate) async fn take_free_seat(
@@ -91,4 +94,46 @@ pub(crate) async fn pass_seat_on(
     event: EventId,
 ) -> QueryResult<Option<BookingRow>> {
     Prepared(diesel::sql_query(PASS_SEAT_ON).bind::<BigInt, _>(event.get())).get_result(conn).await.optional()
+}
+
+/// One booking with its place in line and its event's organizer.
+pub(crate) async fn find(
+    conn: &mut AsyncPgConnection,
+    id: BookingId,
+) -> QueryResult<Option<FoundBookingRow>> {
+    Prepared(diesel::sql_query(FIND_BOOKING).bind::<BigInt, _>(id.get())).get_result(conn).await.optional()
+}
+
+/// One more than a page of a user's bookings, newest first.
+pub(crate) async fn of_user(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    query: BookingQuery,
+) -> QueryResult<Vec<BookingViewRow>> {
+    Prepared(
+        diesel::sql_query(USER_BOOKINGS)
+            .bind::<BigInt, _>(user.get())
+            .bind::<Nullable<Text>, _>(query.status.map(BookingStatus::as_str))
+            .bind::<Nullable<BigInt>, _>(query.after.map(BookingId::get))
+            .bind::<BigInt, _>(i64::from(query.limit.get()) + 1),
+    )
+    .load(conn)
+    .await
+}
+
+/// One more than a page of an event's bookings with their holders, by id.
+pub(crate) async fn of_event(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    query: BookingQuery,
+) -> QueryResult<Vec<AttendeeRow>> {
+    Prepared(
+        diesel::sql_query(ATTENDEES)
+            .bind::<BigInt, _>(event.get())
+            .bind::<Nullable<Text>, _>(query.status.map(BookingStatus::as_str))
+            .bind::<Nullable<BigInt>, _>(query.after.map(BookingId::get))
+            .bind::<BigInt, _>(i64::from(query.limit.get()) + 1),
+    )
+    .load(conn)
+    .await
 }

@@ -1,10 +1,13 @@
 use domain::ports::Catalog;
-use domain::{Availability, CreateEventError, Event, EventId, FindEventError, NewEvent};
+use domain::{
+    Attendee, Availability, BookingId, BookingQuery, BookingView, CreateEventError, Event, EventCursor,
+    EventId, EventQuery, FindEventError, NewEvent, Page, RepoError, UserId,
+};
 
 use super::PgStore;
 use crate::constraints::EVENTS_ORGANIZER_FKEY;
 use crate::error::{corrupt_row, from_diesel, from_pool, violated_constraint};
-use crate::queries::events;
+use crate::queries::{bookings, events};
 
 impl Catalog for PgStore {
     async fn create_event(&self, event: NewEvent) -> Result<Event, CreateEventError> {
@@ -22,8 +25,42 @@ impl Catalog for PgStore {
             .await
             .map_err(from_diesel)?
             .ok_or(FindEventError::NotFound(id))?;
-        let seats_taken = u32::try_from(row.event.seats_taken).map_err(corrupt_row)?;
-        let waiting = u64::try_from(row.waiting).map_err(corrupt_row)?;
-        Ok(Availability::new(Event::try_from(row.event)?, seats_taken, waiting).map_err(corrupt_row)?)
+        Ok(row.try_into()?)
+    }
+
+    async fn list_events(&self, query: EventQuery) -> Result<Page<Availability, EventCursor>, RepoError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let rows = events::list(&mut conn, &query).await.map_err(from_diesel)?;
+        let items = rows.into_iter().map(Availability::try_from).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_overfetch(items, query.limit, |a| EventCursor { date: a.event.date, id: a.event.id }))
+    }
+
+    async fn booking(&self, id: BookingId) -> Result<Option<(BookingView, UserId)>, RepoError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let Some(row) = bookings::find(&mut conn, id).await.map_err(from_diesel)? else { return Ok(None) };
+        let organizer = UserId::new(row.organizer_id).map_err(corrupt_row)?;
+        Ok(Some((BookingView::try_from(row.view)?, organizer)))
+    }
+
+    async fn user_bookings(
+        &self,
+        user: UserId,
+        query: BookingQuery,
+    ) -> Result<Page<BookingView, BookingId>, RepoError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let rows = bookings::of_user(&mut conn, user, query).await.map_err(from_diesel)?;
+        let items = rows.into_iter().map(BookingView::try_from).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_overfetch(items, query.limit, |v| v.booking.id))
+    }
+
+    async fn attendees(
+        &self,
+        event: EventId,
+        query: BookingQuery,
+    ) -> Result<Page<Attendee, BookingId>, RepoError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let rows = bookings::of_event(&mut conn, event, query).await.map_err(from_diesel)?;
+        let items = rows.into_iter().map(Attendee::try_from).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_overfetch(items, query.limit, |a| a.booking.booking.id))
     }
 }

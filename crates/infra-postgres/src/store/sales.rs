@@ -1,16 +1,18 @@
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use domain::booking::rules::{self, CancelEffect};
+use domain::event::rules::{Managed, plan_change, plan_event_cancellation};
 use domain::ports::Sales;
 use domain::{
-    BookError, BookTicket, Booking, BookingOutcome, BookingStatus, CancelBooking, CancelError, CancelTarget,
-    Cancellation, RepoError, UserId, WaitlistPosition,
+    BookError, BookTicket, Booking, BookingOutcome, BookingStatus, CancelBooking, CancelError, CancelEvent,
+    CancelEventError, CancelTarget, Cancellation, ChangeEvent, ChangeEventError, EventCancellation,
+    EventChange, EventId, EventStatus, RepoError, UserId, WaitlistPosition,
 };
 
 use super::PgStore;
 use crate::constraints::{BOOKINGS_EVENT_FKEY, BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
-use crate::queries::{bookings, guard};
-use crate::rows::{BookingRow, PlacedBookingRow};
+use crate::queries::{bookings, events, guard};
+use crate::rows::{AvailabilityRow, BookingRow, PlacedBookingRow};
 
 /// How often a booking is retried when the live booking that blocked it was cancelled before
 /// it could be read back; each retry needs a cancel to land in a window of microseconds.
@@ -53,15 +55,86 @@ impl Sales for PgStore {
         let (cancelled, promoted) = conn
             .transaction(async |conn| cancel_in_transaction(conn, cmd).await)
             .await
-            .map_err(|e| match e {
-                TxError::Rule(refused) => refused,
-                TxError::Db(e) => from_diesel(e).into(),
-            })?;
+            .map_err(TxError::settle)?;
         Ok(Cancellation {
             cancelled: cancelled.try_into()?,
             promoted: promoted.map(Booking::try_from).transpose()?,
         })
     }
+
+    async fn change_event(&self, cmd: ChangeEvent) -> Result<EventChange, ChangeEventError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let (event, promoted) = conn
+            .transaction(async |conn| change_in_transaction(conn, &cmd).await)
+            .await
+            .map_err(TxError::settle)?;
+        Ok(EventChange {
+            event: event.try_into()?,
+            promoted: promoted.into_iter().map(Booking::try_from).collect::<Result<_, _>>()?,
+        })
+    }
+
+    async fn cancel_event(&self, cmd: CancelEvent) -> Result<EventCancellation, CancelEventError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let (event, ended) = conn
+            .transaction(async |conn| cancel_event_in_transaction(conn, cmd).await)
+            .await
+            .map_err(TxError::settle)?;
+        Ok(EventCancellation {
+            event: event.try_into()?,
+            cancelled_bookings: u64::try_from(ended).map_err(corrupt_row)?,
+        })
+    }
+}
+
+/// Under the event's exclusive guard, holding its row: let the domain decide, then rewrite
+/// the event and, for a raise, confirm the heads of the line — all or nothing.
+async fn change_in_transaction(
+    conn: &mut AsyncPgConnection,
+    cmd: &ChangeEvent,
+) -> Result<(AvailabilityRow, Vec<BookingRow>), TxError<ChangeEventError>> {
+    let event = lock_managed(conn, cmd.event, ChangeEventError::EventNotFound).await?;
+    let plan = plan_change(cmd.caller, &event, &cmd.changes).map_err(TxError::Rule)?;
+    events::change(conn, cmd.event, &cmd.changes).await?;
+    let promoted = match plan.seats_to_fill {
+        0 => Vec::new(),
+        seats => events::fill_seats(conn, cmd.event, seats).await?,
+    };
+    Ok((reread(conn, cmd.event).await?, promoted))
+}
+
+/// Under the event's exclusive guard, holding its row: every live booking and the event
+/// itself cancelled in one statement.
+async fn cancel_event_in_transaction(
+    conn: &mut AsyncPgConnection,
+    cmd: CancelEvent,
+) -> Result<(AvailabilityRow, i64), TxError<CancelEventError>> {
+    let event = lock_managed(conn, cmd.event, CancelEventError::EventNotFound).await?;
+    plan_event_cancellation(cmd.caller, &event).map_err(TxError::Rule)?;
+    let ended = events::cancel(conn, cmd.event).await?;
+    Ok((reread(conn, cmd.event).await?, ended))
+}
+
+/// Takes the event's exclusive guard, then its row: every write to the event's seats waits
+/// behind it (bookers joining the line on the guard, fast-path bookers on the row).
+async fn lock_managed<E: From<RepoError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    not_found: impl FnOnce(EventId) -> E,
+) -> Result<Managed, TxError<E>> {
+    guard::exclusive(conn, event).await?;
+    let row = events::lock(conn, event).await?.ok_or_else(|| TxError::Rule(not_found(event)))?;
+    Managed::try_from(row).map_err(|e| TxError::Rule(e.into()))
+}
+
+/// The event as the transaction left it.
+async fn reread<E: From<RepoError>>(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+) -> Result<AvailabilityRow, TxError<E>> {
+    events::availability(conn, event)
+        .await?
+        .ok_or_else(|| TxError::Rule(corrupt_row(Inconsistent("a locked event vanished")).into()))
 }
 
 /// The booking transaction: a seat in one statement if one is free, else the line, under the
@@ -76,11 +149,29 @@ async fn place(
     }
     conn.transaction(async |conn| {
         guard::shared(conn, event).await?;
-        bookings::take_seat_or_join_line(conn, event, user)
-            .await?
-            .ok_or(TxError::Rule(BookError::EventNotFound(event)))
+        match bookings::take_seat_or_join_line(conn, event, user).await? {
+            Some(placed) => Ok(placed),
+            None => Err(TxError::Rule(why_not_on_sale(conn, event).await?)),
+        }
     })
     .await
+}
+
+/// Why the guarded booking statement placed nobody: the event does not exist, or was called
+/// off.
+async fn why_not_on_sale(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+) -> Result<BookError, TxError<BookError>> {
+    let status = events::status(conn, event).await?;
+    match status.map(|s| s.parse::<EventStatus>()) {
+        None => Ok(BookError::EventNotFound(event)),
+        Some(Ok(EventStatus::Cancelled)) => Ok(BookError::EventCancelled(event)),
+        Some(Ok(EventStatus::OnSale)) => {
+            Err(TxError::Rule(corrupt_row(Inconsistent("an event on sale placed nobody")).into()))
+        }
+        Some(Err(e)) => Err(TxError::Rule(corrupt_row(e).into())),
+    }
 }
 
 fn outcome(placed: PlacedBookingRow) -> Result<BookingOutcome, BookError> {

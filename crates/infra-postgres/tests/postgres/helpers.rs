@@ -2,8 +2,8 @@ use diesel::sql_types::{BigInt, Integer, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain::ports::{Catalog, Sales, Users};
 use domain::{
-    BookTicket, BookingOutcome, EmailAddress, EventDate, EventId, NewEvent, NewUser, NonEmptyText,
-    PasswordHash, Price, TicketLimit, UserId,
+    BookTicket, BookingOutcome, ChangeEvent, ChangeEventError, EmailAddress, EventChange, EventChanges,
+    EventDate, EventId, NewEvent, NewUser, NonEmptyText, PasswordHash, Price, TicketLimit, UserId,
 };
 use infra_postgres::invariants::recount;
 use infra_postgres::test_support::TestDatabase;
@@ -66,6 +66,18 @@ impl Fixture {
         self.store.book(BookTicket::new(user, event, None).unwrap()).await.unwrap()
     }
 
+    /// Sets the event's ticket limit as its organizer would.
+    pub async fn set_limit(
+        &self,
+        caller: UserId,
+        event: EventId,
+        seats: i64,
+    ) -> Result<EventChange, ChangeEventError> {
+        let changes =
+            EventChanges { ticket_limit: Some(TicketLimit::new(seats).unwrap()), ..EventChanges::default() };
+        self.store.change_event(ChangeEvent { caller, event, changes }).await
+    }
+
     /// Recounts the invariants (docs/ARCHITECTURE.md, "Guarantees") over every event, in one
     /// snapshot.
     pub async fn assert_invariants(&self) {
@@ -95,12 +107,16 @@ pub fn new_user(email: &str) -> NewUser {
 }
 
 pub fn new_event(organizer: UserId, seats: i64) -> NewEvent {
+    new_event_at(organizer, seats, "Concert", "Colombo", "2026-12-31")
+}
+
+pub fn new_event_at(organizer: UserId, seats: i64, name: &str, location: &str, date: &str) -> NewEvent {
     NewEvent::new(
         organizer,
-        text("Concert"),
+        text(name),
         text("Live music"),
-        EventDate::parse("2026-12-31").unwrap(),
-        text("Colombo"),
+        EventDate::parse(date).unwrap(),
+        text(location),
         TicketLimit::new(seats).unwrap(),
         Price::parse("19.99").unwrap(),
     )

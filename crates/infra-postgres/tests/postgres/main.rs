@@ -4,7 +4,10 @@
 mod bookings;
 mod events;
 mod helpers;
+mod listing;
+mod management;
 mod migrations;
 mod races;
+mod reads;
 mod stampede;
 mod users;

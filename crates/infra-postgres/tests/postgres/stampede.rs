@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
-use domain::ports::Sales;
+use domain::ports::{Catalog, Sales};
 use domain::{
     BookError, BookTicket, Booking, BookingId, BookingOutcome, BookingStatus, CancelBooking, CancelError,
-    CancelTarget, EventId, UserId,
+    CancelEvent, CancelTarget, ChangeEvent, ChangeEventError, EventChanges, EventId, TicketLimit, UserId,
 };
 use infra_postgres::{PgStore, PoolSettings};
 
@@ -172,4 +172,154 @@ async fn a_churn_of_books_and_cancels_from_two_processes_never_breaks_an_invaria
     assert!(operations > 500, "too little churn to mean anything: {operations} in {:?}", started.elapsed());
     assert!(checks > 10, "the checker barely ran: {checks}");
     fx.assert_invariants().await;
+}
+
+/// 200 bookers, 20 cancels and 10 capacity changes (raises past the line, and lowerings that
+/// are refused once too many seats are taken) on one event from two pools, while a checker
+/// recounts the invariants. Afterwards every promotion went to someone ahead of everyone still
+/// waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bookers_cancels_and_capacity_changes_at_once_keep_every_invariant_and_the_line_order() {
+    let fx = Fixture::with_pool(wide_pool()).await;
+    let organizer = fx.user("organizer").await;
+    let event = fx.event(organizer, 20).await;
+    let buyers = fx.users(200).await;
+    let pools = [PgStore::new(fx.pool.clone()), PgStore::new(fx.db.pool_with(&wide_pool()))];
+    let stop = Arc::new(AtomicBool::new(false));
+    let checker = {
+        let (stop, mut conn) = (stop.clone(), fx.raw().await);
+        tokio::spawn(async move {
+            while !AtomicBool::load(&stop, Ordering::Relaxed) {
+                assert_invariants_on(&mut conn).await;
+            }
+        })
+    };
+
+    let books: Vec<_> = buyers
+        .iter()
+        .enumerate()
+        .map(|(i, &buyer)| {
+            let store = pools[i % 2].clone();
+            tokio::spawn(async move { store.book(BookTicket::new(buyer, event, None).unwrap()).await })
+        })
+        .collect();
+    let cancels: Vec<_> = (0..20)
+        .map(|i| {
+            let (store, buyer) = (pools[i % 2].clone(), buyers[i * 7]);
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(u64::try_from(i).unwrap() * 3)).await;
+                store
+                    .cancel(CancelBooking { caller: buyer, target: CancelTarget::LiveBookingFor(event) })
+                    .await
+            })
+        })
+        .collect();
+    let changes: Vec<_> = (0..10_i64)
+        .map(|i| {
+            let store = pools[usize::try_from(i).unwrap() % 2].clone();
+            // Even: raise, at times past the whole line; odd: lower to 10, refused once more
+            // than 10 seats are taken.
+            let seats = if i % 2 == 0 { 20 + 40 * i } else { 10 };
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(u64::try_from(i).unwrap() * 5)).await;
+                let changes =
+                    EventChanges { ticket_limit: TicketLimit::new(seats).ok(), ..EventChanges::default() };
+                store.change_event(ChangeEvent { caller: organizer, event, changes }).await
+            })
+        })
+        .collect();
+
+    let mut promoted: Vec<BookingId> = Vec::new();
+    for task in books {
+        match task.await.unwrap() {
+            Ok(_) => {}
+            Err(e) => panic!("booking failed: {e:?}"),
+        }
+    }
+    for task in cancels {
+        match task.await.unwrap() {
+            Ok(cancellation) => promoted.extend(cancellation.promoted.map(|b| b.id)),
+            Err(CancelError::NoLiveBooking(_)) => {}
+            Err(e) => panic!("cancel failed: {e:?}"),
+        }
+    }
+    let mut refused = 0;
+    for task in changes {
+        match task.await.unwrap() {
+            Ok(change) => promoted.extend(change.promoted.iter().map(|b| b.id)),
+            Err(ChangeEventError::LimitBelowTaken { .. }) => refused += 1,
+            Err(e) => panic!("change failed: {e:?}"),
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    checker.await.unwrap();
+
+    fx.assert_invariants().await;
+    let still_waiting = positions(&fx, event).await;
+    let first_waiting = still_waiting.iter().map(|(id, _)| *id).min();
+    if let (Some(last_promoted), Some(first_waiting)) = (promoted.iter().max(), first_waiting) {
+        assert!(*last_promoted < first_waiting, "{last_promoted:?} was promoted past {first_waiting:?}");
+    }
+    assert!(!promoted.is_empty(), "the raises and cancels promoted nobody");
+    eprintln!(
+        "promoted {}, refused lowerings {refused}, still waiting {}",
+        promoted.len(),
+        still_waiting.len()
+    );
+}
+
+/// An event called off while 100 buyers arrive: afterwards nobody holds a live booking, and
+/// every buyer either got a booking that is now cancelled or was told the event is cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancelling_an_event_while_buyers_arrive_leaves_no_live_booking() {
+    let fx = Fixture::with_pool(wide_pool()).await;
+    let organizer = fx.user("organizer").await;
+    let event = fx.event(organizer, 30).await;
+    let buyers = fx.users(100).await;
+    let pools = [PgStore::new(fx.pool.clone()), PgStore::new(fx.db.pool_with(&wide_pool()))];
+
+    let books: Vec<_> = buyers
+        .iter()
+        .enumerate()
+        .map(|(i, &buyer)| {
+            let store = pools[i % 2].clone();
+            // Spread over 10 ms, so that the cancellation lands among them.
+            let arrival = Duration::from_micros(100 * u64::try_from(i).unwrap());
+            tokio::spawn(async move {
+                tokio::time::sleep(arrival).await;
+                store.book(BookTicket::new(buyer, event, None).unwrap()).await
+            })
+        })
+        .collect();
+    let called_off = {
+        let store = pools[1].clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(4)).await;
+            store.cancel_event(CancelEvent { caller: organizer, event }).await
+        })
+    };
+
+    let ended = called_off.await.unwrap().unwrap().cancelled_bookings;
+    let (mut booked, mut turned_away) = (Vec::new(), 0);
+    for task in books {
+        match task.await.unwrap() {
+            Ok(outcome) => booked.push(outcome.booking().id),
+            Err(BookError::EventCancelled(e)) if e == event => turned_away += 1,
+            Err(e) => panic!("booking failed: {e:?}"),
+        }
+    }
+
+    let counts = infra_postgres::invariants::recount(&mut fx.raw().await, Some(event.get())).await.unwrap();
+    assert_eq!((counts[0].confirmed, counts[0].pending, counts[0].seats_taken), (0, 0, 0));
+    for id in &booked {
+        let (view, _) = fx.store.booking(*id).await.unwrap().unwrap();
+        assert_eq!(view.booking.status, BookingStatus::Cancelled, "booking {id} survived the cancellation");
+    }
+    assert_eq!(booked.len() + turned_away, 100);
+    assert_eq!(
+        u64::try_from(booked.len()).unwrap(),
+        ended,
+        "the cancellation ended exactly the bookings made"
+    );
+    eprintln!("booked then cancelled {}, turned away {turned_away}", booked.len());
 }

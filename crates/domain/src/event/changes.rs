@@ -1,0 +1,62 @@
+use super::{EventDate, Price, TicketLimit};
+use crate::ids::{EventId, UserId};
+use crate::text::NonEmptyText;
+
+/// What an organizer asks to change about an event: each field is either left alone or
+/// replaced by an already valid value. One that exists changes at least one field.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EventChanges {
+    pub name: Option<NonEmptyText>,
+    pub description: Option<NonEmptyText>,
+    pub date: Option<EventDate>,
+    pub location: Option<NonEmptyText>,
+    pub ticket_limit: Option<TicketLimit>,
+    pub price: Option<Price>,
+}
+
+/// A change request that changes nothing: almost always a client's mistake (a misspelt field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("nothing to change")]
+pub struct NoChanges;
+
+impl EventChanges {
+    /// # Errors
+    /// [`NoChanges`] when every field is left alone.
+    pub fn check(self) -> Result<Self, NoChanges> {
+        let Self { name, description, date, location, ticket_limit, price } = &self;
+        let any = name.is_some()
+            || description.is_some()
+            || date.is_some()
+            || location.is_some()
+            || ticket_limit.is_some()
+            || price.is_some();
+        if any { Ok(self) } else { Err(NoChanges) }
+    }
+}
+
+/// A request by `caller` to change `event`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeEvent {
+    pub caller: UserId,
+    pub event: EventId,
+    pub changes: EventChanges,
+}
+
+/// A request by `caller` to call `event` off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CancelEvent {
+    pub caller: UserId,
+    pub event: EventId,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_must_change_something() {
+        assert_eq!(EventChanges::default().check(), Err(NoChanges));
+        let raise = EventChanges { ticket_limit: TicketLimit::new(5).ok(), ..EventChanges::default() };
+        assert!(raise.check().is_ok());
+    }
+}

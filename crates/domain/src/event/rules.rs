@@ -1,0 +1,146 @@
+//! Rules for managing an event, applied by the adapter while it holds the event's exclusive
+//! guard and its row, so that the decision and the write see the same state. Pure functions:
+//! tested here without a database.
+
+use super::{CancelEventError, ChangeEventError, EventChanges, EventStatus};
+use crate::ids::{EventId, UserId};
+
+/// An event as the guarded write found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Managed {
+    pub id: EventId,
+    pub organizer: UserId,
+    pub status: EventStatus,
+    pub seats_taken: u32,
+}
+
+/// What a change does besides rewriting the event's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangePlan {
+    /// Free seats after the change, to be given to the head of the line in booking-id order
+    /// (as many as are waiting). Zero unless the ticket limit rises: before the change no seat
+    /// is free while someone waits (I3).
+    pub seats_to_fill: u32,
+}
+
+/// Decides whether `caller` may change `event` this way, and how many waiting bookings the
+/// change confirms.
+///
+/// # Errors
+/// [`ChangeEventError::NotOrganizer`] unless the caller organises the event (checked first,
+/// so a stranger learns nothing about its state); [`ChangeEventError::EventCancelled`] for a
+/// cancelled event; [`ChangeEventError::LimitBelowTaken`] when the new ticket limit is below
+/// the seats already confirmed.
+pub fn plan_change(
+    caller: UserId,
+    event: &Managed,
+    changes: &EventChanges,
+) -> Result<ChangePlan, ChangeEventError> {
+    if caller != event.organizer {
+        return Err(ChangeEventError::NotOrganizer(event.id));
+    }
+    if event.status == EventStatus::Cancelled {
+        return Err(ChangeEventError::EventCancelled(event.id));
+    }
+    let seats_to_fill = match changes.ticket_limit {
+        None => 0,
+        Some(limit) => {
+            let limit = u32::try_from(limit.get()).unwrap_or(0);
+            limit
+                .checked_sub(event.seats_taken)
+                .ok_or(ChangeEventError::LimitBelowTaken { event: event.id, taken: event.seats_taken })?
+        }
+    };
+    Ok(ChangePlan { seats_to_fill })
+}
+
+/// Decides whether `caller` may cancel `event`. Cancelling ends every live booking — confirmed
+/// and pending alike become cancelled — and frees every seat.
+///
+/// # Errors
+/// [`CancelEventError::NotOrganizer`] unless the caller organises the event;
+/// [`CancelEventError::AlreadyCancelled`] when it was cancelled before.
+pub fn plan_event_cancellation(caller: UserId, event: &Managed) -> Result<(), CancelEventError> {
+    if caller != event.organizer {
+        return Err(CancelEventError::NotOrganizer(event.id));
+    }
+    match event.status {
+        EventStatus::OnSale => Ok(()),
+        EventStatus::Cancelled => Err(CancelEventError::AlreadyCancelled(event.id)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::TicketLimit;
+
+    fn event(status: EventStatus, seats_taken: u32) -> Managed {
+        Managed { id: EventId::new(4).unwrap(), organizer: UserId::new(1).unwrap(), status, seats_taken }
+    }
+
+    fn limit(seats: i64) -> EventChanges {
+        EventChanges { ticket_limit: TicketLimit::new(seats).ok(), ..EventChanges::default() }
+    }
+
+    fn organizer() -> UserId {
+        UserId::new(1).unwrap()
+    }
+
+    #[test]
+    fn raising_the_limit_fills_the_new_seats_from_the_line() {
+        let plan = plan_change(organizer(), &event(EventStatus::OnSale, 10), &limit(13));
+        assert_eq!(plan.unwrap().seats_to_fill, 3);
+    }
+
+    #[test]
+    fn lowering_the_limit_to_the_seats_taken_is_allowed_and_fills_nothing() {
+        let plan = plan_change(organizer(), &event(EventStatus::OnSale, 10), &limit(10));
+        assert_eq!(plan.unwrap().seats_to_fill, 0);
+    }
+
+    #[test]
+    fn lowering_the_limit_below_the_seats_taken_is_refused() {
+        let plan = plan_change(organizer(), &event(EventStatus::OnSale, 10), &limit(9));
+        assert!(matches!(plan, Err(ChangeEventError::LimitBelowTaken { taken: 10, .. })));
+    }
+
+    #[test]
+    fn changing_anything_else_fills_nothing() {
+        let rename =
+            EventChanges { name: crate::text::NonEmptyText::parse("New").ok(), ..EventChanges::default() };
+        assert_eq!(
+            plan_change(organizer(), &event(EventStatus::OnSale, 3), &rename).unwrap().seats_to_fill,
+            0
+        );
+    }
+
+    #[test]
+    fn only_the_organizer_may_manage_and_a_stranger_learns_nothing_about_the_state() {
+        let stranger = UserId::new(2).unwrap();
+        for status in [EventStatus::OnSale, EventStatus::Cancelled] {
+            assert!(matches!(
+                plan_change(stranger, &event(status, 0), &limit(5)),
+                Err(ChangeEventError::NotOrganizer(_))
+            ));
+            assert!(matches!(
+                plan_event_cancellation(stranger, &event(status, 0)),
+                Err(CancelEventError::NotOrganizer(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn a_cancelled_event_can_be_neither_changed_nor_cancelled_again() {
+        let cancelled = event(EventStatus::Cancelled, 0);
+        assert!(matches!(
+            plan_change(organizer(), &cancelled, &limit(5)),
+            Err(ChangeEventError::EventCancelled(_))
+        ));
+        assert!(matches!(
+            plan_event_cancellation(organizer(), &cancelled),
+            Err(CancelEventError::AlreadyCancelled(_))
+        ));
+        assert!(plan_event_cancellation(organizer(), &event(EventStatus::OnSale, 7)).is_ok());
+    }
+}
