@@ -6,8 +6,17 @@ mod auth;
 mod booking;
 mod event;
 mod fields;
+mod listing;
 
-pub use auth::{LoginRequest, LoginResponse, RegisterRequest, RegisterResponse};
-pub use booking::{BookRequest, BookingResponse, CancelRequest};
-pub use event::{InitializeRequest, InitializeResponse, StatusResponse};
 pub use fields::parse_path_id;
+
+pub use auth::{LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, UserBody};
+pub use booking::{
+    AttendeeBody, AttendeeListResponse, BookRequest, BookingBody, BookingDetailResponse, BookingListResponse,
+    BookingResponse, CancelRequest,
+};
+pub use event::{
+    CancelEventResponse, ChangeEventRequest, ChangeEventResponse, EventBody, EventListResponse,
+    InitializeRequest, InitializeResponse, StatusResponse,
+};
+pub use listing::{BookingListParams, EventListParams, booking_cursor, event_cursor};

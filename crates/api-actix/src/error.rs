@@ -13,8 +13,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use actix_web::{HttpResponse, ResponseError};
 use domain::{
-    BookError, BookingId, BoxError, CancelError, CreateEventError, EventId, FindEventError, LoginError,
-    RegisterError, RepoError, UserId,
+    BookError, BookingId, BoxError, CancelError, CancelEventError, ChangeEventError, CreateEventError,
+    EventId, FindBookingError, FindEventError, ListAttendeesError, LoginError, RegisterError, RepoError,
+    UserId,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -55,6 +56,9 @@ pub enum ApiError {
     /// The organizer called the event off: nothing about it can change any more.
     #[error("Event with ID {0} has been cancelled")]
     EventCancelled(EventId),
+    /// A lower ticket limit than the seats already confirmed; nothing changed.
+    #[error("\"ticketLimit\" must be at least {taken}, the seats already taken")]
+    LimitBelowTaken { taken: u32 },
     #[error("A user with this email already exists")]
     EmailTaken,
     #[error("Request body is larger than {limit} bytes")]
@@ -97,6 +101,7 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
         ApiError::AlreadyWaitlisted => (StatusCode::BAD_REQUEST, "already_waitlisted"),
         ApiError::AlreadyCancelled(_) => (StatusCode::BAD_REQUEST, "already_cancelled"),
         ApiError::EventCancelled(_) => (StatusCode::CONFLICT, "event_cancelled"),
+        ApiError::LimitBelowTaken { .. } => (StatusCode::CONFLICT, "ticket_limit_below_taken"),
         ApiError::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
         ApiError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
         ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
@@ -148,9 +153,9 @@ pub struct ErrorBody<'a> {
     #[schema(value_type = String, example = "Event with ID 7 not found")]
     pub error: Cow<'a, str>,
     /// Stable, for programs: invalid_request, unauthenticated, invalid_credentials, forbidden,
-    /// not_found, already_booked, already_waitlisted, already_cancelled, email_taken,
-    /// payload_too_large, unsupported_media_type, route_not_found, method_not_allowed,
-    /// rate_limited, service_unavailable, internal_error.
+    /// not_found, already_booked, already_waitlisted, already_cancelled, event_cancelled,
+    /// ticket_limit_below_taken, email_taken, payload_too_large, unsupported_media_type,
+    /// route_not_found, method_not_allowed, rate_limited, service_unavailable, internal_error.
     #[schema(value_type = String, example = "not_found")]
     pub code: &'a str,
 }
@@ -257,6 +262,48 @@ impl From<FindEventError> for ApiError {
         match error {
             FindEventError::NotFound(id) => Self::EventNotFound(id),
             FindEventError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<ChangeEventError> for ApiError {
+    fn from(error: ChangeEventError) -> Self {
+        match error {
+            ChangeEventError::EventNotFound(id) => Self::EventNotFound(id),
+            ChangeEventError::NotOrganizer(_) => Self::Forbidden,
+            ChangeEventError::EventCancelled(id) => Self::EventCancelled(id),
+            ChangeEventError::LimitBelowTaken { taken, .. } => Self::LimitBelowTaken { taken },
+            ChangeEventError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<CancelEventError> for ApiError {
+    fn from(error: CancelEventError) -> Self {
+        match error {
+            CancelEventError::EventNotFound(id) => Self::EventNotFound(id),
+            CancelEventError::NotOrganizer(_) => Self::Forbidden,
+            CancelEventError::AlreadyCancelled(id) => Self::EventCancelled(id),
+            CancelEventError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<FindBookingError> for ApiError {
+    fn from(error: FindBookingError) -> Self {
+        match error {
+            FindBookingError::NotFound(id) => Self::BookingNotFound(id),
+            FindBookingError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<ListAttendeesError> for ApiError {
+    fn from(error: ListAttendeesError) -> Self {
+        match error {
+            ListAttendeesError::EventNotFound(id) => Self::EventNotFound(id),
+            ListAttendeesError::NotOrganizer(_) => Self::Forbidden,
+            ListAttendeesError::Repo(e) => e.into(),
         }
     }
 }

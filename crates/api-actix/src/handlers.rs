@@ -3,9 +3,16 @@
 //! carries its OpenAPI description (`utoipa::path`).
 
 pub(crate) mod book;
+pub(crate) mod booking;
 pub(crate) mod cancel;
+pub(crate) mod cancel_event;
+pub(crate) mod change_event;
+pub(crate) mod event;
+pub(crate) mod event_bookings;
 pub(crate) mod initialize;
+pub(crate) mod list_events;
 pub(crate) mod login;
+pub(crate) mod my_bookings;
 pub(crate) mod operations;
 pub(crate) mod register;
 pub(crate) mod status;

@@ -2,7 +2,9 @@
 //! generated from the handlers' and DTOs' annotations) under this module's title, tags and
 //! security scheme.
 
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::Documented;
@@ -44,6 +46,46 @@ impl Modify for BearerToken {
     }
 }
 
+/// The answers any operation may give besides its own, declared on every operation (so that a
+/// client generated from the document, or a fuzzer checking it, expects them): 429 from the
+/// rate limiter, 500, 503 when the database cannot be reached in time, and for operations
+/// with a body 413 and 415.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let error = |description: &str, retry: bool| {
+            let body = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+            let mut response =
+                ResponseBuilder::new().description(description).content("application/json", body);
+            if retry {
+                let seconds =
+                    HeaderBuilder::new().description(Some("Seconds to wait before retrying")).build();
+                response = response.header("Retry-After", seconds);
+            }
+            RefOr::T(response.build())
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations =
+                [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                let with_body = operation.request_body.is_some();
+                let responses = &mut operation.responses.responses;
+                let mut declare = |status: &str, description: &str, retry: bool| {
+                    responses.entry(status.to_owned()).or_insert_with(|| error(description, retry));
+                };
+                declare("429", "`rate_limited`: too many requests from this client", true);
+                declare("500", "`internal_error`: a bug; details only in the log", false);
+                declare("503", "`service_unavailable`: the database did not answer in time", true);
+                if with_body {
+                    declare("413", "`payload_too_large`: the body is over 64 KiB", false);
+                    declare("415", "`unsupported_media_type`: the body is not `application/json`", false);
+                }
+            }
+        }
+    }
+}
+
 /// The document, serialised once per application, for `GET /openapi.json`.
 #[derive(Debug, Clone)]
 pub struct Document(String);
@@ -53,6 +95,7 @@ impl Document {
     pub fn new() -> Self {
         let mut document = ApiDoc::openapi();
         document.merge(Documented::openapi());
+        CommonResponses.modify(&mut document);
         Self(document.to_pretty_json().unwrap_or_else(|e| format!(r#"{{"error":"{e}"}}"#)))
     }
 

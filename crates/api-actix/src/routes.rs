@@ -16,7 +16,10 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::adapters::Adapters;
 use crate::error::ApiError;
-use crate::handlers::{book, cancel, initialize, login, operations, register, status};
+use crate::handlers::{
+    book, booking, cancel, cancel_event, change_event, event, event_bookings, initialize, list_events, login,
+    my_bookings, operations, register, status,
+};
 
 /// The largest JSON body accepted, in bytes.
 pub const JSON_LIMIT: usize = 64 * 1024;
@@ -50,6 +53,13 @@ route_table! {
     book::book::<A>,
     cancel::cancel::<A>,
     status::status::<A>,
+    list_events::list_events::<A>,
+    event::event::<A>,
+    change_event::change_event::<A>,
+    cancel_event::cancel_event::<A>,
+    event_bookings::event_bookings::<A>,
+    my_bookings::my_bookings::<A>,
+    booking::booking::<A>,
     operations::health,
     operations::ready::<A>,
     operations::metrics::<A>,

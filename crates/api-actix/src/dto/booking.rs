@@ -1,12 +1,13 @@
 use chrono::SecondsFormat;
 use domain::{
-    BookTicket, Booking, BookingId, BookingOutcome, CancelBooking, CancelTarget, Cancellation, EventId,
-    UserId,
+    Attendee, BookTicket, Booking, BookingId, BookingOutcome, BookingView, CancelBooking, CancelTarget,
+    Cancellation, EventId, UserId,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::UserBody;
 use super::fields::{field_error, id, required};
 use crate::error::ApiError;
 
@@ -74,7 +75,7 @@ pub struct BookingBody {
     pub status: &'static str,
     #[schema(format = DateTime)]
     pub created_at: String,
-    /// Only while `PENDING`: 1 + the pending bookings ahead in line.
+    /// Only while `PENDING`: 1 + the pending bookings ahead in line (1 = next in line).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waitlist_position: Option<u64>,
 }
@@ -119,4 +120,48 @@ impl From<Cancellation> for BookingResponse {
     fn from(cancellation: Cancellation) -> Self {
         Self { message: "Booking cancelled successfully", booking: cancellation.cancelled.into() }
     }
+}
+
+impl From<BookingView> for BookingBody {
+    fn from(view: BookingView) -> Self {
+        Self { waitlist_position: view.position.map(|p| p.get()), ..view.booking.into() }
+    }
+}
+
+/// `GET /bookings/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingDetailResponse {
+    pub booking: BookingBody,
+}
+
+/// `GET /me/bookings`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingListResponse {
+    pub bookings: Vec<BookingBody>,
+    /// Give it as `after` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A booking of the organizer's event, with who holds it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttendeeBody {
+    #[serde(flatten)]
+    pub booking: BookingBody,
+    pub user: UserBody,
+}
+
+impl From<Attendee> for AttendeeBody {
+    fn from(attendee: Attendee) -> Self {
+        Self { booking: attendee.booking.into(), user: attendee.user.into() }
+    }
+}
+
+/// `GET /events/{id}/bookings`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttendeeListResponse {
+    pub bookings: Vec<AttendeeBody>,
+    /// Give it as `after` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }

@@ -1,9 +1,16 @@
-use domain::{Availability, Event, EventDate, NewEvent, Price, PriceError, TicketLimit, UserId};
+use std::collections::BTreeMap;
+
+use domain::{
+    Availability, ChangeEvent, Event, EventCancellation, EventChange, EventChanges, EventDate, EventId,
+    NewEvent, Price, PriceError, TicketLimit, UserId,
+};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
+use super::BookingBody;
 use super::fields::{decimal, field_error, integer, required, text};
 use crate::error::ApiError;
 
@@ -33,27 +40,38 @@ impl InitializeRequest {
     /// # Errors
     /// [`ApiError::Invalid`] naming the first missing or malformed field.
     pub fn into_new_event(self, organizer: UserId) -> Result<NewEvent, ApiError> {
-        let date = match required("date", self.date.as_ref())? {
-            Value::String(s) => {
-                EventDate::parse(s).map_err(|_| field_error("date", "must be a valid date (YYYY-MM-DD)"))?
-            }
-            _ => return Err(field_error("date", "must be a string (YYYY-MM-DD)")),
-        };
-        let limit = integer("ticketLimit", required("ticketLimit", self.ticket_limit.as_ref())?)?;
-        let price = required("price", self.price.as_deref().filter(|raw| raw.get() != "null"))?;
+        let date = date(required("date", self.date.as_ref())?)?;
+        let limit = ticket_limit(required("ticketLimit", self.ticket_limit.as_ref())?)?;
+        let price = price(required("price", self.price.as_deref().filter(|raw| raw.get() != "null"))?)?;
         Ok(NewEvent::new(
             organizer,
             text("name", required("name", self.name.as_ref())?)?,
             text("description", required("description", self.description.as_ref())?)?,
             date,
             text("location", required("location", self.location.as_ref())?)?,
-            TicketLimit::new(limit)
-                .map_err(|_| field_error("ticketLimit", "must be greater than or equal to 1"))?,
-            decimal("price", price, |raw| {
-                Price::parse(raw).map_err(|e| field_error("price", price_problem(e)))
-            })?,
+            limit,
+            price,
         ))
     }
+}
+
+/// An event's date, as `/initialize` and `PATCH /events/{id}` take it.
+fn date(value: &Value) -> Result<EventDate, ApiError> {
+    match value {
+        Value::String(s) => {
+            EventDate::parse(s).map_err(|_| field_error("date", "must be a valid date (YYYY-MM-DD)"))
+        }
+        _ => Err(field_error("date", "must be a string (YYYY-MM-DD)")),
+    }
+}
+
+fn ticket_limit(value: &Value) -> Result<TicketLimit, ApiError> {
+    TicketLimit::new(integer("ticketLimit", value)?)
+        .map_err(|_| field_error("ticketLimit", "must be greater than or equal to 1"))
+}
+
+fn price(raw: &RawValue) -> Result<Price, ApiError> {
+    decimal("price", raw, |raw| Price::parse(raw).map_err(|e| field_error("price", price_problem(e))))
 }
 
 const fn price_problem(error: PriceError) -> &'static str {
@@ -65,8 +83,9 @@ const fn price_problem(error: PriceError) -> &'static str {
     }
 }
 
-/// An event as the original service showed it. `price` is a JSON number written exactly
-/// (`1000`, `19.99`), never a float's rounding of it.
+/// The event summary: the event as the original service showed it, plus its organizer, sale
+/// status and how full it is. `price` is a JSON number written exactly (`1000`, `19.99`),
+/// never a float's rounding of it.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventBody {
@@ -79,12 +98,18 @@ pub struct EventBody {
     pub ticket_limit: i32,
     #[schema(value_type = f64, example = 19.99)]
     pub price: Box<RawValue>,
+    pub organizer_id: i64,
+    #[schema(example = "ON_SALE")]
+    pub status: &'static str,
+    pub tickets_available: u32,
+    pub waiting_list_count: u64,
 }
 
-impl TryFrom<Event> for EventBody {
+impl TryFrom<Availability> for EventBody {
     type Error = ApiError;
 
-    fn try_from(event: Event) -> Result<Self, ApiError> {
+    fn try_from(summary: Availability) -> Result<Self, ApiError> {
+        let Availability { event, tickets_available, waiting_list_count } = summary;
         Ok(Self {
             id: event.id.get(),
             name: event.name.into_inner(),
@@ -94,7 +119,20 @@ impl TryFrom<Event> for EventBody {
             ticket_limit: event.ticket_limit.get(),
             price: RawValue::from_string(event.price.to_string())
                 .map_err(|e| ApiError::Internal(Box::new(e)))?,
+            organizer_id: event.organizer.get(),
+            status: event.status.as_str(),
+            tickets_available,
+            waiting_list_count,
         })
+    }
+}
+
+/// A new event: every seat free, nobody waiting.
+impl TryFrom<Event> for EventBody {
+    type Error = ApiError;
+
+    fn try_from(event: Event) -> Result<Self, ApiError> {
+        Availability::new(event, 0, 0).map_err(|e| ApiError::Internal(Box::new(e)))?.try_into()
     }
 }
 
@@ -105,7 +143,108 @@ pub struct InitializeResponse {
     pub event: EventBody,
 }
 
-/// `GET /status/:id`.
+/// `PATCH /events/{id}`: any of the fields of `/initialize`, validated the same way. A field
+/// left out (or `null`) is left alone; at least one must be given.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeEventRequest {
+    #[schema(value_type = Option<String>)]
+    name: Option<Value>,
+    #[schema(value_type = Option<String>)]
+    description: Option<Value>,
+    #[schema(value_type = Option<String>, format = Date)]
+    date: Option<Value>,
+    #[schema(value_type = Option<String>)]
+    location: Option<Value>,
+    /// Raising it confirms the heads of the waiting line; it cannot go below the seats taken.
+    #[schema(value_type = Option<i32>, minimum = 1)]
+    ticket_limit: Option<Value>,
+    #[schema(value_type = Option<f64>, minimum = 0)]
+    price: Option<Box<RawValue>>,
+    /// Anything else is refused, so that a misspelt field is not silently ignored.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    unknown: BTreeMap<String, IgnoredAny>,
+}
+
+impl ChangeEventRequest {
+    /// # Errors
+    /// [`ApiError::Invalid`] naming the first bad or unknown field, or when nothing changes.
+    pub fn into_command(self, caller: UserId, event: EventId) -> Result<ChangeEvent, ApiError> {
+        let optional_text = |field, value: Option<Value>| value.map(|v| text(field, &v)).transpose();
+        let changes = EventChanges {
+            name: optional_text("name", self.name)?,
+            description: optional_text("description", self.description)?,
+            date: self.date.map(|v| date(&v)).transpose()?,
+            location: optional_text("location", self.location)?,
+            ticket_limit: self.ticket_limit.map(|v| ticket_limit(&v)).transpose()?,
+            price: self.price.filter(|raw| raw.get() != "null").map(|raw| price(&raw)).transpose()?,
+        };
+        if let Some(field) = self.unknown.keys().next() {
+            return Err(field_error(field, "is not allowed"));
+        }
+        let changes = changes.check().map_err(|_| {
+            ApiError::Invalid("Request body must name at least one field to change".to_owned())
+        })?;
+        Ok(ChangeEvent { caller, event, changes })
+    }
+}
+
+/// `PATCH /events/{id}`'s answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeEventResponse {
+    #[schema(example = "Event updated successfully")]
+    pub message: &'static str,
+    pub event: EventBody,
+    /// Bookings the change confirmed from the waiting line, first in line first.
+    pub promoted: Vec<BookingBody>,
+}
+
+impl TryFrom<EventChange> for ChangeEventResponse {
+    type Error = ApiError;
+
+    fn try_from(change: EventChange) -> Result<Self, ApiError> {
+        Ok(Self {
+            message: "Event updated successfully",
+            event: change.event.try_into()?,
+            promoted: change.promoted.into_iter().map(BookingBody::from).collect(),
+        })
+    }
+}
+
+/// `POST /events/{id}/cancel`'s answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelEventResponse {
+    #[schema(example = "Event cancelled successfully")]
+    pub message: &'static str,
+    pub event: EventBody,
+    /// How many confirmed or waiting bookings were cancelled with the event.
+    pub cancelled_bookings: u64,
+}
+
+impl TryFrom<EventCancellation> for CancelEventResponse {
+    type Error = ApiError;
+
+    fn try_from(cancellation: EventCancellation) -> Result<Self, ApiError> {
+        Ok(Self {
+            message: "Event cancelled successfully",
+            event: cancellation.event.try_into()?,
+            cancelled_bookings: cancellation.cancelled_bookings,
+        })
+    }
+}
+
+/// `GET /events`'s answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventListResponse {
+    pub events: Vec<EventBody>,
+    /// Give it as `after` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /status/:id`: the original's shape, whose event is now the full summary.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusResponse {
@@ -118,10 +257,7 @@ impl TryFrom<Availability> for StatusResponse {
     type Error = ApiError;
 
     fn try_from(status: Availability) -> Result<Self, ApiError> {
-        Ok(Self {
-            event: status.event.try_into()?,
-            tickets_available: status.tickets_available,
-            waiting_list_count: status.waiting_list_count,
-        })
+        let (tickets_available, waiting_list_count) = (status.tickets_available, status.waiting_list_count);
+        Ok(Self { event: status.try_into()?, tickets_available, waiting_list_count })
     }
 }

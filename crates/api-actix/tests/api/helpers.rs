@@ -89,6 +89,14 @@ impl TestApp {
         self.send(self.client.get(self.url(path))).await
     }
 
+    pub async fn get_as(&self, path: &str, token: &str) -> Answer {
+        self.send(self.client.get(self.url(path)).header("Authorization", token)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value, token: &str) -> Answer {
+        self.send(self.client.patch(self.url(path)).json(body).header("Authorization", token)).await
+    }
+
     /// Registers `name@example.com` and logs in; returns the user id and a token.
     pub async fn user(&self, name: &str) -> (i64, String) {
         let email = format!("{name}@example.com");
