@@ -5,7 +5,8 @@
 #   2. pgbench running the adapter's own booking and cancel SQL (generated from
 #      crates/infra-postgres/src/statements.rs) for each regime: the ceiling;
 #   3. ticketing-load running the same regimes over HTTP, spread across both instances,
-#      verifying every invariant afterwards (through the API and by SQL);
+#      verifying every invariant afterwards (through the API and by SQL), then the reads:
+#      /status, and the lists (GET /events pages walked by cursor, GET /me/bookings);
 #   4. each HTTP figure as a ratio of its ceiling.
 # Everything runs on this machine and stops by itself; the servers listen on 127.0.0.1 only.
 #
@@ -120,6 +121,8 @@ log "HTTP: churn (cancel + promote)"
 load churn --capacity "$half" --buyers "$BUYERS" --cancels "$half" --concurrency "$CLIENTS" >"$work/churn.json"
 log "HTTP: status reads"
 load status --concurrency "$CLIENTS" --seconds "$SECONDS_PER_RUN" >"$work/status.json"
+log "HTTP: list reads (GET /events pages, GET /me/bookings)"
+load list --concurrency "$CLIENTS" --seconds "$SECONDS_PER_RUN" --events 200 >"$work/list.json"
 
 python3 - "$work" "$ceiling_seats" "$ceiling_sold_out" "$ceiling_cancel" "$CLIENTS" <<'PY'
 import json, sys
@@ -134,6 +137,8 @@ for label, name, index, ceiling, ceiling_ms in [
     ("book, sold out", "sold_out", 0, sold_out, sold_out_ms),
     ("cancel + promote", "churn", 1, cancel, cancel_ms),
     ("GET /status", "status", 0, None, None),
+    ("GET /events (a page of 20)", "list", 0, None, None),
+    ("GET /me/bookings (a page of 20)", "list", 1, None, None),
 ]:
     report, p = phase(name, index)
     ok = "yes" if not report["violations"] and all(ph["failures"] == 0 for ph in report["phases"]) else "NO"

@@ -64,6 +64,10 @@ impl Api {
     pub async fn get(&self, n: usize, path: &str) -> Reply {
         send(self.client.get(self.url(n, path))).await
     }
+
+    pub async fn get_as(&self, n: usize, path: &str, token: &str) -> Reply {
+        send(self.client.get(self.url(n, path)).header("Authorization", format!("Bearer {token}"))).await
+    }
 }
 
 async fn send(request: reqwest::RequestBuilder) -> Reply {

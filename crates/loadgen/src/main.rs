@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use loadgen::api::Api;
 use loadgen::scenarios::churn::Churn;
 use loadgen::scenarios::hotdrop::Hotdrop;
+use loadgen::scenarios::list::ListLoad;
 use loadgen::scenarios::status::StatusLoad;
 use loadgen::scenarios::{Scenario, execute};
 
@@ -62,6 +63,16 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// GET /events pages (walking the cursor) and GET /me/bookings from CONCURRENCY clients
+    /// for SECONDS, over EVENTS events created first.
+    List {
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 100)]
+        events: usize,
+    },
 }
 
 #[tokio::main]
@@ -77,10 +88,14 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Status { concurrency, seconds } => {
             Scenario::Status(StatusLoad { concurrency, duration: Duration::from_secs(seconds) })
         }
+        Command::List { concurrency, seconds, events } => {
+            Scenario::List(ListLoad { concurrency, duration: Duration::from_secs(seconds), events })
+        }
     };
     let connections = match scenario {
         Scenario::Hotdrop(h) | Scenario::Churn(Churn { drop: h, .. }) => h.concurrency,
         Scenario::Status(s) => s.concurrency,
+        Scenario::List(l) => l.concurrency,
     };
     let api = Api::new(cli.bases, connections)?;
     let report = execute(&api, scenario, cli.database_url.as_deref(), cli.provision_concurrency).await?;

@@ -3,6 +3,7 @@
 
 pub mod churn;
 pub mod hotdrop;
+pub mod list;
 pub mod status;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ pub enum Scenario {
     Hotdrop(hotdrop::Hotdrop),
     Churn(churn::Churn),
     Status(status::StatusLoad),
+    List(list::ListLoad),
 }
 
 /// Runs a scenario and verifies what it left behind (by SQL too, given a database URL).
@@ -83,6 +85,26 @@ pub async fn execute(
                     ("concurrency".to_owned(), count(cfg.drop.concurrency)),
                 ]),
                 phases: vec![run.drop.phase, run.cancel_phase],
+                client_cpu_percent: None,
+                violations,
+            })
+        }
+        Scenario::List(cfg) => {
+            let run = list::run(api, cfg, provision_concurrency).await?;
+            let violations = [&run.events_phase, &run.bookings_phase]
+                .iter()
+                .filter(|phase| phase.failures > 0 || phase.answers.keys().any(|status| status != "200"))
+                .map(|phase| format!("{}: answers other than 200: {:?}", phase.name, phase.answers))
+                .collect();
+            Ok(Report {
+                scenario: "list".to_owned(),
+                instances: api.instances(),
+                parameters: BTreeMap::from([
+                    ("concurrency".to_owned(), count(cfg.concurrency)),
+                    ("seconds".to_owned(), cfg.duration.as_secs()),
+                    ("events".to_owned(), count(cfg.events)),
+                ]),
+                phases: vec![run.events_phase, run.bookings_phase],
                 client_cpu_percent: None,
                 violations,
             })

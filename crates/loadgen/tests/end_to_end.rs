@@ -7,6 +7,7 @@ use infra_postgres::test_support::TestDatabase;
 use loadgen::api::Api;
 use loadgen::scenarios::churn::Churn;
 use loadgen::scenarios::hotdrop::Hotdrop;
+use loadgen::scenarios::list::ListLoad;
 use loadgen::scenarios::status::StatusLoad;
 use loadgen::scenarios::{Scenario, execute};
 use ticketing::auth::TokenService;
@@ -40,8 +41,9 @@ async fn every_scenario_keeps_every_invariant_across_two_instances() {
     let churn =
         Scenario::Churn(Churn { drop: Hotdrop { capacity: 8, buyers: 30, concurrency: 16 }, cancels: 5 });
     let status = Scenario::Status(StatusLoad { concurrency: 4, duration: Duration::from_millis(500) });
+    let list = Scenario::List(ListLoad { concurrency: 4, duration: Duration::from_millis(500), events: 45 });
 
-    for scenario in [drop, churn, status] {
+    for scenario in [drop, churn, status, list] {
         let report = execute(&api, scenario, Some(db.url()), 8).await.unwrap();
         assert!(report.ok(), "{}", report.table());
         assert!(report.phases.iter().all(|p| p.requests > 0), "{}", report.table());
