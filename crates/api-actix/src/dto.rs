@@ -8,7 +8,7 @@ mod event;
 mod fields;
 mod listing;
 
-pub use fields::parse_path_id;
+pub use fields::{original_path_id, parse_path_id};
 
 pub use auth::{LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, UserBody};
 pub use booking::{

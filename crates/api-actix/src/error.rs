@@ -38,12 +38,14 @@ pub enum ApiError {
     /// Authenticated, but not allowed to act on this resource.
     #[error("Access denied")]
     Forbidden,
+    /// Raw ids: the original answered 404, not 400, for an id below 1 on `/status` and
+    /// `/cancel`.
     #[error("Event with ID {0} not found")]
-    EventNotFound(EventId),
+    EventNotFound(i64),
     #[error("User with ID {0} not found")]
     UserNotFound(UserId),
     #[error("Booking with ID {0} not found")]
-    BookingNotFound(BookingId),
+    BookingNotFound(i64),
     /// Cancelling by event, when the caller has no live booking there.
     #[error("No active booking found for event with ID {0}")]
     NoLiveBooking(EventId),
@@ -136,8 +138,10 @@ impl ApiError {
             }
             JsonPayloadError::Payload(PayloadError::Overflow) => Self::PayloadTooLarge { limit },
             JsonPayloadError::ContentType => Self::UnsupportedMediaType,
+            // Well-formed JSON of the wrong shape: with every field read as any JSON value, only
+            // a body that is not an object gets here. The original's validator said this.
             JsonPayloadError::Deserialize(e) if e.is_data() => {
-                Self::Invalid("Request body must be a JSON object".to_owned())
+                Self::Invalid("\"value\" must be of type object".to_owned())
             }
             JsonPayloadError::Deserialize(e) => Self::Invalid(format!("Request body is not valid JSON: {e}")),
             // The enum is non-exhaustive: anything new is a body we could not read.
@@ -224,7 +228,7 @@ impl From<RepoError> for ApiError {
 impl From<BookError> for ApiError {
     fn from(error: BookError) -> Self {
         match error {
-            BookError::EventNotFound(id) => Self::EventNotFound(id),
+            BookError::EventNotFound(id) => Self::EventNotFound(id.get()),
             BookError::UserNotFound(id) => Self::UserNotFound(id),
             BookError::AlreadyBooked => Self::AlreadyBooked,
             BookError::AlreadyWaitlisted => Self::AlreadyWaitlisted,
@@ -238,7 +242,7 @@ impl From<BookError> for ApiError {
 impl From<CancelError> for ApiError {
     fn from(error: CancelError) -> Self {
         match error {
-            CancelError::BookingNotFound(id) => Self::BookingNotFound(id),
+            CancelError::BookingNotFound(id) => Self::BookingNotFound(id.get()),
             CancelError::NoLiveBooking(event) => Self::NoLiveBooking(event),
             CancelError::AlreadyCancelled(id) => Self::AlreadyCancelled(id),
             CancelError::NotAllowed(_) => Self::Forbidden,
@@ -260,7 +264,7 @@ impl From<CreateEventError> for ApiError {
 impl From<FindEventError> for ApiError {
     fn from(error: FindEventError) -> Self {
         match error {
-            FindEventError::NotFound(id) => Self::EventNotFound(id),
+            FindEventError::NotFound(id) => Self::EventNotFound(id.get()),
             FindEventError::Repo(e) => e.into(),
         }
     }
@@ -269,7 +273,7 @@ impl From<FindEventError> for ApiError {
 impl From<ChangeEventError> for ApiError {
     fn from(error: ChangeEventError) -> Self {
         match error {
-            ChangeEventError::EventNotFound(id) => Self::EventNotFound(id),
+            ChangeEventError::EventNotFound(id) => Self::EventNotFound(id.get()),
             ChangeEventError::NotOrganizer(_) => Self::Forbidden,
             ChangeEventError::EventCancelled(id) => Self::EventCancelled(id),
             ChangeEventError::LimitBelowTaken { taken, .. } => Self::LimitBelowTaken { taken },
@@ -281,7 +285,7 @@ impl From<ChangeEventError> for ApiError {
 impl From<CancelEventError> for ApiError {
     fn from(error: CancelEventError) -> Self {
         match error {
-            CancelEventError::EventNotFound(id) => Self::EventNotFound(id),
+            CancelEventError::EventNotFound(id) => Self::EventNotFound(id.get()),
             CancelEventError::NotOrganizer(_) => Self::Forbidden,
             CancelEventError::AlreadyCancelled(id) => Self::EventCancelled(id),
             CancelEventError::Repo(e) => e.into(),
@@ -292,7 +296,7 @@ impl From<CancelEventError> for ApiError {
 impl From<FindBookingError> for ApiError {
     fn from(error: FindBookingError) -> Self {
         match error {
-            FindBookingError::NotFound(id) => Self::BookingNotFound(id),
+            FindBookingError::NotFound(id) => Self::BookingNotFound(id.get()),
             FindBookingError::Repo(e) => e.into(),
         }
     }
@@ -301,7 +305,7 @@ impl From<FindBookingError> for ApiError {
 impl From<ListAttendeesError> for ApiError {
     fn from(error: ListAttendeesError) -> Self {
         match error {
-            ListAttendeesError::EventNotFound(id) => Self::EventNotFound(id),
+            ListAttendeesError::EventNotFound(id) => Self::EventNotFound(id.get()),
             ListAttendeesError::NotOrganizer(_) => Self::Forbidden,
             ListAttendeesError::Repo(e) => e.into(),
         }

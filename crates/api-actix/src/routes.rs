@@ -212,6 +212,6 @@ mod tests {
         let book = table.endpoints().iter().find(|e| e.operation == "book").unwrap();
         assert_eq!((&book.method, book.path.as_str()), (&Method::POST, "/book"));
         let status = table.endpoints().iter().find(|e| e.operation == "status").unwrap();
-        assert_eq!((&status.method, status.path.as_str()), (&Method::GET, "/status/{id}"));
+        assert_eq!((&status.method, status.path.as_str()), (&Method::GET, "/status/{eventId}"));
     }
 }

@@ -128,7 +128,8 @@ impl TryFrom<EventRow> for Event {
             organizer: UserId::new(row.organizer_id).map_err(corrupt_row)?,
             name: NonEmptyText::parse(&row.name).map_err(corrupt_row)?,
             description: NonEmptyText::parse(&row.description).map_err(corrupt_row)?,
-            date: EventDate::from_naive(row.date),
+            date: EventDate::from_naive(row.date)
+                .ok_or_else(|| corrupt_row(Inconsistent("a date outside years 1 to 9999")))?,
             location: NonEmptyText::parse(&row.location).map_err(corrupt_row)?,
             ticket_limit: TicketLimit::new(i64::from(row.ticket_limit)).map_err(corrupt_row)?,
             price: Price::from_cents(row.price_cents).map_err(corrupt_row)?,

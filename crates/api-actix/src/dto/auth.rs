@@ -1,9 +1,12 @@
+use std::collections::BTreeMap;
+
 use domain::{EmailAddress, Password, PasswordAttempt, PasswordError, Registration, User};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::fields::{email, field_error, required, string, text};
+use super::fields::{email, field_error, present, refuse_unknown, required, secret, text};
 use crate::error::ApiError;
 
 /// `POST /login`. The original's documentation once called the field `username`; it is
@@ -11,11 +14,15 @@ use crate::error::ApiError;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
     /// Also accepted as `username`.
-    #[serde(alias = "username")]
+    #[serde(default, alias = "username", deserialize_with = "present")]
     #[schema(value_type = String, format = "email", example = "kaneeldias@gmail.com")]
     email: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, example = "abcd@123")]
     password: Option<Value>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    unknown: BTreeMap<String, IgnoredAny>,
 }
 
 impl LoginRequest {
@@ -23,9 +30,10 @@ impl LoginRequest {
     /// [`ApiError::Invalid`] naming the missing or malformed field.
     pub fn parse(self) -> Result<(EmailAddress, PasswordAttempt), ApiError> {
         let address = email("email", required("email", self.email.as_ref())?)?;
-        let password = string("password", required("password", self.password.as_ref())?)?;
+        let password = secret("password", required("password", self.password.as_ref())?)?;
         let attempt =
             PasswordAttempt::new(password).map_err(|e| field_error("password", password_problem(e)))?;
+        refuse_unknown(self.unknown.keys())?;
         Ok((address, attempt))
     }
 }
@@ -47,28 +55,38 @@ pub struct LoginResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterRequest {
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, format = "email", example = "new.user@example.com")]
     email: Option<Value>,
     /// At least 8 characters.
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, min_length = 8, example = "a-long-password")]
     password: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, example = "New")]
     first_name: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, example = "User")]
     last_name: Option<Value>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    unknown: BTreeMap<String, IgnoredAny>,
 }
 
 impl TryFrom<RegisterRequest> for Registration {
     type Error = ApiError;
 
     fn try_from(body: RegisterRequest) -> Result<Self, ApiError> {
-        let password = string("password", required("password", body.password.as_ref())?)?;
-        Ok(Self {
-            email: email("email", required("email", body.email.as_ref())?)?,
+        let email = email("email", required("email", body.email.as_ref())?)?;
+        let password = secret("password", required("password", body.password.as_ref())?)?;
+        let registration = Self {
+            email,
             password: Password::new(password).map_err(|e| field_error("password", password_problem(e)))?,
             first_name: text("firstName", required("firstName", body.first_name.as_ref())?)?,
             last_name: text("lastName", required("lastName", body.last_name.as_ref())?)?,
-        })
+        };
+        refuse_unknown(body.unknown.keys())?;
+        Ok(registration)
     }
 }
 

@@ -7,8 +7,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use std::collections::BTreeMap;
+
+use serde::de::IgnoredAny;
+
 use super::UserBody;
-use super::fields::{field_error, id, required};
+use super::fields::{field_error, id, integer, present, refuse_unknown, required};
 use crate::error::ApiError;
 
 /// `POST /book`. `userId` may be left out; it then means the caller.
@@ -16,11 +20,16 @@ use crate::error::ApiError;
 #[serde(rename_all = "camelCase")]
 pub struct BookRequest {
     /// An integer, or a string of digits.
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = i64, example = 4)]
     event_id: Option<Value>,
     /// Optional; must be the caller.
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>)]
     user_id: Option<Value>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    unknown: BTreeMap<String, IgnoredAny>,
 }
 
 impl BookRequest {
@@ -29,10 +38,8 @@ impl BookRequest {
     /// body names another user.
     pub fn into_command(self, caller: UserId) -> Result<BookTicket, ApiError> {
         let event = id("eventId", required("eventId", self.event_id.as_ref())?, EventId::new)?;
-        let user = match self.user_id {
-            None | Some(Value::Null) => None,
-            Some(value) => Some(id("userId", &value, UserId::new)?),
-        };
+        let user = self.user_id.map(|value| id("userId", &value, UserId::new)).transpose()?;
+        refuse_unknown(self.unknown.keys())?;
         Ok(BookTicket::new(caller, event, user)?)
     }
 }
@@ -43,22 +50,32 @@ impl BookRequest {
 #[serde(rename_all = "camelCase")]
 pub struct CancelRequest {
     /// The booking to cancel.
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>)]
     id: Option<Value>,
     /// Instead of `id`: the event whose live booking of yours to cancel.
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>)]
     event_id: Option<Value>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    unknown: BTreeMap<String, IgnoredAny>,
 }
 
 impl CancelRequest {
     /// # Errors
-    /// [`ApiError::Invalid`] when neither id is given or one is malformed.
+    /// [`ApiError::Invalid`] when neither id is given or one is malformed;
+    /// [`ApiError::BookingNotFound`] for a booking id below 1, as the original answered.
     pub fn into_command(self, caller: UserId) -> Result<CancelBooking, ApiError> {
-        let target = match (self.id.filter(|v| !v.is_null()), self.event_id.filter(|v| !v.is_null())) {
-            (Some(booking), _) => CancelTarget::Booking(id("id", &booking, BookingId::new)?),
+        let target = match (self.id, self.event_id) {
+            (Some(booking), _) => {
+                let raw = integer("id", &booking)?;
+                CancelTarget::Booking(BookingId::new(raw).map_err(|_| ApiError::BookingNotFound(raw))?)
+            }
             (None, Some(event)) => CancelTarget::LiveBookingFor(id("eventId", &event, EventId::new)?),
-            (None, None) => return Err(field_error("id", "is required (or give \"eventId\")")),
+            (None, None) => return Err(field_error("id", "is required")),
         };
+        refuse_unknown(self.unknown.keys())?;
         Ok(CancelBooking { caller, target })
     }
 }

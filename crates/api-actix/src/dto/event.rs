@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use domain::{
-    Availability, ChangeEvent, Event, EventCancellation, EventChange, EventChanges, EventDate, EventId,
+    Availability, ChangeEvent, Event, EventCancellation, EventChange, EventChanges, EventId,
     NewEvent, Price, PriceError, TicketLimit, UserId,
 };
 use serde::de::IgnoredAny;
@@ -11,27 +11,51 @@ use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use super::BookingBody;
-use super::fields::{decimal, field_error, integer, required, text};
+use super::fields::{
+    date, decimal, field_error, integer, present, present_raw, refuse_unknown, required, text,
+};
 use crate::error::ApiError;
 
 /// `POST /initialize`: a new event. `price` is read as written, so `19.99` stays exact.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InitializeRequest {
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, example = "New Years Eve Party")]
     name: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, example = "A night of fun and games")]
     description: Option<Value>,
-    #[schema(value_type = String, format = Date, example = "2027-12-31")]
+    /// `YYYY-MM-DD`; or an ISO 8601 date-time (`2027-12-31T20:00:00.000Z`, an offset, or none
+    /// for UTC) or milliseconds since 1970 (a number or numeric string), of which the event
+    /// takes the UTC day. Answers always show `YYYY-MM-DD`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = EventDateInput, example = "2027-12-31")]
     date: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, example = "Colombo")]
     location: Option<Value>,
     /// At least 1.
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = i32, minimum = 1, example = 100)]
     ticket_limit: Option<Value>,
     /// At least 0, at most 2 decimal places; kept exact.
+    #[serde(default, deserialize_with = "present_raw")]
     #[schema(value_type = f64, minimum = 0, example = 19.99)]
     price: Option<Box<RawValue>>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    unknown: BTreeMap<String, IgnoredAny>,
+}
+
+/// The forms an event's date may be given in (documentation only: `fields::date` reads them).
+#[derive(Debug, ToSchema)]
+#[expect(dead_code, reason = "describes the accepted shapes of `date` in the OpenAPI document")]
+pub enum EventDateInput {
+    /// `YYYY-MM-DD`, or an ISO 8601 date-time whose UTC day is taken.
+    Text(String),
+    /// Milliseconds since 1970-01-01T00:00:00Z.
+    Millis(i64),
 }
 
 impl InitializeRequest {
@@ -40,34 +64,27 @@ impl InitializeRequest {
     /// # Errors
     /// [`ApiError::Invalid`] naming the first missing or malformed field.
     pub fn into_new_event(self, organizer: UserId) -> Result<NewEvent, ApiError> {
-        let date = date(required("date", self.date.as_ref())?)?;
+        // The original's schema order: the first failing field is the one named.
+        let name = text("name", required("name", self.name.as_ref())?)?;
+        let description = text("description", required("description", self.description.as_ref())?)?;
+        let date = date("date", required("date", self.date.as_ref())?)?;
+        let location = text("location", required("location", self.location.as_ref())?)?;
         let limit = ticket_limit(required("ticketLimit", self.ticket_limit.as_ref())?)?;
-        let price = price(required("price", self.price.as_deref().filter(|raw| raw.get() != "null"))?)?;
-        Ok(NewEvent::new(
-            organizer,
-            text("name", required("name", self.name.as_ref())?)?,
-            text("description", required("description", self.description.as_ref())?)?,
-            date,
-            text("location", required("location", self.location.as_ref())?)?,
-            limit,
-            price,
-        ))
-    }
-}
-
-/// An event's date, as `/initialize` and `PATCH /events/{id}` take it.
-fn date(value: &Value) -> Result<EventDate, ApiError> {
-    match value {
-        Value::String(s) => {
-            EventDate::parse(s).map_err(|_| field_error("date", "must be a valid date (YYYY-MM-DD)"))
-        }
-        _ => Err(field_error("date", "must be a string (YYYY-MM-DD)")),
+        let price = price(required("price", self.price.as_deref())?)?;
+        refuse_unknown(self.unknown.keys())?;
+        Ok(NewEvent::new(organizer, name, description, date, location, limit, price))
     }
 }
 
 fn ticket_limit(value: &Value) -> Result<TicketLimit, ApiError> {
-    TicketLimit::new(integer("ticketLimit", value)?)
-        .map_err(|_| field_error("ticketLimit", "must be greater than or equal to 1"))
+    let seats = integer("ticketLimit", value)?;
+    TicketLimit::new(seats).map_err(|_| {
+        if seats < 1 {
+            field_error("ticketLimit", "must be greater than or equal to 1")
+        } else {
+            field_error("ticketLimit", &format!("must be less than or equal to {}", i32::MAX))
+        }
+    })
 }
 
 fn price(raw: &RawValue) -> Result<Price, ApiError> {
@@ -78,7 +95,7 @@ const fn price_problem(error: PriceError) -> &'static str {
     match error {
         PriceError::Negative => "must be greater than or equal to 0",
         PriceError::TooPrecise => "must have no more than 2 decimal places",
-        PriceError::TooLarge => "is too large",
+        PriceError::TooLarge => "must be less than or equal to 10000000000000",
         PriceError::NotANumber => "must be a number",
     }
 }
@@ -152,7 +169,7 @@ pub struct ChangeEventRequest {
     name: Option<Value>,
     #[schema(value_type = Option<String>)]
     description: Option<Value>,
-    #[schema(value_type = Option<String>, format = Date)]
+    #[schema(value_type = Option<EventDateInput>)]
     date: Option<Value>,
     #[schema(value_type = Option<String>)]
     location: Option<Value>,
@@ -175,7 +192,7 @@ impl ChangeEventRequest {
         let changes = EventChanges {
             name: optional_text("name", self.name)?,
             description: optional_text("description", self.description)?,
-            date: self.date.map(|v| date(&v)).transpose()?,
+            date: self.date.map(|v| date("date", &v)).transpose()?,
             location: optional_text("location", self.location)?,
             ticket_limit: self.ticket_limit.map(|v| ticket_limit(&v)).transpose()?,
             price: self.price.filter(|raw| raw.get() != "null").map(|raw| price(&raw)).transpose()?,

@@ -4,21 +4,22 @@ use domain::EventId;
 use domain::ports::Catalog as _;
 
 use crate::adapters::Adapters;
-use crate::dto::{StatusResponse, parse_path_id};
+use crate::dto::{StatusResponse, original_path_id};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// An event with its free seats and the length of its waiting list. Public.
-#[utoipa::path(get, path = "/status/{id}", tag = "events", params(("id" = i64, Path, description = "Event id")), responses(
+#[utoipa::path(get, path = "/status/{eventId}", tag = "events", params(("eventId" = i64, Path, description = "Event id")), responses(
     (status = 200, description = "The event's status", body = StatusResponse),
-    (status = 400, description = "`invalid_request`: the id is not a positive integer", body = ErrorBody),
-    (status = 404, description = "`not_found`", body = ErrorBody),
+    (status = 400, description = "`invalid_request`: the id is not an integer (`\"eventId\" must be a number`, `… must be an integer`)", body = ErrorBody),
+    (status = 404, description = "`not_found`, also for an id below 1, as the original answered", body = ErrorBody),
 ))]
 pub async fn status<A: Adapters>(
     state: web::Data<AppState<A>>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_path_id("id", &id, EventId::new)?;
+    let raw = original_path_id("eventId", &id)?;
+    let id = EventId::new(raw).map_err(|_| ApiError::EventNotFound(raw))?;
     let status = state.catalog.availability(id).await?;
     Ok(HttpResponse::Ok().json(StatusResponse::try_from(status)?))
 }

@@ -167,7 +167,7 @@ async fn cancelling_is_refused_for_cancelled_unknown_and_other_peoples_bookings(
     assert_error(
         &app.post("/cancel", &json!({}), Some(&owner)).await,
         StatusCode::BAD_REQUEST,
-        "\"id\" is required (or give \"eventId\")",
+        "\"id\" is required",
     );
 }
 

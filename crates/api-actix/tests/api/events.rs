@@ -66,8 +66,8 @@ async fn every_missing_or_bad_field_is_a_400_that_names_it_and_creates_nothing()
         (with("description", json!(null)), "\"description\" is required"),
         (with("location", json!("")), "\"location\" is not allowed to be empty"),
         (with("date", json!(null)), "\"date\" is required"),
-        (with("date", json!("2027-02-30")), "\"date\" must be a valid date (YYYY-MM-DD)"),
-        (with("date", json!("31/12/2027")), "\"date\" must be a valid date (YYYY-MM-DD)"),
+        (with("date", json!("2027-02-30")), "\"date\" must be a valid date"),
+        (with("date", json!("31/12/2027")), "\"date\" must be a valid date"),
         (with("ticketLimit", json!(null)), "\"ticketLimit\" is required"),
         (with("ticketLimit", json!(0)), "\"ticketLimit\" must be greater than or equal to 1"),
         (with("ticketLimit", json!(1.5)), "\"ticketLimit\" must be an integer"),
@@ -105,8 +105,7 @@ async fn the_status_shows_free_seats_and_the_waiting_list() {
 async fn the_status_of_an_unknown_event_is_404_and_a_bad_id_is_400() {
     let app = spawn_app().await;
     assert_error(&app.get("/status/999").await, StatusCode::NOT_FOUND, "Event with ID 999 not found");
-    for bad in ["abc", "1.5", "-1"] {
-        let answer = app.get(&format!("/status/{bad}")).await;
-        assert_error(&answer, StatusCode::BAD_REQUEST, "\"id\" must be a positive integer");
-    }
+    assert_error(&app.get("/status/-1").await, StatusCode::NOT_FOUND, "Event with ID -1 not found");
+    assert_error(&app.get("/status/abc").await, StatusCode::BAD_REQUEST, "\"eventId\" must be a number");
+    assert_error(&app.get("/status/1.5").await, StatusCode::BAD_REQUEST, "\"eventId\" must be an integer");
 }

@@ -30,7 +30,7 @@ async fn metrics_count_requests_by_route_bookings_by_outcome_and_the_pool() {
     let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
 
     for expected in [
-        r#"http_requests_total{method="GET",route="/status/{id}",status="200"}"#,
+        r#"http_requests_total{method="GET",route="/status/{eventId}",status="200"}"#,
         r#"http_request_duration_seconds_bucket{method="POST",route="/book",status="201",le="0.05"}"#,
         r#"bookings_total{outcome="confirmed"}"#,
         r#"bookings_total{outcome="duplicate"}"#,
@@ -67,7 +67,7 @@ async fn the_openapi_document_lists_exactly_the_routes_the_app_serves() {
     assert_eq!(doc.body["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     assert!(doc.body["components"]["schemas"]["ErrorBody"].is_object());
     for (method, path) in &served {
-        let request = app.client.request(method.parse().unwrap(), app.url(&path.replace("{id}", "1")));
+        let request = app.client.request(method.parse().unwrap(), app.url(&path.replace("{id}", "1").replace("{eventId}", "1")));
         let answer = request.send().await.unwrap();
         assert_ne!(answer.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
         let body: serde_json::Value = serde_json::from_str(&answer.text().await.unwrap()).unwrap_or_default();

@@ -33,7 +33,7 @@ async fn a_body_that_is_not_json_is_400_and_a_wrong_content_type_415() {
         (form.status, &form.body["code"]),
         (StatusCode::UNSUPPORTED_MEDIA_TYPE, &json!("unsupported_media_type"))
     );
-    assert_error(&scalar, StatusCode::BAD_REQUEST, "Request body must be a JSON object");
+    assert_error(&scalar, StatusCode::BAD_REQUEST, "\"value\" must be of type object");
 }
 
 #[actix_web::test]
