@@ -1,8 +1,8 @@
 use std::collections::BTreeMap;
 
 use domain::{
-    Availability, ChangeEvent, Event, EventCancellation, EventChange, EventChanges, EventId,
-    NewEvent, Price, PriceError, TicketLimit, UserId,
+    Availability, ChangeEvent, Event, EventCancellation, EventChange, EventChanges, EventId, NewEvent, Price,
+    PriceError, TicketLimit, UserId,
 };
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};

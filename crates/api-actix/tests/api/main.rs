@@ -3,6 +3,7 @@
 
 mod accounts;
 mod bookings;
+mod compatibility;
 mod events;
 mod helpers;
 mod lifecycle;

@@ -67,7 +67,9 @@ async fn the_openapi_document_lists_exactly_the_routes_the_app_serves() {
     assert_eq!(doc.body["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     assert!(doc.body["components"]["schemas"]["ErrorBody"].is_object());
     for (method, path) in &served {
-        let request = app.client.request(method.parse().unwrap(), app.url(&path.replace("{id}", "1").replace("{eventId}", "1")));
+        let request = app
+            .client
+            .request(method.parse().unwrap(), app.url(&path.replace("{id}", "1").replace("{eventId}", "1")));
         let answer = request.send().await.unwrap();
         assert_ne!(answer.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
         let body: serde_json::Value = serde_json::from_str(&answer.text().await.unwrap()).unwrap_or_default();

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 mod bookings;
+mod dates;
 mod events;
 mod helpers;
 mod listing;
