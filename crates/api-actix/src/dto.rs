@@ -13,7 +13,7 @@ pub use fields::{original_path_id, parse_path_id};
 pub use auth::{LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, UserBody};
 pub use booking::{
     AttendeeBody, AttendeeListResponse, BookRequest, BookingBody, BookingDetailResponse, BookingListResponse,
-    BookingResponse, CancelRequest,
+    BookingResponse, CancelRequest, CancelTargetBody,
 };
 pub use event::{
     CancelEventResponse, ChangeEventRequest, ChangeEventResponse, EventBody, EventListResponse,

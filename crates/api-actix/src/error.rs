@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use actix_web::http::header::{ALLOW, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use actix_web::{HttpResponse, ResponseError};
 use domain::{
     BookError, BookingId, BoxError, CancelError, CancelEventError, ChangeEventError, CreateEventError,
@@ -69,8 +69,9 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("No route for {0}")]
     RouteNotFound(String),
+    /// The path exists, not with this method; `allow` lists the methods it has (RFC 9110).
     #[error("Method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed { allow: String },
     /// The client's rate limit is spent; it may try again after `retry_after` seconds.
     #[error("Too many requests")]
     RateLimited { retry_after: u64 },
@@ -108,7 +109,7 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
         ApiError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
         ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
         ApiError::RouteNotFound(_) => (StatusCode::NOT_FOUND, "route_not_found"),
-        ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        ApiError::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
         ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         ApiError::StoreUnreachable | ApiError::ShuttingDown | ApiError::Unavailable(_) => {
             (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
@@ -177,6 +178,11 @@ impl ResponseError for ApiError {
         let mut response = json_error(status, &self.to_string(), code);
         if let Some(seconds) = self.retry_after() {
             response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Self::MethodNotAllowed { allow } = self
+            && let Ok(value) = HeaderValue::from_str(allow)
+        {
+            response.headers_mut().insert(ALLOW, value);
         }
         response
     }

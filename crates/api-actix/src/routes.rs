@@ -128,11 +128,16 @@ impl RouteTable {
             by_path.entry(endpoint.path.as_str()).or_default().push(endpoint);
         }
         for (path, endpoints) in by_path {
+            let allow = endpoints.iter().map(|e| e.method.as_str()).collect::<Vec<_>>().join(", ");
             let resource = endpoints
                 .into_iter()
                 .filter_map(|e| route::<A>(e.operation, e.method.clone()))
                 .fold(web::resource(path), actix_web::Resource::route);
-            cfg.service(resource.default_service(web::to(method_not_allowed)));
+            let refuse = move || {
+                let allow = allow.clone();
+                async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow }) }
+            };
+            cfg.service(resource.default_service(web::to(refuse)));
         }
         cfg.service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json")));
     }
@@ -163,10 +168,6 @@ fn path_config() -> web::PathConfig {
 
 fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _req| ApiError::from(error).into())
-}
-
-async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed)
 }
 
 /// The app's default service: a JSON 404 for unknown routes.

@@ -32,8 +32,7 @@ pub use event::{
 };
 pub use ids::{BookingId, EventId, InvalidId, UserId};
 pub use listing::{
-    BookingQuery, DateRange, DateRangeError, EventCursor, EventQuery, Limit, LimitError, Page, SearchText,
-    SearchTextError,
+    BookingQuery, DateRange, EventCursor, EventQuery, Limit, LimitError, Page, SearchText, SearchTextError,
 };
 pub use text::{NonEmptyText, TextError};
 pub use user::{

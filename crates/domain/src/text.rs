@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-/// Trimmed text with at least one character and at most [`NonEmptyText::MAX_CHARS`].
+/// Trimmed text with at least one character and at most [`NonEmptyText::MAX_CHARS`], and no
+/// NUL character (which no PostgreSQL `text` can hold, and no person types).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NonEmptyText(String);
 
@@ -15,6 +16,9 @@ pub enum TextError {
     /// Longer than [`NonEmptyText::MAX_CHARS`] characters.
     #[error("must be at most {} characters", NonEmptyText::MAX_CHARS)]
     TooLong,
+    /// Holds the NUL character.
+    #[error("must not contain the NUL character")]
+    Nul,
 }
 
 impl NonEmptyText {
@@ -24,13 +28,15 @@ impl NonEmptyText {
     /// Trims `raw` and checks its length.
     ///
     /// # Errors
-    /// [`TextError::Empty`] or [`TextError::TooLong`].
+    /// [`TextError::Empty`], [`TextError::TooLong`] or [`TextError::Nul`].
     pub fn parse(raw: &str) -> Result<Self, TextError> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             Err(TextError::Empty)
         } else if trimmed.chars().count() > Self::MAX_CHARS {
             Err(TextError::TooLong)
+        } else if trimmed.contains('\0') {
+            Err(TextError::Nul)
         } else {
             Ok(Self(trimmed.to_owned()))
         }
@@ -70,6 +76,11 @@ mod tests {
     #[test]
     fn blank_text_is_rejected() {
         assert_eq!(NonEmptyText::parse(" \t "), Err(TextError::Empty));
+    }
+
+    #[test]
+    fn text_with_a_nul_character_is_rejected() {
+        assert_eq!(NonEmptyText::parse("Ja\0ne"), Err(TextError::Nul));
     }
 
     #[test]

@@ -15,10 +15,10 @@ use crate::error::ApiError;
 pub struct LoginRequest {
     /// Also accepted as `username`.
     #[serde(default, alias = "username", deserialize_with = "present")]
-    #[schema(value_type = String, format = "email", example = "kaneeldias@gmail.com")]
+    #[schema(value_type = String, required = true, format = "email", example = "kaneeldias@gmail.com")]
     email: Option<Value>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = String, example = "abcd@123")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 256, example = "abcd@123")]
     password: Option<Value>,
     #[serde(flatten)]
     #[schema(ignore)]
@@ -56,17 +56,17 @@ pub struct LoginResponse {
 #[serde(rename_all = "camelCase")]
 pub struct RegisterRequest {
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = String, format = "email", example = "new.user@example.com")]
+    #[schema(value_type = String, required = true, format = "email", example = "new.user@example.com")]
     email: Option<Value>,
-    /// At least 8 characters.
+    /// At least 8 characters, at most 1024 bytes.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = String, min_length = 8, example = "a-long-password")]
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 256, example = "a-long-password")]
     password: Option<Value>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = String, example = "New")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$", example = "New")]
     first_name: Option<Value>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = String, example = "User")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$", example = "User")]
     last_name: Option<Value>,
     #[serde(flatten)]
     #[schema(ignore)]

@@ -21,11 +21,11 @@ use crate::error::ApiError;
 pub struct BookRequest {
     /// An integer, or a string of digits.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = i64, example = 4)]
+    #[schema(value_type = i64, required = true, minimum = 1, example = 4)]
     event_id: Option<Value>,
     /// Optional; must be the caller.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = i64, minimum = 1)]
     user_id: Option<Value>,
     #[serde(flatten)]
     #[schema(ignore)]
@@ -46,20 +46,36 @@ impl BookRequest {
 
 /// `POST /cancel`: `{"id": bookingId}` (what the original code read) or `{"eventId": n}`
 /// (what its README described: the caller's live booking for that event).
-#[derive(Debug, Deserialize, ToSchema)]
+/// Documented as [`CancelTargetBody`].
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CancelRequest {
     /// The booking to cancel.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
     id: Option<Value>,
     /// Instead of `id`: the event whose live booking of yours to cancel.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
     event_id: Option<Value>,
     #[serde(flatten)]
-    #[schema(ignore)]
     unknown: BTreeMap<String, IgnoredAny>,
+}
+
+/// The two forms of `POST /cancel`'s body.
+#[derive(Debug, ToSchema)]
+#[expect(dead_code, reason = "describes the request body in the OpenAPI document; `CancelRequest` reads it")]
+pub enum CancelTargetBody {
+    /// The booking with this id.
+    #[schema(title = "By booking")]
+    ById {
+        #[schema(minimum = 1)]
+        id: i64,
+    },
+    /// Your live booking for this event.
+    #[schema(title = "By event")]
+    ByEvent {
+        #[schema(rename = "eventId", minimum = 1)]
+        event_id: i64,
+    },
 }
 
 impl CancelRequest {

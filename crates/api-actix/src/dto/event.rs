@@ -21,27 +21,27 @@ use crate::error::ApiError;
 #[serde(rename_all = "camelCase")]
 pub struct InitializeRequest {
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = String, example = "New Years Eve Party")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$", example = "New Years Eve Party")]
     name: Option<Value>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = String, example = "A night of fun and games")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$", example = "A night of fun and games")]
     description: Option<Value>,
     /// `YYYY-MM-DD`; or an ISO 8601 date-time (`2027-12-31T20:00:00.000Z`, an offset, or none
     /// for UTC) or milliseconds since 1970 (a number or numeric string), of which the event
     /// takes the UTC day. Answers always show `YYYY-MM-DD`.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = EventDateInput, example = "2027-12-31")]
+    #[schema(value_type = EventDateInput, required = true, example = "2027-12-31")]
     date: Option<Value>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = String, example = "Colombo")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$", example = "Colombo")]
     location: Option<Value>,
     /// At least 1.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = i32, minimum = 1, example = 100)]
+    #[schema(value_type = i32, required = true, minimum = 1, example = 100)]
     ticket_limit: Option<Value>,
     /// At least 0, at most 2 decimal places; kept exact.
     #[serde(default, deserialize_with = "present_raw")]
-    #[schema(value_type = f64, minimum = 0, example = 19.99)]
+    #[schema(value_type = f64, required = true, minimum = 0, maximum = 10_000_000_000_000_i64, multiple_of = 0.01, example = 19.99)]
     price: Option<Box<RawValue>>,
     #[serde(flatten)]
     #[schema(ignore)]
@@ -50,11 +50,16 @@ pub struct InitializeRequest {
 
 /// The forms an event's date may be given in (documentation only: `fields::date` reads them).
 #[derive(Debug, ToSchema)]
+#[schema(no_recursion)]
 #[expect(dead_code, reason = "describes the accepted shapes of `date` in the OpenAPI document")]
 pub enum EventDateInput {
-    /// `YYYY-MM-DD`, or an ISO 8601 date-time whose UTC day is taken.
-    Text(String),
-    /// Milliseconds since 1970-01-01T00:00:00Z.
+    /// A calendar day, `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    Day(#[schema(inline)] String),
+    /// An ISO 8601 date-time; the event takes its UTC day.
+    #[schema(format = DateTime)]
+    Instant(String),
+    /// Milliseconds since 1970-01-01T00:00:00Z; the event takes its UTC day.
     Millis(i64),
 }
 
@@ -165,18 +170,18 @@ pub struct InitializeResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeEventRequest {
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     name: Option<Value>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     description: Option<Value>,
     #[schema(value_type = Option<EventDateInput>)]
     date: Option<Value>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     location: Option<Value>,
     /// Raising it confirms the heads of the waiting line; it cannot go below the seats taken.
     #[schema(value_type = Option<i32>, minimum = 1)]
     ticket_limit: Option<Value>,
-    #[schema(value_type = Option<f64>, minimum = 0)]
+    #[schema(value_type = Option<f64>, minimum = 0, maximum = 10_000_000_000_000_i64, multiple_of = 0.01)]
     price: Option<Box<RawValue>>,
     /// Anything else is refused, so that a misspelt field is not silently ignored.
     #[serde(flatten)]

@@ -119,7 +119,7 @@ fn string<'a>(field: &str, value: &'a Value) -> Result<&'a str, ApiError> {
 pub fn text(field: &str, value: &Value) -> Result<NonEmptyText, ApiError> {
     NonEmptyText::parse(string(field, value)?).map_err(|e| match e {
         TextError::Empty => field_error(field, "is not allowed to be empty"),
-        TextError::TooLong => field_error(field, &e.to_string()),
+        TextError::TooLong | TextError::Nul => field_error(field, &e.to_string()),
     })
 }
 

@@ -76,17 +76,23 @@ fn day(field: &str, raw: Option<&str>) -> Result<Option<EventDate>, ApiError> {
 #[into_params(parameter_in = Query)]
 pub struct EventListParams {
     /// Page size, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
+    #[param(value_type = Option<u8>, minimum = 1, maximum = 100)]
     limit: Option<String>,
-    /// The `nextCursor` of the previous page.
+    /// The `nextCursor` of the previous page (opaque; anything else is a 400). Empty: the first
+    /// page.
     after: Option<String>,
     /// Earliest date, `YYYY-MM-DD`, inclusive.
     #[param(format = Date)]
     from: Option<String>,
-    /// Latest date, `YYYY-MM-DD`, inclusive.
+    /// Latest date, `YYYY-MM-DD`, inclusive; before `from`, nothing matches.
     #[param(format = Date)]
     to: Option<String>,
     /// Case-insensitive text in the name or location.
+    #[param(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     q: Option<String>,
     /// `ON_SALE` or `CANCELLED`.
     #[param(pattern = "^(ON_SALE|CANCELLED)$")]
@@ -97,8 +103,7 @@ impl EventListParams {
     /// # Errors
     /// [`ApiError::Invalid`] naming the first bad parameter.
     pub fn into_query(self) -> Result<EventQuery, ApiError> {
-        let dates = DateRange::new(day("from", self.from.as_deref())?, day("to", self.to.as_deref())?)
-            .map_err(|_| field_error("to", "must not be before \"from\""))?;
+        let dates = DateRange::new(day("from", self.from.as_deref())?, day("to", self.to.as_deref())?);
         let search = self
             .q
             .as_deref()
@@ -117,7 +122,7 @@ impl EventListParams {
                     .map_err(|_| field_error("status", "must be one of [ON_SALE, CANCELLED]"))
             })
             .transpose()?;
-        let after = self.after.as_deref().map(parse_event_cursor).transpose()?;
+        let after = self.after.as_deref().filter(|a| !a.is_empty()).map(parse_event_cursor).transpose()?;
         Ok(EventQuery { dates, search, status, limit: limit(self.limit.as_deref())?, after })
     }
 }
@@ -127,9 +132,10 @@ impl EventListParams {
 #[into_params(parameter_in = Query)]
 pub struct BookingListParams {
     /// Page size, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
+    #[param(value_type = Option<u8>, minimum = 1, maximum = 100)]
     limit: Option<String>,
-    /// The `nextCursor` of the previous page.
+    /// The `nextCursor` of the previous page (opaque; anything else is a 400). Empty: the first
+    /// page.
     after: Option<String>,
     /// `CONFIRMED`, `PENDING` or `CANCELLED`.
     #[param(pattern = "^(CONFIRMED|PENDING|CANCELLED)$")]
@@ -148,7 +154,7 @@ impl BookingListParams {
                     .map_err(|_| field_error("status", "must be one of [CONFIRMED, PENDING, CANCELLED]"))
             })
             .transpose()?;
-        let after = self.after.as_deref().map(parse_booking_cursor).transpose()?;
+        let after = self.after.as_deref().filter(|a| !a.is_empty()).map(parse_booking_cursor).transpose()?;
         Ok(BookingQuery { status, limit: limit(self.limit.as_deref())?, after })
     }
 }

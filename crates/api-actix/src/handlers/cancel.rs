@@ -4,13 +4,13 @@ use domain::ports::Sales as _;
 
 use crate::adapters::Adapters;
 use crate::auth::Caller;
-use crate::dto::{BookingResponse, CancelRequest};
+use crate::dto::{BookingResponse, CancelRequest, CancelTargetBody};
 use crate::error::{ApiError, ErrorBody};
 use crate::metrics;
 use crate::state::AppState;
 
 /// Cancel a booking. A freed seat goes to the first in line in the same transaction.
-#[utoipa::path(post, path = "/cancel", tag = "bookings", security(("bearer" = [])), request_body = CancelRequest, responses(
+#[utoipa::path(post, path = "/cancel", tag = "bookings", security(("bearer" = [])), request_body = CancelTargetBody, responses(
     (status = 200, description = "The booking, now `CANCELLED` (\"Booking cancelled successfully\")", body = BookingResponse),
     (status = 400, description = "`already_cancelled`, or `invalid_request`", body = ErrorBody),
     (status = 401, description = "`unauthenticated`", body = ErrorBody),

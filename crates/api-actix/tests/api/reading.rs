@@ -41,6 +41,10 @@ async fn events_are_listed_by_date_in_pages_with_filters_and_full_summaries() {
     assert_eq!(second.body["nextCursor"], Value::Null);
     assert_eq!(names(&ranged.body, "events"), ["Middle"]);
     assert_eq!(names(&searched.body, "events"), ["Late"]);
+    let backwards = app.get("/events?from=2027-06-01&to=2027-01-01").await;
+    assert_eq!((backwards.status, names(&backwards.body, "events").len()), (StatusCode::OK, 0));
+    let empty_cursor = app.get("/events?limit=2&after=").await;
+    assert_eq!(names(&empty_cursor.body, "events"), ["Early", "Middle"], "an empty cursor is the first page");
     let summary = &first.body["events"][0];
     assert_eq!(summary["organizerId"], json!(organizer_id));
     assert_eq!(summary["status"], "ON_SALE");
@@ -58,7 +62,6 @@ async fn bad_list_parameters_are_400s_naming_the_parameter() {
         ("limit=abc", "\"limit\" must be an integer from 1 to 100"),
         ("after=garbage", "\"after\" is not a valid cursor"),
         ("from=2027-13-01", "\"from\" must be a valid date (YYYY-MM-DD)"),
-        ("from=2027-02-01&to=2027-01-01", "\"to\" must not be before \"from\""),
         ("status=OPEN", "\"status\" must be one of [ON_SALE, CANCELLED]"),
         ("q=%20%20", "\"q\" is not allowed to be empty"),
     ] {
