@@ -4,7 +4,8 @@
 
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::schema::AdditionalProperties;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::Documented;
@@ -86,6 +87,43 @@ impl Modify for CommonResponses {
     }
 }
 
+/// Every request body refuses keys it does not name (as the original's validator did), so
+/// their schemas say `additionalProperties: false`: `*Request` objects, and each alternative
+/// of a body with several forms. A change must name at least one field: `minProperties: 1`,
+/// set here because utoipa-gen 5.5's `#[schema(min_properties)]` emits `maxProperties`.
+struct ClosedBodies;
+
+impl Modify for ClosedBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        fn close(schema: &mut Schema) {
+            match schema {
+                Schema::Object(object) => {
+                    object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
+                Schema::OneOf(one_of) => {
+                    for item in &mut one_of.items {
+                        if let RefOr::T(schema) = item {
+                            close(schema);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(components) = openapi.components.as_mut() else { return };
+        for (name, schema) in &mut components.schemas {
+            if (name.ends_with("Request") || name == "CancelTargetBody")
+                && let RefOr::T(schema) = schema
+            {
+                close(schema);
+                if let (Schema::Object(object), "ChangeEventRequest") = (schema, name.as_str()) {
+                    object.min_properties = Some(1);
+                }
+            }
+        }
+    }
+}
+
 /// The document, serialised once per application, for `GET /openapi.json`.
 #[derive(Debug, Clone)]
 pub struct Document(String);
@@ -96,6 +134,7 @@ impl Document {
         let mut document = ApiDoc::openapi();
         document.merge(Documented::openapi());
         CommonResponses.modify(&mut document);
+        ClosedBodies.modify(&mut document);
         Self(document.to_pretty_json().unwrap_or_else(|e| format!(r#"{{"error":"{e}"}}"#)))
     }
 

@@ -21,11 +21,11 @@ use crate::error::ApiError;
 pub struct BookRequest {
     /// An integer, or a string of digits.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = i64, required = true, minimum = 1, example = 4)]
+    #[schema(value_type = i64, required = true, minimum = 1, maximum = 9_007_199_254_740_991_i64, example = 4)]
     event_id: Option<Value>,
     /// Optional; must be the caller.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = i64, minimum = 1)]
+    #[schema(value_type = i64, minimum = 1, maximum = 9_007_199_254_740_991_i64)]
     user_id: Option<Value>,
     #[serde(flatten)]
     #[schema(ignore)]
@@ -61,19 +61,21 @@ pub struct CancelRequest {
 }
 
 /// The two forms of `POST /cancel`'s body.
-#[derive(Debug, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
 #[expect(dead_code, reason = "describes the request body in the OpenAPI document; `CancelRequest` reads it")]
 pub enum CancelTargetBody {
     /// The booking with this id.
     #[schema(title = "By booking")]
     ById {
-        #[schema(minimum = 1)]
+        #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64)]
         id: i64,
     },
     /// Your live booking for this event.
     #[schema(title = "By event")]
     ByEvent {
-        #[schema(rename = "eventId", minimum = 1)]
+        #[serde(rename = "eventId")]
+        #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64)]
         event_id: i64,
     },
 }

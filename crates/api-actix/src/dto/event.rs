@@ -49,8 +49,8 @@ pub struct InitializeRequest {
 }
 
 /// The forms an event's date may be given in (documentation only: `fields::date` reads them).
-#[derive(Debug, ToSchema)]
-#[schema(no_recursion)]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
 #[expect(dead_code, reason = "describes the accepted shapes of `date` in the OpenAPI document")]
 pub enum EventDateInput {
     /// A calendar day, `YYYY-MM-DD`.
@@ -60,8 +60,27 @@ pub enum EventDateInput {
     #[schema(format = DateTime)]
     Instant(String),
     /// Milliseconds since 1970-01-01T00:00:00Z; the event takes its UTC day.
-    Millis(i64),
+    Millis(EpochMillis),
 }
+
+/// Milliseconds since 1970-01-01T00:00:00Z, within years 1 to 9999; a fraction is dropped, as
+/// a JavaScript `Date` drops it.
+#[derive(Debug, Serialize)]
+pub struct EpochMillis(i64);
+
+/// By hand: utoipa's derive sets no range on a newtype.
+impl utoipa::PartialSchema for EpochMillis {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .minimum(Some(-62_135_596_800_000_i64))
+            .maximum(Some(253_402_300_799_999_i64))
+            .into()
+    }
+}
+
+impl ToSchema for EpochMillis {}
 
 impl InitializeRequest {
     /// The event `organizer` asked for.

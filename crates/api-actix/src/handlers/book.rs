@@ -16,6 +16,7 @@ use crate::state::AppState;
     (status = 401, description = "`unauthenticated`", body = ErrorBody),
     (status = 403, description = "`forbidden`: `userId` is someone else", body = ErrorBody),
     (status = 404, description = "`not_found`: no such event or user", body = ErrorBody),
+    (status = 409, description = "`event_cancelled`: the organizer called the event off", body = ErrorBody),
 ))]
 pub async fn book<A: Adapters>(
     state: web::Data<AppState<A>>,

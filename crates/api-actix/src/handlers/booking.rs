@@ -10,7 +10,7 @@ use crate::state::AppState;
 
 /// One booking, for its holder or its event's organizer; anyone else is told it does not
 /// exist.
-#[utoipa::path(get, path = "/bookings/{id}", tag = "bookings", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, description = "Booking id")), responses(
+#[utoipa::path(get, path = "/bookings/{id}", tag = "bookings", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64, description = "Booking id")), responses(
     (status = 200, description = "The booking; a pending one with its exact place in line", body = BookingDetailResponse),
     (status = 400, description = "`invalid_request`: the id is not a positive integer", body = ErrorBody),
     (status = 401, description = "`unauthenticated`", body = ErrorBody),

@@ -10,7 +10,7 @@ use crate::state::AppState;
 
 /// Call an event off: it and every live booking of it become cancelled, in one transaction.
 /// Organizer only.
-#[utoipa::path(post, path = "/events/{id}/cancel", tag = "events", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, description = "Event id")), responses(
+#[utoipa::path(post, path = "/events/{id}/cancel", tag = "events", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64, description = "Event id")), responses(
     (status = 200, description = "\"Event cancelled successfully\", the event, and how many bookings ended", body = CancelEventResponse),
     (status = 400, description = "`invalid_request`: the id is not a positive integer", body = ErrorBody),
     (status = 401, description = "`unauthenticated`", body = ErrorBody),

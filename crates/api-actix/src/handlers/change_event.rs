@@ -10,7 +10,7 @@ use crate::state::AppState;
 
 /// Change an event. Raising `ticketLimit` confirms the heads of the waiting line, as many as
 /// the new seats, in the same transaction. Organizer only.
-#[utoipa::path(patch, path = "/events/{id}", tag = "events", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, description = "Event id")), request_body = ChangeEventRequest, responses(
+#[utoipa::path(patch, path = "/events/{id}", tag = "events", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64, description = "Event id")), request_body = ChangeEventRequest, responses(
     (status = 200, description = "\"Event updated successfully\", the event, and the bookings promoted", body = ChangeEventResponse),
     (status = 400, description = "`invalid_request`: a field is malformed or unknown, or none is given", body = ErrorBody),
     (status = 401, description = "`unauthenticated`", body = ErrorBody),

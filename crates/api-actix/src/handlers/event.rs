@@ -11,7 +11,7 @@ use crate::state::AppState;
 
 /// One event's summary, with an `ETag`; `If-None-Match` with the current tag answers 304.
 /// Public.
-#[utoipa::path(get, path = "/events/{id}", tag = "events", params(("id" = i64, Path, minimum = 1, description = "Event id")), responses(
+#[utoipa::path(get, path = "/events/{id}", tag = "events", params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64, description = "Event id")), responses(
     (status = 200, description = "The event summary", body = EventBody, headers(("ETag" = String, description = "Changes whenever anything in the body does"))),
     (status = 304, description = "Unchanged since the tag given in `If-None-Match`"),
     (status = 400, description = "`invalid_request`: the id is not a positive integer", body = ErrorBody),

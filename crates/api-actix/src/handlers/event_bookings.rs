@@ -9,7 +9,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// Who booked the caller's event, by booking id (line order for the pending ones).
-#[utoipa::path(get, path = "/events/{id}/bookings", tag = "events", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, description = "Event id"), BookingListParams), responses(
+#[utoipa::path(get, path = "/events/{id}/bookings", tag = "events", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64, description = "Event id"), BookingListParams), responses(
     (status = 200, description = "A page of the event's bookings with their holders", body = AttendeeListResponse),
     (status = 400, description = "`invalid_request`: the id or a parameter is malformed", body = ErrorBody),
     (status = 401, description = "`unauthenticated`", body = ErrorBody),

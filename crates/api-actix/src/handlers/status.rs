@@ -9,7 +9,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// An event with its free seats and the length of its waiting list. Public.
-#[utoipa::path(get, path = "/status/{eventId}", tag = "events", params(("eventId" = i64, Path, minimum = 1, description = "Event id")), responses(
+#[utoipa::path(get, path = "/status/{eventId}", tag = "events", params(("eventId" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64, description = "Event id")), responses(
     (status = 200, description = "The event's status", body = StatusResponse),
     (status = 400, description = "`invalid_request`: the id is not an integer (`\"eventId\" must be a number`, `… must be an integer`)", body = ErrorBody),
     (status = 404, description = "`not_found`, also for an id below 1, as the original answered", body = ErrorBody),
