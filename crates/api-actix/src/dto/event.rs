@@ -184,23 +184,30 @@ pub struct InitializeResponse {
     pub event: EventBody,
 }
 
-/// `PATCH /events/{id}`: any of the fields of `/initialize`, validated the same way. A field
-/// left out (or `null`) is left alone; at least one must be given.
+/// `PATCH /events/{id}`: any of the fields of `/initialize`, validated the same way (`null`
+/// included: it is no value for any field). A field left out is left alone; at least one must
+/// be given.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeEventRequest {
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     name: Option<Value>,
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     description: Option<Value>,
-    #[schema(value_type = Option<EventDateInput>)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = EventDateInput, required = false)]
     date: Option<Value>,
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     location: Option<Value>,
     /// Raising it confirms the heads of the waiting line; it cannot go below the seats taken.
-    #[schema(value_type = Option<i32>, minimum = 1)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i32, required = false, minimum = 1)]
     ticket_limit: Option<Value>,
-    #[schema(value_type = Option<f64>, minimum = 0, maximum = 10_000_000_000_000_i64, multiple_of = 0.01)]
+    #[serde(default, deserialize_with = "present_raw")]
+    #[schema(value_type = f64, required = false, minimum = 0, maximum = 10_000_000_000_000_i64, multiple_of = 0.01)]
     price: Option<Box<RawValue>>,
     /// Anything else is refused, so that a misspelt field is not silently ignored.
     #[serde(flatten)]
@@ -219,11 +226,9 @@ impl ChangeEventRequest {
             date: self.date.map(|v| date("date", &v)).transpose()?,
             location: optional_text("location", self.location)?,
             ticket_limit: self.ticket_limit.map(|v| ticket_limit(&v)).transpose()?,
-            price: self.price.filter(|raw| raw.get() != "null").map(|raw| price(&raw)).transpose()?,
+            price: self.price.map(|raw| price(&raw)).transpose()?,
         };
-        if let Some(field) = self.unknown.keys().next() {
-            return Err(field_error(field, "is not allowed"));
-        }
+        refuse_unknown(self.unknown.keys())?;
         let changes = changes.check().map_err(|_| {
             ApiError::Invalid("Request body must name at least one field to change".to_owned())
         })?;

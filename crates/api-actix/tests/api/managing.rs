@@ -52,6 +52,7 @@ async fn fields_change_as_validated_by_initialize_and_mistakes_are_400s() {
         (json!({"ticketLimit": 0}), "\"ticketLimit\" must be greater than or equal to 1"),
         (json!({"price": -1}), "\"price\" must be greater than or equal to 0"),
         (json!({"date": "tomorrow"}), "\"date\" must be a valid date"),
+        (json!({"date": null}), "\"date\" must be a valid date"),
     ] {
         assert_error(&app.patch(&path, &body, &organizer).await, StatusCode::BAD_REQUEST, message);
     }
