@@ -17,6 +17,7 @@ pub mod ports;
 pub mod service;
 pub mod text;
 pub mod user;
+mod words;
 
 pub use booking::{
     Attendee, BookError, BookTicket, Booking, BookingOutcome, BookingStatus, BookingView, CancelBooking,
