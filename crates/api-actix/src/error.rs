@@ -126,7 +126,25 @@ impl ApiError {
             Self::StoreUnreachable | Self::ShuttingDown | Self::Unavailable(_) => {
                 Some(RETRY_AFTER_UNAVAILABLE)
             }
-            _ => None,
+            Self::Invalid(_)
+            | Self::Unauthenticated
+            | Self::InvalidCredentials
+            | Self::Forbidden
+            | Self::EventNotFound(_)
+            | Self::UserNotFound(_)
+            | Self::BookingNotFound(_)
+            | Self::NoLiveBooking(_)
+            | Self::AlreadyBooked
+            | Self::AlreadyWaitlisted
+            | Self::AlreadyCancelled(_)
+            | Self::EventCancelled(_)
+            | Self::LimitBelowTaken { .. }
+            | Self::EmailTaken
+            | Self::PayloadTooLarge { .. }
+            | Self::UnsupportedMediaType
+            | Self::RouteNotFound(_)
+            | Self::MethodNotAllowed { .. }
+            | Self::Internal(_) => None,
         }
     }
 
