@@ -9,6 +9,8 @@ use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use domain::BoxError;
 
+use crate::sql::TAKE_SESSION_LOCK;
+
 /// Every migration of the schema, in order.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
@@ -79,7 +81,7 @@ async fn with_lock(
     tokio::task::spawn_blocking(move || {
         let mut conn =
             <SyncConnection as diesel::Connection>::establish(&url).map_err(MigrateError::Connect)?;
-        diesel::sql_query("SELECT pg_advisory_lock($1)")
+        diesel::sql_query(TAKE_SESSION_LOCK)
             .bind::<BigInt, _>(MIGRATION_LOCK)
             .execute(&mut conn)
             .map_err(MigrateError::Lock)?;

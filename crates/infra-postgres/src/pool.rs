@@ -46,13 +46,11 @@ impl Default for PoolSettings {
 
 impl PoolSettings {
     fn session_setup_sql(&self) -> String {
-        format!(
-            "SET statement_timeout = {}; SET lock_timeout = {}; \
-             SET idle_in_transaction_session_timeout = {}; SET application_name = '{}'",
+        crate::sql::session_settings(
             self.statement_timeout.as_millis(),
             self.lock_timeout.as_millis(),
             (self.statement_timeout * 4).as_millis(),
-            self.application_name.replace('\'', "''"),
+            &self.application_name,
         )
     }
 }

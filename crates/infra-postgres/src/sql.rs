@@ -48,6 +48,30 @@ macro_rules! availability_columns {
     };
 }
 
+/// A session-level advisory lock on `$1`, held until the connection closes: migrating (and
+/// building the test template) takes it so that processes starting together take turns.
+pub const TAKE_SESSION_LOCK: &str = "SELECT pg_advisory_lock($1)";
+
+/// Readiness: the database answers. A bare statement, not a transaction, so abandoning it
+/// leaves nothing open.
+pub const PING: &str = "SELECT 1";
+
+/// The time limits and name every pooled connection gets when it opens; the application name
+/// is quoted here.
+#[must_use]
+pub fn session_settings(
+    statement_ms: u128,
+    lock_ms: u128,
+    idle_in_transaction_ms: u128,
+    application_name: &str,
+) -> String {
+    format!(
+        "SET statement_timeout = {statement_ms}; SET lock_timeout = {lock_ms}; \
+         SET idle_in_transaction_session_timeout = {idle_in_transaction_ms}; SET application_name = '{}'",
+        application_name.replace('\'', "''"),
+    )
+}
+
 /// First key of the two-key advisory locks that guard an event's waiting line; the second is
 /// the event id folded into 31 bits. Two events sharing a folded key only share a lock, which
 /// costs throughput, never correctness.

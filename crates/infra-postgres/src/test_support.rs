@@ -154,7 +154,7 @@ async fn prepare_template(admin_url: &str) -> Result<String, String> {
     let template = format!("ticketing_template_{}", migrate::fingerprint());
     let building = format!("{template}_building");
     let mut admin = AsyncPgConnection::establish(admin_url).await.map_err(|e| e.to_string())?;
-    diesel::sql_query("SELECT pg_advisory_lock($1)")
+    diesel::sql_query(crate::sql::TAKE_SESSION_LOCK)
         .bind::<BigInt, _>(TEMPLATE_LOCK)
         .execute(&mut admin)
         .await

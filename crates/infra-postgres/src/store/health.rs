@@ -4,6 +4,7 @@ use domain::ports::{ConnectionStats, StoreHealth};
 
 use super::PgStore;
 use crate::error::from_pool;
+use crate::sql::PING;
 
 impl StoreHealth for PgStore {
     /// Checks out a connection and runs `SELECT 1`: the database answers, and the pool can
@@ -11,7 +12,7 @@ impl StoreHealth for PgStore {
     /// open.
     async fn ping(&self) -> Result<(), RepoError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        conn.batch_execute("SELECT 1").await.map_err(|e| RepoError::Unavailable(Box::new(e)))
+        conn.batch_execute(PING).await.map_err(|e| RepoError::Unavailable(Box::new(e)))
     }
 
     fn connections(&self) -> ConnectionStats {
