@@ -6,8 +6,6 @@
 //! handler's method and path from its annotation (matched by operation id, the function's
 //! name), so the documentation cannot describe a route the server does not serve.
 
-use std::collections::BTreeMap;
-
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, Route, web};
 use utoipa::OpenApi as _;
@@ -46,13 +44,14 @@ macro_rules! route_table {
     };
 }
 
+// The busiest first: the router tries paths in this order.
 route_table! {
+    book::book::<A>,
+    status::status::<A>,
+    cancel::cancel::<A>,
     login::login::<A>,
     register::register::<A>,
     initialize::initialize::<A>,
-    book::book::<A>,
-    cancel::cancel::<A>,
-    status::status::<A>,
     list_events::list_events::<A>,
     event::event::<A>,
     change_event::change_event::<A>,
@@ -122,10 +121,15 @@ impl RouteTable {
     /// assets under `/docs/`. Any other method on a known path gets a JSON 405.
     pub fn configure<A: Adapters>(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(json_config()).app_data(path_config()).app_data(query_config());
-        // One resource per path: actix stops at the first resource whose path matches.
-        let mut by_path: BTreeMap<&str, Vec<&Endpoint>> = BTreeMap::new();
+        // One resource per path (actix stops at the first resource whose path matches), in table
+        // order: the router tries resources in turn, so the busiest paths, listed first, match
+        // soonest.
+        let mut by_path: Vec<(&str, Vec<&Endpoint>)> = Vec::new();
         for endpoint in &self.endpoints {
-            by_path.entry(endpoint.path.as_str()).or_default().push(endpoint);
+            match by_path.iter_mut().find(|(path, _)| *path == endpoint.path) {
+                Some((_, endpoints)) => endpoints.push(endpoint),
+                None => by_path.push((endpoint.path.as_str(), vec![endpoint])),
+            }
         }
         for (path, endpoints) in by_path {
             let allow = endpoints.iter().map(|e| e.method.as_str()).collect::<Vec<_>>().join(", ");
