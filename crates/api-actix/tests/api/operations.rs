@@ -43,6 +43,26 @@ async fn metrics_count_requests_by_route_bookings_by_outcome_and_the_pool() {
 }
 
 #[actix_web::test]
+async fn invented_methods_do_not_grow_the_metrics() {
+    let app = spawn_app().await;
+    let scrape = async || app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    app.get("/health").await;
+    app.client.request("BREW".parse().unwrap(), app.url("/health")).send().await.unwrap();
+    let before = scrape().await.len();
+
+    for i in 0..1000 {
+        let method = format!("M{i:04}{}", "X".repeat(1000));
+        let answer = app.client.request(method.parse().unwrap(), app.url("/health")).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
+    let after = scrape().await;
+
+    assert!(after.len() < before + 4096, "/metrics grew from {before} to {} bytes", after.len());
+    assert!(after.contains(r#"method="OTHER""#), "{after}");
+    assert!(!after.contains("XXXXXXXX"), "a client's method became a label");
+}
+
+#[actix_web::test]
 async fn the_openapi_document_lists_exactly_the_routes_the_app_serves() {
     let app = spawn_app().await;
 
