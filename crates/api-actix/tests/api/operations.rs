@@ -57,9 +57,14 @@ async fn invented_methods_do_not_grow_the_metrics() {
     }
     let after = scrape().await;
 
-    assert!(after.len() < before + 4096, "/metrics grew from {before} to {} bytes", after.len());
+    // The recorder is the process's, shared with tests running alongside: their own series
+    // may appear meanwhile, but nothing like the 17 MB a label per method made.
+    assert!(after.len() < before + 1_000_000, "/metrics grew from {before} to {} bytes", after.len());
+    let known = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT", "OTHER"];
+    for label in after.split(r#"method=""#).skip(1).filter_map(|rest| rest.split('"').next()) {
+        assert!(known.contains(&label), "a method label from outside the closed set: {label:.40}");
+    }
     assert!(after.contains(r#"method="OTHER""#), "{after}");
-    assert!(!after.contains("XXXXXXXX"), "a client's method became a label");
 }
 
 #[actix_web::test]
