@@ -2,6 +2,7 @@
 //! path, which may carry ids), status, latency and request id; never a body, so no password or
 //! token reaches the log.
 
+use std::io::IsTerminal as _;
 use std::time::Instant;
 
 use actix_web::Error;
@@ -19,10 +20,12 @@ use crate::metrics;
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Installs the global subscriber: `RUST_LOG` filters (default `info`), `format` shapes.
-/// Calling it again (as tests do) leaves the first one in place.
+/// Colour codes only when the output is a terminal: in a file or a log collector they are
+/// noise. Calling it again (as tests do) leaves the first one in place.
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_ansi(std::io::stdout().is_terminal());
     let installed = match format {
         LogFormat::Pretty => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
