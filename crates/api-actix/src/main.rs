@@ -1,5 +1,7 @@
 //! `ticketing`: serve the API, migrate the schema, or load the demo data.
 
+use std::path::PathBuf;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use ticketing::auth::TokenService;
@@ -28,20 +30,34 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    // A .env file is optional; real environment variables win over it.
-    if let Err(e) = dotenvy::dotenv()
-        && !e.not_found()
-    {
-        return Err(e).context("reading .env");
-    }
+    let env_file = read_env_file()?;
     let cli = Cli::parse();
     let config = Config::from_env()?;
     telemetry::init(config.log_format);
+    if let Some(path) = env_file {
+        tracing::info!(file = %path.display(), "settings read from this file too (never logged)");
+    }
     let database = Database::open(&config)?;
     let outcome =
         actix_web::rt::System::new().block_on(run(cli.command.unwrap_or(Command::Serve), &config, &database));
     database.close().context("stopping the embedded PostgreSQL")?;
     outcome
+}
+
+/// Reads the settings file the operator put there: `ENV_FILE` when set (it must exist), else
+/// `.env` in the working directory if there is one. Never a parent directory's (what
+/// `dotenvy::dotenv()` would search): whoever can write there could plant a `JWT_SECRET`. Real
+/// environment variables win over the file.
+fn read_env_file() -> anyhow::Result<Option<PathBuf>> {
+    let (path, required) = match std::env::var_os("ENV_FILE") {
+        Some(path) => (PathBuf::from(path), true),
+        None => (PathBuf::from(".env"), false),
+    };
+    match dotenvy::from_path(&path) {
+        Ok(()) => Ok(Some(path)),
+        Err(e) if e.not_found() && !required => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
 }
 
 async fn run(command: Command, config: &Config, database: &Database) -> anyhow::Result<()> {

@@ -13,4 +13,5 @@ mod protocol;
 mod proxy;
 mod race;
 mod reading;
+mod settings_file;
 mod tokens;
