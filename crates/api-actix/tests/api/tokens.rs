@@ -89,6 +89,20 @@ async fn an_expired_token_is_refused() {
 }
 
 #[actix_web::test]
+async fn a_correctly_signed_token_issued_in_the_future_or_living_too_long_is_refused() {
+    let app = spawn_app().await;
+    let (id, _) = app.user("timeless").await;
+    let from_the_future = sign(&claims(id, now() + 3600, now() + 4200), SECRET);
+    let nearly_forever = sign(&claims(id, now(), now() + 10 * 365 * 24 * 3600), SECRET);
+    let ordinary = sign(&claims(id, now(), now() + 600), SECRET);
+
+    for token in [from_the_future, nearly_forever] {
+        assert_error(&book_with(&app, Some(&token)).await, StatusCode::UNAUTHORIZED, "Access denied");
+    }
+    assert_ne!(book_with(&app, Some(&ordinary)).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
 async fn an_unsigned_alg_none_token_is_refused() {
     let app = spawn_app().await;
     let (id, _) = app.user("ada").await;
