@@ -119,33 +119,13 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
 }
 
 impl ApiError {
-    /// Seconds the client should wait before retrying, for the answers that have one.
-    const fn retry_after(&self) -> Option<u64> {
-        match self {
-            Self::RateLimited { retry_after } => Some(*retry_after),
-            Self::StoreUnreachable | Self::ShuttingDown | Self::Unavailable(_) => {
-                Some(RETRY_AFTER_UNAVAILABLE)
-            }
-            Self::Invalid(_)
-            | Self::Unauthenticated
-            | Self::InvalidCredentials
-            | Self::Forbidden
-            | Self::EventNotFound(_)
-            | Self::UserNotFound(_)
-            | Self::BookingNotFound(_)
-            | Self::NoLiveBooking(_)
-            | Self::AlreadyBooked
-            | Self::AlreadyWaitlisted
-            | Self::AlreadyCancelled(_)
-            | Self::EventCancelled(_)
-            | Self::LimitBelowTaken { .. }
-            | Self::EmailTaken
-            | Self::PayloadTooLarge { .. }
-            | Self::UnsupportedMediaType
-            | Self::RouteNotFound(_)
-            | Self::MethodNotAllowed { .. }
-            | Self::Internal(_) => None,
+    /// Seconds the client should wait before retrying: the rate limiter's own figure for a 429,
+    /// and [`RETRY_AFTER_UNAVAILABLE`] for every 503 (api.md: a 503 always carries one).
+    fn retry_after(&self) -> Option<u64> {
+        if let Self::RateLimited { retry_after } = self {
+            return Some(*retry_after);
         }
+        (status_and_code(self).0 == StatusCode::SERVICE_UNAVAILABLE).then_some(RETRY_AFTER_UNAVAILABLE)
     }
 
     /// A JSON body that could not be read, with the size limit its reader had.

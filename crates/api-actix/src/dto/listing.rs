@@ -33,10 +33,10 @@ pub fn booking_cursor(id: BookingId) -> String {
     URL_SAFE_NO_PAD.encode(format!("{BOOKING_TAG}:{id}"))
 }
 
-fn decode<'a>(raw: &str, tag: &str, buffer: &'a mut String) -> Option<&'a str> {
-    let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
-    *buffer = String::from_utf8(bytes).ok()?;
-    buffer.strip_prefix(tag)?.strip_prefix(':')
+/// The sort key of a cursor of the list tagged `tag`.
+fn decode(raw: &str, tag: &str) -> Option<String> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
+    text.strip_prefix(tag)?.strip_prefix(':').map(str::to_owned)
 }
 
 fn bad_cursor() -> ApiError {
@@ -44,8 +44,7 @@ fn bad_cursor() -> ApiError {
 }
 
 fn parse_event_cursor(raw: &str) -> Result<EventCursor, ApiError> {
-    let mut text = String::new();
-    let key = decode(raw, EVENT_TAG, &mut text).ok_or_else(bad_cursor)?;
+    let key = decode(raw, EVENT_TAG).ok_or_else(bad_cursor)?;
     let (date, id) = key.split_once(':').ok_or_else(bad_cursor)?;
     let date = EventDate::parse(date).map_err(|_| bad_cursor())?;
     let id = id.parse().ok().and_then(|n| EventId::new(n).ok()).ok_or_else(bad_cursor)?;
@@ -53,8 +52,7 @@ fn parse_event_cursor(raw: &str) -> Result<EventCursor, ApiError> {
 }
 
 fn parse_booking_cursor(raw: &str) -> Result<BookingId, ApiError> {
-    let mut text = String::new();
-    let key = decode(raw, BOOKING_TAG, &mut text).ok_or_else(bad_cursor)?;
+    let key = decode(raw, BOOKING_TAG).ok_or_else(bad_cursor)?;
     key.parse().ok().and_then(|n| BookingId::new(n).ok()).ok_or_else(bad_cursor)
 }
 
