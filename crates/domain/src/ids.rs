@@ -58,6 +58,15 @@ id_type!(
     BookingId
 );
 
+id_type!(
+    /// Identifies a notification; ids increase in the order notifications are written.
+    NotificationId
+);
+id_type!(
+    /// Identifies an organizer's webhook.
+    WebhookId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,10 +13,12 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod listing;
+pub mod notice;
 pub mod ports;
 pub mod service;
 pub mod text;
 pub mod user;
+pub mod webhook;
 mod words;
 
 pub use booking::{
@@ -31,7 +33,7 @@ pub use event::{
     NewEvent, NoChanges, Price, PriceError, SeatsOverLimit, TicketLimit, TicketLimitError,
     UnknownEventStatus,
 };
-pub use ids::{BookingId, EventId, InvalidId, UserId};
+pub use ids::{BookingId, EventId, InvalidId, NotificationId, UserId, WebhookId};
 pub use listing::{
     BookingQuery, DateRange, EventCursor, EventQuery, Limit, LimitError, Page, SearchText, SearchTextError,
 };

@@ -10,21 +10,29 @@
 //! - [`Catalog`] puts events on sale and serves reads of them (availability, and listings).
 //! - [`Users`] stores accounts; [`PasswordHasher`] hashes their passwords.
 //! - [`StoreHealth`] tells operators whether the store answers and how busy it is.
+//! - [`Notifications`] reads the outbox the `Sales` writes fill; [`Webhooks`] keeps organizers'
+//!   subscriptions and the queue of their deliveries.
 
 mod catalog;
+mod notifications;
 mod password_hasher;
 mod sales;
 mod store_health;
 mod users;
+mod webhooks;
 
 pub use catalog::Catalog;
+pub use notifications::{NewsListener, Notifications};
 pub use password_hasher::PasswordHasher;
 pub use sales::Sales;
 pub use store_health::{ConnectionStats, StoreHealth};
 pub use users::Users;
+pub use webhooks::Webhooks;
 
 #[cfg(any(test, feature = "mocks"))]
 pub use catalog::MockCatalog;
+#[cfg(any(test, feature = "mocks"))]
+pub use notifications::{MockNewsListener, MockNotifications};
 #[cfg(any(test, feature = "mocks"))]
 pub use password_hasher::MockPasswordHasher;
 #[cfg(any(test, feature = "mocks"))]
@@ -33,3 +41,5 @@ pub use sales::MockSales;
 pub use store_health::MockStoreHealth;
 #[cfg(any(test, feature = "mocks"))]
 pub use users::MockUsers;
+#[cfg(any(test, feature = "mocks"))]
+pub use webhooks::MockWebhooks;

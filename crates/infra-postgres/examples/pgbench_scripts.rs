@@ -11,14 +11,29 @@
 
 use std::path::PathBuf;
 
+use domain::notice::NoticeKind;
 use infra_postgres::sql::{
     GUARD_EVENT_OF_BOOKING, GUARD_NAMESPACE, GUARD_SHARED, LOCK_BOOKING, MARK_CANCELLED, PASS_SEAT_ON,
-    TAKE_FREE_SEAT, TAKE_SEAT_OR_JOIN_LINE,
+    TAKE_FREE_SEAT, TAKE_SEAT_OR_JOIN_LINE, WRITE_NOTICES,
 };
 
-/// A statement with its `$1`/`$2` replaced by pgbench variables or expressions.
+/// A statement with its `$1`, `$2`, … replaced by pgbench variables or expressions, ended by
+/// `end` (`;` or a `\gset`).
+fn bind_all(sql: &str, values: &[&str], end: &str) -> String {
+    let bound = values
+        .iter()
+        .enumerate()
+        .rev()
+        .fold(sql.to_owned(), |sql, (i, value)| sql.replace(&format!("${}", i + 1), value));
+    format!("{bound}{end}\n")
+}
+
 fn bind(sql: &str, first: &str, second: &str) -> String {
-    format!("{};\n", sql.replace("$2", second).replace("$1", first))
+    bind_all(sql, &[first, second], ";")
+}
+
+fn quoted(kind: NoticeKind) -> String {
+    format!("'{}'", kind.as_str())
 }
 
 fn main() -> std::io::Result<()> {
@@ -27,25 +42,36 @@ fn main() -> std::io::Result<()> {
     let namespace = GUARD_NAMESPACE.to_string();
     let user = "nextval('bench_user')";
 
+    let (confirmed, waitlisted) =
+        (quoted(NoticeKind::BookingConfirmed), quoted(NoticeKind::BookingWaitlisted));
     // Seats left: the one-statement fast path.
-    let seats_left = bind(TAKE_FREE_SEAT, ":event", user);
+    let seats_left = bind_all(TAKE_FREE_SEAT, &[":event", user, &confirmed], ";");
     // Sold out: the fast path finds no seat, then the guarded transaction joins the line.
     let sold_out = [
-        bind(TAKE_FREE_SEAT, ":event", user),
+        bind_all(TAKE_FREE_SEAT, &[":event", user, &confirmed], ";"),
         "BEGIN;\n".to_owned(),
         bind(GUARD_SHARED, &namespace, ":event"),
-        bind(TAKE_SEAT_OR_JOIN_LINE, ":event", user),
+        bind_all(TAKE_SEAT_OR_JOIN_LINE, &[":event", user, &confirmed, &waitlisted], ";"),
         "END;\n".to_owned(),
     ]
     .concat();
-    // Cancel a confirmed booking and promote the head of the line.
+    // Cancel a confirmed booking, promote the head of the line, and write both notices.
+    let notices = [
+        format!("ARRAY[{}, {}]", quoted(NoticeKind::BookingCancelled), quoted(NoticeKind::BookingPromoted)),
+        "ARRAY[:event, :event]::int8[]".to_owned(),
+        "ARRAY[:booking, :promoted_id]::int8[]".to_owned(),
+        "ARRAY[:cancelled_user_id, :promoted_user_id]::int8[]".to_owned(),
+        "ARRAY[NULL, NULL]::int8[]".to_owned(),
+    ];
+    let notices: Vec<&str> = notices.iter().map(String::as_str).collect();
     let cancel_promote = [
         "SELECT nextval('bench_cancel') AS booking \\gset\n".to_owned(),
         "BEGIN;\n".to_owned(),
         bind(GUARD_EVENT_OF_BOOKING, &namespace, ":booking"),
         bind(LOCK_BOOKING, ":booking", ""),
-        bind(PASS_SEAT_ON, ":event", ""),
-        bind(MARK_CANCELLED, ":booking", ""),
+        bind_all(PASS_SEAT_ON, &[":event"], " \\gset promoted_"),
+        bind_all(MARK_CANCELLED, &[":booking"], " \\gset cancelled_"),
+        bind_all(WRITE_NOTICES, &notices, ";"),
         "END;\n".to_owned(),
     ]
     .concat();

@@ -19,4 +19,4 @@ mod store;
 pub mod test_support;
 
 pub use pool::{PgPool, PoolSettings};
-pub use store::PgStore;
+pub use store::{PgListener, PgStore};

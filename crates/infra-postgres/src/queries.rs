@@ -4,7 +4,9 @@
 pub(crate) mod bookings;
 pub(crate) mod events;
 pub(crate) mod guard;
+pub(crate) mod notices;
 mod prepared;
 pub(crate) mod users;
+pub(crate) mod webhooks;
 
 pub(crate) use prepared::Prepared;

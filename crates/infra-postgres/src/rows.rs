@@ -13,6 +13,10 @@ use domain::{
 use crate::error::{Inconsistent, corrupt_row};
 use crate::schema::{bookings, events, users};
 
+mod outbox;
+
+pub(crate) use outbox::{AttemptRow, ClaimedRow, NewestRow, NotificationRow, SettlementRow, WebhookRow};
+
 #[derive(Debug, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct EventRow {

@@ -80,19 +80,26 @@ pub const GUARD_NAMESPACE: i32 = 0x7443_6b74;
 pub const GUARD_SHARED: &str = "SELECT pg_advisory_xact_lock_shared($1, ($2 & 2147483647)::int4)";
 pub const GUARD_EXCLUSIVE: &str = "SELECT pg_advisory_xact_lock($1, ($2 & 2147483647)::int4)";
 
-/// Fast path: take a seat and insert the CONFIRMED booking in one statement. No row back
-/// means no seat was free (or no such event); a unique violation rolls the seat back with it.
+/// Fast path: take a seat, insert the CONFIRMED booking and its notice (kind `$3`) in one
+/// statement. No row back means no seat was free (or no such event); a unique violation rolls
+/// the seat back with it.
 pub const TAKE_FREE_SEAT: &str = concat!(
     "WITH ",
     take_seat!(),
-    "
-INSERT INTO bookings (event_id, user_id, status)
-SELECT id, $2, 'CONFIRMED' FROM seat
-RETURNING id, event_id, user_id, status, created_at"
+    ", placed AS (
+    INSERT INTO bookings (event_id, user_id, status)
+    SELECT id, $2, 'CONFIRMED' FROM seat
+    RETURNING id, event_id, user_id, status, created_at
+), noticed AS (
+    INSERT INTO notifications (kind, event_id, booking_id, user_id)
+    SELECT $3, event_id, id, user_id FROM placed
+)
+SELECT id, event_id, user_id, status, created_at FROM placed"
 );
 
 /// Slow path, run under the shared guard: retry the seat (a cancel may have freed one since
-/// the fast path), else join the line. Also reports how many pending bookings are ahead,
+/// the fast path), else join the line, and write the booking's notice (kind `$3` for a seat,
+/// `$4` for the line, with the place). Also reports how many pending bookings are ahead,
 /// counted in this statement's snapshot. No row back means no such event, or one called off
 /// ([`EVENT_STATUS`] tells which).
 pub const TAKE_SEAT_OR_JOIN_LINE: &str = concat!(
@@ -104,12 +111,19 @@ pub const TAKE_SEAT_OR_JOIN_LINE: &str = concat!(
     FROM events e
     WHERE e.id = $1 AND e.status = 'ON_SALE'
     RETURNING id, event_id, user_id, status, created_at
+), counted AS (
+    SELECT p.*,
+           CASE WHEN p.status = 'PENDING' THEN
+               (SELECT count(*) FROM bookings b WHERE b.event_id = p.event_id AND b.status = 'PENDING' AND b.id < p.id)
+           ELSE 0 END AS ahead
+    FROM placed p
+), noticed AS (
+    INSERT INTO notifications (kind, event_id, booking_id, user_id, position)
+    SELECT CASE WHEN status = 'CONFIRMED' THEN $3 ELSE $4 END, event_id, id, user_id,
+           CASE WHEN status = 'PENDING' THEN ahead + 1 END
+    FROM counted
 )
-SELECT p.id, p.event_id, p.user_id, p.status, p.created_at,
-       CASE WHEN p.status = 'PENDING' THEN
-           (SELECT count(*) FROM bookings b WHERE b.event_id = p.event_id AND b.status = 'PENDING' AND b.id < p.id)
-       ELSE 0 END AS ahead
-FROM placed p"
+SELECT id, event_id, user_id, status, created_at, ahead FROM counted"
 );
 
 /// Takes the event's exclusive guard for a booking id and returns the event; the event of a
@@ -271,17 +285,17 @@ WITH heads AS (
 SELECT id, event_id, user_id, status, created_at FROM promoted ORDER BY id";
 
 /// Under the exclusive guard: every live booking cancelled, every seat freed, the event called
-/// off, in one statement; returns how many bookings ended.
+/// off, in one statement; returns the bookings that ended, by id.
 pub const CANCEL_EVENT: &str = "\
 WITH ended AS (
     UPDATE bookings SET status = 'CANCELLED', updated_at = now()
     WHERE event_id = $1 AND status IN ('CONFIRMED', 'PENDING')
-    RETURNING id
+    RETURNING id, event_id, user_id, status, created_at
 ), called_off AS (
     UPDATE events SET status = 'CANCELLED', seats_taken = 0
     WHERE id = $1
 )
-SELECT count(*) AS n FROM ended";
+SELECT id, event_id, user_id, status, created_at FROM ended ORDER BY id";
 
 /// Per event (every event when `$1` is null), the counts invariants I1, I2, I3 and I5 are
 /// checked against: one statement, so one consistent snapshot even while bookings run.
@@ -295,3 +309,173 @@ SELECT e.id, e.ticket_limit, e.seats_taken,
 FROM events e
 WHERE $1::int8 IS NULL OR e.id = $1
 ORDER BY e.id";
+
+/// A notification's columns as `NotificationRow` reads them, for a notification aliased `n`:
+/// a booking's notice is completed from its booking (whose fields other than the status never
+/// change; the status is the kind's), an event's from the snapshot written with it.
+macro_rules! notification_columns {
+    () => {
+        "n.id, n.kind, n.created_at, n.event_id, n.position, n.booking_id,
+       b.user_id AS holder_id, b.created_at AS booking_created_at,
+       s.organizer_id, s.name, s.description, s.date, s.location, s.ticket_limit, s.price_cents,
+       s.seats_taken, s.status, s.waiting"
+    };
+}
+
+/// The joins [`notification_columns!`] reads from.
+macro_rules! notification_sources {
+    () => {
+        "notifications n
+LEFT JOIN bookings b ON b.id = n.booking_id
+LEFT JOIN LATERAL jsonb_to_record(n.event_snapshot) AS s(
+    organizer_id int8, name text, description text, date date, location text, ticket_limit int4,
+    price_cents int8, seats_taken int4, status text, waiting int8) ON true"
+    };
+}
+
+/// Notices decided by the domain, written in order (so numbered in order) by a transaction
+/// that has already written the change they report. An event's notice snapshots the event as
+/// that transaction left it. The table's trigger adds the webhook deliveries and the wake-up.
+pub const WRITE_NOTICES: &str = concat!(
+    "INSERT INTO notifications (kind, event_id, booking_id, user_id, position, event_snapshot)
+SELECT n.kind, n.event_id, n.booking_id, n.user_id, n.position,
+       CASE WHEN n.booking_id IS NULL THEN
+           (SELECT to_jsonb(e) FROM (SELECT ",
+    availability_columns!(),
+    " FROM events e WHERE e.id = n.event_id) e)
+       END
+FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[])
+     WITH ORDINALITY AS n(kind, event_id, booking_id, user_id, position, ord)
+ORDER BY n.ord"
+);
+
+/// A user's notifications in `($2, $3]`, oldest first, at most `$4`.
+pub const FEED: &str = concat!(
+    "SELECT ",
+    notification_columns!(),
+    "
+FROM ",
+    notification_sources!(),
+    "
+WHERE n.user_id = $1 AND n.id > $2 AND n.id <= $3
+ORDER BY n.id
+LIMIT $4"
+);
+
+/// Every notification in `($2, $3]` for the users in `$1`, oldest first.
+pub const FOR_RECIPIENTS: &str = concat!(
+    "SELECT ",
+    notification_columns!(),
+    "
+FROM ",
+    notification_sources!(),
+    "
+WHERE n.user_id = ANY ($1) AND n.id > $2 AND n.id <= $3
+ORDER BY n.id"
+);
+
+/// The newest notification id and the next transaction id, in one snapshot: where a new
+/// watermark starts.
+pub const NEWEST_NOTIFICATION: &str = "\
+SELECT COALESCE((SELECT max(id) FROM notifications), 0) AS newest,
+       pg_snapshot_xmax(pg_current_snapshot())::text::int8 AS next_writer";
+
+/// Up to `$2` visible notification ids above `$1`, with the oldest running and the next
+/// transaction id, all from the statement's one snapshot.
+pub const SETTLEMENT: &str = "\
+SELECT ARRAY(SELECT id FROM notifications WHERE id > $1 ORDER BY id LIMIT $2) AS ids,
+       pg_snapshot_xmin(pg_current_snapshot())::text::int8 AS oldest_running,
+       pg_snapshot_xmax(pg_current_snapshot())::text::int8 AS next_writer";
+
+/// The channel the notifications table's trigger wakes; listened to by one connection per
+/// server instance.
+pub const NOTIFICATIONS_CHANNEL: &str = "ticketing_notifications";
+pub const LISTEN: &str = "LISTEN ticketing_notifications";
+
+/// A webhook's columns, as `WebhookRow` reads them.
+macro_rules! webhook_columns {
+    () => {
+        "id, organizer_id, url, kinds, event_id, created_at, disabled_at"
+    };
+}
+
+pub const EVENT_ORGANIZER: &str = "SELECT organizer_id FROM events WHERE id = $1";
+
+pub const INSERT_WEBHOOK: &str = concat!(
+    "INSERT INTO webhooks (organizer_id, url, kinds, event_id, secret)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING ",
+    webhook_columns!()
+);
+
+pub const ORGANIZER_WEBHOOKS: &str =
+    concat!("SELECT ", webhook_columns!(), " FROM webhooks WHERE organizer_id = $1 ORDER BY id");
+
+pub const OWNED_WEBHOOK: &str = "SELECT id FROM webhooks WHERE id = $1 AND organizer_id = $2";
+
+/// Deliveries and the log go with it (ON DELETE CASCADE).
+pub const DELETE_WEBHOOK: &str = "DELETE FROM webhooks WHERE id = $1 AND organizer_id = $2";
+
+/// A page of a webhook's attempts, newest first, before `$2`, at most `$3`.
+pub const WEBHOOK_ATTEMPTS: &str = "\
+SELECT id, notification_id, attempted_at, status_code, error, next_attempt_at
+FROM webhook_attempts
+WHERE webhook_id = $1 AND id < COALESCE($2::int8, 9223372036854775807)
+ORDER BY id DESC
+LIMIT $3";
+
+/// Claims up to `$1` due deliveries for `$2` milliseconds: rows other workers hold are
+/// skipped, not waited for, and the lease is the row's new due time, so a claim that is never
+/// settled comes due again by itself.
+pub const CLAIM_DELIVERIES: &str = concat!(
+    "WITH due AS (
+    SELECT webhook_id, notification_id FROM webhook_deliveries
+    WHERE due_at <= now()
+    ORDER BY due_at
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE webhook_deliveries d
+    SET attempts = d.attempts + 1, due_at = now() + $2 * interval '1 millisecond'
+    FROM due
+    WHERE d.webhook_id = due.webhook_id AND d.notification_id = due.notification_id
+    RETURNING d.webhook_id, d.notification_id, d.attempts
+)
+SELECT c.webhook_id, c.attempts, w.url, w.secret, ",
+    notification_columns!(),
+    "
+FROM claimed c
+JOIN webhooks w ON w.id = c.webhook_id
+JOIN ",
+    notification_sources!(),
+    " ON n.id = c.notification_id
+ORDER BY n.id"
+);
+
+/// Settles the claim `$3` of a delivery (ignored when a later claim exists): delivered (`$4`),
+/// due again in `$5` ms, or closed (`$5` null); logs the attempt with its status `$6` and error
+/// `$7`. Returns the row when the claim was still current.
+pub const SETTLE_DELIVERY: &str = "\
+WITH settled AS (
+    UPDATE webhook_deliveries
+    SET due_at = CASE WHEN $4 OR $5::int8 IS NULL THEN NULL ELSE now() + $5 * interval '1 millisecond' END,
+        delivered_at = CASE WHEN $4 THEN now() END
+    WHERE webhook_id = $1 AND notification_id = $2 AND attempts = $3
+    RETURNING webhook_id, notification_id, due_at
+)
+INSERT INTO webhook_attempts (webhook_id, notification_id, status_code, error, next_attempt_at)
+SELECT webhook_id, notification_id, $6, $7, due_at FROM settled
+RETURNING id";
+
+/// A receiver answered 410 Gone: nothing more goes to it.
+pub const DISABLE_WEBHOOK: &str = "\
+WITH disabled AS (
+    UPDATE webhooks SET disabled_at = now() WHERE id = $1 AND disabled_at IS NULL
+)
+UPDATE webhook_deliveries SET due_at = NULL WHERE webhook_id = $1 AND due_at IS NOT NULL";
+
+/// What waits to be delivered, and since when.
+pub const DELIVERY_BACKLOG: &str = "\
+SELECT count(*) AS undelivered,
+       COALESCE(extract(epoch FROM now() - min(created_at)), 0)::int8 AS oldest_age_seconds
+FROM webhook_deliveries WHERE due_at IS NOT NULL";

@@ -3,8 +3,12 @@
 
 mod catalog;
 mod health;
+mod notifications;
 mod sales;
 mod users;
+mod webhooks;
+
+pub use notifications::PgListener;
 
 use crate::pool::PgPool;
 

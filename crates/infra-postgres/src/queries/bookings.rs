@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use domain::notice::{self, NoticeKind};
 use domain::{BookingId, BookingQuery, BookingStatus, EventId, UserId};
 
 use crate::queries::Prepared;
@@ -16,15 +17,25 @@ use crate::sql::{
     TAKE_SEAT_OR_JOIN_LINE, USER_BOOKINGS,
 };
 
+/// The notice kinds the domain gives a booking written with `status`.
+fn new_booking_kind(status: BookingStatus) -> &'static str {
+    notice::rules::kind_of_new_booking(status).map_or("", NoticeKind::as_str)
+}
+
 pub(crate) async fn take_free_seat(
     conn: &mut AsyncPgConnection,
     event: EventId,
     user: UserId,
 ) -> QueryResult<Option<BookingRow>> {
-    Prepared(diesel::sql_query(TAKE_FREE_SEAT).bind::<BigInt, _>(event.get()).bind::<BigInt, _>(user.get()))
-        .get_result(conn)
-        .await
-        .optional()
+    Prepared(
+        diesel::sql_query(TAKE_FREE_SEAT)
+            .bind::<BigInt, _>(event.get())
+            .bind::<BigInt, _>(user.get())
+            .bind::<Text, _>(new_booking_kind(BookingStatus::Confirmed)),
+    )
+    .get_result(conn)
+    .await
+    .optional()
 }
 
 pub(crate) async fn take_seat_or_join_line(
@@ -35,7 +46,9 @@ pub(crate) async fn take_seat_or_join_line(
     Prepared(
         diesel::sql_query(TAKE_SEAT_OR_JOIN_LINE)
             .bind::<BigInt, _>(event.get())
-            .bind::<BigInt, _>(user.get()),
+            .bind::<BigInt, _>(user.get())
+            .bind::<Text, _>(new_booking_kind(BookingStatus::Confirmed))
+            .bind::<Text, _>(new_booking_kind(BookingStatus::Pending)),
     )
     .get_result(conn)
     .await

@@ -19,12 +19,6 @@ struct StatusRow {
     status: String,
 }
 
-#[derive(QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
 pub(crate) async fn insert(conn: &mut AsyncPgConnection, event: &NewEvent) -> QueryResult<EventRow> {
     diesel::insert_into(events::table)
         .values((
@@ -128,11 +122,9 @@ pub(crate) async fn fill_seats(
         .await
 }
 
-/// Call under the event's exclusive guard: how many live bookings the cancellation ended.
-pub(crate) async fn cancel(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<i64> {
-    let row: CountRow =
-        Prepared(diesel::sql_query(CANCEL_EVENT).bind::<BigInt, _>(id.get())).get_result(conn).await?;
-    Ok(row.n)
+/// Call under the event's exclusive guard: the live bookings the cancellation ended, by id.
+pub(crate) async fn cancel(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<Vec<BookingRow>> {
+    Prepared(diesel::sql_query(CANCEL_EVENT).bind::<BigInt, _>(id.get())).load(conn).await
 }
 
 #[cfg(test)]

@@ -1,18 +1,19 @@
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use domain::booking::rules::{self, CancelEffect};
 use domain::event::rules::{Managed, plan_change, plan_event_cancellation};
+use domain::notice;
 use domain::ports::Sales;
 use domain::{
-    BookError, BookTicket, Booking, BookingOutcome, BookingStatus, CancelBooking, CancelError, CancelEvent,
-    CancelEventError, CancelTarget, Cancellation, ChangeEvent, ChangeEventError, EventCancellation,
-    EventChange, EventId, EventStatus, RepoError, UserId, WaitlistPosition,
+    Availability, BookError, BookTicket, Booking, BookingOutcome, BookingStatus, CancelBooking, CancelError,
+    CancelEvent, CancelEventError, CancelTarget, Cancellation, ChangeEvent, ChangeEventError,
+    EventCancellation, EventChange, EventId, EventStatus, RepoError, UserId, WaitlistPosition,
 };
 
 use super::PgStore;
 use crate::constraints::{BOOKINGS_EVENT_FKEY, BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
-use crate::queries::{bookings, events, guard};
-use crate::rows::{AvailabilityRow, BookingRow, PlacedBookingRow};
+use crate::queries::{bookings, events, guard, notices};
+use crate::rows::{AvailabilityRow, PlacedBookingRow};
 
 /// How often a booking is retried when the live booking that blocked it was cancelled before
 /// it could be read back; each retry needs a cancel to land in a window of microseconds.
@@ -52,47 +53,29 @@ impl Sales for PgStore {
 
     async fn cancel(&self, cmd: CancelBooking) -> Result<Cancellation, CancelError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        let (cancelled, promoted) = conn
-            .transaction(async |conn| cancel_in_transaction(conn, cmd).await)
-            .await
-            .map_err(TxError::settle)?;
-        Ok(Cancellation {
-            cancelled: cancelled.try_into()?,
-            promoted: promoted.map(Booking::try_from).transpose()?,
-        })
+        conn.transaction(async |conn| cancel_in_transaction(conn, cmd).await).await.map_err(TxError::settle)
     }
 
     async fn change_event(&self, cmd: ChangeEvent) -> Result<EventChange, ChangeEventError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        let (event, promoted) = conn
-            .transaction(async |conn| change_in_transaction(conn, &cmd).await)
-            .await
-            .map_err(TxError::settle)?;
-        Ok(EventChange {
-            event: event.try_into()?,
-            promoted: promoted.into_iter().map(Booking::try_from).collect::<Result<_, _>>()?,
-        })
+        conn.transaction(async |conn| change_in_transaction(conn, &cmd).await).await.map_err(TxError::settle)
     }
 
     async fn cancel_event(&self, cmd: CancelEvent) -> Result<EventCancellation, CancelEventError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        let (event, ended) = conn
-            .transaction(async |conn| cancel_event_in_transaction(conn, cmd).await)
+        conn.transaction(async |conn| cancel_event_in_transaction(conn, cmd).await)
             .await
-            .map_err(TxError::settle)?;
-        Ok(EventCancellation {
-            event: event.try_into()?,
-            cancelled_bookings: u64::try_from(ended).map_err(corrupt_row)?,
-        })
+            .map_err(TxError::settle)
     }
 }
 
 /// Under the event's exclusive guard, holding its row: let the domain decide, then rewrite
-/// the event and, for a raise, confirm the heads of the line — all or nothing.
+/// the event and, for a raise, confirm the heads of the line, and write the notices — all or
+/// nothing.
 async fn change_in_transaction(
     conn: &mut AsyncPgConnection,
     cmd: &ChangeEvent,
-) -> Result<(AvailabilityRow, Vec<BookingRow>), TxError<ChangeEventError>> {
+) -> Result<EventChange, TxError<ChangeEventError>> {
     let event = lock_managed(conn, cmd.event, ChangeEventError::EventNotFound).await?;
     let plan = plan_change(cmd.caller, &event, &cmd.changes).map_err(TxError::Rule)?;
     events::change(conn, cmd.event, &cmd.changes).await?;
@@ -100,19 +83,43 @@ async fn change_in_transaction(
         0 => Vec::new(),
         seats => events::fill_seats(conn, cmd.event, seats).await?,
     };
-    Ok((reread(conn, cmd.event).await?, promoted))
+    let change = EventChange {
+        event: reread(conn, cmd.event).await?,
+        promoted: promoted
+            .into_iter()
+            .map(Booking::try_from)
+            .collect::<Result<_, _>>()
+            .map_err(rule_input)?,
+    };
+    notices::write(conn, &notice::rules::of_change(&change)).await?;
+    Ok(change)
 }
 
 /// Under the event's exclusive guard, holding its row: every live booking and the event
-/// itself cancelled in one statement.
+/// itself cancelled in one statement, then the notices.
 async fn cancel_event_in_transaction(
     conn: &mut AsyncPgConnection,
     cmd: CancelEvent,
-) -> Result<(AvailabilityRow, i64), TxError<CancelEventError>> {
+) -> Result<EventCancellation, TxError<CancelEventError>> {
     let event = lock_managed(conn, cmd.event, CancelEventError::EventNotFound).await?;
     plan_event_cancellation(cmd.caller, &event).map_err(TxError::Rule)?;
-    let ended = events::cancel(conn, cmd.event).await?;
-    Ok((reread(conn, cmd.event).await?, ended))
+    let ended = events::cancel(conn, cmd.event)
+        .await?
+        .into_iter()
+        .map(Booking::try_from)
+        .collect::<Result<Vec<_>, _>>();
+    let ended = ended.map_err(rule_input)?;
+    let cancellation = EventCancellation {
+        event: reread(conn, cmd.event).await?,
+        cancelled_bookings: u64::try_from(ended.len()).map_err(|e| rule_input(corrupt_row(e)))?,
+    };
+    notices::write(conn, &notice::rules::of_event_cancellation(&cancellation, &ended)).await?;
+    Ok(cancellation)
+}
+
+/// A stored row that does not parse, inside a transaction: roll back and report it.
+fn rule_input<E: From<RepoError>>(e: RepoError) -> TxError<E> {
+    TxError::Rule(e.into())
 }
 
 /// Takes the event's exclusive guard, then its row: every write to the event's seats waits
@@ -131,10 +138,11 @@ async fn lock_managed<E: From<RepoError>>(
 async fn reread<E: From<RepoError>>(
     conn: &mut AsyncPgConnection,
     event: EventId,
-) -> Result<AvailabilityRow, TxError<E>> {
-    events::availability(conn, event)
+) -> Result<Availability, TxError<E>> {
+    let row: AvailabilityRow = events::availability(conn, event)
         .await?
-        .ok_or_else(|| TxError::Rule(corrupt_row(Inconsistent("a locked event vanished")).into()))
+        .ok_or_else(|| rule_input(corrupt_row(Inconsistent("a locked event vanished"))))?;
+    row.try_into().map_err(rule_input)
 }
 
 /// The booking transaction: a seat in one statement if one is free, else the line, under the
@@ -198,7 +206,7 @@ fn outcome(placed: PlacedBookingRow) -> Result<BookingOutcome, BookError> {
 async fn cancel_in_transaction(
     conn: &mut AsyncPgConnection,
     cmd: CancelBooking,
-) -> Result<(BookingRow, Option<BookingRow>), TxError<CancelError>> {
+) -> Result<Cancellation, TxError<CancelError>> {
     let locked = match cmd.target {
         CancelTarget::Booking(id) => {
             let not_found = || TxError::Rule(CancelError::BookingNotFound(id));
@@ -212,7 +220,6 @@ async fn cancel_in_transaction(
                 .ok_or(TxError::Rule(CancelError::NoLiveBooking(event)))?
         }
     };
-    let rule_input = |e: RepoError| TxError::Rule(CancelError::Repo(e));
     let organizer = UserId::new(locked.organizer_id).map_err(|e| rule_input(corrupt_row(e)))?;
     let booking = Booking::try_from(locked.booking).map_err(rule_input)?;
     let effect = rules::plan_cancel(cmd.caller, &booking, organizer).map_err(TxError::Rule)?;
@@ -225,5 +232,10 @@ async fn cancel_in_transaction(
         CancelEffect::LeaveLine => None,
     };
     let cancelled = bookings::mark_cancelled(conn, booking.id).await?;
-    Ok((cancelled, promoted))
+    let cancellation = Cancellation {
+        cancelled: cancelled.try_into().map_err(rule_input)?,
+        promoted: promoted.map(Booking::try_from).transpose().map_err(rule_input)?,
+    };
+    notices::write(conn, &notice::rules::of_cancellation(&cancellation)).await?;
+    Ok(cancellation)
 }

@@ -1,0 +1,129 @@
+//! Notifications: what a change of a booking or an event tells the people concerned.
+//!
+//! The rules of what is notified are pure functions of a change's outcome ([`rules`]); the
+//! adapter writes their [`Notice`]s in the transaction that makes the change, so a notice exists
+//! exactly when its change committed. Read back, a notice is a [`Notification`] with an id.
+//! [`Watermark`] is how a reader of the outbox follows it without skipping a notice whose
+//! transaction commits after a later one's.
+
+pub mod rules;
+mod watermark;
+
+pub use watermark::{Settlement, Watermark};
+
+use chrono::{DateTime, Utc};
+
+use crate::booking::{BookingStatus, BookingView, WaitlistPosition};
+use crate::event::Availability;
+use crate::ids::{BookingId, EventId, NotificationId, UserId};
+use crate::words::stored_words;
+
+stored_words! {
+    /// What happened. The words are the notification types of the HTTP contract.
+    pub enum NoticeKind, unknown: UnknownNoticeKind("notification type") {
+        /// A booking took a free seat.
+        BookingConfirmed => "booking.confirmed",
+        /// A booking joined the waiting line.
+        BookingWaitlisted => "booking.waitlisted",
+        /// A waiting booking got a seat: someone cancelled, or the ticket limit rose.
+        BookingPromoted => "booking.promoted",
+        /// A booking ended: by its holder, by the organizer, or with its event.
+        BookingCancelled => "booking.cancelled",
+        EventUpdated => "event.updated",
+        EventCancelled => "event.cancelled",
+    }
+}
+
+impl NoticeKind {
+    pub const ALL: [Self; 6] = [
+        Self::BookingConfirmed,
+        Self::BookingWaitlisted,
+        Self::BookingPromoted,
+        Self::BookingCancelled,
+        Self::EventUpdated,
+        Self::EventCancelled,
+    ];
+
+    /// The status a booking has after the change this kind reports; `None` for an event's
+    /// notice. A notice needs to store no more of its booking than this and the place in line:
+    /// the rest of a booking never changes.
+    #[must_use]
+    pub const fn booking_status(self) -> Option<BookingStatus> {
+        match self {
+            Self::BookingConfirmed | Self::BookingPromoted => Some(BookingStatus::Confirmed),
+            Self::BookingWaitlisted => Some(BookingStatus::Pending),
+            Self::BookingCancelled => Some(BookingStatus::Cancelled),
+            Self::EventUpdated | Self::EventCancelled => None,
+        }
+    }
+}
+
+/// A notice to be written with the change it reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub event: EventId,
+    pub subject: Subject,
+}
+
+/// Who a notice is about, and so who receives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// Goes to the booking's holder (and to the organizer's webhooks).
+    Booking {
+        booking: BookingId,
+        holder: UserId,
+        /// The place in line, for a booking that joined it.
+        position: Option<WaitlistPosition>,
+    },
+    /// Goes to the organizer's webhooks; the store keeps the event as the change left it.
+    Event,
+}
+
+/// A notice as stored and read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub id: NotificationId,
+    pub kind: NoticeKind,
+    pub created_at: DateTime<Utc>,
+    pub data: NotificationData,
+}
+
+/// What a notification carries: its booking or its event as the change left them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotificationData {
+    Booking(BookingView),
+    Event(Availability),
+}
+
+impl Notification {
+    /// The user whose feed shows it; `None` for an event's notice.
+    #[must_use]
+    pub const fn recipient(&self) -> Option<UserId> {
+        match &self.data {
+            NotificationData::Booking(view) => Some(view.booking.user),
+            NotificationData::Event(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_its_word() {
+        for kind in NoticeKind::ALL {
+            assert_eq!(kind.as_str().parse::<NoticeKind>(), Ok(kind));
+        }
+        assert!("booking.lost".parse::<NoticeKind>().is_err());
+    }
+
+    #[test]
+    fn booking_kinds_say_the_status_they_leave_and_event_kinds_none() {
+        assert_eq!(NoticeKind::BookingPromoted.booking_status(), Some(BookingStatus::Confirmed));
+        assert_eq!(NoticeKind::BookingWaitlisted.booking_status(), Some(BookingStatus::Pending));
+        assert_eq!(NoticeKind::BookingCancelled.booking_status(), Some(BookingStatus::Cancelled));
+        assert_eq!(NoticeKind::EventCancelled.booking_status(), None);
+    }
+}

@@ -1,0 +1,111 @@
+//! Webhooks: an organizer's subscription to the notifications of their events, delivered by
+//! signed HTTP requests that are retried until the receiver takes them.
+//!
+//! The store decides which webhooks a notice goes to, in the transaction that writes it (so a
+//! delivery exists exactly when its notice does). Workers on any instance claim due deliveries,
+//! post them, and record the answer; [`RetryPolicy`] decides when a failed one is tried again.
+
+mod retry;
+mod target;
+
+pub use retry::RetryPolicy;
+pub use target::{WebhookSecret, WebhookSecretError, WebhookUrl, WebhookUrlError};
+
+use chrono::{DateTime, Utc};
+
+use crate::error::RepoError;
+use crate::ids::{EventId, NotificationId, UserId, WebhookId};
+use crate::notice::{NoticeKind, Notification};
+
+/// A subscription to create: valid by construction of its parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewWebhook {
+    pub organizer: UserId,
+    pub url: WebhookUrl,
+    /// `None`: every kind.
+    pub kinds: Option<Vec<NoticeKind>>,
+    /// `None`: every event the organizer has or will have.
+    pub event: Option<EventId>,
+}
+
+/// A subscription as stored (never with its secret, which is shown once, at creation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub id: WebhookId,
+    pub organizer: UserId,
+    pub url: WebhookUrl,
+    pub kinds: Option<Vec<NoticeKind>>,
+    pub event: Option<EventId>,
+    pub created_at: DateTime<Utc>,
+    /// Set when the receiver answered 410 Gone: nothing more is sent.
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// One try at delivering a notification, as the deliveries log shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryAttempt {
+    /// Orders the log (newest first) and pages it.
+    pub seq: i64,
+    pub notification: NotificationId,
+    pub attempted_at: DateTime<Utc>,
+    /// The receiver's status code, when it answered.
+    pub status_code: Option<u16>,
+    /// Why it failed, when it did (no answer, or a non-2xx one).
+    pub error: Option<String>,
+    /// When it is tried again; `None` when delivered or given up.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// A delivery a worker has claimed: what to send, where, signed with what. The claim is a
+/// lease; [`Delivery::attempt`] tells a late worker's result from the current one's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub webhook: WebhookId,
+    pub url: WebhookUrl,
+    pub secret: WebhookSecret,
+    pub notification: Notification,
+    /// 1 for the first try.
+    pub attempt: u32,
+}
+
+/// How a delivery attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// A 2xx answer within the timeout.
+    Delivered { status: u16 },
+    /// 410 Gone: the receiver wants nothing more; the webhook is disabled.
+    Gone,
+    /// Anything else: retried per the [`RetryPolicy`], unless it gave up.
+    Failed { status: Option<u16>, error: String },
+}
+
+/// What waits to be delivered, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Backlog {
+    /// Deliveries not yet taken by their receiver (due, leased or waiting for a retry).
+    pub undelivered: u64,
+    /// Seconds since the oldest of them was written; 0 when there is none.
+    pub oldest_age_seconds: u64,
+}
+
+/// Why a webhook could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateWebhookError {
+    #[error("event {0} does not exist")]
+    EventNotFound(EventId),
+    /// A webhook filtered by event is only for that event's organizer.
+    #[error("the caller does not organise event {0}")]
+    NotOrganizer(EventId),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+/// Why a webhook could not be read or removed.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    /// No such webhook, or another organizer's: one answer, so ids are not revealed.
+    #[error("webhook {0} does not exist or is not the caller's")]
+    NotFound(WebhookId),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}

@@ -1,0 +1,87 @@
+use diesel::sql_query;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use domain::notice::{Notification, Settlement, Watermark};
+use domain::ports::{NewsListener, Notifications};
+use domain::{Limit, NotificationId, RepoError, UserId};
+use futures_util::StreamExt;
+
+use super::PgStore;
+use crate::error::{Inconsistent, from_diesel, from_pool};
+use crate::queries::notices;
+use crate::rows::NotificationRow;
+use crate::sql::LISTEN;
+
+impl Notifications for PgStore {
+    type Listener = PgListener;
+
+    async fn feed(
+        &self,
+        user: UserId,
+        after: Option<NotificationId>,
+        through: i64,
+        limit: Limit,
+    ) -> Result<Vec<Notification>, RepoError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let after = after.map_or(0, NotificationId::get);
+        let rows = notices::feed(&mut conn, user, after, through, i64::from(limit.get()))
+            .await
+            .map_err(from_diesel)?;
+        convert(rows)
+    }
+
+    async fn for_recipients(
+        &self,
+        after: i64,
+        through: i64,
+        users: &[UserId],
+    ) -> Result<Vec<Notification>, RepoError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        convert(notices::for_recipients(&mut conn, after, through, users).await.map_err(from_diesel)?)
+    }
+
+    async fn watermark(&self) -> Result<Watermark, RepoError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        notices::newest(&mut conn).await.map_err(from_diesel)?.try_into()
+    }
+
+    async fn settlement(&self, walked: i64, batch: usize) -> Result<Settlement, RepoError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let batch = i64::try_from(batch).unwrap_or(i64::MAX);
+        notices::settlement(&mut conn, walked, batch).await.map_err(from_diesel)?.try_into()
+    }
+
+    /// A connection of its own, taken out of the pool for good (so that it never serves a
+    /// request while subscribed) and listening on the notifications channel.
+    async fn listen(&self) -> Result<PgListener, RepoError> {
+        let pooled = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = deadpool::managed::Object::take(pooled);
+        sql_query(LISTEN).execute(&mut conn).await.map_err(from_diesel)?;
+        Ok(PgListener { conn })
+    }
+}
+
+fn convert(rows: Vec<NotificationRow>) -> Result<Vec<Notification>, RepoError> {
+    rows.into_iter().map(Notification::try_from).collect()
+}
+
+/// A connection subscribed to the notifications channel.
+pub struct PgListener {
+    conn: AsyncPgConnection,
+}
+
+impl std::fmt::Debug for PgListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgListener").finish_non_exhaustive()
+    }
+}
+
+impl NewsListener for PgListener {
+    async fn wake(&mut self) -> Result<(), RepoError> {
+        let mut wakes = std::pin::pin!(self.conn.notifications_stream());
+        match wakes.next().await {
+            Some(Ok(_)) => Ok(()),
+            Some(Err(e)) => Err(RepoError::Unavailable(Box::new(e))),
+            None => Err(RepoError::Unavailable(Box::new(Inconsistent("the listening connection closed")))),
+        }
+    }
+}

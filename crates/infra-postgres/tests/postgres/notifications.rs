@@ -1,0 +1,272 @@
+//! The outbox: every change writes exactly the notices the domain's rules give, in the same
+//! transaction; readers follow it without skipping one that commits late.
+
+use std::time::Duration;
+
+use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use domain::notice::{self, Notice, NoticeKind, NotificationData, Subject, Watermark};
+use domain::ports::{NewsListener, Notifications, Sales};
+use domain::{BookingOutcome, BookingStatus, CancelBooking, CancelEvent, CancelTarget, Limit, UserId};
+
+use crate::helpers::Fixture;
+
+/// A watermark that trusts its start: every writer running when it was made has finished.
+pub async fn settled_mark(fx: &Fixture) -> Watermark {
+    let mut mark = fx.store.watermark().await.unwrap();
+    settle(fx, &mut mark, |m| !m.waiting()).await;
+    mark
+}
+
+/// Advances `mark` until `done` holds; other tests' transactions on the shared server may hold
+/// the oldest running writer back for a moment.
+pub async fn settle(fx: &Fixture, mark: &mut Watermark, done: impl Fn(&Watermark) -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        mark.advance(&fx.store.settlement(mark.walked(), 1000).await.unwrap());
+        if done(mark) || tokio::time::Instant::now() > deadline {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// (kind, event, booking, holder, position)
+type Row = (String, i64, Option<i64>, Option<i64>, Option<i64>);
+
+#[derive(diesel::QueryableByName, Debug, PartialEq, Eq)]
+struct StoredNotice {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = BigInt)]
+    event_id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    booking_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    user_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    position: Option<i64>,
+}
+
+/// Every notice stored after `after`, as (kind, event, booking, holder, position).
+async fn stored_since(fx: &Fixture, after: i64) -> Vec<Row> {
+    let rows: Vec<StoredNotice> = diesel::sql_query(
+        "SELECT id, kind, event_id, booking_id, user_id, position FROM notifications WHERE id > $1 ORDER BY id",
+    )
+    .bind::<BigInt, _>(after)
+    .load(&mut fx.raw().await)
+    .await
+    .unwrap();
+    rows.into_iter().map(|r| (r.kind, r.event_id, r.booking_id, r.user_id, r.position)).collect()
+}
+
+async fn newest(fx: &Fixture) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Max {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let max: Max = diesel::sql_query("SELECT COALESCE(max(id), 0) AS id FROM notifications")
+        .get_result(&mut fx.raw().await)
+        .await
+        .unwrap();
+    max.id
+}
+
+fn expected(notices: &[Notice]) -> Vec<Row> {
+    notices
+        .iter()
+        .map(|n| match n.subject {
+            Subject::Booking { booking, holder, position } => (
+                n.kind.as_str().to_owned(),
+                n.event.get(),
+                Some(booking.get()),
+                Some(holder.get()),
+                position.map(|p| i64::try_from(p.get()).unwrap()),
+            ),
+            Subject::Event => (n.kind.as_str().to_owned(), n.event.get(), None, None, None),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_change_stores_exactly_the_notices_of_the_domain_rules_in_order() {
+    let fx = Fixture::new().await;
+    let organizer = fx.user("organizer").await;
+    let event = fx.event(organizer, 1).await;
+    let [first, second, third] = fx.users(3).await[..] else { unreachable!() };
+
+    let mut seen = newest(&fx).await;
+    let mut check = async |notices: Vec<Notice>| {
+        let stored = stored_since(&fx, seen).await;
+        assert_eq!(stored, expected(&notices));
+        seen = newest(&fx).await;
+    };
+
+    let seated = fx.book(event, first).await;
+    assert!(matches!(seated, BookingOutcome::Confirmed(_)), "the fast path");
+    check(vec![notice::rules::of_booking(&seated)]).await;
+
+    let waiting = fx.book(event, second).await;
+    assert!(matches!(waiting, BookingOutcome::Waitlisted { .. }), "the slow path");
+    check(vec![notice::rules::of_booking(&waiting)]).await;
+    let also_waiting = fx.book(event, third).await;
+    check(vec![notice::rules::of_booking(&also_waiting)]).await;
+
+    let cancel = CancelBooking { caller: first, target: CancelTarget::Booking(seated.booking().id) };
+    let cancellation = fx.store.cancel(cancel).await.unwrap();
+    assert_eq!(cancellation.promoted.as_ref().map(|b| b.user), Some(second));
+    check(notice::rules::of_cancellation(&cancellation)).await;
+
+    let raise = fx.set_limit(organizer, event, 3).await.unwrap();
+    assert_eq!(raise.promoted.len(), 1);
+    check(notice::rules::of_change(&raise)).await;
+
+    let live: Vec<_> = [waiting.booking().clone(), also_waiting.booking().clone()]
+        .into_iter()
+        .map(|b| domain::Booking { status: BookingStatus::Cancelled, ..b })
+        .collect();
+    let called_off = fx.store.cancel_event(CancelEvent { caller: organizer, event }).await.unwrap();
+    check(notice::rules::of_event_cancellation(&called_off, &live)).await;
+}
+
+/// Installs a check that fails every transaction touching `table` at commit, after all of
+/// its statements ran: the notices were written, and must go with the rollback.
+async fn fail_commits_touching(conn: &mut AsyncPgConnection, table: &str) {
+    conn.batch_execute(&format!(
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'forced'; END $$;
+         CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT OR UPDATE ON {table}
+             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse();"
+    ))
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn changes_that_roll_back_leave_no_notice_and_no_delivery() {
+    let fx = Fixture::new().await;
+    let organizer = fx.user("organizer").await;
+    let event = fx.event(organizer, 1).await;
+    let [holder, waiting, late] = fx.users(3).await[..] else { unreachable!() };
+    let seated = fx.book(event, holder).await;
+    fx.book(event, waiting).await;
+    diesel::sql_query(
+        "INSERT INTO webhooks (organizer_id, url, secret) VALUES ($1, 'http://127.0.0.1:9/', $2)",
+    )
+    .bind::<BigInt, _>(organizer.get())
+    .bind::<diesel::sql_types::Binary, _>(vec![7_u8; 32])
+    .execute(&mut fx.raw().await)
+    .await
+    .unwrap();
+    let before = newest(&fx).await;
+
+    fail_commits_touching(&mut fx.raw().await, "bookings").await;
+    let cancel = CancelBooking { caller: holder, target: CancelTarget::Booking(seated.booking().id) };
+    assert!(fx.store.cancel(cancel).await.is_err());
+    assert!(fx.store.book(domain::BookTicket::new(late, event, None).unwrap()).await.is_err());
+    assert!(fx.store.cancel_event(CancelEvent { caller: organizer, event }).await.is_err());
+
+    assert_eq!(stored_since(&fx, before).await, []);
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let deliveries: Count = diesel::sql_query("SELECT count(*) AS n FROM webhook_deliveries")
+        .get_result(&mut fx.raw().await)
+        .await
+        .unwrap();
+    assert_eq!(deliveries.n, 0, "nothing was committed before the webhook existed either");
+    fx.assert_invariants().await;
+}
+
+#[tokio::test]
+async fn a_committed_notice_wakes_a_listener_and_reads_back_with_its_booking() {
+    let fx = Fixture::new().await;
+    let organizer = fx.user("organizer").await;
+    let event = fx.event(organizer, 1).await;
+    let [holder, waiting] = fx.users(2).await[..] else { unreachable!() };
+    let mut listener = fx.store.listen().await.unwrap();
+    let mut mark = settled_mark(&fx).await;
+
+    fx.book(event, holder).await;
+    let queued = fx.book(event, waiting).await;
+    tokio::time::timeout(Duration::from_secs(1), listener.wake()).await.unwrap().unwrap();
+
+    let settlement = fx.store.settlement(mark.walked(), 100).await.unwrap();
+    assert!(mark.advance(&settlement), "two committed notices right after the mark");
+    let feed = fx.store.feed(waiting, None, mark.settled_through(), Limit::DEFAULT).await.unwrap();
+    assert_eq!(feed.len(), 1);
+    assert_eq!(feed[0].kind, NoticeKind::BookingWaitlisted);
+    let NotificationData::Booking(view) = &feed[0].data else { panic!("a booking's notice: {feed:?}") };
+    assert_eq!(&view.booking, queued.booking());
+    assert_eq!(view.position.map(|p| p.get()), Some(1));
+
+    let both = fx.store.for_recipients(0, mark.settled_through(), &[holder, waiting]).await.unwrap();
+    let recipients: Vec<Option<UserId>> = both.iter().map(domain::notice::Notification::recipient).collect();
+    assert_eq!(recipients, [Some(holder), Some(waiting)]);
+}
+
+#[tokio::test]
+async fn the_watermark_waits_for_a_notice_that_commits_after_a_later_one() {
+    let fx = Fixture::new().await;
+    let organizer = fx.user("organizer").await;
+    let event = fx.event(organizer, 10).await;
+    let [early, late] = fx.users(2).await[..] else { unreachable!() };
+    // Another event, so that the booking committing first does not wait on the open one's row.
+    let other = fx.event(organizer, 10).await;
+    let mut mark = settled_mark(&fx).await;
+
+    // `early` draws the lower id but commits last.
+    let mut slow = AsyncPgConnection::establish(fx.db.url()).await.unwrap();
+    slow.batch_execute("BEGIN").await.unwrap();
+    diesel::sql_query(infra_postgres::sql::TAKE_FREE_SEAT)
+        .bind::<BigInt, _>(event.get())
+        .bind::<BigInt, _>(early.get())
+        .bind::<Text, _>(NoticeKind::BookingConfirmed.as_str())
+        .execute(&mut slow)
+        .await
+        .unwrap();
+    fx.book(other, late).await;
+
+    mark.advance(&fx.store.settlement(mark.walked(), 100).await.unwrap());
+    let shown = fx.store.feed(late, None, mark.settled_through(), Limit::DEFAULT).await.unwrap();
+    assert_eq!(shown, [], "the later notice waits behind the uncommitted earlier one");
+
+    slow.batch_execute("COMMIT").await.unwrap();
+    settle(&fx, &mut mark, |m| !m.waiting()).await;
+    let early_feed = fx.store.feed(early, None, mark.settled_through(), Limit::DEFAULT).await.unwrap();
+    let late_feed = fx.store.feed(late, None, mark.settled_through(), Limit::DEFAULT).await.unwrap();
+    assert_eq!((early_feed.len(), late_feed.len()), (1, 1));
+    assert!(early_feed[0].id < late_feed[0].id);
+}
+
+#[tokio::test]
+async fn a_rolled_back_notice_is_passed_once_its_writer_has_finished() {
+    let fx = Fixture::new().await;
+    let organizer = fx.user("organizer").await;
+    let event = fx.event(organizer, 10).await;
+    let [gone, kept] = fx.users(2).await[..] else { unreachable!() };
+    let other = fx.event(organizer, 10).await;
+    let mut mark = settled_mark(&fx).await;
+
+    let mut aborted = AsyncPgConnection::establish(fx.db.url()).await.unwrap();
+    aborted.batch_execute("BEGIN").await.unwrap();
+    diesel::sql_query(infra_postgres::sql::TAKE_FREE_SEAT)
+        .bind::<BigInt, _>(event.get())
+        .bind::<BigInt, _>(gone.get())
+        .bind::<Text, _>(NoticeKind::BookingConfirmed.as_str())
+        .execute(&mut aborted)
+        .await
+        .unwrap();
+    fx.book(other, kept).await;
+    mark.advance(&fx.store.settlement(mark.walked(), 100).await.unwrap());
+    assert!(mark.waiting());
+    aborted.batch_execute("ROLLBACK").await.unwrap();
+
+    settle(&fx, &mut mark, |m| !m.waiting()).await;
+    let feed = fx.store.feed(kept, None, mark.settled_through(), Limit::DEFAULT).await.unwrap();
+    assert_eq!(feed.len(), 1, "the gap was rolled back; the mark moved past it");
+}
