@@ -4,7 +4,7 @@
 //! one place. The same handlers therefore serve the PostgreSQL adapter in production and any
 //! other adapter (an in-memory one, a mix) in tests.
 
-use domain::ports::{Catalog, PasswordHasher, Sales, StoreHealth, Users};
+use domain::ports::{Catalog, Notifications, PasswordHasher, Sales, StoreHealth, Users, Webhooks};
 
 /// One choice of adapter per port.
 pub trait Adapters: 'static {
@@ -14,4 +14,8 @@ pub trait Adapters: 'static {
     type Users: Users + Clone;
     type Hasher: PasswordHasher;
     type Health: StoreHealth;
+    /// `Clone`: the listener and every stream read through their own handle.
+    type Notifications: Notifications + Clone;
+    /// `Clone`: the delivery worker holds one beside the handlers'.
+    type Webhooks: Webhooks + Clone;
 }

@@ -7,6 +7,11 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use domain::webhook::RetryPolicy;
+
+use crate::state::NotificationSettings;
+use crate::webhooks::{DeliverySettings, TargetPolicy};
+
 /// Text that must not appear in logs or `Debug` output (database passwords, signing keys).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -76,6 +81,18 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `TICKETING_DATA_DIR`: where the embedded PostgreSQL keeps its data, default `.data`.
     pub data_dir: PathBuf,
+    /// `WEBHOOK_ALLOW_PRIVATE_NETWORKS`: let webhooks post to loopback, private and link-local
+    /// addresses; default `false`.
+    pub webhook_allow_private: bool,
+    /// `WEBHOOK_RETRY_BASE_MS`: the first retry's delay, doubling after; default 5000.
+    pub webhook_retry_base: Duration,
+    /// `WEBHOOK_TIMEOUT_MS`: how long a receiver has to answer; default 10000.
+    pub webhook_timeout: Duration,
+    /// `WEBHOOK_LEASE_MS`: how long a claimed delivery is held before another instance may take
+    /// it; default the timeout plus 20 s, and never below the timeout.
+    pub webhook_lease: Duration,
+    /// `SSE_HEARTBEAT_MS`: the comment line's period on notification streams; default 15000.
+    pub sse_heartbeat: Duration,
 }
 
 /// A variable that is set but unusable, or missing where it is needed.
@@ -117,6 +134,7 @@ impl Config {
             return Err(invalid("DATABASE_POOL_SIZE", "0", "must be at least 1"));
         }
         let workers: usize = parsed(&get, "WORKERS", 0)?;
+        let webhook_timeout = positive_millis(&get, "WEBHOOK_TIMEOUT_MS", 10_000)?;
         Ok(Self {
             database_url,
             host: parsed(&get, "HOST", IpAddr::from([0, 0, 0, 0]))?,
@@ -135,8 +153,51 @@ impl Config {
                 Some(other) => return Err(invalid("LOG_FORMAT", other, "expected pretty or json")),
             },
             data_dir: get("TICKETING_DATA_DIR").map_or_else(|| PathBuf::from(".data"), PathBuf::from),
+            webhook_allow_private: parsed(&get, "WEBHOOK_ALLOW_PRIVATE_NETWORKS", false)?,
+            webhook_retry_base: positive_millis(&get, "WEBHOOK_RETRY_BASE_MS", 5000)?,
+            webhook_timeout,
+            webhook_lease: positive_millis(&get, "WEBHOOK_LEASE_MS", webhook_timeout.as_millis() + 20_000)?
+                .max(webhook_timeout),
+            sse_heartbeat: positive_millis(&get, "SSE_HEARTBEAT_MS", 15_000)?,
         })
     }
+
+    /// How this instance serves notification streams and checks webhook targets.
+    #[must_use]
+    pub const fn notification_settings(&self) -> NotificationSettings {
+        NotificationSettings {
+            heartbeat: self.sse_heartbeat,
+            stream_buffer: STREAM_BUFFER,
+            targets: TargetPolicy { allow_private: self.webhook_allow_private },
+        }
+    }
+
+    /// How the webhook delivery worker retries and times out.
+    #[must_use]
+    pub const fn delivery_settings(&self) -> DeliverySettings {
+        DeliverySettings {
+            timeout: self.webhook_timeout,
+            lease: self.webhook_lease,
+            retry: RetryPolicy::with_base(self.webhook_retry_base),
+            poll: Duration::from_secs(1),
+            targets: TargetPolicy { allow_private: self.webhook_allow_private },
+        }
+    }
+}
+
+/// Notifications a stream may have queued before it counts as too slow and is closed.
+const STREAM_BUFFER: usize = 256;
+
+fn positive_millis(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: u128,
+) -> Result<Duration, ConfigError> {
+    let millis: u64 = parsed(get, var, u64::try_from(default).unwrap_or(u64::MAX))?;
+    if millis == 0 {
+        return Err(invalid(var, "0", "must be at least 1"));
+    }
+    Ok(Duration::from_millis(millis))
 }
 
 impl Config {

@@ -7,8 +7,10 @@ mod booking;
 mod event;
 mod fields;
 mod listing;
+mod notification;
+mod webhook;
 
-pub use fields::{original_path_id, parse_path_id};
+pub use fields::{field_error, original_path_id, parse_path_id};
 
 pub use auth::{LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, UserBody};
 pub use booking::{
@@ -19,4 +21,9 @@ pub use event::{
     CancelEventResponse, ChangeEventRequest, ChangeEventResponse, EventBody, EventListResponse,
     InitializeRequest, InitializeResponse, StatusResponse,
 };
-pub use listing::{BookingListParams, EventListParams, booking_cursor, event_cursor};
+pub use listing::{BookingListParams, EventListParams, attempt_cursor, booking_cursor, event_cursor};
+pub use notification::{NotificationBody, NotificationListParams, NotificationListResponse, after_id};
+pub use webhook::{
+    CreateWebhookRequest, CreateWebhookResponse, DeliveryAttemptBody, DeliveryListParams,
+    DeliveryListResponse, WebhookBody, WebhookListResponse, presented_secret,
+};

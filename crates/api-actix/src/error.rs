@@ -12,6 +12,7 @@ use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadEr
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ALLOW, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use actix_web::{HttpResponse, ResponseError};
+use domain::webhook::{CreateWebhookError, WebhookError};
 use domain::{
     BookError, BookingId, BoxError, CancelError, CancelEventError, ChangeEventError, CreateEventError,
     EventId, FindBookingError, FindEventError, ListAttendeesError, LoginError, RegisterError, RepoError,
@@ -46,6 +47,8 @@ pub enum ApiError {
     UserNotFound(UserId),
     #[error("Booking with ID {0} not found")]
     BookingNotFound(i64),
+    #[error("Webhook with ID {0} not found")]
+    WebhookNotFound(i64),
     /// Cancelling by event, when the caller has no live booking there.
     #[error("No active booking found for event with ID {0}")]
     NoLiveBooking(EventId),
@@ -99,6 +102,7 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
         ApiError::EventNotFound(_)
         | ApiError::UserNotFound(_)
         | ApiError::BookingNotFound(_)
+        | ApiError::WebhookNotFound(_)
         | ApiError::NoLiveBooking(_) => (StatusCode::NOT_FOUND, "not_found"),
         ApiError::AlreadyBooked => (StatusCode::BAD_REQUEST, "already_booked"),
         ApiError::AlreadyWaitlisted => (StatusCode::BAD_REQUEST, "already_waitlisted"),
@@ -312,6 +316,25 @@ impl From<ListAttendeesError> for ApiError {
             ListAttendeesError::EventNotFound(id) => Self::EventNotFound(id.get()),
             ListAttendeesError::NotOrganizer(_) => Self::Forbidden,
             ListAttendeesError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<CreateWebhookError> for ApiError {
+    fn from(error: CreateWebhookError) -> Self {
+        match error {
+            CreateWebhookError::EventNotFound(id) => Self::EventNotFound(id.get()),
+            CreateWebhookError::NotOrganizer(_) => Self::Forbidden,
+            CreateWebhookError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(error: WebhookError) -> Self {
+        match error {
+            WebhookError::NotFound(id) => Self::WebhookNotFound(id.get()),
+            WebhookError::Repo(e) => e.into(),
         }
     }
 }

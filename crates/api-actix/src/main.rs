@@ -82,7 +82,7 @@ async fn run(command: Command, config: &Config, database: &Database) -> anyhow::
                 seed(&accounts, &store).await?;
             }
             let tokens = TokenService::new(secret.expose().as_bytes(), config.jwt_ttl);
-            let state = wiring::app_state(&store, tokens).context("starting the password hasher")?;
+            let state = wiring::app_state(&store, tokens, config).context("starting the password hasher")?;
             let app = Application::build(config, state)?;
             let host =
                 if config.host.is_unspecified() { "127.0.0.1".to_owned() } else { config.host.to_string() };

@@ -4,11 +4,15 @@
 use std::sync::OnceLock;
 
 use domain::ports::ConnectionStats;
+use domain::webhook::Backlog;
 use domain::{BookError, BookingOutcome, CancelError, Cancellation};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 /// Latency buckets in seconds: fine below 50 ms, where a healthy booking lands.
 const LATENCY_BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+/// Delivery lag buckets in seconds: a healthy delivery lands well under a second.
+const LAG_BUCKETS: [f64; 10] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0, 300.0];
 
 /// The process-wide recorder (a process has one, however many servers it starts).
 #[must_use]
@@ -20,6 +24,12 @@ pub fn handle() -> &'static PrometheusHandle {
                 Matcher::Full("http_request_duration_seconds".to_owned()),
                 &LATENCY_BUCKETS,
             )
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    Matcher::Full("webhook_delivery_lag_seconds".to_owned()),
+                    &LAG_BUCKETS,
+                )
+            })
             .unwrap_or_else(|_| PrometheusBuilder::new());
         // Install fails only if another recorder got there first; then this one still renders.
         let recorder = builder.build_recorder();
@@ -66,6 +76,33 @@ pub fn record_cancellation(result: &Result<Cancellation, CancelError>) {
     }
 }
 
+/// A webhook delivery attempt's outcome: `delivered`, `failed` (to be retried), `given_up` or
+/// `gone`.
+pub fn webhook_delivery(outcome: &'static str) {
+    metrics::counter!("webhook_deliveries_total", "outcome" => outcome).increment(1);
+}
+
+/// From a notification's commit to its receiver's 2xx.
+pub fn webhook_lag(lag: std::time::Duration) {
+    metrics::histogram!("webhook_delivery_lag_seconds").record(lag.as_secs_f64());
+}
+
+/// What waits to be delivered, as last sampled by a delivery worker.
+pub fn webhook_backlog(backlog: Backlog) {
+    metrics::gauge!("webhook_undelivered").set(u64_to_f64(backlog.undelivered));
+    metrics::gauge!("webhook_oldest_undelivered_seconds").set(u64_to_f64(backlog.oldest_age_seconds));
+}
+
+/// Streams of notifications this instance holds open.
+pub fn notification_streams(open: usize) {
+    metrics::gauge!("notification_streams_open").set(usize_to_f64(open));
+}
+
+/// A stream cut off because its reader fell too far behind.
+pub fn notification_stream_dropped() {
+    metrics::counter!("notification_streams_dropped_total").increment(1);
+}
+
 /// The text exposition, with the store's connections as they are now.
 #[must_use]
 pub fn render(connections: ConnectionStats) -> String {
@@ -76,6 +113,10 @@ pub fn render(connections: ConnectionStats) -> String {
     let handle = handle();
     handle.run_upkeep();
     handle.render()
+}
+
+fn u64_to_f64(n: u64) -> f64 {
+    u32::try_from(n).map_or(f64::from(u32::MAX), f64::from)
 }
 
 fn usize_to_f64(n: usize) -> f64 {

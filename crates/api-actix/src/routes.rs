@@ -15,8 +15,9 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::adapters::Adapters;
 use crate::error::ApiError;
 use crate::handlers::{
-    book, booking, cancel, cancel_event, change_event, event, event_bookings, initialize, list_events, login,
-    my_bookings, operations, register, status,
+    book, booking, cancel, cancel_event, change_event, create_webhook, delete_webhook, event, event_bookings,
+    initialize, list_events, list_webhooks, login, my_bookings, notification_stream, notifications,
+    operations, register, status, webhook_deliveries,
 };
 
 /// The largest JSON body accepted, in bytes.
@@ -59,6 +60,12 @@ route_table! {
     event_bookings::event_bookings::<A>,
     my_bookings::my_bookings::<A>,
     booking::booking::<A>,
+    notifications::notifications::<A>,
+    notification_stream::notification_stream::<A>,
+    create_webhook::create_webhook::<A>,
+    list_webhooks::list_webhooks::<A>,
+    delete_webhook::delete_webhook::<A>,
+    webhook_deliveries::webhook_deliveries::<A>,
     operations::health,
     operations::ready::<A>,
     operations::metrics::<A>,

@@ -6,6 +6,8 @@
 //! 1. `/ready` answers 503, so a balancer stops sending new requests;
 //! 2. after `DRAIN_DELAY_MS`, the listener closes and in-flight requests finish (at most
 //!    [`SHUTDOWN_GRACE`]);
+//!    (notification streams, which never finish, are ended as draining starts: their
+//!    clients reconnect elsewhere with `Last-Event-ID`);
 //! 3. the workers are told to stop claiming new work, and are waited for;
 //! 4. [`Application::run_until_stopped`] returns.
 
@@ -18,16 +20,21 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use crate::adapters::Adapters;
 use crate::config::Config;
+use crate::feed::{FeedHub, FeedListener};
 use crate::openapi;
 use crate::rate_limit::RateLimiting;
 use crate::routes;
 use crate::state::AppState;
 use crate::supervisor::{Supervisor, Worker};
 use crate::telemetry;
+use crate::webhooks::DeliveryWorker;
+
+/// How often the notification listener looks at the outbox when nothing wakes it.
+const LISTENER_POLL: Duration = Duration::from_secs(1);
 
 /// How long a stopping server lets in-flight requests finish.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -63,6 +70,7 @@ pub struct Application {
     port: u16,
     server: Server,
     draining: Draining,
+    feed: Arc<FeedHub>,
     drain_delay: Duration,
     shutdown: watch::Sender<bool>,
     workers: Supervisor,
@@ -90,6 +98,19 @@ impl Application {
         let routes = routes::RouteTable::new().context("matching handlers to their documentation")?;
         let document = web::Data::new(openapi::Document::new());
         let auth = state.auth.clone();
+        let feed = Arc::clone(&state.feed);
+        let mut workers = Supervisor::default();
+        let deliveries = Arc::new(Notify::new());
+        workers.add(FeedListener::new(
+            state.notifications.clone(),
+            Arc::clone(&feed),
+            Arc::clone(&deliveries),
+            LISTENER_POLL,
+        ));
+        workers.add(
+            DeliveryWorker::new(state.webhooks.clone(), config.delivery_settings(), deliveries)
+                .context("building the webhook client")?,
+        );
         let state = web::Data::new(state);
         let draining = Draining::default();
         let ready_state = web::Data::new(draining.clone());
@@ -119,9 +140,10 @@ impl Application {
             port,
             server: server.run(),
             draining,
+            feed,
             drain_delay: config.drain_delay,
             shutdown,
-            workers: Supervisor::default(),
+            workers,
         })
     }
 
@@ -150,7 +172,7 @@ impl Application {
     /// # Errors
     /// When the server fails or the signal handlers cannot be installed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Self { server, draining, drain_delay, shutdown, workers, .. } = self;
+        let Self { server, draining, feed, drain_delay, shutdown, workers, .. } = self;
         let mut requested = shutdown.subscribe();
         let handle = server.handle();
         let mut server = actix_web::rt::spawn(server);
@@ -168,6 +190,7 @@ impl Application {
             _ = requested.wait_for(|stop| *stop) => tracing::info!("shutdown requested: draining"),
         }
         draining.start();
+        feed.close();
         tokio::time::sleep(drain_delay).await;
         handle.stop(true).await;
         let served = server.await.map_err(std::io::Error::other)?;

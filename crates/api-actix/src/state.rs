@@ -1,10 +1,39 @@
-//! What the handlers share: the ports, the account service over them, and authentication.
+//! What the handlers share: the ports, the account service over them, authentication, and
+//! this instance's notification streams.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::web;
 use domain::service::AccountService;
 
 use crate::adapters::Adapters;
 use crate::auth::{Authenticator, TokenService};
+use crate::feed::FeedHub;
+use crate::webhooks::TargetPolicy;
+
+/// The ports of an [`AppState`], one adapter each.
+#[derive(Debug)]
+pub struct Ports<A: Adapters> {
+    pub sales: A::Sales,
+    pub catalog: A::Catalog,
+    pub users: A::Users,
+    pub hasher: A::Hasher,
+    pub health: A::Health,
+    pub notifications: A::Notifications,
+    pub webhooks: A::Webhooks,
+}
+
+/// How this instance serves notifications and webhooks.
+#[derive(Debug, Clone, Copy)]
+pub struct NotificationSettings {
+    /// A comment line on every stream this often, so that proxies keep it open.
+    pub heartbeat: Duration,
+    /// Items a slow stream may have queued before it is closed.
+    pub stream_buffer: usize,
+    /// Which webhook targets are allowed.
+    pub targets: TargetPolicy,
+}
 
 /// The application's ports, for the handlers. Built by the composition root
 /// ([`crate::wiring`]); nothing here knows which store is behind the ports.
@@ -14,22 +43,31 @@ pub struct AppState<A: Adapters> {
     pub catalog: A::Catalog,
     pub accounts: AccountService<A::Users, A::Hasher>,
     pub health: A::Health,
+    pub notifications: A::Notifications,
+    pub webhooks: A::Webhooks,
+    /// The streams this instance holds; fed by the listener worker.
+    pub feed: Arc<FeedHub>,
+    pub settings: NotificationSettings,
     /// Also registered on its own, so the [`crate::auth::Caller`] extractor needs no `A`.
     pub auth: web::Data<Authenticator>,
 }
 
 impl<A: Adapters> AppState<A> {
     #[must_use]
-    pub fn new(
-        sales: A::Sales,
-        catalog: A::Catalog,
-        users: A::Users,
-        hasher: A::Hasher,
-        health: A::Health,
-        tokens: TokenService,
-    ) -> Self {
+    pub fn new(ports: Ports<A>, tokens: TokenService, settings: NotificationSettings) -> Self {
+        let Ports { sales, catalog, users, hasher, health, notifications, webhooks } = ports;
         let auth = web::Data::new(Authenticator::new(tokens, users.clone()));
-        Self { sales, catalog, accounts: AccountService::new(users, hasher), health, auth }
+        Self {
+            sales,
+            catalog,
+            accounts: AccountService::new(users, hasher),
+            health,
+            notifications,
+            webhooks,
+            feed: FeedHub::new(settings.stream_buffer),
+            settings,
+            auth,
+        }
     }
 }
 

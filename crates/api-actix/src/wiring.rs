@@ -11,7 +11,7 @@ use infra_postgres::pool::{self, PoolSettings};
 use crate::adapters::Adapters;
 use crate::auth::{Argon2Hasher, TokenService};
 use crate::config::Config;
-use crate::state::AppState;
+use crate::state::{AppState, Ports};
 
 pub use infra_postgres::pool::BuildError as PoolError;
 
@@ -25,6 +25,8 @@ impl Adapters for Postgres {
     type Users = PgStore;
     type Hasher = Argon2Hasher;
     type Health = PgStore;
+    type Notifications = PgStore;
+    type Webhooks = PgStore;
 }
 
 /// Applies the pending schema migrations (safe from several instances at once); returns how
@@ -62,13 +64,19 @@ pub fn accounts(store: &PgStore) -> Result<AccountService<PgStore, Argon2Hasher>
 ///
 /// # Errors
 /// [`HashError`] when the password hasher cannot start.
-pub fn app_state(store: &PgStore, tokens: TokenService) -> Result<AppState<Postgres>, HashError> {
-    Ok(AppState::new(
-        store.clone(),
-        store.clone(),
-        store.clone(),
-        Argon2Hasher::new()?,
-        store.clone(),
-        tokens,
-    ))
+pub fn app_state(
+    store: &PgStore,
+    tokens: TokenService,
+    config: &Config,
+) -> Result<AppState<Postgres>, HashError> {
+    let ports = Ports {
+        sales: store.clone(),
+        catalog: store.clone(),
+        users: store.clone(),
+        hasher: Argon2Hasher::new()?,
+        health: store.clone(),
+        notifications: store.clone(),
+        webhooks: store.clone(),
+    };
+    Ok(AppState::new(ports, tokens, config.notification_settings()))
 }

@@ -107,7 +107,7 @@ pub fn integer(field: &str, value: &Value) -> Result<i64, ApiError> {
 }
 
 /// A string, as Joi's `string()` took it: present, a string, and not empty.
-fn string<'a>(field: &str, value: &'a Value) -> Result<&'a str, ApiError> {
+pub(super) fn string<'a>(field: &str, value: &'a Value) -> Result<&'a str, ApiError> {
     match value {
         Value::String(s) if s.is_empty() => Err(field_error(field, "is not allowed to be empty")),
         Value::String(s) => Ok(s),

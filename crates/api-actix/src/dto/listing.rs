@@ -20,6 +20,7 @@ use crate::error::ApiError;
 
 const EVENT_TAG: &str = "e1";
 const BOOKING_TAG: &str = "b1";
+const ATTEMPT_TAG: &str = "a1";
 
 /// The opaque form of an events page's cursor.
 #[must_use]
@@ -31,6 +32,12 @@ pub fn event_cursor(cursor: EventCursor) -> String {
 #[must_use]
 pub fn booking_cursor(id: BookingId) -> String {
     URL_SAFE_NO_PAD.encode(format!("{BOOKING_TAG}:{id}"))
+}
+
+/// The opaque form of a delivery log page's cursor.
+#[must_use]
+pub fn attempt_cursor(seq: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{ATTEMPT_TAG}:{seq}"))
 }
 
 /// The sort key of a cursor of the list tagged `tag`.
@@ -51,12 +58,17 @@ fn parse_event_cursor(raw: &str) -> Result<EventCursor, ApiError> {
     Ok(EventCursor { date, id })
 }
 
+pub(super) fn parse_attempt_cursor(raw: &str) -> Result<i64, ApiError> {
+    let key = decode(raw, ATTEMPT_TAG).ok_or_else(bad_cursor)?;
+    key.parse().ok().filter(|&n: &i64| n > 0).ok_or_else(bad_cursor)
+}
+
 fn parse_booking_cursor(raw: &str) -> Result<BookingId, ApiError> {
     let key = decode(raw, BOOKING_TAG).ok_or_else(bad_cursor)?;
     key.parse().ok().and_then(|n| BookingId::new(n).ok()).ok_or_else(bad_cursor)
 }
 
-fn limit(raw: Option<&str>) -> Result<Limit, ApiError> {
+pub(super) fn limit(raw: Option<&str>) -> Result<Limit, ApiError> {
     let Some(raw) = raw else { return Ok(Limit::DEFAULT) };
     raw.parse()
         .ok()

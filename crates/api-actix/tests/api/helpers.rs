@@ -61,7 +61,8 @@ pub fn build(url: &str, overrides: &[(&str, &str)]) -> Application {
     vars.extend(overrides.iter().copied());
     let config = Config::from_lookup(|var| vars.get(var).map(|v| (*v).to_owned())).unwrap();
     let store = wiring::store(url, &config).unwrap();
-    let state = wiring::app_state(&store, TokenService::new(SECRET.as_bytes(), config.jwt_ttl)).unwrap();
+    let state =
+        wiring::app_state(&store, TokenService::new(SECRET.as_bytes(), config.jwt_ttl), &config).unwrap();
     Application::build(&config, state).unwrap()
 }
 
@@ -151,4 +152,38 @@ pub fn assert_error(answer: &Answer, status: StatusCode, message: &str) {
 /// base64url without padding, for hand-made tokens.
 pub fn base64url(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Another instance on `app`'s database (as a second server behind a balancer would be);
+/// returns its address.
+pub fn another_instance(app: &TestApp, overrides: &[(&str, &str)]) -> String {
+    let instance = build(app.db.url(), overrides);
+    let address = format!("http://127.0.0.1:{}", instance.port());
+    actix_web::rt::spawn(instance.run_until_stopped());
+    address
+}
+
+impl TestApp {
+    /// The same app's requests, sent to another instance at `address`.
+    pub fn at(&self, address: &str) -> Instance<'_> {
+        Instance { app: self, address: address.to_owned() }
+    }
+}
+
+/// Requests to one instance of a multi-instance app.
+pub struct Instance<'a> {
+    app: &'a TestApp,
+    address: String,
+}
+
+impl Instance<'_> {
+    pub async fn post(&self, path: &str, body: &Value, token: &str) -> Answer {
+        let request =
+            self.app.client.post(format!("{}{path}", self.address)).json(body).header("Authorization", token);
+        self.app.send(request).await
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.app.client.get(format!("{}{path}", self.address)).header("Authorization", token)
+    }
 }

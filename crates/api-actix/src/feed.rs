@@ -1,0 +1,15 @@
+//! Live notifications: one listener per instance follows the outbox and fans new notifications
+//! out to the streams this instance holds ([`FeedHub`]); each stream is a Server-Sent Events
+//! body ([`stream::events`]).
+//!
+//! Nothing is lost between the table and a stream: the listener reads from the table (a wake-up
+//! only says "look"), a stream that connects or falls behind catches up from the table, and a
+//! stream too slow to keep up is closed rather than buffered without end — its client resumes
+//! with `Last-Event-ID`.
+
+mod hub;
+mod listener;
+pub mod stream;
+
+pub use hub::{FeedHub, FeedItem, Subscription};
+pub use listener::FeedListener;

@@ -1,0 +1,39 @@
+use actix_web::{HttpResponse, web};
+use domain::ports::Webhooks as _;
+use domain::webhook::WebhookSecret;
+
+use crate::adapters::Adapters;
+use crate::auth::Caller;
+use crate::dto::{CreateWebhookRequest, CreateWebhookResponse, WebhookBody, field_error, presented_secret};
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+/// Bytes of a new webhook's signing key.
+const SECRET_BYTES: usize = 24;
+
+/// Subscribe a URL to the notifications of the caller's events. Each is posted as JSON with the
+/// Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`), retried
+/// with exponential back-off until a 2xx; `410 Gone` disables the webhook. The secret that
+/// signs them is in this answer only.
+#[utoipa::path(post, path = "/webhooks", tag = "webhooks", security(("bearer" = [])), request_body = CreateWebhookRequest, responses(
+    (status = 201, description = "The webhook and its signing secret (shown only here)", body = CreateWebhookResponse),
+    (status = 400, description = "`invalid_request`: a field is invalid, or the URL points into a private network", body = ErrorBody),
+    (status = 401, description = "`unauthenticated`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: `eventId` is another organizer's event", body = ErrorBody),
+    (status = 404, description = "`not_found`: no event `eventId`", body = ErrorBody),
+))]
+pub async fn create_webhook<A: Adapters>(
+    state: web::Data<AppState<A>>,
+    caller: Caller,
+    body: web::Json<CreateWebhookRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let webhook = body.into_inner().into_new_webhook(caller.id())?;
+    state.settings.targets.check(&webhook.url).await.map_err(|e| field_error("url", &e.to_string()))?;
+    let mut key = vec![0_u8; SECRET_BYTES];
+    getrandom::fill(&mut key).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let secret = WebhookSecret::new(key).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let shown = presented_secret(&secret);
+    let created = state.webhooks.create_webhook(webhook, secret).await?;
+    Ok(HttpResponse::Created()
+        .json(CreateWebhookResponse { webhook: WebhookBody::from(created), secret: shown }))
+}

@@ -1,0 +1,277 @@
+//! Webhooks end to end: real receivers on loopback, signatures checked by an implementation of
+//! the Standard Webhooks rule written here (not the service's), retries, takeover of a dead
+//! instance's delivery, and a churn across two instances.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use hmac::{Hmac, Mac};
+use infra_postgres::test_support::TestDatabase;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::helpers::{
+    SECRET, TestApp, another_instance, assert_error, now, serve, spawn_app, spawn_app_with,
+};
+use crate::receiver::{Received, Receiver, Reply};
+
+const PRIVATE_OK: (&str, &str) = ("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true");
+const QUICK_RETRIES: (&str, &str) = ("WEBHOOK_RETRY_BASE_MS", "100");
+
+/// The specification's rule: HMAC-SHA256 over "<id>.<timestamp>.<body>" keyed by the base64
+/// after `whsec_`, base64 after `v1,`; one of the space-separated signatures must match.
+fn signed_by(secret: &str, request: &Received) -> bool {
+    let key = STANDARD.decode(secret.strip_prefix("whsec_").unwrap()).unwrap();
+    let (id, timestamp) = (&request.headers["webhook-id"], &request.headers["webhook-timestamp"]);
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{timestamp}.").as_bytes());
+    mac.update(&request.body);
+    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+    let fresh = timestamp.parse::<u64>().unwrap().abs_diff(now()) < 300;
+    fresh && request.headers["webhook-signature"].split(' ').any(|s| s == expected)
+}
+
+fn body(request: &Received) -> Value {
+    serde_json::from_slice(&request.body).unwrap()
+}
+
+async fn subscribe(app: &TestApp, token: &str, body: &Value) -> (i64, String) {
+    let created = app.post("/webhooks", body, Some(token)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    (created.body["webhook"]["id"].as_i64().unwrap(), created.body["secret"].as_str().unwrap().to_owned())
+}
+
+#[actix_web::test]
+async fn a_receiver_that_fails_twice_gets_the_same_signed_delivery_three_times() {
+    let app = spawn_app_with(&[PRIVATE_OK, QUICK_RETRIES]).await;
+    let receiver = Receiver::start(&[Reply::Status(500), Reply::Status(500)]);
+    let (_, organizer) = app.user("organizer").await;
+    let (buyer_id, buyer) = app.user("buyer").await;
+    let event = app.event(&organizer, 5).await;
+    let (webhook, secret) =
+        subscribe(&app, &organizer, &json!({"url": receiver.url, "types": ["booking.confirmed"]})).await;
+    assert!(secret.starts_with("whsec_"));
+
+    let booking = app.book(&buyer, event).await.body["booking"]["id"].clone();
+    let got = receiver.wait_for(3, Duration::from_secs(10)).await;
+
+    assert_eq!(got.len(), 3);
+    assert!(got.iter().all(|r| signed_by(&secret, r)), "every attempt is signed");
+    let ids: HashSet<&String> = got.iter().map(|r| &r.headers["webhook-id"]).collect();
+    assert_eq!(ids.len(), 1, "one webhook-id on every retry: {ids:?}");
+    assert!(got.iter().all(|r| r.headers["content-type"] == "application/json"));
+    let notification = body(&got[2]);
+    assert_eq!(notification["type"], "booking.confirmed");
+    assert_eq!(notification["data"]["booking"]["id"], booking);
+    assert_eq!(notification["data"]["booking"]["userId"], buyer_id);
+    assert!(got[1].at - got[0].at >= Duration::from_millis(100), "the first retry waits the base delay");
+
+    let log = app.get_as(&format!("/webhooks/{webhook}/deliveries"), &organizer).await;
+    assert_eq!(log.status, StatusCode::OK, "{log:?}");
+    let attempts = log.body["deliveries"].as_array().unwrap();
+    let codes: Vec<&Value> = attempts.iter().map(|a| &a["statusCode"]).collect();
+    assert_eq!(codes, [&json!(200), &json!(500), &json!(500)], "newest first: {log:?}");
+    assert_eq!(attempts[0]["nextAttemptAt"], Value::Null);
+    assert!(attempts[1]["nextAttemptAt"].is_string() && attempts[1]["error"].is_string());
+    assert!(attempts.iter().all(|a| a["notificationId"] == notification["id"]));
+}
+
+#[actix_web::test]
+async fn a_webhook_is_its_organizers_alone_and_private_targets_are_refused_by_default() {
+    let strict = spawn_app().await;
+    let (_, someone) = strict.user("someone").await;
+    for url in ["http://127.0.0.1:9/hook", "http://localhost/hook", "http://[::1]/", "http://10.0.0.1/"] {
+        let refused = strict.post("/webhooks", &json!({"url": url}), Some(&someone)).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{url}: {refused:?}");
+        assert!(refused.body["error"].as_str().unwrap().starts_with("\"url\""), "{refused:?}");
+    }
+
+    let app = spawn_app_with(&[PRIVATE_OK]).await;
+    let (_, organizer) = app.user("organizer").await;
+    let (_, stranger) = app.user("stranger").await;
+    let event = app.event(&organizer, 5).await;
+    let theirs = app
+        .post("/webhooks", &json!({"url": "http://127.0.0.1:9/", "eventId": event}), Some(&stranger))
+        .await;
+    assert_error(&theirs, StatusCode::FORBIDDEN, "Access denied");
+    let unknown = app
+        .post("/webhooks", &json!({"url": "http://127.0.0.1:9/", "eventId": event + 99}), Some(&organizer))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{unknown:?}");
+
+    let (webhook, _) =
+        subscribe(&app, &organizer, &json!({"url": "http://127.0.0.1:9/", "eventId": event})).await;
+    let listed = app.get_as("/webhooks", &organizer).await;
+    assert_eq!(listed.body["webhooks"][0]["id"], webhook);
+    assert_eq!(listed.body["webhooks"][0]["eventId"], event);
+    assert!(listed.body["webhooks"][0].get("secret").is_none(), "{listed:?}");
+    assert_eq!(app.get_as("/webhooks", &stranger).await.body["webhooks"], json!([]));
+    let not_theirs = app.get_as(&format!("/webhooks/{webhook}/deliveries"), &stranger).await;
+    assert_error(&not_theirs, StatusCode::NOT_FOUND, &format!("Webhook with ID {webhook} not found"));
+    let delete = |token: &str| {
+        app.client.delete(app.url(&format!("/webhooks/{webhook}"))).header("Authorization", token).send()
+    };
+    assert_eq!(delete(&stranger).await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(delete(&organizer).await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get_as(&format!("/webhooks/{webhook}/deliveries"), &organizer).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[actix_web::test]
+async fn a_delivery_claimed_by_an_instance_that_dies_is_delivered_by_another() {
+    let db = TestDatabase::new().await;
+    let receiver = Receiver::start(&[Reply::Hang]);
+    let port = free_port();
+    let mut doomed = Command::new(env!("CARGO_BIN_EXE_ticketing"))
+        .env_clear()
+        .envs([
+            ("DATABASE_URL", db.url()),
+            ("JWT_SECRET", SECRET),
+            ("HOST", "127.0.0.1"),
+            ("PORT", &port.to_string()),
+            ("RATE_LIMIT_PER_SECOND", "0"),
+            ("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true"),
+            ("WEBHOOK_TIMEOUT_MS", "1000"),
+            ("WEBHOOK_LEASE_MS", "1500"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let first = TestApp { address: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new(), db };
+    let mut up = false;
+    for _ in 0..200 {
+        if first.client.get(first.url("/health")).send().await.is_ok_and(|r| r.status().is_success()) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "the first instance did not start");
+    let (_, organizer) = first.user("organizer").await;
+    let (_, buyer) = first.user("buyer").await;
+    let event = first.event(&organizer, 5).await;
+    let (webhook, secret) = subscribe(&first, &organizer, &json!({"url": receiver.url})).await;
+    first.book(&buyer, event).await;
+
+    let claimed = receiver.wait_for(1, Duration::from_secs(5)).await;
+    doomed.kill().unwrap();
+    doomed.wait().unwrap();
+
+    let TestApp { db, .. } = first;
+    let url = db.url().to_owned();
+    let survivor = serve(db, &url, &[PRIVATE_OK]);
+    let got = receiver.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(got[1].headers["webhook-id"], claimed[0].headers["webhook-id"]);
+    assert!(got[1].at - got[0].at >= Duration::from_millis(1000), "taken over only after the lease");
+    assert!(signed_by(&secret, &got[1]));
+    let log = survivor.get_as(&format!("/webhooks/{webhook}/deliveries"), &organizer).await;
+    let codes: Vec<&Value> =
+        log.body["deliveries"].as_array().unwrap().iter().map(|a| &a["statusCode"]).collect();
+    assert_eq!(codes, [&json!(200)], "the dead instance's attempt was never settled: {log:?}");
+}
+
+#[derive(diesel::QueryableByName, Debug)]
+struct Stored {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    booking_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    status: Option<String>,
+}
+
+/// Which notice kinds may follow which for one booking: its life as the rules allow it.
+fn allowed_after(previous: Option<&str>, next: &str) -> bool {
+    matches!(
+        (previous, next),
+        (None, "booking.confirmed" | "booking.waitlisted")
+            | (Some("booking.waitlisted"), "booking.promoted" | "booking.cancelled")
+            | (Some("booking.confirmed" | "booking.promoted"), "booking.cancelled")
+    )
+}
+
+#[actix_web::test]
+async fn a_churn_across_two_instances_delivers_every_notice_and_only_what_happened() {
+    let app = spawn_app_with(&[PRIVATE_OK]).await;
+    let other = another_instance(&app, &[PRIVATE_OK]);
+    let receiver = Receiver::start(&[]);
+    let (_, organizer) = app.user("organizer").await;
+    let event = app.event(&organizer, 3).await;
+    subscribe(&app, &organizer, &json!({"url": receiver.url})).await;
+    let mut buyers = Vec::new();
+    for i in 0..8 {
+        buyers.push(app.user(&format!("buyer{i}")).await.1);
+    }
+
+    let rounds = buyers.iter().enumerate().map(|(i, token)| {
+        let (app, other) = (&app, other.clone());
+        async move {
+            for round in 0..6 {
+                let instance = if (i + round) % 2 == 0 { app.address.clone() } else { other.clone() };
+                let at = app.at(&instance);
+                at.post("/book", &json!({"eventId": event}), token).await;
+                at.post("/cancel", &json!({"eventId": event}), token).await;
+            }
+            // End holding a live booking, so the event ends full with a line.
+            app.book(token, event).await;
+        }
+    });
+    futures_util::future::join_all(rounds).await;
+
+    let mut conn = AsyncPgConnection::establish(app.db.url()).await.unwrap();
+    let stored: Vec<Stored> = diesel::sql_query(
+        "SELECT n.id, n.kind, n.booking_id, b.status FROM notifications n
+         LEFT JOIN bookings b ON b.id = n.booking_id WHERE n.event_id = $1 ORDER BY n.id",
+    )
+    .bind::<BigInt, _>(event)
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let got = receiver.wait_for(stored.len(), Duration::from_secs(20)).await;
+
+    let mut lives: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+    for notice in &stored {
+        let life = lives.entry(notice.booking_id.unwrap()).or_default();
+        assert!(allowed_after(life.last().copied(), &notice.kind), "{life:?} then {notice:?}");
+        life.push(&notice.kind);
+    }
+    for (booking, life) in &lives {
+        let last = stored.iter().rfind(|n| n.booking_id == Some(*booking)).unwrap();
+        let expected = match *life.last().unwrap() {
+            "booking.waitlisted" => "PENDING",
+            "booking.cancelled" => "CANCELLED",
+            _ => "CONFIRMED",
+        };
+        assert_eq!(last.status.as_deref(), Some(expected), "booking {booking}: {life:?}");
+    }
+    let by_id: HashMap<i64, &Stored> = stored.iter().map(|n| (n.id, n)).collect();
+    let mut delivered = HashSet::new();
+    for request in &got {
+        let notification = body(request);
+        let id = notification["id"].as_i64().unwrap();
+        let row = by_id
+            .get(&id)
+            .unwrap_or_else(|| panic!("delivered a notice that was never committed: {notification}"));
+        assert_eq!(notification["type"], row.kind.as_str());
+        assert_eq!(notification["data"]["booking"]["id"].as_i64(), row.booking_id);
+        delivered.insert(id);
+    }
+    let promotions = stored.iter().filter(|n| n.kind == "booking.promoted").count();
+    assert!(promotions > 0, "the churn promoted nobody: {stored:?}");
+    assert_eq!(delivered.len(), stored.len(), "every notice delivered at least once");
+}
