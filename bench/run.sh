@@ -3,11 +3,13 @@
 #   1. a private PostgreSQL (durable: fsync and synchronous_commit on) and two
 #      `ticketing serve` instances on it, rate limiting off;
 #   2. pgbench running the adapter's own booking and cancel SQL (generated from
-#      crates/infra-postgres/src/statements.rs) for each regime: the ceiling;
+#      crates/infra-postgres/src/sql.rs) for each regime: the ceiling;
 #   3. ticketing-load running the same regimes over HTTP, spread across both instances,
 #      verifying every invariant afterwards (through the API and by SQL), then the reads:
 #      /status, and the lists (GET /events pages walked by cursor, GET /me/bookings);
-#   4. each HTTP figure as a ratio of its ceiling.
+#      the churn's event has a webhook whose receiver (in ticketing-load) times each
+#      notification from its commit to its arrival;
+#   4. each HTTP figure as a ratio of its ceiling, and the webhook delivery lag.
 # Everything runs on this machine and stops by itself; the servers listen on 127.0.0.1 only.
 #
 # Each pgbench ceiling runs as many transactions, on an event of the same shape, as the HTTP
@@ -69,7 +71,7 @@ bases=()
 for _ in 1 2; do
   port=$(free_port)
   JWT_SECRET=bench-only-secret-not-a-real-one PORT=$port HOST=127.0.0.1 RATE_LIMIT_PER_SECOND=0 \
-    WORKERS=$WORKERS RUST_LOG=warn ./target/release/ticketing serve >"$work/server-$port.log" 2>&1 &
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS=true WORKERS=$WORKERS RUST_LOG=warn ./target/release/ticketing serve >"$work/server-$port.log" 2>&1 &
   pids+=($!)
   bases+=(--base "http://127.0.0.1:$port")
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.1; done
@@ -118,7 +120,7 @@ load hotdrop --capacity 1000000 --buyers "$BUYERS" --concurrency "$CLIENTS" >"$w
 log "HTTP: hot drop, sold out after the first seat"
 load hotdrop --capacity 1 --buyers "$BUYERS" --concurrency "$CLIENTS" >"$work/sold_out.json"
 log "HTTP: churn (cancel + promote)"
-load churn --capacity "$half" --buyers "$BUYERS" --cancels "$half" --concurrency "$CLIENTS" >"$work/churn.json"
+load churn --capacity "$half" --buyers "$BUYERS" --cancels "$half" --concurrency "$CLIENTS" --webhooks >"$work/churn.json"
 log "HTTP: status reads"
 load status --concurrency "$CLIENTS" --seconds "$SECONDS_PER_RUN" >"$work/status.json"
 log "HTTP: list reads (GET /events pages, GET /me/bookings)"
@@ -153,4 +155,10 @@ print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
 for row in rows:
     print("| " + " | ".join(map(str, row)) + " |")
 print(f"\nThe load generator used {status_cpu:.0f}% of one core during the status run.")
+hooks = json.load(open(f"{work}/churn.json")).get("webhooks")
+if hooks:
+    print(f"\nWebhook during the churn: {hooks['notifications']} notifications delivered ({hooks['received']} requests), "
+          f"{hooks['promotions_received']}/{hooks['promotions_expected']} promotions; "
+          f"lag from commit to receiver p50 {hooks['lag_p50_ms']:.1f} ms, p99 {hooks['lag_p99_ms']:.1f} ms, "
+          f"max {hooks['lag_max_ms']:.1f} ms.")
 PY

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod concurrency;
 pub mod provision;
+pub mod receiver;
 pub mod report;
 pub mod scenarios;
 pub mod sql;

@@ -55,6 +55,10 @@ enum Command {
         cancels: usize,
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
+        /// Subscribe a webhook receiver (on 127.0.0.1) to the event and report the delivery
+        /// lag; the service must allow private targets (WEBHOOK_ALLOW_PRIVATE_NETWORKS=true).
+        #[arg(long)]
+        webhooks: bool,
     },
     /// GET /status/{id} from CONCURRENCY clients for SECONDS.
     Status {
@@ -82,8 +86,8 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Hotdrop { capacity, buyers, concurrency } => {
             Scenario::Hotdrop(Hotdrop { capacity, buyers, concurrency })
         }
-        Command::Churn { capacity, buyers, cancels, concurrency } => {
-            Scenario::Churn(Churn { drop: Hotdrop { capacity, buyers, concurrency }, cancels })
+        Command::Churn { capacity, buyers, cancels, concurrency, webhooks } => {
+            Scenario::Churn(Churn { drop: Hotdrop { capacity, buyers, concurrency }, cancels, webhooks })
         }
         Command::Status { concurrency, seconds } => {
             Scenario::Status(StatusLoad { concurrency, duration: Duration::from_secs(seconds) })

@@ -15,8 +15,27 @@ pub struct Report {
     /// CPU the load generator itself used, in percent of one core (status scenario).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_cpu_percent: Option<f64>,
+    /// Webhook deliveries of the churn's event, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhooks: Option<WebhookReport>,
     /// Broken invariants and failed requests; empty on success.
     pub violations: Vec<String>,
+}
+
+/// What the churn's webhook received, and how long after the commit.
+#[derive(Debug, Serialize)]
+pub struct WebhookReport {
+    /// Requests received (a retried notification counts each time).
+    pub received: usize,
+    /// Distinct notifications received.
+    pub notifications: usize,
+    pub promotions_received: usize,
+    pub promotions_expected: usize,
+    /// From the notification's `createdAt` (the database clock, when its transaction began)
+    /// to its arrival at the receiver.
+    pub lag_p50_ms: f64,
+    pub lag_p99_ms: f64,
+    pub lag_max_ms: f64,
 }
 
 impl Report {
@@ -47,6 +66,12 @@ impl Report {
                 p.p99_ms,
                 p.max_ms,
                 answers.join(" ")
+            ));
+        }
+        if let Some(w) = &self.webhooks {
+            out.push_str(&format!(
+                "webhook: {} notifications ({} requests), promotions {}/{}, lag p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms\n",
+                w.notifications, w.received, w.promotions_received, w.promotions_expected, w.lag_p50_ms, w.lag_p99_ms, w.lag_max_ms
             ));
         }
         if let Some(cpu) = self.client_cpu_percent {

@@ -9,7 +9,9 @@ pub mod status;
 use std::collections::BTreeMap;
 
 use crate::api::Api;
-use crate::report::Report;
+use crate::receiver::Arrival;
+use crate::report::{Report, WebhookReport};
+use crate::stats::{micros_to_ms, percentile};
 use crate::{sql, verify};
 
 /// A scenario and its parameters.
@@ -51,6 +53,7 @@ pub async fn execute(
                 ]),
                 phases: vec![run.phase],
                 client_cpu_percent: None,
+                webhooks: None,
                 violations,
             })
         }
@@ -75,6 +78,18 @@ pub async fn execute(
                 let holders = confirmed - run.cancelled.len().saturating_sub(cfg.drop.buyers - confirmed);
                 violations.extend(sql::check_event(url, run.drop.event, holders, pending).await?);
             }
+            let webhooks = run.arrivals.as_deref().map(|arrivals| {
+                let waiting = run.placed.iter().filter(|p| !p.confirmed).count();
+                webhook_report(arrivals, waiting.min(run.cancelled.len()))
+            });
+            if let Some(w) = &webhooks
+                && w.promotions_received < w.promotions_expected
+            {
+                violations.push(format!(
+                    "the webhook received {} of {} promotions",
+                    w.promotions_received, w.promotions_expected
+                ));
+            }
             Ok(Report {
                 scenario: "churn".to_owned(),
                 instances: api.instances(),
@@ -84,8 +99,9 @@ pub async fn execute(
                     ("cancels".to_owned(), count(cfg.cancels)),
                     ("concurrency".to_owned(), count(cfg.drop.concurrency)),
                 ]),
-                phases: vec![run.drop.phase, run.cancel_phase],
+                phases: vec![run.drop.phase.clone(), run.cancel_phase.clone()],
                 client_cpu_percent: None,
+                webhooks,
                 violations,
             })
         }
@@ -106,6 +122,7 @@ pub async fn execute(
                 ]),
                 phases: vec![run.events_phase, run.bookings_phase],
                 client_cpu_percent: None,
+                webhooks: None,
                 violations,
             })
         }
@@ -120,8 +137,39 @@ pub async fn execute(
                 ]),
                 phases: vec![run.phase],
                 client_cpu_percent: run.client_cpu_percent,
+                webhooks: None,
                 violations: Vec::new(),
             })
         }
+    }
+}
+
+/// Lags from each notification's `createdAt` to its first arrival.
+fn webhook_report(arrivals: &[Arrival], promotions_expected: usize) -> WebhookReport {
+    let mut first: BTreeMap<i64, (&Arrival, &str)> = BTreeMap::new();
+    for arrival in arrivals {
+        if let (Some(id), Some(kind)) = (arrival.body["id"].as_i64(), arrival.body["type"].as_str()) {
+            first.entry(id).or_insert((arrival, kind));
+        }
+    }
+    let mut lags_us: Vec<u128> = first
+        .values()
+        .filter_map(|(arrival, _)| {
+            let created = arrival.body["createdAt"].as_str()?;
+            let created = chrono::DateTime::parse_from_rfc3339(created).ok()?;
+            let arrived = chrono::DateTime::<chrono::Utc>::from(arrival.at);
+            u128::try_from((arrived - created.to_utc()).num_microseconds()?).ok()
+        })
+        .collect();
+    lags_us.sort_unstable();
+    let ms = |p: f64| percentile(&lags_us, p).map_or(0.0, micros_to_ms);
+    WebhookReport {
+        received: arrivals.len(),
+        notifications: first.len(),
+        promotions_received: first.values().filter(|(_, kind)| *kind == "booking.promoted").count(),
+        promotions_expected,
+        lag_p50_ms: ms(50.0),
+        lag_p99_ms: ms(99.0),
+        lag_max_ms: ms(100.0),
     }
 }

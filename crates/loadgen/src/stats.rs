@@ -80,7 +80,7 @@ pub fn percentile(sorted: &[u128], p: f64) -> Option<u128> {
     sorted.get(index).copied()
 }
 
-fn micros_to_ms(us: u128) -> f64 {
+pub fn micros_to_ms(us: u128) -> f64 {
     f64::from(u32::try_from(us).unwrap_or(u32::MAX)) / 1000.0
 }
 

@@ -17,7 +17,13 @@ use ticketing::wiring;
 
 /// Two instances on one database, as a load balancer would see them.
 async fn two_instances(db: &TestDatabase) -> Vec<String> {
-    let vars = [("HOST", "127.0.0.1"), ("PORT", "0"), ("RATE_LIMIT_PER_SECOND", "0"), ("WORKERS", "2")];
+    let vars = [
+        ("HOST", "127.0.0.1"),
+        ("PORT", "0"),
+        ("RATE_LIMIT_PER_SECOND", "0"),
+        ("WORKERS", "2"),
+        ("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true"),
+    ];
     let config =
         Config::from_lookup(|var| vars.iter().find(|(k, _)| *k == var).map(|(_, v)| (*v).to_owned()))
             .unwrap();
@@ -38,8 +44,11 @@ async fn every_scenario_keeps_every_invariant_across_two_instances() {
     let api = Api::new(two_instances(&db).await, 16).unwrap();
 
     let drop = Scenario::Hotdrop(Hotdrop { capacity: 10, buyers: 40, concurrency: 16 });
-    let churn =
-        Scenario::Churn(Churn { drop: Hotdrop { capacity: 8, buyers: 30, concurrency: 16 }, cancels: 5 });
+    let churn = Scenario::Churn(Churn {
+        drop: Hotdrop { capacity: 8, buyers: 30, concurrency: 16 },
+        cancels: 5,
+        webhooks: true,
+    });
     let status = Scenario::Status(StatusLoad { concurrency: 4, duration: Duration::from_millis(500) });
     let list = Scenario::List(ListLoad { concurrency: 4, duration: Duration::from_millis(500), events: 45 });
 
@@ -47,5 +56,13 @@ async fn every_scenario_keeps_every_invariant_across_two_instances() {
         let report = execute(&api, scenario, Some(db.url()), 8).await.unwrap();
         assert!(report.ok(), "{}", report.table());
         assert!(report.phases.iter().all(|p| p.requests > 0), "{}", report.table());
+        if let Some(webhooks) = &report.webhooks {
+            assert_eq!(webhooks.promotions_received, 5, "{}", report.table());
+            assert!(
+                webhooks.notifications >= 30 + 5 + 5,
+                "every booking, cancel and promotion: {}",
+                report.table()
+            );
+        }
     }
 }

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::hotdrop::{self, Hotdrop, HotdropRun};
 use crate::api::{Api, Reply};
 use crate::concurrency;
+use crate::receiver::{Arrival, Receiver};
 use crate::stats::PhaseReport;
 use crate::verify::{self, Placed};
 
@@ -14,6 +15,8 @@ use crate::verify::{self, Placed};
 pub struct Churn {
     pub drop: Hotdrop,
     pub cancels: usize,
+    /// Receive the event's notifications by webhook and report the delivery lag.
+    pub webhooks: bool,
 }
 
 #[derive(Debug)]
@@ -31,12 +34,20 @@ pub struct ChurnRun {
     /// Every waiting buyer booking again, after the cancels: the answer says whether they now
     /// hold a seat or still wait. By index into `placed`.
     pub rebook_replies: Vec<(usize, Reply)>,
+    /// The notifications the webhook received, when it was asked for.
+    pub arrivals: Option<Vec<Arrival>>,
 }
+
+/// How long to wait for the webhook's last deliveries once nothing new has arrived.
+const QUIET: Duration = Duration::from_secs(2);
 
 /// # Errors
 /// When provisioning fails.
 pub async fn run(api: &Api, cfg: Churn, provision_concurrency: usize) -> anyhow::Result<ChurnRun> {
-    let drop = hotdrop::run(api, cfg.drop, provision_concurrency).await?;
+    let receiver = if cfg.webhooks { Some(Receiver::start().await?) } else { None };
+    let drop =
+        hotdrop::run_watched(api, cfg.drop, provision_concurrency, receiver.as_ref().map(|r| r.url.as_str()))
+            .await?;
     let status_after_drop = api.get(0, &format!("/status/{}", drop.event)).await.body;
     let (placed, _) = verify::placed(&drop.replies);
     let mut holders: Vec<Placed> = placed.iter().filter(|p| p.confirmed).cloned().collect();
@@ -86,7 +97,12 @@ pub async fn run(api: &Api, cfg: Churn, provision_concurrency: usize) -> anyhow:
     })
     .await?;
 
+    let arrivals = match receiver {
+        Some(receiver) => Some(settled_arrivals(&receiver).await),
+        None => None,
+    };
     Ok(ChurnRun {
+        arrivals,
         drop,
         placed,
         status_after_drop,
@@ -96,4 +112,20 @@ pub async fn run(api: &Api, cfg: Churn, provision_concurrency: usize) -> anyhow:
         status_after,
         rebook_replies: rebooks,
     })
+}
+
+/// Everything the webhook receives until it has been quiet for [`QUIET`] (at most a minute).
+async fn settled_arrivals(receiver: &Receiver) -> Vec<Arrival> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = receiver.arrivals().len();
+    let mut quiet_since = Instant::now();
+    while Instant::now() < deadline && quiet_since.elapsed() < QUIET {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = receiver.arrivals().len();
+        if now != seen {
+            seen = now;
+            quiet_since = Instant::now();
+        }
+    }
+    receiver.arrivals()
 }

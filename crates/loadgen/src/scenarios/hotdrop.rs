@@ -30,10 +30,29 @@ pub struct HotdropRun {
 /// # Errors
 /// When provisioning fails.
 pub async fn run(api: &Api, cfg: Hotdrop, provision_concurrency: usize) -> anyhow::Result<HotdropRun> {
+    run_watched(api, cfg, provision_concurrency, None).await
+}
+
+/// As [`run`], with the event's notifications posted to `webhook` (registered by its
+/// organizer before the first booking).
+///
+/// # Errors
+/// When provisioning or the webhook's registration fails.
+pub async fn run_watched(
+    api: &Api,
+    cfg: Hotdrop,
+    provision_concurrency: usize,
+    webhook: Option<&str>,
+) -> anyhow::Result<HotdropRun> {
     let run = provision::run_id();
     let organizer = provision::buyers(api, &format!("{run}-organizer"), 1, 1).await?.remove(0);
     let buyers = Arc::new(provision::buyers(api, &run, cfg.buyers, provision_concurrency).await?);
     let event = provision::event(api, &organizer, cfg.capacity).await?;
+    if let Some(url) = webhook {
+        let created =
+            api.post(0, "/webhooks", &json!({"url": url, "eventId": event}), Some(&organizer.token)).await;
+        anyhow::ensure!(created.is(201), "registering the webhook: {:?}", created.body);
+    }
 
     let started = Instant::now();
     let (client, who) = (api.clone(), buyers.clone());
