@@ -11,5 +11,5 @@ mod hub;
 mod listener;
 pub mod stream;
 
-pub use hub::{FeedHub, FeedItem, Subscription};
+pub use hub::{FeedHub, FeedItem, MAX_STREAMS_PER_USER, SubscribeError, Subscription};
 pub use listener::FeedListener;

@@ -22,6 +22,8 @@ use crate::routes::Documented;
         (name = "accounts", description = "Registration and login"),
         (name = "events", description = "Creating events and reading their status"),
         (name = "bookings", description = "Booking, the waiting list, cancelling"),
+        (name = "notifications", description = "What happened to the caller's bookings: a feed, and a live stream"),
+        (name = "webhooks", description = "Organizers' signed deliveries of their events' notifications (Standard Webhooks)"),
         (name = "operations", description = "Health, metrics and this documentation"),
     )
 )]

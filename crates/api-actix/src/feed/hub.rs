@@ -15,6 +15,19 @@ pub enum FeedItem {
     CatchUp(i64),
 }
 
+/// Streams one user may hold open on one instance: enough for a few tabs and devices, few
+/// enough that one account cannot make the instance hold thousands of them.
+pub const MAX_STREAMS_PER_USER: usize = 8;
+
+/// Why a stream could not be opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SubscribeError {
+    #[error("the instance is stopping")]
+    Closed,
+    #[error("the user already holds {MAX_STREAMS_PER_USER} streams on this instance")]
+    TooMany,
+}
+
 /// The streams one instance holds, by user, and how far the outbox is settled.
 #[derive(Debug)]
 pub struct FeedHub {
@@ -90,19 +103,24 @@ impl FeedHub {
         self.lock().settled
     }
 
-    /// Opens a stream for `user`; `None` once the hub is closed (the instance is stopping).
-    #[must_use]
-    pub fn subscribe(self: &Arc<Self>, user: UserId) -> Option<Subscription> {
+    /// Opens a stream for `user`.
+    ///
+    /// # Errors
+    /// [`SubscribeError`] once the hub is closed, or when the user holds too many streams.
+    pub fn subscribe(self: &Arc<Self>, user: UserId) -> Result<Subscription, SubscribeError> {
         let (tx, items) = mpsc::channel(self.buffer);
         let mut state = self.lock();
         if state.closed {
-            return None;
+            return Err(SubscribeError::Closed);
+        }
+        if state.subscribers.get(&user).is_some_and(|s| s.len() >= MAX_STREAMS_PER_USER) {
+            return Err(SubscribeError::TooMany);
         }
         state.next_id += 1;
         let (id, generation, start) = (state.next_id, state.generation, state.settled);
         state.subscribers.entry(user).or_default().push(Subscriber { id, generation, tx });
         crate::metrics::notification_streams(state.open());
-        Some(Subscription { hub: Arc::clone(self), user, id, start, items })
+        Ok(Subscription { hub: Arc::clone(self), user, id, start, items })
     }
 
     /// The users with a stream now, for the next batch's read, and the batch's generation.
@@ -235,7 +253,17 @@ mod tests {
         let mut open = hub.subscribe(user(1)).unwrap();
         hub.close();
         assert!(matches!(open.items.try_recv(), Err(mpsc::error::TryRecvError::Disconnected)));
-        assert!(hub.subscribe(user(1)).is_none());
+        assert_eq!(hub.subscribe(user(1)).err(), Some(SubscribeError::Closed));
+    }
+
+    #[test]
+    fn one_user_holds_a_bounded_number_of_streams() {
+        let hub = FeedHub::new(2);
+        let open: Vec<_> = (0..MAX_STREAMS_PER_USER).map(|_| hub.subscribe(user(1)).unwrap()).collect();
+        assert_eq!(hub.subscribe(user(1)).err(), Some(SubscribeError::TooMany));
+        assert!(hub.subscribe(user(2)).is_ok(), "per user");
+        drop(open);
+        assert!(hub.subscribe(user(1)).is_ok());
     }
 
     #[test]

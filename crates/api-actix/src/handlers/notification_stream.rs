@@ -5,13 +5,14 @@ use crate::adapters::Adapters;
 use crate::auth::Caller;
 use crate::dto::after_id;
 use crate::error::{ApiError, ErrorBody};
-use crate::feed::stream;
+use crate::feed::{SubscribeError, stream};
 use crate::state::AppState;
 
 /// The caller's notifications as Server-Sent Events (`id:`, `event:` the type, `data:` the
 /// notification), live from any instance's commits; a comment line every 15 s. Reconnect with
 /// `Last-Event-ID` to resume right after the last event seen; without it, the stream starts
-/// with what happens next (read the past with `GET /me/notifications`).
+/// with what happens next (read the past with `GET /me/notifications`). A user holds at most 8
+/// streams per instance (429 beyond).
 #[utoipa::path(get, path = "/me/notifications/stream", tag = "notifications", security(("bearer" = [])), params(
     ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "Resume after this notification id"),
 ), responses(
@@ -31,7 +32,10 @@ pub async fn notification_stream<A: Adapters>(
             after_id(text).map_err(|_| ApiError::Invalid(LAST_EVENT_ID.to_owned()))?
         }
     };
-    let subscription = state.feed.subscribe(caller.id()).ok_or(ApiError::ShuttingDown)?;
+    let subscription = state.feed.subscribe(caller.id()).map_err(|e| match e {
+        SubscribeError::Closed => ApiError::ShuttingDown,
+        SubscribeError::TooMany => ApiError::RateLimited { retry_after: STREAM_RETRY_AFTER },
+    })?;
     let body = stream::events(
         state.notifications.clone(),
         caller.id(),
@@ -45,5 +49,8 @@ pub async fn notification_stream<A: Adapters>(
         .insert_header(("x-accel-buffering", HeaderValue::from_static("no")))
         .streaming(body))
 }
+
+/// Seconds to wait after opening too many streams: until one of them ends.
+const STREAM_RETRY_AFTER: u64 = 15;
 
 const LAST_EVENT_ID: &str = "\"Last-Event-ID\" must be a notification id (an integer of 0 or more)";

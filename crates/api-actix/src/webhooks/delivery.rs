@@ -76,7 +76,9 @@ impl<W: Webhooks + Clone> Worker for DeliveryWorker<W> {
         let (store, client, settings, wake) =
             (self.store.clone(), self.client.clone(), self.settings, Arc::clone(&self.wake));
         Box::pin(async move {
-            let mut backlog_at = tokio::time::Instant::now();
+            let mut backlog_at = tokio::time::Instant::now()
+                .checked_sub(BACKLOG_EVERY)
+                .unwrap_or_else(tokio::time::Instant::now);
             while !stop.is_requested() {
                 if backlog_at.elapsed() >= BACKLOG_EVERY {
                     report_backlog(&store).await;
