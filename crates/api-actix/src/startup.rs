@@ -33,8 +33,10 @@ use crate::supervisor::{Supervisor, Worker};
 use crate::telemetry;
 use crate::webhooks::DeliveryWorker;
 
-/// How often the notification listener looks at the outbox when nothing wakes it.
-const LISTENER_POLL: Duration = Duration::from_secs(1);
+/// How often the notification listener looks at the outbox when nothing wakes it: bookings
+/// do not wake it (see `infra_postgres::sql::WRITE_NOTICES`), so this bounds how late their
+/// notices reach streams and webhooks.
+const LISTENER_POLL: Duration = Duration::from_millis(200);
 
 /// How long a stopping server lets in-flight requests finish.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);

@@ -11,6 +11,8 @@ mod target;
 pub use retry::RetryPolicy;
 pub use target::{WebhookSecret, WebhookSecretError, WebhookUrl, WebhookUrlError};
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 
 use crate::error::RepoError;
@@ -77,6 +79,15 @@ pub enum DeliveryOutcome {
     Gone,
     /// Anything else: retried per the [`RetryPolicy`], unless it gave up.
     Failed { status: Option<u16>, error: String },
+}
+
+/// A finished attempt, to record: how it ended and, for a failure, when to try again (`None`:
+/// give up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempted {
+    pub delivery: Delivery,
+    pub outcome: DeliveryOutcome,
+    pub retry_in: Option<Duration>,
 }
 
 /// What waits to be delivered, for metrics.

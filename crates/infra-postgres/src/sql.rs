@@ -333,20 +333,27 @@ LEFT JOIN LATERAL jsonb_to_record(n.event_snapshot) AS s(
     };
 }
 
-/// Notices decided by the domain, written in order (so numbered in order) by a transaction
-/// that has already written the change they report. An event's notice snapshots the event as
-/// that transaction left it. The table's trigger adds the webhook deliveries and the wake-up.
+/// Notices decided by the domain, written in order (so numbered in order) by a guarded
+/// transaction that has already written the change they report, and the instances woken (the
+/// NOTIFY is delivered only if the transaction commits). An event's notice snapshots the
+/// event as that transaction left it. The booking statements write their own notices and do
+/// not NOTIFY: a NOTIFY serialises the commits of every notifying transaction, and the
+/// listeners' poll finds those notices within a fifth of a second.
 pub const WRITE_NOTICES: &str = concat!(
-    "INSERT INTO notifications (kind, event_id, booking_id, user_id, position, event_snapshot)
-SELECT n.kind, n.event_id, n.booking_id, n.user_id, n.position,
-       CASE WHEN n.booking_id IS NULL THEN
-           (SELECT to_jsonb(e) FROM (SELECT ",
+    "WITH written AS (
+    INSERT INTO notifications (kind, event_id, booking_id, user_id, position, event_snapshot)
+    SELECT n.kind, n.event_id, n.booking_id, n.user_id, n.position,
+           CASE WHEN n.booking_id IS NULL THEN
+               (SELECT to_jsonb(e) FROM (SELECT ",
     availability_columns!(),
     " FROM events e WHERE e.id = n.event_id) e)
-       END
-FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[])
-     WITH ORDINALITY AS n(kind, event_id, booking_id, user_id, position, ord)
-ORDER BY n.ord"
+           END
+    FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[])
+         WITH ORDINALITY AS n(kind, event_id, booking_id, user_id, position, ord)
+    ORDER BY n.ord
+    RETURNING id
+)
+SELECT pg_notify('ticketing_notifications', '') FROM (SELECT 1 FROM written LIMIT 1) AS any_written"
 );
 
 /// A user's notifications in `($2, $3]`, oldest first, at most `$4`.
@@ -387,9 +394,7 @@ SELECT ARRAY(SELECT id FROM notifications WHERE id > $1 ORDER BY id LIMIT $2) AS
        pg_snapshot_xmin(pg_current_snapshot())::text::int8 AS oldest_running,
        pg_snapshot_xmax(pg_current_snapshot())::text::int8 AS next_writer";
 
-/// The channel the notifications table's trigger wakes; listened to by one connection per
-/// server instance.
-pub const NOTIFICATIONS_CHANNEL: &str = "ticketing_notifications";
+/// Subscribes a connection to the channel [`WRITE_NOTICES`] wakes: one per server instance.
 pub const LISTEN: &str = "LISTEN ticketing_notifications";
 
 /// A webhook's columns, as `WebhookRow` reads them.
@@ -452,27 +457,55 @@ JOIN ",
 ORDER BY n.id"
 );
 
-/// Settles the claim `$3` of a delivery (ignored when a later claim exists): delivered (`$4`),
-/// due again in `$5` ms, or closed (`$5` null); logs the attempt with its status `$6` and error
-/// `$7`. Returns the row when the claim was still current.
-pub const SETTLE_DELIVERY: &str = "\
-WITH settled AS (
-    UPDATE webhook_deliveries
-    SET due_at = CASE WHEN $4 OR $5::int8 IS NULL THEN NULL ELSE now() + $5 * interval '1 millisecond' END,
-        delivered_at = CASE WHEN $4 THEN now() END
-    WHERE webhook_id = $1 AND notification_id = $2 AND attempts = $3
-    RETURNING webhook_id, notification_id, due_at
+/// Settles a batch of claims, each `(webhook $1, notification $2, claim $3)`: delivered (`$4`),
+/// due again in `$5` ms, or closed (`$5` null); logs each attempt with its status `$6` and error
+/// `$7`. A claim that is no longer the latest (its lease ran out and another worker claimed the
+/// delivery) changes nothing and is not logged.
+pub const SETTLE_DELIVERIES: &str = "\
+WITH input AS (
+    SELECT * FROM unnest($1::int8[], $2::int8[], $3::int4[], $4::bool[], $5::int8[], $6::int4[], $7::text[])
+        WITH ORDINALITY AS i(webhook_id, notification_id, attempt, delivered, retry_ms, status_code, error, ord)
+), settled AS (
+    UPDATE webhook_deliveries d
+    SET due_at = CASE WHEN i.delivered OR i.retry_ms IS NULL THEN NULL
+                      ELSE now() + i.retry_ms * interval '1 millisecond' END,
+        delivered_at = CASE WHEN i.delivered THEN now() END
+    FROM input i
+    WHERE d.webhook_id = i.webhook_id AND d.notification_id = i.notification_id AND d.attempts = i.attempt
+    RETURNING d.webhook_id, d.notification_id, d.due_at
 )
 INSERT INTO webhook_attempts (webhook_id, notification_id, status_code, error, next_attempt_at)
-SELECT webhook_id, notification_id, $6, $7, due_at FROM settled
-RETURNING id";
+SELECT s.webhook_id, s.notification_id, i.status_code, i.error, s.due_at
+FROM settled s JOIN input i ON i.webhook_id = s.webhook_id AND i.notification_id = s.notification_id
+ORDER BY i.ord";
 
-/// A receiver answered 410 Gone: nothing more goes to it.
-pub const DISABLE_WEBHOOK: &str = "\
+/// Receivers answered 410 Gone: nothing more goes to the webhooks `$1`.
+pub const DISABLE_WEBHOOKS: &str = "\
 WITH disabled AS (
-    UPDATE webhooks SET disabled_at = now() WHERE id = $1 AND disabled_at IS NULL
+    UPDATE webhooks SET disabled_at = now() WHERE id = ANY ($1) AND disabled_at IS NULL
 )
-UPDATE webhook_deliveries SET due_at = NULL WHERE webhook_id = $1 AND due_at IS NOT NULL";
+UPDATE webhook_deliveries SET due_at = NULL WHERE webhook_id = ANY ($1) AND due_at IS NOT NULL";
+
+/// The relay's place, locked: `None` when another instance is relaying right now.
+pub const LOCK_RELAY: &str =
+    "SELECT walked, gap_start, gap_seen FROM outbox_relay WHERE id = 1 FOR UPDATE SKIP LOCKED";
+
+/// Queues the notifications in `($1, $2]` for every matching webhook of their events'
+/// organizers. A delivery is as old as its notification.
+pub const QUEUE_DELIVERIES: &str = "\
+INSERT INTO webhook_deliveries (webhook_id, notification_id, created_at)
+SELECT w.id, n.id, n.created_at
+FROM notifications n
+JOIN events e ON e.id = n.event_id
+JOIN webhooks w ON w.organizer_id = e.organizer_id
+WHERE n.id > $1 AND n.id <= $2
+  AND w.disabled_at IS NULL
+  AND (w.event_id IS NULL OR w.event_id = n.event_id)
+  AND (w.kinds IS NULL OR n.kind = ANY (w.kinds))
+ON CONFLICT DO NOTHING";
+
+pub const SAVE_RELAY: &str =
+    "UPDATE outbox_relay SET walked = $1, gap_start = $2, gap_seen = $3 WHERE id = 1";
 
 /// What waits to be delivered, and since when.
 pub const DELIVERY_BACKLOG: &str = "\

@@ -1,5 +1,6 @@
-//! The one listener of an instance: wakes on the outbox's channel (or a poll, in case a wake
-//! was missed), moves the watermark, reads the new notifications of the users this instance
+//! The one listener of an instance: wakes on the outbox's channel (written by the guarded
+//! transactions: cancels, event changes) or on its poll (which finds the booking statements'
+//! notices, written without a wake-up), moves the watermark, reads the new notifications of the users this instance
 //! streams to, and hands them to the [`FeedHub`]. Losing its connection ends a run; the
 //! supervisor starts the next, which resumes from the last published watermark.
 
@@ -65,7 +66,9 @@ impl<N: Notifications + Clone> Worker for FeedListener<N> {
                 None => store.watermark().await?,
             };
             loop {
-                catch_up(&store, &hub, &mut mark).await?;
+                if catch_up(&store, &hub, &mut mark).await? {
+                    deliveries.notify_one();
+                }
                 *saved.lock().unwrap_or_else(PoisonError::into_inner) = Some(mark.clone());
                 let pause = if mark.waiting() { GAP_POLL } else { idle_poll };
                 tokio::select! {
@@ -81,12 +84,14 @@ impl<N: Notifications + Clone> Worker for FeedListener<N> {
     }
 }
 
-/// Moves the watermark as far as the table allows, publishing each step.
+/// Moves the watermark as far as the table allows, publishing each step; says whether it
+/// moved.
 async fn catch_up<N: Notifications>(
     store: &N,
     hub: &FeedHub,
     mark: &mut Watermark,
-) -> Result<(), domain::RepoError> {
+) -> Result<bool, domain::RepoError> {
+    let start = mark.settled_through();
     loop {
         let settlement = store.settlement(mark.walked(), BATCH).await?;
         let full = settlement.ids.len() >= BATCH;
@@ -104,7 +109,7 @@ async fn catch_up<N: Notifications>(
         }
         *mark = next;
         if !full {
-            return Ok(());
+            return Ok(mark.settled_through() != start);
         }
     }
 }

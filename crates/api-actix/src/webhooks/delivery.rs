@@ -1,14 +1,15 @@
-//! The delivery worker, one per instance: claims due deliveries (rows no other worker holds),
-//! posts each, records the answer, and sleeps until woken by a new notification or its poll
-//! interval. Any number of instances share the queue; a delivery whose worker died is claimed
-//! again once its lease ends.
+//! The delivery worker, one per instance: moves newly committed notifications into the queue
+//! (the relay; one instance at a time does it), claims due deliveries (rows no other worker
+//! holds), posts them, records the answers in one transaction, and sleeps until woken by the
+//! notification listener or its poll interval. Any number of instances share the queue; a
+//! delivery whose worker died is claimed again once its lease ends.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use domain::ports::Webhooks;
-use domain::webhook::{Delivery, DeliveryOutcome, RetryPolicy};
+use domain::webhook::{Attempted, Delivery, DeliveryOutcome, RetryPolicy};
 use futures_util::future::join_all;
 use tokio::sync::Notify;
 
@@ -17,8 +18,11 @@ use super::targets::TargetPolicy;
 use crate::dto::NotificationBody;
 use crate::supervisor::{StopSignal, Worker, WorkerRun};
 
-/// How many deliveries one worker has in flight at most.
-const BATCH: usize = 16;
+/// How many deliveries one worker has in flight at most (and records in one transaction).
+const BATCH: usize = 64;
+
+/// Notifications the relay moves into the queue per step.
+const RELAY_BATCH: usize = 1000;
 
 /// How often the backlog gauges are refreshed.
 const BACKLOG_EVERY: Duration = Duration::from_secs(5);
@@ -84,8 +88,9 @@ impl<W: Webhooks + Clone> Worker for DeliveryWorker<W> {
                     report_backlog(&store).await;
                     backlog_at = tokio::time::Instant::now();
                 }
+                let queued = store.queue_deliveries(RELAY_BATCH).await?;
                 let due = store.claim_deliveries(BATCH, settings.lease).await?;
-                if due.is_empty() {
+                if due.is_empty() && queued.is_none_or(|n| n == 0) {
                     tokio::select! {
                         () = wake.notified() => {}
                         () = tokio::time::sleep(settings.poll) => {}
@@ -94,12 +99,13 @@ impl<W: Webhooks + Clone> Worker for DeliveryWorker<W> {
                     continue;
                 }
                 // Every claimed delivery is settled before the next claim (and before a stop).
-                let settled = join_all(due.iter().map(|delivery| async {
-                    let outcome = attempt(&client, settings.targets, delivery).await;
-                    settle(&store, settings.retry, delivery, &outcome).await
+                let attempted = join_all(due.into_iter().map(|delivery| async {
+                    let outcome = attempt(&client, settings.targets, &delivery).await;
+                    judge(settings.retry, delivery, outcome)
                 }))
                 .await;
-                settled.into_iter().collect::<Result<Vec<()>, _>>()?;
+                store.record_attempts(&attempted).await?;
+                attempted.iter().for_each(count);
             }
             Ok(())
         })
@@ -168,30 +174,30 @@ fn transport_error(error: &reqwest::Error) -> String {
     text
 }
 
-async fn settle<W: Webhooks>(
-    store: &W,
-    retry: RetryPolicy,
-    delivery: &Delivery,
-    outcome: &DeliveryOutcome,
-) -> Result<(), domain::RepoError> {
+/// When a failed attempt is tried again, by the policy and the notification's age.
+fn judge(retry: RetryPolicy, delivery: Delivery, outcome: DeliveryOutcome) -> Attempted {
     let age = (Utc::now() - delivery.notification.created_at).to_std().unwrap_or_default();
     let retry_in = match outcome {
         DeliveryOutcome::Failed { .. } => retry.after_failure(delivery.attempt, age),
         DeliveryOutcome::Delivered { .. } | DeliveryOutcome::Gone => None,
     };
-    store.record_attempt(delivery, outcome, retry_in).await?;
-    let label = match outcome {
+    Attempted { delivery, outcome, retry_in }
+}
+
+/// Metrics and the log, once an attempt is recorded.
+fn count(attempted: &Attempted) {
+    let delivery = &attempted.delivery;
+    let label = match &attempted.outcome {
         DeliveryOutcome::Delivered { .. } => {
-            crate::metrics::webhook_lag(age);
+            let lag = (Utc::now() - delivery.notification.created_at).to_std().unwrap_or_default();
+            crate::metrics::webhook_lag(lag);
             "delivered"
         }
         DeliveryOutcome::Gone => "gone",
-        DeliveryOutcome::Failed { .. } if retry_in.is_none() => "given_up",
-        DeliveryOutcome::Failed { .. } => "failed",
+        DeliveryOutcome::Failed { status, error } => {
+            tracing::info!(webhook = %delivery.webhook, notification = %delivery.notification.id, attempt = delivery.attempt, ?status, error, "webhook delivery failed");
+            if attempted.retry_in.is_none() { "given_up" } else { "failed" }
+        }
     };
-    if let DeliveryOutcome::Failed { status, error } = outcome {
-        tracing::info!(webhook = %delivery.webhook, notification = %delivery.notification.id, attempt = delivery.attempt, ?status, error, "webhook delivery failed");
-    }
     crate::metrics::webhook_delivery(label);
-    Ok(())
 }

@@ -100,6 +100,8 @@ async fn a_stream_on_one_instance_sees_a_promotion_committed_through_another_wit
     let event = app.event(&organizer, 1).await;
     let seat = app.book(&alice, event).await.body["booking"]["id"].clone();
     let line = app.book(&bob, event).await.body["booking"]["id"].clone();
+    // A fresh stream starts after what is settled when it opens: wait for bob's first notice.
+    feed_of(&app, &bob, 1).await;
 
     let mut stream = EventStream::new(
         app.client

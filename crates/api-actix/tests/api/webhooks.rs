@@ -41,6 +41,21 @@ fn body(request: &Received) -> Value {
     serde_json::from_slice(&request.body).unwrap()
 }
 
+/// The webhook's delivery log once it shows `n` attempts (an attempt is recorded just after
+/// the receiver answers).
+async fn log_of(app: &TestApp, token: &str, webhook: i64, n: usize) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let log = app.get_as(&format!("/webhooks/{webhook}/deliveries"), token).await;
+        assert_eq!(log.status, StatusCode::OK, "{log:?}");
+        let attempts = log.body["deliveries"].as_array().unwrap().clone();
+        if attempts.len() >= n || std::time::Instant::now() > deadline {
+            return attempts;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn subscribe(app: &TestApp, token: &str, body: &Value) -> (i64, String) {
     let created = app.post("/webhooks", body, Some(token)).await;
     assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
@@ -72,11 +87,9 @@ async fn a_receiver_that_fails_twice_gets_the_same_signed_delivery_three_times()
     assert_eq!(notification["data"]["booking"]["userId"], buyer_id);
     assert!(got[1].at - got[0].at >= Duration::from_millis(100), "the first retry waits the base delay");
 
-    let log = app.get_as(&format!("/webhooks/{webhook}/deliveries"), &organizer).await;
-    assert_eq!(log.status, StatusCode::OK, "{log:?}");
-    let attempts = log.body["deliveries"].as_array().unwrap();
+    let attempts = log_of(&app, &organizer, webhook, 3).await;
     let codes: Vec<&Value> = attempts.iter().map(|a| &a["statusCode"]).collect();
-    assert_eq!(codes, [&json!(200), &json!(500), &json!(500)], "newest first: {log:?}");
+    assert_eq!(codes, [&json!(200), &json!(500), &json!(500)], "newest first: {attempts:?}");
     assert_eq!(attempts[0]["nextAttemptAt"], Value::Null);
     assert!(attempts[1]["nextAttemptAt"].is_string() && attempts[1]["error"].is_string());
     assert!(attempts.iter().all(|a| a["notificationId"] == notification["id"]));
@@ -177,10 +190,9 @@ async fn a_delivery_claimed_by_an_instance_that_dies_is_delivered_by_another() {
     assert_eq!(got[1].headers["webhook-id"], claimed[0].headers["webhook-id"]);
     assert!(got[1].at - got[0].at >= Duration::from_millis(1000), "taken over only after the lease");
     assert!(signed_by(&secret, &got[1]));
-    let log = survivor.get_as(&format!("/webhooks/{webhook}/deliveries"), &organizer).await;
-    let codes: Vec<&Value> =
-        log.body["deliveries"].as_array().unwrap().iter().map(|a| &a["statusCode"]).collect();
-    assert_eq!(codes, [&json!(200)], "the dead instance's attempt was never settled: {log:?}");
+    let attempts = log_of(&survivor, &organizer, webhook, 1).await;
+    let codes: Vec<&Value> = attempts.iter().map(|a| &a["statusCode"]).collect();
+    assert_eq!(codes, [&json!(200)], "the dead instance's attempt was never settled: {attempts:?}");
 }
 
 #[derive(diesel::QueryableByName, Debug)]

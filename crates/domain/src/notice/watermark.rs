@@ -41,6 +41,20 @@ impl Watermark {
         Self { walked: newest, gap: None, untrusted_until: Some(next_writer) }
     }
 
+    /// Resumes a watermark that was saved with [`Self::walked`] and [`Self::gap`] (by a relay
+    /// that keeps its place in the store); trusted, since it was built from the start.
+    #[must_use]
+    pub const fn resume(walked: i64, gap: Option<(i64, u64)>) -> Self {
+        Self { walked, gap, untrusted_until: None }
+    }
+
+    /// The first missing id above [`Self::walked`] and the next writer's number when it was
+    /// first seen missing, to be saved with it.
+    #[must_use]
+    pub const fn gap(&self) -> Option<(i64, u64)> {
+        self.gap
+    }
+
     /// Every id up to this one is settled: visible now, or never going to be. `0` until the
     /// first settlement proves the start.
     #[must_use]
@@ -146,6 +160,18 @@ mod tests {
         assert_eq!(mark.settled_through(), 10, "writer 8 could still hold 11");
         mark.advance(&at(&[12, 13], 9, 12));
         assert_eq!(mark.settled_through(), 13, "every writer below 9 has finished: 11 rolled back");
+    }
+
+    #[test]
+    fn a_resumed_mark_keeps_waiting_on_its_saved_gap() {
+        let mut first = trusted(10);
+        first.advance(&at(&[12], 5, 9));
+        let mut resumed = Watermark::resume(first.walked(), first.gap());
+        assert_eq!(resumed, first);
+        resumed.advance(&at(&[12], 8, 30));
+        assert_eq!(resumed.settled_through(), 10, "still timed from when it was first seen");
+        resumed.advance(&at(&[12], 9, 30));
+        assert_eq!(resumed.settled_through(), 12);
     }
 
     #[test]

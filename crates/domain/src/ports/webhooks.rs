@@ -5,8 +5,8 @@ use crate::error::RepoError;
 use crate::ids::{UserId, WebhookId};
 use crate::listing::Limit;
 use crate::webhook::{
-    Backlog, CreateWebhookError, Delivery, DeliveryAttempt, DeliveryOutcome, NewWebhook, Webhook,
-    WebhookError, WebhookSecret,
+    Attempted, Backlog, CreateWebhookError, Delivery, DeliveryAttempt, NewWebhook, Webhook, WebhookError,
+    WebhookSecret,
 };
 
 /// Organizers' webhooks, and the queue of their deliveries that workers on every server
@@ -66,18 +66,27 @@ pub trait Webhooks: Send + Sync + 'static {
         lease: Duration,
     ) -> impl Future<Output = Result<Vec<Delivery>, RepoError>> + Send;
 
-    /// Logs an attempt and settles the delivery: delivered, given up (`retry_in` `None` after a
-    /// failure), due again after `retry_in`, or, for [`DeliveryOutcome::Gone`], its webhook
-    /// disabled. Ignored when a later claim of the delivery exists (this one's lease ran out).
+    /// Logs each attempt and settles its delivery: delivered, given up (`retry_in` `None`
+    /// after a failure), due again after `retry_in`, or, for [`crate::webhook::DeliveryOutcome::Gone`], its
+    /// webhook disabled. An attempt whose claim is no longer the latest (its lease ran out and
+    /// another worker claimed the delivery) is ignored.
     ///
     /// # Errors
     /// [`RepoError`] when the store fails.
-    fn record_attempt(
-        &self,
-        delivery: &Delivery,
-        outcome: &DeliveryOutcome,
-        retry_in: Option<Duration>,
-    ) -> impl Future<Output = Result<(), RepoError>> + Send;
+    fn record_attempts(&self, attempts: &[Attempted]) -> impl Future<Output = Result<(), RepoError>> + Send;
+
+    /// Queues the notifications committed since the last call for every webhook that wants
+    /// them, in id order, never skipping one that commits after a later one. Any number of
+    /// callers may call it at once: one does the work, the others return `None` at once.
+    /// Returns how many deliveries were queued.
+    ///
+    /// Implementations MUST queue each notification for each matching webhook at most once,
+    /// and every committed notification eventually.
+    ///
+    /// # Errors
+    /// [`RepoError`] when the store fails.
+    fn queue_deliveries(&self, batch: usize)
+    -> impl Future<Output = Result<Option<usize>, RepoError>> + Send;
 
     /// How much waits to be delivered.
     ///

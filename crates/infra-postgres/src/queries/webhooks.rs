@@ -5,14 +5,17 @@ use std::time::Duration;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Binary, Bool, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::webhook::{NewWebhook, WebhookSecret};
+use std::num::TryFromIntError;
+
+use domain::webhook::{Attempted, DeliveryOutcome, NewWebhook, WebhookSecret};
 use domain::{EventId, UserId, WebhookId};
 
 use crate::queries::Prepared;
 use crate::rows::{AttemptRow, ClaimedRow, WebhookRow};
 use crate::sql::{
-    CLAIM_DELIVERIES, DELETE_WEBHOOK, DELIVERY_BACKLOG, DISABLE_WEBHOOK, EVENT_ORGANIZER, INSERT_WEBHOOK,
-    ORGANIZER_WEBHOOKS, OWNED_WEBHOOK, SETTLE_DELIVERY, WEBHOOK_ATTEMPTS,
+    CLAIM_DELIVERIES, DELETE_WEBHOOK, DELIVERY_BACKLOG, DISABLE_WEBHOOKS, EVENT_ORGANIZER, INSERT_WEBHOOK,
+    LOCK_RELAY, ORGANIZER_WEBHOOKS, OWNED_WEBHOOK, QUEUE_DELIVERIES, SAVE_RELAY, SETTLE_DELIVERIES,
+    WEBHOOK_ATTEMPTS,
 };
 
 #[derive(QueryableByName)]
@@ -35,6 +38,9 @@ pub(crate) struct BacklogRow {
     #[diesel(sql_type = BigInt)]
     pub oldest_age_seconds: i64,
 }
+
+/// Longest error text kept in the deliveries log (the column's CHECK allows 500).
+const MAX_ERROR_CHARS: usize = 300;
 
 fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
@@ -131,39 +137,100 @@ pub(crate) async fn claim(
         .await
 }
 
-/// How a claim ends, as [`SETTLE_DELIVERY`] takes it.
-pub(crate) struct Settle<'a> {
-    pub webhook: WebhookId,
-    pub notification: i64,
-    pub attempt: i32,
-    pub delivered: bool,
-    pub retry_in: Option<Duration>,
-    pub status_code: Option<i32>,
-    pub error: Option<&'a str>,
+/// How a batch of claims ends, as [`SETTLE_DELIVERIES`] takes it: one entry per claim.
+#[derive(Default)]
+pub(crate) struct Settlements {
+    pub webhooks: Vec<i64>,
+    pub notifications: Vec<i64>,
+    pub attempts: Vec<i32>,
+    pub delivered: Vec<bool>,
+    pub retry_ms: Vec<Option<i64>>,
+    pub status_codes: Vec<Option<i32>>,
+    pub errors: Vec<Option<String>>,
 }
 
-/// Whether the claim was still current (a later claim makes this one's result moot).
-pub(crate) async fn settle(conn: &mut AsyncPgConnection, settle: &Settle<'_>) -> QueryResult<bool> {
-    let logged = Prepared(
-        diesel::sql_query(SETTLE_DELIVERY)
-            .bind::<BigInt, _>(settle.webhook.get())
-            .bind::<BigInt, _>(settle.notification)
-            .bind::<Integer, _>(settle.attempt)
-            .bind::<Bool, _>(settle.delivered)
-            .bind::<Nullable<BigInt>, _>(settle.retry_in.map(millis))
-            .bind::<Nullable<Integer>, _>(settle.status_code)
-            .bind::<Nullable<Text>, _>(settle.error),
+impl Settlements {
+    /// Adds one claim's end. The error text is cut to [`MAX_ERROR_CHARS`].
+    pub(crate) fn push(&mut self, attempted: &Attempted) -> Result<(), TryFromIntError> {
+        let delivery = &attempted.delivery;
+        let (delivered, status_code, error) = match &attempted.outcome {
+            DeliveryOutcome::Delivered { status } => (true, Some(*status), None),
+            DeliveryOutcome::Gone => (false, Some(410), Some("410 Gone: webhook disabled")),
+            DeliveryOutcome::Failed { status, error } => (false, *status, Some(error.as_str())),
+        };
+        let retry_in = match attempted.outcome {
+            DeliveryOutcome::Failed { .. } => attempted.retry_in,
+            DeliveryOutcome::Delivered { .. } | DeliveryOutcome::Gone => None,
+        };
+        self.attempts.push(i32::try_from(delivery.attempt)?);
+        self.webhooks.push(delivery.webhook.get());
+        self.notifications.push(delivery.notification.id.get());
+        self.delivered.push(delivered);
+        self.retry_ms.push(retry_in.map(millis));
+        self.status_codes.push(status_code.map(i32::from));
+        self.errors.push(error.map(|e| e.chars().take(MAX_ERROR_CHARS).collect()));
+        Ok(())
+    }
+}
+
+pub(crate) async fn settle(conn: &mut AsyncPgConnection, batch: Settlements) -> QueryResult<()> {
+    Prepared(
+        diesel::sql_query(SETTLE_DELIVERIES)
+            .bind::<Array<BigInt>, _>(batch.webhooks)
+            .bind::<Array<BigInt>, _>(batch.notifications)
+            .bind::<Array<Integer>, _>(batch.attempts)
+            .bind::<Array<Bool>, _>(batch.delivered)
+            .bind::<Array<Nullable<BigInt>>, _>(batch.retry_ms)
+            .bind::<Array<Nullable<Integer>>, _>(batch.status_codes)
+            .bind::<Array<Nullable<Text>>, _>(batch.errors),
     )
     .execute(conn)
-    .await?;
-    Ok(logged > 0)
+    .await
+    .map(drop)
 }
 
-pub(crate) async fn disable(conn: &mut AsyncPgConnection, webhook: WebhookId) -> QueryResult<()> {
-    Prepared(diesel::sql_query(DISABLE_WEBHOOK).bind::<BigInt, _>(webhook.get()))
+pub(crate) async fn disable(conn: &mut AsyncPgConnection, webhooks: &[i64]) -> QueryResult<()> {
+    Prepared(diesel::sql_query(DISABLE_WEBHOOKS).bind::<Array<BigInt>, _>(webhooks))
         .execute(conn)
         .await
         .map(drop)
+}
+
+#[derive(QueryableByName)]
+pub(crate) struct RelayRow {
+    #[diesel(sql_type = BigInt)]
+    pub walked: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub gap_start: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub gap_seen: Option<i64>,
+}
+
+/// The relay's place, locked for this transaction; `None` while another holds it.
+pub(crate) async fn lock_relay(conn: &mut AsyncPgConnection) -> QueryResult<Option<RelayRow>> {
+    Prepared(diesel::sql_query(LOCK_RELAY)).get_result(conn).await.optional()
+}
+
+pub(crate) async fn queue(conn: &mut AsyncPgConnection, after: i64, through: i64) -> QueryResult<usize> {
+    Prepared(diesel::sql_query(QUEUE_DELIVERIES).bind::<BigInt, _>(after).bind::<BigInt, _>(through))
+        .execute(conn)
+        .await
+}
+
+pub(crate) async fn save_relay(
+    conn: &mut AsyncPgConnection,
+    walked: i64,
+    gap: Option<(i64, i64)>,
+) -> QueryResult<()> {
+    Prepared(
+        diesel::sql_query(SAVE_RELAY)
+            .bind::<BigInt, _>(walked)
+            .bind::<Nullable<BigInt>, _>(gap.map(|(start, _)| start))
+            .bind::<Nullable<BigInt>, _>(gap.map(|(_, seen)| seen)),
+    )
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 pub(crate) async fn backlog(conn: &mut AsyncPgConnection) -> QueryResult<BacklogRow> {

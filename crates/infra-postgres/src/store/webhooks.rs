@@ -1,19 +1,23 @@
 use std::time::Duration;
 
 use diesel_async::AsyncConnection;
+use domain::notice::{Settlement, Watermark};
 use domain::ports::Webhooks;
 use domain::webhook::{
-    Backlog, CreateWebhookError, Delivery, DeliveryAttempt, DeliveryOutcome, NewWebhook, Webhook,
+    Attempted, Backlog, CreateWebhookError, Delivery, DeliveryAttempt, DeliveryOutcome, NewWebhook, Webhook,
     WebhookError, WebhookSecret,
 };
 use domain::{Limit, RepoError, UserId, WebhookId};
 
 use super::PgStore;
 use crate::error::{TxError, corrupt_row, from_diesel, from_pool};
-use crate::queries::webhooks::{self, Settle};
+use crate::queries::notices;
+use crate::queries::webhooks::{self, Settlements};
 
-/// Longest error text kept in the deliveries log (the column's CHECK allows 500).
-const MAX_ERROR_CHARS: usize = 300;
+/// A stored value that does not parse, inside a transaction: roll back and report it.
+fn rule(e: RepoError) -> TxError<RepoError> {
+    TxError::Rule(e)
+}
 
 impl Webhooks for PgStore {
     async fn create_webhook(
@@ -76,36 +80,54 @@ impl Webhooks for PgStore {
         rows.into_iter().map(Delivery::try_from).collect()
     }
 
-    async fn record_attempt(
-        &self,
-        delivery: &Delivery,
-        outcome: &DeliveryOutcome,
-        retry_in: Option<Duration>,
-    ) -> Result<(), RepoError> {
-        let attempt = i32::try_from(delivery.attempt).map_err(corrupt_row)?;
-        let (delivered, status_code, error) = match outcome {
-            DeliveryOutcome::Delivered { status } => (true, Some(*status), None),
-            DeliveryOutcome::Gone => (false, Some(410), Some("410 Gone: webhook disabled")),
-            DeliveryOutcome::Failed { status, error } => (false, *status, Some(error.as_str())),
-        };
-        let error: Option<String> = error.map(|e| e.chars().take(MAX_ERROR_CHARS).collect());
-        let settle = Settle {
-            webhook: delivery.webhook,
-            notification: delivery.notification.id.get(),
-            attempt,
-            delivered,
-            retry_in: if matches!(outcome, DeliveryOutcome::Failed { .. }) { retry_in } else { None },
-            status_code: status_code.map(i32::from),
-            error: error.as_deref(),
-        };
-        let gone = matches!(outcome, DeliveryOutcome::Gone);
+    async fn record_attempts(&self, attempts: &[Attempted]) -> Result<(), RepoError> {
+        let mut batch = Settlements::default();
+        for attempted in attempts {
+            batch.push(attempted).map_err(corrupt_row)?;
+        }
+        let gone: Vec<i64> = attempts
+            .iter()
+            .filter(|a| a.outcome == DeliveryOutcome::Gone)
+            .map(|a| a.delivery.webhook.get())
+            .collect();
         let mut conn = self.pool.get().await.map_err(from_pool)?;
         conn.transaction(async |conn| {
-            let current = webhooks::settle(conn, &settle).await?;
-            if current && gone {
-                webhooks::disable(conn, delivery.webhook).await?;
+            webhooks::settle(conn, batch).await?;
+            if !gone.is_empty() {
+                webhooks::disable(conn, &gone).await?;
             }
             Ok::<_, TxError<RepoError>>(())
+        })
+        .await
+        .map_err(TxError::settle)
+    }
+
+    async fn queue_deliveries(&self, batch: usize) -> Result<Option<usize>, RepoError> {
+        let batch = i64::try_from(batch).unwrap_or(i64::MAX);
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        conn.transaction(async |conn| {
+            let Some(relay) = webhooks::lock_relay(conn).await? else { return Ok(None) };
+            let saved = match (relay.gap_start, relay.gap_seen) {
+                (Some(start), Some(seen)) => {
+                    Some((start, u64::try_from(seen).map_err(|e| rule(corrupt_row(e)))?))
+                }
+                _ => None,
+            };
+            let mut mark = Watermark::resume(relay.walked, saved);
+            let settlement: Settlement =
+                notices::settlement(conn, mark.walked(), batch).await?.try_into().map_err(rule)?;
+            let before = mark.settled_through();
+            mark.advance(&settlement);
+            let queued = if mark.settled_through() > before {
+                webhooks::queue(conn, before, mark.settled_through()).await?
+            } else {
+                0
+            };
+            if mark.walked() != relay.walked || mark.gap() != saved {
+                let gap = mark.gap().map(|(start, seen)| (start, i64::try_from(seen).unwrap_or(i64::MAX)));
+                webhooks::save_relay(conn, mark.walked(), gap).await?;
+            }
+            Ok::<_, TxError<RepoError>>(Some(queued))
         })
         .await
         .map_err(TxError::settle)

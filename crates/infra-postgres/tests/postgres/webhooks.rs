@@ -4,9 +4,12 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use diesel_async::RunQueryDsl;
 use domain::notice::{NoticeKind, NotificationData};
 use domain::ports::{Sales, Webhooks};
-use domain::webhook::{CreateWebhookError, DeliveryOutcome, NewWebhook, Webhook, WebhookSecret, WebhookUrl};
+use domain::webhook::{
+    Attempted, CreateWebhookError, Delivery, DeliveryOutcome, NewWebhook, Webhook, WebhookSecret, WebhookUrl,
+};
 use domain::{CancelEvent, EventId, Limit, UserId};
 
 use crate::helpers::Fixture;
@@ -20,6 +23,34 @@ async fn subscribe(
     let webhook =
         NewWebhook { organizer, url: WebhookUrl::parse("http://127.0.0.1:9/hook").unwrap(), kinds, event };
     fx.store.create_webhook(webhook, WebhookSecret::new(vec![7; 32]).unwrap()).await.unwrap()
+}
+
+/// Runs the relay until every committed notification is queued.
+async fn queue(fx: &Fixture) {
+    #[derive(diesel::QueryableByName)]
+    struct Behind {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        behind: bool,
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        fx.store.queue_deliveries(1000).await.unwrap();
+        let behind: Behind = diesel::sql_query(
+            "SELECT (SELECT walked FROM outbox_relay) < COALESCE((SELECT max(id) FROM notifications), 0) AS behind",
+        )
+        .get_result(&mut fx.raw().await)
+        .await
+        .unwrap();
+        if !behind.behind {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the relay did not catch up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn attempted(delivery: &Delivery, outcome: DeliveryOutcome, retry_in: Option<Duration>) -> Attempted {
+    Attempted { delivery: delivery.clone(), outcome, retry_in }
 }
 
 const NO_LEASE: Duration = Duration::ZERO;
@@ -57,6 +88,7 @@ async fn a_notice_is_queued_for_every_matching_webhook_of_its_organizer_only() {
 
     fx.book(event, buyer).await;
     fx.set_limit(organizer, event, 6).await.unwrap();
+    queue(&fx).await;
 
     let claimed = fx.store.claim_deliveries(100, LONG_LEASE).await.unwrap();
     let mut got: Vec<(i64, NoticeKind)> =
@@ -86,6 +118,7 @@ async fn concurrent_workers_never_claim_the_same_delivery() {
     for buyer in fx.users(60).await {
         fx.book(event, buyer).await;
     }
+    queue(&fx).await;
 
     let workers: Vec<_> = (0..6)
         .map(|_| {
@@ -120,6 +153,7 @@ async fn a_lapsed_lease_is_claimed_again_and_the_late_result_is_ignored() {
     let event = fx.event(organizer, 1).await;
     let webhook = subscribe(&fx, organizer, None, None).await;
     fx.book(event, buyer).await;
+    queue(&fx).await;
 
     let first = fx.store.claim_deliveries(10, NO_LEASE).await.unwrap();
     assert_eq!(first.len(), 1);
@@ -129,11 +163,15 @@ async fn a_lapsed_lease_is_claimed_again_and_the_late_result_is_ignored() {
     assert_eq!(fx.store.claim_deliveries(10, LONG_LEASE).await.unwrap(), [], "leased");
 
     let late = DeliveryOutcome::Delivered { status: 200 };
-    fx.store.record_attempt(&first[0], &late, None).await.unwrap();
+    // The first claimer answers after its lease ran out: ignored.
+    fx.store.record_attempts(&[attempted(&first[0], late, None)]).await.unwrap();
     assert_eq!(fx.store.attempts(organizer, webhook.id, None, Limit::DEFAULT).await.unwrap(), []);
 
     let failed = DeliveryOutcome::Failed { status: Some(500), error: "HTTP 500".to_owned() };
-    fx.store.record_attempt(&second[0], &failed, Some(Duration::from_millis(300))).await.unwrap();
+    fx.store
+        .record_attempts(&[attempted(&second[0], failed, Some(Duration::from_millis(300)))])
+        .await
+        .unwrap();
     let log = fx.store.attempts(organizer, webhook.id, None, Limit::DEFAULT).await.unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!((log[0].status_code, log[0].error.as_deref()), (Some(500), Some("HTTP 500")));
@@ -142,7 +180,8 @@ async fn a_lapsed_lease_is_claimed_again_and_the_late_result_is_ignored() {
     tokio::time::sleep(Duration::from_millis(400)).await;
     let third = fx.store.claim_deliveries(10, LONG_LEASE).await.unwrap();
     assert_eq!(third.iter().map(|d| d.attempt).collect::<Vec<_>>(), [3]);
-    fx.store.record_attempt(&third[0], &DeliveryOutcome::Delivered { status: 204 }, None).await.unwrap();
+    let delivered = attempted(&third[0], DeliveryOutcome::Delivered { status: 204 }, None);
+    fx.store.record_attempts(&[delivered]).await.unwrap();
     let log = fx.store.attempts(organizer, webhook.id, None, Limit::DEFAULT).await.unwrap();
     assert_eq!(log.iter().map(|a| a.status_code).collect::<Vec<_>>(), [Some(204), Some(500)], "newest first");
     assert_eq!(log[0].next_attempt_at, None);
@@ -158,13 +197,15 @@ async fn a_gone_receiver_disables_its_webhook_and_gets_nothing_more() {
     let buyers = fx.users(3).await;
     fx.book(event, buyers[0]).await;
     fx.book(event, buyers[1]).await;
+    queue(&fx).await;
     assert_eq!(fx.store.backlog().await.unwrap().undelivered, 2);
 
     let claimed = fx.store.claim_deliveries(1, LONG_LEASE).await.unwrap();
-    fx.store.record_attempt(&claimed[0], &DeliveryOutcome::Gone, None).await.unwrap();
+    fx.store.record_attempts(&[attempted(&claimed[0], DeliveryOutcome::Gone, None)]).await.unwrap();
 
     fx.book(event, buyers[2]).await;
     fx.store.cancel_event(CancelEvent { caller: organizer, event }).await.unwrap();
+    queue(&fx).await;
     assert_eq!(fx.store.backlog().await.unwrap().undelivered, 0);
     assert_eq!(fx.store.claim_deliveries(10, NO_LEASE).await.unwrap(), []);
     let listed = fx.store.webhooks(organizer).await.unwrap();
@@ -173,4 +214,41 @@ async fn a_gone_receiver_disables_its_webhook_and_gets_nothing_more() {
     fx.store.delete_webhook(organizer, webhook.id).await.unwrap();
     assert!(fx.store.delete_webhook(organizer, webhook.id).await.is_err());
     assert!(fx.store.attempts(organizer, webhook.id, None, Limit::DEFAULT).await.is_err());
+}
+
+#[tokio::test]
+async fn the_relay_queues_a_late_commit_once_and_in_one_place_at_a_time() {
+    use diesel::sql_types::{BigInt, Text};
+    use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+
+    let fx = Fixture::new().await;
+    let organizer = fx.user("organizer").await;
+    let [first_event, other_event] = [fx.event(organizer, 10).await, fx.event(organizer, 10).await];
+    let [early, late] = fx.users(2).await[..] else { unreachable!() };
+    subscribe(&fx, organizer, None, None).await;
+
+    let mut open = diesel_async::AsyncPgConnection::establish(fx.db.url()).await.unwrap();
+    open.batch_execute("BEGIN").await.unwrap();
+    diesel::sql_query(infra_postgres::sql::TAKE_FREE_SEAT)
+        .bind::<BigInt, _>(first_event.get())
+        .bind::<BigInt, _>(early.get())
+        .bind::<Text, _>(domain::notice::NoticeKind::BookingConfirmed.as_str())
+        .execute(&mut open)
+        .await
+        .unwrap();
+    fx.book(other_event, late).await;
+    assert_eq!(fx.store.queue_deliveries(100).await.unwrap(), Some(0), "the later notice waits");
+
+    // While one relay holds its place, another returns at once.
+    let mut holder = diesel_async::AsyncPgConnection::establish(fx.db.url()).await.unwrap();
+    holder.batch_execute("BEGIN; SELECT * FROM outbox_relay FOR UPDATE").await.unwrap();
+    assert_eq!(fx.store.queue_deliveries(100).await.unwrap(), None);
+    holder.batch_execute("ROLLBACK").await.unwrap();
+
+    open.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(fx.store.queue_deliveries(100).await.unwrap(), Some(2));
+    assert_eq!(fx.store.queue_deliveries(100).await.unwrap(), Some(0), "each queued once");
+    let claimed = fx.store.claim_deliveries(10, LONG_LEASE).await.unwrap();
+    let holders: Vec<Option<UserId>> = claimed.iter().map(|d| d.notification.recipient()).collect();
+    assert_eq!(holders, [Some(early), Some(late)], "in id order");
 }
