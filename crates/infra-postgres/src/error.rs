@@ -67,7 +67,9 @@ pub(crate) fn from_diesel(error: DieselError) -> RepoError {
 pub(crate) fn violated_constraint(error: &DieselError) -> Option<&str> {
     match error {
         DieselError::DatabaseError(
-            DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation,
+            DatabaseErrorKind::UniqueViolation
+            | DatabaseErrorKind::ForeignKeyViolation
+            | DatabaseErrorKind::CheckViolation,
             info,
         ) => info.constraint_name(),
         _ => None,

@@ -20,6 +20,11 @@ const BATCH: usize = 1000;
 /// How soon to look again while a missing id holds the watermark back.
 const GAP_POLL: Duration = Duration::from_millis(10);
 
+/// After a wake-up, how long to let further commits gather before reading: under a stream
+/// of cancels every commit wakes every instance, and one read per commit per instance would
+/// cost the database more than the cancels themselves.
+const GATHER: Duration = Duration::from_millis(20);
+
 /// Follows the outbox for one instance's streams.
 pub struct FeedListener<N> {
     store: N,
@@ -74,6 +79,7 @@ impl<N: Notifications + Clone> Worker for FeedListener<N> {
                 tokio::select! {
                     woken = listener.wake() => {
                         woken?;
+                        tokio::time::sleep(GATHER).await;
                         deliveries.notify_one();
                     }
                     () = tokio::time::sleep(pause) => {}

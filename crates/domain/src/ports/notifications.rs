@@ -57,14 +57,17 @@ pub trait Notifications: Send + Sync + 'static {
         batch: usize,
     ) -> impl Future<Output = Result<Settlement, RepoError>> + Send;
 
-    /// Opens a listener: from when this returns, every later commit of a notification wakes it.
+    /// Opens a listener: from when this returns, later commits of notifications wake it. Not
+    /// every writer wakes listeners (the PostgreSQL adapter's booking statements do not, to
+    /// keep their commits unserialised), so a caller also polls.
     ///
     /// # Errors
     /// [`RepoError`] when the store cannot be reached.
     fn listen(&self) -> impl Future<Output = Result<Self::Listener, RepoError>> + Send;
 }
 
-/// A wake-up call for new notifications (a held connection, for PostgreSQL).
+/// A wake-up call for new notifications (a held connection, for PostgreSQL). A hint, not a
+/// record: what was committed is read from the store.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait NewsListener: Send + 'static {
     /// Returns when notifications may have been committed since the last return.

@@ -3,7 +3,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::notice::{Notification, Settlement, Watermark};
 use domain::ports::{NewsListener, Notifications};
 use domain::{Limit, NotificationId, RepoError, UserId};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 
 use super::PgStore;
 use crate::error::{Inconsistent, from_diesel, from_pool};
@@ -76,12 +76,15 @@ impl std::fmt::Debug for PgListener {
 }
 
 impl NewsListener for PgListener {
+    /// Waits for one notification, then takes every one already queued behind it: a burst of
+    /// commits is one wake-up.
     async fn wake(&mut self) -> Result<(), RepoError> {
         let mut wakes = std::pin::pin!(self.conn.notifications_stream());
-        match wakes.next().await {
-            Some(Ok(_)) => Ok(()),
-            Some(Err(e)) => Err(RepoError::Unavailable(Box::new(e))),
-            None => Err(RepoError::Unavailable(Box::new(Inconsistent("the listening connection closed")))),
+        let lost = || RepoError::Unavailable(Box::new(Inconsistent("the listening connection closed")));
+        wakes.next().await.ok_or_else(lost)?.map_err(|e| RepoError::Unavailable(Box::new(e)))?;
+        while let Some(queued) = wakes.next().now_or_never() {
+            queued.ok_or_else(lost)?.map_err(|e| RepoError::Unavailable(Box::new(e)))?;
         }
+        Ok(())
     }
 }

@@ -10,7 +10,9 @@ use domain::{
 };
 
 use super::PgStore;
-use crate::constraints::{BOOKINGS_EVENT_FKEY, BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
+use crate::constraints::{
+    BOOKINGS_EVENT_FKEY, BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY, FAST_PATH_SEAT_LOST,
+};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
 use crate::queries::{bookings, events, guard, notices};
 use crate::rows::{AvailabilityRow, PlacedBookingRow};
@@ -152,8 +154,12 @@ async fn place(
     cmd: BookTicket,
 ) -> Result<PlacedBookingRow, TxError<BookError>> {
     let (event, user) = (cmd.event(), cmd.user());
-    if let Some(booking) = bookings::take_free_seat(conn, event, user).await? {
-        return Ok(PlacedBookingRow { booking, ahead: 0 });
+    match bookings::take_free_seat(conn, event, user).await {
+        Ok(Some(booking)) => return Ok(PlacedBookingRow { booking, ahead: 0 }),
+        // No seat looked free, or the one that did went first: nothing was written.
+        Ok(None) => {}
+        Err(e) if violated_constraint(&e) == Some(FAST_PATH_SEAT_LOST) => {}
+        Err(e) => return Err(e.into()),
     }
     conn.transaction(async |conn| {
         guard::shared(conn, event).await?;

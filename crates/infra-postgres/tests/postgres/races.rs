@@ -101,3 +101,55 @@ async fn cancelling_and_rebooking_at_once_does_not_deadlock() {
     }
     fx.assert_invariants().await;
 }
+
+/// The fast path writes the booking before it takes the seat. Here the last seat goes (to a
+/// write held open by another connection) after the fast path saw it free: its seat write
+/// waits, finds the seat gone, and the statement rolls its booking and notice back; the buyer
+/// joins the line instead, and nothing of the lost attempt remains.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fast_path_that_loses_the_last_seat_after_writing_rolls_back_and_joins_the_line() {
+    let fx = Fixture::new().await;
+    let organizer = fx.user("organizer").await;
+    let event = fx.event(organizer, 1).await;
+    let [taker, buyer] = fx.users(2).await[..] else { unreachable!() };
+    let mut monitor = fx.raw().await;
+
+    let mut taker_conn = fx.raw().await;
+    taker_conn.batch_execute("BEGIN").await.unwrap();
+    diesel::sql_query(infra_postgres::sql::TAKE_FREE_SEAT)
+        .bind::<BigInt, _>(event.get())
+        .bind::<BigInt, _>(taker.get())
+        .bind::<diesel::sql_types::Text, _>("booking.confirmed")
+        .execute(&mut taker_conn)
+        .await
+        .unwrap();
+    let booking = {
+        let store = fx.store.clone();
+        tokio::spawn(async move { store.book(BookTicket::new(buyer, event, None).unwrap()).await })
+    };
+    // The buyer's seat write waits on the taker's row lock, its booking already written.
+    wait_until(async || {
+        let count: Count = diesel::sql_query("SELECT count(*) AS n FROM pg_locks WHERE NOT granted")
+            .get_result(&mut monitor)
+            .await
+            .unwrap();
+        count.n > 0
+    })
+    .await;
+    taker_conn.batch_execute("COMMIT").await.unwrap();
+
+    let outcome = booking.await.unwrap().unwrap();
+    assert!(matches!(outcome, BookingOutcome::Waitlisted { .. }), "{outcome:?}");
+    let bookings: Count = diesel::sql_query("SELECT count(*) AS n FROM bookings WHERE event_id = $1")
+        .bind::<BigInt, _>(event.get())
+        .get_result(&mut monitor)
+        .await
+        .unwrap();
+    let notices: Count = diesel::sql_query("SELECT count(*) AS n FROM notifications WHERE event_id = $1")
+        .bind::<BigInt, _>(event.get())
+        .get_result(&mut monitor)
+        .await
+        .unwrap();
+    assert_eq!((bookings.n, notices.n), (2, 2), "the taker's and the buyer's place in line, nothing else");
+    fx.assert_invariants().await;
+}

@@ -1,0 +1,1 @@
+DROP TABLE seats_lost;
