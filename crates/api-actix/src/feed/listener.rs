@@ -17,8 +17,9 @@ use crate::supervisor::{StopSignal, Worker, WorkerRun};
 /// Ids read per settlement.
 const BATCH: usize = 1000;
 
-/// How soon to look again while a missing id holds the watermark back.
-const GAP_POLL: Duration = Duration::from_millis(10);
+/// How soon to look again while a missing id holds the watermark back (under a stream of
+/// bookings there nearly always is one, for a few milliseconds).
+const GAP_POLL: Duration = Duration::from_millis(25);
 
 /// After a wake-up, how long to let further commits gather before reading: under a stream
 /// of cancels every commit wakes every instance, and one read per commit per instance would

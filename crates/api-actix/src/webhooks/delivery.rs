@@ -24,6 +24,10 @@ const BATCH: usize = 64;
 /// Notifications the relay moves into the queue per step.
 const RELAY_BATCH: usize = 1000;
 
+/// The relay runs at most this often per instance: it is a small write transaction, and during
+/// a hot drop the listener wakes this worker many times a second.
+const RELAY_EVERY: Duration = Duration::from_millis(100);
+
 /// How often the backlog gauges are refreshed.
 const BACKLOG_EVERY: Duration = Duration::from_secs(5);
 
@@ -80,6 +84,7 @@ impl<W: Webhooks + Clone> Worker for DeliveryWorker<W> {
         let (store, client, settings, wake) =
             (self.store.clone(), self.client.clone(), self.settings, Arc::clone(&self.wake));
         Box::pin(async move {
+            let mut relayed_at = tokio::time::Instant::now();
             let mut backlog_at = tokio::time::Instant::now()
                 .checked_sub(BACKLOG_EVERY)
                 .unwrap_or_else(tokio::time::Instant::now);
@@ -88,6 +93,11 @@ impl<W: Webhooks + Clone> Worker for DeliveryWorker<W> {
                     report_backlog(&store).await;
                     backlog_at = tokio::time::Instant::now();
                 }
+                let since = relayed_at.elapsed();
+                if since < RELAY_EVERY {
+                    tokio::time::sleep(RELAY_EVERY - since).await;
+                }
+                relayed_at = tokio::time::Instant::now();
                 let queued = store.queue_deliveries(RELAY_BATCH).await?;
                 let due = store.claim_deliveries(BATCH, settings.lease).await?;
                 if due.is_empty() && queued.is_none_or(|n| n == 0) {
