@@ -25,7 +25,8 @@ const BATCH: usize = 64;
 const RELAY_BATCH: usize = 1000;
 
 /// The relay runs at most this often per instance: it is a small write transaction, and during
-/// a hot drop the listener wakes this worker many times a second.
+/// a hot drop the listener wakes this worker many times a second. Claiming and posting are
+/// not limited: while deliveries are due, rounds follow each other at once.
 const RELAY_EVERY: Duration = Duration::from_millis(100);
 
 /// How often the backlog gauges are refreshed.
@@ -84,7 +85,9 @@ impl<W: Webhooks + Clone> Worker for DeliveryWorker<W> {
         let (store, client, settings, wake) =
             (self.store.clone(), self.client.clone(), self.settings, Arc::clone(&self.wake));
         Box::pin(async move {
-            let mut relayed_at = tokio::time::Instant::now();
+            let mut relayed_at = tokio::time::Instant::now()
+                .checked_sub(RELAY_EVERY)
+                .unwrap_or_else(tokio::time::Instant::now);
             let mut backlog_at = tokio::time::Instant::now()
                 .checked_sub(BACKLOG_EVERY)
                 .unwrap_or_else(tokio::time::Instant::now);
@@ -93,16 +96,17 @@ impl<W: Webhooks + Clone> Worker for DeliveryWorker<W> {
                     report_backlog(&store).await;
                     backlog_at = tokio::time::Instant::now();
                 }
-                let since = relayed_at.elapsed();
-                if since < RELAY_EVERY {
-                    tokio::time::sleep(RELAY_EVERY - since).await;
+                if relayed_at.elapsed() >= RELAY_EVERY {
+                    relayed_at = tokio::time::Instant::now();
+                    store.queue_deliveries(RELAY_BATCH).await?;
                 }
-                relayed_at = tokio::time::Instant::now();
-                let queued = store.queue_deliveries(RELAY_BATCH).await?;
                 let due = store.claim_deliveries(BATCH, settings.lease).await?;
-                if due.is_empty() && queued.is_none_or(|n| n == 0) {
+                if due.is_empty() {
                     tokio::select! {
-                        () = wake.notified() => {}
+                        () = wake.notified() => {
+                            // New notifications: relay them as soon as the relay may run again.
+                            tokio::time::sleep(RELAY_EVERY.saturating_sub(relayed_at.elapsed())).await;
+                        }
                         () = tokio::time::sleep(settings.poll) => {}
                         () = stop.requested() => {}
                     }
