@@ -116,13 +116,15 @@ impl Webhooks for PgStore {
             let mut mark = Watermark::resume(relay.walked, saved);
             let settlement: Settlement =
                 notices::settlement(conn, mark.walked(), batch).await?.try_into().map_err(rule)?;
+            // Queue everything visible now, not only what is settled: a notice is queued as soon
+            // as it commits, whatever commits late below it. The saved place moves only over
+            // settled ids, so the window above it is read again next time (its deliveries
+            // already queued are skipped by ON CONFLICT), and a late commit is queued then.
             let before = mark.settled_through();
+            let newest_visible = settlement.ids.last().copied().unwrap_or(before);
             mark.advance(&settlement);
-            let queued = if mark.settled_through() > before {
-                webhooks::queue(conn, before, mark.settled_through()).await?
-            } else {
-                0
-            };
+            let through = newest_visible.max(mark.settled_through());
+            let queued = if through > before { webhooks::queue(conn, before, through).await? } else { 0 };
             if mark.walked() != relay.walked || mark.gap() != saved {
                 let gap = mark.gap().map(|(start, seen)| (start, i64::try_from(seen).unwrap_or(i64::MAX)));
                 webhooks::save_relay(conn, mark.walked(), gap).await?;
