@@ -66,6 +66,22 @@ impl Fixture {
         self.store.book(BookTicket::new(user, event, None).unwrap()).await.unwrap()
     }
 
+    /// A fast-path booking (and its notice) written in a transaction left open: the caller
+    /// commits or rolls it back on the returned connection. Its ids are drawn now, so anything
+    /// committed meanwhile gets higher ones.
+    pub async fn booking_left_open(&self, event: EventId, user: UserId) -> AsyncPgConnection {
+        let mut conn = self.raw().await;
+        diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, "BEGIN").await.unwrap();
+        diesel::sql_query(infra_postgres::sql::TAKE_FREE_SEAT)
+            .bind::<BigInt, _>(event.get())
+            .bind::<BigInt, _>(user.get())
+            .bind::<Text, _>(domain::notice::NoticeKind::BookingConfirmed.as_str())
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn
+    }
+
     /// Sets the event's ticket limit as its organizer would.
     pub async fn set_limit(
         &self,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use diesel::sql_types::{BigInt, Nullable, Text};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use domain::notice::{self, Notice, NoticeKind, NotificationData, Subject, Watermark};
 use domain::ports::{NewsListener, Notifications, Sales, Webhooks};
 use domain::{BookingOutcome, BookingStatus, CancelBooking, CancelEvent, CancelTarget, Limit, UserId};
@@ -227,15 +227,7 @@ async fn the_watermark_waits_for_a_notice_that_commits_after_a_later_one() {
     let mut mark = settled_mark(&fx).await;
 
     // `early` draws the lower id but commits last.
-    let mut slow = AsyncPgConnection::establish(fx.db.url()).await.unwrap();
-    slow.batch_execute("BEGIN").await.unwrap();
-    diesel::sql_query(infra_postgres::sql::TAKE_FREE_SEAT)
-        .bind::<BigInt, _>(event.get())
-        .bind::<BigInt, _>(early.get())
-        .bind::<Text, _>(NoticeKind::BookingConfirmed.as_str())
-        .execute(&mut slow)
-        .await
-        .unwrap();
+    let mut slow = fx.booking_left_open(event, early).await;
     fx.book(other, late).await;
 
     mark.advance(&fx.store.settlement(mark.walked(), 100).await.unwrap());
@@ -259,15 +251,7 @@ async fn a_rolled_back_notice_is_passed_once_its_writer_has_finished() {
     let other = fx.event(organizer, 10).await;
     let mut mark = settled_mark(&fx).await;
 
-    let mut aborted = AsyncPgConnection::establish(fx.db.url()).await.unwrap();
-    aborted.batch_execute("BEGIN").await.unwrap();
-    diesel::sql_query(infra_postgres::sql::TAKE_FREE_SEAT)
-        .bind::<BigInt, _>(event.get())
-        .bind::<BigInt, _>(gone.get())
-        .bind::<Text, _>(NoticeKind::BookingConfirmed.as_str())
-        .execute(&mut aborted)
-        .await
-        .unwrap();
+    let mut aborted = fx.booking_left_open(event, gone).await;
     fx.book(other, kept).await;
     mark.advance(&fx.store.settlement(mark.walked(), 100).await.unwrap());
     assert!(mark.waiting());

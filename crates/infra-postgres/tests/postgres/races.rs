@@ -114,15 +114,7 @@ async fn a_fast_path_that_loses_the_last_seat_after_writing_rolls_back_and_joins
     let [taker, buyer] = fx.users(2).await[..] else { unreachable!() };
     let mut monitor = fx.raw().await;
 
-    let mut taker_conn = fx.raw().await;
-    taker_conn.batch_execute("BEGIN").await.unwrap();
-    diesel::sql_query(infra_postgres::sql::TAKE_FREE_SEAT)
-        .bind::<BigInt, _>(event.get())
-        .bind::<BigInt, _>(taker.get())
-        .bind::<diesel::sql_types::Text, _>("booking.confirmed")
-        .execute(&mut taker_conn)
-        .await
-        .unwrap();
+    let mut taker_conn = fx.booking_left_open(event, taker).await;
     let booking = {
         let store = fx.store.clone();
         tokio::spawn(async move { store.book(BookTicket::new(buyer, event, None).unwrap()).await })

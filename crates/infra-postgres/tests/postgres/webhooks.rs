@@ -218,7 +218,6 @@ async fn a_gone_receiver_disables_its_webhook_and_gets_nothing_more() {
 
 #[tokio::test]
 async fn the_relay_queues_what_is_visible_at_once_and_a_late_commit_once_and_one_relay_at_a_time() {
-    use diesel::sql_types::{BigInt, Text};
     use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 
     let fx = Fixture::new().await;
@@ -227,15 +226,7 @@ async fn the_relay_queues_what_is_visible_at_once_and_a_late_commit_once_and_one
     let [early, late] = fx.users(2).await[..] else { unreachable!() };
     subscribe(&fx, organizer, None, None).await;
 
-    let mut open = diesel_async::AsyncPgConnection::establish(fx.db.url()).await.unwrap();
-    open.batch_execute("BEGIN").await.unwrap();
-    diesel::sql_query(infra_postgres::sql::TAKE_FREE_SEAT)
-        .bind::<BigInt, _>(first_event.get())
-        .bind::<BigInt, _>(early.get())
-        .bind::<Text, _>(domain::notice::NoticeKind::BookingConfirmed.as_str())
-        .execute(&mut open)
-        .await
-        .unwrap();
+    let mut open = fx.booking_left_open(first_event, early).await;
     fx.book(other_event, late).await;
     assert_eq!(fx.store.queue_deliveries(100).await.unwrap(), Some(1), "what is visible is queued at once");
 
