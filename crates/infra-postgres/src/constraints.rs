@@ -6,5 +6,3 @@ pub const EVENTS_ORGANIZER_FKEY: &str = "events_organizer_fkey";
 pub const BOOKINGS_ONE_LIVE_PER_USER: &str = "bookings_one_live_per_user";
 pub const BOOKINGS_USER_FKEY: &str = "bookings_user_fkey";
 pub const BOOKINGS_EVENT_FKEY: &str = "bookings_event_fkey";
-/// The booking fast path lost its seat after writing the booking: roll back, take the slow path.
-pub const FAST_PATH_SEAT_LOST: &str = "fast_path_seat_lost";

@@ -67,9 +67,7 @@ pub(crate) fn from_diesel(error: DieselError) -> RepoError {
 pub(crate) fn violated_constraint(error: &DieselError) -> Option<&str> {
     match error {
         DieselError::DatabaseError(
-            DatabaseErrorKind::UniqueViolation
-            | DatabaseErrorKind::ForeignKeyViolation
-            | DatabaseErrorKind::CheckViolation,
+            DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation,
             info,
         ) => info.constraint_name(),
         _ => None,

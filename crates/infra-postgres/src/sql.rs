@@ -80,34 +80,22 @@ pub const GUARD_NAMESPACE: i32 = 0x7443_6b74;
 pub const GUARD_SHARED: &str = "SELECT pg_advisory_xact_lock_shared($1, ($2 & 2147483647)::int4)";
 pub const GUARD_EXCLUSIVE: &str = "SELECT pg_advisory_xact_lock($1, ($2 & 2147483647)::int4)";
 
-/// Fast path, one statement: if a seat looks free, write the CONFIRMED booking and its notice
-/// (kind `$3`), and only then take the seat with the conditional write. The writes come first
-/// because the seat's write locks the event's row until the statement commits, and every
-/// booking of a hot event waits for that row: whatever runs after it runs one booking at a
-/// time. (Written the other way round, the notice cost a hot drop a quarter of its bookings
-/// per second.) If the seat went in the meantime, the insert into `seats_lost` violates its
-/// CHECK (`fast_path_seat_lost`), which rolls the whole statement back; the adapter then takes
-/// the slow path. No row back means no seat looked free (or no such event); a unique
-/// violation rolls everything back too.
-pub const TAKE_FREE_SEAT: &str = "\
-WITH open AS (
-    SELECT id FROM events WHERE id = $1 AND seats_taken < ticket_limit AND status = 'ON_SALE'
-), placed AS (
+/// Fast path: take a seat, insert the CONFIRMED booking and its notice (kind `$3`) in one
+/// statement. No row back means no seat was free (or no such event); a unique violation rolls
+/// the seat back with it.
+pub const TAKE_FREE_SEAT: &str = concat!(
+    "WITH ",
+    take_seat!(),
+    ", placed AS (
     INSERT INTO bookings (event_id, user_id, status)
-    SELECT id, $2, 'CONFIRMED' FROM open
+    SELECT id, $2, 'CONFIRMED' FROM seat
     RETURNING id, event_id, user_id, status, created_at
 ), noticed AS (
     INSERT INTO notifications (kind, event_id, booking_id, user_id)
     SELECT $3, event_id, id, user_id FROM placed
-    RETURNING event_id
-), seat AS (
-    UPDATE events SET seats_taken = seats_taken + 1
-    WHERE id = (SELECT event_id FROM noticed) AND seats_taken < ticket_limit AND status = 'ON_SALE'
-    RETURNING id
-), lost AS (
-    INSERT INTO seats_lost (never) SELECT false FROM placed WHERE NOT EXISTS (SELECT 1 FROM seat)
 )
-SELECT id, event_id, user_id, status, created_at FROM placed";
+SELECT id, event_id, user_id, status, created_at FROM placed"
+);
 
 /// Slow path, run under the shared guard: retry the seat (a cancel may have freed one since
 /// the fast path), else join the line, and write the booking's notice (kind `$3` for a seat,

@@ -10,9 +10,7 @@ use domain::{
 };
 
 use super::PgStore;
-use crate::constraints::{
-    BOOKINGS_EVENT_FKEY, BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY, FAST_PATH_SEAT_LOST,
-};
+use crate::constraints::{BOOKINGS_EVENT_FKEY, BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
 use crate::queries::{bookings, events, guard, notices};
 use crate::rows::{AvailabilityRow, PlacedBookingRow};
@@ -154,12 +152,8 @@ async fn place(
     cmd: BookTicket,
 ) -> Result<PlacedBookingRow, TxError<BookError>> {
     let (event, user) = (cmd.event(), cmd.user());
-    match bookings::take_free_seat(conn, event, user).await {
-        Ok(Some(booking)) => return Ok(PlacedBookingRow { booking, ahead: 0 }),
-        // No seat looked free, or the one that did went first: nothing was written.
-        Ok(None) => {}
-        Err(e) if violated_constraint(&e) == Some(FAST_PATH_SEAT_LOST) => {}
-        Err(e) => return Err(e.into()),
+    if let Some(booking) = bookings::take_free_seat(conn, event, user).await? {
+        return Ok(PlacedBookingRow { booking, ahead: 0 });
     }
     conn.transaction(async |conn| {
         guard::shared(conn, event).await?;

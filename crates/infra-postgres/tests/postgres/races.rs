@@ -102,12 +102,11 @@ async fn cancelling_and_rebooking_at_once_does_not_deadlock() {
     fx.assert_invariants().await;
 }
 
-/// The fast path writes the booking before it takes the seat. Here the last seat goes (to a
-/// write held open by another connection) after the fast path saw it free: its seat write
-/// waits, finds the seat gone, and the statement rolls its booking and notice back; the buyer
-/// joins the line instead, and nothing of the lost attempt remains.
+/// The last seat goes to a write held open by another connection while the fast path waits
+/// on the event's row: the fast path finds the seat gone, writes nothing, and the buyer joins
+/// the line; nothing of the lost attempt remains (no booking, no notice).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fast_path_that_loses_the_last_seat_after_writing_rolls_back_and_joins_the_line() {
+async fn a_fast_path_that_loses_the_last_seat_writes_nothing_and_joins_the_line() {
     let fx = Fixture::new().await;
     let organizer = fx.user("organizer").await;
     let event = fx.event(organizer, 1).await;
