@@ -23,6 +23,8 @@ pub struct LimitError(pub i64);
 impl Limit {
     pub const MAX: u8 = 100;
     pub const DEFAULT: Self = Self(20);
+    /// The largest page, for readers that page through everything.
+    pub const LARGEST: Self = Self(Self::MAX);
 
     /// # Errors
     /// [`LimitError`] outside `1..=100`.

@@ -16,6 +16,11 @@ pub(crate) enum TxError<E> {
 }
 
 impl<E: From<RepoError>> TxError<E> {
+    /// A stored row that does not parse, met inside a transaction: roll back and report it.
+    pub(crate) fn stored(error: RepoError) -> Self {
+        Self::Rule(error.into())
+    }
+
     /// The domain error a failed transaction amounts to, once it has rolled back.
     pub(crate) fn settle(self) -> E {
         match self {

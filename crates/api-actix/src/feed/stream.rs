@@ -14,6 +14,9 @@ use super::{FeedItem, Subscription};
 use crate::dto::NotificationBody;
 use crate::error::ApiError;
 
+/// Notifications read from the table per catch-up query.
+const CATCH_UP_PAGE: Limit = Limit::LARGEST;
+
 /// How long a client waits before reconnecting (the `retry:` field).
 const RECONNECT_MS: u32 = 2000;
 
@@ -65,8 +68,8 @@ async fn next_chunk<N: Notifications>(mut state: State<N>) -> Option<(Result<Byt
             if through > state.cursor {
                 let after = NotificationId::new(state.cursor).ok();
                 // A store failure ends the stream; the client resumes with Last-Event-ID.
-                let page = state.store.feed(state.user, after, through, Limit::new(100).ok()?).await.ok()?;
-                let full = page.len() >= 100;
+                let page = state.store.feed(state.user, after, through, CATCH_UP_PAGE).await.ok()?;
+                let full = page.len() >= usize::from(CATCH_UP_PAGE.get());
                 for notification in page {
                     state.push(notification)?;
                 }

@@ -89,7 +89,7 @@ async fn change_in_transaction(
             .into_iter()
             .map(Booking::try_from)
             .collect::<Result<_, _>>()
-            .map_err(rule_input)?,
+            .map_err(TxError::stored)?,
     };
     notices::write(conn, &notice::rules::of_change(&change)).await?;
     Ok(change)
@@ -108,18 +108,13 @@ async fn cancel_event_in_transaction(
         .into_iter()
         .map(Booking::try_from)
         .collect::<Result<Vec<_>, _>>();
-    let ended = ended.map_err(rule_input)?;
+    let ended = ended.map_err(TxError::stored)?;
     let cancellation = EventCancellation {
         event: reread(conn, cmd.event).await?,
-        cancelled_bookings: u64::try_from(ended.len()).map_err(|e| rule_input(corrupt_row(e)))?,
+        cancelled_bookings: u64::try_from(ended.len()).map_err(|e| TxError::stored(corrupt_row(e)))?,
     };
     notices::write(conn, &notice::rules::of_event_cancellation(&cancellation, &ended)).await?;
     Ok(cancellation)
-}
-
-/// A stored row that does not parse, inside a transaction: roll back and report it.
-fn rule_input<E: From<RepoError>>(e: RepoError) -> TxError<E> {
-    TxError::Rule(e.into())
 }
 
 /// Takes the event's exclusive guard, then its row: every write to the event's seats waits
@@ -141,8 +136,8 @@ async fn reread<E: From<RepoError>>(
 ) -> Result<Availability, TxError<E>> {
     let row: AvailabilityRow = events::availability(conn, event)
         .await?
-        .ok_or_else(|| rule_input(corrupt_row(Inconsistent("a locked event vanished"))))?;
-    row.try_into().map_err(rule_input)
+        .ok_or_else(|| TxError::stored(corrupt_row(Inconsistent("a locked event vanished"))))?;
+    row.try_into().map_err(TxError::stored)
 }
 
 /// The booking transaction: a seat in one statement if one is free, else the line, under the
@@ -220,8 +215,8 @@ async fn cancel_in_transaction(
                 .ok_or(TxError::Rule(CancelError::NoLiveBooking(event)))?
         }
     };
-    let organizer = UserId::new(locked.organizer_id).map_err(|e| rule_input(corrupt_row(e)))?;
-    let booking = Booking::try_from(locked.booking).map_err(rule_input)?;
+    let organizer = UserId::new(locked.organizer_id).map_err(|e| TxError::stored(corrupt_row(e)))?;
+    let booking = Booking::try_from(locked.booking).map_err(TxError::stored)?;
     let effect = rules::plan_cancel(cmd.caller, &booking, organizer).map_err(TxError::Rule)?;
 
     // Seat first, booking second: a fast-path booker holds the event row while it waits on
@@ -233,8 +228,8 @@ async fn cancel_in_transaction(
     };
     let cancelled = bookings::mark_cancelled(conn, booking.id).await?;
     let cancellation = Cancellation {
-        cancelled: cancelled.try_into().map_err(rule_input)?,
-        promoted: promoted.map(Booking::try_from).transpose().map_err(rule_input)?,
+        cancelled: cancelled.try_into().map_err(TxError::stored)?,
+        promoted: promoted.map(Booking::try_from).transpose().map_err(TxError::stored)?,
     };
     notices::write(conn, &notice::rules::of_cancellation(&cancellation)).await?;
     Ok(cancellation)

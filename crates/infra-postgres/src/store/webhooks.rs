@@ -14,11 +14,6 @@ use crate::error::{TxError, corrupt_row, from_diesel, from_pool};
 use crate::queries::notices;
 use crate::queries::webhooks::{self, Settlements};
 
-/// A stored value that does not parse, inside a transaction: roll back and report it.
-fn rule(e: RepoError) -> TxError<RepoError> {
-    TxError::Rule(e)
-}
-
 impl Webhooks for PgStore {
     async fn create_webhook(
         &self,
@@ -109,13 +104,13 @@ impl Webhooks for PgStore {
             let Some(relay) = webhooks::lock_relay(conn).await? else { return Ok(None) };
             let saved = match (relay.gap_start, relay.gap_seen) {
                 (Some(start), Some(seen)) => {
-                    Some((start, u64::try_from(seen).map_err(|e| rule(corrupt_row(e)))?))
+                    Some((start, u64::try_from(seen).map_err(|e| TxError::stored(corrupt_row(e)))?))
                 }
                 _ => None,
             };
             let mut mark = Watermark::resume(relay.walked, saved);
             let settlement: Settlement =
-                notices::settlement(conn, mark.walked(), batch).await?.try_into().map_err(rule)?;
+                notices::settlement(conn, mark.walked(), batch).await?.try_into().map_err(TxError::stored)?;
             // Queue everything visible now, not only what is settled: a notice is queued as soon
             // as it commits, whatever commits late below it. The saved place moves only over
             // settled ids, so the window above it is read again next time (its deliveries
