@@ -17,14 +17,16 @@ use crate::supervisor::{StopSignal, Worker, WorkerRun};
 /// Ids read per settlement.
 const BATCH: usize = 1000;
 
-/// How soon to look again while a missing id holds the watermark back (under a stream of
-/// bookings there nearly always is one, for a few milliseconds).
-const GAP_POLL: Duration = Duration::from_millis(25);
+/// How soon to look again while a missing id holds the watermark back. Under a stream of
+/// bookings there nearly always is one (an id drawn by a statement still running), so this
+/// sets the listener's pace during a drop: ten reads a second per instance, whatever the
+/// booking rate, and well inside the second a stream is promised.
+const GAP_POLL: Duration = Duration::from_millis(100);
 
 /// After a wake-up, how long to let further commits gather before reading: under a stream
-/// of cancels every commit wakes every instance, and one read per commit per instance would
-/// cost the database more than the cancels themselves.
-const GATHER: Duration = Duration::from_millis(20);
+/// of cancels every commit wakes every instance, and this bounds the reads to twenty a
+/// second per instance, however many commits there are.
+const GATHER: Duration = Duration::from_millis(50);
 
 /// Follows the outbox for one instance's streams.
 pub struct FeedListener<N> {
