@@ -4,6 +4,29 @@ use serde_json::json;
 use crate::helpers::{PASSWORD, assert_error, spawn_app};
 
 #[actix_web::test]
+async fn an_address_that_only_looks_like_a_taken_one_is_refused_and_one_that_is_it_is_a_conflict() {
+    let app = spawn_app().await;
+    let register = async |email: &str| {
+        let body = json!({"email": email, "password": PASSWORD, "firstName": "John", "lastName": "Doe"});
+        app.post("/register", &body, None).await
+    };
+    assert_eq!(register("john@doe.com").await.status, StatusCode::CREATED);
+
+    // Invisible characters, a right-to-left override, a Cyrillic letter among Latin ones.
+    for look_alike in ["john\u{200b}@doe.com", "\u{202e}john@doe.com", "\u{0458}ohn@doe.com"] {
+        assert_error(&register(look_alike).await, StatusCode::BAD_REQUEST, "\"email\" must be a valid email");
+    }
+    // Full-width letters are the same address once normalised: John's, so taken.
+    assert_error(
+        &register("ｊｏｈｎ@doe.com").await,
+        StatusCode::CONFLICT,
+        "A user with this email already exists",
+    );
+    let login = app.post("/login", &json!({"email": "ＪＯＨＮ@doe.com", "password": PASSWORD}), None).await;
+    assert_eq!(login.status, StatusCode::OK, "{login:?}");
+}
+
+#[actix_web::test]
 async fn registering_returns_the_user_without_any_password() {
     let app = spawn_app().await;
 

@@ -1,7 +1,13 @@
 use std::fmt;
 
-/// An e-mail address, trimmed and lower-cased so that `John@Doe.com` and `john@doe.com` are one
-/// account.
+use unicode_normalization::UnicodeNormalization as _;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
+use unicode_security::MixedScript as _;
+
+/// An e-mail address as one person reads it: trimmed, NFKC-normalised and lower-cased, so that
+/// `John@Doe.com`, `john@doe.com` and the full-width `ｊｏｈｎ@doe.com` are one account; with no
+/// invisible characters (zero-width spaces, bidirectional overrides) and a local part in one
+/// script, so that `јohn@doe.com` with a Cyrillic `ј` cannot pass for John's.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EmailAddress(String);
 
@@ -18,14 +24,20 @@ impl EmailAddress {
     ///
     /// # Errors
     /// [`EmailError`] unless the text is one `local@domain` with a dotted domain, no white
-    /// space and at most [`EmailAddress::MAX_LEN`] bytes.
+    /// space, control or format character, a local part in one script, and at most
+    /// [`EmailAddress::MAX_LEN`] bytes once normalised.
     pub fn parse(raw: &str) -> Result<Self, EmailError> {
-        let normalised = raw.trim().to_lowercase();
+        // Lower-casing can undo a normal form (`İ` becomes `i` and a combining dot): normalise
+        // on both sides of it.
+        let normalised: String = raw.trim().nfkc().collect::<String>().to_lowercase().nfkc().collect();
         let valid = normalised.len() <= Self::MAX_LEN
-            && !normalised.chars().any(|c| c.is_whitespace() || c.is_control())
+            && !normalised.chars().any(|c| {
+                c.is_whitespace() || c.is_control() || c.general_category() == GeneralCategory::Format
+            })
             && normalised.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty()
                     && local.len() <= 64
+                    && local.is_single_script()
                     && !domain.contains('@')
                     && domain.contains('.')
                     && domain.split('.').all(|label| !label.is_empty())
@@ -71,6 +83,35 @@ mod tests {
             "john@.com",
         ] {
             assert!(EmailAddress::parse(raw).is_err(), "{raw:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn compatibility_forms_are_the_address_they_look_like() {
+        for raw in ["ｊｏｈｎ@doe.com", "JOHN@DOE.COM", "ｊｏｈｎ@ｄｏｅ.ｃｏｍ"] {
+            assert_eq!(EmailAddress::parse(raw).map(|e| e.0), Ok("john@doe.com".to_owned()), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn invisible_characters_and_mixed_scripts_are_refused() {
+        for raw in [
+            "john\u{200b}@doe.com",
+            "\u{202e}john@doe.com",
+            "jo\u{2060}hn@doe.com",
+            "jo\u{feff}hn@doe.com",
+            "j\u{0441}hn@doe.com",
+            "\u{0458}ohn@doe.com",
+        ] {
+            assert!(EmailAddress::parse(raw).is_err(), "{raw:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn an_address_in_one_other_script_is_welcome() {
+        for raw in ["иван@пример.рф", "δοκιμή@example.com", "用户@例子.广告", "jörg@müller.de"]
+        {
+            assert!(EmailAddress::parse(raw).is_ok(), "{raw:?} was refused");
         }
     }
 
