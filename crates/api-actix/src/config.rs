@@ -55,6 +55,9 @@ pub struct RateLimit {
 pub struct Config {
     /// `DATABASE_URL`; without it the service runs its own PostgreSQL in [`Config::data_dir`].
     pub database_url: Option<Secret>,
+    /// `DATABASE_OWNER_URL`: where migrations run, when the schema's owner is another role than
+    /// `DATABASE_URL`'s (which then needs only to read and write rows). Default: `DATABASE_URL`.
+    pub database_owner_url: Option<Secret>,
     /// `HOST`, default `0.0.0.0`.
     pub host: IpAddr,
     /// `PORT`, default 3000; 0 picks a free port.
@@ -79,6 +82,19 @@ pub struct Config {
     pub drain_delay: Duration,
     /// `LOG_FORMAT`: `pretty` (default) or `json`.
     pub log_format: LogFormat,
+    /// `METRICS_TOKEN`: when set, `/metrics` answers only requests carrying it as a bearer
+    /// token (the figures tell an outsider the traffic and the booking rate).
+    pub metrics_token: Option<Secret>,
+    /// `BODY_TIMEOUT_MS`: how long a request body may take to arrive after its head; default
+    /// 10000 (with the 64 KiB body limit, at least 6.4 KiB/s).
+    pub body_timeout: Duration,
+    /// `MAX_CONNECTIONS`: open connections per instance, beyond which new ones wait in the
+    /// kernel's queue; default 10000 (keep it below the process's file-descriptor limit).
+    pub max_connections: usize,
+    /// `MAX_CONNECTIONS_PER_IP`: open connections one client address may hold per instance;
+    /// the requests of any more are answered 429 and their connections closed; default 256,
+    /// `0` for no cap.
+    pub max_connections_per_ip: usize,
     /// `TICKETING_DATA_DIR`: where the embedded PostgreSQL keeps its data, default `.data`.
     pub data_dir: PathBuf,
     /// `WEBHOOK_ALLOW_PRIVATE_NETWORKS`: let webhooks post to loopback, private and link-local
@@ -137,6 +153,7 @@ impl Config {
         let webhook_timeout = positive_millis(&get, "WEBHOOK_TIMEOUT_MS", 10_000)?;
         Ok(Self {
             database_url,
+            database_owner_url: get("DATABASE_OWNER_URL").map(Secret::new),
             host: parsed(&get, "HOST", IpAddr::from([0, 0, 0, 0]))?,
             port: parsed(&get, "PORT", 3000)?,
             jwt_secret,
@@ -152,6 +169,13 @@ impl Config {
                 Some("json") => LogFormat::Json,
                 Some(other) => return Err(invalid("LOG_FORMAT", other, "expected pretty or json")),
             },
+            metrics_token: get("METRICS_TOKEN").map(Secret::new),
+            body_timeout: positive_millis(&get, "BODY_TIMEOUT_MS", 10_000)?,
+            max_connections: match parsed(&get, "MAX_CONNECTIONS", 10_000)? {
+                0 => return Err(invalid("MAX_CONNECTIONS", "0", "must be at least 1")),
+                n => n,
+            },
+            max_connections_per_ip: parsed(&get, "MAX_CONNECTIONS_PER_IP", 256)?,
             data_dir: get("TICKETING_DATA_DIR").map_or_else(|| PathBuf::from(".data"), PathBuf::from),
             webhook_allow_private: parsed(&get, "WEBHOOK_ALLOW_PRIVATE_NETWORKS", false)?,
             webhook_retry_base: positive_millis(&get, "WEBHOOK_RETRY_BASE_MS", 5000)?,

@@ -75,6 +75,12 @@ pub enum ApiError {
     /// The path exists, not with this method; `allow` lists the methods it has (RFC 9110).
     #[error("Method not allowed")]
     MethodNotAllowed { allow: String },
+    /// The client's address holds more connections than its share.
+    #[error("Too many open connections from this address")]
+    TooManyConnections,
+    /// The request body did not arrive within the body timeout.
+    #[error("The request body did not arrive in time")]
+    BodyTimeout,
     /// The client's rate limit is spent; it may try again after `retry_after` seconds.
     #[error("Too many requests")]
     RateLimited { retry_after: u64 },
@@ -115,6 +121,8 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
         ApiError::RouteNotFound(_) => (StatusCode::NOT_FOUND, "route_not_found"),
         ApiError::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
         ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        ApiError::TooManyConnections => (StatusCode::TOO_MANY_REQUESTS, "too_many_connections"),
+        ApiError::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
         ApiError::StoreUnreachable | ApiError::ShuttingDown | ApiError::Unavailable(_) => {
             (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
         }
@@ -126,8 +134,10 @@ impl ApiError {
     /// Seconds the client should wait before retrying: the rate limiter's own figure for a 429,
     /// and [`RETRY_AFTER_UNAVAILABLE`] for every 503 (api.md: a 503 always carries one).
     fn retry_after(&self) -> Option<u64> {
-        if let Self::RateLimited { retry_after } = self {
-            return Some(*retry_after);
+        match self {
+            Self::RateLimited { retry_after } => return Some(*retry_after),
+            Self::TooManyConnections => return Some(1),
+            _ => {}
         }
         (status_and_code(self).0 == StatusCode::SERVICE_UNAVAILABLE).then_some(RETRY_AFTER_UNAVAILABLE)
     }
@@ -141,6 +151,9 @@ impl ApiError {
             }
             JsonPayloadError::Payload(PayloadError::Overflow) => Self::PayloadTooLarge { limit },
             JsonPayloadError::ContentType => Self::UnsupportedMediaType,
+            JsonPayloadError::Payload(PayloadError::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => {
+                Self::BodyTimeout
+            }
             // Well-formed JSON of the wrong shape: with every field read as any JSON value, only
             // a body that is not an object gets here. The original's validator said this.
             JsonPayloadError::Deserialize(e) if e.is_data() => {
@@ -162,7 +175,8 @@ pub struct ErrorBody<'a> {
     /// Stable, for programs: invalid_request, unauthenticated, invalid_credentials, forbidden,
     /// not_found, already_booked, already_waitlisted, already_cancelled, event_cancelled,
     /// ticket_limit_below_taken, email_taken, payload_too_large, unsupported_media_type,
-    /// route_not_found, method_not_allowed, rate_limited, service_unavailable, internal_error.
+    /// route_not_found, method_not_allowed, rate_limited, too_many_connections, request_timeout,
+    /// service_unavailable, internal_error.
     #[schema(value_type = String, example = "not_found")]
     pub code: &'a str,
 }

@@ -9,6 +9,7 @@
 pub mod adapters;
 pub mod auth;
 pub mod config;
+mod connections;
 mod dto;
 pub mod embedded_db;
 mod error;

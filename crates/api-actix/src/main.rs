@@ -64,7 +64,8 @@ async fn run(command: Command, config: &Config, database: &Database) -> anyhow::
     let url = database.url().expose();
     match command {
         Command::Migrate => {
-            let applied = wiring::migrate(url).await.context("migrating the database")?;
+            let applied =
+                wiring::migrate(database.migration_url().expose()).await.context("migrating the database")?;
             println!("applied {applied} migration(s)");
         }
         Command::Seed => {
@@ -75,8 +76,13 @@ async fn run(command: Command, config: &Config, database: &Database) -> anyhow::
         }
         Command::Serve => {
             let secret = config.signing_secret(database.signing_secret())?;
-            wiring::migrate(url).await.context("migrating the database")?;
+            wiring::migrate(database.migration_url().expose()).await.context("migrating the database")?;
             let store = wiring::store(url, config).context("building the connection pool")?;
+            if store.connected_as_superuser().await.unwrap_or(false) {
+                tracing::warn!(
+                    "DATABASE_URL connects as a superuser, who can read the server's files and run programs on its machine: serve through a role that may only read and write rows (README: Operating it, Database roles)"
+                );
+            }
             if database.is_embedded() {
                 let accounts = wiring::accounts(&store).context("starting the password hasher")?;
                 seed(&accounts, &store).await?;

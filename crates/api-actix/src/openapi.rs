@@ -52,7 +52,7 @@ impl Modify for BearerToken {
 /// The answers any operation may give besides its own, declared on every operation (so that a
 /// client generated from the document, or a fuzzer checking it, expects them): 429 from the
 /// rate limiter, 500, 503 when the database cannot be reached in time, and for operations
-/// with a body 413 and 415.
+/// with a body 408, 413 and 415.
 struct CommonResponses;
 
 impl Modify for CommonResponses {
@@ -77,12 +77,21 @@ impl Modify for CommonResponses {
                 let mut declare = |status: &str, description: &str, retry: bool| {
                     responses.entry(status.to_owned()).or_insert_with(|| error(description, retry));
                 };
-                declare("429", "`rate_limited`: too many requests from this client", true);
+                declare(
+                    "429",
+                    "`rate_limited`: too many requests from this client; `too_many_connections`: too many open connections from its address",
+                    true,
+                );
                 declare("500", "`internal_error`: a bug; details only in the log", false);
                 declare("503", "`service_unavailable`: the database did not answer in time", true);
                 if with_body {
                     declare("413", "`payload_too_large`: the body is over 64 KiB", false);
                     declare("415", "`unsupported_media_type`: the body is not `application/json`", false);
+                    declare(
+                        "408",
+                        "`request_timeout`: the body did not arrive within the body timeout",
+                        false,
+                    );
                 }
             }
         }

@@ -24,7 +24,9 @@ use tokio::sync::{Notify, watch};
 
 use crate::adapters::Adapters;
 use crate::config::Config;
+use crate::connections::{self, BodyTimeout, ConnectionCounts};
 use crate::feed::{FeedHub, FeedListener};
+use crate::handlers::operations::MetricsAccess;
 use crate::openapi;
 use crate::rate_limit::RateLimiting;
 use crate::routes;
@@ -119,6 +121,11 @@ impl Application {
         // Record from the first request on, not from the first scrape.
         let _recorder = crate::metrics::handle();
         let rate_limiting = RateLimiting::new(config.rate_limit).context("configuring rate limiting")?;
+        let body_timeout = BodyTimeout(config.body_timeout);
+        let metrics_access = web::Data::new(MetricsAccess(config.metrics_token.clone()));
+        let (counts, per_ip) = (ConnectionCounts::default(), config.max_connections_per_ip);
+        let workers_count =
+            config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
 
         let mut server = HttpServer::new(move || {
             App::new()
@@ -126,11 +133,17 @@ impl Application {
                 .app_data(auth.clone())
                 .app_data(ready_state.clone())
                 .app_data(document.clone())
+                .app_data(body_timeout)
+                .app_data(metrics_access.clone())
                 .configure(|cfg| routes.configure::<A>(cfg))
                 .default_service(web::to(routes::not_found))
                 .wrap(rate_limiting.middleware())
+                .wrap(from_fn(connections::enforce))
                 .wrap(from_fn(telemetry::request_context))
         })
+        .on_connect(move |connection, data| connections::on_connect(&counts, per_ip, connection, data))
+        // actix counts per worker thread.
+        .max_connections(config.max_connections.div_ceil(workers_count.max(1)))
         .listen(listener)?
         .disable_signals()
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs());

@@ -11,6 +11,7 @@ pub mod invariants;
 pub mod migrate;
 pub mod pool;
 mod queries;
+pub mod roles;
 mod rows;
 mod schema;
 pub mod sql;

@@ -15,7 +15,7 @@ use crate::pool::PgPool;
 /// The domain's ports in PostgreSQL. Cheap to clone: clones share the pool.
 #[derive(Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
 }
 
 impl PgStore {

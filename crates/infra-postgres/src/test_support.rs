@@ -26,7 +26,7 @@ use testcontainers_modules::postgres::Postgres;
 
 use crate::migrate;
 use crate::pool::{self, PgPool, PoolSettings};
-use pg_cluster::{Cluster, ClusterError, Durability};
+use pg_cluster::{Access, Cluster, ClusterError, Durability};
 
 /// Serialises template creation among test processes sharing one server.
 const TEMPLATE_LOCK: i64 = 0x7469_636b_6574_0002;
@@ -137,7 +137,7 @@ impl Server {
 
 fn start_private_cluster() -> Result<Cluster, ClusterError> {
     let dir = std::env::temp_dir().join(format!("ticketing-test-pg-{}", unique_suffix()));
-    let cluster = Cluster::start(&dir, Durability::Disposable)?;
+    let cluster = Cluster::start(&dir, Durability::Disposable, Access::Trust)?;
     cluster.stop_when_process_exits(Some(&dir))?;
     Ok(cluster)
 }

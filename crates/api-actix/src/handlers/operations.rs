@@ -2,13 +2,14 @@
 
 use std::time::Duration;
 
-use actix_web::http::header::{ContentType, LOCATION};
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::{AUTHORIZATION, ContentType, LOCATION};
+use actix_web::{HttpRequest, HttpResponse, web};
 use domain::ports::StoreHealth;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::adapters::Adapters;
+use crate::config::Secret;
 use crate::error::{ApiError, ErrorBody};
 use crate::openapi::Document;
 use crate::startup::Draining;
@@ -58,14 +59,47 @@ pub async fn ready<A: Adapters>(
     }
 }
 
+/// Who may read `/metrics`: anyone, or (`METRICS_TOKEN`) whoever presents the token as
+/// `Authorization: Bearer <token>`.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsAccess(pub Option<Secret>);
+
+impl MetricsAccess {
+    fn allows(&self, req: &HttpRequest) -> bool {
+        let Some(token) = &self.0 else { return true };
+        let presented = req
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        same_secret(presented.as_bytes(), token.expose().as_bytes())
+    }
+}
+
+/// Compares without stopping at the first difference, so the time taken does not tell how
+/// much of a guess was right.
+fn same_secret(presented: &[u8], expected: &[u8]) -> bool {
+    presented.len() == expected.len()
+        && presented.iter().zip(expected).fold(0, |diff, (a, b)| diff | (a ^ b)) == 0
+}
+
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses(
     (status = 200, description = "Request counts and latency by route and status, bookings by outcome, promotions, pool usage", content_type = "text/plain"),
+    (status = 401, description = "`unauthenticated`: `METRICS_TOKEN` is set and the request does not carry it as a bearer token", body = ErrorBody),
 ))]
-pub async fn metrics<A: Adapters>(state: web::Data<AppState<A>>) -> HttpResponse {
-    HttpResponse::Ok()
+pub async fn metrics<A: Adapters>(
+    state: web::Data<AppState<A>>,
+    access: web::Data<MetricsAccess>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    if !access.allows(&req) {
+        return Err(ApiError::Unauthenticated);
+    }
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(crate::metrics::render(state.health.connections()))
+        .body(crate::metrics::render(state.health.connections())))
 }
 
 /// This document.
@@ -82,4 +116,17 @@ pub async fn openapi_json(document: web::Data<Document>) -> HttpResponse {
 ))]
 pub async fn docs() -> HttpResponse {
     HttpResponse::PermanentRedirect().insert_header((LOCATION, "/docs/")).finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_same_bytes_are_the_same_secret() {
+        assert!(same_secret(b"s3cret-token", b"s3cret-token"));
+        assert!(!same_secret(b"s3cret-tokem", b"s3cret-token"));
+        assert!(!same_secret(b"s3cret", b"s3cret-token"));
+        assert!(!same_secret(b"", b"s3cret-token"));
+    }
 }

@@ -4,6 +4,7 @@
 mod accounts;
 mod bookings;
 mod compatibility;
+mod embedded;
 mod events;
 mod helpers;
 mod lifecycle;
@@ -16,6 +17,7 @@ mod race;
 mod reading;
 mod receiver;
 mod settings_file;
+mod slow_clients;
 mod sse;
 mod tokens;
 mod webhooks;

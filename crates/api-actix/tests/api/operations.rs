@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use ticketing::routes::RouteTable;
 
-use crate::helpers::{assert_error, serve, spawn_app};
+use crate::helpers::{assert_error, serve, spawn_app, spawn_app_with};
 use crate::proxy::{Proxy, reroute};
 
 #[actix_web::test]
@@ -40,6 +40,36 @@ async fn metrics_count_requests_by_route_bookings_by_outcome_and_the_pool() {
         assert!(text.contains(expected), "missing {expected} in:\n{text}");
     }
     assert!(!text.contains(&format!("/status/{event}\"")), "raw paths must not become labels");
+}
+
+#[actix_web::test]
+async fn with_a_metrics_token_only_its_bearer_reads_the_metrics() {
+    let app = spawn_app_with(&[("METRICS_TOKEN", "scrape-me-0123456789")]).await;
+    let scrape = |auth: Option<&'static str>| {
+        let request = app.client.get(app.url("/metrics"));
+        app.send(match auth {
+            Some(value) => request.header("Authorization", value),
+            None => request,
+        })
+    };
+
+    assert_error(&scrape(None).await, StatusCode::UNAUTHORIZED, "Access denied");
+    assert_error(
+        &scrape(Some("Bearer scrape-me-012345678")).await,
+        StatusCode::UNAUTHORIZED,
+        "Access denied",
+    );
+    assert_error(&scrape(Some("scrape-me-0123456789")).await, StatusCode::UNAUTHORIZED, "Access denied");
+    let allowed = app
+        .client
+        .get(app.url("/metrics"))
+        .header("Authorization", "Bearer scrape-me-0123456789")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), StatusCode::OK);
+    assert!(allowed.text().await.unwrap().contains("http_requests_total"));
+    assert_eq!(app.get("/health").await.status, StatusCode::OK, "only /metrics is guarded");
 }
 
 #[actix_web::test]
