@@ -125,7 +125,8 @@ impl RouteTable {
     }
 
     /// Registers every endpoint with the body, path and query rules, and the Swagger UI's
-    /// assets under `/docs/`. Any other method on a known path gets a JSON 405.
+    /// assets (not their source maps) under `/docs/`. Any other method on a known path gets a
+    /// JSON 405.
     pub fn configure<A: Adapters>(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(json_config()).app_data(path_config()).app_data(query_config());
         // One resource per path (actix stops at the first resource whose path matches), in table
@@ -150,6 +151,9 @@ impl RouteTable {
             };
             cfg.service(resource.default_service(web::to(refuse)));
         }
+        // The bundle's source maps (3.6 MB) describe its build, not this service: no reader of
+        // the docs needs them.
+        cfg.service(web::resource(r"/docs/{_:.*\.map}").to(not_found));
         cfg.service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json")));
     }
 }

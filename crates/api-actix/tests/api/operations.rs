@@ -151,6 +151,10 @@ async fn the_docs_page_is_served_by_the_binary_with_no_outside_assets() {
     );
     assert!(initializer.contains("/openapi.json"), "{initializer}");
     assert_eq!(bundle.status(), StatusCode::OK);
+    for map in ["swagger-ui-bundle.js.map", "swagger-ui.js.map", "swagger-ui.css.map"] {
+        let answer = app.get(&format!("/docs/{map}")).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{map} is served");
+    }
 }
 
 /// The crates.io "unhealthy database" test, for real: cut the database off with a proxy.
