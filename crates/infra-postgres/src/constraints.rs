@@ -5,4 +5,3 @@ pub const USERS_EMAIL_UNIQUE: &str = "users_email_unique";
 pub const EVENTS_ORGANIZER_FKEY: &str = "events_organizer_fkey";
 pub const BOOKINGS_ONE_LIVE_PER_USER: &str = "bookings_one_live_per_user";
 pub const BOOKINGS_USER_FKEY: &str = "bookings_user_fkey";
-pub const BOOKINGS_EVENT_FKEY: &str = "bookings_event_fkey";

@@ -10,7 +10,7 @@ use domain::{
 };
 
 use super::PgStore;
-use crate::constraints::{BOOKINGS_EVENT_FKEY, BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
+use crate::constraints::{BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
 use crate::queries::{bookings, events, guard, notices};
 use crate::rows::{AvailabilityRow, PlacedBookingRow};
@@ -42,7 +42,6 @@ impl Sales for PgStore {
                 Err(TxError::Db(e)) => {
                     return Err(match violated_constraint(&e) {
                         Some(BOOKINGS_USER_FKEY) => BookError::UserNotFound(cmd.user()),
-                        Some(BOOKINGS_EVENT_FKEY) => BookError::EventNotFound(cmd.event()),
                         _ => from_diesel(e).into(),
                     });
                 }
