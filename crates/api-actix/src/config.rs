@@ -85,6 +85,9 @@ pub struct Config {
     /// `METRICS_TOKEN`: when set, `/metrics` answers only requests carrying it as a bearer
     /// token (the figures tell an outsider the traffic and the booking rate).
     pub metrics_token: Option<Secret>,
+    /// `METRICS_ADDR` (`host:port`): serve `/metrics` on this address only (an internal
+    /// interface, say), not on the service's.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// `BODY_TIMEOUT_MS`: how long a request body may take to arrive after its head; default
     /// 10000 (with the 64 KiB body limit, at least 6.4 KiB/s).
     pub body_timeout: Duration,
@@ -170,6 +173,13 @@ impl Config {
                 Some(other) => return Err(invalid("LOG_FORMAT", other, "expected pretty or json")),
             },
             metrics_token: get("METRICS_TOKEN").map(Secret::new),
+            metrics_addr: get("METRICS_ADDR")
+                .map(|addr| {
+                    addr.parse().map_err(|_| {
+                        invalid("METRICS_ADDR", &addr, "expected host:port, e.g. 127.0.0.1:9100")
+                    })
+                })
+                .transpose()?,
             body_timeout: positive_millis(&get, "BODY_TIMEOUT_MS", 10_000)?,
             max_connections: match parsed(&get, "MAX_CONNECTIONS", 10_000)? {
                 0 => return Err(invalid("MAX_CONNECTIONS", "0", "must be at least 1")),

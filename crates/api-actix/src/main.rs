@@ -60,6 +60,22 @@ fn read_env_file() -> anyhow::Result<Option<PathBuf>> {
     }
 }
 
+/// Brings addresses stored before today's rules to their normal form, and logs (by account
+/// id, never the address) the accounts that need an operator.
+async fn report_emails(store: &infra_postgres::PgStore) -> anyhow::Result<()> {
+    let found = store.normalise_emails().await.context("normalising stored e-mail addresses")?;
+    if !found.rewritten.is_empty() {
+        tracing::info!(accounts = ?found.rewritten, "e-mail addresses rewritten to their normal form (their owners log in with it)");
+    }
+    if !found.refused.is_empty() {
+        tracing::warn!(accounts = ?found.refused, "e-mail addresses with invisible characters or mixed scripts: their owners cannot log in until the address is changed");
+    }
+    if !found.colliding.is_empty() {
+        tracing::warn!(accounts = ?found.colliding, "e-mail addresses that another account's address equals once normalised: left unchanged");
+    }
+    Ok(())
+}
+
 async fn run(command: Command, config: &Config, database: &Database) -> anyhow::Result<()> {
     let url = database.url().expose();
     match command {
@@ -78,6 +94,7 @@ async fn run(command: Command, config: &Config, database: &Database) -> anyhow::
             let secret = config.signing_secret(database.signing_secret())?;
             wiring::migrate(database.migration_url().expose()).await.context("migrating the database")?;
             let store = wiring::store(url, config).context("building the connection pool")?;
+            report_emails(&store).await?;
             if store.connected_as_superuser().await.unwrap_or(false) {
                 tracing::warn!(
                     "DATABASE_URL connects as a superuser, who can read the server's files and run programs on its machine: serve through a role that may only read and write rows (README: Operating it, Database roles)"

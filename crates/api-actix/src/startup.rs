@@ -24,9 +24,10 @@ use tokio::sync::{Notify, watch};
 
 use crate::adapters::Adapters;
 use crate::config::Config;
+use crate::config::Secret;
 use crate::connections::{self, BodyTimeout, ConnectionCounts};
 use crate::feed::{FeedHub, FeedListener};
-use crate::handlers::operations::MetricsAccess;
+use crate::handlers::operations::{self, MetricsAccess};
 use crate::openapi;
 use crate::rate_limit::RateLimiting;
 use crate::routes;
@@ -58,6 +59,30 @@ impl Draining {
     }
 }
 
+/// `/metrics` alone on `addr`, for `METRICS_ADDR`: one worker, no rate limit (a scraper is
+/// trusted by where it can connect from).
+fn metrics_server<A: Adapters>(
+    addr: std::net::SocketAddr,
+    state: web::Data<AppState<A>>,
+    token: Option<Secret>,
+) -> anyhow::Result<(Server, u16)> {
+    let listener = TcpListener::bind(addr).with_context(|| format!("binding METRICS_ADDR {addr}"))?;
+    let port = listener.local_addr()?.port();
+    let access = web::Data::new(MetricsAccess::new(token));
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(access.clone())
+            .route("/metrics", web::get().to(operations::metrics::<A>))
+            .default_service(web::to(routes::not_found))
+    })
+    .workers(1)
+    .listen(listener)?
+    .disable_signals()
+    .run();
+    Ok((server, port))
+}
+
 /// Starts the shutdown sequence from code, as a signal would (tests use it: a real signal
 /// would reach every server in the test process).
 #[derive(Debug, Clone)]
@@ -73,6 +98,8 @@ impl ShutdownHandle {
 pub struct Application {
     port: u16,
     server: Server,
+    /// `METRICS_ADDR`'s server and port.
+    metrics: Option<(Server, u16)>,
     draining: Draining,
     feed: Arc<FeedHub>,
     drain_delay: Duration,
@@ -122,7 +149,15 @@ impl Application {
         let _recorder = crate::metrics::handle();
         let rate_limiting = RateLimiting::new(config.rate_limit).context("configuring rate limiting")?;
         let body_timeout = BodyTimeout(config.body_timeout);
-        let metrics_access = web::Data::new(MetricsAccess(config.metrics_token.clone()));
+        let metrics = match config.metrics_addr {
+            Some(addr) => Some(metrics_server::<A>(addr, state.clone(), config.metrics_token.clone())?),
+            None => None,
+        };
+        let metrics_access = web::Data::new(if metrics.is_some() {
+            MetricsAccess::Elsewhere
+        } else {
+            MetricsAccess::new(config.metrics_token.clone())
+        });
         let (counts, per_ip) = (ConnectionCounts::default(), config.max_connections_per_ip);
         let workers_count =
             config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
@@ -154,6 +189,7 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            metrics,
             draining,
             feed,
             drain_delay: config.drain_delay,
@@ -175,6 +211,12 @@ impl Application {
         self.port
     }
 
+    /// The port of `METRICS_ADDR`'s listener, when there is one.
+    #[must_use]
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
+    }
+
     /// Starts the shutdown sequence from code.
     #[must_use]
     pub fn shutdown_handle(&self) -> ShutdownHandle {
@@ -187,9 +229,15 @@ impl Application {
     /// # Errors
     /// When the server fails or the signal handlers cannot be installed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Self { server, draining, feed, drain_delay, shutdown, workers, .. } = self;
+        let Self { server, metrics, draining, feed, drain_delay, shutdown, workers, .. } = self;
         let mut requested = shutdown.subscribe();
         let handle = server.handle();
+        // Scraped until the end: it stops with the process.
+        let metrics = metrics.map(|(server, _)| {
+            let handle = server.handle();
+            actix_web::rt::spawn(server);
+            handle
+        });
         let mut server = actix_web::rt::spawn(server);
         let workers = workers.start();
         let mut terminate =
@@ -210,6 +258,9 @@ impl Application {
         handle.stop(true).await;
         let served = server.await.map_err(std::io::Error::other)?;
         workers.stop().await;
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
         tracing::info!("stopped");
         served
     }

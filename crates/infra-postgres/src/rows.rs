@@ -162,7 +162,7 @@ impl TryFrom<UserRow> for User {
     fn try_from(row: UserRow) -> Result<Self, RepoError> {
         Ok(Self {
             id: UserId::new(row.id).map_err(corrupt_row)?,
-            email: EmailAddress::parse(&row.email).map_err(corrupt_row)?,
+            email: EmailAddress::from_stored(&row.email).map_err(corrupt_row)?,
             first_name: NonEmptyText::parse(&row.first_name).map_err(corrupt_row)?,
             last_name: NonEmptyText::parse(&row.last_name).map_err(corrupt_row)?,
         })

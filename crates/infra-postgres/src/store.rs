@@ -9,6 +9,7 @@ mod users;
 mod webhooks;
 
 pub use notifications::PgListener;
+pub use users::EmailNormalisation;
 
 use crate::pool::PgPool;
 

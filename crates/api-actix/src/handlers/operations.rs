@@ -59,21 +59,43 @@ pub async fn ready<A: Adapters>(
     }
 }
 
-/// Who may read `/metrics`: anyone, or (`METRICS_TOKEN`) whoever presents the token as
-/// `Authorization: Bearer <token>`.
-#[derive(Debug, Clone, Default)]
-pub struct MetricsAccess(pub Option<Secret>);
+/// Who may read `/metrics` on this listener.
+#[derive(Debug, Clone)]
+pub enum MetricsAccess {
+    Open,
+    /// `METRICS_TOKEN`: whoever presents it as `Authorization: Bearer <token>`.
+    Token(Secret),
+    /// `METRICS_ADDR`: served on that address only; here, as if the route did not exist.
+    Elsewhere,
+}
 
 impl MetricsAccess {
-    fn allows(&self, req: &HttpRequest) -> bool {
-        let Some(token) = &self.0 else { return true };
-        let presented = req
-            .headers()
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .unwrap_or_default();
-        same_secret(presented.as_bytes(), token.expose().as_bytes())
+    #[must_use]
+    pub fn new(token: Option<Secret>) -> Self {
+        match token {
+            Some(token) => Self::Token(token),
+            None => Self::Open,
+        }
+    }
+
+    fn check(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        match self {
+            Self::Open => Ok(()),
+            Self::Token(token) => {
+                let presented = req
+                    .headers()
+                    .get(AUTHORIZATION)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(|value| value.strip_prefix("Bearer "))
+                    .unwrap_or_default();
+                if same_secret(presented.as_bytes(), token.expose().as_bytes()) {
+                    Ok(())
+                } else {
+                    Err(ApiError::Unauthenticated)
+                }
+            }
+            Self::Elsewhere => Err(ApiError::RouteNotFound(format!("{} {}", req.method(), req.path()))),
+        }
     }
 }
 
@@ -88,15 +110,14 @@ fn same_secret(presented: &[u8], expected: &[u8]) -> bool {
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses(
     (status = 200, description = "Request counts and latency by route and status, bookings by outcome, promotions, pool usage", content_type = "text/plain"),
     (status = 401, description = "`unauthenticated`: `METRICS_TOKEN` is set and the request does not carry it as a bearer token", body = ErrorBody),
+    (status = 404, description = "`route_not_found`: `METRICS_ADDR` is set, so the metrics are served on that address only", body = ErrorBody),
 ))]
 pub async fn metrics<A: Adapters>(
     state: web::Data<AppState<A>>,
     access: web::Data<MetricsAccess>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    if !access.allows(&req) {
-        return Err(ApiError::Unauthenticated);
-    }
+    access.check(&req)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(crate::metrics::render(state.health.connections())))

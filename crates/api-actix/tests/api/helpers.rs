@@ -17,6 +17,8 @@ pub const PASSWORD: &str = "correct-horse";
 /// A running server on a free port, with its own database.
 pub struct TestApp {
     pub address: String,
+    /// `METRICS_ADDR`'s listener, when the test set one.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub db: TestDatabase,
 }
@@ -46,8 +48,9 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 pub fn serve(db: TestDatabase, url: &str, overrides: &[(&str, &str)]) -> TestApp {
     let app = build(url, overrides);
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app.metrics_port().map(|port| format!("http://127.0.0.1:{port}"));
     actix_web::rt::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), db }
+    TestApp { address, metrics_address, client: reqwest::Client::new(), db }
 }
 
 /// The application as `main` builds it, on the database at `url`, not yet running.

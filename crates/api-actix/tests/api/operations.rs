@@ -73,6 +73,22 @@ async fn with_a_metrics_token_only_its_bearer_reads_the_metrics() {
 }
 
 #[actix_web::test]
+async fn with_a_metrics_address_the_metrics_are_served_there_and_only_there() {
+    let app = spawn_app_with(&[("METRICS_ADDR", "127.0.0.1:0")]).await;
+    let elsewhere = app.metrics_address.clone().expect("no metrics listener");
+    app.get("/health").await;
+
+    let public = app.get("/metrics").await;
+    let scraped = app.client.get(format!("{elsewhere}/metrics")).send().await.unwrap();
+    let other = app.client.get(format!("{elsewhere}/health")).send().await.unwrap();
+
+    assert_error(&public, StatusCode::NOT_FOUND, "No route for GET /metrics");
+    assert_eq!(scraped.status(), StatusCode::OK);
+    assert!(scraped.text().await.unwrap().contains("http_requests_total"));
+    assert_eq!(other.status(), StatusCode::NOT_FOUND, "the metrics listener serves nothing else");
+}
+
+#[actix_web::test]
 async fn invented_methods_do_not_grow_the_metrics() {
     let app = spawn_app().await;
     let scrape = async || app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();

@@ -163,7 +163,12 @@ async fn a_delivery_claimed_by_an_instance_that_dies_is_delivered_by_another() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let first = TestApp { address: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new(), db };
+    let first = TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        metrics_address: None,
+        client: reqwest::Client::new(),
+        db,
+    };
     let mut up = false;
     for _ in 0..200 {
         if first.client.get(first.url("/health")).send().await.is_ok_and(|r| r.status().is_success()) {

@@ -45,6 +45,21 @@ impl EmailAddress {
         if valid { Ok(Self(normalised)) } else { Err(EmailError(raw.to_owned())) }
     }
 
+    /// An address as an earlier version stored it: checked for its shape only (one
+    /// `local@domain`, no white space or control character), not for the rules added since
+    /// (normal form, invisible characters, one script), so that an account made before a rule
+    /// stays readable. Input from a client always goes through [`EmailAddress::parse`].
+    ///
+    /// # Errors
+    /// [`EmailError`] when the text is not an address at all.
+    pub fn from_stored(stored: &str) -> Result<Self, EmailError> {
+        let shaped = !stored.is_empty()
+            && stored.len() <= Self::MAX_LEN * 4
+            && !stored.chars().any(|c| c.is_whitespace() || c.is_control())
+            && stored.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+        if shaped { Ok(Self(stored.to_owned())) } else { Err(EmailError(stored.to_owned())) }
+    }
+
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
@@ -112,6 +127,16 @@ mod tests {
         for raw in ["иван@пример.рф", "δοκιμή@example.com", "用户@例子.广告", "jörg@müller.de"]
         {
             assert!(EmailAddress::parse(raw).is_ok(), "{raw:?} was refused");
+        }
+    }
+
+    #[test]
+    fn a_stored_address_made_before_a_rule_stays_readable_but_garbage_does_not() {
+        let stored = "j\u{0441}hn@doe.com";
+        assert!(EmailAddress::parse(stored).is_err());
+        assert_eq!(EmailAddress::from_stored(stored).map(|e| e.0), Ok(stored.to_owned()));
+        for garbage in ["", "no-at-sign", "@doe.com", "john@", "jo hn@doe.com"] {
+            assert!(EmailAddress::from_stored(garbage).is_err(), "{garbage:?}");
         }
     }
 

@@ -35,3 +35,23 @@ pub(crate) async fn with_hash_by_email(
 pub(crate) async fn by_id(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<UserRow>> {
     users::table.find(id.get()).select(UserRow::as_select()).first(conn).await.optional()
 }
+
+/// Accounts whose address holds a character outside ASCII: the only ones the normalisation
+/// rules added since they were stored can change (ASCII is its own normal form, and stored
+/// addresses are lower-cased).
+pub(crate) async fn beyond_ascii(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(i64, String)>> {
+    users::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("octet_length(email) <> char_length(email)"))
+        .select((users::id, users::email))
+        .order(users::id)
+        .load(conn)
+        .await
+}
+
+pub(crate) async fn set_email(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    email: &EmailAddress,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(users::email.eq(email.as_str())).execute(conn).await
+}
