@@ -5,11 +5,12 @@
 #
 # Usage: bench/hotdrop-ab.sh <checkout A> <checkout B> [rounds, default 4]
 # Each checkout must have `target/release/ticketing` built (cargo build --release -p api-actix);
-# ticketing-load is this checkout's. One PostgreSQL (fsync on) is migrated by both builds and
-# serves two instances of each; each round runs `ticketing-load hotdrop --capacity 1000000
-# --buyers 2000 --concurrency 64` against A and B, in the order ABBA, BAAB, … so that a drift
-# in the machine's speed falls on both alike. Prints bookings/s per run, then each build's mean
-# and B/A.
+# ticketing-load is this checkout's. Each build gets a PostgreSQL of its own (fsync on),
+# migrated by that build alone (so each runs on its own schema), and two instances; both stay
+# up, and each round runs `ticketing-load hotdrop --capacity 1000000 --buyers 2000
+# --concurrency 64` against A and B in the order ABBA, BAAB, … so that a drift in the
+# machine's speed falls on both alike. Prints bookings/s per run, then each build's mean and
+# B/A.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 a=$(readlink -f "$1"); b=$(readlink -f "$2"); rounds=${3:-4}
@@ -24,27 +25,27 @@ pids=()
 cleanup() {
   kill "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
-  as_postgres "$pg_bin/pg_ctl" -D "$work/data" stop -m fast >/dev/null 2>&1 || true
+  for data in "$work"/data-*; do as_postgres "$pg_bin/pg_ctl" -D "$data" stop -m fast >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 [ "$(id -u)" -ne 0 ] || chown postgres "$work"
-db_port=$(free_port)
-as_postgres "$pg_bin/initdb" -D "$work/data" -U postgres -A trust -E UTF8 --locale=C >/dev/null
-printf "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\nmax_connections = 200\nshared_buffers = 256MB\n" >>"$work/data/postgresql.conf"
-as_postgres "$pg_bin/pg_ctl" -D "$work/data" -l "$work/data/server.log" -o "-p $db_port" -w start >/dev/null
-as_postgres "$pg_bin/createdb" -h 127.0.0.1 -p "$db_port" -U postgres ticketing
-export DATABASE_URL="postgres://postgres@127.0.0.1:$db_port/ticketing"
-"$a/target/release/ticketing" migrate >/dev/null
-"$b/target/release/ticketing" migrate >/dev/null
 
 declare -A bases
 for label in A B; do
   if [ "$label" = A ]; then build=$a; else build=$b; fi
+  db_port=$(free_port)
+  data=$work/data-$label
+  as_postgres "$pg_bin/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C >/dev/null
+  printf "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\nmax_connections = 200\nshared_buffers = 256MB\n" >>"$data/postgresql.conf"
+  as_postgres "$pg_bin/pg_ctl" -D "$data" -l "$data/server.log" -o "-p $db_port" -w start >/dev/null
+  as_postgres "$pg_bin/createdb" -h 127.0.0.1 -p "$db_port" -U postgres ticketing
+  url="postgres://postgres@127.0.0.1:$db_port/ticketing"
+  DATABASE_URL=$url "$build/target/release/ticketing" migrate >/dev/null
   for _ in 1 2; do
     port=$(free_port)
-    JWT_SECRET=bench-only-secret-not-a-real-one PORT=$port HOST=127.0.0.1 RATE_LIMIT_PER_SECOND=0 WORKERS=1 \
-      RUST_LOG=warn "$build/target/release/ticketing" serve >"$work/server-$label-$port.log" 2>&1 &
+    DATABASE_URL=$url JWT_SECRET=bench-only-secret-not-a-real-one PORT=$port HOST=127.0.0.1 RATE_LIMIT_PER_SECOND=0 \
+      WORKERS=1 RUST_LOG=error "$build/target/release/ticketing" serve >"$work/server-$label-$port.log" 2>&1 &
     pids+=($!)
     bases[$label]+=" --base http://127.0.0.1:$port"
     for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.1; done
