@@ -58,7 +58,9 @@ pub struct Config {
     /// `DATABASE_OWNER_URL`: where migrations run, when the schema's owner is another role than
     /// `DATABASE_URL`'s (which then needs only to read and write rows). Default: `DATABASE_URL`.
     pub database_owner_url: Option<Secret>,
-    /// `HOST`, default `0.0.0.0`.
+    /// `HOST`, default `127.0.0.1`: a service started without a word about where it should be
+    /// reachable (the embedded demo, with its published demo passwords) is reachable from this
+    /// machine only. Containers set `0.0.0.0` (`docker/Dockerfile`).
     pub host: IpAddr,
     /// `PORT`, default 3000; 0 picks a free port.
     pub port: u16,
@@ -157,7 +159,7 @@ impl Config {
         Ok(Self {
             database_url,
             database_owner_url: get("DATABASE_OWNER_URL").map(Secret::new),
-            host: parsed(&get, "HOST", IpAddr::from([0, 0, 0, 0]))?,
+            host: parsed(&get, "HOST", IpAddr::from([127, 0, 0, 1]))?,
             port: parsed(&get, "PORT", 3000)?,
             jwt_secret,
             jwt_ttl: get("JWT_TTL")
@@ -290,9 +292,10 @@ mod tests {
     }
 
     #[test]
-    fn with_nothing_set_the_service_runs_embedded_on_port_3000() {
+    fn with_nothing_set_the_service_runs_embedded_on_port_3000_of_this_machine_only() {
         let c = config(&[]).unwrap();
         assert!(c.database_url.is_none());
+        assert_eq!(c.host, IpAddr::from([127, 0, 0, 1]));
         assert_eq!(c.port, 3000);
         assert_eq!(c.jwt_ttl, Duration::from_secs(3600));
         assert_eq!(c.rate_limit, Some(RateLimit { per_second: 20, burst: 40 }));
