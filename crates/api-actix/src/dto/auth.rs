@@ -32,13 +32,20 @@ impl LoginRequest {
         let address = email("email", required("email", self.email.as_ref())?)?;
         let password = secret("password", required("password", self.password.as_ref())?)?;
         let attempt =
-            PasswordAttempt::new(password).map_err(|e| field_error("password", password_problem(e)))?;
+            PasswordAttempt::new(password).map_err(|e| field_error("password", attempt_problem(e)))?;
         refuse_unknown(self.unknown.keys())?;
         Ok((address, attempt))
     }
 }
 
 const fn password_problem(error: PasswordError) -> &'static str {
+    match error {
+        PasswordError::TooShort => "length must be at least 8 characters long",
+        PasswordError::TooLong => "length must be less than or equal to 256 characters long",
+    }
+}
+
+const fn attempt_problem(error: PasswordError) -> &'static str {
     match error {
         PasswordError::TooShort => "length must be at least 8 characters long",
         PasswordError::TooLong => "length must be at most 1024 bytes",
@@ -58,7 +65,7 @@ pub struct RegisterRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, required = true, format = "email", example = "new.user@example.com")]
     email: Option<Value>,
-    /// At least 8 characters, at most 1024 bytes.
+    /// 8 to 256 characters.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, required = true, min_length = 8, max_length = 256, example = "a-long-password")]
     password: Option<Value>,

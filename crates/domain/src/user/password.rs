@@ -20,7 +20,9 @@ pub struct PasswordHash(String);
 pub enum PasswordError {
     #[error("password must be at least {} characters", Password::MIN_CHARS)]
     TooShort,
-    #[error("password must be at most {} bytes", Password::MAX_BYTES)]
+    /// Over [`Password::MAX_CHARS`] characters for a new password, over [`Password::MAX_BYTES`]
+    /// bytes for an attempt.
+    #[error("password is too long")]
     TooLong,
 }
 
@@ -31,16 +33,20 @@ pub struct HashError(#[source] pub BoxError);
 
 impl Password {
     pub const MIN_CHARS: usize = 8;
-    /// Hashing cost grows with input; nobody types more than this.
+    /// Nobody types more; counted in characters, as a client's schema (`maxLength`) counts
+    /// them, and at four bytes a character at most, never more than [`Password::MAX_BYTES`].
+    pub const MAX_CHARS: usize = 256;
+    /// Hashing cost grows with input: what a login attempt may send.
     pub const MAX_BYTES: usize = 1024;
 
     /// # Errors
-    /// [`PasswordError`] when shorter than [`Password::MIN_CHARS`] characters or longer than
-    /// [`Password::MAX_BYTES`] bytes.
+    /// [`PasswordError`] when shorter than [`Password::MIN_CHARS`] or longer than
+    /// [`Password::MAX_CHARS`] characters.
     pub fn new(raw: String) -> Result<Self, PasswordError> {
-        if raw.chars().count() < Self::MIN_CHARS {
+        let chars = raw.chars().count();
+        if chars < Self::MIN_CHARS {
             Err(PasswordError::TooShort)
-        } else if raw.len() > Self::MAX_BYTES {
+        } else if chars > Self::MAX_CHARS {
             Err(PasswordError::TooLong)
         } else {
             Ok(Self(raw))
@@ -114,7 +120,8 @@ mod tests {
 
     #[test]
     fn an_enormous_password_is_rejected() {
-        assert_eq!(Password::new("x".repeat(1025)), Err(PasswordError::TooLong));
+        assert_eq!(Password::new("x".repeat(257)), Err(PasswordError::TooLong));
+        assert!(Password::new("\u{1f600}".repeat(256)).is_ok(), "256 characters of four bytes each");
         assert_eq!(PasswordAttempt::new("x".repeat(1025)), Err(PasswordError::TooLong));
     }
 
