@@ -16,6 +16,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::ConnectionType;
+use actix_web::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage as _, ResponseError as _};
 use futures_util::StreamExt as _;
@@ -98,11 +99,24 @@ pub async fn enforce(
         response.head_mut().set_connection_type(ConnectionType::Close);
         return Ok(req.into_response(response).map_into_right_body());
     }
-    let timeout = req.app_data::<BodyTimeout>().map_or(DEFAULT_BODY_TIMEOUT, |t| t.0);
-    let deadline = tokio::time::Instant::now() + timeout;
-    let body = req.take_payload();
-    req.set_payload(Payload::Stream { payload: Box::pin(within(deadline, body)) });
+    // Most requests (every GET) have no body: nothing to wait for, nothing to wrap.
+    if has_body(&req) {
+        let timeout = req.app_data::<BodyTimeout>().map_or(DEFAULT_BODY_TIMEOUT, |t| t.0);
+        let deadline = tokio::time::Instant::now() + timeout;
+        let body = req.take_payload();
+        req.set_payload(Payload::Stream { payload: Box::pin(within(deadline, body)) });
+    }
     Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// A body follows the head: a non-zero `Content-Length`, or chunks.
+fn has_body(req: &ServiceRequest) -> bool {
+    let headers = req.headers();
+    headers.contains_key(TRANSFER_ENCODING)
+        || headers
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|length| length.trim() != "0")
 }
 
 /// The body's chunks until `deadline`, then a timed-out error (which the JSON reader answers
@@ -140,6 +154,17 @@ mod tests {
         assert!(!counts.open(a, 0).over_limit, "0 means no cap");
         drop(first);
         assert_eq!(counts.lock().get(&a), None, "an address with nothing open is forgotten");
+    }
+
+    #[test]
+    fn only_a_request_announcing_a_body_is_given_a_deadline() {
+        use actix_web::test::TestRequest;
+        assert!(!has_body(&TestRequest::get().to_srv_request()));
+        assert!(!has_body(&TestRequest::post().insert_header((CONTENT_LENGTH, "0")).to_srv_request()));
+        assert!(has_body(&TestRequest::post().insert_header((CONTENT_LENGTH, "1000")).to_srv_request()));
+        assert!(has_body(
+            &TestRequest::post().insert_header((TRANSFER_ENCODING, "chunked")).to_srv_request()
+        ));
     }
 
     #[actix_web::test]
