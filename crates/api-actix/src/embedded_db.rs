@@ -11,10 +11,10 @@ use std::io::Write as _;
 use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
-use infra_postgres::roles::{self, Role};
 use pg_cluster::{Access, Cluster, ClusterError, Durability};
 
 use crate::config::{Config, Secret};
+use crate::wiring::{self, Role};
 
 /// The embedded server's database.
 const EMBEDDED_DATABASE: &str = "ticketing";
@@ -84,7 +84,7 @@ impl Database {
         let (owner, app) = (kept_secret(dir, "db-owner-password")?, kept_secret(dir, "db-app-password")?);
         let owner = Role { name: OWNER_ROLE, password: owner.expose() };
         let app = Role { name: APP_ROLE, password: app.expose() };
-        cluster.execute(EMBEDDED_DATABASE, &roles::provision(EMBEDDED_DATABASE, &owner, &app))?;
+        cluster.execute(EMBEDDED_DATABASE, &wiring::role_provisioning(EMBEDDED_DATABASE, &owner, &app))?;
         Ok(Self::Embedded {
             url: Secret::new(cluster.url_as(app.name, Some(app.password), EMBEDDED_DATABASE)),
             migration_url: Secret::new(cluster.url_as(owner.name, Some(owner.password), EMBEDDED_DATABASE)),

@@ -62,7 +62,7 @@ fn read_env_file() -> anyhow::Result<Option<PathBuf>> {
 
 /// Brings addresses stored before today's rules to their normal form, and logs (by account
 /// id, never the address) the accounts that need an operator.
-async fn report_emails(store: &infra_postgres::PgStore) -> anyhow::Result<()> {
+async fn report_emails(store: &wiring::Store) -> anyhow::Result<()> {
     let found = store.normalise_emails().await.context("normalising stored e-mail addresses")?;
     if !found.rewritten.is_empty() {
         tracing::info!(accounts = ?found.rewritten, "e-mail addresses rewritten to their normal form (their owners log in with it)");

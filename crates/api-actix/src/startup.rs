@@ -37,7 +37,7 @@ use crate::telemetry;
 use crate::webhooks::DeliveryWorker;
 
 /// How often the notification listener looks at the outbox when nothing wakes it: bookings
-/// do not wake it (see `infra_postgres::sql::WRITE_NOTICES`), so this bounds how late their
+/// do not wake it (only the guarded transactions send a wake-up), so this bounds how late their
 /// notices reach streams and webhooks.
 const LISTENER_POLL: Duration = Duration::from_millis(200);
 

@@ -14,6 +14,16 @@ use crate::config::Config;
 use crate::state::{AppState, Ports};
 
 pub use infra_postgres::pool::BuildError as PoolError;
+pub use infra_postgres::roles::Role;
+
+/// The store every port is served from.
+pub type Store = PgStore;
+
+/// The SQL that gives `database` an owner role and an application role (rows only).
+#[must_use]
+pub fn role_provisioning(database: &str, owner: &Role<'_>, app: &Role<'_>) -> String {
+    infra_postgres::roles::provision(database, owner, app)
+}
 
 /// The production adapters: every store port in PostgreSQL, passwords hashed with Argon2id.
 #[derive(Debug)]

@@ -8,13 +8,6 @@
 
 use std::fmt::Write as _;
 
-use diesel::QueryableByName;
-use diesel::sql_types::Bool;
-use diesel_async::RunQueryDsl;
-
-use crate::PgStore;
-use crate::error::{from_diesel, from_pool};
-
 /// A role to create (or update) with a login password.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Role<'a> {
@@ -95,27 +88,6 @@ fn identifier(name: &str) -> String {
 /// A single-quoted string literal (standard_conforming_strings is on since PostgreSQL 9.1).
 fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
-}
-
-#[derive(QueryableByName)]
-struct Superuser {
-    #[diesel(sql_type = Bool)]
-    rolsuper: bool,
-}
-
-impl PgStore {
-    /// Whether the pool's role is a superuser: the service then warns at start.
-    ///
-    /// # Errors
-    /// [`domain::RepoError`] when the database cannot be asked.
-    pub async fn connected_as_superuser(&self) -> Result<bool, domain::RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
-        let row: Superuser = diesel::sql_query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-            .get_result(&mut conn)
-            .await
-            .map_err(from_diesel)?;
-        Ok(row.rolsuper)
-    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::pool::PgPool;
 /// The domain's ports in PostgreSQL. Cheap to clone: clones share the pool.
 #[derive(Clone)]
 pub struct PgStore {
-    pub(crate) pool: PgPool,
+    pool: PgPool,
 }
 
 impl PgStore {

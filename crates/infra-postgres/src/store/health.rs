@@ -1,9 +1,11 @@
-use diesel_async::SimpleAsyncConnection;
+use diesel::QueryableByName;
+use diesel::sql_types::Bool;
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use domain::RepoError;
 use domain::ports::{ConnectionStats, StoreHealth};
 
 use super::PgStore;
-use crate::error::from_pool;
+use crate::error::{from_diesel, from_pool};
 use crate::sql::PING;
 
 impl StoreHealth for PgStore {
@@ -23,5 +25,26 @@ impl StoreHealth for PgStore {
             max: status.max_size,
             waiting: status.waiting,
         }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Superuser {
+    #[diesel(sql_type = Bool)]
+    rolsuper: bool,
+}
+
+impl PgStore {
+    /// Whether the pool's role is a superuser: the service then warns at start.
+    ///
+    /// # Errors
+    /// [`domain::RepoError`] when the database cannot be asked.
+    pub async fn connected_as_superuser(&self) -> Result<bool, domain::RepoError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let row: Superuser = diesel::sql_query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            .get_result(&mut conn)
+            .await
+            .map_err(from_diesel)?;
+        Ok(row.rolsuper)
     }
 }
