@@ -4,7 +4,7 @@
 //! one place. The same handlers therefore serve the PostgreSQL adapter in production and any
 //! other adapter (an in-memory one, a mix) in tests.
 
-use domain::ports::{Catalog, Notifications, PasswordHasher, Sales, StoreHealth, Users, Webhooks};
+use domain::ports::{Catalog, Notifications, PasswordHasher, Sales, Sessions, StoreHealth, Users, Webhooks};
 
 /// One choice of adapter per port.
 pub trait Adapters: 'static {
@@ -13,6 +13,8 @@ pub trait Adapters: 'static {
     /// `Clone`: authentication looks users up beside the account service.
     type Users: Users + Clone;
     type Hasher: PasswordHasher;
+    /// `Clone`: authentication and the revocation follower each hold one.
+    type Sessions: Sessions + Clone;
     type Health: StoreHealth;
     /// `Clone`: the listener and every stream read through their own handle.
     type Notifications: Notifications + Clone;

@@ -50,6 +50,47 @@ pub struct RateLimit {
     pub burst: u32,
 }
 
+/// Which web origins may call the API from a browser.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CorsOrigins {
+    /// None: browsers keep other origins' pages from reading any answer.
+    #[default]
+    None,
+    /// Any origin (`*`): for a public API called without credentials.
+    Any,
+    /// Exactly these, each `scheme://host[:port]`.
+    Listed(Vec<String>),
+}
+
+impl CorsOrigins {
+    fn parse(list: &str) -> Result<Self, ConfigError> {
+        let origins: Vec<&str> = list.split(',').map(str::trim).filter(|o| !o.is_empty()).collect();
+        if origins == ["*"] {
+            return Ok(Self::Any);
+        }
+        for origin in &origins {
+            let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+            let valid = rest.is_some_and(|host| {
+                !host.is_empty()
+                    && !host.contains(['/', '?', '#', '*', ' '])
+                    && origin.parse::<actix_web::http::Uri>().is_ok()
+            });
+            if !valid {
+                return Err(invalid(
+                    "CORS_ALLOWED_ORIGINS",
+                    origin,
+                    "expected * alone, or origins such as https://app.example.com (scheme, host, optional port; no path)",
+                ));
+            }
+        }
+        Ok(if origins.is_empty() {
+            Self::None
+        } else {
+            Self::Listed(origins.into_iter().map(str::to_owned).collect())
+        })
+    }
+}
+
 /// Everything the service can be told from outside.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -67,6 +108,17 @@ pub struct Config {
     /// `JWT_SECRET`: required to serve with `DATABASE_URL`; the embedded default keeps one in
     /// its data directory.
     pub jwt_secret: Option<Secret>,
+    /// `JWT_PREVIOUS_SECRETS`, comma-separated: keys that no longer sign but still verify the
+    /// tokens they signed, so that `JWT_SECRET` can be rotated without signing everyone out.
+    pub jwt_previous_secrets: Vec<Secret>,
+    /// `CORS_ALLOWED_ORIGINS`, comma-separated origins (`https://app.example.com`) that web
+    /// pages may call the API from, or `*` for any; none by default.
+    pub cors_allowed_origins: CorsOrigins,
+    /// `CORS_ALLOW_CREDENTIALS`: let those pages send cookies and client certificates (never
+    /// with `*`); off by default, since the API reads only the `Authorization` header.
+    pub cors_allow_credentials: bool,
+    /// `HSTS`: send `Strict-Transport-Security` (only behind TLS); off by default.
+    pub hsts: bool,
     /// `JWT_TTL`, seconds (or `30m`, `1h`), default one hour.
     pub jwt_ttl: Duration,
     /// `RATE_LIMIT_PER_SECOND` (default 20; 0 turns limiting off) and `RATE_LIMIT_BURST`
@@ -145,6 +197,28 @@ impl Config {
         if jwt_secret.as_ref().is_some_and(|s| s.expose().len() < 16) {
             return Err(invalid("JWT_SECRET", "<redacted>", "use at least 16 characters"));
         }
+        let jwt_previous_secrets: Vec<Secret> = get("JWT_PREVIOUS_SECRETS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Secret::new(s.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if jwt_previous_secrets.iter().any(|s| s.expose().len() < 16) {
+            return Err(invalid("JWT_PREVIOUS_SECRETS", "<redacted>", "use at least 16 characters for each"));
+        }
+        let cors_allowed_origins =
+            get("CORS_ALLOWED_ORIGINS").map_or(Ok(CorsOrigins::None), |list| CorsOrigins::parse(&list))?;
+        let cors_allow_credentials = parsed(&get, "CORS_ALLOW_CREDENTIALS", false)?;
+        if cors_allow_credentials && cors_allowed_origins == CorsOrigins::Any {
+            return Err(invalid(
+                "CORS_ALLOW_CREDENTIALS",
+                "true",
+                "not with CORS_ALLOWED_ORIGINS=*: any site could then act with its visitors' credentials; list the origins",
+            ));
+        }
         let per_second: u32 = parsed(&get, "RATE_LIMIT_PER_SECOND", 20)?;
         let burst: u32 = parsed(&get, "RATE_LIMIT_BURST", 40)?;
         if per_second > 0 && burst == 0 {
@@ -162,6 +236,10 @@ impl Config {
             host: parsed(&get, "HOST", IpAddr::from([127, 0, 0, 1]))?,
             port: parsed(&get, "PORT", 3000)?,
             jwt_secret,
+            jwt_previous_secrets,
+            cors_allowed_origins,
+            cors_allow_credentials,
+            hsts: parsed(&get, "HSTS", false)?,
             jwt_ttl: get("JWT_TTL")
                 .map_or(Ok(Duration::from_secs(3600)), |v| parse_duration("JWT_TTL", &v))?,
             rate_limit: (per_second > 0).then_some(RateLimit { per_second, burst }),
@@ -300,6 +378,51 @@ mod tests {
         assert_eq!(c.jwt_ttl, Duration::from_secs(3600));
         assert_eq!(c.rate_limit, Some(RateLimit { per_second: 20, burst: 40 }));
         assert_eq!(c.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn previous_secrets_are_a_comma_separated_list_of_long_enough_keys() {
+        let c = config(&[("JWT_PREVIOUS_SECRETS", "first-old-secret-xx, second-old-secret-y,")]).unwrap();
+        let listed: Vec<&str> = c.jwt_previous_secrets.iter().map(Secret::expose).collect();
+        assert_eq!(listed, ["first-old-secret-xx", "second-old-secret-y"]);
+        let err = config(&[("JWT_PREVIOUS_SECRETS", "first-old-secret-xx,short")]).unwrap_err().to_string();
+        assert!(err.starts_with("JWT_PREVIOUS_SECRETS is invalid") && !err.contains("short"), "{err}");
+        assert!(config(&[]).unwrap().jwt_previous_secrets.is_empty());
+    }
+
+    #[test]
+    fn cors_origins_are_none_any_or_a_list_of_plain_origins() {
+        assert_eq!(config(&[]).unwrap().cors_allowed_origins, CorsOrigins::None);
+        assert_eq!(config(&[("CORS_ALLOWED_ORIGINS", "*")]).unwrap().cors_allowed_origins, CorsOrigins::Any);
+        let listed =
+            config(&[("CORS_ALLOWED_ORIGINS", "https://app.example.com, http://localhost:5173")]).unwrap();
+        assert_eq!(
+            listed.cors_allowed_origins,
+            CorsOrigins::Listed(vec![
+                "https://app.example.com".to_owned(),
+                "http://localhost:5173".to_owned()
+            ])
+        );
+        for bad in [
+            "app.example.com",
+            "https://app.example.com/path",
+            "https://*.example.com",
+            "*,https://a.example.com",
+            "ftp://x.y",
+        ] {
+            let err = config(&[("CORS_ALLOWED_ORIGINS", bad)]).unwrap_err().to_string();
+            assert!(err.starts_with("CORS_ALLOWED_ORIGINS is invalid"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn credentials_are_refused_with_any_origin() {
+        let err = config(&[("CORS_ALLOWED_ORIGINS", "*"), ("CORS_ALLOW_CREDENTIALS", "true")]).unwrap_err();
+        assert!(err.to_string().starts_with("CORS_ALLOW_CREDENTIALS is invalid"), "{err}");
+        assert!(
+            config(&[("CORS_ALLOWED_ORIGINS", "https://a.example.com"), ("CORS_ALLOW_CREDENTIALS", "true")])
+                .is_ok()
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@ mod webhook;
 
 pub use fields::{field_error, original_path_id, parse_path_id};
 
-pub use auth::{LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, UserBody};
+pub use auth::{
+    ChangePasswordRequest, LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, UserBody,
+    password_problem,
+};
 pub use booking::{
     AttendeeBody, AttendeeListResponse, BookRequest, BookingBody, BookingDetailResponse, BookingListResponse,
     BookingResponse, CancelRequest, CancelTargetBody,

@@ -15,11 +15,13 @@ use actix_web::{HttpResponse, ResponseError};
 use domain::webhook::{CreateWebhookError, WebhookError};
 use domain::{
     BookError, BookingId, BoxError, CancelError, CancelEventError, ChangeEventError, CreateEventError,
-    EventId, FindBookingError, FindEventError, ListAttendeesError, LoginError, RegisterError, RepoError,
-    UserId,
+    EventId, FindBookingError, FindEventError, ListAttendeesError, LoginError, PasswordChangeError,
+    RegisterError, RepoError, UserId,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::dto::{field_error, password_problem};
 
 /// Seconds a client should wait after a 503 before trying again.
 const RETRY_AFTER_UNAVAILABLE: u64 = 1;
@@ -359,6 +361,21 @@ impl From<RegisterError> for ApiError {
             RegisterError::EmailTaken => Self::EmailTaken,
             RegisterError::Hash(e) => Self::Internal(Box::new(e)),
             RegisterError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<PasswordChangeError> for ApiError {
+    fn from(error: PasswordChangeError) -> Self {
+        match error {
+            PasswordChangeError::WrongPassword => {
+                field_error("currentPassword", "is not the account's password")
+            }
+            PasswordChangeError::Weak(problem) => field_error("newPassword", password_problem(problem)),
+            // The caller's account vanished after authentication.
+            PasswordChangeError::UnknownUser => Self::Unauthenticated,
+            PasswordChangeError::Hash(e) => Self::Internal(Box::new(e)),
+            PasswordChangeError::Repo(e) => e.into(),
         }
     }
 }

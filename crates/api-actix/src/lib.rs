@@ -8,6 +8,7 @@
 
 pub mod adapters;
 pub mod auth;
+mod browser;
 pub mod config;
 mod connections;
 mod dto;

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use ticketing::auth::TokenService;
 use ticketing::config::Config;
 use ticketing::embedded_db::Database;
 use ticketing::seed::{DEMO_PASSWORD, seed};
@@ -104,7 +103,8 @@ async fn run(command: Command, config: &Config, database: &Database) -> anyhow::
                 let accounts = wiring::accounts(&store).context("starting the password hasher")?;
                 seed(&accounts, &store).await?;
             }
-            let tokens = TokenService::new(secret.expose().as_bytes(), config.jwt_ttl);
+            let tokens = wiring::tokens(&secret, config);
+            tracing::info!(key_ids = ?tokens.key_ids(), "tokens signed with the first key; the others still verify");
             let state = wiring::app_state(&store, tokens, config).context("starting the password hasher")?;
             let app = Application::build(config, state)?;
             let host =

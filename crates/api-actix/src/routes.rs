@@ -15,9 +15,9 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::adapters::Adapters;
 use crate::error::ApiError;
 use crate::handlers::{
-    book, booking, cancel, cancel_event, change_event, create_webhook, delete_webhook, event, event_bookings,
-    initialize, list_events, list_webhooks, login, my_bookings, notification_stream, notifications,
-    operations, register, status, webhook_deliveries,
+    book, booking, cancel, cancel_event, change_event, change_password, create_webhook, delete_webhook,
+    event, event_bookings, initialize, list_events, list_webhooks, login, logout, my_bookings,
+    notification_stream, notifications, operations, register, status, webhook_deliveries,
 };
 
 /// The largest JSON body accepted, in bytes.
@@ -52,6 +52,8 @@ route_table! {
     cancel::cancel::<A>,
     login::login::<A>,
     register::register::<A>,
+    logout::logout::<A>,
+    change_password::change_password::<A>,
     initialize::initialize::<A>,
     list_events::list_events::<A>,
     event::event::<A>,

@@ -82,9 +82,10 @@ pub async fn seed<U: Users, H: PasswordHasher>(
     let mut seeded = Seeded { users: 0, events: 0 };
     let mut new_organizer = None;
     for (index, (email, first, last)) in DEMO_USERS.into_iter().enumerate() {
+        let email_address = demo(EmailAddress::parse(email))?;
         let registration = Registration {
-            email: demo(EmailAddress::parse(email))?,
-            password: demo(Password::new(DEMO_PASSWORD.to_owned()))?,
+            password: demo(Password::new(DEMO_PASSWORD.to_owned(), &email_address))?,
+            email: email_address,
             first_name: demo(NonEmptyText::parse(first))?,
             last_name: demo(NonEmptyText::parse(last))?,
         };

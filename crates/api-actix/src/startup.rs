@@ -17,12 +17,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tokio::sync::{Notify, watch};
 
 use crate::adapters::Adapters;
+use crate::auth::RevocationFollower;
+use crate::browser;
 use crate::config::Config;
 use crate::config::Secret;
 use crate::connections::{self, BodyTimeout, ConnectionCounts};
@@ -138,6 +140,11 @@ impl Application {
             Arc::clone(&deliveries),
             LISTENER_POLL,
         ));
+        workers.add(RevocationFollower::new(
+            state.sessions.clone(),
+            Arc::clone(&state.revocations),
+            config.jwt_ttl,
+        ));
         workers.add(
             DeliveryWorker::new(state.webhooks.clone(), config.delivery_settings(), deliveries)
                 .context("building the webhook client")?,
@@ -159,6 +166,8 @@ impl Application {
             MetricsAccess::new(config.metrics_token.clone())
         });
         let (counts, per_ip) = (ConnectionCounts::default(), config.max_connections_per_ip);
+        let (cors_on, hsts, browser_config) =
+            (browser::cors_enabled(config), browser::Hsts(config.hsts), config.clone());
         let workers_count =
             config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
 
@@ -170,10 +179,15 @@ impl Application {
                 .app_data(document.clone())
                 .app_data(body_timeout)
                 .app_data(metrics_access.clone())
+                .app_data(hsts)
                 .configure(|cfg| routes.configure::<A>(cfg))
                 .default_service(web::to(routes::not_found))
                 .wrap(rate_limiting.middleware())
+                // Outside the rate limit, so that a browser can read its 429s too.
+                .wrap(Condition::new(cors_on, browser::cors(&browser_config)))
+                .wrap(Condition::new(cors_on, from_fn(browser::cors_refusals_as_json)))
                 .wrap(from_fn(connections::enforce))
+                .wrap(from_fn(browser::security_headers))
                 .wrap(from_fn(telemetry::request_context))
         })
         .on_connect(move |connection, data| connections::on_connect(&counts, per_ip, connection, data))

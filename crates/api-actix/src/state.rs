@@ -8,7 +8,7 @@ use actix_web::web;
 use domain::service::AccountService;
 
 use crate::adapters::Adapters;
-use crate::auth::{Authenticator, TokenService};
+use crate::auth::{Authenticator, RevocationRegistry, TokenService};
 use crate::feed::FeedHub;
 use crate::webhooks::TargetPolicy;
 
@@ -19,6 +19,7 @@ pub struct Ports<A: Adapters> {
     pub catalog: A::Catalog,
     pub users: A::Users,
     pub hasher: A::Hasher,
+    pub sessions: A::Sessions,
     pub health: A::Health,
     pub notifications: A::Notifications,
     pub webhooks: A::Webhooks,
@@ -42,6 +43,10 @@ pub struct AppState<A: Adapters> {
     pub sales: A::Sales,
     pub catalog: A::Catalog,
     pub accounts: AccountService<A::Users, A::Hasher>,
+    /// Revoking tokens (logout).
+    pub sessions: A::Sessions,
+    /// This instance's copy of the revocations; the follower worker keeps it current.
+    pub revocations: Arc<RevocationRegistry>,
     pub health: A::Health,
     pub notifications: A::Notifications,
     pub webhooks: A::Webhooks,
@@ -55,12 +60,20 @@ pub struct AppState<A: Adapters> {
 impl<A: Adapters> AppState<A> {
     #[must_use]
     pub fn new(ports: Ports<A>, tokens: TokenService, settings: NotificationSettings) -> Self {
-        let Ports { sales, catalog, users, hasher, health, notifications, webhooks } = ports;
-        let auth = web::Data::new(Authenticator::new(tokens, users.clone()));
+        let Ports { sales, catalog, users, hasher, sessions, health, notifications, webhooks } = ports;
+        let revocations = Arc::new(RevocationRegistry::default());
+        let auth = web::Data::new(Authenticator::new(
+            tokens,
+            Arc::clone(&revocations),
+            users.clone(),
+            sessions.clone(),
+        ));
         Self {
             sales,
             catalog,
             accounts: AccountService::new(users, hasher),
+            sessions,
+            revocations,
             health,
             notifications,
             webhooks,

@@ -10,7 +10,7 @@ use infra_postgres::pool::{self, PoolSettings};
 
 use crate::adapters::Adapters;
 use crate::auth::{Argon2Hasher, TokenService};
-use crate::config::Config;
+use crate::config::{Config, Secret};
 use crate::state::{AppState, Ports};
 
 pub use infra_postgres::pool::BuildError as PoolError;
@@ -34,6 +34,7 @@ impl Adapters for Postgres {
     type Catalog = PgStore;
     type Users = PgStore;
     type Hasher = Argon2Hasher;
+    type Sessions = PgStore;
     type Health = PgStore;
     type Notifications = PgStore;
     type Webhooks = PgStore;
@@ -70,6 +71,14 @@ pub fn accounts(store: &PgStore) -> Result<AccountService<PgStore, Argon2Hasher>
     Ok(AccountService::new(store.clone(), Argon2Hasher::new()?))
 }
 
+/// Tokens signed with `signing` (`JWT_SECRET`, or the embedded database's own), also
+/// verifying those of `JWT_PREVIOUS_SECRETS`.
+#[must_use]
+pub fn tokens(signing: &Secret, config: &Config) -> TokenService {
+    let previous: Vec<&[u8]> = config.jwt_previous_secrets.iter().map(|s| s.expose().as_bytes()).collect();
+    TokenService::new(signing.expose().as_bytes(), &previous, config.jwt_ttl)
+}
+
 /// Everything the handlers need, over `store`.
 ///
 /// # Errors
@@ -84,6 +93,7 @@ pub fn app_state(
         catalog: store.clone(),
         users: store.clone(),
         hasher: Argon2Hasher::new()?,
+        sessions: store.clone(),
         health: store.clone(),
         notifications: store.clone(),
         webhooks: store.clone(),

@@ -16,6 +16,7 @@ pub mod listing;
 pub mod notice;
 pub mod ports;
 pub mod service;
+pub mod session;
 pub mod text;
 pub mod user;
 pub mod webhook;
@@ -39,6 +40,6 @@ pub use listing::{
 };
 pub use text::{NonEmptyText, TextError};
 pub use user::{
-    EmailAddress, EmailError, HashError, LoginError, NewUser, Password, PasswordAttempt, PasswordError,
-    PasswordHash, RegisterError, Registration, User, UserCredentials,
+    EmailAddress, EmailError, HashError, LoginError, NewUser, Password, PasswordAttempt, PasswordChangeError,
+    PasswordError, PasswordHash, RegisterError, Registration, SignedIn, User, UserCredentials,
 };

@@ -8,7 +8,8 @@
 //!   adapter owns the transaction and calls [`crate::booking::rules`] while it holds the locks;
 //!   no transaction or connection type leaks in here.
 //! - [`Catalog`] puts events on sale and serves reads of them (availability, and listings).
-//! - [`Users`] stores accounts; [`PasswordHasher`] hashes their passwords.
+//! - [`Users`] stores accounts; [`PasswordHasher`] hashes their passwords; [`Sessions`]
+//!   keeps the revocations of the tokens issued to them.
 //! - [`StoreHealth`] tells operators whether the store answers and how busy it is.
 //! - [`Notifications`] reads the outbox the `Sales` writes fill; [`Webhooks`] keeps organizers'
 //!   subscriptions and the queue of their deliveries.
@@ -17,14 +18,16 @@ mod catalog;
 mod notifications;
 mod password_hasher;
 mod sales;
+mod sessions;
 mod store_health;
 mod users;
 mod webhooks;
 
 pub use catalog::Catalog;
 pub use notifications::{NewsListener, Notifications};
-pub use password_hasher::PasswordHasher;
+pub use password_hasher::{PasswordHasher, Verdict};
 pub use sales::Sales;
+pub use sessions::{RevocationListener, Sessions};
 pub use store_health::{ConnectionStats, StoreHealth};
 pub use users::Users;
 pub use webhooks::Webhooks;
@@ -37,6 +40,8 @@ pub use notifications::{MockNewsListener, MockNotifications};
 pub use password_hasher::MockPasswordHasher;
 #[cfg(any(test, feature = "mocks"))]
 pub use sales::MockSales;
+#[cfg(any(test, feature = "mocks"))]
+pub use sessions::{MockRevocationListener, MockSessions};
 #[cfg(any(test, feature = "mocks"))]
 pub use store_health::MockStoreHealth;
 #[cfg(any(test, feature = "mocks"))]

@@ -8,6 +8,7 @@ pub use password::{HashError, Password, PasswordAttempt, PasswordError, Password
 
 use crate::error::RepoError;
 use crate::ids::UserId;
+use crate::session::TokenGeneration;
 use crate::text::NonEmptyText;
 
 /// A registered user, without credentials.
@@ -19,11 +20,20 @@ pub struct User {
     pub last_name: NonEmptyText,
 }
 
-/// A user together with the hash their password must match; only login needs it.
+/// A user together with the hash their password must match, and the generation the tokens
+/// issued to them now belong to; only signing in needs them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserCredentials {
     pub user: User,
     pub password_hash: PasswordHash,
+    pub token_generation: TokenGeneration,
+}
+
+/// A user who proved their password: what a token is issued for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub user: User,
+    pub token_generation: TokenGeneration,
 }
 
 /// A sign-up as the client sent it, password still in plain text.
@@ -50,6 +60,24 @@ pub enum RegisterError {
     /// Another account has this address (compared case-insensitively).
     #[error("the e-mail address already has an account")]
     EmailTaken,
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+/// Why a password was not changed.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordChangeError {
+    /// The current password given is not the account's.
+    #[error("the current password is not right")]
+    WrongPassword,
+    /// The new password breaks the policy.
+    #[error(transparent)]
+    Weak(PasswordError),
+    /// The token names an account that does not exist (any more).
+    #[error("the account does not exist")]
+    UnknownUser,
     #[error(transparent)]
     Hash(#[from] HashError),
     #[error(transparent)]

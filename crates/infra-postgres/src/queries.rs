@@ -6,6 +6,7 @@ pub(crate) mod events;
 pub(crate) mod guard;
 pub(crate) mod notices;
 mod prepared;
+pub(crate) mod sessions;
 pub(crate) mod users;
 pub(crate) mod webhooks;
 

@@ -9,6 +9,8 @@ diesel::table! {
         first_name -> Text,
         last_name -> Text,
         created_at -> Timestamptz,
+        token_generation -> Int4,
+        password_changed_at -> Nullable<Timestamptz>,
     }
 }
 

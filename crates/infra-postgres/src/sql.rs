@@ -397,6 +397,48 @@ SELECT ARRAY(SELECT id FROM notifications WHERE id > $1 ORDER BY id LIMIT $2) AS
 /// Subscribes a connection to the channel [`WRITE_NOTICES`] wakes: one per server instance.
 pub const LISTEN: &str = "LISTEN ticketing_notifications";
 
+/// The channel every revocation is announced on, its payload the revocation itself (see
+/// `store::sessions` for the format): one listener per server instance.
+pub const LISTEN_SESSIONS: &str = "LISTEN ticketing_sessions";
+
+/// Announces a revocation to every listener, when the transaction commits.
+pub const ANNOUNCE_REVOCATION: &str = "SELECT pg_notify('ticketing_sessions', $1)";
+
+/// A logout; revoking a token twice is not an error.
+pub const REVOKE_TOKEN: &str = "\
+    INSERT INTO revoked_tokens (jti, user_id, expires_at) VALUES ($1::uuid, $2, $3)
+    ON CONFLICT (jti) DO NOTHING";
+
+/// A password change: the new hash, and the next token generation.
+pub const CHANGE_PASSWORD: &str = "\
+    UPDATE users SET password_hash = $2, token_generation = token_generation + 1, password_changed_at = now()
+    WHERE id = $1
+    RETURNING token_generation, password_changed_at AS changed_at";
+
+/// A rehash with today's parameters: only while the hash is still the one that was checked.
+pub const UPGRADE_HASH: &str = "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2";
+
+/// Every revocation that can still refuse a token: logouts not yet expired, password changes
+/// since `$1`.
+pub const REVOCATIONS: &str = "\
+    SELECT replace(jti::text, '-', '') AS jti, NULL::int8 AS user_id, NULL::int4 AS token_generation,
+           expires_at AS at
+    FROM revoked_tokens WHERE expires_at > now()
+    UNION ALL
+    SELECT NULL, id, token_generation, password_changed_at
+    FROM users WHERE password_changed_at > $1";
+
+/// Whether a token may act: its user exists, has not moved past its generation, and has not
+/// logged it out.
+pub const ADMITS: &str = "\
+    SELECT u.token_generation <= $2 AND NOT EXISTS (SELECT FROM revoked_tokens r WHERE r.jti = $3::uuid)
+           AS admitted
+    FROM users u WHERE u.id = $1";
+
+/// Expired revocations refuse nothing; the minute's grace covers instances' clock differences.
+pub const FORGET_EXPIRED_REVOCATIONS: &str =
+    "DELETE FROM revoked_tokens WHERE expires_at < now() - interval '1 minute'";
+
 /// A webhook's columns, as `WebhookRow` reads them.
 macro_rules! webhook_columns {
     () => {

@@ -5,10 +5,12 @@ mod catalog;
 mod health;
 mod notifications;
 mod sales;
+mod sessions;
 mod users;
 mod webhooks;
 
 pub use notifications::PgListener;
+pub use sessions::PgRevocationListener;
 pub use users::EmailNormalisation;
 
 use crate::pool::PgPool;

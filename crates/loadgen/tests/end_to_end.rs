@@ -30,7 +30,7 @@ async fn two_instances(db: &TestDatabase) -> Vec<String> {
     let mut bases = Vec::new();
     for _ in 0..2 {
         let store = wiring::store(db.url(), &config).unwrap();
-        let tokens = TokenService::new(b"an-end-to-end-secret", config.jwt_ttl);
+        let tokens = TokenService::new(b"an-end-to-end-secret", &[], config.jwt_ttl);
         let app = Application::build(&config, wiring::app_state(&store, tokens, &config).unwrap()).unwrap();
         bases.push(format!("http://127.0.0.1:{}", app.port()));
         actix_web::rt::spawn(app.run_until_stopped());

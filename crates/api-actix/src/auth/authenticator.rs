@@ -1,22 +1,27 @@
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
-use domain::ports::Users;
-use domain::{RepoError, User, UserId};
+use domain::ports::{Sessions, Users};
+use domain::session::{IssuedToken, Revocation};
+use domain::{RepoError, SignedIn, UserId};
 
-use super::{KnownUsers, TokenService};
+use super::{KnownUsers, RevocationRegistry, TokenService};
 use crate::error::ApiError;
 
-/// How long a user confirmed to exist is trusted without asking the store again.
+/// How long a user confirmed to exist is trusted without asking the store again. Existence
+/// only: the service never deletes users, and revocation is checked on every request apart
+/// from it.
 const KNOWN_USER_TTL: Duration = Duration::from_secs(60);
 
-/// Turns a token into a user who exists, and issues tokens. Holds its user lookup behind a
-/// trait object so that the `Caller` extractor works whatever adapters the app runs on.
+/// Turns a token into a session that may act, and issues tokens. Holds its store lookups
+/// behind trait objects so that the `Caller` extractor works whatever adapters the app runs on.
 pub struct Authenticator {
     tokens: TokenService,
+    revocations: Arc<RevocationRegistry>,
     known_users: KnownUsers,
-    users: Box<dyn UserLookup>,
+    store: Box<dyn SessionLookup>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -25,47 +30,80 @@ impl std::fmt::Debug for Authenticator {
     }
 }
 
-/// "Does this user exist?", object-safe (the domain's ports return `impl Future`).
-trait UserLookup: Send + Sync + 'static {
-    fn exists(&self, id: UserId) -> Pin<Box<dyn Future<Output = Result<bool, RepoError>> + Send + '_>>;
+type Lookup<'a> = Pin<Box<dyn Future<Output = Result<bool, RepoError>> + Send + 'a>>;
+
+/// What authentication asks the store, object-safe (the domain's ports return `impl Future`).
+trait SessionLookup: Send + Sync + 'static {
+    fn exists(&self, id: UserId) -> Lookup<'_>;
+    fn admits(&self, token: IssuedToken) -> Lookup<'_>;
 }
 
-impl<U: Users> UserLookup for U {
-    fn exists(&self, id: UserId) -> Pin<Box<dyn Future<Output = Result<bool, RepoError>> + Send + '_>> {
-        Box::pin(async move { Ok(self.find(id).await?.is_some()) })
+struct Store<U, S> {
+    users: U,
+    sessions: S,
+}
+
+impl<U: Users, S: Sessions> SessionLookup for Store<U, S> {
+    fn exists(&self, id: UserId) -> Lookup<'_> {
+        Box::pin(async move { Ok(self.users.find(id).await?.is_some()) })
+    }
+
+    fn admits(&self, token: IssuedToken) -> Lookup<'_> {
+        Box::pin(self.sessions.admits(token))
     }
 }
 
 impl Authenticator {
+    /// Checks tokens against `revocations`, the copy a [`super::RevocationFollower`] keeps,
+    /// and asks `sessions` whenever that copy is not current.
     #[must_use]
-    pub fn new(tokens: TokenService, users: impl Users) -> Self {
-        Self { tokens, known_users: KnownUsers::new(KNOWN_USER_TTL), users: Box::new(users) }
+    pub fn new(
+        tokens: TokenService,
+        revocations: Arc<RevocationRegistry>,
+        users: impl Users,
+        sessions: impl Sessions,
+    ) -> Self {
+        Self {
+            tokens,
+            revocations,
+            known_users: KnownUsers::new(KNOWN_USER_TTL),
+            store: Box::new(Store { users, sessions }),
+        }
     }
 
-    /// A token for `user`.
+    /// A token for a user who just proved their password.
     ///
     /// # Errors
     /// [`ApiError::Internal`] if signing fails.
-    pub fn issue(&self, user: &User) -> Result<String, ApiError> {
-        self.tokens.issue(user)
+    pub fn issue(&self, signed_in: &SignedIn) -> Result<String, ApiError> {
+        self.tokens.issue(signed_in)
     }
 
-    /// The user a token names, if the token is valid and the user exists (asked of the store,
-    /// or seen there within [`KNOWN_USER_TTL`]).
+    /// What the token says, if it is valid, not revoked, and its user exists. With a current
+    /// copy of the revocations this asks the store at most whether the user exists (once a
+    /// minute per user); without one, the store answers all of it.
     ///
     /// # Errors
-    /// [`ApiError::Unauthenticated`] for a bad token or an unknown user; a store failure as
-    /// itself.
-    pub async fn authenticate(&self, token: &str) -> Result<UserId, ApiError> {
-        let user = self.tokens.verify(token)?;
-        if self.known_users.contains(user) {
-            return Ok(user);
+    /// [`ApiError::Unauthenticated`] for a bad or revoked token or an unknown user; a store
+    /// failure as itself.
+    pub async fn authenticate(&self, token: &str) -> Result<IssuedToken, ApiError> {
+        let token = self.tokens.verify(token)?;
+        let admitted = match self.revocations.allows(&token) {
+            Some(false) => false,
+            Some(true) if self.known_users.contains(token.user) => true,
+            Some(true) => self.store.exists(token.user).await?,
+            None => self.store.admits(token).await?,
+        };
+        if !admitted {
+            return Err(ApiError::Unauthenticated);
         }
-        if self.users.exists(user).await? {
-            self.known_users.insert(user);
-            Ok(user)
-        } else {
-            Err(ApiError::Unauthenticated)
-        }
+        self.known_users.insert(token.user);
+        Ok(token)
+    }
+
+    /// Applies a revocation this instance just committed, without waiting for its own
+    /// listener to hear of it.
+    pub fn revoked(&self, fact: Revocation) {
+        self.revocations.record(fact);
     }
 }

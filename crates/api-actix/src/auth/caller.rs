@@ -5,6 +5,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 use domain::UserId;
+use domain::session::IssuedToken;
 
 use super::Authenticator;
 use crate::error::ApiError;
@@ -13,13 +14,20 @@ use crate::error::ApiError;
 /// endpoint protected.
 ///
 /// Accepts `Authorization: <token>` (the original service's form) and `Authorization: Bearer
-/// <token>`. The token must be valid and name a user who exists ([`Authenticator`]).
+/// <token>`. The token must be valid, not revoked, and name a user who exists
+/// ([`Authenticator`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Caller(UserId);
+pub struct Caller(IssuedToken);
 
 impl Caller {
     #[must_use]
     pub const fn id(self) -> UserId {
+        self.0.user
+    }
+
+    /// The token the request presented (what a logout revokes).
+    #[must_use]
+    pub const fn token(self) -> IssuedToken {
         self.0
     }
 }

@@ -38,24 +38,63 @@ impl LoginRequest {
     }
 }
 
-const fn password_problem(error: PasswordError) -> &'static str {
+/// What a client reads when a new password is refused, after the field's name.
+pub const fn password_problem(error: PasswordError) -> &'static str {
     match error {
         PasswordError::TooShort => "length must be at least 8 characters long",
         PasswordError::TooLong => "length must be less than or equal to 256 characters long",
+        PasswordError::Common => "is one of the most commonly used passwords; choose another",
+        PasswordError::ContainsEmail => "must not contain the name part of the email address",
     }
 }
 
 const fn attempt_problem(error: PasswordError) -> &'static str {
     match error {
-        PasswordError::TooShort => "length must be at least 8 characters long",
         PasswordError::TooLong => "length must be at most 1024 bytes",
+        // An attempt is only ever refused for its size.
+        PasswordError::TooShort | PasswordError::Common | PasswordError::ContainsEmail => "is not acceptable",
     }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoginResponse {
-    /// HS256 JWT with claims `id`, `sub`, `email`, `iat`, `exp`.
+    /// HS256 JWT with claims `id`, `sub`, `email`, `iat`, `exp`, `jti` (its id, which a logout
+    /// revokes) and `gen` (the account's token generation); header `kid` names the key.
     pub token: String,
+}
+
+/// `POST /me/password`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePasswordRequest {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 256, example = "abcd@123")]
+    current_password: Option<Value>,
+    /// 8 to 256 characters, not among the most common passwords, not containing the name part
+    /// of the account's e-mail address.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 256, example = "a-new-long-password")]
+    new_password: Option<Value>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    unknown: BTreeMap<String, IgnoredAny>,
+}
+
+impl ChangePasswordRequest {
+    /// The current password as an attempt, and the new one as typed (the policy needs the
+    /// account's address, which the service reads).
+    ///
+    /// # Errors
+    /// [`ApiError::Invalid`] naming the missing or malformed field.
+    pub fn parse(self) -> Result<(PasswordAttempt, String), ApiError> {
+        let current =
+            secret("currentPassword", required("currentPassword", self.current_password.as_ref())?)?;
+        let current =
+            PasswordAttempt::new(current).map_err(|e| field_error("currentPassword", attempt_problem(e)))?;
+        let new = secret("newPassword", required("newPassword", self.new_password.as_ref())?)?;
+        refuse_unknown(self.unknown.keys())?;
+        Ok((current, new))
+    }
 }
 
 /// `POST /register`.
@@ -87,8 +126,9 @@ impl TryFrom<RegisterRequest> for Registration {
         let email = email("email", required("email", body.email.as_ref())?)?;
         let password = secret("password", required("password", body.password.as_ref())?)?;
         let registration = Self {
+            password: Password::new(password, &email)
+                .map_err(|e| field_error("password", password_problem(e)))?,
             email,
-            password: Password::new(password).map_err(|e| field_error("password", password_problem(e)))?,
             first_name: text("firstName", required("firstName", body.first_name.as_ref())?)?,
             last_name: text("lastName", required("lastName", body.last_name.as_ref())?)?,
         };

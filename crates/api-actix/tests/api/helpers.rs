@@ -6,8 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use infra_postgres::test_support::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use ticketing::auth::TokenService;
-use ticketing::config::Config;
+use ticketing::config::{Config, Secret};
 use ticketing::startup::Application;
 use ticketing::wiring;
 
@@ -64,8 +63,8 @@ pub fn build(url: &str, overrides: &[(&str, &str)]) -> Application {
     vars.extend(overrides.iter().copied());
     let config = Config::from_lookup(|var| vars.get(var).map(|v| (*v).to_owned())).unwrap();
     let store = wiring::store(url, &config).unwrap();
-    let state =
-        wiring::app_state(&store, TokenService::new(SECRET.as_bytes(), config.jwt_ttl), &config).unwrap();
+    let signing = config.jwt_secret.clone().unwrap_or_else(|| Secret::new(SECRET.to_owned()));
+    let state = wiring::app_state(&store, wiring::tokens(&signing, &config), &config).unwrap();
     Application::build(&config, state).unwrap()
 }
 

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod bookings;
+mod browser;
 mod compatibility;
 mod embedded;
 mod events;
@@ -16,6 +17,7 @@ mod proxy;
 mod race;
 mod reading;
 mod receiver;
+mod sessions;
 mod settings_file;
 mod slow_clients;
 mod sse;

@@ -1,18 +1,35 @@
 //! Every way a token can be wrong answers 401 "Access denied", like the original.
 
+use std::time::Duration;
+
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use reqwest::StatusCode;
 use serde_json::json;
-use ticketing::auth::Claims;
+use ticketing::auth::{Claims, TokenService};
 
 use crate::helpers::{SECRET, TestApp, assert_error, base64url, now, spawn_app};
 
+/// The `kid` the app gives tokens signed with `secret`.
+fn key_id(secret: &str) -> String {
+    TokenService::new(secret.as_bytes(), &[], Duration::from_secs(60)).key_ids()[0].to_owned()
+}
+
 fn sign(claims: &Claims, secret: &str) -> String {
-    encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some(key_id(secret));
+    encode(&header, claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
 }
 
 fn claims(id: i64, issued: u64, expires: u64) -> Claims {
-    Claims { id, sub: id.to_string(), email: "ada@example.com".to_owned(), iat: issued, exp: expires }
+    Claims {
+        id,
+        sub: id.to_string(),
+        email: "ada@example.com".to_owned(),
+        iat: issued,
+        exp: expires,
+        jti: format!("{:032x}", u128::from(now()) << 20 | u128::try_from(id).unwrap()),
+        r#gen: 0,
+    }
 }
 
 async fn book_with(app: &TestApp, authorization: Option<&str>) -> crate::helpers::Answer {

@@ -2,7 +2,8 @@ use std::future::Future;
 
 use crate::error::RepoError;
 use crate::ids::UserId;
-use crate::user::{EmailAddress, NewUser, RegisterError, User, UserCredentials};
+use crate::session::TokenGeneration;
+use crate::user::{EmailAddress, NewUser, PasswordHash, RegisterError, User, UserCredentials};
 
 /// Stores accounts, and finds them by e-mail address (login) or id (a token's subject).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -23,6 +24,41 @@ pub trait Users: Send + Sync + 'static {
         &self,
         email: EmailAddress,
     ) -> impl Future<Output = Result<Option<UserCredentials>, RepoError>> + Send;
+
+    /// Finds an account and its password hash by id (a signed-in user changing the password).
+    ///
+    /// # Errors
+    /// [`RepoError`] when the store fails; an unknown id is `Ok(None)`.
+    fn credentials_of(
+        &self,
+        id: UserId,
+    ) -> impl Future<Output = Result<Option<UserCredentials>, RepoError>> + Send;
+
+    /// Replaces the password hash and moves the user's token generation on, returning the new
+    /// generation. Implementations MUST do both in one transaction and announce the new
+    /// generation to every open [`crate::ports::RevocationListener`] when it commits: every
+    /// token issued before stops acting for the user.
+    ///
+    /// # Errors
+    /// [`RepoError`] when the store fails (nothing changed); an unknown id is `Ok(None)`.
+    fn change_password(
+        &self,
+        id: UserId,
+        hash: PasswordHash,
+    ) -> impl Future<Output = Result<Option<TokenGeneration>, RepoError>> + Send;
+
+    /// Replaces `old` by `new`, an equivalent hash of the same password with today's
+    /// parameters; no token is revoked. Implementations MUST leave the row alone when its hash
+    /// is no longer `old` (a password change won the race).
+    ///
+    /// # Errors
+    /// [`RepoError`] when the store fails.
+    fn upgrade_hash(
+        &self,
+        id: UserId,
+        old: PasswordHash,
+        new: PasswordHash,
+    ) -> impl Future<Output = Result<(), RepoError>> + Send;
 
     /// Finds an account by id.
     ///

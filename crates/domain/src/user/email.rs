@@ -64,6 +64,12 @@ impl EmailAddress {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The part before the `@` (lower-case, as the whole address is).
+    #[must_use]
+    pub fn local_part(&self) -> &str {
+        self.0.split_once('@').map_or(self.0.as_str(), |(local, _)| local)
+    }
 }
 
 impl fmt::Display for EmailAddress {

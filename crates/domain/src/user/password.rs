@@ -1,6 +1,20 @@
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::LazyLock;
 
+use super::EmailAddress;
 use crate::error::BoxError;
+
+/// The passwords people choose most often, lower-cased, 8 characters or more (shorter ones are
+/// refused by length): the 20 000-entry list Django's `CommonPasswordValidator` ships (BSD
+/// licence; compiled by Royce Williams from breach corpora), cut to those lengths. A list
+/// rather than an estimator such as zxcvbn: it refuses exactly what attackers try first, costs
+/// one hash lookup, and says plainly why a password was refused.
+static COMMON: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| include_str!("common-passwords.txt").lines().collect());
+
+/// A local part shorter than this is too likely to occur in a password by chance.
+const LOCAL_PART_MIN_CHARS: usize = 3;
 
 /// A new password that meets the policy. Its `Debug` never shows the text.
 #[derive(Clone, PartialEq, Eq)]
@@ -24,6 +38,12 @@ pub enum PasswordError {
     /// bytes for an attempt.
     #[error("password is too long")]
     TooLong,
+    /// Among the passwords attackers try first, compared case-insensitively.
+    #[error("password is one of the most commonly used")]
+    Common,
+    /// Contains the name part of the account's e-mail address.
+    #[error("password contains the e-mail address's name")]
+    ContainsEmail,
 }
 
 /// The password hasher failed (not: the password was wrong).
@@ -39,18 +59,29 @@ impl Password {
     /// Hashing cost grows with input: what a login attempt may send.
     pub const MAX_BYTES: usize = 1024;
 
+    /// A password for the account at `email`.
+    ///
     /// # Errors
     /// [`PasswordError`] when shorter than [`Password::MIN_CHARS`] or longer than
-    /// [`Password::MAX_CHARS`] characters.
-    pub fn new(raw: String) -> Result<Self, PasswordError> {
+    /// [`Password::MAX_CHARS`] characters, among the most common passwords, or containing the
+    /// address's local part (of three characters or more), ignoring case.
+    pub fn new(raw: String, email: &EmailAddress) -> Result<Self, PasswordError> {
         let chars = raw.chars().count();
         if chars < Self::MIN_CHARS {
-            Err(PasswordError::TooShort)
-        } else if chars > Self::MAX_CHARS {
-            Err(PasswordError::TooLong)
-        } else {
-            Ok(Self(raw))
+            return Err(PasswordError::TooShort);
         }
+        if chars > Self::MAX_CHARS {
+            return Err(PasswordError::TooLong);
+        }
+        let folded = raw.to_lowercase();
+        if COMMON.contains(folded.as_str()) {
+            return Err(PasswordError::Common);
+        }
+        let local = email.local_part();
+        if local.chars().count() >= LOCAL_PART_MIN_CHARS && folded.contains(local) {
+            return Err(PasswordError::ContainsEmail);
+        }
+        Ok(Self(raw))
     }
 
     #[must_use]
@@ -107,22 +138,45 @@ impl fmt::Debug for PasswordHash {
 mod tests {
     use super::*;
 
+    fn for_jane(raw: &str) -> Result<Password, PasswordError> {
+        Password::new(raw.to_owned(), &EmailAddress::parse("jane.doe@example.com").unwrap())
+    }
+
     #[test]
     fn a_password_of_eight_characters_is_accepted() {
-        assert!(Password::new("abcd@123".to_owned()).is_ok());
-        assert!(Password::new("ééééééé€".to_owned()).is_ok());
+        assert!(for_jane("abcd@123").is_ok());
+        assert!(for_jane("ééééééé€").is_ok());
     }
 
     #[test]
     fn a_shorter_password_is_rejected() {
-        assert_eq!(Password::new("abc@123".to_owned()), Err(PasswordError::TooShort));
+        assert_eq!(for_jane("abc@123"), Err(PasswordError::TooShort));
     }
 
     #[test]
     fn an_enormous_password_is_rejected() {
-        assert_eq!(Password::new("x".repeat(257)), Err(PasswordError::TooLong));
-        assert!(Password::new("\u{1f600}".repeat(256)).is_ok(), "256 characters of four bytes each");
+        assert_eq!(for_jane(&"x".repeat(257)), Err(PasswordError::TooLong));
+        assert!(for_jane(&"\u{1f600}".repeat(256)).is_ok(), "256 characters of four bytes each");
         assert_eq!(PasswordAttempt::new("x".repeat(1025)), Err(PasswordError::TooLong));
+    }
+
+    #[test]
+    fn the_most_common_passwords_are_refused_in_any_case() {
+        for common in ["password", "12345678", "PassWord", "qwertyuiop", "iloveyou"] {
+            assert_eq!(for_jane(common), Err(PasswordError::Common), "{common}");
+        }
+        assert!(for_jane("correct horse battery").is_ok());
+    }
+
+    #[test]
+    fn a_password_containing_the_addresss_name_is_refused() {
+        assert_eq!(for_jane("Jane.Doe1984"), Err(PasswordError::ContainsEmail));
+        assert!(for_jane("jane-d0e-1984").is_ok(), "not the whole local part");
+        let short = EmailAddress::parse("jo@example.com").unwrap();
+        assert!(
+            Password::new("jolly-roger-42".to_owned(), &short).is_ok(),
+            "a two-letter name is too short to judge"
+        );
     }
 
     #[test]
@@ -132,7 +186,7 @@ mod tests {
 
     #[test]
     fn debug_output_never_contains_the_secret() {
-        let password = Password::new("hunter2hunter2".to_owned()).map(|p| format!("{p:?}"));
+        let password = for_jane("hunter2hunter2").map(|p| format!("{p:?}"));
         let attempt = PasswordAttempt::new("hunter2hunter2".to_owned()).map(|p| format!("{p:?}"));
         let hash = format!("{:?}", PasswordHash::new("$argon2id$secret".to_owned()));
         for shown in [password.unwrap_or_default(), attempt.unwrap_or_default(), hash] {

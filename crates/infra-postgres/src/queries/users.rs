@@ -18,15 +18,30 @@ pub(crate) async fn insert(conn: &mut AsyncPgConnection, user: &NewUser) -> Quer
         .await
 }
 
+/// A user, their password hash and their token generation.
+pub(crate) type CredentialsRow = (UserRow, String, i32);
+
 /// Addresses are stored lower-cased (a CHECK enforces it) and `EmailAddress` is lower-cased,
 /// so plain equality is the case-insensitive comparison and uses the unique index.
 pub(crate) async fn with_hash_by_email(
     conn: &mut AsyncPgConnection,
     email: &EmailAddress,
-) -> QueryResult<Option<(UserRow, String)>> {
+) -> QueryResult<Option<CredentialsRow>> {
     users::table
         .filter(users::email.eq(email.as_str()))
-        .select((UserRow::as_select(), users::password_hash))
+        .select((UserRow::as_select(), users::password_hash, users::token_generation))
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub(crate) async fn with_hash_by_id(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+) -> QueryResult<Option<CredentialsRow>> {
+    users::table
+        .find(id.get())
+        .select((UserRow::as_select(), users::password_hash, users::token_generation))
         .first(conn)
         .await
         .optional()

@@ -1,10 +1,14 @@
+use diesel_async::AsyncConnection as _;
 use domain::ports::Users;
+use domain::session::TokenGeneration;
 use domain::{EmailAddress, NewUser, PasswordHash, RegisterError, RepoError, User, UserCredentials, UserId};
 
 use super::PgStore;
+use super::sessions::generation_announcement;
 use crate::constraints::USERS_EMAIL_UNIQUE;
-use crate::error::{from_diesel, from_pool, violated_constraint};
-use crate::queries::users;
+use crate::error::{corrupt_row, from_diesel, from_pool, violated_constraint};
+use crate::queries::users::CredentialsRow;
+use crate::queries::{sessions, users};
 
 impl Users for PgStore {
     async fn create_user(&self, user: NewUser) -> Result<User, RegisterError> {
@@ -18,17 +22,53 @@ impl Users for PgStore {
 
     async fn credentials(&self, email: EmailAddress) -> Result<Option<UserCredentials>, RepoError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        let Some((row, hash)) = users::with_hash_by_email(&mut conn, &email).await.map_err(from_diesel)?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(UserCredentials { user: User::try_from(row)?, password_hash: PasswordHash::new(hash) }))
+        users::with_hash_by_email(&mut conn, &email).await.map_err(from_diesel)?.map(credentials).transpose()
+    }
+
+    async fn credentials_of(&self, id: UserId) -> Result<Option<UserCredentials>, RepoError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        users::with_hash_by_id(&mut conn, id).await.map_err(from_diesel)?.map(credentials).transpose()
+    }
+
+    async fn change_password(
+        &self,
+        id: UserId,
+        hash: PasswordHash,
+    ) -> Result<Option<TokenGeneration>, RepoError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        conn.transaction(async |conn| -> diesel::QueryResult<Option<i32>> {
+            let Some(changed) = sessions::change_password(conn, id.get(), hash.as_str()).await? else {
+                return Ok(None);
+            };
+            let generation =
+                TokenGeneration::new(u32::try_from(changed.token_generation).unwrap_or(u32::MAX));
+            sessions::announce(conn, &generation_announcement(id, generation, changed.changed_at)).await?;
+            Ok(Some(changed.token_generation))
+        })
+        .await
+        .map_err(from_diesel)?
+        .map(|generation| u32::try_from(generation).map(TokenGeneration::new).map_err(corrupt_row))
+        .transpose()
+    }
+
+    async fn upgrade_hash(&self, id: UserId, old: PasswordHash, new: PasswordHash) -> Result<(), RepoError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        sessions::upgrade_hash(&mut conn, id.get(), old.as_str(), new.as_str()).await.map_err(from_diesel)?;
+        Ok(())
     }
 
     async fn find(&self, id: UserId) -> Result<Option<User>, RepoError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
         users::by_id(&mut conn, id).await.map_err(from_diesel)?.map(User::try_from).transpose()
     }
+}
+
+fn credentials((row, hash, generation): CredentialsRow) -> Result<UserCredentials, RepoError> {
+    Ok(UserCredentials {
+        user: User::try_from(row)?,
+        password_hash: PasswordHash::new(hash),
+        token_generation: TokenGeneration::new(u32::try_from(generation).map_err(corrupt_row)?),
+    })
 }
 
 /// What [`PgStore::normalise_emails`] found, by account id.

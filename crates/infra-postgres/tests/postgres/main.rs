@@ -11,6 +11,7 @@ mod migrations;
 mod notifications;
 mod races;
 mod reads;
+mod sessions;
 mod stampede;
 mod users;
 mod webhooks;

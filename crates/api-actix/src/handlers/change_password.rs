@@ -1,0 +1,31 @@
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use domain::session::Revocation;
+
+use crate::adapters::Adapters;
+use crate::auth::Caller;
+use crate::dto::{ChangePasswordRequest, LoginResponse};
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+/// Change your password. Every token issued before stops acting, on every instance within a
+/// second — including the one that made this request; the answer carries a new one.
+#[utoipa::path(post, path = "/me/password", tag = "accounts", security(("bearer" = [])), request_body = ChangePasswordRequest, responses(
+    (status = 200, description = "Changed; a new token for this session (the old ones are revoked)", body = LoginResponse),
+    (status = 400, description = "`invalid_request`: a field missing, `currentPassword` wrong, or `newPassword` too short, too long, too common or containing the e-mail's name", body = ErrorBody),
+    (status = 401, description = "`unauthenticated`", body = ErrorBody),
+))]
+pub async fn change_password<A: Adapters>(
+    state: web::Data<AppState<A>>,
+    caller: Caller,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (current, new) = body.into_inner().parse()?;
+    let signed_in = state.accounts.change_password(caller.id(), current, new).await?;
+    state.auth.revoked(Revocation::Generation {
+        user: caller.id(),
+        generation: signed_in.token_generation,
+        changed_at: Utc::now(),
+    });
+    Ok(HttpResponse::Ok().json(LoginResponse { token: state.auth.issue(&signed_in)? }))
+}
