@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use domain::webhook::RetryPolicy;
 
+use crate::auth::HashingLimits;
 use crate::state::NotificationSettings;
 use crate::webhooks::{DeliverySettings, TargetPolicy};
 
@@ -166,6 +167,10 @@ pub struct Config {
     pub webhook_lease: Duration,
     /// `SSE_HEARTBEAT_MS`: the comment line's period on notification streams; default 15000.
     pub sse_heartbeat: Duration,
+    /// `HASHING_SLOTS`, `HASHING_QUEUE`, `HASHING_WAIT_MS`: password hashes computed at once
+    /// (default: one per core), requests that may wait for one (default 32 per slot), and how
+    /// long (default 3000 ms); beyond either, 503 with `Retry-After`.
+    pub hashing: HashingLimits,
 }
 
 /// A variable that is set but unusable, or missing where it is needed.
@@ -230,6 +235,16 @@ impl Config {
         }
         let workers: usize = parsed(&get, "WORKERS", 0)?;
         let webhook_timeout = positive_millis(&get, "WEBHOOK_TIMEOUT_MS", 10_000)?;
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let hashing_slots = match parsed(&get, "HASHING_SLOTS", cores)? {
+            0 => return Err(invalid("HASHING_SLOTS", "0", "must be at least 1")),
+            n => n,
+        };
+        let hashing = HashingLimits {
+            slots: hashing_slots,
+            queue: parsed(&get, "HASHING_QUEUE", hashing_slots * 32)?,
+            wait: positive_millis(&get, "HASHING_WAIT_MS", 3000)?,
+        };
         Ok(Self {
             database_url,
             database_owner_url: get("DATABASE_OWNER_URL").map(Secret::new),
@@ -273,6 +288,7 @@ impl Config {
             webhook_lease: positive_millis(&get, "WEBHOOK_LEASE_MS", webhook_timeout.as_millis() + 20_000)?
                 .max(webhook_timeout),
             sse_heartbeat: positive_millis(&get, "SSE_HEARTBEAT_MS", 15_000)?,
+            hashing,
         })
     }
 

@@ -15,8 +15,8 @@ use actix_web::{HttpResponse, ResponseError};
 use domain::webhook::{CreateWebhookError, WebhookError};
 use domain::{
     BookError, BookingId, BoxError, CancelError, CancelEventError, ChangeEventError, CreateEventError,
-    EventId, FindBookingError, FindEventError, ListAttendeesError, LoginError, PasswordChangeError,
-    RegisterError, RepoError, UserId,
+    EventId, FindBookingError, FindEventError, HashError, ListAttendeesError, LoginError,
+    PasswordChangeError, RegisterError, RepoError, UserId,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -92,6 +92,9 @@ pub enum ApiError {
     /// Readiness: the instance is draining before it stops.
     #[error("The service is shutting down")]
     ShuttingDown,
+    /// Every password hashing slot is busy and the wait for one is over. Retrying later may work.
+    #[error("Too many sign-ins at once, retry shortly")]
+    HashingBusy,
     /// The database could not be reached in time. Retrying later may work.
     #[error("Service temporarily unavailable, retry later")]
     Unavailable(#[source] BoxError),
@@ -125,9 +128,10 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
         ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         ApiError::TooManyConnections => (StatusCode::TOO_MANY_REQUESTS, "too_many_connections"),
         ApiError::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
-        ApiError::StoreUnreachable | ApiError::ShuttingDown | ApiError::Unavailable(_) => {
-            (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
-        }
+        ApiError::StoreUnreachable
+        | ApiError::ShuttingDown
+        | ApiError::HashingBusy
+        | ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),
         ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
     }
 }
@@ -359,8 +363,17 @@ impl From<RegisterError> for ApiError {
     fn from(error: RegisterError) -> Self {
         match error {
             RegisterError::EmailTaken => Self::EmailTaken,
-            RegisterError::Hash(e) => Self::Internal(Box::new(e)),
+            RegisterError::Hash(e) => e.into(),
             RegisterError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<HashError> for ApiError {
+    fn from(error: HashError) -> Self {
+        match error {
+            HashError::Busy => Self::HashingBusy,
+            HashError::Failed(_) => Self::Internal(Box::new(error)),
         }
     }
 }
@@ -374,7 +387,7 @@ impl From<PasswordChangeError> for ApiError {
             PasswordChangeError::Weak(problem) => field_error("newPassword", password_problem(problem)),
             // The caller's account vanished after authentication.
             PasswordChangeError::UnknownUser => Self::Unauthenticated,
-            PasswordChangeError::Hash(e) => Self::Internal(Box::new(e)),
+            PasswordChangeError::Hash(e) => e.into(),
             PasswordChangeError::Repo(e) => e.into(),
         }
     }
@@ -384,7 +397,7 @@ impl From<LoginError> for ApiError {
     fn from(error: LoginError) -> Self {
         match error {
             LoginError::InvalidCredentials => Self::InvalidCredentials,
-            LoginError::Hash(e) => Self::Internal(Box::new(e)),
+            LoginError::Hash(e) => e.into(),
             LoginError::Repo(e) => e.into(),
         }
     }

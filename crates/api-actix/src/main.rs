@@ -85,7 +85,7 @@ async fn run(command: Command, config: &Config, database: &Database) -> anyhow::
         }
         Command::Seed => {
             let store = wiring::store(url, config).context("building the connection pool")?;
-            let accounts = wiring::accounts(&store).context("starting the password hasher")?;
+            let accounts = wiring::accounts(&store, config).context("starting the password hasher")?;
             let seeded = seed(&accounts, &store).await?;
             println!("seeded {} user(s) and {} event(s)", seeded.users, seeded.events);
         }
@@ -100,7 +100,7 @@ async fn run(command: Command, config: &Config, database: &Database) -> anyhow::
                 );
             }
             if database.is_embedded() {
-                let accounts = wiring::accounts(&store).context("starting the password hasher")?;
+                let accounts = wiring::accounts(&store, config).context("starting the password hasher")?;
                 seed(&accounts, &store).await?;
             }
             let tokens = wiring::tokens(&secret, config);

@@ -93,6 +93,11 @@ pub fn webhook_backlog(backlog: Backlog) {
     metrics::gauge!("webhook_oldest_undelivered_seconds").set(u64_to_f64(backlog.oldest_age_seconds));
 }
 
+/// A password hash refused for want of a slot: `queue_full` or `wait_expired`.
+pub fn hashing_refused(reason: &'static str) {
+    metrics::counter!("password_hashing_refused_total", "reason" => reason).increment(1);
+}
+
 /// Streams of notifications this instance holds open.
 pub fn notification_streams(open: usize) {
     metrics::gauge!("notification_streams_open").set(usize_to_f64(open));

@@ -67,8 +67,11 @@ pub fn store(database_url: &str, config: &Config) -> Result<PgStore, PoolError> 
 ///
 /// # Errors
 /// [`HashError`] when the password hasher cannot start.
-pub fn accounts(store: &PgStore) -> Result<AccountService<PgStore, Argon2Hasher>, HashError> {
-    Ok(AccountService::new(store.clone(), Argon2Hasher::new()?))
+pub fn accounts(
+    store: &PgStore,
+    config: &Config,
+) -> Result<AccountService<PgStore, Argon2Hasher>, HashError> {
+    Ok(AccountService::new(store.clone(), Argon2Hasher::new(config.hashing)?))
 }
 
 /// Tokens signed with `signing` (`JWT_SECRET`, or the embedded database's own), also
@@ -92,7 +95,7 @@ pub fn app_state(
         sales: store.clone(),
         catalog: store.clone(),
         users: store.clone(),
-        hasher: Argon2Hasher::new()?,
+        hasher: Argon2Hasher::new(config.hashing)?,
         sessions: store.clone(),
         health: store.clone(),
         notifications: store.clone(),

@@ -1,16 +1,21 @@
+use std::sync::Arc;
+
 use argon2::password_hash::Error as PhcError;
 use argon2::{ARGON2ID_IDENT, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
 use domain::ports::{PasswordHasher, Verdict};
 use domain::{HashError, Password, PasswordAttempt, PasswordHash};
 
+use super::{HashingLimits, HashingSlots};
+
 /// Argon2id with the crate's default cost (19 MiB, 2 passes), the OWASP baseline. Each hash
 /// takes tens of milliseconds of CPU, so it runs on tokio's blocking pool, never on a thread
-/// that serves requests.
+/// that serves requests, and only as many at once as its [`HashingSlots`] admit.
 #[derive(Debug, Clone)]
 pub struct Argon2Hasher {
     /// A real hash of a random password: unknown accounts are checked against it, so they
     /// cost the same time as known ones.
     decoy: String,
+    slots: Arc<HashingSlots>,
 }
 
 impl Argon2Hasher {
@@ -18,21 +23,15 @@ impl Argon2Hasher {
     ///
     /// # Errors
     /// [`HashError`] when the hasher cannot produce a hash.
-    pub fn new() -> Result<Self, HashError> {
+    pub fn new(limits: HashingLimits) -> Result<Self, HashError> {
         let random = uuid::Uuid::new_v4().to_string();
-        let decoy = Argon2::default().hash_password(random.as_bytes()).map_err(boxed)?.to_string();
-        Ok(Self { decoy })
+        let decoy = Argon2::default().hash_password(random.as_bytes()).map_err(failed)?.to_string();
+        Ok(Self { decoy, slots: Arc::new(HashingSlots::new(limits)) })
     }
 }
 
-fn boxed(error: PhcError) -> HashError {
-    HashError(Box::new(error))
-}
-
-async fn off_runtime<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, HashError> + Send + 'static,
-) -> Result<T, HashError> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| HashError(Box::new(e)))?
+fn failed(error: PhcError) -> HashError {
+    HashError::Failed(Box::new(error))
 }
 
 /// Whether a stored hash was made as [`Argon2::default`] makes one today: Argon2id, version
@@ -51,11 +50,12 @@ fn is_current(stored: &argon2::PasswordHash) -> bool {
 
 impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: Password) -> Result<PasswordHash, HashError> {
-        off_runtime(move || {
-            let phc = Argon2::default().hash_password(password.expose().as_bytes()).map_err(boxed)?;
-            Ok(PasswordHash::new(phc.to_string()))
-        })
-        .await
+        self.slots
+            .run(move || {
+                let phc = Argon2::default().hash_password(password.expose().as_bytes()).map_err(failed)?;
+                Ok(PasswordHash::new(phc.to_string()))
+            })
+            .await
     }
 
     /// A right password under outdated parameters is hashed again in the same blocking task,
@@ -69,21 +69,23 @@ impl PasswordHasher for Argon2Hasher {
             Some(hash) => (hash.as_str().to_owned(), true),
             None => (self.decoy.clone(), false),
         };
-        off_runtime(move || {
-            let parsed = argon2::PasswordHash::new(&stored).map_err(|e| HashError(Box::new(e)))?;
-            let argon2 = Argon2::default();
-            match argon2.verify_password(attempt.expose().as_bytes(), &parsed) {
-                Ok(()) if !known => Ok(Verdict::Refused),
-                Ok(()) if is_current(&parsed) => Ok(Verdict::Accepted),
-                Ok(()) => {
-                    let fresh = argon2.hash_password(attempt.expose().as_bytes()).map_err(boxed)?;
-                    Ok(Verdict::AcceptedWithNewHash(PasswordHash::new(fresh.to_string())))
+        self.slots
+            .run(move || {
+                let parsed =
+                    argon2::PasswordHash::new(&stored).map_err(|e| HashError::Failed(Box::new(e)))?;
+                let argon2 = Argon2::default();
+                match argon2.verify_password(attempt.expose().as_bytes(), &parsed) {
+                    Ok(()) if !known => Ok(Verdict::Refused),
+                    Ok(()) if is_current(&parsed) => Ok(Verdict::Accepted),
+                    Ok(()) => {
+                        let fresh = argon2.hash_password(attempt.expose().as_bytes()).map_err(failed)?;
+                        Ok(Verdict::AcceptedWithNewHash(PasswordHash::new(fresh.to_string())))
+                    }
+                    Err(PhcError::PasswordInvalid) => Ok(Verdict::Refused),
+                    Err(other) => Err(failed(other)),
                 }
-                Err(PhcError::PasswordInvalid) => Ok(Verdict::Refused),
-                Err(other) => Err(boxed(other)),
-            }
-        })
-        .await
+            })
+            .await
     }
 }
 
@@ -92,6 +94,9 @@ mod tests {
     use domain::EmailAddress;
 
     use super::*;
+
+    const LIMITS: HashingLimits =
+        HashingLimits { slots: 2, queue: 8, wait: std::time::Duration::from_secs(30) };
 
     fn password(text: &str) -> Password {
         Password::new(text.to_owned(), &EmailAddress::parse("jane@doe.com").unwrap()).unwrap()
@@ -103,7 +108,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_and_nothing_else() {
-        let hasher = Argon2Hasher::new().unwrap();
+        let hasher = Argon2Hasher::new(LIMITS).unwrap();
         let hash = hasher.hash(password("abcd@123")).await.unwrap();
 
         assert!(hash.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", hash.as_str());
@@ -118,7 +123,7 @@ mod tests {
                 .hash_password(b"abcd@123")
                 .unwrap()
                 .to_string();
-        let hasher = Argon2Hasher::new().unwrap();
+        let hasher = Argon2Hasher::new(LIMITS).unwrap();
 
         let verdict =
             hasher.verify(attempt("abcd@123"), Some(PasswordHash::new(weak.clone()))).await.unwrap();
@@ -131,7 +136,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_same_password_hashes_differently_each_time() {
-        let hasher = Argon2Hasher::new().unwrap();
+        let hasher = Argon2Hasher::new(LIMITS).unwrap();
         let a = hasher.hash(password("abcd@123")).await.unwrap();
         let b = hasher.hash(password("abcd@123")).await.unwrap();
         assert_ne!(a, b);
@@ -139,13 +144,13 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_account_never_verifies_even_with_the_decoys_password() {
-        let hasher = Argon2Hasher::new().unwrap();
+        let hasher = Argon2Hasher::new(LIMITS).unwrap();
         assert_eq!(hasher.verify(attempt("anything"), None).await.unwrap(), Verdict::Refused);
     }
 
     #[tokio::test]
     async fn an_unreadable_stored_hash_is_an_error_not_a_wrong_password() {
-        let hasher = Argon2Hasher::new().unwrap();
+        let hasher = Argon2Hasher::new(LIMITS).unwrap();
         assert!(
             hasher
                 .verify(attempt("abcd@123"), Some(PasswordHash::new("plaintext".to_owned())))

@@ -14,6 +14,7 @@ use crate::state::AppState;
     (status = 200, description = "Changed; a new token for this session (the old ones are revoked)", body = LoginResponse),
     (status = 400, description = "`invalid_request`: a field missing, `currentPassword` wrong, or `newPassword` too short, too long, too common or containing the e-mail's name", body = ErrorBody),
     (status = 401, description = "`unauthenticated`", body = ErrorBody),
+    (status = 503, description = "`service_unavailable`: every password hashing slot is busy (a sign-in storm); retry after `Retry-After` seconds", body = ErrorBody),
 ))]
 pub async fn change_password<A: Adapters>(
     state: web::Data<AppState<A>>,

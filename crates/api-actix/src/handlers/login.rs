@@ -10,6 +10,7 @@ use crate::state::AppState;
     (status = 200, description = "A token valid for JWT_TTL (default one hour)", body = LoginResponse),
     (status = 400, description = "`invalid_request`: a field is missing or malformed, or the body is not JSON", body = ErrorBody),
     (status = 401, description = "`invalid_credentials`: wrong password or unknown e-mail (the same answer for both)", body = ErrorBody),
+    (status = 503, description = "`service_unavailable`: every password hashing slot is busy (a sign-in storm); retry after `Retry-After` seconds", body = ErrorBody),
 ))]
 pub async fn login<A: Adapters>(
     state: web::Data<AppState<A>>,

@@ -11,6 +11,7 @@ use crate::state::AppState;
     (status = 201, description = "The new account", body = RegisterResponse),
     (status = 400, description = "`invalid_request`: malformed e-mail, password under 8 characters, missing name", body = ErrorBody),
     (status = 409, description = "`email_taken`: the address has an account (compared case-insensitively)", body = ErrorBody),
+    (status = 503, description = "`service_unavailable`: every password hashing slot is busy (a sign-in storm); retry after `Retry-After` seconds", body = ErrorBody),
 ))]
 pub async fn register<A: Adapters>(
     state: web::Data<AppState<A>>,

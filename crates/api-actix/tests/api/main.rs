@@ -9,6 +9,7 @@ mod embedded;
 mod events;
 mod helpers;
 mod lifecycle;
+mod login_storm;
 mod managing;
 mod notifications;
 mod operations;

@@ -46,10 +46,18 @@ pub enum PasswordError {
     ContainsEmail,
 }
 
-/// The password hasher failed (not: the password was wrong).
+/// The password hasher did not answer (not: the password was wrong).
 #[derive(Debug, thiserror::Error)]
-#[error("password hashing failed")]
-pub struct HashError(#[source] pub BoxError);
+pub enum HashError {
+    /// Every hashing slot is taken and the queue for them is full, or the wait for one ran
+    /// out: retrying in a moment may work. Hashing is bounded so that a login storm costs a
+    /// known amount of memory and CPU and is answered, rather than starving everything else.
+    #[error("every password hashing slot is busy")]
+    Busy,
+    /// The hasher failed: a stored hash it cannot read, or its backend broke.
+    #[error("password hashing failed")]
+    Failed(#[source] BoxError),
+}
 
 impl Password {
     pub const MIN_CHARS: usize = 8;
