@@ -5,13 +5,26 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// One answer: status (or the transport failure), body and latency.
+/// One answer: status (or the transport failure), body and latency. For a retried write, the
+/// last answer, the whole time the client waited, and how many times it sent.
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub status: Result<u16, String>,
     pub body: Value,
     pub latency: Duration,
+    /// The server's `Retry-After`, when it gave one.
+    pub retry_after: Option<Duration>,
+    pub attempts: u32,
 }
+
+/// How often a write is sent at most before the client gives up.
+const ATTEMPTS: u32 = 8;
+
+/// The wait before the second attempt, when the server did not say; doubles each time.
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The longest wait between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(3);
 
 impl Reply {
     #[must_use]
@@ -61,6 +74,39 @@ impl Api {
         send(request).await
     }
 
+    /// A write as a careful client sends it: with an `Idempotency-Key`, and again with the same
+    /// key after a transport failure, a 408, a 503 or a 409 `idempotency_key_in_flight`,
+    /// waiting what `Retry-After` says (else backing off), each attempt to the next instance.
+    /// The service makes the effect happen once however often it arrives.
+    pub async fn write(&self, n: usize, path: &str, body: &Value, token: Option<&str>) -> Reply {
+        let key = uuid::Uuid::new_v4().to_string();
+        let started = Instant::now();
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt: u32 = 0;
+        loop {
+            let instance = n + usize::try_from(attempt).unwrap_or(0);
+            let mut request =
+                self.client.post(self.url(instance, path)).json(body).header("Idempotency-Key", &key);
+            if let Some(token) = token {
+                request = request.header("Authorization", format!("Bearer {token}"));
+            }
+            let mut reply = send(request).await;
+            attempt += 1;
+            let again = match &reply.status {
+                Err(_) | Ok(408 | 503) => true,
+                Ok(409) => reply.body["code"] == "idempotency_key_in_flight",
+                Ok(_) => false,
+            };
+            if !again || attempt >= ATTEMPTS {
+                reply.latency = started.elapsed();
+                reply.attempts = attempt;
+                return reply;
+            }
+            tokio::time::sleep(reply.retry_after.unwrap_or(backoff).min(MAX_BACKOFF)).await;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
     pub async fn get(&self, n: usize, path: &str) -> Reply {
         send(self.client.get(self.url(n, path))).await
     }
@@ -75,8 +121,14 @@ async fn send(request: reqwest::RequestBuilder) -> Reply {
     let outcome = match request.send().await {
         Ok(response) => {
             let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok())
+                .map(Duration::from_secs);
             match response.bytes().await {
-                Ok(bytes) => Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))),
+                Ok(bytes) => Ok((status, retry_after, serde_json::from_slice(&bytes).unwrap_or(Value::Null))),
                 Err(e) => Err(e.to_string()),
             }
         }
@@ -84,7 +136,11 @@ async fn send(request: reqwest::RequestBuilder) -> Reply {
     };
     let latency = started.elapsed();
     match outcome {
-        Ok((status, body)) => Reply { status: Ok(status), body, latency },
-        Err(error) => Reply { status: Err(error), body: Value::Null, latency },
+        Ok((status, retry_after, body)) => {
+            Reply { status: Ok(status), body, latency, retry_after, attempts: 1 }
+        }
+        Err(error) => {
+            Reply { status: Err(error), body: Value::Null, latency, retry_after: None, attempts: 1 }
+        }
     }
 }

@@ -20,8 +20,10 @@ pub struct PhaseReport {
     pub max_ms: f64,
     /// Answers by HTTP status, and `transport` for requests that got none.
     pub answers: BTreeMap<String, usize>,
-    /// 5xx answers and transport failures.
+    /// 5xx answers and transport failures (after any retries).
     pub failures: usize,
+    /// Requests that were sent more than once before their answer (retried writes).
+    pub retried: usize,
 }
 
 impl PhaseReport {
@@ -33,9 +35,12 @@ impl PhaseReport {
     ) -> Self {
         let mut latencies_us: Vec<u128> = Vec::new();
         let mut answers = BTreeMap::new();
-        let mut failures = 0;
+        let (mut failures, mut retried) = (0, 0);
         for reply in replies {
             latencies_us.push(reply.latency.as_micros());
+            if reply.attempts > 1 {
+                retried += 1;
+            }
             let key = match &reply.status {
                 Ok(status) => {
                     if *status >= 500 {
@@ -65,6 +70,7 @@ impl PhaseReport {
             max_ms: latencies_us.last().map_or(0.0, |us| micros_to_ms(*us)),
             answers,
             failures,
+            retried,
         }
     }
 }
@@ -93,7 +99,13 @@ mod tests {
     use super::*;
 
     fn reply(status: Result<u16, String>, ms: u64) -> Reply {
-        Reply { status, body: serde_json::Value::Null, latency: Duration::from_millis(ms) }
+        Reply {
+            status,
+            body: serde_json::Value::Null,
+            latency: Duration::from_millis(ms),
+            retry_after: None,
+            attempts: 1,
+        }
     }
 
     #[test]

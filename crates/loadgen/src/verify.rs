@@ -134,11 +134,19 @@ mod tests {
             status: Ok(201),
             body: json!({"booking": {"id": id, "status": status}}),
             latency: Duration::ZERO,
+            retry_after: None,
+            attempts: 1,
         }
     }
 
     fn error(message: &str) -> Reply {
-        Reply { status: Ok(400), body: json!({"error": message}), latency: Duration::ZERO }
+        Reply {
+            status: Ok(400),
+            body: json!({"error": message}),
+            latency: Duration::ZERO,
+            retry_after: None,
+            attempts: 1,
+        }
     }
 
     #[test]
@@ -161,7 +169,13 @@ mod tests {
 
     #[test]
     fn a_failed_request_and_a_repeated_id_are_caught() {
-        let failed = Reply { status: Ok(503), body: json!({}), latency: Duration::ZERO };
+        let failed = Reply {
+            status: Ok(503),
+            body: json!({}),
+            latency: Duration::ZERO,
+            retry_after: None,
+            attempts: 1,
+        };
         let replies = [booked(1, "CONFIRMED"), booked(1, "PENDING"), failed];
         let status = json!({"ticketsAvailable": 0, "waitingListCount": 1});
         let violations = hotdrop(1, 3, &replies, &status);
@@ -192,6 +206,8 @@ mod tests {
             status: Ok(200),
             body: json!({"booking": {"status": "CANCELLED"}}),
             latency: Duration::ZERO,
+            retry_after: None,
+            attempts: 1,
         }];
         let status = json!({"ticketsAvailable": 0, "waitingListCount": 1});
         let in_order = [(1, error("User already has a booking")), (2, error("User is already on wait list"))];

@@ -64,7 +64,7 @@ pub async fn run(api: &Api, cfg: Churn, provision_concurrency: usize) -> anyhow:
             let target = targets.get(i);
             let token = target.and_then(|t| buyers.get(t.buyer)).map(|b| b.token.as_str());
             let body = json!({"id": target.map(|t| t.booking)});
-            client.post(i, "/cancel", &body, token).await
+            client.write(i, "/cancel", &body, token).await
         }
     })
     .await?;
@@ -92,7 +92,7 @@ pub async fn run(api: &Api, cfg: Churn, provision_concurrency: usize) -> anyhow:
         async move {
             let index = who.get(i).copied().unwrap_or_default();
             let token = rows.get(index).and_then(|p| buyers.get(p.buyer)).map(|b| b.token.as_str());
-            (index, client.post(i, "/book", &json!({"eventId": event}), token).await)
+            (index, client.write(i, "/book", &json!({"eventId": event}), token).await)
         }
     })
     .await?;

@@ -60,7 +60,7 @@ pub async fn run_watched(
         let (client, who) = (client.clone(), who.clone());
         async move {
             let token = who.get(i).map(|b| b.token.as_str());
-            client.post(i, "/book", &json!({"eventId": event}), token).await
+            client.write(i, "/book", &json!({"eventId": event}), token).await
         }
     })
     .await?;
