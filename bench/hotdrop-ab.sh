@@ -4,6 +4,7 @@
 # minutes, far more than most changes; only runs interleaved in one sitting compare.
 #
 # Usage: bench/hotdrop-ab.sh <checkout A> <checkout B> [rounds, default 4]
+#        SCENARIO=status bench/hotdrop-ab.sh …   (GET /status for 8 s per run instead of the drop)
 # Each checkout must have `target/release/ticketing` built (cargo build --release -p api-actix);
 # ticketing-load is this checkout's. Each build gets a PostgreSQL of its own (fsync on),
 # migrated by that build alone (so each runs on its own schema), and two instances; both stay
@@ -52,12 +53,18 @@ for label in A B; do
   done
 done
 
+case ${SCENARIO:-hotdrop} in
+  hotdrop) scenario=(hotdrop --capacity 1000000 --buyers 2000 --concurrency 64); unit=bookings/s ;;
+  status) scenario=(status --concurrency 64 --seconds 8); unit=req/s ;;
+  *) echo "SCENARIO is hotdrop or status" >&2; exit 1 ;;
+esac
+
 run() { # label
   # shellcheck disable=SC2086 # the bases are separate words on purpose
-  "$load" ${bases[$1]} --json hotdrop --capacity 1000000 --buyers 2000 --concurrency 64 >"$work/run.json"
+  "$load" ${bases[$1]} --json "${scenario[@]}" >"$work/run.json"
   python3 -c "import json, sys; r = json.load(open(sys.argv[1])); p = r['phases'][0]; \
-print(sys.argv[2], round(p['throughput_rps']), 'bookings/s, p99', p['p99_ms'], 'ms, violations', len(r['violations']))" \
-    "$work/run.json" "$1" | tee -a "$work/results"
+print(sys.argv[2], round(p['throughput_rps']), sys.argv[3] + ', p99', p['p99_ms'], 'ms, violations', len(r['violations']))" \
+    "$work/run.json" "$1" "$unit" | tee -a "$work/results"
 }
 
 for round in $(seq 1 "$rounds"); do
@@ -71,5 +78,5 @@ for line in open(sys.argv[1]):
     label, rate = line.split()[:2]
     runs.setdefault(label, []).append(int(rate))
 a, b = statistics.mean(runs["A"]), statistics.mean(runs["B"])
-print(f"A mean {a:.0f} bookings/s over {len(runs['A'])} runs, B mean {b:.0f} over {len(runs['B'])}; B/A = {b / a:.3f}")
+print(f"A mean {a:.0f}/s over {len(runs['A'])} runs, B mean {b:.0f} over {len(runs['B'])}; B/A = {b / a:.3f}")
 PY
