@@ -4,7 +4,13 @@
 //! one place. The same handlers therefore serve the PostgreSQL adapter in production and any
 //! other adapter (an in-memory one, a mix) in tests.
 
-use domain::ports::{Catalog, Notifications, PasswordHasher, Sales, Sessions, StoreHealth, Users, Webhooks};
+use std::future::Future;
+use std::sync::Arc;
+
+use domain::idempotency::IdempotencyScope;
+use domain::ports::{
+    Catalog, Idempotency, Notifications, PasswordHasher, Sales, Sessions, StoreHealth, Users, Webhooks,
+};
 
 /// One choice of adapter per port.
 pub trait Adapters: 'static {
@@ -20,4 +26,11 @@ pub trait Adapters: 'static {
     type Notifications: Notifications + Clone;
     /// `Clone`: the delivery worker holds one beside the handlers'.
     type Webhooks: Webhooks + Clone;
+    /// `Clone`: the housekeeping worker sweeps old keys with its own.
+    type Idempotency: Idempotency + Clone;
+
+    /// Runs `work` — a keyed request — with `scope` in force: every effect it makes through
+    /// these adapters stores its answer under the scope's attempt, in the effect's own
+    /// transaction (the adapters carry the scope with the request's task).
+    fn within<F: Future>(scope: Arc<IdempotencyScope>, work: F) -> impl Future<Output = F::Output>;
 }

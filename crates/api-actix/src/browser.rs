@@ -49,6 +49,7 @@ pub fn cors(config: &Config) -> Cors {
             HeaderName::from_static("ratelimit-limit"),
             HeaderName::from_static("ratelimit-remaining"),
             HeaderName::from_static("ratelimit-reset"),
+            HeaderName::from_static("idempotent-replayed"),
         ])
         .max_age(PREFLIGHT_MAX_AGE_SECONDS)
         .block_on_origin_mismatch(false);

@@ -92,6 +92,12 @@ pub enum ApiError {
     /// Readiness: the instance is draining before it stops.
     #[error("The service is shutting down")]
     ShuttingDown,
+    /// An `Idempotency-Key` sent again with another request (method, path or body).
+    #[error("This Idempotency-Key was used with another request")]
+    IdempotencyKeyReused,
+    /// An `Idempotency-Key` whose first request is still running.
+    #[error("A request with this Idempotency-Key is still running, retry shortly")]
+    IdempotencyKeyInFlight,
     /// Every password hashing slot is busy and the wait for one is over. Retrying later may work.
     #[error("Too many sign-ins at once, retry shortly")]
     HashingBusy,
@@ -121,6 +127,8 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
         ApiError::EventCancelled(_) => (StatusCode::CONFLICT, "event_cancelled"),
         ApiError::LimitBelowTaken { .. } => (StatusCode::CONFLICT, "ticket_limit_below_taken"),
         ApiError::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
+        ApiError::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
+        ApiError::IdempotencyKeyInFlight => (StatusCode::CONFLICT, "idempotency_key_in_flight"),
         ApiError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
         ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
         ApiError::RouteNotFound(_) => (StatusCode::NOT_FOUND, "route_not_found"),
@@ -142,7 +150,7 @@ impl ApiError {
     fn retry_after(&self) -> Option<u64> {
         match self {
             Self::RateLimited { retry_after } => return Some(*retry_after),
-            Self::TooManyConnections => return Some(1),
+            Self::TooManyConnections | Self::IdempotencyKeyInFlight => return Some(1),
             _ => {}
         }
         (status_and_code(self).0 == StatusCode::SERVICE_UNAVAILABLE).then_some(RETRY_AFTER_UNAVAILABLE)
@@ -180,7 +188,8 @@ pub struct ErrorBody<'a> {
     pub error: Cow<'a, str>,
     /// Stable, for programs: invalid_request, unauthenticated, invalid_credentials, forbidden,
     /// not_found, already_booked, already_waitlisted, already_cancelled, event_cancelled,
-    /// ticket_limit_below_taken, email_taken, payload_too_large, unsupported_media_type,
+    /// ticket_limit_below_taken, email_taken, idempotency_key_reused, idempotency_key_in_flight,
+    /// payload_too_large, unsupported_media_type,
     /// route_not_found, method_not_allowed, rate_limited, too_many_connections, request_timeout,
     /// service_unavailable, internal_error.
     #[schema(value_type = String, example = "not_found")]

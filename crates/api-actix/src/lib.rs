@@ -7,6 +7,7 @@
 //! chosen. `docs/ARCHITECTURE.md` has the map.
 
 pub mod adapters;
+mod answers;
 pub mod auth;
 mod browser;
 pub mod config;
@@ -16,6 +17,8 @@ pub mod embedded_db;
 mod error;
 pub mod feed;
 mod handlers;
+mod housekeeping;
+pub mod idempotency;
 mod metrics;
 mod openapi;
 mod rate_limit;

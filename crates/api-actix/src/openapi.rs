@@ -2,8 +2,11 @@
 //! generated from the handlers' and DTOs' annotations) under this module's title, tags and
 //! security scheme.
 
+use utoipa::openapi::Required;
 use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::AdditionalProperties;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi};
@@ -49,6 +52,17 @@ impl Modify for BearerToken {
     }
 }
 
+/// An answer in the error shape, with `Retry-After` when `retry`.
+fn error(description: &str, retry: bool) -> RefOr<utoipa::openapi::Response> {
+    let body = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+    let mut response = ResponseBuilder::new().description(description).content("application/json", body);
+    if retry {
+        let seconds = HeaderBuilder::new().description(Some("Seconds to wait before retrying")).build();
+        response = response.header("Retry-After", seconds);
+    }
+    RefOr::T(response.build())
+}
+
 /// The answers any operation may give besides its own, declared on every operation (so that a
 /// client generated from the document, or a fuzzer checking it, expects them): 429 from the
 /// rate limiter, 500, 503 when the database cannot be reached in time, and for operations
@@ -57,17 +71,6 @@ struct CommonResponses;
 
 impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let error = |description: &str, retry: bool| {
-            let body = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
-            let mut response =
-                ResponseBuilder::new().description(description).content("application/json", body);
-            if retry {
-                let seconds =
-                    HeaderBuilder::new().description(Some("Seconds to wait before retrying")).build();
-                response = response.header("Retry-After", seconds);
-            }
-            RefOr::T(response.build())
-        };
         for item in openapi.paths.paths.values_mut() {
             let operations =
                 [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
@@ -93,6 +96,48 @@ impl Modify for CommonResponses {
                         false,
                     );
                 }
+            }
+        }
+    }
+}
+
+/// Every `POST` and `PATCH` takes an `Idempotency-Key` (api.md, "Safe retries"): the header
+/// parameter, and the two answers it adds — 409 while the key's first request runs, 422 when
+/// the key was used with another request.
+struct IdempotencyKeys;
+
+impl Modify for IdempotencyKeys {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let key = ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "1–255 visible ASCII characters. A repeat with the same key, method, path and body gets the first answer again (`Idempotent-Replayed: true`) and changes nothing; keys are kept 24 h.",
+            ))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255)).pattern(Some("^[!-~]+$"))))
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.post, &mut item.patch].into_iter().flatten() {
+                operation.parameters.get_or_insert_with(Vec::new).push(key.clone());
+                let responses = &mut operation.responses.responses;
+                let conflict =
+                    "`idempotency_key_in_flight`: a request with this Idempotency-Key is still running";
+                match responses.get_mut("409") {
+                    Some(RefOr::T(existing)) => {
+                        existing.description = format!("{}; or {conflict}", existing.description);
+                    }
+                    Some(RefOr::Ref(_)) => {}
+                    None => {
+                        responses.insert("409".to_owned(), error(conflict, true));
+                    }
+                }
+                responses.entry("422".to_owned()).or_insert_with(|| {
+                    error(
+                        "`idempotency_key_reused`: this Idempotency-Key was used with another request",
+                        false,
+                    )
+                });
             }
         }
     }
@@ -145,6 +190,7 @@ impl Document {
         let mut document = ApiDoc::openapi();
         document.merge(Documented::openapi());
         CommonResponses.modify(&mut document);
+        IdempotencyKeys.modify(&mut document);
         ClosedBodies.modify(&mut document);
         Self(document.to_pretty_json().unwrap_or_else(|e| format!(r#"{{"error":"{e}"}}"#)))
     }

@@ -30,6 +30,8 @@ use crate::config::Secret;
 use crate::connections::{self, BodyTimeout, ConnectionCounts};
 use crate::feed::{FeedHub, FeedListener};
 use crate::handlers::operations::{self, MetricsAccess};
+use crate::housekeeping::Housekeeping;
+use crate::idempotency;
 use crate::openapi;
 use crate::rate_limit::RateLimiting;
 use crate::routes;
@@ -140,6 +142,7 @@ impl Application {
             Arc::clone(&deliveries),
             LISTENER_POLL,
         ));
+        workers.add(Housekeeping::new(state.sessions.clone(), state.idempotency.clone()));
         workers.add(RevocationFollower::new(
             state.sessions.clone(),
             Arc::clone(&state.revocations),
@@ -182,6 +185,7 @@ impl Application {
                 .app_data(hsts)
                 .configure(|cfg| routes.configure::<A>(cfg))
                 .default_service(web::to(routes::not_found))
+                .wrap(from_fn(idempotency::keyed_writes::<A>))
                 .wrap(rate_limiting.middleware())
                 // Outside the rate limit, so that a browser can read its 429s too.
                 .wrap(Condition::new(cors_on, browser::cors(&browser_config)))

@@ -8,6 +8,7 @@ use actix_web::web;
 use domain::service::AccountService;
 
 use crate::adapters::Adapters;
+use crate::answers::Answers;
 use crate::auth::{Authenticator, RevocationRegistry, TokenService};
 use crate::feed::FeedHub;
 use crate::webhooks::TargetPolicy;
@@ -20,6 +21,7 @@ pub struct Ports<A: Adapters> {
     pub users: A::Users,
     pub hasher: A::Hasher,
     pub sessions: A::Sessions,
+    pub idempotency: A::Idempotency,
     pub health: A::Health,
     pub notifications: A::Notifications,
     pub webhooks: A::Webhooks,
@@ -55,12 +57,16 @@ pub struct AppState<A: Adapters> {
     pub settings: NotificationSettings,
     /// Also registered on its own, so the [`crate::auth::Caller`] extractor needs no `A`.
     pub auth: web::Data<Authenticator>,
+    /// How each effect is answered, by its handler and for replays of keyed requests.
+    pub answers: Arc<Answers>,
+    pub idempotency: A::Idempotency,
 }
 
 impl<A: Adapters> AppState<A> {
     #[must_use]
     pub fn new(ports: Ports<A>, tokens: TokenService, settings: NotificationSettings) -> Self {
-        let Ports { sales, catalog, users, hasher, sessions, health, notifications, webhooks } = ports;
+        let Ports { sales, catalog, users, hasher, sessions, idempotency, health, notifications, webhooks } =
+            ports;
         let revocations = Arc::new(RevocationRegistry::default());
         let auth = web::Data::new(Authenticator::new(
             tokens,
@@ -79,7 +85,9 @@ impl<A: Adapters> AppState<A> {
             webhooks,
             feed: FeedHub::new(settings.stream_buffer),
             settings,
+            answers: Arc::new(Answers::new(auth.clone())),
             auth,
+            idempotency,
         }
     }
 }

@@ -2,7 +2,11 @@
 //! Everything else reaches the store through the domain's ports ([`crate::adapters`]); `main`
 //! and the tests get their store and state from here.
 
+use std::future::Future;
+use std::sync::Arc;
+
 use domain::HashError;
+use domain::idempotency::IdempotencyScope;
 use domain::service::AccountService;
 use infra_postgres::PgStore;
 use infra_postgres::migrate::{self, MigrateError};
@@ -38,6 +42,11 @@ impl Adapters for Postgres {
     type Health = PgStore;
     type Notifications = PgStore;
     type Webhooks = PgStore;
+    type Idempotency = PgStore;
+
+    fn within<F: Future>(scope: Arc<IdempotencyScope>, work: F) -> impl Future<Output = F::Output> {
+        infra_postgres::idempotent_within(scope, work)
+    }
 }
 
 /// Applies the pending schema migrations (safe from several instances at once); returns how
@@ -97,6 +106,7 @@ pub fn app_state(
         users: store.clone(),
         hasher: Argon2Hasher::new(config.hashing)?,
         sessions: store.clone(),
+        idempotency: store.clone(),
         health: store.clone(),
         notifications: store.clone(),
         webhooks: store.clone(),

@@ -11,6 +11,7 @@
 pub mod booking;
 pub mod error;
 pub mod event;
+pub mod idempotency;
 pub mod ids;
 pub mod listing;
 pub mod notice;

@@ -10,11 +10,14 @@
 //! - [`Catalog`] puts events on sale and serves reads of them (availability, and listings).
 //! - [`Users`] stores accounts; [`PasswordHasher`] hashes their passwords; [`Sessions`]
 //!   keeps the revocations of the tokens issued to them.
+//! - [`Idempotency`] keeps the keys of retried writes and their answers (the answer to an
+//!   effect is stored by the port that makes it, in its transaction).
 //! - [`StoreHealth`] tells operators whether the store answers and how busy it is.
 //! - [`Notifications`] reads the outbox the `Sales` writes fill; [`Webhooks`] keeps organizers'
 //!   subscriptions and the queue of their deliveries.
 
 mod catalog;
+mod idempotency;
 mod notifications;
 mod password_hasher;
 mod sales;
@@ -24,6 +27,7 @@ mod users;
 mod webhooks;
 
 pub use catalog::Catalog;
+pub use idempotency::Idempotency;
 pub use notifications::{NewsListener, Notifications};
 pub use password_hasher::{PasswordHasher, Verdict};
 pub use sales::Sales;
@@ -34,6 +38,8 @@ pub use webhooks::Webhooks;
 
 #[cfg(any(test, feature = "mocks"))]
 pub use catalog::MockCatalog;
+#[cfg(any(test, feature = "mocks"))]
+pub use idempotency::MockIdempotency;
 #[cfg(any(test, feature = "mocks"))]
 pub use notifications::{MockNewsListener, MockNotifications};
 #[cfg(any(test, feature = "mocks"))]

@@ -20,4 +20,4 @@ mod store;
 pub mod test_support;
 
 pub use pool::{PgPool, PoolSettings};
-pub use store::{EmailNormalisation, PgListener, PgRevocationListener, PgStore};
+pub use store::{EmailNormalisation, PgListener, PgRevocationListener, PgStore, within as idempotent_within};

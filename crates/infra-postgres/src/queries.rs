@@ -4,6 +4,7 @@
 pub(crate) mod bookings;
 pub(crate) mod events;
 pub(crate) mod guard;
+pub(crate) mod idempotency;
 pub(crate) mod notices;
 mod prepared;
 pub(crate) mod sessions;

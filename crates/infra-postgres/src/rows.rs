@@ -114,7 +114,7 @@ pub(crate) struct LockedBookingRow {
     pub organizer_id: i64,
 }
 
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Debug, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct UserRow {
     pub id: i64,

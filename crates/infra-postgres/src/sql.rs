@@ -413,7 +413,7 @@ pub const REVOKE_TOKEN: &str = "\
 pub const CHANGE_PASSWORD: &str = "\
     UPDATE users SET password_hash = $2, token_generation = token_generation + 1, password_changed_at = now()
     WHERE id = $1
-    RETURNING token_generation, password_changed_at AS changed_at";
+    RETURNING id, email, first_name, last_name, token_generation, password_changed_at AS changed_at";
 
 /// A rehash with today's parameters: only while the hash is still the one that was checked.
 pub const UPGRADE_HASH: &str = "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2";
@@ -438,6 +438,36 @@ pub const ADMITS: &str = "\
 /// Expired revocations refuse nothing; the minute's grace covers instances' clock differences.
 pub const FORGET_EXPIRED_REVOCATIONS: &str =
     "DELETE FROM revoked_tokens WHERE expires_at < now() - interval '1 minute'";
+
+/// A key nobody holds, claimed by a new attempt.
+pub const CLAIM_KEY: &str = "\
+    INSERT INTO idempotency_keys (requester, key, fingerprint, attempt, lease_until)
+    VALUES ($1, $2, $3, $4::uuid, now() + $5 * interval '1 millisecond')
+    ON CONFLICT (requester, key) DO NOTHING";
+
+/// A key whose attempt's lease ran out without an answer, taken over for the same request.
+pub const TAKE_OVER_KEY: &str = "\
+    UPDATE idempotency_keys SET attempt = $4::uuid, lease_until = now() + $5 * interval '1 millisecond'
+    WHERE requester = $1 AND key = $2 AND fingerprint = $3 AND status IS NULL AND lease_until < now()";
+
+/// What a held key is: for the same request or not, and its answer if it has one.
+pub const READ_KEY: &str = "\
+    SELECT fingerprint = $3 AS same_request, status, body
+    FROM idempotency_keys WHERE requester = $1 AND key = $2";
+
+/// The answer, stored by the attempt that holds the key (inside the effect's transaction, or
+/// after a refusal); no row when the attempt no longer holds it.
+pub const ANSWER_KEY: &str = "\
+    UPDATE idempotency_keys SET status = $4, body = $5
+    WHERE requester = $1 AND key = $2 AND attempt = $3::uuid AND status IS NULL";
+
+/// An attempt gives its key back unanswered, so a retry runs again.
+pub const RELEASE_KEY: &str = "\
+    DELETE FROM idempotency_keys WHERE requester = $1 AND key = $2 AND attempt = $3::uuid AND status IS NULL";
+
+/// Keys past their keeping time.
+pub const FORGET_KEYS: &str =
+    "DELETE FROM idempotency_keys WHERE created_at < now() - $1 * interval '1 millisecond'";
 
 /// A webhook's columns, as `WebhookRow` reads them.
 macro_rules! webhook_columns {

@@ -3,12 +3,14 @@
 
 mod catalog;
 mod health;
+mod idempotency;
 mod notifications;
 mod sales;
 mod sessions;
 mod users;
 mod webhooks;
 
+pub use idempotency::within;
 pub use notifications::PgListener;
 pub use sessions::PgRevocationListener;
 pub use users::EmailNormalisation;

@@ -33,7 +33,7 @@ impl Caller {
 }
 
 /// The token in an `Authorization` header value, with or without the `Bearer` scheme.
-fn bearer_token(header: &str) -> Option<&str> {
+pub fn bearer_token(header: &str) -> Option<&str> {
     let header = header.trim();
     let token = match header.split_once(char::is_whitespace) {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),

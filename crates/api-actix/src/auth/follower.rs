@@ -11,10 +11,6 @@ use crate::supervisor::{StopSignal, Worker, WorkerRun};
 /// How often settled revocations are dropped from this instance's copy.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
-/// How often this instance deletes expired revocations from the store. Every instance does;
-/// the delete is idempotent, so several at once cost a little and break nothing.
-const SWEEP_EVERY: Duration = Duration::from_secs(600);
-
 /// Keeps a [`RevocationRegistry`] current: listens, loads what the store holds, then applies
 /// each announcement as it arrives. A lost listener suspends the registry (the store is asked
 /// instead) and ends the run; the supervisor starts the next, which listens and loads again.
@@ -56,7 +52,6 @@ impl<S: Sessions + Clone> Worker for RevocationFollower<S> {
             let loaded = sessions.revocations(Utc::now() - longest_life).await?;
             registry.replace(Revocations::from_facts(loaded));
             let mut prune = tokio::time::interval(PRUNE_EVERY);
-            let mut sweep = tokio::time::interval(SWEEP_EVERY);
             loop {
                 tokio::select! {
                     heard = listener.next() => match heard {
@@ -67,11 +62,6 @@ impl<S: Sessions + Clone> Worker for RevocationFollower<S> {
                         }
                     },
                     _ = prune.tick() => registry.forget_settled(Utc::now(), longest_life),
-                    _ = sweep.tick() => {
-                        if let Err(e) = sessions.forget_expired().await {
-                            tracing::warn!(error = %e, "could not delete expired revocations; trying again later");
-                        }
-                    }
                     () = stop.requested() => return Ok(()),
                 }
             }

@@ -1,4 +1,5 @@
 use actix_web::{HttpResponse, web};
+use domain::idempotency::Effect;
 
 use domain::ports::Sales as _;
 
@@ -26,5 +27,5 @@ pub async fn book<A: Adapters>(
     let cmd = body.into_inner().into_command(caller.id())?;
     let result = state.sales.book(cmd).await;
     metrics::record_booking(&result);
-    Ok(HttpResponse::Created().json(BookingResponse::from(result?)))
+    state.answers.respond(Effect::Booked(&result?))
 }

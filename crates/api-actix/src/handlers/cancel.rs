@@ -1,4 +1,5 @@
 use actix_web::{HttpResponse, web};
+use domain::idempotency::Effect;
 
 use domain::ports::Sales as _;
 
@@ -25,5 +26,5 @@ pub async fn cancel<A: Adapters>(
     let cmd = body.into_inner().into_command(caller.id())?;
     let result = state.sales.cancel(cmd).await;
     metrics::record_cancellation(&result);
-    Ok(HttpResponse::Ok().json(BookingResponse::from(result?)))
+    state.answers.respond(Effect::Cancelled(&result?))
 }

@@ -1,4 +1,5 @@
 use actix_web::{HttpResponse, web};
+use domain::idempotency::Effect;
 use domain::ports::Sales as _;
 use domain::{CancelEvent, EventId};
 
@@ -25,5 +26,5 @@ pub async fn cancel_event<A: Adapters>(
 ) -> Result<HttpResponse, ApiError> {
     let event = parse_path_id("id", &id, EventId::new)?;
     let cancellation = state.sales.cancel_event(CancelEvent { caller: caller.id(), event }).await?;
-    Ok(HttpResponse::Ok().json(CancelEventResponse::try_from(cancellation)?))
+    state.answers.respond(Effect::EventCalledOff(&cancellation))
 }

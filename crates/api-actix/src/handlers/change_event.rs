@@ -1,5 +1,6 @@
 use actix_web::{HttpResponse, web};
 use domain::EventId;
+use domain::idempotency::Effect;
 use domain::ports::Sales as _;
 
 use crate::adapters::Adapters;
@@ -27,5 +28,5 @@ pub async fn change_event<A: Adapters>(
     let event = parse_path_id("id", &id, EventId::new)?;
     let cmd = body.into_inner().into_command(caller.id(), event)?;
     let change = state.sales.change_event(cmd).await?;
-    Ok(HttpResponse::Ok().json(ChangeEventResponse::try_from(change)?))
+    state.answers.respond(Effect::EventChanged(&change))
 }

@@ -1,5 +1,6 @@
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
+use domain::idempotency::Effect;
 use domain::session::Revocation;
 
 use crate::adapters::Adapters;
@@ -28,5 +29,5 @@ pub async fn change_password<A: Adapters>(
         generation: signed_in.token_generation,
         changed_at: Utc::now(),
     });
-    Ok(HttpResponse::Ok().json(LoginResponse { token: state.auth.issue(&signed_in)? }))
+    state.answers.respond(Effect::PasswordChanged(&signed_in))
 }

@@ -1,10 +1,11 @@
 use actix_web::{HttpResponse, web};
+use domain::idempotency::Effect;
 use domain::ports::Webhooks as _;
 use domain::webhook::WebhookSecret;
 
 use crate::adapters::Adapters;
 use crate::auth::Caller;
-use crate::dto::{CreateWebhookRequest, CreateWebhookResponse, WebhookBody, field_error, presented_secret};
+use crate::dto::{CreateWebhookRequest, CreateWebhookResponse, field_error};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -32,8 +33,6 @@ pub async fn create_webhook<A: Adapters>(
     let mut key = vec![0_u8; SECRET_BYTES];
     getrandom::fill(&mut key).map_err(|e| ApiError::Internal(Box::new(e)))?;
     let secret = WebhookSecret::new(key).map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let shown = presented_secret(&secret);
-    let created = state.webhooks.create_webhook(webhook, secret).await?;
-    Ok(HttpResponse::Created()
-        .json(CreateWebhookResponse { webhook: WebhookBody::from(created), secret: shown }))
+    let created = state.webhooks.create_webhook(webhook, secret.clone()).await?;
+    state.answers.respond(Effect::WebhookCreated(&created, &secret))
 }

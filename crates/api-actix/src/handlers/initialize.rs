@@ -1,4 +1,5 @@
 use actix_web::{HttpResponse, web};
+use domain::idempotency::Effect;
 
 use domain::ports::Catalog as _;
 
@@ -21,6 +22,5 @@ pub async fn initialize<A: Adapters>(
 ) -> Result<HttpResponse, ApiError> {
     let new_event = body.into_inner().into_new_event(caller.id())?;
     let event = state.catalog.create_event(new_event).await?;
-    Ok(HttpResponse::Created()
-        .json(InitializeResponse { message: "Event created successfully", event: event.try_into()? }))
+    state.answers.respond(Effect::EventCreated(&event))
 }

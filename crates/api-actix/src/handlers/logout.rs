@@ -1,4 +1,5 @@
 use actix_web::{HttpResponse, web};
+use domain::idempotency::Effect;
 use domain::ports::Sessions as _;
 use domain::session::Revocation;
 
@@ -20,5 +21,5 @@ pub async fn logout<A: Adapters>(
     let token = caller.token();
     state.sessions.revoke(token).await?;
     state.auth.revoked(Revocation::Token { id: token.id, expires_at: token.expires_at });
-    Ok(HttpResponse::NoContent().finish())
+    state.answers.respond(Effect::LoggedOut)
 }

@@ -1,5 +1,6 @@
 use actix_web::{HttpResponse, web};
 use domain::Registration;
+use domain::idempotency::Effect;
 
 use crate::adapters::Adapters;
 use crate::dto::{RegisterRequest, RegisterResponse};
@@ -19,5 +20,5 @@ pub async fn register<A: Adapters>(
 ) -> Result<HttpResponse, ApiError> {
     let registration = Registration::try_from(body.into_inner())?;
     let user = state.accounts.register(registration).await?;
-    Ok(HttpResponse::Created().json(RegisterResponse { user: user.into() }))
+    state.answers.respond(Effect::Registered(&user))
 }

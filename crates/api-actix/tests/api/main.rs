@@ -8,6 +8,7 @@ mod compatibility;
 mod embedded;
 mod events;
 mod helpers;
+mod idempotency;
 mod lifecycle;
 mod login_storm;
 mod managing;

@@ -2,8 +2,7 @@ use std::future::Future;
 
 use crate::error::RepoError;
 use crate::ids::UserId;
-use crate::session::TokenGeneration;
-use crate::user::{EmailAddress, NewUser, PasswordHash, RegisterError, User, UserCredentials};
+use crate::user::{EmailAddress, NewUser, PasswordHash, RegisterError, SignedIn, User, UserCredentials};
 
 /// Stores accounts, and finds them by e-mail address (login) or id (a token's subject).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -34,10 +33,10 @@ pub trait Users: Send + Sync + 'static {
         id: UserId,
     ) -> impl Future<Output = Result<Option<UserCredentials>, RepoError>> + Send;
 
-    /// Replaces the password hash and moves the user's token generation on, returning the new
-    /// generation. Implementations MUST do both in one transaction and announce the new
-    /// generation to every open [`crate::ports::RevocationListener`] when it commits: every
-    /// token issued before stops acting for the user.
+    /// Replaces the password hash and moves the user's token generation on, returning the user
+    /// with the new generation. Implementations MUST do both in one transaction and announce
+    /// the new generation to every open [`crate::ports::RevocationListener`] when it commits:
+    /// every token issued before stops acting for the user.
     ///
     /// # Errors
     /// [`RepoError`] when the store fails (nothing changed); an unknown id is `Ok(None)`.
@@ -45,7 +44,7 @@ pub trait Users: Send + Sync + 'static {
         &self,
         id: UserId,
         hash: PasswordHash,
-    ) -> impl Future<Output = Result<Option<TokenGeneration>, RepoError>> + Send;
+    ) -> impl Future<Output = Result<Option<SignedIn>, RepoError>> + Send;
 
     /// Replaces `old` by `new`, an equivalent hash of the same password with today's
     /// parameters; no token is revoked. Implementations MUST leave the row alone when its hash

@@ -72,9 +72,7 @@ impl<U: Users, H: PasswordHasher> AccountService<U, H> {
             return Err(PasswordChangeError::WrongPassword);
         }
         let hash = self.hasher.hash(new).await?;
-        let token_generation =
-            self.users.change_password(user, hash).await?.ok_or(PasswordChangeError::UnknownUser)?;
-        Ok(SignedIn { user: credentials.user, token_generation })
+        self.users.change_password(user, hash).await?.ok_or(PasswordChangeError::UnknownUser)
     }
 }
 
@@ -222,11 +220,9 @@ mod tests {
             Box::pin(async move { Ok(hash) })
         });
         let mut users = users_knowing_jane();
-        users
-            .expect_change_password()
-            .with(eq(jane().id), eq(fresh))
-            .times(1)
-            .returning(|_, _| Box::pin(async { Ok(Some(TokenGeneration::new(5))) }));
+        users.expect_change_password().with(eq(jane().id), eq(fresh)).times(1).returning(|_, _| {
+            Box::pin(async { Ok(Some(SignedIn { user: jane(), token_generation: TokenGeneration::new(5) })) })
+        });
 
         let signed_in = AccountService::new(users, hasher)
             .change_password(jane().id, attempt("abcd@123"), "a new long secret".to_owned())

@@ -5,6 +5,7 @@ use diesel::sql_types::{BigInt, Bool, Int4, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::Prepared;
+use crate::rows::UserRow;
 use crate::sql::{
     ADMITS, ANNOUNCE_REVOCATION, CHANGE_PASSWORD, FORGET_EXPIRED_REVOCATIONS, REVOCATIONS, REVOKE_TOKEN,
     UPGRADE_HASH,
@@ -25,6 +26,8 @@ pub(crate) struct RevocationRow {
 
 #[derive(Debug, QueryableByName)]
 pub(crate) struct ChangedRow {
+    #[diesel(embed)]
+    pub user: UserRow,
     #[diesel(sql_type = Int4)]
     pub token_generation: i32,
     #[diesel(sql_type = Timestamptz)]

@@ -1,22 +1,37 @@
+use diesel_async::AsyncConnection as _;
+use domain::idempotency::Effect;
 use domain::ports::Catalog;
 use domain::{
     Attendee, Availability, BookingId, BookingQuery, BookingView, CreateEventError, Event, EventCursor,
     EventId, EventQuery, FindEventError, NewEvent, Page, RepoError, UserId,
 };
 
-use super::PgStore;
+use super::{PgStore, idempotency};
 use crate::constraints::EVENTS_ORGANIZER_FKEY;
-use crate::error::{corrupt_row, from_diesel, from_pool, violated_constraint};
+use crate::error::{TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
 use crate::queries::{bookings, events};
 
 impl Catalog for PgStore {
     async fn create_event(&self, event: NewEvent) -> Result<Event, CreateEventError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        let row = events::insert(&mut conn, &event).await.map_err(|e| match violated_constraint(&e) {
-            Some(EVENTS_ORGANIZER_FKEY) => CreateEventError::OrganizerNotFound(event.organizer()),
-            _ => from_diesel(e).into(),
-        })?;
-        Ok(Event::try_from(row)?)
+        let (created, settled) = conn
+            .transaction(async |conn| -> Result<_, TxError<CreateEventError>> {
+                let row = events::insert(conn, &event).await.map_err(|e| match violated_constraint(&e) {
+                    Some(EVENTS_ORGANIZER_FKEY) => {
+                        TxError::Rule(CreateEventError::OrganizerNotFound(event.organizer()))
+                    }
+                    _ => TxError::Db(e),
+                })?;
+                let created = Event::try_from(row).map_err(TxError::stored)?;
+                let settled = idempotency::settle(conn, Effect::EventCreated(&created))
+                    .await
+                    .map_err(TxError::stored)?;
+                Ok((created, settled))
+            })
+            .await
+            .map_err(TxError::settle)?;
+        settled.committed();
+        Ok(created)
     }
 
     async fn availability(&self, id: EventId) -> Result<Availability, FindEventError> {

@@ -1,6 +1,7 @@
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use domain::booking::rules::{self, CancelEffect};
 use domain::event::rules::{Managed, plan_change, plan_event_cancellation};
+use domain::idempotency::Effect;
 use domain::notice;
 use domain::ports::Sales;
 use domain::{
@@ -10,6 +11,7 @@ use domain::{
 };
 
 use super::PgStore;
+use super::idempotency;
 use crate::constraints::{BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
 use crate::queries::{bookings, events, guard, notices};
@@ -24,8 +26,8 @@ impl Sales for PgStore {
     async fn book(&self, cmd: BookTicket) -> Result<BookingOutcome, BookError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
         for _ in 0..DUPLICATE_RETRIES {
-            match place(&mut conn, cmd).await {
-                Ok(placed) => return outcome(placed),
+            match try_place(&mut conn, cmd).await {
+                Ok(booked) => return Ok(booked),
                 Err(TxError::Rule(refused)) => return Err(refused),
                 Err(TxError::Db(e)) if violated_constraint(&e) == Some(BOOKINGS_ONE_LIVE_PER_USER) => {
                     // Nothing was written. Say why with the blocking booking's status.
@@ -52,20 +54,72 @@ impl Sales for PgStore {
 
     async fn cancel(&self, cmd: CancelBooking) -> Result<Cancellation, CancelError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        conn.transaction(async |conn| cancel_in_transaction(conn, cmd).await).await.map_err(TxError::settle)
+        let (cancellation, settled) = conn
+            .transaction(async |conn| -> Result<_, TxError<CancelError>> {
+                let cancellation = cancel_in_transaction(conn, cmd).await?;
+                let settled = idempotency::settle(conn, Effect::Cancelled(&cancellation))
+                    .await
+                    .map_err(TxError::stored)?;
+                Ok((cancellation, settled))
+            })
+            .await
+            .map_err(TxError::settle)?;
+        settled.committed();
+        Ok(cancellation)
     }
 
     async fn change_event(&self, cmd: ChangeEvent) -> Result<EventChange, ChangeEventError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        conn.transaction(async |conn| change_in_transaction(conn, &cmd).await).await.map_err(TxError::settle)
+        let (change, settled) = conn
+            .transaction(async |conn| -> Result<_, TxError<ChangeEventError>> {
+                let change = change_in_transaction(conn, &cmd).await?;
+                let settled = idempotency::settle(conn, Effect::EventChanged(&change))
+                    .await
+                    .map_err(TxError::stored)?;
+                Ok((change, settled))
+            })
+            .await
+            .map_err(TxError::settle)?;
+        settled.committed();
+        Ok(change)
     }
 
     async fn cancel_event(&self, cmd: CancelEvent) -> Result<EventCancellation, CancelEventError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        conn.transaction(async |conn| cancel_event_in_transaction(conn, cmd).await)
+        let (cancellation, settled) = conn
+            .transaction(async |conn| -> Result<_, TxError<CancelEventError>> {
+                let cancellation = cancel_event_in_transaction(conn, cmd).await?;
+                let settled = idempotency::settle(conn, Effect::EventCalledOff(&cancellation))
+                    .await
+                    .map_err(TxError::stored)?;
+                Ok((cancellation, settled))
+            })
             .await
-            .map_err(TxError::settle)
+            .map_err(TxError::settle)?;
+        settled.committed();
+        Ok(cancellation)
     }
+}
+
+/// One try at a booking. Without an idempotency scope, the fast path's one statement (or the
+/// guarded transaction); with one, both inside a transaction that also stores the answer.
+async fn try_place(
+    conn: &mut AsyncPgConnection,
+    cmd: BookTicket,
+) -> Result<BookingOutcome, TxError<BookError>> {
+    if idempotency::current().is_none() {
+        return outcome(place(conn, cmd).await?).map_err(TxError::Rule);
+    }
+    let (booked, settled) = conn
+        .transaction(async |conn| -> Result<_, TxError<BookError>> {
+            let booked = outcome(place(conn, cmd).await?).map_err(TxError::Rule)?;
+            let settled =
+                idempotency::settle(conn, Effect::Booked(&booked)).await.map_err(TxError::stored)?;
+            Ok((booked, settled))
+        })
+        .await?;
+    settled.committed();
+    Ok(booked)
 }
 
 /// Under the event's exclusive guard, holding its row: let the domain decide, then rewrite

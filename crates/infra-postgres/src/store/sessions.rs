@@ -9,13 +9,14 @@
 use chrono::{DateTime, Utc};
 use diesel::sql_query;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
+use domain::idempotency::Effect;
 use domain::ports::{RevocationListener, Sessions};
 use domain::session::{IssuedToken, Revocation, TokenGeneration, TokenId};
 use domain::{RepoError, UserId};
 use futures_util::StreamExt;
 
-use super::PgStore;
-use crate::error::{Inconsistent, corrupt_row, from_diesel, from_pool};
+use super::{PgStore, idempotency};
+use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool};
 use crate::queries::sessions::{self, RevocationRow};
 use crate::sql::LISTEN_SESSIONS;
 
@@ -26,13 +27,16 @@ impl Sessions for PgStore {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
         let fact = Revocation::Token { id: token.id, expires_at: token.expires_at };
         let jti = token.id.to_string();
-        conn.transaction(async |conn| -> diesel::QueryResult<()> {
-            sessions::revoke(conn, &jti, token.user.get(), token.expires_at).await?;
-            sessions::announce(conn, &announcement(&fact)).await?;
-            Ok(())
-        })
-        .await
-        .map_err(from_diesel)
+        let settled = conn
+            .transaction(async |conn| -> Result<_, TxError<RepoError>> {
+                sessions::revoke(conn, &jti, token.user.get(), token.expires_at).await?;
+                sessions::announce(conn, &announcement(&fact)).await?;
+                idempotency::settle(conn, Effect::LoggedOut).await.map_err(TxError::stored)
+            })
+            .await
+            .map_err(TxError::settle)?;
+        settled.committed();
+        Ok(())
     }
 
     async fn revocations(&self, changed_since: DateTime<Utc>) -> Result<Vec<Revocation>, RepoError> {

@@ -1,23 +1,36 @@
 use diesel_async::AsyncConnection as _;
+use domain::idempotency::Effect;
 use domain::ports::Users;
 use domain::session::TokenGeneration;
-use domain::{EmailAddress, NewUser, PasswordHash, RegisterError, RepoError, User, UserCredentials, UserId};
+use domain::{
+    EmailAddress, NewUser, PasswordHash, RegisterError, RepoError, SignedIn, User, UserCredentials, UserId,
+};
 
-use super::PgStore;
 use super::sessions::generation_announcement;
+use super::{PgStore, idempotency};
 use crate::constraints::USERS_EMAIL_UNIQUE;
-use crate::error::{corrupt_row, from_diesel, from_pool, violated_constraint};
+use crate::error::{TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
 use crate::queries::users::CredentialsRow;
 use crate::queries::{sessions, users};
 
 impl Users for PgStore {
     async fn create_user(&self, user: NewUser) -> Result<User, RegisterError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        let row = users::insert(&mut conn, &user).await.map_err(|e| match violated_constraint(&e) {
-            Some(USERS_EMAIL_UNIQUE) => RegisterError::EmailTaken,
-            _ => from_diesel(e).into(),
-        })?;
-        Ok(User::try_from(row)?)
+        let (created, settled) = conn
+            .transaction(async |conn| -> Result<_, TxError<RegisterError>> {
+                let row = users::insert(conn, &user).await.map_err(|e| match violated_constraint(&e) {
+                    Some(USERS_EMAIL_UNIQUE) => TxError::Rule(RegisterError::EmailTaken),
+                    _ => TxError::Db(e),
+                })?;
+                let created = User::try_from(row).map_err(TxError::stored)?;
+                let settled =
+                    idempotency::settle(conn, Effect::Registered(&created)).await.map_err(TxError::stored)?;
+                Ok((created, settled))
+            })
+            .await
+            .map_err(TxError::settle)?;
+        settled.committed();
+        Ok(created)
     }
 
     async fn credentials(&self, email: EmailAddress) -> Result<Option<UserCredentials>, RepoError> {
@@ -30,25 +43,29 @@ impl Users for PgStore {
         users::with_hash_by_id(&mut conn, id).await.map_err(from_diesel)?.map(credentials).transpose()
     }
 
-    async fn change_password(
-        &self,
-        id: UserId,
-        hash: PasswordHash,
-    ) -> Result<Option<TokenGeneration>, RepoError> {
+    async fn change_password(&self, id: UserId, hash: PasswordHash) -> Result<Option<SignedIn>, RepoError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        conn.transaction(async |conn| -> diesel::QueryResult<Option<i32>> {
-            let Some(changed) = sessions::change_password(conn, id.get(), hash.as_str()).await? else {
-                return Ok(None);
-            };
-            let generation =
-                TokenGeneration::new(u32::try_from(changed.token_generation).unwrap_or(u32::MAX));
-            sessions::announce(conn, &generation_announcement(id, generation, changed.changed_at)).await?;
-            Ok(Some(changed.token_generation))
-        })
-        .await
-        .map_err(from_diesel)?
-        .map(|generation| u32::try_from(generation).map(TokenGeneration::new).map_err(corrupt_row))
-        .transpose()
+        let (changed, settled) = conn
+            .transaction(async |conn| -> Result<_, TxError<RepoError>> {
+                let Some(changed) = sessions::change_password(conn, id.get(), hash.as_str()).await? else {
+                    return Ok((None, idempotency::Settled::none()));
+                };
+                let signed_in = SignedIn {
+                    user: User::try_from(changed.user).map_err(TxError::stored)?,
+                    token_generation: generation(changed.token_generation).map_err(TxError::stored)?,
+                };
+                let announcement =
+                    generation_announcement(id, signed_in.token_generation, changed.changed_at);
+                sessions::announce(conn, &announcement).await?;
+                let settled = idempotency::settle(conn, Effect::PasswordChanged(&signed_in))
+                    .await
+                    .map_err(TxError::stored)?;
+                Ok((Some(signed_in), settled))
+            })
+            .await
+            .map_err(TxError::settle)?;
+        settled.committed();
+        Ok(changed)
     }
 
     async fn upgrade_hash(&self, id: UserId, old: PasswordHash, new: PasswordHash) -> Result<(), RepoError> {
@@ -63,12 +80,16 @@ impl Users for PgStore {
     }
 }
 
-fn credentials((row, hash, generation): CredentialsRow) -> Result<UserCredentials, RepoError> {
+fn credentials((row, hash, token_generation): CredentialsRow) -> Result<UserCredentials, RepoError> {
     Ok(UserCredentials {
         user: User::try_from(row)?,
         password_hash: PasswordHash::new(hash),
-        token_generation: TokenGeneration::new(u32::try_from(generation).map_err(corrupt_row)?),
+        token_generation: generation(token_generation)?,
     })
+}
+
+fn generation(stored: i32) -> Result<TokenGeneration, RepoError> {
+    u32::try_from(stored).map(TokenGeneration::new).map_err(corrupt_row)
 }
 
 /// What [`PgStore::normalise_emails`] found, by account id.

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use diesel_async::AsyncConnection;
+use domain::idempotency::Effect;
 use domain::notice::{Settlement, Watermark};
 use domain::ports::Webhooks;
 use domain::webhook::{
@@ -9,7 +10,7 @@ use domain::webhook::{
 };
 use domain::{Limit, RepoError, UserId, WebhookId};
 
-use super::PgStore;
+use super::{PgStore, idempotency};
 use crate::error::{TxError, corrupt_row, from_diesel, from_pool};
 use crate::queries::notices;
 use crate::queries::webhooks::{self, Settlements};
@@ -32,8 +33,19 @@ impl Webhooks for PgStore {
                 Some(_) => {}
             }
         }
-        let row = webhooks::insert(&mut conn, &webhook, &secret).await.map_err(from_diesel)?;
-        Ok(row.try_into()?)
+        let (created, settled) = conn
+            .transaction(async |conn| -> Result<_, TxError<CreateWebhookError>> {
+                let row = webhooks::insert(conn, &webhook, &secret).await?;
+                let created = Webhook::try_from(row).map_err(TxError::stored)?;
+                let settled = idempotency::settle(conn, Effect::WebhookCreated(&created, &secret))
+                    .await
+                    .map_err(TxError::stored)?;
+                Ok((created, settled))
+            })
+            .await
+            .map_err(TxError::settle)?;
+        settled.committed();
+        Ok(created)
     }
 
     async fn webhooks(&self, organizer: UserId) -> Result<Vec<Webhook>, RepoError> {

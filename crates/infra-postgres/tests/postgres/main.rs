@@ -5,6 +5,7 @@ mod bookings;
 mod dates;
 mod events;
 mod helpers;
+mod idempotency;
 mod listing;
 mod management;
 mod migrations;

@@ -52,8 +52,10 @@ async fn a_password_change_moves_the_generation_on_and_says_so() {
     let before = token(user, 1, 0);
     let mut listener = fx.store.listen().await.unwrap();
 
-    let generation =
+    let changed =
         fx.store.change_password(user, PasswordHash::new("$argon2id$new".to_owned())).await.unwrap().unwrap();
+    let generation = changed.token_generation;
+    assert_eq!(changed.user.id, user);
 
     assert_eq!(generation, TokenGeneration::new(1));
     assert!(matches!(next(&mut listener).await,

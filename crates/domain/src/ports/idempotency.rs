@@ -1,0 +1,44 @@
+use std::future::Future;
+use std::time::Duration;
+
+use crate::error::RepoError;
+use crate::idempotency::{Attempt, Claim, IdempotentRequest, StoredAnswer};
+
+/// Keys and their answers (see [`crate::idempotency`]). Storing the answer to an effect is not
+/// here: it happens inside the effect's own transaction, in whichever port makes the effect,
+/// under the [`crate::idempotency::IdempotencyScope`] the request runs in.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait Idempotency: Send + Sync + 'static {
+    /// Claims the request's key for a new attempt, for at most `lease` without an answer.
+    /// Implementations MUST hand a key to one attempt at a time, even to attempts made at the
+    /// same instant on different instances; a key whose attempt's lease ran out without an
+    /// answer MAY be claimed again (the first attempt's effect, if it comes, is then refused).
+    ///
+    /// # Errors
+    /// [`RepoError`] when the store fails.
+    fn claim(
+        &self,
+        request: IdempotentRequest,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Claim, RepoError>> + Send;
+
+    /// Ends an attempt that stored nothing with an effect: with `Some`, its answer is stored
+    /// for replays (a refusal: nothing changed, and nothing will on a retry); with `None` the
+    /// key is given back, so that a retry runs again (a conflict, a rate limit, a failure).
+    /// Does nothing when the key is no longer the attempt's, or already has an answer.
+    ///
+    /// # Errors
+    /// [`RepoError`] when the store fails.
+    fn finish(
+        &self,
+        attempt: Attempt,
+        answer: Option<StoredAnswer>,
+    ) -> impl Future<Output = Result<(), RepoError>> + Send;
+
+    /// Deletes keys claimed more than `kept` ago; returns how many. Any number of instances
+    /// may run it at once.
+    ///
+    /// # Errors
+    /// [`RepoError`] when the store fails.
+    fn forget_older_than(&self, kept: Duration) -> impl Future<Output = Result<u64, RepoError>> + Send;
+}

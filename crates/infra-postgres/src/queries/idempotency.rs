@@ -1,0 +1,107 @@
+use diesel::QueryableByName;
+use diesel::result::QueryResult;
+use diesel::sql_types::{BigInt, Binary, Bool, Nullable, SmallInt, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::Prepared;
+use crate::sql::{ANSWER_KEY, CLAIM_KEY, FORGET_KEYS, READ_KEY, RELEASE_KEY, TAKE_OVER_KEY};
+
+/// A held key, as [`READ_KEY`] reads it.
+#[derive(Debug, QueryableByName)]
+pub(crate) struct HeldRow {
+    #[diesel(sql_type = Bool)]
+    pub same_request: bool,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    pub status: Option<i16>,
+    #[diesel(sql_type = Nullable<Binary>)]
+    pub body: Option<Vec<u8>>,
+}
+
+/// The columns that name a key: requester and key.
+pub(crate) struct KeyName<'a> {
+    pub requester: &'a str,
+    pub key: &'a str,
+}
+
+/// Whether a new attempt got the key: free (`CLAIM_KEY`), or left unanswered past its lease
+/// (`TAKE_OVER_KEY`).
+pub(crate) async fn claim(
+    conn: &mut AsyncPgConnection,
+    name: &KeyName<'_>,
+    fingerprint: &[u8],
+    attempt: &str,
+    lease_ms: i64,
+) -> QueryResult<bool> {
+    for statement in [CLAIM_KEY, TAKE_OVER_KEY] {
+        let claimed = Prepared(
+            diesel::sql_query(statement)
+                .bind::<Text, _>(name.requester)
+                .bind::<Text, _>(name.key)
+                .bind::<Binary, _>(fingerprint)
+                .bind::<Text, _>(attempt)
+                .bind::<BigInt, _>(lease_ms),
+        )
+        .execute(conn)
+        .await?;
+        if claimed == 1 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+pub(crate) async fn held(
+    conn: &mut AsyncPgConnection,
+    name: &KeyName<'_>,
+    fingerprint: &[u8],
+) -> QueryResult<Option<HeldRow>> {
+    let rows: Vec<HeldRow> = Prepared(
+        diesel::sql_query(READ_KEY)
+            .bind::<Text, _>(name.requester)
+            .bind::<Text, _>(name.key)
+            .bind::<Binary, _>(fingerprint),
+    )
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().next())
+}
+
+/// Stores the answer; whether the attempt still held the key.
+pub(crate) async fn answer(
+    conn: &mut AsyncPgConnection,
+    name: &KeyName<'_>,
+    attempt: &str,
+    status: i16,
+    body: &[u8],
+) -> QueryResult<bool> {
+    let updated = Prepared(
+        diesel::sql_query(ANSWER_KEY)
+            .bind::<Text, _>(name.requester)
+            .bind::<Text, _>(name.key)
+            .bind::<Text, _>(attempt)
+            .bind::<SmallInt, _>(status)
+            .bind::<Binary, _>(body),
+    )
+    .execute(conn)
+    .await?;
+    Ok(updated == 1)
+}
+
+pub(crate) async fn release(
+    conn: &mut AsyncPgConnection,
+    name: &KeyName<'_>,
+    attempt: &str,
+) -> QueryResult<usize> {
+    Prepared(
+        diesel::sql_query(RELEASE_KEY)
+            .bind::<Text, _>(name.requester)
+            .bind::<Text, _>(name.key)
+            .bind::<Text, _>(attempt),
+    )
+    .execute(conn)
+    .await
+}
+
+pub(crate) async fn forget_older_than(conn: &mut AsyncPgConnection, kept_ms: i64) -> QueryResult<usize> {
+    Prepared(diesel::sql_query(FORGET_KEYS).bind::<BigInt, _>(kept_ms)).execute(conn).await
+}

@@ -1,0 +1,144 @@
+//! Keys of retried writes, and the scope a keyed request runs in.
+//!
+//! A keyed request runs inside [`within`]: the scope travels with the request's task (a tokio
+//! task-local), so every port method that makes an effect finds it ([`settle`]) and stores the
+//! answer in the effect's transaction, without a parameter on every port and command. Without
+//! a scope nothing changes: the booking fast path stays one statement.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel_async::AsyncPgConnection;
+use domain::RepoError;
+use domain::idempotency::{Attempt, Claim, Effect, IdempotencyScope, IdempotentRequest, StoredAnswer};
+use domain::ports::Idempotency;
+
+use super::PgStore;
+use crate::error::{Inconsistent, corrupt_row, from_diesel, from_pool};
+use crate::queries::idempotency::{self as keys, KeyName};
+
+tokio::task_local! {
+    static SCOPE: Arc<IdempotencyScope>;
+}
+
+/// Runs `work` with `scope` in force: effects it makes through [`PgStore`] store their answers
+/// under the scope's attempt, in their own transactions.
+pub async fn within<F: Future>(scope: Arc<IdempotencyScope>, work: F) -> F::Output {
+    SCOPE.scope(scope, work).await
+}
+
+/// The scope in force, if the current request has one.
+pub(crate) fn current() -> Option<Arc<IdempotencyScope>> {
+    SCOPE.try_with(Arc::clone).ok()
+}
+
+/// An answer stored in a transaction not yet committed; [`Settled::committed`] tells the scope
+/// once it is.
+#[must_use = "tell the scope once the transaction committed"]
+pub(crate) struct Settled(Option<(Arc<IdempotencyScope>, StoredAnswer)>);
+
+impl Settled {
+    /// Nothing stored (the effect did not happen).
+    pub(crate) const fn none() -> Self {
+        Self(None)
+    }
+
+    pub(crate) fn committed(self) {
+        if let Some((scope, answer)) = self.0 {
+            scope.record(answer);
+        }
+    }
+}
+
+/// Inside an effect's transaction: stores the answer to `effect` under the scope's attempt, if
+/// a scope is in force.
+///
+/// # Errors
+/// [`RepoError::Unavailable`] when the attempt no longer holds its key (its lease ran out and
+/// a retry took over): the caller rolls the effect back, the retry makes it. A rendering
+/// failure or a database error as such.
+pub(crate) async fn settle(conn: &mut AsyncPgConnection, effect: Effect<'_>) -> Result<Settled, RepoError> {
+    let Some(scope) = current() else { return Ok(Settled(None)) };
+    let answer = scope.answer(effect).map_err(RepoError::Internal)?;
+    let attempt = &scope.attempt;
+    let status = i16::try_from(answer.status).map_err(corrupt_row)?;
+    let held = keys::answer(conn, &name(attempt), &attempt_id(attempt), status, &answer.body)
+        .await
+        .map_err(from_diesel)?;
+    if !held {
+        return Err(RepoError::Unavailable(Box::new(Inconsistent(
+            "the idempotency key was taken over by a later attempt",
+        ))));
+    }
+    Ok(Settled(Some((scope, answer))))
+}
+
+fn name(attempt: &Attempt) -> KeyName<'_> {
+    KeyName { requester: attempt.requester.as_str(), key: attempt.key.as_str() }
+}
+
+fn attempt_id(attempt: &Attempt) -> String {
+    format!("{:032x}", attempt.id)
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl Idempotency for PgStore {
+    async fn claim(&self, request: IdempotentRequest, lease: Duration) -> Result<Claim, RepoError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let attempt = Attempt { requester: request.requester, key: request.key, id: random_bits()? };
+        let fingerprint = request.fingerprint.bytes().as_slice();
+        let claimed =
+            keys::claim(&mut conn, &name(&attempt), fingerprint, &attempt_id(&attempt), millis(lease))
+                .await
+                .map_err(from_diesel)?;
+        if claimed {
+            return Ok(Claim::Fresh(attempt));
+        }
+        let Some(held) = keys::held(&mut conn, &name(&attempt), fingerprint).await.map_err(from_diesel)?
+        else {
+            // Released between the two statements: the retry that comes next will find it free.
+            return Ok(Claim::InFlight);
+        };
+        Ok(match held {
+            _ if !held.same_request => Claim::Reused,
+            keys::HeldRow { status: Some(status), body: Some(body), .. } => {
+                Claim::Replay(StoredAnswer { status: u16::try_from(status).map_err(corrupt_row)?, body })
+            }
+            _ => Claim::InFlight,
+        })
+    }
+
+    async fn finish(&self, attempt: Attempt, answer: Option<StoredAnswer>) -> Result<(), RepoError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let id = attempt_id(&attempt);
+        match answer {
+            Some(answer) => {
+                let status = i16::try_from(answer.status).map_err(corrupt_row)?;
+                keys::answer(&mut conn, &name(&attempt), &id, status, &answer.body)
+                    .await
+                    .map_err(from_diesel)?;
+            }
+            None => {
+                keys::release(&mut conn, &name(&attempt), &id).await.map_err(from_diesel)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn forget_older_than(&self, kept: Duration) -> Result<u64, RepoError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let forgotten = keys::forget_older_than(&mut conn, millis(kept)).await.map_err(from_diesel)?;
+        Ok(u64::try_from(forgotten).unwrap_or(u64::MAX))
+    }
+}
+
+/// 128 random bits for an attempt's id.
+fn random_bits() -> Result<u128, RepoError> {
+    let mut bytes = [0_u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| RepoError::Internal(Box::new(e)))?;
+    Ok(u128::from_le_bytes(bytes))
+}
