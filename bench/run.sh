@@ -115,12 +115,17 @@ psql_q -c "UPDATE events SET seats_taken = $half WHERE id = $cancel_event;
            SELECT setval('bench_cancel', $first, false)" >/dev/null
 ceiling_cancel=$(pgbench_run cancel_promote "$cancel_event" "$half")
 
+# The ceilings run the booking statements alone, so the rows compared with them send each write
+# once, without an Idempotency-Key (the fast path); one more row measures the same drop as a
+# careful client makes it, every booking keyed (its answer stored with it) and retried.
 log "HTTP: hot drop with seats left"
-load hotdrop --capacity 1000000 --buyers "$BUYERS" --concurrency "$CLIENTS" >"$work/seats.json"
+load --no-idempotency-keys hotdrop --capacity 1000000 --buyers "$BUYERS" --concurrency "$CLIENTS" >"$work/seats.json"
+log "HTTP: hot drop with seats left, every booking with an Idempotency-Key"
+load hotdrop --capacity 1000000 --buyers "$BUYERS" --concurrency "$CLIENTS" >"$work/keyed.json"
 log "HTTP: hot drop, sold out after the first seat"
-load hotdrop --capacity 1 --buyers "$BUYERS" --concurrency "$CLIENTS" >"$work/sold_out.json"
+load --no-idempotency-keys hotdrop --capacity 1 --buyers "$BUYERS" --concurrency "$CLIENTS" >"$work/sold_out.json"
 log "HTTP: churn (cancel + promote)"
-load churn --capacity "$half" --buyers "$BUYERS" --cancels "$half" --concurrency "$CLIENTS" --webhooks >"$work/churn.json"
+load --no-idempotency-keys churn --capacity "$half" --buyers "$BUYERS" --cancels "$half" --concurrency "$CLIENTS" --webhooks >"$work/churn.json"
 log "HTTP: status reads"
 load status --concurrency "$CLIENTS" --seconds "$SECONDS_PER_RUN" >"$work/status.json"
 log "HTTP: list reads (GET /events pages, GET /me/bookings)"
@@ -136,6 +141,7 @@ def phase(name, index=0):
 rows = []
 for label, name, index, ceiling, ceiling_ms in [
     ("book, seats left", "seats", 0, seats, seats_ms),
+    ("book, seats left, keyed", "keyed", 0, seats, seats_ms),
     ("book, sold out", "sold_out", 0, sold_out, sold_out_ms),
     ("cancel + promote", "churn", 1, cancel, cancel_ms),
     ("GET /status", "status", 0, None, None),

@@ -38,6 +38,8 @@ impl Reply {
 pub struct Api {
     client: reqwest::Client,
     bases: Arc<[String]>,
+    /// Whether [`Api::write`] sends keys and retries (the default).
+    retries: bool,
 }
 
 impl Api {
@@ -53,7 +55,14 @@ impl Api {
             .pool_idle_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(30))
             .build()?;
-        Ok(Self { client, bases: bases.into() })
+        Ok(Self { client, bases: bases.into(), retries: true })
+    }
+
+    /// With `false`, [`Api::write`] sends once, without a key.
+    #[must_use]
+    pub const fn with_retries(mut self, retries: bool) -> Self {
+        self.retries = retries;
+        self
     }
 
     #[must_use]
@@ -79,6 +88,9 @@ impl Api {
     /// waiting what `Retry-After` says (else backing off), each attempt to the next instance.
     /// The service makes the effect happen once however often it arrives.
     pub async fn write(&self, n: usize, path: &str, body: &Value, token: Option<&str>) -> Reply {
+        if !self.retries {
+            return self.post(n, path, body, token).await;
+        }
         let key = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
         let mut backoff = FIRST_BACKOFF;

@@ -26,6 +26,10 @@ struct Cli {
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
+    /// Send the scenarios' writes once, without an Idempotency-Key and without retrying, as the
+    /// original service's clients did: what the booking fast path alone achieves.
+    #[arg(long, global = true)]
+    no_idempotency_keys: bool,
     /// How many accounts to create at once before the clock starts.
     #[arg(long, global = true, default_value_t = 16)]
     provision_concurrency: usize,
@@ -101,7 +105,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Scenario::Status(s) => s.concurrency,
         Scenario::List(l) => l.concurrency,
     };
-    let api = Api::new(cli.bases, connections)?;
+    let api = Api::new(cli.bases, connections)?.with_retries(!cli.no_idempotency_keys);
     let report = execute(&api, scenario, cli.database_url.as_deref(), cli.provision_concurrency).await?;
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
