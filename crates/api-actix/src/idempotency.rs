@@ -34,7 +34,7 @@ use crate::adapters::Adapters;
 use crate::answers;
 use crate::auth::bearer_token;
 use crate::error::ApiError;
-use crate::routes::JSON_LIMIT;
+use crate::routes::{JSON_LIMIT, KeyedWrites};
 use crate::state::AppState;
 
 /// The request header.
@@ -130,12 +130,13 @@ fn kept(status: StatusCode) -> bool {
         || status.is_server_error())
 }
 
-/// The key of a `POST` or `PATCH` that carries one (as sent; parsed by the caller).
+/// The key of a request to a keyed write that carries one (as sent; parsed by the caller).
 fn keyed(req: &ServiceRequest) -> Option<String> {
-    if req.method() != Method::POST && req.method() != Method::PATCH {
+    let value = req.headers().get(IDEMPOTENCY_KEY)?;
+    let writes = req.app_data::<KeyedWrites>()?;
+    if !writes.takes(req.method(), &req.match_pattern()?) {
         return None;
     }
-    let value = req.headers().get(IDEMPOTENCY_KEY)?;
     Some(value.to_str().map_or_else(|_| String::from("\u{0}"), str::to_owned))
 }
 

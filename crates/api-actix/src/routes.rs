@@ -75,6 +75,20 @@ route_table! {
     operations::docs,
 }
 
+/// The endpoints that take an `Idempotency-Key`: every `POST` and `PATCH` in the table. A
+/// request to anything else (an unknown path, a method the path does not serve) passes by the
+/// idempotency middleware to its 404 or 405.
+#[derive(Debug, Clone)]
+pub struct KeyedWrites(std::sync::Arc<[(Method, String)]>);
+
+impl KeyedWrites {
+    /// Whether `method` on the route `pattern` (as actix-web matched it) is a keyed write.
+    #[must_use]
+    pub fn takes(&self, method: &Method, pattern: &str) -> bool {
+        self.0.iter().any(|(m, path)| m == method && path == pattern)
+    }
+}
+
 /// One endpoint: where its handler is served.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
@@ -120,6 +134,18 @@ impl RouteTable {
         Ok(Self { endpoints })
     }
 
+    /// The table's keyed writes.
+    #[must_use]
+    pub fn keyed_writes(&self) -> KeyedWrites {
+        let writes: Vec<(Method, String)> = self
+            .endpoints
+            .iter()
+            .filter(|e| e.method == Method::POST || e.method == Method::PATCH)
+            .map(|e| (e.method.clone(), e.path.clone()))
+            .collect();
+        KeyedWrites(writes.into())
+    }
+
     /// Every endpoint the service answers.
     #[must_use]
     pub fn endpoints(&self) -> &[Endpoint] {
@@ -130,7 +156,10 @@ impl RouteTable {
     /// assets (not their source maps) under `/docs/`. Any other method on a known path gets a
     /// JSON 405.
     pub fn configure<A: Adapters>(&self, cfg: &mut web::ServiceConfig) {
-        cfg.app_data(json_config()).app_data(path_config()).app_data(query_config());
+        cfg.app_data(json_config())
+            .app_data(path_config())
+            .app_data(query_config())
+            .app_data(self.keyed_writes());
         // One resource per path (actix stops at the first resource whose path matches), in table
         // order: the router tries resources in turn, so the busiest paths, listed first, match
         // soonest.

@@ -345,3 +345,19 @@ async fn a_logout_or_password_change_retried_with_the_token_it_revoked_is_401_an
     assert_eq!(login.status, StatusCode::OK, "changed once");
     assert_eq!(app.get_as("/me/bookings", fresh).await.status, StatusCode::OK);
 }
+
+#[actix_web::test]
+async fn a_key_on_a_method_or_path_the_api_does_not_serve_is_ignored() {
+    let app = spawn_app().await;
+    let (_, token) = app.user("astray").await;
+    let first =
+        keyed(&app, reqwest::Method::POST, "/book", &json!({"eventId": 999_999}), Some(&token), "k").await;
+
+    let wrong_method = keyed(&app, reqwest::Method::PATCH, "/login", &json!({}), Some(&token), "k").await;
+    let wrong_path = keyed(&app, reqwest::Method::POST, "/no/such/path", &json!({}), Some(&token), "k").await;
+
+    assert_eq!(first.status, StatusCode::NOT_FOUND);
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED, "{wrong_method:?}");
+    assert_eq!(wrong_path.status, StatusCode::NOT_FOUND, "{wrong_path:?}");
+    assert_eq!(wrong_path.body["code"], "route_not_found");
+}
