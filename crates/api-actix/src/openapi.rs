@@ -206,3 +206,51 @@ impl Default for Document {
         Self::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::Value;
+
+    use super::*;
+
+    /// What every operation must declare, from what the service does for requests of its kind:
+    /// the common answers, 401 where a token is required, 400 where anything is parsed, the
+    /// body's own answers, and the idempotency answers of every POST and PATCH.
+    fn required(method: &str, operation: &Value) -> BTreeSet<&'static str> {
+        let mut statuses = BTreeSet::from(["429", "500", "503"]);
+        if operation.get("security").is_some() {
+            statuses.insert("401");
+        }
+        let parameters = operation["parameters"]
+            .as_array()
+            .map_or(0, |p| p.iter().filter(|p| p["name"] != "Idempotency-Key").count());
+        if operation.get("requestBody").is_some() || parameters > 0 {
+            statuses.insert("400");
+        }
+        if operation.get("requestBody").is_some() {
+            statuses.extend(["408", "413", "415"]);
+        }
+        if method == "post" || method == "patch" {
+            statuses.extend(["409", "422"]);
+        }
+        statuses
+    }
+
+    #[test]
+    fn every_operation_declares_every_answer_the_service_can_give_it() {
+        let document: Value = serde_json::from_str(Document::new().json()).unwrap();
+        let mut checked = 0;
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let declared: BTreeSet<&str> =
+                    operation["responses"].as_object().unwrap().keys().map(String::as_str).collect();
+                let missing: Vec<&str> = required(method, operation).difference(&declared).copied().collect();
+                assert!(missing.is_empty(), "{method} {path} does not declare {missing:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 20, "{checked}");
+    }
+}

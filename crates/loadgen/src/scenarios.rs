@@ -42,6 +42,9 @@ pub async fn execute(
             if let Some(url) = database_url {
                 let confirmed = usize::try_from(cfg.capacity).unwrap_or(usize::MAX).min(cfg.buyers);
                 violations.extend(sql::check_event(url, run.event, confirmed, cfg.buyers - confirmed).await?);
+                let (placed, _) = verify::placed(&run.replies);
+                let acknowledged = placed.iter().map(|p| p.booking).collect();
+                violations.extend(sql::check_acknowledged(url, run.event, &acknowledged).await?);
             }
             Ok(Report {
                 scenario: "hotdrop".to_owned(),
@@ -77,6 +80,8 @@ pub async fn execute(
                 let pending = (cfg.drop.buyers - confirmed).saturating_sub(run.cancelled.len());
                 let holders = confirmed - run.cancelled.len().saturating_sub(cfg.drop.buyers - confirmed);
                 violations.extend(sql::check_event(url, run.drop.event, holders, pending).await?);
+                let acknowledged = run.placed.iter().map(|p| p.booking).collect();
+                violations.extend(sql::check_acknowledged(url, run.drop.event, &acknowledged).await?);
             }
             let webhooks = run.arrivals.as_deref().map(|arrivals| {
                 let waiting = run.placed.iter().filter(|p| !p.confirmed).count();

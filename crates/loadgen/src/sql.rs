@@ -1,7 +1,11 @@
 //! The same invariants counted in the database itself, when a database URL is given: the
 //! adapter's own recount (`infra_postgres::invariants`), plus the totals this run expects.
 
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use std::collections::BTreeSet;
+
+use diesel::QueryableByName;
+use diesel::sql_types::BigInt;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use infra_postgres::invariants::recount;
 
 /// No oversell, one live booking per user, no free seat while someone waits, the seat counter
@@ -28,4 +32,32 @@ pub async fn check_event(
         violations.push(format!("database: {pending} pending expected ({counts:?})"));
     }
     Ok(violations)
+}
+
+#[derive(QueryableByName)]
+struct BookingId {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Exactly-once, whatever the retries: every booking the API acknowledged exists, and no
+/// booking of the event exists that the API never acknowledged (a retried write that took
+/// effect twice, or took effect without its client hearing of it).
+///
+/// # Errors
+/// When the database cannot be queried.
+pub async fn check_acknowledged(
+    database_url: &str,
+    event: i64,
+    acknowledged: &BTreeSet<i64>,
+) -> anyhow::Result<Vec<String>> {
+    let mut conn = AsyncPgConnection::establish(database_url).await?;
+    let stored: BTreeSet<i64> = diesel::sql_query("SELECT id FROM bookings WHERE event_id = $1")
+        .bind::<BigInt, _>(event)
+        .load::<BookingId>(&mut conn)
+        .await?
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
+    Ok(crate::verify::exactly_once(acknowledged, &stored))
 }

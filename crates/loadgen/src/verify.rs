@@ -63,6 +63,25 @@ pub fn hotdrop(capacity: u32, buyers: usize, replies: &[Reply], status: &Value) 
     violations
 }
 
+/// Acknowledged bookings against stored ones: each acknowledged one stored, nothing stored
+/// that was not acknowledged.
+#[must_use]
+pub fn exactly_once(acknowledged: &BTreeSet<i64>, stored: &BTreeSet<i64>) -> Vec<String> {
+    let mut violations = Vec::new();
+    let lost: Vec<&i64> = acknowledged.difference(stored).collect();
+    if !lost.is_empty() {
+        violations.push(format!("database: {} acknowledged booking(s) missing: {lost:?}", lost.len()));
+    }
+    let unacknowledged: Vec<&i64> = stored.difference(acknowledged).collect();
+    if !unacknowledged.is_empty() {
+        violations.push(format!(
+            "database: {} booking(s) stored that no answer acknowledged: {unacknowledged:?}",
+            unacknowledged.len()
+        ));
+    }
+    violations
+}
+
 /// The bookings the first `cancels` promotions must go to: the lowest-id waiting ones (FIFO).
 #[must_use]
 pub fn expected_promotions(placed: &[Placed], cancels: usize) -> BTreeSet<i64> {
@@ -165,6 +184,16 @@ mod tests {
             violations.iter().any(|v| v.starts_with("3 bookings confirmed, expected 2")),
             "{violations:?}"
         );
+    }
+
+    #[test]
+    fn a_lost_or_unacknowledged_booking_is_caught() {
+        let acknowledged = BTreeSet::from([1, 2, 3]);
+        assert!(exactly_once(&acknowledged, &BTreeSet::from([1, 2, 3])).is_empty());
+        let lost = exactly_once(&acknowledged, &BTreeSet::from([1, 2]));
+        assert!(lost.len() == 1 && lost[0].contains("missing: [3]"), "{lost:?}");
+        let extra = exactly_once(&acknowledged, &BTreeSet::from([1, 2, 3, 4]));
+        assert!(extra.len() == 1 && extra[0].contains("no answer acknowledged: [4]"), "{extra:?}");
     }
 
     #[test]

@@ -290,4 +290,30 @@ mod tests {
         );
         assert_eq!(text("name", &json!(5)).unwrap_err().to_string(), "\"name\" must be a string");
     }
+
+    proptest::proptest! {
+        /// Anything refused is refused as a 400 that names the field, whatever the input.
+        #[test]
+        fn whatever_is_refused_names_its_field(raw in proptest::prelude::any::<String>(), n in proptest::prelude::any::<i64>()) {
+            let values = [Value::String(raw.clone()), json!(n), json!(null), json!([raw.clone()]), json!({"v": raw.clone()})];
+            for value in &values {
+                let results = [
+                    text("firstName", value).map(drop),
+                    email("email", value).map(drop),
+                    date("date", value).map(drop),
+                    integer("ticketLimit", value).map(drop),
+                    number("price", value).map(drop),
+                ];
+                for (field, result) in ["firstName", "email", "date", "ticketLimit", "price"].into_iter().zip(results) {
+                    match result {
+                        Ok(()) => {}
+                        Err(ApiError::Invalid(message)) => {
+                            proptest::prop_assert!(message.starts_with(&format!("\"{field}\" ")), "{message}");
+                        }
+                        Err(other) => proptest::prop_assert!(false, "{field}: {other:?}"),
+                    }
+                }
+            }
+        }
+    }
 }

@@ -14,5 +14,6 @@ mod races;
 mod reads;
 mod sessions;
 mod stampede;
+mod text_storage;
 mod users;
 mod webhooks;
