@@ -10,6 +10,7 @@ use std::time::Duration;
 use domain::webhook::RetryPolicy;
 
 use crate::auth::HashingLimits;
+use crate::client_address::TrustedProxies;
 use crate::state::NotificationSettings;
 use crate::webhooks::{DeliverySettings, TargetPolicy};
 
@@ -44,10 +45,19 @@ pub enum LogFormat {
     Json,
 }
 
-/// Requests per second and burst allowed per client IP; `None` turns limiting off.
+/// Requests per second and burst allowed per user (per client address without a token);
+/// `None` turns limiting off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
     pub per_second: u32,
+    pub burst: u32,
+}
+
+/// Sign-in attempts per minute and burst, per client address on `/login` and `/register` and
+/// per e-mail on `/login`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInLimit {
+    pub per_minute: u32,
     pub burst: u32,
 }
 
@@ -123,8 +133,13 @@ pub struct Config {
     /// `JWT_TTL`, seconds (or `30m`, `1h`), default one hour.
     pub jwt_ttl: Duration,
     /// `RATE_LIMIT_PER_SECOND` (default 20; 0 turns limiting off) and `RATE_LIMIT_BURST`
-    /// (default 40).
+    /// (default 120: a script of the original's clients makes about sixty calls at once).
     pub rate_limit: Option<RateLimit>,
+    /// `SIGN_IN_PER_MINUTE` (default 30) and `SIGN_IN_BURST` (default 10).
+    pub sign_in_limit: SignInLimit,
+    /// `TRUSTED_PROXIES`: addresses or networks whose `X-Forwarded-For` names the client; none
+    /// by default.
+    pub trusted_proxies: TrustedProxies,
     /// `DATABASE_POOL_SIZE`, default 16.
     pub pool_size: usize,
     /// `DATABASE_POOL_TIMEOUT_MS`: how long a request waits for a connection before a 503,
@@ -225,7 +240,18 @@ impl Config {
             ));
         }
         let per_second: u32 = parsed(&get, "RATE_LIMIT_PER_SECOND", 20)?;
-        let burst: u32 = parsed(&get, "RATE_LIMIT_BURST", 40)?;
+        let burst: u32 = parsed(&get, "RATE_LIMIT_BURST", 120)?;
+        let sign_in_limit = SignInLimit {
+            per_minute: parsed(&get, "SIGN_IN_PER_MINUTE", 30)?,
+            burst: parsed(&get, "SIGN_IN_BURST", 10)?,
+        };
+        if sign_in_limit.per_minute == 0 || sign_in_limit.burst == 0 {
+            return Err(invalid(
+                "SIGN_IN_PER_MINUTE",
+                "0",
+                "the sign-in budget needs at least 1 a minute and a burst of 1",
+            ));
+        }
         if per_second > 0 && burst == 0 {
             return Err(invalid("RATE_LIMIT_BURST", "0", "must be at least 1 while rate limiting is on"));
         }
@@ -258,6 +284,8 @@ impl Config {
             jwt_ttl: get("JWT_TTL")
                 .map_or(Ok(Duration::from_secs(3600)), |v| parse_duration("JWT_TTL", &v))?,
             rate_limit: (per_second > 0).then_some(RateLimit { per_second, burst }),
+            sign_in_limit,
+            trusted_proxies: parsed(&get, "TRUSTED_PROXIES", TrustedProxies::default())?,
             pool_size,
             pool_timeout: Duration::from_millis(parsed(&get, "DATABASE_POOL_TIMEOUT_MS", 1000)?),
             workers: (workers > 0).then_some(workers),
@@ -392,7 +420,9 @@ mod tests {
         assert_eq!(c.host, IpAddr::from([127, 0, 0, 1]));
         assert_eq!(c.port, 3000);
         assert_eq!(c.jwt_ttl, Duration::from_secs(3600));
-        assert_eq!(c.rate_limit, Some(RateLimit { per_second: 20, burst: 40 }));
+        assert_eq!(c.rate_limit, Some(RateLimit { per_second: 20, burst: 120 }));
+        assert_eq!(c.sign_in_limit, SignInLimit { per_minute: 30, burst: 10 });
+        assert_eq!(c.trusted_proxies, TrustedProxies::default());
         assert_eq!(c.log_format, LogFormat::Pretty);
     }
 

@@ -33,6 +33,7 @@ use sha2::{Digest, Sha256};
 use crate::adapters::Adapters;
 use crate::answers;
 use crate::auth::bearer_token;
+use crate::client_address::TrustedProxies;
 use crate::error::ApiError;
 use crate::routes::{JSON_LIMIT, KeyedWrites};
 use crate::state::AppState;
@@ -149,8 +150,8 @@ async fn requester<A: Adapters>(req: &ServiceRequest, state: &AppState<A>) -> Re
     {
         return Requester::user(session.user);
     }
-    let address = req.peer_addr().map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string());
-    Requester::address(&address)
+    let address = req.app_data::<TrustedProxies>().cloned().unwrap_or_default().of(req);
+    Requester::address(&address.to_string())
 }
 
 /// The whole body, at most what a handler would read.

@@ -10,6 +10,7 @@ pub mod adapters;
 mod answers;
 pub mod auth;
 mod browser;
+pub mod client_address;
 pub mod config;
 mod connections;
 mod dto;

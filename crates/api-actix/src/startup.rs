@@ -33,7 +33,7 @@ use crate::handlers::operations::{self, MetricsAccess};
 use crate::housekeeping::Housekeeping;
 use crate::idempotency;
 use crate::openapi;
-use crate::rate_limit::RateLimiting;
+use crate::rate_limit::{self, RateLimiting};
 use crate::routes;
 use crate::state::AppState;
 use crate::supervisor::{Supervisor, Worker};
@@ -157,7 +157,11 @@ impl Application {
         let ready_state = web::Data::new(draining.clone());
         // Record from the first request on, not from the first scrape.
         let _recorder = crate::metrics::handle();
-        let rate_limiting = RateLimiting::new(config.rate_limit).context("configuring rate limiting")?;
+        let rate_limiting = web::Data::new(
+            RateLimiting::new(config.rate_limit, config.sign_in_limit, config.trusted_proxies.clone())
+                .context("configuring rate limiting")?,
+        );
+        let proxies = config.trusted_proxies.clone();
         let body_timeout = BodyTimeout(config.body_timeout);
         let metrics = match config.metrics_addr {
             Some(addr) => Some(metrics_server::<A>(addr, state.clone(), config.metrics_token.clone())?),
@@ -186,7 +190,9 @@ impl Application {
                 .configure(|cfg| routes.configure::<A>(cfg))
                 .default_service(web::to(routes::not_found))
                 .wrap(from_fn(idempotency::keyed_writes::<A>))
-                .wrap(rate_limiting.middleware())
+                .app_data(rate_limiting.clone())
+                .app_data(proxies.clone())
+                .wrap(from_fn(rate_limit::limit))
                 // Outside the rate limit, so that a browser can read its 429s too.
                 .wrap(Condition::new(cors_on, browser::cors(&browser_config)))
                 .wrap(Condition::new(cors_on, from_fn(browser::cors_refusals_as_json)))

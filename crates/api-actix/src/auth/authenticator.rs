@@ -101,6 +101,13 @@ impl Authenticator {
         Ok(token)
     }
 
+    /// The user a token with a valid signature names, revoked or not: whose budget a request
+    /// draws on. A client cannot name another user without that user's token.
+    #[must_use]
+    pub fn claimed_user(&self, token: &str) -> Option<UserId> {
+        self.tokens.verify(token).ok().map(|token| token.user)
+    }
+
     /// Applies a revocation this instance just committed, without waiting for its own
     /// listener to hear of it.
     pub fn revoked(&self, fact: Revocation) {

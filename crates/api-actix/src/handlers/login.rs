@@ -3,6 +3,7 @@ use actix_web::{HttpResponse, web};
 use crate::adapters::Adapters;
 use crate::dto::{LoginRequest, LoginResponse};
 use crate::error::{ApiError, ErrorBody};
+use crate::rate_limit::RateLimiting;
 use crate::state::AppState;
 
 /// Exchange an e-mail and password for a token.
@@ -14,9 +15,11 @@ use crate::state::AppState;
 ))]
 pub async fn login<A: Adapters>(
     state: web::Data<AppState<A>>,
+    limits: web::Data<RateLimiting>,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (email, attempt) = body.into_inner().parse()?;
+    limits.sign_in_attempt(&email)?;
     let user = state.accounts.login(email, attempt).await?;
     Ok(HttpResponse::Ok().json(LoginResponse { token: state.auth.issue(&user)? }))
 }

@@ -17,6 +17,7 @@ mod operations;
 mod protocol;
 mod proxy;
 mod race;
+mod rate_limits;
 mod reading;
 mod receiver;
 mod sessions;

@@ -1,0 +1,96 @@
+//! Rate limits that fit clients: a budget per user, per client address without a token (the
+//! proxy's forwarded address only when the proxy is trusted), a stricter one for signing in, and
+//! the budget's state on every answer.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
+
+async fn my_bookings(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client.get(app.url("/me/bookings")).header("Authorization", token).send().await.unwrap()
+}
+
+fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response.headers().get(name).map(|v| v.to_str().unwrap().to_owned())
+}
+
+#[actix_web::test]
+async fn each_user_has_a_budget_of_their_own_and_sees_it_in_the_headers() {
+    let app = spawn_app_with(&[("RATE_LIMIT_PER_SECOND", "1"), ("RATE_LIMIT_BURST", "5")]).await;
+    let (_, ada) = app.user("ada").await;
+    let (_, bob) = app.user("bob").await;
+
+    let mut remaining = Vec::new();
+    for _ in 0..5 {
+        let answer = my_bookings(&app, &ada).await;
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(header(&answer, "ratelimit-limit").as_deref(), Some("5"));
+        remaining.push(header(&answer, "ratelimit-remaining").unwrap().parse::<u32>().unwrap());
+    }
+    let refused = my_bookings(&app, &ada).await;
+    let other = my_bookings(&app, &bob).await;
+
+    assert!(remaining.windows(2).all(|w| w[1] <= w[0]), "{remaining:?}");
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(header(&refused, "retry-after").is_some());
+    assert_eq!(header(&refused, "ratelimit-remaining").as_deref(), Some("0"));
+    assert_eq!(other.status(), StatusCode::OK, "bob shares ada's address, not her budget");
+}
+
+async fn status_from(app: &TestApp, forwarded_for: &str) -> StatusCode {
+    app.client
+        .get(app.url("/status/1"))
+        .header("X-Forwarded-For", forwarded_for)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[actix_web::test]
+async fn a_trusted_proxys_forwarded_address_has_its_own_budget_and_an_untrusted_one_counts_for_nothing() {
+    let limits = [("RATE_LIMIT_PER_SECOND", "1"), ("RATE_LIMIT_BURST", "3")];
+    let behind_proxy = spawn_app_with(&[limits[0], limits[1], ("TRUSTED_PROXIES", "127.0.0.0/8")]).await;
+    let direct = spawn_app_with(&limits).await;
+
+    for app in [&behind_proxy, &direct] {
+        for _ in 0..3 {
+            assert_ne!(status_from(app, "198.51.100.1").await, StatusCode::TOO_MANY_REQUESTS);
+        }
+        assert_eq!(status_from(app, "198.51.100.1").await, StatusCode::TOO_MANY_REQUESTS);
+    }
+    assert_ne!(status_from(&behind_proxy, "198.51.100.2").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        status_from(&direct, "198.51.100.2").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "without TRUSTED_PROXIES the header is the client's own claim"
+    );
+}
+
+#[actix_web::test]
+async fn signing_in_to_one_account_is_limited_before_any_password_is_checked() {
+    let app = spawn_app_with(&[
+        ("RATE_LIMIT_PER_SECOND", "100"),
+        ("SIGN_IN_PER_MINUTE", "1"),
+        ("SIGN_IN_BURST", "2"),
+    ])
+    .await;
+    app.user("target").await;
+    app.user("other").await;
+
+    let login = |email: &'static str| {
+        let app = &app;
+        async move { app.post("/login", &json!({"email": email, "password": "not-the-password"}), None).await }
+    };
+    let first = login("target@example.com").await;
+    let refused = login("target@example.com").await;
+    let other = login("other@example.com").await;
+
+    assert_eq!(first.status, StatusCode::UNAUTHORIZED, "{first:?}");
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{refused:?}");
+    assert_eq!(refused.body["code"], "rate_limited");
+    assert_eq!(other.status, StatusCode::UNAUTHORIZED, "another account's budget is untouched");
+    let right = app.post("/login", &json!({"email": "other@example.com", "password": PASSWORD}), None).await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS, "its budget of two is spent too");
+}
