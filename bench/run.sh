@@ -9,7 +9,8 @@
 #      /status, and the lists (GET /events pages walked by cursor, GET /me/bookings);
 #      the churn's event has a webhook whose receiver (in ticketing-load) times each
 #      notification from its commit to its arrival;
-#   4. each HTTP figure as a ratio of its ceiling, and the webhook delivery lag.
+#   4. each HTTP figure as a ratio of its ceiling, the webhook delivery lag, and a sign-in storm
+#      (every buyer logs in again) against the machine's Argon2id hashing ceiling.
 # Everything runs on this machine and stops by itself; the servers listen on 127.0.0.1 only.
 #
 # Each pgbench ceiling runs as many transactions, on an event of the same shape, as the HTTP
@@ -126,6 +127,8 @@ log "HTTP: hot drop, sold out after the first seat"
 load --no-idempotency-keys hotdrop --capacity 1 --buyers "$BUYERS" --concurrency "$CLIENTS" >"$work/sold_out.json"
 log "HTTP: churn (cancel + promote)"
 load --no-idempotency-keys churn --capacity "$half" --buyers "$BUYERS" --cancels "$half" --concurrency "$CLIENTS" --webhooks >"$work/churn.json"
+log "HTTP: a sign-in storm ($BUYERS users log in, $CLIENTS at a time) against the hashing ceiling"
+load login --users "$BUYERS" --concurrency "$CLIENTS" >"$work/login.json"
 log "HTTP: status reads"
 load status --concurrency "$CLIENTS" --seconds "$SECONDS_PER_RUN" >"$work/status.json"
 log "HTTP: list reads (GET /events pages, GET /me/bookings)"
@@ -161,6 +164,11 @@ print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
 for row in rows:
     print("| " + " | ".join(map(str, row)) + " |")
 print(f"\nThe load generator used {status_cpu:.0f}% of one core during the status run.")
+login = json.load(open(f"{work}/login.json"))
+lp, hashing = login["phases"][0], login["hashing_ceiling_per_s"]
+print(f"\nSign-in storm: {lp['requests']} logins, {lp['throughput_rps']:.0f}/s against a hashing ceiling of {hashing:.0f} "
+      f"Argon2id hashes/s on this machine ({lp['throughput_rps'] / hashing:.0%}); p50 {lp['p50_ms']:.0f} ms, p99 {lp['p99_ms']:.0f} ms; "
+      f"answers {lp['answers']}" + ("" if not login["violations"] else f"; VIOLATIONS {login['violations']}"))
 hooks = json.load(open(f"{work}/churn.json")).get("webhooks")
 if hooks:
     print(f"\nWebhook during the churn: {hooks['notifications']} notifications delivered ({hooks['received']} requests), "

@@ -8,6 +8,7 @@ use loadgen::api::Api;
 use loadgen::scenarios::churn::Churn;
 use loadgen::scenarios::hotdrop::Hotdrop;
 use loadgen::scenarios::list::ListLoad;
+use loadgen::scenarios::login::LoginLoad;
 use loadgen::scenarios::status::StatusLoad;
 use loadgen::scenarios::{Scenario, execute};
 
@@ -64,6 +65,14 @@ enum Command {
         #[arg(long)]
         webhooks: bool,
     },
+    /// USERS accounts log in once each, CONCURRENCY at a time, against the machine's hashing
+    /// ceiling (measured first); only 200 and 503 may come back.
+    Login {
+        #[arg(long, default_value_t = 500)]
+        users: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
     /// GET /status/{id} from CONCURRENCY clients for SECONDS.
     Status {
         #[arg(long, default_value_t = 64)]
@@ -93,6 +102,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Churn { capacity, buyers, cancels, concurrency, webhooks } => {
             Scenario::Churn(Churn { drop: Hotdrop { capacity, buyers, concurrency }, cancels, webhooks })
         }
+        Command::Login { users, concurrency } => Scenario::Login(LoginLoad { users, concurrency }),
         Command::Status { concurrency, seconds } => {
             Scenario::Status(StatusLoad { concurrency, duration: Duration::from_secs(seconds) })
         }
@@ -104,6 +114,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Scenario::Hotdrop(h) | Scenario::Churn(Churn { drop: h, .. }) => h.concurrency,
         Scenario::Status(s) => s.concurrency,
         Scenario::List(l) => l.concurrency,
+        Scenario::Login(l) => l.concurrency,
     };
     let api = Api::new(cli.bases, connections)?.with_retries(!cli.no_idempotency_keys);
     let report = execute(&api, scenario, cli.database_url.as_deref(), cli.provision_concurrency).await?;

@@ -15,6 +15,9 @@ pub struct Report {
     /// CPU the load generator itself used, in percent of one core (status scenario).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_cpu_percent: Option<f64>,
+    /// Argon2id hashes a second the machine computes (login scenario): its sign-in ceiling.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hashing_ceiling_per_s: Option<f64>,
     /// Webhook deliveries of the churn's event, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhooks: Option<WebhookReport>,

@@ -4,6 +4,7 @@
 pub mod churn;
 pub mod hotdrop;
 pub mod list;
+pub mod login;
 pub mod status;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ pub enum Scenario {
     Churn(churn::Churn),
     Status(status::StatusLoad),
     List(list::ListLoad),
+    Login(login::LoginLoad),
 }
 
 /// Runs a scenario and verifies what it left behind (by SQL too, given a database URL).
@@ -56,6 +58,7 @@ pub async fn execute(
                 ]),
                 phases: vec![run.phase],
                 client_cpu_percent: None,
+                hashing_ceiling_per_s: None,
                 webhooks: None,
                 violations,
             })
@@ -106,6 +109,7 @@ pub async fn execute(
                 ]),
                 phases: vec![run.drop.phase.clone(), run.cancel_phase.clone()],
                 client_cpu_percent: None,
+                hashing_ceiling_per_s: None,
                 webhooks,
                 violations,
             })
@@ -127,6 +131,39 @@ pub async fn execute(
                 ]),
                 phases: vec![run.events_phase, run.bookings_phase],
                 client_cpu_percent: None,
+                hashing_ceiling_per_s: None,
+                webhooks: None,
+                violations,
+            })
+        }
+        Scenario::Login(cfg) => {
+            let mut run = login::run(api, cfg, provision_concurrency).await?;
+            // A 503 with Retry-After is how a sign-in storm is meant to be answered beyond the
+            // hashing slots: not a failure here; anything but 200 and 503 is.
+            run.phase.failures = run
+                .phase
+                .answers
+                .iter()
+                .filter(|(s, _)| !matches!(s.as_str(), "200" | "503"))
+                .map(|(_, n)| n)
+                .sum();
+            let violations = run
+                .phase
+                .answers
+                .iter()
+                .filter(|(status, _)| !matches!(status.as_str(), "200" | "503"))
+                .map(|(status, n)| format!("login: {n} answer(s) {status}; only 200 and 503 may come"))
+                .collect();
+            Ok(Report {
+                scenario: "login".to_owned(),
+                instances: api.instances(),
+                parameters: BTreeMap::from([
+                    ("users".to_owned(), count(cfg.users)),
+                    ("concurrency".to_owned(), count(cfg.concurrency)),
+                ]),
+                phases: vec![run.phase],
+                client_cpu_percent: None,
+                hashing_ceiling_per_s: Some(run.hashing_ceiling_per_s),
                 webhooks: None,
                 violations,
             })
@@ -142,6 +179,7 @@ pub async fn execute(
                 ]),
                 phases: vec![run.phase],
                 client_cpu_percent: run.client_cpu_percent,
+                hashing_ceiling_per_s: None,
                 webhooks: None,
                 violations: Vec::new(),
             })
