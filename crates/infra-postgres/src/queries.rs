@@ -12,3 +12,8 @@ pub(crate) mod users;
 pub(crate) mod webhooks;
 
 pub(crate) use prepared::Prepared;
+
+/// A duration as the milliseconds the statements take (`$n * interval '1 millisecond'`).
+pub(crate) fn millis(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}

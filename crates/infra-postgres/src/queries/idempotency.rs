@@ -3,7 +3,9 @@ use diesel::result::QueryResult;
 use diesel::sql_types::{BigInt, Binary, Bool, Nullable, SmallInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::Prepared;
+use std::time::Duration;
+
+use super::{Prepared, millis};
 use crate::sql::{ANSWER_KEY, CLAIM_KEY, FORGET_KEYS, READ_KEY, RELEASE_KEY, TAKE_OVER_KEY};
 
 /// A held key, as [`READ_KEY`] reads it.
@@ -30,7 +32,7 @@ pub(crate) async fn claim(
     name: &KeyName<'_>,
     fingerprint: &[u8],
     attempt: &str,
-    lease_ms: i64,
+    lease: Duration,
 ) -> QueryResult<bool> {
     for statement in [CLAIM_KEY, TAKE_OVER_KEY] {
         let claimed = Prepared(
@@ -39,7 +41,7 @@ pub(crate) async fn claim(
                 .bind::<Text, _>(name.key)
                 .bind::<Binary, _>(fingerprint)
                 .bind::<Text, _>(attempt)
-                .bind::<BigInt, _>(lease_ms),
+                .bind::<BigInt, _>(millis(lease)),
         )
         .execute(conn)
         .await?;
@@ -102,6 +104,6 @@ pub(crate) async fn release(
     .await
 }
 
-pub(crate) async fn forget_older_than(conn: &mut AsyncPgConnection, kept_ms: i64) -> QueryResult<usize> {
-    Prepared(diesel::sql_query(FORGET_KEYS).bind::<BigInt, _>(kept_ms)).execute(conn).await
+pub(crate) async fn forget_older_than(conn: &mut AsyncPgConnection, kept: Duration) -> QueryResult<usize> {
+    Prepared(diesel::sql_query(FORGET_KEYS).bind::<BigInt, _>(millis(kept))).execute(conn).await
 }

@@ -10,7 +10,7 @@ use std::num::TryFromIntError;
 use domain::webhook::{Attempted, DeliveryOutcome, NewWebhook, WebhookSecret};
 use domain::{EventId, UserId, WebhookId};
 
-use crate::queries::Prepared;
+use crate::queries::{Prepared, millis};
 use crate::rows::{AttemptRow, ClaimedRow, WebhookRow};
 use crate::sql::{
     CLAIM_DELIVERIES, DELETE_WEBHOOK, DELIVERY_BACKLOG, DISABLE_WEBHOOKS, EVENT_ORGANIZER, INSERT_WEBHOOK,
@@ -41,10 +41,6 @@ pub(crate) struct BacklogRow {
 
 /// Longest error text kept in the deliveries log (the column's CHECK allows 500).
 const MAX_ERROR_CHARS: usize = 300;
-
-fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
 
 pub(crate) async fn event_organizer(
     conn: &mut AsyncPgConnection,

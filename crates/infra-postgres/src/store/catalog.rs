@@ -6,7 +6,8 @@ use domain::{
     EventId, EventQuery, FindEventError, NewEvent, Page, RepoError, UserId,
 };
 
-use super::{PgStore, idempotency};
+use super::PgStore;
+use super::idempotency::answered_transaction;
 use crate::constraints::EVENTS_ORGANIZER_FKEY;
 use crate::error::{TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
 use crate::queries::{bookings, events};
@@ -14,24 +15,20 @@ use crate::queries::{bookings, events};
 impl Catalog for PgStore {
     async fn create_event(&self, event: NewEvent) -> Result<Event, CreateEventError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        let (created, settled) = conn
-            .transaction(async |conn| -> Result<_, TxError<CreateEventError>> {
+        answered_transaction!(
+            conn,
+            CreateEventError,
+            |conn| {
                 let row = events::insert(conn, &event).await.map_err(|e| match violated_constraint(&e) {
                     Some(EVENTS_ORGANIZER_FKEY) => {
                         TxError::Rule(CreateEventError::OrganizerNotFound(event.organizer()))
                     }
                     _ => TxError::Db(e),
                 })?;
-                let created = Event::try_from(row).map_err(TxError::stored)?;
-                let settled = idempotency::settle(conn, Effect::EventCreated(&created))
-                    .await
-                    .map_err(TxError::stored)?;
-                Ok((created, settled))
-            })
-            .await
-            .map_err(TxError::settle)?;
-        settled.committed();
-        Ok(created)
+                Event::try_from(row).map_err(TxError::stored)?
+            },
+            |created| Effect::EventCreated(created)
+        )
     }
 
     async fn availability(&self, id: EventId) -> Result<Availability, FindEventError> {

@@ -33,6 +33,35 @@ pub(crate) fn current() -> Option<Arc<IdempotencyScope>> {
     SCOPE.try_with(Arc::clone).ok()
 }
 
+/// A transaction on `$conn` (error type `TxError<$error>`) that makes an effect — `$work`, an
+/// expression over the transaction's connection `$c` — and, when an idempotency scope is in
+/// force, stores the answer to `$effect` (an [`Effect`] of the effect's value, bound to `$v`)
+/// with it, telling the scope once it committed. Evaluates to `Result<value, $error>`. A macro
+/// rather than a function: a helper generic over the async closure would need diesel-async's
+/// unexported `AsyncFunc` bound to prove the transaction's future `Send`.
+macro_rules! answered_transaction {
+    ($conn:expr, $error:ty, |$c:ident| $work:expr, |$v:ident| $effect:expr) => {
+        match $conn
+            .transaction(async |$c| -> Result<_, $crate::error::TxError<$error>> {
+                let value = $work;
+                let $v = &value;
+                let settled = $crate::store::idempotency::settle($c, $effect)
+                    .await
+                    .map_err($crate::error::TxError::stored)?;
+                Ok((value, settled))
+            })
+            .await
+        {
+            Ok((value, settled)) => {
+                settled.committed();
+                Ok(value)
+            }
+            Err(e) => Err($crate::error::TxError::settle(e)),
+        }
+    };
+}
+pub(crate) use answered_transaction;
+
 /// An answer stored in a transaction not yet committed; [`Settled::committed`] tells the scope
 /// once it is.
 #[must_use = "tell the scope once the transaction committed"]
@@ -82,19 +111,14 @@ fn attempt_id(attempt: &Attempt) -> String {
     format!("{:032x}", attempt.id)
 }
 
-fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
 impl Idempotency for PgStore {
     async fn claim(&self, request: IdempotentRequest, lease: Duration) -> Result<Claim, RepoError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
         let attempt = Attempt { requester: request.requester, key: request.key, id: random_bits()? };
         let fingerprint = request.fingerprint.bytes().as_slice();
-        let claimed =
-            keys::claim(&mut conn, &name(&attempt), fingerprint, &attempt_id(&attempt), millis(lease))
-                .await
-                .map_err(from_diesel)?;
+        let claimed = keys::claim(&mut conn, &name(&attempt), fingerprint, &attempt_id(&attempt), lease)
+            .await
+            .map_err(from_diesel)?;
         if claimed {
             return Ok(Claim::Fresh(attempt));
         }
@@ -131,7 +155,7 @@ impl Idempotency for PgStore {
 
     async fn forget_older_than(&self, kept: Duration) -> Result<u64, RepoError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        let forgotten = keys::forget_older_than(&mut conn, millis(kept)).await.map_err(from_diesel)?;
+        let forgotten = keys::forget_older_than(&mut conn, kept).await.map_err(from_diesel)?;
         Ok(u64::try_from(forgotten).unwrap_or(u64::MAX))
     }
 }

@@ -11,7 +11,7 @@ use domain::{
 };
 
 use super::PgStore;
-use super::idempotency;
+use super::idempotency::{self, answered_transaction};
 use crate::constraints::{BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
 use crate::queries::{bookings, events, guard, notices};
@@ -54,50 +54,32 @@ impl Sales for PgStore {
 
     async fn cancel(&self, cmd: CancelBooking) -> Result<Cancellation, CancelError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        let (cancellation, settled) = conn
-            .transaction(async |conn| -> Result<_, TxError<CancelError>> {
-                let cancellation = cancel_in_transaction(conn, cmd).await?;
-                let settled = idempotency::settle(conn, Effect::Cancelled(&cancellation))
-                    .await
-                    .map_err(TxError::stored)?;
-                Ok((cancellation, settled))
-            })
-            .await
-            .map_err(TxError::settle)?;
-        settled.committed();
-        Ok(cancellation)
+        answered_transaction!(
+            conn,
+            CancelError,
+            |conn| cancel_in_transaction(conn, cmd).await?,
+            |cancellation| Effect::Cancelled(cancellation)
+        )
     }
 
     async fn change_event(&self, cmd: ChangeEvent) -> Result<EventChange, ChangeEventError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        let (change, settled) = conn
-            .transaction(async |conn| -> Result<_, TxError<ChangeEventError>> {
-                let change = change_in_transaction(conn, &cmd).await?;
-                let settled = idempotency::settle(conn, Effect::EventChanged(&change))
-                    .await
-                    .map_err(TxError::stored)?;
-                Ok((change, settled))
-            })
-            .await
-            .map_err(TxError::settle)?;
-        settled.committed();
-        Ok(change)
+        answered_transaction!(
+            conn,
+            ChangeEventError,
+            |conn| change_in_transaction(conn, &cmd).await?,
+            |change| Effect::EventChanged(change)
+        )
     }
 
     async fn cancel_event(&self, cmd: CancelEvent) -> Result<EventCancellation, CancelEventError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        let (cancellation, settled) = conn
-            .transaction(async |conn| -> Result<_, TxError<CancelEventError>> {
-                let cancellation = cancel_event_in_transaction(conn, cmd).await?;
-                let settled = idempotency::settle(conn, Effect::EventCalledOff(&cancellation))
-                    .await
-                    .map_err(TxError::stored)?;
-                Ok((cancellation, settled))
-            })
-            .await
-            .map_err(TxError::settle)?;
-        settled.committed();
-        Ok(cancellation)
+        answered_transaction!(
+            conn,
+            CancelEventError,
+            |conn| cancel_event_in_transaction(conn, cmd).await?,
+            |cancellation| Effect::EventCalledOff(cancellation)
+        )
     }
 }
 

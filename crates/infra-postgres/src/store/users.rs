@@ -6,8 +6,9 @@ use domain::{
     EmailAddress, NewUser, PasswordHash, RegisterError, RepoError, SignedIn, User, UserCredentials, UserId,
 };
 
+use super::PgStore;
+use super::idempotency::{self, answered_transaction};
 use super::sessions::generation_announcement;
-use super::{PgStore, idempotency};
 use crate::constraints::USERS_EMAIL_UNIQUE;
 use crate::error::{TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
 use crate::queries::users::CredentialsRow;
@@ -16,21 +17,18 @@ use crate::queries::{sessions, users};
 impl Users for PgStore {
     async fn create_user(&self, user: NewUser) -> Result<User, RegisterError> {
         let mut conn = self.pool.get().await.map_err(from_pool)?;
-        let (created, settled) = conn
-            .transaction(async |conn| -> Result<_, TxError<RegisterError>> {
+        answered_transaction!(
+            conn,
+            RegisterError,
+            |conn| {
                 let row = users::insert(conn, &user).await.map_err(|e| match violated_constraint(&e) {
                     Some(USERS_EMAIL_UNIQUE) => TxError::Rule(RegisterError::EmailTaken),
                     _ => TxError::Db(e),
                 })?;
-                let created = User::try_from(row).map_err(TxError::stored)?;
-                let settled =
-                    idempotency::settle(conn, Effect::Registered(&created)).await.map_err(TxError::stored)?;
-                Ok((created, settled))
-            })
-            .await
-            .map_err(TxError::settle)?;
-        settled.committed();
-        Ok(created)
+                User::try_from(row).map_err(TxError::stored)?
+            },
+            |created| Effect::Registered(created)
+        )
     }
 
     async fn credentials(&self, email: EmailAddress) -> Result<Option<UserCredentials>, RepoError> {

@@ -10,7 +10,8 @@ use domain::webhook::{
 };
 use domain::{Limit, RepoError, UserId, WebhookId};
 
-use super::{PgStore, idempotency};
+use super::PgStore;
+use super::idempotency::answered_transaction;
 use crate::error::{TxError, corrupt_row, from_diesel, from_pool};
 use crate::queries::notices;
 use crate::queries::webhooks::{self, Settlements};
@@ -33,19 +34,15 @@ impl Webhooks for PgStore {
                 Some(_) => {}
             }
         }
-        let (created, settled) = conn
-            .transaction(async |conn| -> Result<_, TxError<CreateWebhookError>> {
+        answered_transaction!(
+            conn,
+            CreateWebhookError,
+            |conn| {
                 let row = webhooks::insert(conn, &webhook, &secret).await?;
-                let created = Webhook::try_from(row).map_err(TxError::stored)?;
-                let settled = idempotency::settle(conn, Effect::WebhookCreated(&created, &secret))
-                    .await
-                    .map_err(TxError::stored)?;
-                Ok((created, settled))
-            })
-            .await
-            .map_err(TxError::settle)?;
-        settled.committed();
-        Ok(created)
+                Webhook::try_from(row).map_err(TxError::stored)?
+            },
+            |created| Effect::WebhookCreated(created, &secret)
+        )
     }
 
     async fn webhooks(&self, organizer: UserId) -> Result<Vec<Webhook>, RepoError> {
