@@ -12,7 +12,7 @@ mod tokens;
 
 pub use argon2_hasher::Argon2Hasher;
 pub use authenticator::Authenticator;
-pub use caller::{Caller, bearer_token};
+pub use caller::{Caller, Verified, bearer_token};
 pub use follower::RevocationFollower;
 pub use hashing_slots::{HashingLimits, HashingSlots};
 use known_users::KnownUsers;

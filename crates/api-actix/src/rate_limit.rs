@@ -26,10 +26,10 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, ResponseError as _, web};
+use actix_web::{Error, HttpMessage as _, ResponseError as _, web};
 use domain::{EmailAddress, UserId};
 
-use crate::auth::{Authenticator, bearer_token};
+use crate::auth::{Authenticator, Verified, bearer_token};
 use crate::client_address::TrustedProxies;
 use crate::config::{RateLimit, SignInLimit};
 use crate::error::ApiError;
@@ -170,13 +170,16 @@ pub async fn limit(
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let address = budgets.proxies.of(&req);
-    let user = req
+    let verified = req
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(bearer_token)
-        .and_then(|token| req.app_data::<web::Data<Authenticator>>()?.claimed_user(token));
-    let who = user.map_or(Who::Address(address), Who::User);
+        .and_then(|token| req.app_data::<web::Data<Authenticator>>()?.verify(token).ok());
+    if let Some(token) = verified {
+        req.extensions_mut().insert(Verified(token));
+    }
+    let who = verified.map_or(Who::Address(address), |token| Who::User(token.user));
     let snapshot = match budgets.general.check(&who) {
         Verdict::Allowed(snapshot) => snapshot,
         Verdict::Refused(wait, quota) => return Ok(refuse(req, wait, quota)),

@@ -87,7 +87,16 @@ impl Authenticator {
     /// [`ApiError::Unauthenticated`] for a bad or revoked token or an unknown user; a store
     /// failure as itself.
     pub async fn authenticate(&self, token: &str) -> Result<IssuedToken, ApiError> {
-        let token = self.tokens.verify(token)?;
+        self.admit(self.tokens.verify(token)?).await
+    }
+
+    /// The second half of [`Authenticator::authenticate`], for a token whose signature and
+    /// claims were already verified ([`Authenticator::verify`]): not revoked, and its user
+    /// exists.
+    ///
+    /// # Errors
+    /// As [`Authenticator::authenticate`].
+    pub async fn admit(&self, token: IssuedToken) -> Result<IssuedToken, ApiError> {
         let admitted = match self.revocations.allows(&token) {
             Some(false) => false,
             Some(true) if self.known_users.contains(token.user) => true,
@@ -101,11 +110,13 @@ impl Authenticator {
         Ok(token)
     }
 
-    /// The user a token with a valid signature names, revoked or not: whose budget a request
-    /// draws on. A client cannot name another user without that user's token.
-    #[must_use]
-    pub fn claimed_user(&self, token: &str) -> Option<UserId> {
-        self.tokens.verify(token).ok().map(|token| token.user)
+    /// What a token with a valid signature says, revoked or not (the rate limiter keys on its
+    /// user: a client cannot name another user without that user's token).
+    ///
+    /// # Errors
+    /// [`ApiError::Unauthenticated`] for anything [`TokenService::verify`] refuses.
+    pub fn verify(&self, token: &str) -> Result<IssuedToken, ApiError> {
+        self.tokens.verify(token)
     }
 
     /// Applies a revocation this instance just committed, without waiting for its own

@@ -3,7 +3,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage as _, HttpRequest, web};
 use domain::UserId;
 use domain::session::IssuedToken;
 
@@ -32,6 +32,11 @@ impl Caller {
     }
 }
 
+/// A token whose signature and claims a middleware already verified for this request (the
+/// rate limiter does, to key on its user), so that the extractor does not verify it again.
+#[derive(Debug, Clone, Copy)]
+pub struct Verified(pub IssuedToken);
+
 /// The token in an `Authorization` header value, with or without the `Bearer` scheme.
 pub fn bearer_token(header: &str) -> Option<&str> {
     let header = header.trim();
@@ -50,6 +55,7 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let auth = req.app_data::<web::Data<Authenticator>>().cloned();
+        let verified = req.extensions().get::<Verified>().copied();
         let token = req
             .headers()
             .get(AUTHORIZATION)
@@ -58,6 +64,9 @@ impl FromRequest for Caller {
             .map(str::to_owned);
         Box::pin(async move {
             let auth = auth.ok_or_else(|| ApiError::Internal("authentication is not configured".into()))?;
+            if let Some(Verified(token)) = verified {
+                return auth.admit(token).await.map(Self);
+            }
             let token = token.ok_or(ApiError::Unauthenticated)?;
             auth.authenticate(&token).await.map(Self)
         })

@@ -98,25 +98,32 @@ mod tests {
         Arc::new(HashingSlots::new(HashingLimits { slots, queue, wait: Duration::from_millis(wait_ms) }))
     }
 
-    /// Work that holds its slot until told to finish.
-    fn held(release: mpsc::Receiver<()>) -> impl FnOnce() -> Result<(), HashError> + Send + 'static {
-        move || {
-            let _ = release.recv();
-            Ok(())
+    /// Takes every slot (one) with work that holds it until told to finish; returns the
+    /// running work and its finishing switch once the slot is taken.
+    async fn occupied(
+        gate: &Arc<HashingSlots>,
+    ) -> (tokio::task::JoinHandle<Result<(), HashError>>, mpsc::Sender<()>) {
+        let (finish, release) = mpsc::channel::<()>();
+        let running = tokio::spawn({
+            let gate = Arc::clone(gate);
+            async move {
+                gate.run(move || {
+                    let _ = release.recv();
+                    Ok(())
+                })
+                .await
+            }
+        });
+        while gate.permits.available_permits() > 0 {
+            tokio::task::yield_now().await;
         }
+        (running, finish)
     }
 
     #[tokio::test]
     async fn beyond_the_slots_and_the_queue_a_request_is_refused_at_once() {
         let gate = slots(1, 1, 10_000);
-        let (finish, release) = mpsc::channel();
-        let running = tokio::spawn({
-            let gate = Arc::clone(&gate);
-            async move { gate.run(held(release)).await }
-        });
-        while gate.permits.available_permits() > 0 {
-            tokio::task::yield_now().await;
-        }
+        let (running, finish) = occupied(&gate).await;
         let queued = tokio::spawn({
             let gate = Arc::clone(&gate);
             async move { gate.run(|| Ok(())).await }
@@ -137,14 +144,7 @@ mod tests {
     #[tokio::test]
     async fn a_request_waits_no_longer_than_the_deadline() {
         let gate = slots(1, 8, 50);
-        let (finish, release) = mpsc::channel();
-        let running = tokio::spawn({
-            let gate = Arc::clone(&gate);
-            async move { gate.run(held(release)).await }
-        });
-        while gate.permits.available_permits() > 0 {
-            tokio::task::yield_now().await;
-        }
+        let (running, finish) = occupied(&gate).await;
 
         let started = std::time::Instant::now();
         let refused = gate.run(|| Ok(())).await;

@@ -54,12 +54,6 @@ impl RevocationRegistry {
             revocations.forget_settled(now, longest_life);
         }
     }
-
-    /// Facts held, or `None` while not trusted (for metrics).
-    #[must_use]
-    pub fn held(&self) -> Option<usize> {
-        self.copy.read().ok()?.as_ref().map(Revocations::len)
-    }
 }
 
 #[cfg(test)]
@@ -100,6 +94,5 @@ mod tests {
         assert_eq!(registry.allows(&token(2)), Some(true));
         registry.suspend();
         assert_eq!(registry.allows(&token(2)), None);
-        assert_eq!(registry.held(), None);
     }
 }

@@ -98,12 +98,6 @@ impl TokenService {
         std::iter::once(&self.signing).chain(&self.previous).map(|key| key.id.as_str()).collect()
     }
 
-    /// The longest a token lives: revocations older than this can refuse nothing.
-    #[must_use]
-    pub const fn ttl(&self) -> Duration {
-        self.ttl
-    }
-
     /// A token for a signed-in user, valid for the configured lifetime, with a fresh id.
     ///
     /// # Errors
