@@ -5,6 +5,8 @@
 #
 # Usage: bench/hotdrop-ab.sh <checkout A> <checkout B> [rounds, default 4]
 #        SCENARIO=status bench/hotdrop-ab.sh …   (GET /status for 8 s per run instead of the drop)
+#        A_ENV='BOOKING_BATCH_WAITING=0' bench/hotdrop-ab.sh . . …   (one build, two settings)
+#        LOAD_ARGS='--no-idempotency-keys' …   (extra arguments for every ticketing-load run)
 # Each checkout must have `target/release/ticketing` built (cargo build --release -p api-actix);
 # ticketing-load is this checkout's. Each build gets a PostgreSQL of its own (fsync on),
 # migrated by that build alone (so each runs on its own schema), and two instances; both stay
@@ -34,7 +36,7 @@ trap cleanup EXIT
 
 declare -A bases
 for label in A B; do
-  if [ "$label" = A ]; then build=$a; else build=$b; fi
+  if [ "$label" = A ]; then build=$a; settings=${A_ENV:-}; else build=$b; settings=${B_ENV:-}; fi
   db_port=$(free_port)
   data=$work/data-$label
   as_postgres "$pg_bin/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C >/dev/null
@@ -45,8 +47,9 @@ for label in A B; do
   DATABASE_URL=$url "$build/target/release/ticketing" migrate >/dev/null
   for _ in 1 2; do
     port=$(free_port)
-    DATABASE_URL=$url JWT_SECRET=bench-only-secret-not-a-real-one PORT=$port HOST=127.0.0.1 RATE_LIMIT_PER_SECOND=0 \
-      WORKERS=1 RUST_LOG=error "$build/target/release/ticketing" serve >"$work/server-$label-$port.log" 2>&1 &
+    # shellcheck disable=SC2086 # the settings are separate words on purpose
+    env $settings DATABASE_URL=$url JWT_SECRET=bench-only-secret-not-a-real-one PORT=$port HOST=127.0.0.1 \
+      RATE_LIMIT_PER_SECOND=0 WORKERS=1 RUST_LOG=error "$build/target/release/ticketing" serve >"$work/server-$label-$port.log" 2>&1 &
     pids+=($!)
     bases[$label]+=" --base http://127.0.0.1:$port"
     for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.1; done
@@ -61,7 +64,7 @@ esac
 
 run() { # label
   # shellcheck disable=SC2086 # the bases are separate words on purpose
-  "$load" ${bases[$1]} --json "${scenario[@]}" >"$work/run.json"
+  "$load" ${bases[$1]} ${LOAD_ARGS:-} --json "${scenario[@]}" >"$work/run.json"
   python3 -c "import json, sys; r = json.load(open(sys.argv[1])); p = r['phases'][0]; \
 print(sys.argv[2], round(p['throughput_rps']), sys.argv[3] + ', p99', p['p99_ms'], 'ms, violations', len(r['violations']))" \
     "$work/run.json" "$1" "$unit" | tee -a "$work/results"

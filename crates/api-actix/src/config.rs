@@ -102,6 +102,15 @@ impl CorsOrigins {
     }
 }
 
+/// Group commit: the bookings of one event that arrive while one of its bookings is in flight
+/// wait for it (at most [`BookingBatch::waiting`] of them) and go together, at most
+/// [`BookingBatch::max`] to a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingBatch {
+    pub max: usize,
+    pub waiting: usize,
+}
+
 /// Everything the service can be told from outside.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -142,6 +151,9 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// `DATABASE_POOL_SIZE`, default 16.
     pub pool_size: usize,
+    /// `BOOKING_BATCH_MAX` (default 256) and `BOOKING_BATCH_WAITING` (default 4096; 0 books
+    /// every request alone): group commit of one event's concurrent bookings.
+    pub booking_batch: BookingBatch,
     /// `DATABASE_POOL_TIMEOUT_MS`: how long a request waits for a connection before a 503,
     /// default 1000.
     pub pool_timeout: Duration,
@@ -259,6 +271,13 @@ impl Config {
         if pool_size == 0 {
             return Err(invalid("DATABASE_POOL_SIZE", "0", "must be at least 1"));
         }
+        let booking_batch = BookingBatch {
+            max: match parsed(&get, "BOOKING_BATCH_MAX", 256)? {
+                0 => return Err(invalid("BOOKING_BATCH_MAX", "0", "must be at least 1")),
+                n => n,
+            },
+            waiting: parsed(&get, "BOOKING_BATCH_WAITING", 4096)?,
+        };
         let workers: usize = parsed(&get, "WORKERS", 0)?;
         let webhook_timeout = positive_millis(&get, "WEBHOOK_TIMEOUT_MS", 10_000)?;
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -287,6 +306,7 @@ impl Config {
             sign_in_limit,
             trusted_proxies: parsed(&get, "TRUSTED_PROXIES", TrustedProxies::default())?,
             pool_size,
+            booking_batch,
             pool_timeout: Duration::from_millis(parsed(&get, "DATABASE_POOL_TIMEOUT_MS", 1000)?),
             workers: (workers > 0).then_some(workers),
             drain_delay: Duration::from_millis(parsed(&get, "DRAIN_DELAY_MS", 0)?),

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use domain::HashError;
 use domain::idempotency::IdempotencyScope;
 use domain::service::AccountService;
-use infra_postgres::PgStore;
 use infra_postgres::migrate::{self, MigrateError};
 use infra_postgres::pool::{self, PoolSettings};
+use infra_postgres::{BatchLimits, PgStore};
 
 use crate::adapters::Adapters;
 use crate::auth::{Argon2Hasher, TokenService};
@@ -69,7 +69,9 @@ pub fn store(database_url: &str, config: &Config) -> Result<PgStore, PoolError> 
         wait_timeout: config.pool_timeout,
         ..PoolSettings::default()
     };
-    pool::connect(database_url, &settings).map(PgStore::new)
+    let batching =
+        BatchLimits { max_batch: config.booking_batch.max, max_waiting: config.booking_batch.waiting };
+    pool::connect(database_url, &settings).map(|pool| PgStore::with_batching(pool, batching))
 }
 
 /// Registration and login over `store` (also what `ticketing seed` uses).

@@ -20,4 +20,7 @@ mod store;
 pub mod test_support;
 
 pub use pool::{PgPool, PoolSettings};
-pub use store::{EmailNormalisation, PgListener, PgRevocationListener, PgStore, within as idempotent_within};
+pub use store::{
+    BatchCounts, BatchLimits, EmailNormalisation, PgListener, PgRevocationListener, PgStore,
+    within as idempotent_within,
+};

@@ -126,6 +126,51 @@ pub const TAKE_SEAT_OR_JOIN_LINE: &str = concat!(
 SELECT id, event_id, user_id, status, created_at, ahead FROM counted"
 );
 
+/// Group commit, first statement, under the shared guard: the event's row, locked as the
+/// seat-taking writes lock it, so the free seats read here stay free until the batch commits,
+/// and the batch's own statement (run after the lock) sees every booking committed before it.
+pub const LOCK_EVENT_SEATS: &str = "\
+SELECT ticket_limit - seats_taken AS free, status FROM events WHERE id = $1 FOR NO KEY UPDATE";
+
+/// Group commit, second statement: the bookers `$2` (in arrival order) of event `$1`, holding
+/// its row with `$3` seats free. Bookers who do not exist or already hold a live booking are
+/// left out (the caller asks why, one by one); the first `$3` of the others take seats, the
+/// rest join the line in order; each gets its notice (kind `$4` for a seat, `$5` for the line).
+/// `ON CONFLICT` covers a live booking committed by a booker outside the batch's snapshot; the
+/// seats counted are the confirmed rows actually written. A pending row returned while fewer
+/// than `$3` were confirmed means such a conflict took a confirmed place: the caller rolls back
+/// and tries again, so no seat stays free while someone waits (I3).
+pub const BOOK_BATCH: &str = "\
+WITH wanted AS (
+    SELECT r.user_id, row_number() OVER (ORDER BY r.ord) AS rank
+    FROM unnest($2::bigint[]) WITH ORDINALITY AS r(user_id, ord)
+    WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id)
+      AND NOT EXISTS (SELECT 1 FROM bookings b
+                      WHERE b.event_id = $1 AND b.user_id = r.user_id AND b.status IN ('CONFIRMED', 'PENDING'))
+), placed AS (
+    INSERT INTO bookings (event_id, user_id, status)
+    SELECT $1, user_id, CASE WHEN rank <= $3 THEN 'CONFIRMED' ELSE 'PENDING' END
+    FROM wanted ORDER BY rank
+    ON CONFLICT (event_id, user_id) WHERE status IN ('CONFIRMED', 'PENDING') DO NOTHING
+    RETURNING id, event_id, user_id, status, created_at
+), seats AS (
+    UPDATE events SET seats_taken = seats_taken + (SELECT count(*) FROM placed WHERE status = 'CONFIRMED')
+    WHERE id = $1 AND EXISTS (SELECT 1 FROM placed WHERE status = 'CONFIRMED')
+), counted AS (
+    SELECT p.*,
+           CASE WHEN p.status = 'PENDING' THEN
+               (SELECT count(*) FROM bookings b WHERE b.event_id = $1 AND b.status = 'PENDING')
+               + count(*) FILTER (WHERE p.status = 'PENDING') OVER (ORDER BY p.id) - 1
+           ELSE 0 END AS ahead
+    FROM placed p
+), noticed AS (
+    INSERT INTO notifications (kind, event_id, booking_id, user_id, position)
+    SELECT CASE WHEN status = 'CONFIRMED' THEN $4 ELSE $5 END, event_id, id, user_id,
+           CASE WHEN status = 'PENDING' THEN ahead + 1 END
+    FROM counted ORDER BY id
+)
+SELECT id, event_id, user_id, status, created_at, ahead FROM counted ORDER BY id";
+
 /// Takes the event's exclusive guard for a booking id and returns the event; the event of a
 /// booking never changes, so reading it before the lock is safe.
 pub const GUARD_EVENT_OF_BOOKING: &str = "\

@@ -2,7 +2,7 @@
 //! which these run under, is [`super::guard`].
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::notice::{self, NoticeKind};
 use domain::{BookingId, BookingQuery, BookingStatus, EventId, UserId};
@@ -13,8 +13,8 @@ use crate::rows::{
 };
 use crate::schema::bookings;
 use crate::sql::{
-    ATTENDEES, FIND_BOOKING, LOCK_BOOKING, LOCK_LIVE_BOOKING, MARK_CANCELLED, PASS_SEAT_ON, TAKE_FREE_SEAT,
-    TAKE_SEAT_OR_JOIN_LINE, USER_BOOKINGS,
+    ATTENDEES, BOOK_BATCH, FIND_BOOKING, LOCK_BOOKING, LOCK_EVENT_SEATS, LOCK_LIVE_BOOKING, MARK_CANCELLED,
+    PASS_SEAT_ON, TAKE_FREE_SEAT, TAKE_SEAT_OR_JOIN_LINE, USER_BOOKINGS,
 };
 
 /// The notice kinds the domain gives a booking written with `status`.
@@ -53,6 +53,47 @@ pub(crate) async fn take_seat_or_join_line(
     .get_result(conn)
     .await
     .optional()
+}
+
+/// An event's free seats and sale status, read while locking its row.
+#[derive(Debug, QueryableByName)]
+pub(crate) struct SeatsRow {
+    #[diesel(sql_type = Integer)]
+    pub free: i32,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+}
+
+/// Call inside a transaction holding the event's shared guard; the row stays locked until it
+/// ends. `None` when there is no such event.
+pub(crate) async fn lock_seats(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+) -> QueryResult<Option<SeatsRow>> {
+    Prepared(diesel::sql_query(LOCK_EVENT_SEATS).bind::<BigInt, _>(event.get()))
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Call after [`lock_seats`], in its transaction: places `users` (arrival order) with `free`
+/// seats to give; returns the bookings written, by id.
+pub(crate) async fn place_batch(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    users: &[i64],
+    free: i32,
+) -> QueryResult<Vec<PlacedBookingRow>> {
+    Prepared(
+        diesel::sql_query(BOOK_BATCH)
+            .bind::<BigInt, _>(event.get())
+            .bind::<Array<BigInt>, _>(users)
+            .bind::<Integer, _>(free)
+            .bind::<Text, _>(new_booking_kind(BookingStatus::Confirmed))
+            .bind::<Text, _>(new_booking_kind(BookingStatus::Pending)),
+    )
+    .load(conn)
+    .await
 }
 
 /// The user's confirmed or pending booking for the event, if any.

@@ -89,18 +89,37 @@ impl Settled {
 /// failure or a database error as such.
 pub(crate) async fn settle(conn: &mut AsyncPgConnection, effect: Effect<'_>) -> Result<Settled, RepoError> {
     let Some(scope) = current() else { return Ok(Settled(None)) };
+    match settle_for(conn, scope, effect).await? {
+        Stored::Held(settled) => Ok(settled),
+        Stored::Lost => Err(RepoError::Unavailable(Box::new(Inconsistent(
+            "the idempotency key was taken over by a later attempt",
+        )))),
+    }
+}
+
+/// Whether an answer was stored under its attempt's key.
+pub(crate) enum Stored {
+    Held(Settled),
+    /// The attempt no longer holds its key: the effect must roll back.
+    Lost,
+}
+
+/// [`settle`] for a scope given explicitly: a batch settles for requests other than its own.
+///
+/// # Errors
+/// A rendering failure or a database error.
+pub(crate) async fn settle_for(
+    conn: &mut AsyncPgConnection,
+    scope: Arc<IdempotencyScope>,
+    effect: Effect<'_>,
+) -> Result<Stored, RepoError> {
     let answer = scope.answer(effect).map_err(RepoError::Internal)?;
     let attempt = &scope.attempt;
     let status = i16::try_from(answer.status).map_err(corrupt_row)?;
     let held = keys::answer(conn, &name(attempt), &attempt_id(attempt), status, &answer.body)
         .await
         .map_err(from_diesel)?;
-    if !held {
-        return Err(RepoError::Unavailable(Box::new(Inconsistent(
-            "the idempotency key was taken over by a later attempt",
-        ))));
-    }
-    Ok(Settled(Some((scope, answer))))
+    Ok(if held { Stored::Held(Settled(Some((scope, answer)))) } else { Stored::Lost })
 }
 
 fn name(attempt: &Attempt) -> KeyName<'_> {

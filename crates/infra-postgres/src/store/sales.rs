@@ -11,6 +11,8 @@ use domain::{
 };
 
 use super::PgStore;
+use super::batching::Turn;
+use super::booking_batch::Booker;
 use super::idempotency::{self, answered_transaction};
 use crate::constraints::{BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
@@ -24,32 +26,16 @@ const DUPLICATE_RETRIES: usize = 3;
 /// The two transactions of docs/ARCHITECTURE.md, "The two transactions".
 impl Sales for PgStore {
     async fn book(&self, cmd: BookTicket) -> Result<BookingOutcome, BookError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
-        for _ in 0..DUPLICATE_RETRIES {
-            match try_place(&mut conn, cmd).await {
-                Ok(booked) => return Ok(booked),
-                Err(TxError::Rule(refused)) => return Err(refused),
-                Err(TxError::Db(e)) if violated_constraint(&e) == Some(BOOKINGS_ONE_LIVE_PER_USER) => {
-                    // Nothing was written. Say why with the blocking booking's status.
-                    let existing =
-                        bookings::live_for(&mut conn, cmd.event(), cmd.user()).await.map_err(from_diesel)?;
-                    if let Some(refusal) = existing
-                        .map(Booking::try_from)
-                        .transpose()?
-                        .and_then(|b| rules::refuse_duplicate(b.status))
-                    {
-                        return Err(refusal);
-                    }
-                }
-                Err(TxError::Db(e)) => {
-                    return Err(match violated_constraint(&e) {
-                        Some(BOOKINGS_USER_FKEY) => BookError::UserNotFound(cmd.user()),
-                        _ => from_diesel(e).into(),
-                    });
-                }
+        let booker = Booker { user: cmd.user(), scope: idempotency::current() };
+        match self.lanes.join(self, cmd.event(), booker) {
+            Turn::Alone(lead) => {
+                let booked = self.book_alone(cmd).await;
+                drop(lead);
+                booked
             }
+            Turn::Queued(answer) => answer.await.unwrap_or_else(|_| Err(abandoned())),
+            Turn::Overflow(_) => self.book_alone(cmd).await,
         }
-        Err(corrupt_row(Inconsistent("a booking kept conflicting with a booking that had gone")).into())
     }
 
     async fn cancel(&self, cmd: CancelBooking) -> Result<Cancellation, CancelError> {
@@ -81,6 +67,44 @@ impl Sales for PgStore {
             |cancellation| Effect::EventCalledOff(cancellation)
         )
     }
+}
+
+impl PgStore {
+    /// One booking by itself: the fast path's single statement, else the guarded one; with an
+    /// idempotency scope, in a transaction that also stores the answer.
+    pub(super) async fn book_alone(&self, cmd: BookTicket) -> Result<BookingOutcome, BookError> {
+        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        for _ in 0..DUPLICATE_RETRIES {
+            match try_place(&mut conn, cmd).await {
+                Ok(booked) => return Ok(booked),
+                Err(TxError::Rule(refused)) => return Err(refused),
+                Err(TxError::Db(e)) if violated_constraint(&e) == Some(BOOKINGS_ONE_LIVE_PER_USER) => {
+                    // Nothing was written. Say why with the blocking booking's status.
+                    let existing =
+                        bookings::live_for(&mut conn, cmd.event(), cmd.user()).await.map_err(from_diesel)?;
+                    if let Some(refusal) = existing
+                        .map(Booking::try_from)
+                        .transpose()?
+                        .and_then(|b| rules::refuse_duplicate(b.status))
+                    {
+                        return Err(refusal);
+                    }
+                }
+                Err(TxError::Db(e)) => {
+                    return Err(match violated_constraint(&e) {
+                        Some(BOOKINGS_USER_FKEY) => BookError::UserNotFound(cmd.user()),
+                        _ => from_diesel(e).into(),
+                    });
+                }
+            }
+        }
+        Err(corrupt_row(Inconsistent("a booking kept conflicting with a booking that had gone")).into())
+    }
+}
+
+/// A booking queued behind a batch that was abandoned (the runtime shutting down).
+fn abandoned() -> BookError {
+    BookError::Repo(RepoError::Unavailable(Box::new(Inconsistent("the booking's batch was abandoned"))))
 }
 
 /// One try at a booking. Without an idempotency scope, the fast path's one statement (or the
@@ -212,7 +236,7 @@ async fn why_not_on_sale(
     }
 }
 
-fn outcome(placed: PlacedBookingRow) -> Result<BookingOutcome, BookError> {
+pub(super) fn outcome(placed: PlacedBookingRow) -> Result<BookingOutcome, BookError> {
     let booking = Booking::try_from(placed.booking)?;
     match booking.status {
         BookingStatus::Confirmed => Ok(BookingOutcome::Confirmed(booking)),

@@ -11,9 +11,9 @@ use infra_postgres::idempotent_within;
 
 use crate::helpers::Fixture;
 
-const LEASE: Duration = Duration::from_secs(60);
+pub const LEASE: Duration = Duration::from_secs(60);
 
-fn request(user: UserId, key: &str, what: u8) -> IdempotentRequest {
+pub fn request(user: UserId, key: &str, what: u8) -> IdempotentRequest {
     IdempotentRequest {
         requester: Requester::user(user),
         key: IdempotencyKey::parse(key).unwrap(),
@@ -21,7 +21,7 @@ fn request(user: UserId, key: &str, what: u8) -> IdempotentRequest {
     }
 }
 
-async fn fresh(fx: &Fixture, request: IdempotentRequest, lease: Duration) -> Attempt {
+pub async fn fresh(fx: &Fixture, request: IdempotentRequest, lease: Duration) -> Attempt {
     match fx.store.claim(request, lease).await.unwrap() {
         Claim::Fresh(attempt) => attempt,
         other => panic!("{other:?}"),
@@ -29,7 +29,7 @@ async fn fresh(fx: &Fixture, request: IdempotentRequest, lease: Duration) -> Att
 }
 
 /// Answers a booking with its status word, as a renderer would.
-struct Words;
+pub struct Words;
 
 impl Answerer for Words {
     fn answer(&self, effect: Effect<'_>) -> Result<StoredAnswer, BoxError> {

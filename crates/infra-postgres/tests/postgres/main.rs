@@ -4,6 +4,7 @@
 mod bookings;
 mod dates;
 mod events;
+mod group_commit;
 mod helpers;
 mod idempotency;
 mod listing;

@@ -1,0 +1,220 @@
+//! One transaction for a batch of bookings of one event ([`super::batching`]): the event's
+//! shared guard, its row, then every booker placed by one statement ([`crate::sql::BOOK_BATCH`])
+//! with their notices and, for keyed requests, their answers — one lock hold and one WAL
+//! flush for the lot. The guard and the conditional writes are those of a single booking, so
+//! batches of several instances, single bookings and cancels keep I1–I5 between them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use domain::idempotency::{Effect, IdempotencyScope};
+use domain::{BookError, BookTicket, BookingOutcome, BookingStatus, EventId, EventStatus, RepoError, UserId};
+use futures_util::future::join_all;
+
+use super::PgStore;
+use super::batching::BatchRunner;
+use super::idempotency::{self, Settled, Stored};
+use super::sales::outcome;
+use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool};
+use crate::queries::{bookings, guard};
+
+/// How often a batch is tried again after a booker outside it took a place it counted on.
+const BATCH_RETRIES: usize = 3;
+
+/// One booking request waiting in its event's lane.
+pub(crate) struct Booker {
+    pub(crate) user: UserId,
+    /// The request's idempotency scope: a batch runs on another task, so the task-local scope
+    /// travels with the request instead.
+    pub(crate) scope: Option<Arc<IdempotencyScope>>,
+}
+
+type Answer = Result<BookingOutcome, BookError>;
+
+impl BatchRunner for PgStore {
+    type Key = EventId;
+    type Job = Booker;
+    type Answer = Answer;
+
+    async fn run_batch(&self, event: EventId, jobs: Vec<Booker>) -> Vec<Answer> {
+        let mut answers: Vec<Option<Answer>> = jobs.iter().map(|_| None).collect();
+        place_together(self, event, &jobs, &mut answers).await;
+        // Whoever the batch did not place (already booked, unknown, a second request of the
+        // same user, a batch that failed on something other than an outage) books alone,
+        // where the single path says exactly why.
+        let alone =
+            answers.iter().enumerate().filter(|(_, a)| a.is_none()).map(|(i, _)| i).collect::<Vec<_>>();
+        let booked_alone = join_all(alone.iter().map(|&i| book_alone(self, event, &jobs[i]))).await;
+        for (i, booked) in alone.into_iter().zip(booked_alone) {
+            answers[i] = Some(booked);
+        }
+        answers.into_iter().map(|answer| answer.unwrap_or_else(|| Err(unanswered()))).collect()
+    }
+}
+
+/// What a committed (or refused) batch decided.
+enum Placed {
+    /// Each placed booker (index into the jobs) with their booking.
+    Booked(Vec<(usize, BookingOutcome)>),
+    /// The event cannot be booked: nobody is placed.
+    Refused(fn(EventId) -> BookError),
+}
+
+/// Why a batch transaction rolled back.
+#[derive(Debug)]
+enum Stop {
+    /// A booker outside the batch took a place the batch counted on: try again.
+    Retry,
+    /// This job's request no longer holds its idempotency key: leave it out and try again.
+    KeyLost(usize),
+    Repo(RepoError),
+}
+
+impl From<RepoError> for Stop {
+    fn from(error: RepoError) -> Self {
+        Self::Repo(error)
+    }
+}
+
+/// Answers every job the batch could place or refuse; leaves the rest `None`.
+async fn place_together(store: &PgStore, event: EventId, jobs: &[Booker], answers: &mut [Option<Answer>]) {
+    let mut conn = match store.pool.get().await {
+        Ok(conn) => conn,
+        Err(e) => return fail_all(answers, from_pool(e)),
+    };
+    // A user's second request in one batch books alone, after the first: it finds the first's
+    // booking and is refused with its status.
+    let mut by_user: HashMap<i64, usize> = HashMap::with_capacity(jobs.len());
+    for (i, job) in jobs.iter().enumerate() {
+        by_user.entry(job.user.get()).or_insert(i);
+    }
+    for _ in 0..BATCH_RETRIES {
+        match place(&mut conn, event, jobs, &by_user).await {
+            Ok(Placed::Booked(placed)) => {
+                for (i, booked) in placed {
+                    answers[i] = Some(Ok(booked));
+                }
+                return;
+            }
+            Ok(Placed::Refused(refusal)) => {
+                for i in by_user.values() {
+                    answers[*i] = Some(Err(refusal(event)));
+                }
+                return;
+            }
+            Err(Stop::Retry) => {}
+            Err(Stop::KeyLost(i)) => {
+                by_user.retain(|_, &mut j| j != i);
+                answers[i] = Some(Err(BookError::Repo(key_lost())));
+            }
+            Err(Stop::Repo(e @ RepoError::Unavailable(_))) => return fail_all(answers, e),
+            Err(Stop::Repo(e)) => {
+                tracing::warn!(error = %e, "a booking batch failed; its bookers book alone");
+                return;
+            }
+        }
+    }
+}
+
+/// The batch transaction.
+async fn place(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    jobs: &[Booker],
+    by_user: &HashMap<i64, usize>,
+) -> Result<Placed, Stop> {
+    let mut users: Vec<(usize, i64)> = by_user.iter().map(|(&user, &i)| (i, user)).collect();
+    users.sort_unstable();
+    let users: Vec<i64> = users.into_iter().map(|(_, user)| user).collect();
+    let committed = conn
+        .transaction(async |conn| -> Result<(Placed, Vec<Settled>), TxError<Stop>> {
+            guard::shared(conn, event).await?;
+            let Some(seats) = bookings::lock_seats(conn, event).await? else {
+                return Ok((Placed::Refused(BookError::EventNotFound), Vec::new()));
+            };
+            match seats.status.parse::<EventStatus>() {
+                Ok(EventStatus::OnSale) => {}
+                Ok(EventStatus::Cancelled) => {
+                    return Ok((Placed::Refused(BookError::EventCancelled), Vec::new()));
+                }
+                Err(e) => return Err(TxError::Rule(Stop::Repo(corrupt_row(e)))),
+            }
+            let free = seats.free.max(0);
+            let rows = bookings::place_batch(conn, event, &users, free).await?;
+            let confirmed =
+                rows.iter().filter(|r| r.booking.status == BookingStatus::Confirmed.as_str()).count();
+            if confirmed < rows.len() && i64::try_from(confirmed).unwrap_or(i64::MAX) < i64::from(free) {
+                return Err(TxError::Rule(Stop::Retry));
+            }
+            let mut placed = Vec::with_capacity(rows.len());
+            let mut settled = Vec::new();
+            for row in rows {
+                let i = *by_user.get(&row.booking.user_id).ok_or_else(|| {
+                    TxError::Rule(Stop::Repo(corrupt_row(Inconsistent(
+                        "a batch placed a user it was not given",
+                    ))))
+                })?;
+                let booked = outcome(row).map_err(|e| TxError::Rule(Stop::Repo(as_repo(e))))?;
+                if let Some(scope) = &jobs[i].scope {
+                    match idempotency::settle_for(conn, Arc::clone(scope), Effect::Booked(&booked)).await {
+                        Ok(Stored::Held(answer)) => settled.push(answer),
+                        Ok(Stored::Lost) => return Err(TxError::Rule(Stop::KeyLost(i))),
+                        Err(e) => return Err(TxError::Rule(Stop::Repo(e))),
+                    }
+                }
+                placed.push((i, booked));
+            }
+            Ok((Placed::Booked(placed), settled))
+        })
+        .await;
+    match committed {
+        Ok((placed, settled)) => {
+            settled.into_iter().for_each(Settled::committed);
+            Ok(placed)
+        }
+        Err(TxError::Rule(stop)) => Err(stop),
+        Err(TxError::Db(e)) => Err(Stop::Repo(from_diesel(e))),
+    }
+}
+
+/// A job the batch left to the single path, in its request's idempotency scope.
+async fn book_alone(store: &PgStore, event: EventId, job: &Booker) -> Answer {
+    let cmd = BookTicket::new(job.user, event, None)?;
+    match &job.scope {
+        Some(scope) => idempotency::within(Arc::clone(scope), store.book_alone(cmd)).await,
+        None => store.book_alone(cmd).await,
+    }
+}
+
+/// Tells every booker not yet answered what kept the batch from the database.
+fn fail_all(answers: &mut [Option<Answer>], error: RepoError) {
+    let unavailable = matches!(error, RepoError::Unavailable(_));
+    let shared = Arc::new(error);
+    for answer in answers.iter_mut().filter(|a| a.is_none()) {
+        let relayed = Box::new(BatchFailed(Arc::clone(&shared)));
+        let error = if unavailable { RepoError::Unavailable(relayed) } else { RepoError::Internal(relayed) };
+        *answer = Some(Err(BookError::Repo(error)));
+    }
+}
+
+/// The outcome of a row the batch wrote can only fail on a stored row that does not parse.
+fn as_repo(error: BookError) -> RepoError {
+    match error {
+        BookError::Repo(e) => e,
+        other => corrupt_row(other),
+    }
+}
+
+fn key_lost() -> RepoError {
+    RepoError::Unavailable(Box::new(Inconsistent("the idempotency key was taken over by a later attempt")))
+}
+
+fn unanswered() -> BookError {
+    BookError::Repo(RepoError::Internal(Box::new(Inconsistent("a booking batch left a booker unanswered"))))
+}
+
+/// Every booker of a batch that could not reach the database is told so.
+#[derive(Debug, thiserror::Error)]
+#[error("the booking batch could not reach the database")]
+struct BatchFailed(#[source] Arc<RepoError>);

@@ -1,0 +1,273 @@
+//! Group commit: bookings of one event that arrive while one of its bookings is in flight go
+//! in one transaction. To gather a batch on purpose, a test holds the event's row in a
+//! transaction of its own: the first booking (the lead) waits on it, everything after queues
+//! behind the lead, and the batch runs once the row is let go.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::sql_types::BigInt;
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use domain::idempotency::{Claim, IdempotencyScope};
+use domain::ports::{Idempotency, Sales};
+use domain::{
+    BookError, BookTicket, Booking, BookingId, BookingOutcome, BookingStatus, CancelBooking, CancelTarget,
+    EventId, RepoError, UserId,
+};
+use infra_postgres::{PgStore, PoolSettings, idempotent_within};
+use tokio::task::JoinHandle;
+
+use crate::helpers::Fixture;
+use crate::idempotency::{LEASE, Words, fresh, request};
+
+type Booked = Result<BookingOutcome, BookError>;
+
+fn wide_pool() -> PoolSettings {
+    PoolSettings { max_size: 16, wait_timeout: Duration::from_secs(10), ..PoolSettings::default() }
+}
+
+fn book(store: &PgStore, event: EventId, user: UserId) -> JoinHandle<Booked> {
+    let store = store.clone();
+    tokio::spawn(async move { store.book(BookTicket::new(user, event, None).unwrap()).await })
+}
+
+/// Holds the event's row, as a booking in flight would, until the returned connection commits.
+async fn hold_row(fx: &Fixture, event: EventId) -> AsyncPgConnection {
+    let mut conn = fx.raw().await;
+    conn.batch_execute("BEGIN").await.unwrap();
+    diesel::sql_query("SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE")
+        .bind::<BigInt, _>(event.get())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn
+}
+
+/// Starts a lead booking that waits on the held row, and returns once it waits.
+async fn lead_waiting(fx: &Fixture, event: EventId, user: UserId) -> JoinHandle<Booked> {
+    let lead = book(&fx.store, event, user);
+    let mut conn = fx.raw().await;
+    for _ in 0..200 {
+        #[derive(diesel::QueryableByName)]
+        struct Waiting {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let waiting: Waiting = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+        if waiting.n > 0 {
+            return lead;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the lead booking never waited on the held row");
+}
+
+/// Lets the queued bookings reach their lane before the row is let go.
+async fn settle_in_line() {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_batch_places_each_booker_and_refuses_a_second_request_and_an_unknown_user() {
+    let fx = Fixture::with_pool(wide_pool()).await;
+    let organizer = fx.user("organizer").await;
+    let event = fx.event(organizer, 3).await;
+    let [lead_user, a, b, c] = fx.users(4).await[..] else { unreachable!() };
+    let ghost = UserId::new(i64::from(i32::MAX)).unwrap();
+
+    let mut row = hold_row(&fx, event).await;
+    let lead = lead_waiting(&fx, event, lead_user).await;
+    let queued: Vec<(UserId, JoinHandle<Booked>)> =
+        [a, a, ghost, b, c].into_iter().map(|user| (user, book(&fx.store, event, user))).collect();
+    settle_in_line().await;
+    row.batch_execute("COMMIT").await.unwrap();
+
+    assert!(matches!(lead.await.unwrap(), Ok(BookingOutcome::Confirmed(_))));
+    let mut answers: HashMap<UserId, Vec<Booked>> = HashMap::new();
+    for (user, task) in queued {
+        answers.entry(user).or_default().push(task.await.unwrap());
+    }
+    assert_eq!(fx.store.batch_counts().jobs, 5, "all five went in batches");
+
+    let mut of_a: Vec<String> = answers[&a].iter().map(|r| format!("{r:?}")).collect();
+    of_a.sort();
+    assert!(of_a[0].starts_with("Err(AlreadyBooked)"), "{of_a:?}");
+    assert!(of_a[1].starts_with("Ok(Confirmed"), "{of_a:?}");
+    assert!(matches!(answers[&ghost][..], [Err(BookError::UserNotFound(u))] if u == ghost));
+    let (mut confirmed, mut waiting) = (0, Vec::new());
+    for user in [b, c] {
+        match &answers[&user][..] {
+            [Ok(BookingOutcome::Confirmed(_))] => confirmed += 1,
+            [Ok(BookingOutcome::Waitlisted { position, .. })] => waiting.push(position.get()),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((confirmed, waiting), (1, vec![1]), "three seats: the lead, a, then one of b and c");
+    assert_eq!(notices(&fx, event).await, 4, "one notice per booking written");
+    fx.assert_invariants().await;
+}
+
+async fn notices(fx: &Fixture, event: EventId) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let count: Count = diesel::sql_query("SELECT count(*) AS n FROM notifications WHERE event_id = $1")
+        .bind::<BigInt, _>(event.get())
+        .get_result(&mut fx.raw().await)
+        .await
+        .unwrap();
+    count.n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_batch_for_an_event_called_off_meanwhile_refuses_everyone_in_it() {
+    let fx = Fixture::with_pool(wide_pool()).await;
+    let organizer = fx.user("organizer").await;
+    let event = fx.event(organizer, 10).await;
+    let users = fx.users(4).await;
+
+    let mut row = hold_row(&fx, event).await;
+    let lead = lead_waiting(&fx, event, users[0]).await;
+    let queued: Vec<_> = users[1..].iter().map(|&user| book(&fx.store, event, user)).collect();
+    settle_in_line().await;
+    diesel::sql_query("UPDATE events SET status = 'CANCELLED' WHERE id = $1")
+        .bind::<BigInt, _>(event.get())
+        .execute(&mut row)
+        .await
+        .unwrap();
+    row.batch_execute("COMMIT").await.unwrap();
+
+    assert!(matches!(lead.await.unwrap(), Err(BookError::EventCancelled(e)) if e == event));
+    for task in queued {
+        assert!(matches!(task.await.unwrap(), Err(BookError::EventCancelled(e)) if e == event));
+    }
+    assert!(fx.store.batch_counts().batches >= 1);
+    assert_eq!(notices(&fx, event).await, 0);
+    fx.assert_invariants().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn keyed_bookings_in_a_batch_store_their_answers_and_one_whose_key_was_lost_takes_nothing() {
+    let fx = Fixture::with_pool(wide_pool()).await;
+    let organizer = fx.user("organizer").await;
+    let event = fx.event(organizer, 10).await;
+    let [lead_user, keyed, lost] = fx.users(3).await[..] else { unreachable!() };
+    let scope =
+        Arc::new(IdempotencyScope::new(fresh(&fx, request(keyed, "k", 1), LEASE).await, Arc::new(Words)));
+    let stale = fresh(&fx, request(lost, "k", 1), Duration::ZERO).await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    fresh(&fx, request(lost, "k", 1), LEASE).await;
+    let stale = Arc::new(IdempotencyScope::new(stale, Arc::new(Words)));
+
+    let mut row = hold_row(&fx, event).await;
+    let lead = lead_waiting(&fx, event, lead_user).await;
+    let under = |scope: &Arc<IdempotencyScope>, user: UserId| {
+        let (store, scope) = (fx.store.clone(), Arc::clone(scope));
+        tokio::spawn(async move {
+            idempotent_within(scope, store.book(BookTicket::new(user, event, None).unwrap())).await
+        })
+    };
+    let (keyed_task, lost_task) = (under(&scope, keyed), under(&stale, lost));
+    settle_in_line().await;
+    row.batch_execute("COMMIT").await.unwrap();
+
+    lead.await.unwrap().unwrap();
+    let booked = keyed_task.await.unwrap().unwrap();
+    let stored = scope.stored().expect("the batch stored the keyed answer");
+    assert_eq!(stored.body, format!("{booked:?}").into_bytes());
+    assert_eq!(fx.store.claim(request(keyed, "k", 1), LEASE).await.unwrap(), Claim::Replay(stored));
+    assert!(matches!(lost_task.await.unwrap(), Err(BookError::Repo(RepoError::Unavailable(_)))));
+    assert_eq!(stale.stored(), None);
+    assert_eq!(fx.store.batch_counts().jobs, 2);
+    fx.assert_invariants().await;
+    assert!(matches!(fx.book(event, lost).await, BookingOutcome::Confirmed(_)), "the lost key took no seat");
+}
+
+#[derive(diesel::QueryableByName)]
+struct PendingPosition {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    position: i64,
+}
+
+/// Five hundred bookers at once on two stores (two instances, each batching on its own) for
+/// two hundred seats; then fifty holders cancel at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn five_hundred_bookers_on_two_instances_keep_every_invariant_and_the_line_in_order() {
+    let fx = Fixture::with_pool(wide_pool()).await;
+    let organizer = fx.user("organizer").await;
+    let event = fx.event(organizer, 200).await;
+    let buyers = fx.users(500).await;
+    let stores = [fx.store.clone(), PgStore::new(fx.db.pool_with(&wide_pool()))];
+
+    let tasks: Vec<_> =
+        buyers.iter().enumerate().map(|(i, &user)| book(&stores[i % 2], event, user)).collect();
+    let (mut confirmed, mut told): (Vec<Booking>, HashMap<BookingId, u64>) = (Vec::new(), HashMap::new());
+    for task in tasks {
+        match task.await.unwrap().unwrap() {
+            BookingOutcome::Confirmed(booking) => confirmed.push(booking),
+            BookingOutcome::Waitlisted { booking, position } => {
+                told.insert(booking.id, position.get());
+            }
+        }
+    }
+    let gathered = stores.iter().map(PgStore::batch_counts).fold(0, |n, c| n + c.jobs);
+    assert!(gathered > 0, "a stampede of one event goes in batches");
+    assert_eq!((confirmed.len(), told.len()), (200, 300));
+    let line = line_of(&fx, event).await;
+    assert_eq!(line.iter().map(|(_, p)| *p).collect::<Vec<_>>(), (1..=300).collect::<Vec<u64>>());
+    for (id, exact) in &line {
+        let was_told = told[id];
+        assert!((1..=*exact).contains(&was_told), "booking {id} was told {was_told}, is {exact}");
+    }
+    assert_eq!(notices(&fx, event).await, 500);
+    fx.assert_invariants().await;
+
+    let tasks: Vec<_> = confirmed[..50]
+        .iter()
+        .enumerate()
+        .map(|(i, held)| {
+            let (store, cmd) = (
+                stores[i % 2].clone(),
+                CancelBooking { caller: held.user, target: CancelTarget::Booking(held.id) },
+            );
+            tokio::spawn(async move { store.cancel(cmd).await })
+        })
+        .collect();
+    let mut promoted = Vec::new();
+    for task in tasks {
+        let lucky = task.await.unwrap().unwrap().promoted.expect("a freed seat goes to the line");
+        assert_eq!(lucky.status, BookingStatus::Confirmed);
+        promoted.push(lucky.id);
+    }
+    promoted.sort();
+    assert_eq!(
+        promoted,
+        line[..50].iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        "first in line, first served"
+    );
+    fx.assert_invariants().await;
+}
+
+/// Each pending booking's place in line, read back after the dust settles.
+async fn line_of(fx: &Fixture, event: EventId) -> Vec<(BookingId, u64)> {
+    let rows: Vec<PendingPosition> = diesel::sql_query(
+        "SELECT id, (SELECT count(*) + 1 FROM bookings a
+                     WHERE a.event_id = b.event_id AND a.status = 'PENDING' AND a.id < b.id) AS position
+         FROM bookings b WHERE event_id = $1 AND status = 'PENDING' ORDER BY id",
+    )
+    .bind::<BigInt, _>(event.get())
+    .load(&mut fx.raw().await)
+    .await
+    .unwrap();
+    rows.into_iter().map(|r| (BookingId::new(r.id).unwrap(), u64::try_from(r.position).unwrap())).collect()
+}
