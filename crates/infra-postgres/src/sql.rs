@@ -506,6 +506,16 @@ pub const ANSWER_KEY: &str = "\
     UPDATE idempotency_keys SET status = $4, body = $5
     WHERE requester = $1 AND key = $2 AND attempt = $3::uuid AND status IS NULL";
 
+/// [`ANSWER_KEY`] for many attempts at once (a batch of bookings): parallel arrays of
+/// requester, key, attempt, status and body; returns the ordinals (from 1) of those that still
+/// held their keys.
+pub const ANSWER_KEYS: &str = "\
+    UPDATE idempotency_keys k SET status = a.status, body = a.body
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::int2[], $5::bytea[])
+         WITH ORDINALITY AS a(requester, key, attempt, status, body, ord)
+    WHERE k.requester = a.requester AND k.key = a.key AND k.attempt = a.attempt::uuid AND k.status IS NULL
+    RETURNING a.ord";
+
 /// An attempt gives its key back unanswered, so a retry runs again.
 pub const RELEASE_KEY: &str = "\
     DELETE FROM idempotency_keys WHERE requester = $1 AND key = $2 AND attempt = $3::uuid AND status IS NULL";

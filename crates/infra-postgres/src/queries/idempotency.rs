@@ -1,12 +1,12 @@
 use diesel::QueryableByName;
 use diesel::result::QueryResult;
-use diesel::sql_types::{BigInt, Binary, Bool, Nullable, SmallInt, Text};
+use diesel::sql_types::{Array, BigInt, Binary, Bool, Nullable, SmallInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use std::time::Duration;
 
 use super::{Prepared, millis};
-use crate::sql::{ANSWER_KEY, CLAIM_KEY, FORGET_KEYS, READ_KEY, RELEASE_KEY, TAKE_OVER_KEY};
+use crate::sql::{ANSWER_KEY, ANSWER_KEYS, CLAIM_KEY, FORGET_KEYS, READ_KEY, RELEASE_KEY, TAKE_OVER_KEY};
 
 /// A held key, as [`READ_KEY`] reads it.
 #[derive(Debug, QueryableByName)]
@@ -87,6 +87,51 @@ pub(crate) async fn answer(
     .execute(conn)
     .await?;
     Ok(updated == 1)
+}
+
+/// One attempt's answer, for [`answer_many`].
+pub(crate) struct Answer<'a> {
+    pub name: KeyName<'a>,
+    pub attempt: String,
+    pub status: i16,
+    pub body: &'a [u8],
+}
+
+#[derive(QueryableByName)]
+struct Ordinal {
+    #[diesel(sql_type = BigInt)]
+    ord: i64,
+}
+
+/// Stores several answers in one statement; for each, whether its attempt still held the key.
+pub(crate) async fn answer_many(
+    conn: &mut AsyncPgConnection,
+    answers: &[Answer<'_>],
+) -> QueryResult<Vec<bool>> {
+    let requesters: Vec<&str> = answers.iter().map(|a| a.name.requester).collect();
+    let keys: Vec<&str> = answers.iter().map(|a| a.name.key).collect();
+    let attempts: Vec<&str> = answers.iter().map(|a| a.attempt.as_str()).collect();
+    let statuses: Vec<i16> = answers.iter().map(|a| a.status).collect();
+    let bodies: Vec<&[u8]> = answers.iter().map(|a| a.body).collect();
+    let stored: Vec<Ordinal> = Prepared(
+        diesel::sql_query(ANSWER_KEYS)
+            .bind::<Array<Text>, _>(requesters)
+            .bind::<Array<Text>, _>(keys)
+            .bind::<Array<Text>, _>(attempts)
+            .bind::<Array<SmallInt>, _>(statuses)
+            .bind::<Array<Binary>, _>(bodies),
+    )
+    .load(conn)
+    .await?;
+    let mut held = vec![false; answers.len()];
+    for Ordinal { ord } in stored {
+        if let Some(slot) =
+            usize::try_from(ord).ok().and_then(|ord| ord.checked_sub(1)).and_then(|i| held.get_mut(i))
+        {
+            *slot = true;
+        }
+    }
+    Ok(held)
 }
 
 pub(crate) async fn release(

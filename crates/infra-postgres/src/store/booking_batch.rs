@@ -148,22 +148,30 @@ async fn place(
                 return Err(TxError::Rule(Stop::Retry));
             }
             let mut placed = Vec::with_capacity(rows.len());
-            let mut settled = Vec::new();
             for row in rows {
                 let i = *by_user.get(&row.booking.user_id).ok_or_else(|| {
                     TxError::Rule(Stop::Repo(corrupt_row(Inconsistent(
                         "a batch placed a user it was not given",
                     ))))
                 })?;
-                let booked = outcome(row).map_err(|e| TxError::Rule(Stop::Repo(as_repo(e))))?;
-                if let Some(scope) = &jobs[i].scope {
-                    match idempotency::settle_for(conn, Arc::clone(scope), Effect::Booked(&booked)).await {
-                        Ok(Stored::Held(answer)) => settled.push(answer),
-                        Ok(Stored::Lost) => return Err(TxError::Rule(Stop::KeyLost(i))),
-                        Err(e) => return Err(TxError::Rule(Stop::Repo(e))),
-                    }
+                placed.push((i, outcome(row).map_err(|e| TxError::Rule(Stop::Repo(as_repo(e))))?));
+            }
+            let keyed: Vec<(usize, Arc<IdempotencyScope>, Effect<'_>)> = placed
+                .iter()
+                .filter_map(|(i, booked)| {
+                    jobs[*i].scope.clone().map(|scope| (*i, scope, Effect::Booked(booked)))
+                })
+                .collect();
+            let (keyed_jobs, effects): (Vec<usize>, Vec<_>) =
+                keyed.into_iter().map(|(i, scope, effect)| (i, (scope, effect))).unzip();
+            let stored =
+                idempotency::settle_for(conn, effects).await.map_err(|e| TxError::Rule(Stop::Repo(e)))?;
+            let mut settled = Vec::with_capacity(stored.len());
+            for (i, stored) in keyed_jobs.into_iter().zip(stored) {
+                match stored {
+                    Stored::Held(answer) => settled.push(answer),
+                    Stored::Lost => return Err(TxError::Rule(Stop::KeyLost(i))),
                 }
-                placed.push((i, booked));
             }
             Ok((Placed::Booked(placed), settled))
         })

@@ -89,9 +89,9 @@ impl Settled {
 /// failure or a database error as such.
 pub(crate) async fn settle(conn: &mut AsyncPgConnection, effect: Effect<'_>) -> Result<Settled, RepoError> {
     let Some(scope) = current() else { return Ok(Settled(None)) };
-    match settle_for(conn, scope, effect).await? {
-        Stored::Held(settled) => Ok(settled),
-        Stored::Lost => Err(RepoError::Unavailable(Box::new(Inconsistent(
+    match settle_for(conn, vec![(scope, effect)]).await?.pop() {
+        Some(Stored::Held(settled)) => Ok(settled),
+        Some(Stored::Lost) | None => Err(RepoError::Unavailable(Box::new(Inconsistent(
             "the idempotency key was taken over by a later attempt",
         )))),
     }
@@ -104,22 +104,46 @@ pub(crate) enum Stored {
     Lost,
 }
 
-/// [`settle`] for a scope given explicitly: a batch settles for requests other than its own.
+/// [`settle`] for many scopes given explicitly, in one statement: a batch settles for the
+/// requests in it. One [`Stored`] per scope, in order.
 ///
 /// # Errors
 /// A rendering failure or a database error.
 pub(crate) async fn settle_for(
     conn: &mut AsyncPgConnection,
-    scope: Arc<IdempotencyScope>,
-    effect: Effect<'_>,
-) -> Result<Stored, RepoError> {
-    let answer = scope.answer(effect).map_err(RepoError::Internal)?;
-    let attempt = &scope.attempt;
-    let status = i16::try_from(answer.status).map_err(corrupt_row)?;
-    let held = keys::answer(conn, &name(attempt), &attempt_id(attempt), status, &answer.body)
-        .await
-        .map_err(from_diesel)?;
-    Ok(if held { Stored::Held(Settled(Some((scope, answer)))) } else { Stored::Lost })
+    effects: Vec<(Arc<IdempotencyScope>, Effect<'_>)>,
+) -> Result<Vec<Stored>, RepoError> {
+    let rendered = effects
+        .into_iter()
+        .map(|(scope, effect)| {
+            let answer = scope.answer(effect).map_err(RepoError::Internal)?;
+            let status = i16::try_from(answer.status).map_err(corrupt_row)?;
+            Ok((scope, answer, status))
+        })
+        .collect::<Result<Vec<_>, RepoError>>()?;
+    if rendered.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<keys::Answer<'_>> = rendered
+        .iter()
+        .map(|(scope, answer, status)| keys::Answer {
+            name: name(&scope.attempt),
+            attempt: attempt_id(&scope.attempt),
+            status: *status,
+            body: &answer.body,
+        })
+        .collect();
+    let held = keys::answer_many(conn, &rows).await.map_err(from_diesel)?;
+    drop(rows);
+    Ok(rendered
+        .into_iter()
+        .zip(held)
+        .map(
+            |((scope, answer, _), held)| {
+                if held { Stored::Held(Settled(Some((scope, answer)))) } else { Stored::Lost }
+            },
+        )
+        .collect())
 }
 
 fn name(attempt: &Attempt) -> KeyName<'_> {
