@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use loadgen::api::Api;
+use loadgen::provision::Provisioning;
 use loadgen::scenarios::churn::Churn;
 use loadgen::scenarios::hotdrop::Hotdrop;
 use loadgen::scenarios::list::ListLoad;
@@ -34,6 +35,11 @@ struct Cli {
     /// How many accounts to create at once before the clock starts.
     #[arg(long, global = true, default_value_t = 16)]
     provision_concurrency: usize,
+    /// Write the accounts straight into --database-url's database (one shared password hash)
+    /// and only log them in through the API: half the servers' hashing of the set-up, which
+    /// dominates a large stampede's.
+    #[arg(long, global = true, requires = "database_url")]
+    accounts_by_sql: bool,
     #[command(subcommand)]
     scenario: Command,
 }
@@ -117,7 +123,11 @@ async fn main() -> anyhow::Result<ExitCode> {
         Scenario::Login(l) => l.concurrency,
     };
     let api = Api::new(cli.bases, connections)?.with_retries(!cli.no_idempotency_keys);
-    let report = execute(&api, scenario, cli.database_url.as_deref(), cli.provision_concurrency).await?;
+    let provisioning = Provisioning {
+        concurrency: cli.provision_concurrency,
+        database_url: cli.database_url.as_deref().filter(|_| cli.accounts_by_sql),
+    };
+    let report = execute(&api, scenario, cli.database_url.as_deref(), provisioning).await?;
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -3,8 +3,12 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
+use argon2::{Argon2, PasswordHasher as _};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 
 use crate::api::Api;
@@ -27,18 +31,85 @@ pub fn run_id() -> String {
     format!("{nanos:x}")
 }
 
-/// Registers and logs in `count` users, `concurrency` at a time.
+/// How accounts are made before the clock starts.
+#[derive(Debug, Clone, Copy)]
+pub struct Provisioning<'a> {
+    /// Registrations and logins at once.
+    pub concurrency: usize,
+    /// When given, accounts are written straight into this database (the service's), all
+    /// with one Argon2id hash, and only logged in through the API: each account then costs
+    /// one hash on the servers instead of two, which is most of a large stampede's set-up.
+    pub database_url: Option<&'a str>,
+}
+
+impl Provisioning<'_> {
+    /// One account at a time, through the API (an organizer).
+    #[must_use]
+    pub const fn one() -> Self {
+        Self { concurrency: 1, database_url: None }
+    }
+}
+
+/// Registers and logs in `count` users.
 ///
 /// # Errors
 /// When any registration or login fails (is rate limiting off on the server?).
-pub async fn buyers(api: &Api, run: &str, count: usize, concurrency: usize) -> anyhow::Result<Vec<Buyer>> {
+pub async fn buyers(api: &Api, run: &str, count: usize, how: Provisioning<'_>) -> anyhow::Result<Vec<Buyer>> {
+    let written = match how.database_url {
+        Some(url) => Some(std::sync::Arc::new(write_accounts(url, run, count).await?)),
+        None => None,
+    };
     let (api, run) = (api.clone(), run.to_owned());
-    let results = concurrency::run(count, concurrency, move |i| {
-        let (api, email) = (api.clone(), format!("load-{run}-{i}@example.com"));
-        async move { sign_up(&api, i, &email).await }
+    let results = concurrency::run(count, how.concurrency, move |i| {
+        let (api, email, written) = (api.clone(), email(&run, i), written.clone());
+        async move {
+            match written.as_ref().and_then(|ids| ids.get(i).copied()) {
+                Some(id) => Ok(Buyer {
+                    id,
+                    token: log_in(&api, i, &email, 0).await?["token"]
+                        .as_str()
+                        .context("login answer without token")?
+                        .to_owned(),
+                }),
+                None => sign_up(&api, i, &email).await,
+            }
+        }
     })
     .await?;
     results.into_iter().collect()
+}
+
+fn email(run: &str, i: usize) -> String {
+    format!("load-{run}-{i}@example.com")
+}
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Inserts `count` accounts (the `i`-th at index `i`), every one with the same password hash.
+async fn write_accounts(database_url: &str, run: &str, count: usize) -> anyhow::Result<Vec<i64>> {
+    let hash = Argon2::default()
+        .hash_password(PASSWORD.as_bytes())
+        .map_err(|e| anyhow::anyhow!("hashing the load-test password: {e}"))?
+        .to_string();
+    let mut conn = AsyncPgConnection::establish(database_url).await?;
+    let ids: Vec<Id> = diesel::sql_query(
+        "INSERT INTO users (email, password_hash, first_name, last_name)
+         SELECT 'load-' || $1 || '-' || (g - 1) || '@example.com', $2, 'Load', 'Test'
+         FROM generate_series(1, $3) AS g ORDER BY g RETURNING id",
+    )
+    .bind::<Text, _>(run)
+    .bind::<Text, _>(hash)
+    .bind::<BigInt, _>(i64::try_from(count)?)
+    .load(&mut conn)
+    .await?;
+    let mut ids: Vec<i64> = ids.into_iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    anyhow::ensure!(ids.len() == count, "wrote {} accounts of {count}", ids.len());
+    Ok(ids)
 }
 
 /// Transport failures are retried: provisioning is not what is measured. A retried
@@ -56,20 +127,29 @@ async fn sign_up(api: &Api, n: usize, email: &str) -> anyhow::Result<Buyer> {
             _ => anyhow::bail!("registering {email}: {:?} {}", reply.status, reply.body),
         }
     };
-    let login = loop {
-        let reply = api.post(n, "/login", &json!({"email": email, "password": PASSWORD}), None).await;
-        match reply.status {
-            Err(_) if attempts < 6 => attempts += 1,
-            Ok(200) => break reply.body,
-            _ => anyhow::bail!("logging in {email}: {:?} {}", reply.status, reply.body),
-        }
-    };
+    let login = log_in(api, n, email, attempts).await?;
     let token = login["token"].as_str().context("login answer without token")?.to_owned();
     let id = match registered {
         Some(id) => id,
         None => token_user_id(&token).context("the login token names no user")?,
     };
     Ok(Buyer { id, token })
+}
+
+/// A login, retried on transport errors and on 503 (the servers' hashing queue full).
+async fn log_in(api: &Api, n: usize, email: &str, mut attempts: usize) -> anyhow::Result<serde_json::Value> {
+    loop {
+        let reply =
+            api.post(n + attempts, "/login", &json!({"email": email, "password": PASSWORD}), None).await;
+        attempts += 1;
+        match reply.status {
+            Ok(200) => return Ok(reply.body),
+            Err(_) | Ok(503) if attempts < 20 => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await
+            }
+            _ => anyhow::bail!("logging in {email}: {:?} {}", reply.status, reply.body),
+        }
+    }
 }
 
 /// The `id` claim of a token, read without verifying it (the server just issued it).

@@ -10,6 +10,7 @@ pub mod status;
 use std::collections::BTreeMap;
 
 use crate::api::Api;
+use crate::provision::Provisioning;
 use crate::receiver::Arrival;
 use crate::report::{Report, WebhookReport};
 use crate::stats::{micros_to_ms, percentile};
@@ -33,12 +34,12 @@ pub async fn execute(
     api: &Api,
     scenario: Scenario,
     database_url: Option<&str>,
-    provision_concurrency: usize,
+    provisioning: Provisioning<'_>,
 ) -> anyhow::Result<Report> {
     let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
     match scenario {
         Scenario::Hotdrop(cfg) => {
-            let run = hotdrop::run(api, cfg, provision_concurrency).await?;
+            let run = hotdrop::run(api, cfg, provisioning).await?;
             let status = api.get(0, &format!("/status/{}", run.event)).await.body;
             let mut violations = verify::hotdrop(cfg.capacity, cfg.buyers, &run.replies, &status);
             if let Some(url) = database_url {
@@ -64,7 +65,7 @@ pub async fn execute(
             })
         }
         Scenario::Churn(cfg) => {
-            let run = churn::run(api, cfg, provision_concurrency).await?;
+            let run = churn::run(api, cfg, provisioning).await?;
             let mut violations = verify::hotdrop(
                 cfg.drop.capacity,
                 cfg.drop.buyers,
@@ -115,7 +116,7 @@ pub async fn execute(
             })
         }
         Scenario::List(cfg) => {
-            let run = list::run(api, cfg, provision_concurrency).await?;
+            let run = list::run(api, cfg, provisioning).await?;
             let violations = [&run.events_phase, &run.bookings_phase]
                 .iter()
                 .filter(|phase| phase.failures > 0 || phase.answers.keys().any(|status| status != "200"))
@@ -137,7 +138,7 @@ pub async fn execute(
             })
         }
         Scenario::Login(cfg) => {
-            let mut run = login::run(api, cfg, provision_concurrency).await?;
+            let mut run = login::run(api, cfg, provisioning).await?;
             // A 503 with Retry-After is how a sign-in storm is meant to be answered beyond the
             // hashing slots: not a failure here; anything but 200 and 503 is.
             run.phase.failures = run

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::hotdrop::{self, Hotdrop, HotdropRun};
 use crate::api::{Api, Reply};
 use crate::concurrency;
+use crate::provision::Provisioning;
 use crate::receiver::{Arrival, Receiver};
 use crate::stats::PhaseReport;
 use crate::verify::{self, Placed};
@@ -43,11 +44,10 @@ const QUIET: Duration = Duration::from_secs(2);
 
 /// # Errors
 /// When provisioning fails.
-pub async fn run(api: &Api, cfg: Churn, provision_concurrency: usize) -> anyhow::Result<ChurnRun> {
+pub async fn run(api: &Api, cfg: Churn, provisioning: Provisioning<'_>) -> anyhow::Result<ChurnRun> {
     let receiver = if cfg.webhooks { Some(Receiver::start().await?) } else { None };
     let drop =
-        hotdrop::run_watched(api, cfg.drop, provision_concurrency, receiver.as_ref().map(|r| r.url.as_str()))
-            .await?;
+        hotdrop::run_watched(api, cfg.drop, provisioning, receiver.as_ref().map(|r| r.url.as_str())).await?;
     let status_after_drop = api.get(0, &format!("/status/{}", drop.event)).await.body;
     let (placed, _) = verify::placed(&drop.replies);
     let mut holders: Vec<Placed> = placed.iter().filter(|p| p.confirmed).cloned().collect();

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::api::{Api, Reply};
 use crate::concurrency;
-use crate::provision::{self, Buyer};
+use crate::provision::{self, Buyer, Provisioning};
 use crate::stats::PhaseReport;
 
 /// An event of `capacity` seats; `buyers` distinct users each book once, `concurrency` at a time.
@@ -29,8 +29,8 @@ pub struct HotdropRun {
 
 /// # Errors
 /// When provisioning fails.
-pub async fn run(api: &Api, cfg: Hotdrop, provision_concurrency: usize) -> anyhow::Result<HotdropRun> {
-    run_watched(api, cfg, provision_concurrency, None).await
+pub async fn run(api: &Api, cfg: Hotdrop, provisioning: Provisioning<'_>) -> anyhow::Result<HotdropRun> {
+    run_watched(api, cfg, provisioning, None).await
 }
 
 /// As [`run`], with the event's notifications posted to `webhook` (registered by its
@@ -41,12 +41,13 @@ pub async fn run(api: &Api, cfg: Hotdrop, provision_concurrency: usize) -> anyho
 pub async fn run_watched(
     api: &Api,
     cfg: Hotdrop,
-    provision_concurrency: usize,
+    provisioning: Provisioning<'_>,
     webhook: Option<&str>,
 ) -> anyhow::Result<HotdropRun> {
     let run = provision::run_id();
-    let organizer = provision::buyers(api, &format!("{run}-organizer"), 1, 1).await?.remove(0);
-    let buyers = Arc::new(provision::buyers(api, &run, cfg.buyers, provision_concurrency).await?);
+    let organizer =
+        provision::buyers(api, &format!("{run}-organizer"), 1, Provisioning::one()).await?.remove(0);
+    let buyers = Arc::new(provision::buyers(api, &run, cfg.buyers, provisioning).await?);
     let event = provision::event(api, &organizer, cfg.capacity).await?;
     if let Some(url) = webhook {
         let created =

@@ -3,7 +3,7 @@ use std::time::{Duration, Instant};
 
 use crate::api::{Api, Reply};
 use crate::concurrency;
-use crate::provision::{self, Buyer};
+use crate::provision::{self, Buyer, Provisioning};
 use crate::stats::PhaseReport;
 
 /// Reads of the lists: `GET /events` pages, walked by their cursors, and `GET /me/bookings`,
@@ -29,11 +29,12 @@ const BOOKED_PER_READER: usize = 30;
 
 /// # Errors
 /// When provisioning fails.
-pub async fn run(api: &Api, cfg: ListLoad, provision_concurrency: usize) -> anyhow::Result<ListRun> {
+pub async fn run(api: &Api, cfg: ListLoad, provisioning: Provisioning<'_>) -> anyhow::Result<ListRun> {
     let run = provision::run_id();
-    let organizer = provision::buyers(api, &format!("{run}-organizer"), 1, 1).await?.remove(0);
+    let organizer =
+        provision::buyers(api, &format!("{run}-organizer"), 1, Provisioning::one()).await?.remove(0);
     let readers: Arc<[Buyer]> =
-        provision::buyers(api, &format!("{run}-reader"), READERS, provision_concurrency).await?.into();
+        provision::buyers(api, &format!("{run}-reader"), READERS, provisioning).await?.into();
     let mut events = Vec::with_capacity(cfg.events);
     for _ in 0..cfg.events {
         events.push(provision::event(api, &organizer, 1_000).await?);

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::api::Api;
 use crate::concurrency;
-use crate::provision::{self, PASSWORD};
+use crate::provision::{self, PASSWORD, Provisioning};
 use crate::stats::PhaseReport;
 
 /// How long the hashing ceiling is measured.
@@ -31,9 +31,9 @@ pub struct LoginRun {
 
 /// # Errors
 /// When provisioning fails.
-pub async fn run(api: &Api, cfg: LoginLoad, provision_concurrency: usize) -> anyhow::Result<LoginRun> {
+pub async fn run(api: &Api, cfg: LoginLoad, provisioning: Provisioning<'_>) -> anyhow::Result<LoginRun> {
     let run = provision::run_id();
-    provision::buyers(api, &run, cfg.users, provision_concurrency).await?;
+    provision::buyers(api, &run, cfg.users, provisioning).await?;
     let hashing_ceiling_per_s = tokio::task::spawn_blocking(|| hashing_ceiling(CEILING_WINDOW)).await?;
 
     let started = Instant::now();

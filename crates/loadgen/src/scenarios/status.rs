@@ -3,7 +3,7 @@ use std::time::{Duration, Instant};
 
 use crate::api::{Api, Reply};
 use crate::concurrency;
-use crate::provision;
+use crate::provision::{self, Provisioning};
 use crate::stats::PhaseReport;
 
 /// `GET /status/{id}` from `concurrency` clients for `duration`.
@@ -24,7 +24,8 @@ pub struct StatusRun {
 /// When provisioning fails.
 pub async fn run(api: &Api, cfg: StatusLoad) -> anyhow::Result<StatusRun> {
     let run = provision::run_id();
-    let organizer = provision::buyers(api, &format!("{run}-organizer"), 1, 1).await?.remove(0);
+    let organizer =
+        provision::buyers(api, &format!("{run}-organizer"), 1, Provisioning::one()).await?.remove(0);
     let event = provision::event(api, &organizer, 100).await?;
     let path: Arc<str> = format!("/status/{event}").into();
 
