@@ -139,14 +139,18 @@ SELECT ticket_limit - seats_taken AS free, status FROM events WHERE id = $1 FOR 
 /// `ON CONFLICT` covers a live booking committed by a booker outside the batch's snapshot; the
 /// seats counted are the confirmed rows actually written. A pending row returned while fewer
 /// than `$3` were confirmed means such a conflict took a confirmed place: the caller rolls back
-/// and tries again, so no seat stays free while someone waits (I3).
+/// and tries again, so no seat stays free while someone waits (I3). `OFFSET 0` keeps the
+/// live-booking check a probe of the unique index per booker: as a join, a plan made while the
+/// event had few bookings read all of them once per booker (a 250-booker batch behind a line
+/// of 3 000 took 190 ms instead of 10).
 pub const BOOK_BATCH: &str = "\
 WITH wanted AS (
     SELECT r.user_id, row_number() OVER (ORDER BY r.ord) AS rank
     FROM unnest($2::bigint[]) WITH ORDINALITY AS r(user_id, ord)
     WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id)
       AND NOT EXISTS (SELECT 1 FROM bookings b
-                      WHERE b.event_id = $1 AND b.user_id = r.user_id AND b.status IN ('CONFIRMED', 'PENDING'))
+                      WHERE b.event_id = $1 AND b.user_id = r.user_id AND b.status IN ('CONFIRMED', 'PENDING')
+                      OFFSET 0)
 ), placed AS (
     INSERT INTO bookings (event_id, user_id, status)
     SELECT $1, user_id, CASE WHEN rank <= $3 THEN 'CONFIRMED' ELSE 'PENDING' END

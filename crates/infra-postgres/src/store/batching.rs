@@ -171,7 +171,9 @@ async fn drive<R: BatchRunner>(lanes: Arc<Lanes<R>>, runner: R, key: R::Key) {
     let mut abandoned = Abandoned { lanes: &lanes, key, done: false };
     while let Some(batch) = lanes.next_batch(key) {
         let (jobs, answers): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+        let (size, started) = (jobs.len(), std::time::Instant::now());
         let results = runner.run_batch(key, jobs).await;
+        tracing::debug!(size, elapsed_us = started.elapsed().as_micros(), "batch");
         for (answer, result) in answers.into_iter().zip(results) {
             // A job whose caller has gone away still ran; nobody is left to tell.
             drop(answer.send(result));
