@@ -10,14 +10,19 @@
 #      the churn's event has a webhook whose receiver (in ticketing-load) times each
 #      notification from its commit to its arrival;
 #   4. each HTTP figure as a ratio of its ceiling, the webhook delivery lag, and a sign-in storm
-#      (every buyer logs in again) against the machine's Argon2id hashing ceiling.
+#      (every buyer logs in again) against the machine's Argon2id hashing ceiling;
+#   5. a stampede: STAMPEDE_CLIENTS (1 024) clients, one connection each, across both
+#      instances, STAMPEDE_BUYERS (20 000) keyed, retrying buyers for STAMPEDE_SEATS (2 000)
+#      seats; its accounts are written by SQL and only logged in (one hash each: the set-up
+#      takes about four minutes on two cores).
 # Everything runs on this machine and stops by itself; the servers listen on 127.0.0.1 only.
 #
 # Each pgbench ceiling runs as many transactions, on an event of the same shape, as the HTTP
 # run it is compared with (the place-in-line count grows with the line, so a longer pgbench
 # run would be a different regime).
 #
-# Usage: bench/run.sh            (CLIENTS=64 BUYERS=2000 SECONDS_PER_RUN=10 WORKERS=1 by default)
+# Usage: bench/run.sh            (CLIENTS=64 BUYERS=2000 SECONDS_PER_RUN=10 WORKERS=1 by default;
+#                                 STAMPEDE_BUYERS=0 leaves the stampede out)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +31,9 @@ SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
 BUYERS=${BUYERS:-2000}
 # Two instances share this machine's cores: one HTTP worker thread each, unless told otherwise.
 WORKERS=${WORKERS:-1}
+STAMPEDE_CLIENTS=${STAMPEDE_CLIENTS:-1024}
+STAMPEDE_BUYERS=${STAMPEDE_BUYERS:-20000}
+STAMPEDE_SEATS=${STAMPEDE_SEATS:-2000}
 
 log() { printf '== %s\n' "$*" >&2; }
 
@@ -71,7 +79,8 @@ log "starting two ticketing instances"
 bases=()
 for _ in 1 2; do
   port=$(free_port)
-  JWT_SECRET=bench-only-secret-not-a-real-one PORT=$port HOST=127.0.0.1 RATE_LIMIT_PER_SECOND=0 \
+  # Every client is on 127.0.0.1: the per-address connection cap would turn the stampede away.
+  JWT_SECRET=bench-only-secret-not-a-real-one PORT=$port HOST=127.0.0.1 RATE_LIMIT_PER_SECOND=0 MAX_CONNECTIONS_PER_IP=0 \
     WEBHOOK_ALLOW_PRIVATE_NETWORKS=true WORKERS=$WORKERS RUST_LOG=warn ./target/release/ticketing serve >"$work/server-$port.log" 2>&1 &
   pids+=($!)
   bases+=(--base "http://127.0.0.1:$port")
@@ -133,6 +142,11 @@ log "HTTP: status reads"
 load status --concurrency "$CLIENTS" --seconds "$SECONDS_PER_RUN" >"$work/status.json"
 log "HTTP: list reads (GET /events pages, GET /me/bookings)"
 load list --concurrency "$CLIENTS" --seconds "$SECONDS_PER_RUN" --events 200 >"$work/list.json"
+if [ "$STAMPEDE_BUYERS" -gt 0 ]; then
+  log "HTTP: stampede, $STAMPEDE_BUYERS buyers for $STAMPEDE_SEATS seats, $STAMPEDE_CLIENTS clients (set-up: logging them in)"
+  load --accounts-by-sql --provision-concurrency 64 hotdrop --capacity "$STAMPEDE_SEATS" --buyers "$STAMPEDE_BUYERS" \
+    --concurrency "$STAMPEDE_CLIENTS" >"$work/stampede.json"
+fi
 
 python3 - "$work" "$ceiling_seats" "$ceiling_sold_out" "$ceiling_cancel" "$CLIENTS" <<'PY'
 import json, sys
@@ -169,6 +183,15 @@ lp, hashing = login["phases"][0], login["hashing_ceiling_per_s"]
 print(f"\nSign-in storm: {lp['requests']} logins, {lp['throughput_rps']:.0f}/s against a hashing ceiling of {hashing:.0f} "
       f"Argon2id hashes/s on this machine ({lp['throughput_rps'] / hashing:.0%}); p50 {lp['p50_ms']:.0f} ms, p99 {lp['p99_ms']:.0f} ms; "
       f"answers {lp['answers']}" + ("" if not login["violations"] else f"; VIOLATIONS {login['violations']}"))
+try:
+    stampede = json.load(open(f"{work}/stampede.json"))
+    sp = stampede["phases"][0]
+    print(f"\nStampede: {sp['requests']} buyers, {stampede['parameters']['capacity']} seats, "
+          f"{stampede['parameters']['concurrency']} clients: {sp['throughput_rps']:.0f} bookings/s, p50 {sp['p50_ms']:.0f} ms, "
+          f"p99 {sp['p99_ms']:.0f} ms, max {sp['max_ms']:.0f} ms; answers {sp['answers']}; "
+          + ("every invariant held (FIFO line, no oversell, exactly once)" if not stampede["violations"] else f"VIOLATIONS {stampede['violations']}"))
+except FileNotFoundError:
+    pass
 hooks = json.load(open(f"{work}/churn.json")).get("webhooks")
 if hooks:
     print(f"\nWebhook during the churn: {hooks['notifications']} notifications delivered ({hooks['received']} requests), "

@@ -151,6 +151,12 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// `DATABASE_POOL_SIZE`, default 16.
     pub pool_size: usize,
+    /// `DATABASE_READ_POOL_SIZE`, default 4: connections of the public reads' own pool (an
+    /// event, `/status`, the event pages), so a surge of writes never starves them.
+    pub read_pool_size: usize,
+    /// `DATABASE_POOL_QUEUE`, default 512: requests that may wait for a connection of each
+    /// pool; one more gets a 503 with `Retry-After` at once.
+    pub pool_queue: usize,
     /// `BOOKING_BATCH_MAX` (default 256) and `BOOKING_BATCH_WAITING` (default 4096; 0 books
     /// every request alone): group commit of one event's concurrent bookings.
     pub booking_batch: BookingBatch,
@@ -271,6 +277,10 @@ impl Config {
         if pool_size == 0 {
             return Err(invalid("DATABASE_POOL_SIZE", "0", "must be at least 1"));
         }
+        let read_pool_size: usize = parsed(&get, "DATABASE_READ_POOL_SIZE", 4)?;
+        if read_pool_size == 0 {
+            return Err(invalid("DATABASE_READ_POOL_SIZE", "0", "must be at least 1"));
+        }
         let booking_batch = BookingBatch {
             max: match parsed(&get, "BOOKING_BATCH_MAX", 256)? {
                 0 => return Err(invalid("BOOKING_BATCH_MAX", "0", "must be at least 1")),
@@ -306,6 +316,8 @@ impl Config {
             sign_in_limit,
             trusted_proxies: parsed(&get, "TRUSTED_PROXIES", TrustedProxies::default())?,
             pool_size,
+            read_pool_size,
+            pool_queue: parsed(&get, "DATABASE_POOL_QUEUE", 512)?,
             booking_batch,
             pool_timeout: Duration::from_millis(parsed(&get, "DATABASE_POOL_TIMEOUT_MS", 1000)?),
             workers: (workers > 0).then_some(workers),

@@ -58,20 +58,24 @@ pub async fn migrate(database_url: &str) -> Result<usize, MigrateError> {
     migrate::run_pending(database_url).await.map(|applied| applied.len())
 }
 
-/// The store on a connection pool sized by `config`. Connects lazily: this succeeds while the
+/// The store on its two connection pools (writes, and the public reads) sized by `config`,
+/// with its group commit and admission limits. Connects lazily: this succeeds while the
 /// database is down.
 ///
 /// # Errors
 /// [`PoolError`] when the pool settings are unusable.
 pub fn store(database_url: &str, config: &Config) -> Result<PgStore, PoolError> {
-    let settings = PoolSettings {
-        max_size: config.pool_size,
+    let settings = |max_size: usize, name: &str| PoolSettings {
+        max_size,
         wait_timeout: config.pool_timeout,
+        application_name: name.to_owned(),
         ..PoolSettings::default()
     };
+    let writes = pool::connect(database_url, &settings(config.pool_size, "ticketing"))?;
+    let reads = pool::connect(database_url, &settings(config.read_pool_size, "ticketing-reads"))?;
     let batching =
         BatchLimits { max_batch: config.booking_batch.max, max_waiting: config.booking_batch.waiting };
-    pool::connect(database_url, &settings).map(|pool| PgStore::with_batching(pool, batching))
+    Ok(PgStore::new(writes).reading_from(reads).batching(batching).admitting(config.pool_queue))
 }
 
 /// Registration and login over `store` (also what `ticketing seed` uses).

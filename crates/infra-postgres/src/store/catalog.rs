@@ -9,12 +9,12 @@ use domain::{
 use super::PgStore;
 use super::idempotency::answered_transaction;
 use crate::constraints::EVENTS_ORGANIZER_FKEY;
-use crate::error::{TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
+use crate::error::{TxError, corrupt_row, from_diesel, violated_constraint};
 use crate::queries::{bookings, events};
 
 impl Catalog for PgStore {
     async fn create_event(&self, event: NewEvent) -> Result<Event, CreateEventError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         answered_transaction!(
             conn,
             CreateEventError,
@@ -32,7 +32,7 @@ impl Catalog for PgStore {
     }
 
     async fn availability(&self, id: EventId) -> Result<Availability, FindEventError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.reader().await?;
         let row = events::availability(&mut conn, id)
             .await
             .map_err(from_diesel)?
@@ -41,14 +41,14 @@ impl Catalog for PgStore {
     }
 
     async fn list_events(&self, query: EventQuery) -> Result<Page<Availability, EventCursor>, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.reader().await?;
         let rows = events::list(&mut conn, &query).await.map_err(from_diesel)?;
         let items = rows.into_iter().map(Availability::try_from).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(items, query.limit, |a| EventCursor { date: a.event.date, id: a.event.id }))
     }
 
     async fn booking(&self, id: BookingId) -> Result<Option<(BookingView, UserId)>, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let Some(row) = bookings::find(&mut conn, id).await.map_err(from_diesel)? else { return Ok(None) };
         let organizer = UserId::new(row.organizer_id).map_err(corrupt_row)?;
         Ok(Some((BookingView::try_from(row.view)?, organizer)))
@@ -59,7 +59,7 @@ impl Catalog for PgStore {
         user: UserId,
         query: BookingQuery,
     ) -> Result<Page<BookingView, BookingId>, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let rows = bookings::of_user(&mut conn, user, query).await.map_err(from_diesel)?;
         let items = rows.into_iter().map(BookingView::try_from).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(items, query.limit, |v| v.booking.id))
@@ -70,7 +70,7 @@ impl Catalog for PgStore {
         event: EventId,
         query: BookingQuery,
     ) -> Result<Page<Attendee, BookingId>, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let rows = bookings::of_event(&mut conn, event, query).await.map_err(from_diesel)?;
         let items = rows.into_iter().map(Attendee::try_from).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(items, query.limit, |a| a.booking.booking.id))

@@ -5,7 +5,7 @@ use domain::RepoError;
 use domain::ports::{ConnectionStats, StoreHealth};
 
 use super::PgStore;
-use crate::error::{from_diesel, from_pool};
+use crate::error::from_diesel;
 use crate::sql::PING;
 
 impl StoreHealth for PgStore {
@@ -13,7 +13,7 @@ impl StoreHealth for PgStore {
     /// reach it. A bare statement, not a transaction, so a caller's timeout cannot leave one
     /// open.
     async fn ping(&self) -> Result<(), RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         conn.batch_execute(PING).await.map_err(|e| RepoError::Unavailable(Box::new(e)))
     }
 
@@ -40,7 +40,7 @@ impl PgStore {
     /// # Errors
     /// [`domain::RepoError`] when the database cannot be asked.
     pub async fn connected_as_superuser(&self) -> Result<bool, domain::RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let row: Superuser = diesel::sql_query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
             .get_result(&mut conn)
             .await

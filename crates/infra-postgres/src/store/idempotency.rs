@@ -15,7 +15,7 @@ use domain::idempotency::{Attempt, Claim, Effect, IdempotencyScope, IdempotentRe
 use domain::ports::Idempotency;
 
 use super::PgStore;
-use crate::error::{Inconsistent, corrupt_row, from_diesel, from_pool};
+use crate::error::{Inconsistent, corrupt_row, from_diesel};
 use crate::queries::idempotency::{self as keys, KeyName};
 
 tokio::task_local! {
@@ -156,7 +156,7 @@ fn attempt_id(attempt: &Attempt) -> String {
 
 impl Idempotency for PgStore {
     async fn claim(&self, request: IdempotentRequest, lease: Duration) -> Result<Claim, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let attempt = Attempt { requester: request.requester, key: request.key, id: random_bits()? };
         let fingerprint = request.fingerprint.bytes().as_slice();
         let claimed = keys::claim(&mut conn, &name(&attempt), fingerprint, &attempt_id(&attempt), lease)
@@ -180,7 +180,7 @@ impl Idempotency for PgStore {
     }
 
     async fn finish(&self, attempt: Attempt, answer: Option<StoredAnswer>) -> Result<(), RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let id = attempt_id(&attempt);
         match answer {
             Some(answer) => {
@@ -197,7 +197,7 @@ impl Idempotency for PgStore {
     }
 
     async fn forget_older_than(&self, kept: Duration) -> Result<u64, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let forgotten = keys::forget_older_than(&mut conn, kept).await.map_err(from_diesel)?;
         Ok(u64::try_from(forgotten).unwrap_or(u64::MAX))
     }

@@ -6,7 +6,7 @@ use domain::{Limit, NotificationId, RepoError, UserId};
 use futures_util::{FutureExt, StreamExt};
 
 use super::PgStore;
-use crate::error::{Inconsistent, from_diesel, from_pool};
+use crate::error::{Inconsistent, from_diesel};
 use crate::queries::notices;
 use crate::rows::NotificationRow;
 use crate::sql::LISTEN;
@@ -21,7 +21,7 @@ impl Notifications for PgStore {
         through: i64,
         limit: Limit,
     ) -> Result<Vec<Notification>, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let after = after.map_or(0, NotificationId::get);
         let rows = notices::feed(&mut conn, user, after, through, i64::from(limit.get()))
             .await
@@ -35,17 +35,17 @@ impl Notifications for PgStore {
         through: i64,
         users: &[UserId],
     ) -> Result<Vec<Notification>, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         convert(notices::for_recipients(&mut conn, after, through, users).await.map_err(from_diesel)?)
     }
 
     async fn watermark(&self) -> Result<Watermark, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         notices::newest(&mut conn).await.map_err(from_diesel)?.try_into()
     }
 
     async fn settlement(&self, walked: i64, batch: usize) -> Result<Settlement, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let batch = i64::try_from(batch).unwrap_or(i64::MAX);
         notices::settlement(&mut conn, walked, batch).await.map_err(from_diesel)?.try_into()
     }
@@ -53,7 +53,7 @@ impl Notifications for PgStore {
     /// A connection of its own, taken out of the pool for good (so that it never serves a
     /// request while subscribed) and listening on the notifications channel.
     async fn listen(&self) -> Result<PgListener, RepoError> {
-        let pooled = self.pool.get().await.map_err(from_pool)?;
+        let pooled = self.writer().await?;
         let mut conn = deadpool::managed::Object::take(pooled);
         sql_query(LISTEN).execute(&mut conn).await.map_err(from_diesel)?;
         Ok(PgListener { conn })

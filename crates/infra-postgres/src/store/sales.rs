@@ -15,7 +15,7 @@ use super::batching::Turn;
 use super::booking_batch::Booker;
 use super::idempotency::{self, answered_transaction};
 use crate::constraints::{BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
-use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
+use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, violated_constraint};
 use crate::queries::{bookings, events, guard, notices};
 use crate::rows::{AvailabilityRow, PlacedBookingRow};
 
@@ -39,7 +39,7 @@ impl Sales for PgStore {
     }
 
     async fn cancel(&self, cmd: CancelBooking) -> Result<Cancellation, CancelError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         answered_transaction!(
             conn,
             CancelError,
@@ -49,7 +49,7 @@ impl Sales for PgStore {
     }
 
     async fn change_event(&self, cmd: ChangeEvent) -> Result<EventChange, ChangeEventError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         answered_transaction!(
             conn,
             ChangeEventError,
@@ -59,7 +59,7 @@ impl Sales for PgStore {
     }
 
     async fn cancel_event(&self, cmd: CancelEvent) -> Result<EventCancellation, CancelEventError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         answered_transaction!(
             conn,
             CancelEventError,
@@ -73,7 +73,7 @@ impl PgStore {
     /// One booking by itself: the fast path's single statement, else the guarded one; with an
     /// idempotency scope, in a transaction that also stores the answer.
     pub(super) async fn book_alone(&self, cmd: BookTicket) -> Result<BookingOutcome, BookError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         for _ in 0..DUPLICATE_RETRIES {
             match try_place(&mut conn, cmd).await {
                 Ok(booked) => return Ok(booked),

@@ -16,7 +16,7 @@ use domain::{RepoError, UserId};
 use futures_util::StreamExt;
 
 use super::{PgStore, idempotency};
-use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool};
+use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel};
 use crate::queries::sessions::{self, RevocationRow};
 use crate::sql::LISTEN_SESSIONS;
 
@@ -24,7 +24,7 @@ impl Sessions for PgStore {
     type Listener = PgRevocationListener;
 
     async fn revoke(&self, token: IssuedToken) -> Result<(), RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let fact = Revocation::Token { id: token.id, expires_at: token.expires_at };
         let jti = token.id.to_string();
         let settled = conn
@@ -40,13 +40,13 @@ impl Sessions for PgStore {
     }
 
     async fn revocations(&self, changed_since: DateTime<Utc>) -> Result<Vec<Revocation>, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let rows = sessions::revocations(&mut conn, changed_since).await.map_err(from_diesel)?;
         rows.into_iter().map(revocation).collect()
     }
 
     async fn admits(&self, token: IssuedToken) -> Result<bool, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let generation = i32::try_from(token.generation.get()).unwrap_or(i32::MAX);
         sessions::admits(&mut conn, token.user.get(), generation, &token.id.to_string())
             .await
@@ -55,14 +55,14 @@ impl Sessions for PgStore {
 
     /// A connection of its own, taken out of the pool for good, listening on the channel.
     async fn listen(&self) -> Result<PgRevocationListener, RepoError> {
-        let pooled = self.pool.get().await.map_err(from_pool)?;
+        let pooled = self.writer().await?;
         let mut conn = deadpool::managed::Object::take(pooled);
         sql_query(LISTEN_SESSIONS).execute(&mut conn).await.map_err(from_diesel)?;
         Ok(PgRevocationListener { conn })
     }
 
     async fn forget_expired(&self) -> Result<u64, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let forgotten = sessions::forget_expired(&mut conn).await.map_err(from_diesel)?;
         Ok(u64::try_from(forgotten).unwrap_or(u64::MAX))
     }

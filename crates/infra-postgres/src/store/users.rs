@@ -10,13 +10,13 @@ use super::PgStore;
 use super::idempotency::{self, answered_transaction};
 use super::sessions::generation_announcement;
 use crate::constraints::USERS_EMAIL_UNIQUE;
-use crate::error::{TxError, corrupt_row, from_diesel, from_pool, violated_constraint};
+use crate::error::{TxError, corrupt_row, from_diesel, violated_constraint};
 use crate::queries::users::CredentialsRow;
 use crate::queries::{sessions, users};
 
 impl Users for PgStore {
     async fn create_user(&self, user: NewUser) -> Result<User, RegisterError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         answered_transaction!(
             conn,
             RegisterError,
@@ -32,17 +32,17 @@ impl Users for PgStore {
     }
 
     async fn credentials(&self, email: EmailAddress) -> Result<Option<UserCredentials>, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         users::with_hash_by_email(&mut conn, &email).await.map_err(from_diesel)?.map(credentials).transpose()
     }
 
     async fn credentials_of(&self, id: UserId) -> Result<Option<UserCredentials>, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         users::with_hash_by_id(&mut conn, id).await.map_err(from_diesel)?.map(credentials).transpose()
     }
 
     async fn change_password(&self, id: UserId, hash: PasswordHash) -> Result<Option<SignedIn>, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let (changed, settled) = conn
             .transaction(async |conn| -> Result<_, TxError<RepoError>> {
                 let Some(changed) = sessions::change_password(conn, id.get(), hash.as_str()).await? else {
@@ -67,13 +67,13 @@ impl Users for PgStore {
     }
 
     async fn upgrade_hash(&self, id: UserId, old: PasswordHash, new: PasswordHash) -> Result<(), RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         sessions::upgrade_hash(&mut conn, id.get(), old.as_str(), new.as_str()).await.map_err(from_diesel)?;
         Ok(())
     }
 
     async fn find(&self, id: UserId) -> Result<Option<User>, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         users::by_id(&mut conn, id).await.map_err(from_diesel)?.map(User::try_from).transpose()
     }
 }
@@ -109,7 +109,7 @@ impl PgStore {
     /// # Errors
     /// [`RepoError`] when the database fails.
     pub async fn normalise_emails(&self) -> Result<EmailNormalisation, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let mut found = EmailNormalisation::default();
         for (id, stored) in users::beyond_ascii(&mut conn).await.map_err(from_diesel)? {
             match EmailAddress::parse(&stored) {

@@ -12,7 +12,7 @@ use domain::{Limit, RepoError, UserId, WebhookId};
 
 use super::PgStore;
 use super::idempotency::answered_transaction;
-use crate::error::{TxError, corrupt_row, from_diesel, from_pool};
+use crate::error::{TxError, corrupt_row, from_diesel};
 use crate::queries::notices;
 use crate::queries::webhooks::{self, Settlements};
 
@@ -22,7 +22,7 @@ impl Webhooks for PgStore {
         webhook: NewWebhook,
         secret: WebhookSecret,
     ) -> Result<Webhook, CreateWebhookError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         if let Some(event) = webhook.event {
             // Events are never deleted and never change organizer, so this check cannot go
             // stale before the insert.
@@ -46,13 +46,13 @@ impl Webhooks for PgStore {
     }
 
     async fn webhooks(&self, organizer: UserId) -> Result<Vec<Webhook>, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let rows = webhooks::of_organizer(&mut conn, organizer).await.map_err(from_diesel)?;
         rows.into_iter().map(Webhook::try_from).collect()
     }
 
     async fn delete_webhook(&self, organizer: UserId, webhook: WebhookId) -> Result<(), WebhookError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         if webhooks::delete(&mut conn, organizer, webhook).await.map_err(from_diesel)? {
             Ok(())
         } else {
@@ -67,7 +67,7 @@ impl Webhooks for PgStore {
         before: Option<i64>,
         limit: Limit,
     ) -> Result<Vec<DeliveryAttempt>, WebhookError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         if !webhooks::owned(&mut conn, organizer, webhook).await.map_err(from_diesel)? {
             return Err(WebhookError::NotFound(webhook));
         }
@@ -78,7 +78,7 @@ impl Webhooks for PgStore {
     }
 
     async fn claim_deliveries(&self, limit: usize, lease: Duration) -> Result<Vec<Delivery>, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = webhooks::claim(&mut conn, limit, lease).await.map_err(from_diesel)?;
         rows.into_iter().map(Delivery::try_from).collect()
@@ -94,7 +94,7 @@ impl Webhooks for PgStore {
             .filter(|a| a.outcome == DeliveryOutcome::Gone)
             .map(|a| a.delivery.webhook.get())
             .collect();
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         conn.transaction(async |conn| {
             webhooks::settle(conn, batch).await?;
             if !gone.is_empty() {
@@ -108,7 +108,7 @@ impl Webhooks for PgStore {
 
     async fn queue_deliveries(&self, batch: usize) -> Result<Option<usize>, RepoError> {
         let batch = i64::try_from(batch).unwrap_or(i64::MAX);
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         conn.transaction(async |conn| {
             let Some(relay) = webhooks::lock_relay(conn).await? else { return Ok(None) };
             let saved = match (relay.gap_start, relay.gap_seen) {
@@ -140,7 +140,7 @@ impl Webhooks for PgStore {
     }
 
     async fn backlog(&self) -> Result<Backlog, RepoError> {
-        let mut conn = self.pool.get().await.map_err(from_pool)?;
+        let mut conn = self.writer().await?;
         let row = webhooks::backlog(&mut conn).await.map_err(from_diesel)?;
         Ok(Backlog {
             undelivered: u64::try_from(row.undelivered).map_err(corrupt_row)?,

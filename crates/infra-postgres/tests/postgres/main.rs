@@ -1,6 +1,7 @@
 //! The adapter against a real PostgreSQL: one test binary (links once), a database per test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
+mod admission;
 mod bookings;
 mod dates;
 mod events;
