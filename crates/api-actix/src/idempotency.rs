@@ -45,9 +45,11 @@ pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key
 const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
 /// How long a claimed key waits for its attempt's answer before another attempt may take it
-/// over: longer than any request runs (pool wait, statement and lock timeouts), short enough
-/// that a key whose instance died is usable again soon.
-pub const LEASE: Duration = Duration::from_secs(60);
+/// over: longer than a request runs (a second's wait for a connection, then statements bounded
+/// by the five-second statement and three-second lock timeouts), short enough that the
+/// retries of a client whose instance died mid-request get an answer within seconds. Taking
+/// over too early is safe all the same: an attempt that lost its key rolls its effect back.
+pub const LEASE: Duration = Duration::from_secs(15);
 
 /// How long answered keys are kept (api.md: at least 24 hours).
 pub const KEPT: Duration = Duration::from_secs(24 * 3600);

@@ -17,8 +17,9 @@ pub struct Reply {
     pub attempts: u32,
 }
 
-/// How often a write is sent at most before the client gives up.
-const ATTEMPTS: u32 = 8;
+/// How long a write is retried before the client gives up: longer than the service's lease on
+/// an idempotency key (15 s), so a write whose instance died mid-request still gets its answer.
+const GIVE_UP_AFTER: Duration = Duration::from_secs(40);
 
 /// The wait before the second attempt, when the server did not say; doubles each time.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -109,7 +110,7 @@ impl Api {
                 Ok(409) => reply.body["code"] == "idempotency_key_in_flight",
                 Ok(_) => false,
             };
-            if !again || attempt >= ATTEMPTS {
+            if !again || started.elapsed() >= GIVE_UP_AFTER {
                 reply.latency = started.elapsed();
                 reply.attempts = attempt;
                 return reply;
