@@ -15,17 +15,13 @@ use domain::{
     BookError, BookTicket, Booking, BookingId, BookingOutcome, BookingStatus, CancelBooking, CancelTarget,
     EventId, RepoError, UserId,
 };
-use infra_postgres::{PgStore, PoolSettings, idempotent_within};
+use infra_postgres::{PgStore, idempotent_within};
 use tokio::task::JoinHandle;
 
-use crate::helpers::Fixture;
+use crate::helpers::{Fixture, positions, wide_pool};
 use crate::idempotency::{LEASE, Words, fresh, request};
 
 type Booked = Result<BookingOutcome, BookError>;
-
-fn wide_pool() -> PoolSettings {
-    PoolSettings { max_size: 16, wait_timeout: Duration::from_secs(10), ..PoolSettings::default() }
-}
 
 fn book(store: &PgStore, event: EventId, user: UserId) -> JoinHandle<Booked> {
     let store = store.clone();
@@ -191,14 +187,6 @@ async fn keyed_bookings_in_a_batch_store_their_answers_and_one_whose_key_was_los
     assert!(matches!(fx.book(event, lost).await, BookingOutcome::Confirmed(_)), "the lost key took no seat");
 }
 
-#[derive(diesel::QueryableByName)]
-struct PendingPosition {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = BigInt)]
-    position: i64,
-}
-
 /// Five hundred bookers at once on two stores (two instances, each batching on its own) for
 /// two hundred seats; then fifty holders cancel at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -223,7 +211,7 @@ async fn five_hundred_bookers_on_two_instances_keep_every_invariant_and_the_line
     let gathered = stores.iter().map(PgStore::batch_counts).fold(0, |n, c| n + c.jobs);
     assert!(gathered > 0, "a stampede of one event goes in batches");
     assert_eq!((confirmed.len(), told.len()), (200, 300));
-    let line = line_of(&fx, event).await;
+    let line = positions(&fx, event).await;
     assert_eq!(line.iter().map(|(_, p)| *p).collect::<Vec<_>>(), (1..=300).collect::<Vec<u64>>());
     for (id, exact) in &line {
         let was_told = told[id];
@@ -256,18 +244,4 @@ async fn five_hundred_bookers_on_two_instances_keep_every_invariant_and_the_line
         "first in line, first served"
     );
     fx.assert_invariants().await;
-}
-
-/// Each pending booking's place in line, read back after the dust settles.
-async fn line_of(fx: &Fixture, event: EventId) -> Vec<(BookingId, u64)> {
-    let rows: Vec<PendingPosition> = diesel::sql_query(
-        "SELECT id, (SELECT count(*) + 1 FROM bookings a
-                     WHERE a.event_id = b.event_id AND a.status = 'PENDING' AND a.id < b.id) AS position
-         FROM bookings b WHERE event_id = $1 AND status = 'PENDING' ORDER BY id",
-    )
-    .bind::<BigInt, _>(event.get())
-    .load(&mut fx.raw().await)
-    .await
-    .unwrap();
-    rows.into_iter().map(|r| (BookingId::new(r.id).unwrap(), u64::try_from(r.position).unwrap())).collect()
 }

@@ -1,9 +1,12 @@
+use std::time::Duration;
+
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain::ports::{Catalog, Sales, Users};
 use domain::{
-    BookTicket, BookingOutcome, ChangeEvent, ChangeEventError, EmailAddress, EventChange, EventChanges,
-    EventDate, EventId, NewEvent, NewUser, NonEmptyText, PasswordHash, Price, TicketLimit, UserId,
+    BookTicket, BookingId, BookingOutcome, ChangeEvent, ChangeEventError, EmailAddress, EventChange,
+    EventChanges, EventDate, EventId, NewEvent, NewUser, NonEmptyText, PasswordHash, Price, TicketLimit,
+    UserId,
 };
 use infra_postgres::invariants::recount;
 use infra_postgres::test_support::TestDatabase;
@@ -154,4 +157,31 @@ impl Rng {
         self.0 ^= self.0 << 17;
         usize::try_from(self.0 % u64::try_from(n).unwrap()).unwrap()
     }
+}
+
+/// Room for many concurrent transactions on one pool.
+pub fn wide_pool() -> PoolSettings {
+    PoolSettings { max_size: 16, wait_timeout: Duration::from_secs(10), ..PoolSettings::default() }
+}
+
+#[derive(diesel::QueryableByName)]
+struct PendingPosition {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    position: i64,
+}
+
+/// Each pending booking's place in line, read back after the dust settles.
+pub async fn positions(fx: &Fixture, event: EventId) -> Vec<(BookingId, u64)> {
+    let rows: Vec<PendingPosition> = diesel::sql_query(
+        "SELECT id, (SELECT count(*) + 1 FROM bookings a
+                     WHERE a.event_id = b.event_id AND a.status = 'PENDING' AND a.id < b.id) AS position
+         FROM bookings b WHERE event_id = $1 AND status = 'PENDING' ORDER BY id",
+    )
+    .bind::<BigInt, _>(event.get())
+    .load(&mut fx.raw().await)
+    .await
+    .unwrap();
+    rows.into_iter().map(|r| (BookingId::new(r.id).unwrap(), u64::try_from(r.position).unwrap())).collect()
 }

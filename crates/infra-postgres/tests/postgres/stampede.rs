@@ -6,42 +6,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use diesel::sql_types::BigInt;
-use diesel_async::RunQueryDsl;
 use domain::ports::{Catalog, Sales};
 use domain::{
     BookError, BookTicket, Booking, BookingId, BookingOutcome, BookingStatus, CancelBooking, CancelError,
-    CancelEvent, CancelTarget, ChangeEvent, ChangeEventError, EventChanges, EventId, TicketLimit, UserId,
+    CancelEvent, CancelTarget, ChangeEvent, ChangeEventError, EventChanges, TicketLimit, UserId,
 };
-use infra_postgres::{PgStore, PoolSettings};
+use infra_postgres::PgStore;
 
-use crate::helpers::{Fixture, Rng, assert_invariants_on, rand_seed};
-
-fn wide_pool() -> PoolSettings {
-    PoolSettings { max_size: 16, wait_timeout: Duration::from_secs(10), ..PoolSettings::default() }
-}
-
-#[derive(diesel::QueryableByName)]
-struct PendingPosition {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = BigInt)]
-    position: i64,
-}
-
-/// Each pending booking's place in line, read back after the dust settles.
-async fn positions(fx: &Fixture, event: EventId) -> Vec<(BookingId, u64)> {
-    let rows: Vec<PendingPosition> = diesel::sql_query(
-        "SELECT id, (SELECT count(*) + 1 FROM bookings a
-                     WHERE a.event_id = b.event_id AND a.status = 'PENDING' AND a.id < b.id) AS position
-         FROM bookings b WHERE event_id = $1 AND status = 'PENDING' ORDER BY id",
-    )
-    .bind::<BigInt, _>(event.get())
-    .load(&mut fx.raw().await)
-    .await
-    .unwrap();
-    rows.into_iter().map(|r| (BookingId::new(r.id).unwrap(), u64::try_from(r.position).unwrap())).collect()
-}
+use crate::helpers::{Fixture, Rng, assert_invariants_on, positions, rand_seed, wide_pool};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_buyers_for_twenty_seats_then_ten_cancels_promote_the_first_ten_in_line() {
