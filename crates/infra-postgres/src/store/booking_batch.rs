@@ -156,14 +156,12 @@ async fn place(
                 })?;
                 placed.push((i, outcome(row).map_err(|e| TxError::Rule(Stop::Repo(as_repo(e))))?));
             }
-            let keyed: Vec<(usize, Arc<IdempotencyScope>, Effect<'_>)> = placed
+            let (keyed_jobs, effects): (Vec<usize>, Vec<_>) = placed
                 .iter()
                 .filter_map(|(i, booked)| {
-                    jobs[*i].scope.clone().map(|scope| (*i, scope, Effect::Booked(booked)))
+                    jobs[*i].scope.clone().map(|scope| (*i, (scope, Effect::Booked(booked))))
                 })
-                .collect();
-            let (keyed_jobs, effects): (Vec<usize>, Vec<_>) =
-                keyed.into_iter().map(|(i, scope, effect)| (i, (scope, effect))).unzip();
+                .unzip();
             let stored =
                 idempotency::settle_for(conn, effects).await.map_err(|e| TxError::Rule(Stop::Repo(e)))?;
             let mut settled = Vec::with_capacity(stored.len());
