@@ -1,6 +1,6 @@
 //! What one client may hold of the server: connections per address, and time to send a body.
 //!
-//! actix-web cuts a slow request *head* (with a 408), but not a slow *body*: a client that
+//! actix-http cuts a slow request *head* (with a 408, made JSON by `bare_answers`), but not a slow *body*: a client that
 //! sends `Content-Length: 1000` and then a byte now and then keeps its connection, and its file
 //! descriptor, for ever; enough of them and nobody else is served. So every body must arrive
 //! within a deadline (with the JSON limit, that is also a minimum rate), and the connections
@@ -74,12 +74,10 @@ impl Drop for ConnectionSlot {
 pub fn on_connect(
     counts: &ConnectionCounts,
     limit: usize,
-    connection: &dyn std::any::Any,
+    peer: Option<std::net::SocketAddr>,
     data: &mut actix_web::dev::Extensions,
 ) {
-    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
-        && let Ok(peer) = stream.peer_addr()
-    {
+    if let Some(peer) = peer {
         data.insert(counts.open(peer.ip(), limit));
     }
 }

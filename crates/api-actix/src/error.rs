@@ -83,6 +83,15 @@ pub enum ApiError {
     /// The request body did not arrive within the body timeout.
     #[error("The request body did not arrive in time")]
     BodyTimeout,
+    /// The request head did not arrive within the head timeout (answered by actix-http).
+    #[error("The request head did not arrive in time")]
+    HeadTimeout,
+    /// Bytes that are not an HTTP/1.1 request head (answered by actix-http).
+    #[error("The request is not well-formed HTTP/1.1")]
+    MalformedRequest,
+    /// A request head over the server's buffer (answered by actix-http).
+    #[error("The request head is too large")]
+    HeadTooLarge,
     /// The client's rate limit is spent; it may try again after `retry_after` seconds.
     #[error("Too many requests")]
     RateLimited { retry_after: u64 },
@@ -135,7 +144,9 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
         ApiError::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
         ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         ApiError::TooManyConnections => (StatusCode::TOO_MANY_REQUESTS, "too_many_connections"),
-        ApiError::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+        ApiError::BodyTimeout | ApiError::HeadTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+        ApiError::MalformedRequest => (StatusCode::BAD_REQUEST, "invalid_request"),
+        ApiError::HeadTooLarge => (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large"),
         ApiError::StoreUnreachable
         | ApiError::ShuttingDown
         | ApiError::HashingBusy
@@ -154,6 +165,25 @@ impl ApiError {
             _ => {}
         }
         (status_and_code(self).0 == StatusCode::SERVICE_UNAVAILABLE).then_some(RETRY_AFTER_UNAVAILABLE)
+    }
+
+    /// The error behind an answer actix-http gives on its own, with no body, before any route
+    /// runs (see `bare_answers`); `None` for a status it does not give that way.
+    #[must_use]
+    pub fn answered_bare(status: u16) -> Option<Self> {
+        match status {
+            400 => Some(Self::MalformedRequest),
+            408 => Some(Self::HeadTimeout),
+            431 => Some(Self::HeadTooLarge),
+            500 => Some(Self::Internal("actix-http answered 500 by itself".into())),
+            _ => None,
+        }
+    }
+
+    /// The JSON body of this error's answer.
+    #[must_use]
+    pub fn json_body(&self) -> String {
+        body_text(&self.to_string(), status_and_code(self).1)
     }
 
     /// A JSON body that could not be read, with the size limit its reader had.
@@ -191,6 +221,7 @@ pub struct ErrorBody<'a> {
     /// ticket_limit_below_taken, email_taken, idempotency_key_reused, idempotency_key_in_flight,
     /// payload_too_large, unsupported_media_type,
     /// route_not_found, method_not_allowed, rate_limited, too_many_connections, request_timeout,
+    /// headers_too_large,
     /// service_unavailable, internal_error.
     #[schema(value_type = String, example = "not_found")]
     pub code: &'a str,
@@ -221,11 +252,15 @@ impl ResponseError for ApiError {
 
 /// `{"error", "code"}` with the given status.
 fn json_error(status: StatusCode, message: &str, code: &str) -> HttpResponse {
-    let body = serde_json::to_string(&ErrorBody { error: Cow::Borrowed(message), code })
-        .unwrap_or_else(|_| format!(r#"{{"error":"An unknown error occurred","code":"{code}"}}"#));
-    let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
+    let mut response = HttpResponse::with_body(status, body_text(message, code)).map_into_boxed_body();
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
+}
+
+/// `{"error", "code"}` as text.
+fn body_text(message: &str, code: &str) -> String {
+    serde_json::to_string(&ErrorBody { error: Cow::Borrowed(message), code })
+        .unwrap_or_else(|_| format!(r#"{{"error":"An unknown error occurred","code":"{code}"}}"#))
 }
 
 /// "outer: middle: root" for the log.

@@ -9,6 +9,7 @@
 pub mod adapters;
 mod answers;
 pub mod auth;
+mod bare_answers;
 mod browser;
 pub mod client_address;
 pub mod config;
@@ -19,6 +20,7 @@ mod error;
 pub mod feed;
 mod handlers;
 mod housekeeping;
+mod http_server;
 pub mod idempotency;
 mod metrics;
 mod openapi;

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Condition, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, web};
 use anyhow::Context;
 use tokio::sync::{Notify, watch};
 
@@ -31,6 +31,7 @@ use crate::connections::{self, BodyTimeout, ConnectionCounts};
 use crate::feed::{FeedHub, FeedListener};
 use crate::handlers::operations::{self, MetricsAccess};
 use crate::housekeeping::Housekeeping;
+use crate::http_server::{self, Serving};
 use crate::idempotency;
 use crate::openapi;
 use crate::rate_limit::{self, RateLimiting};
@@ -73,17 +74,19 @@ fn metrics_server<A: Adapters>(
     let listener = TcpListener::bind(addr).with_context(|| format!("binding METRICS_ADDR {addr}"))?;
     let port = listener.local_addr()?.port();
     let access = web::Data::new(MetricsAccess::new(token));
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .app_data(access.clone())
-            .route("/metrics", web::get().to(operations::metrics::<A>))
-            .default_service(web::to(routes::not_found))
-    })
-    .workers(1)
-    .listen(listener)?
-    .disable_signals()
-    .run();
+    let serving = Serving { workers: 1, connections_per_worker: 256, shutdown_grace: SHUTDOWN_GRACE };
+    let server = http_server::serve(
+        listener,
+        move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(access.clone())
+                .route("/metrics", web::get().to(operations::metrics::<A>))
+                .default_service(web::to(routes::not_found))
+        },
+        serving,
+        |_, _| {},
+    )?;
     Ok((server, port))
 }
 
@@ -175,51 +178,45 @@ impl Application {
         let (counts, per_ip) = (ConnectionCounts::default(), config.max_connections_per_ip);
         let (cors_on, hsts, browser_config) =
             (browser::cors_enabled(config), browser::Hsts(config.hsts), config.clone());
-        let workers_count =
-            config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .app_data(auth.clone())
-                .app_data(ready_state.clone())
-                .app_data(document.clone())
-                .app_data(body_timeout)
-                .app_data(metrics_access.clone())
-                .app_data(hsts)
-                .configure(|cfg| routes.configure::<A>(cfg))
-                .default_service(web::to(routes::not_found))
-                .wrap(from_fn(idempotency::keyed_writes::<A>))
-                .app_data(rate_limiting.clone())
-                .app_data(proxies.clone())
-                .wrap(from_fn(rate_limit::limit))
-                // Outside the rate limit, so that a browser can read its 429s too.
-                .wrap(Condition::new(cors_on, browser::cors(&browser_config)))
-                .wrap(Condition::new(cors_on, from_fn(browser::cors_refusals_as_json)))
-                .wrap(from_fn(connections::enforce))
-                .wrap(from_fn(browser::security_headers))
-                .wrap(from_fn(telemetry::request_context))
-        })
-        .on_connect(move |connection, data| connections::on_connect(&counts, per_ip, connection, data))
-        // actix counts per worker thread.
-        .max_connections(config.max_connections.div_ceil(workers_count.max(1)))
-        .listen(listener)?
-        .disable_signals()
-        .shutdown_timeout(SHUTDOWN_GRACE.as_secs());
-        if let Some(workers) = config.workers {
-            server = server.workers(workers);
-        }
+        let workers_count = config
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1);
+        let serving = Serving {
+            workers: workers_count,
+            // actix counts per worker thread.
+            connections_per_worker: config.max_connections.div_ceil(workers_count),
+            shutdown_grace: SHUTDOWN_GRACE,
+        };
+        let server = http_server::serve(
+            listener,
+            move || {
+                App::new()
+                    .app_data(state.clone())
+                    .app_data(auth.clone())
+                    .app_data(ready_state.clone())
+                    .app_data(document.clone())
+                    .app_data(body_timeout)
+                    .app_data(metrics_access.clone())
+                    .app_data(hsts)
+                    .configure(|cfg| routes.configure::<A>(cfg))
+                    .default_service(web::to(routes::not_found))
+                    .wrap(from_fn(idempotency::keyed_writes::<A>))
+                    .app_data(rate_limiting.clone())
+                    .app_data(proxies.clone())
+                    .wrap(from_fn(rate_limit::limit))
+                    // Outside the rate limit, so that a browser can read its 429s too.
+                    .wrap(Condition::new(cors_on, browser::cors(&browser_config)))
+                    .wrap(Condition::new(cors_on, from_fn(browser::cors_refusals_as_json)))
+                    .wrap(from_fn(connections::enforce))
+                    .wrap(from_fn(browser::security_headers))
+                    .wrap(from_fn(telemetry::request_context))
+            },
+            serving,
+            move |peer, data| connections::on_connect(&counts, per_ip, peer, data),
+        )?;
         let (shutdown, _) = watch::channel(false);
-        Ok(Self {
-            port,
-            server: server.run(),
-            metrics,
-            draining,
-            feed,
-            drain_delay: config.drain_delay,
-            shutdown,
-            workers,
-        })
+        Ok(Self { port, server, metrics, draining, feed, drain_delay: config.drain_delay, shutdown, workers })
     }
 
     /// Adds a background worker, started with the server and stopped after it.

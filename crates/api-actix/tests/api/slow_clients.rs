@@ -1,6 +1,7 @@
-//! Clients that hold connections without finishing their requests: a slow body is cut at the
-//! body timeout, and one address beyond its connection cap is turned away at once, while
-//! everyone else is served.
+//! Clients that hold connections without finishing their requests, or send what is not HTTP:
+//! a slow head or body is cut with a JSON 408, a malformed or oversized head gets a JSON 400 or
+//! 431, and one address beyond its connection cap is turned away at once, while everyone else
+//! is served.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -79,4 +80,47 @@ async fn an_address_over_its_connection_cap_is_turned_away_and_others_are_still_
     again.shutdown().await.unwrap();
     let answer = answer_before_close(&mut again, Duration::from_secs(5)).await.expect("held for ever");
     assert!(!answer.contains("too_many_connections"), "{answer}");
+}
+
+/// What the server answers to `bytes` sent raw on a new connection, then closes with.
+async fn raw_answer(app: &TestApp, bytes: &[u8], limit: Duration) -> String {
+    let server: SocketAddr = app.address.trim_start_matches("http://").parse().unwrap();
+    let mut stream = TcpStream::connect(server).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
+    answer_before_close(&mut stream, limit).await.expect("the connection was held open")
+}
+
+/// The JSON body of a raw answer, checked to be declared as such.
+fn json_of(answer: &str) -> serde_json::Value {
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a head");
+    assert!(head.to_ascii_lowercase().contains("content-type: application/json"), "{answer}");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"))
+}
+
+#[actix_web::test]
+async fn a_head_that_never_finishes_is_cut_with_a_json_408() {
+    let app = spawn_app_with(&[]).await;
+    let started = Instant::now();
+
+    let answer = raw_answer(&app, b"GET /health HTTP/1.1\r\nHost: x\r\n", Duration::from_secs(10)).await;
+
+    assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert_eq!(json_of(&answer)["code"], "request_timeout");
+}
+
+#[actix_web::test]
+async fn what_is_not_http_gets_a_json_400_and_an_oversized_head_a_json_431() {
+    let app = spawn_app_with(&[]).await;
+    let huge = format!("GET /health HTTP/1.1\r\nHost: x\r\nX-Padding: {}\r\n\r\n", "a".repeat(256 * 1024));
+
+    let garbage = raw_answer(&app, b"GARBAGE \x01\x02\r\n\r\n", Duration::from_secs(5)).await;
+    let oversized = raw_answer(&app, huge.as_bytes(), Duration::from_secs(5)).await;
+
+    assert!(garbage.starts_with("HTTP/1.1 400"), "{garbage}");
+    assert_eq!(json_of(&garbage)["code"], "invalid_request");
+    assert!(oversized.starts_with("HTTP/1.1 431"), "{oversized}");
+    assert_eq!(json_of(&oversized)["code"], "headers_too_large");
+    // Nothing of either broke the server.
+    assert_eq!(app.get("/health").await.status, StatusCode::OK);
 }
