@@ -10,10 +10,12 @@
 //! without an effect stores its answer afterwards, unless it is one a retry should not see
 //! again (401, 409, 429, 5xx): then the key is given back.
 //!
-//! Keys belong to the user a token that *acts* names, else to the client address: a token
-//! revoked by the request itself (a logout, a password change) no longer reaches that user's
-//! keys, so its retry is a 401 — and nobody holding an old token can replay the answer of a
-//! password change, which carries the new one.
+//! Keys belong to the user a token that *acts* names; on the public writes (register, login),
+//! to the client address. A write that needs a token and has none that authenticates is not
+//! keyed at all: its handler answers 401, whatever the key. So a token revoked by the request
+//! itself (a logout, a password change) no longer reaches that user's keys, its retry is a 401,
+//! and nobody holding an old token can replay the answer of a password change, which carries
+//! the new one.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +26,7 @@ use actix_web::http::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage as _, ResponseError as _, web};
+use domain::UserId;
 use domain::idempotency::{
     Attempt, Claim, Fingerprint, IdempotencyKey, IdempotencyScope, IdempotentRequest, Requester, StoredAnswer,
 };
@@ -59,7 +62,7 @@ pub async fn keyed_writes<A: Adapters>(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let Some(raw) = keyed(&req) else {
+    let Some((raw, signed_in)) = keyed(&req) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let Ok(key) = IdempotencyKey::parse(&raw) else {
@@ -72,7 +75,15 @@ pub async fn keyed_writes<A: Adapters>(
     let Some(state) = req.app_data::<web::Data<AppState<A>>>().cloned() else {
         return Ok(req.into_response(ApiError::Internal("the app has no state".into()).error_response()));
     };
-    let requester = requester(&req, &state).await;
+    let requester = match signed_in_user(&req, &state).await {
+        Some(user) => Requester::user(user),
+        // Its handler answers 401: nothing to keep, nothing to replay, no key to hold.
+        None if signed_in => return Ok(next.call(req).await?.map_into_boxed_body()),
+        None => {
+            let address = req.app_data::<TrustedProxies>().cloned().unwrap_or_default().of(&req);
+            Requester::address(&address.to_string())
+        }
+    };
     let body = match read_body(&mut req).await {
         Ok(body) => body,
         Err(refused) => return Ok(req.into_response(refused.error_response())),
@@ -134,26 +145,16 @@ fn kept(status: StatusCode) -> bool {
 }
 
 /// The key of a request to a keyed write that carries one (as sent; parsed by the caller).
-fn keyed(req: &ServiceRequest) -> Option<String> {
+fn keyed(req: &ServiceRequest) -> Option<(String, bool)> {
     let value = req.headers().get(IDEMPOTENCY_KEY)?;
-    let writes = req.app_data::<KeyedWrites>()?;
-    if !writes.takes(req.method(), &req.match_pattern()?) {
-        return None;
-    }
-    Some(value.to_str().map_or_else(|_| String::from("\u{0}"), str::to_owned))
+    let write = req.app_data::<KeyedWrites>()?.find(req.method(), &req.match_pattern()?)?;
+    Some((value.to_str().map_or_else(|_| String::from("\u{0}"), str::to_owned), write.signed_in))
 }
 
-/// The signed-in user when the request carries a token that authenticates, else the client's
-/// address (public endpoints, or a request its handler will refuse with 401 anyway).
-async fn requester<A: Adapters>(req: &ServiceRequest, state: &AppState<A>) -> Requester {
-    let token = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer_token);
-    if let Some(token) = token
-        && let Ok(session) = state.auth.authenticate(token).await
-    {
-        return Requester::user(session.user);
-    }
-    let address = req.app_data::<TrustedProxies>().cloned().unwrap_or_default().of(req);
-    Requester::address(&address.to_string())
+/// The user the request's token authenticates, if it carries one that does.
+async fn signed_in_user<A: Adapters>(req: &ServiceRequest, state: &AppState<A>) -> Option<UserId> {
+    let token = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer_token)?;
+    state.auth.authenticate(token).await.ok().map(|session| session.user)
 }
 
 /// The whole body, at most what a handler would read.

@@ -79,13 +79,13 @@ route_table! {
 /// request to anything else (an unknown path, a method the path does not serve) passes by the
 /// idempotency middleware to its 404 or 405.
 #[derive(Debug, Clone)]
-pub struct KeyedWrites(std::sync::Arc<[(Method, String)]>);
+pub struct KeyedWrites(std::sync::Arc<[Endpoint]>);
 
 impl KeyedWrites {
-    /// Whether `method` on the route `pattern` (as actix-web matched it) is a keyed write.
+    /// The keyed write that is `method` on the route `pattern` (as actix-web matched it).
     #[must_use]
-    pub fn takes(&self, method: &Method, pattern: &str) -> bool {
-        self.0.iter().any(|(m, path)| m == method && path == pattern)
+    pub fn find(&self, method: &Method, pattern: &str) -> Option<&Endpoint> {
+        self.0.iter().find(|e| e.method == *method && e.path == pattern)
     }
 }
 
@@ -95,6 +95,8 @@ pub struct Endpoint {
     pub operation: &'static str,
     pub method: Method,
     pub path: String,
+    /// Documented as needing a bearer token.
+    pub signed_in: bool,
 }
 
 /// The table with each handler's method and path read from its documentation.
@@ -123,10 +125,11 @@ impl RouteTable {
                 documented
                     .iter()
                     .find(|(_, _, op)| op.operation_id.as_deref() == Some(operation))
-                    .map(|(path, method, _)| Endpoint {
+                    .map(|(path, method, op)| Endpoint {
                         operation,
                         method: method.clone(),
                         path: (*path).clone(),
+                        signed_in: op.security.as_ref().is_some_and(|s| !s.is_empty()),
                     })
                     .ok_or(Undocumented(operation))
             })
@@ -137,11 +140,11 @@ impl RouteTable {
     /// The table's keyed writes.
     #[must_use]
     pub fn keyed_writes(&self) -> KeyedWrites {
-        let writes: Vec<(Method, String)> = self
+        let writes: Vec<Endpoint> = self
             .endpoints
             .iter()
             .filter(|e| e.method == Method::POST || e.method == Method::PATCH)
-            .map(|e| (e.method.clone(), e.path.clone()))
+            .cloned()
             .collect();
         KeyedWrites(writes.into())
     }

@@ -187,6 +187,24 @@ async fn a_key_sent_again_with_another_request_is_refused_and_changes_nothing() 
     }
 }
 
+#[actix_web::test]
+async fn a_write_that_needs_a_token_is_401_without_one_whatever_its_key() {
+    let app = spawn().await;
+    let (_, _, writes) = writes(&app).await;
+
+    for write in writes.iter().filter(|w| w.authenticated) {
+        let key = format!("anonymous-{}", write.path);
+        // The address already holds the key, with another body and still running.
+        hold(&app, "address:127.0.0.1", &key, write.method.as_str(), &write.path, &write.other_body).await;
+        let before = count(&app, write.effect).await;
+
+        let answer = keyed(&app, write.method.clone(), &write.path, &write.body, None, &key).await;
+
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{} {}: {answer:?}", write.method, write.path);
+        assert_eq!(count(&app, write.effect).await, before, "{}", write.path);
+    }
+}
+
 /// A running attempt, as an instance in the middle of the request would hold it.
 async fn hold(app: &TestApp, requester: &str, key: &str, method: &str, path: &str, body: &Value) {
     let mut digest = Sha256::new();
