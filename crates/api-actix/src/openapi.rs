@@ -102,8 +102,8 @@ impl Modify for CommonResponses {
 }
 
 /// Every `POST` and `PATCH` takes an `Idempotency-Key` (api.md, "Safe retries"): the header
-/// parameter, and the two answers it adds — 409 while the key's first request runs, 422 when
-/// the key was used with another request.
+/// parameter, and the answers it adds — 400 for a malformed key, 409 while the key's first
+/// request runs, 422 when the key was used with another request.
 struct IdempotencyKeys;
 
 impl Modify for IdempotencyKeys {
@@ -130,6 +130,17 @@ impl Modify for IdempotencyKeys {
                     Some(RefOr::Ref(_)) => {}
                     None => {
                         responses.insert("409".to_owned(), error(conflict, true));
+                    }
+                }
+                let malformed =
+                    "`invalid_request`: the Idempotency-Key is not 1–255 visible ASCII characters";
+                match responses.get_mut("400") {
+                    Some(RefOr::T(existing)) => {
+                        existing.description = format!("{}; or {malformed}", existing.description);
+                    }
+                    Some(RefOr::Ref(_)) => {}
+                    None => {
+                        responses.insert("400".to_owned(), error(malformed, false));
                     }
                 }
                 responses.entry("422".to_owned()).or_insert_with(|| {
@@ -233,7 +244,7 @@ mod tests {
             statuses.extend(["408", "413", "415"]);
         }
         if method == "post" || method == "patch" {
-            statuses.extend(["409", "422"]);
+            statuses.extend(["400", "409", "422"]);
         }
         statuses
     }
