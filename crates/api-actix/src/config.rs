@@ -119,6 +119,18 @@ pub struct Config {
     /// `DATABASE_OWNER_URL`: where migrations run, when the schema's owner is another role than
     /// `DATABASE_URL`'s (which then needs only to read and write rows). Default: `DATABASE_URL`.
     pub database_owner_url: Option<Secret>,
+    /// `DATABASE_PREPARED_STATEMENTS`, default `true`: each connection keeps its statements
+    /// prepared. Behind a pooler that lends server connections per transaction (PgBouncer's
+    /// `pool_mode = transaction`) a statement prepared on one server connection could run on
+    /// another, as another client's statement: set `false` there, and every statement runs
+    /// inside a transaction with nothing left prepared. With `true`, the service refuses to
+    /// start behind such a pooler.
+    pub prepared_statements: bool,
+    /// `DATABASE_LISTEN_URL`: where `LISTEN` (the instances' wake-ups and token revocations)
+    /// connects when `DATABASE_PREPARED_STATEMENTS=false` — PostgreSQL itself, or a pooler in
+    /// session mode: a subscription needs a session, which a transaction pooler does not give.
+    /// Required then with `DATABASE_URL`.
+    pub database_listen_url: Option<Secret>,
     /// `HOST`, default `127.0.0.1`: a service started without a word about where it should be
     /// reachable (the embedded demo, with its published demo passwords) is reachable from this
     /// machine only. Containers set `0.0.0.0` (`docker/Dockerfile`).
@@ -295,6 +307,14 @@ impl Config {
             0 => return Err(invalid("HASHING_SLOTS", "0", "must be at least 1")),
             n => n,
         };
+        let prepared_statements = parsed(&get, "DATABASE_PREPARED_STATEMENTS", true)?;
+        let database_listen_url = get("DATABASE_LISTEN_URL").map(Secret::new);
+        if !prepared_statements && database_url.is_some() && database_listen_url.is_none() {
+            return Err(ConfigError::Missing {
+                var: "DATABASE_LISTEN_URL",
+                reason: "with DATABASE_PREPARED_STATEMENTS=false: LISTEN needs a session of its own (PostgreSQL itself, or a pooler in session mode)",
+            });
+        }
         let hashing = HashingLimits {
             slots: hashing_slots,
             queue: parsed(&get, "HASHING_QUEUE", hashing_slots * 32)?,
@@ -303,6 +323,8 @@ impl Config {
         Ok(Self {
             database_url,
             database_owner_url: get("DATABASE_OWNER_URL").map(Secret::new),
+            prepared_statements,
+            database_listen_url,
             host: parsed(&get, "HOST", IpAddr::from([127, 0, 0, 1]))?,
             port: parsed(&get, "PORT", 3000)?,
             jwt_secret,
@@ -443,6 +465,21 @@ mod tests {
         let vars: HashMap<String, String> =
             vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         Config::from_lookup(|var| vars.get(var).cloned())
+    }
+
+    #[test]
+    fn without_prepared_statements_an_external_database_needs_a_listen_url() {
+        let pooled = [("DATABASE_URL", "postgres://x@pooler/y"), ("DATABASE_PREPARED_STATEMENTS", "false")];
+        let missing = config(&pooled);
+        let given = config(&[pooled[0], pooled[1], ("DATABASE_LISTEN_URL", "postgres://x@db/y")]).unwrap();
+
+        assert!(
+            matches!(missing, Err(ConfigError::Missing { var: "DATABASE_LISTEN_URL", .. })),
+            "{missing:?}"
+        );
+        assert!(!given.prepared_statements);
+        assert!(config(&[]).unwrap().prepared_statements, "kept prepared by default");
+        assert!(config(&[("DATABASE_PREPARED_STATEMENTS", "no")]).is_err());
     }
 
     #[test]

@@ -75,6 +75,20 @@ async fn report_emails(store: &wiring::Store) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Refuses a pooler that lends server connections per transaction unless statements are not
+/// kept prepared: there, one instance's prepared statement would run as another's.
+async fn check_pooling(url: &str, config: &Config, database: &Database) -> anyhow::Result<()> {
+    if !config.prepared_statements || database.is_embedded() {
+        return Ok(());
+    }
+    if wiring::lends_per_transaction(url).await.context("checking DATABASE_URL for a connection pooler")? {
+        anyhow::bail!(
+            "DATABASE_URL reaches PostgreSQL through a pooler that lends server connections per transaction (PgBouncer's pool_mode = transaction): with statements kept prepared, one instance's statement could run as another's and damage data. Set DATABASE_PREPARED_STATEMENTS=false and DATABASE_LISTEN_URL (PostgreSQL itself, or the pooler in session mode), or use the pooler's session mode (README: Operating it, Behind a connection pooler)"
+        );
+    }
+    Ok(())
+}
+
 async fn run(command: Command, config: &Config, database: &Database) -> anyhow::Result<()> {
     let url = database.url().expose();
     match command {
@@ -84,6 +98,7 @@ async fn run(command: Command, config: &Config, database: &Database) -> anyhow::
             println!("applied {applied} migration(s)");
         }
         Command::Seed => {
+            check_pooling(url, config, database).await?;
             let store = wiring::store(url, config).context("building the connection pool")?;
             let accounts = wiring::accounts(&store, config).context("starting the password hasher")?;
             let seeded = seed(&accounts, &store).await?;
@@ -92,7 +107,13 @@ async fn run(command: Command, config: &Config, database: &Database) -> anyhow::
         Command::Serve => {
             let secret = config.signing_secret(database.signing_secret())?;
             wiring::migrate(database.migration_url().expose()).await.context("migrating the database")?;
+            check_pooling(url, config, database).await?;
             let store = wiring::store(url, config).context("building the connection pool")?;
+            if !config.prepared_statements {
+                wiring::adopt_role_defaults(&store, config)
+                    .await
+                    .context("giving the role its time limits")?;
+            }
             report_emails(&store).await?;
             if store.connected_as_superuser().await.unwrap_or(false) {
                 tracing::warn!(

@@ -18,6 +18,7 @@ use crate::config::{Config, Secret};
 use crate::state::{AppState, Ports};
 
 pub use infra_postgres::pool::BuildError as PoolError;
+pub use infra_postgres::pooler::PoolerCheckError;
 pub use infra_postgres::roles::Role;
 
 /// The store every port is served from.
@@ -65,17 +66,45 @@ pub async fn migrate(database_url: &str) -> Result<usize, MigrateError> {
 /// # Errors
 /// [`PoolError`] when the pool settings are unusable.
 pub fn store(database_url: &str, config: &Config) -> Result<PgStore, PoolError> {
-    let settings = |max_size: usize, name: &str| PoolSettings {
+    let writes = pool::connect(database_url, &pool_settings(config, config.pool_size, "ticketing"))?;
+    let reads =
+        pool::connect(database_url, &pool_settings(config, config.read_pool_size, "ticketing-reads"))?;
+    let batching =
+        BatchLimits { max_batch: config.booking_batch.max, max_waiting: config.booking_batch.waiting };
+    let store = PgStore::new(writes).reading_from(reads).batching(batching).admitting(config.pool_queue);
+    if config.prepared_statements {
+        return Ok(store);
+    }
+    let listen_url = config.database_listen_url.as_ref().map_or(database_url, Secret::expose);
+    Ok(store.behind_transaction_pooler(listen_url))
+}
+
+fn pool_settings(config: &Config, max_size: usize, name: &str) -> PoolSettings {
+    PoolSettings {
         max_size,
         wait_timeout: config.pool_timeout,
         application_name: name.to_owned(),
+        prepared_statements: config.prepared_statements,
         ..PoolSettings::default()
-    };
-    let writes = pool::connect(database_url, &settings(config.pool_size, "ticketing"))?;
-    let reads = pool::connect(database_url, &settings(config.read_pool_size, "ticketing-reads"))?;
-    let batching =
-        BatchLimits { max_batch: config.booking_batch.max, max_waiting: config.booking_batch.waiting };
-    Ok(PgStore::new(writes).reading_from(reads).batching(batching).admitting(config.pool_queue))
+    }
+}
+
+/// Whether `database_url` reaches PostgreSQL through a pooler that lends server connections
+/// per transaction (see [`infra_postgres::pooler`]).
+///
+/// # Errors
+/// [`PoolerCheckError`] when the database cannot be asked.
+pub async fn lends_per_transaction(database_url: &str) -> Result<bool, PoolerCheckError> {
+    infra_postgres::pooler::lends_per_transaction(database_url).await
+}
+
+/// Gives the store's role the time limits its connections cannot carry as session settings
+/// (with `DATABASE_PREPARED_STATEMENTS=false`).
+///
+/// # Errors
+/// [`domain::RepoError`] when the database refuses or cannot be reached.
+pub async fn adopt_role_defaults(store: &PgStore, config: &Config) -> Result<(), domain::RepoError> {
+    store.set_role_defaults(&pool_settings(config, config.pool_size, "ticketing")).await
 }
 
 /// Registration and login over `store` (also what `ticketing seed` uses).

@@ -30,6 +30,14 @@ impl<E: From<RepoError>> TxError<E> {
     }
 }
 
+/// A store failure around the transaction's work (a failed `BEGIN` or `COMMIT` of
+/// [`crate::PgStore::pinned`]), reported as the work's own error would be.
+impl<E: From<RepoError>> From<RepoError> for TxError<E> {
+    fn from(error: RepoError) -> Self {
+        Self::Rule(error.into())
+    }
+}
+
 /// Every way of not getting a connection is "try again later": the wait timed out, the server
 /// refused or dropped the connection, or the pool is shutting down.
 pub(crate) fn from_pool(error: PoolError) -> RepoError {

@@ -10,6 +10,7 @@ mod error;
 pub mod invariants;
 pub mod migrate;
 pub mod pool;
+pub mod pooler;
 mod queries;
 pub mod roles;
 mod rows;

@@ -9,13 +9,13 @@ use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use domain::BoxError;
 
-use crate::sql::TAKE_SESSION_LOCK;
+use crate::sql::TAKE_TRANSACTION_LOCK;
 
 /// Every migration of the schema, in order.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
-/// Session advisory lock held while migrating, so instances starting together take turns and
-/// the later ones find nothing left to do.
+/// Advisory lock held by the migrating transaction, so instances starting together take turns
+/// and the later ones find nothing left to do.
 const MIGRATION_LOCK: i64 = 0x7469_636b_6574_0001;
 
 type SyncConnection = AsyncConnectionWrapper<AsyncPgConnection>;
@@ -29,6 +29,8 @@ pub enum MigrateError {
     Lock(#[source] diesel::result::Error),
     #[error("a migration failed")]
     Migration(#[source] BoxError),
+    #[error("the migration transaction failed")]
+    Transaction(#[from] diesel::result::Error),
     #[error("the migration task stopped unexpectedly")]
     Task(#[source] tokio::task::JoinError),
 }
@@ -36,8 +38,8 @@ pub enum MigrateError {
 /// Applies the pending migrations under the migration lock; returns the versions applied.
 ///
 /// # Errors
-/// [`MigrateError`] when the database cannot be reached or a migration fails (that
-/// migration's transaction is rolled back).
+/// [`MigrateError`] when the database cannot be reached or a migration fails (then none of
+/// this run's migrations is applied: they run in one transaction).
 pub async fn run_pending(database_url: &str) -> Result<Vec<String>, MigrateError> {
     with_lock(database_url, |conn| {
         conn.run_pending_migrations(MIGRATIONS)
@@ -72,21 +74,25 @@ pub fn fingerprint() -> String {
 }
 
 /// diesel's migration harness is synchronous: run it on a blocking thread, through diesel-async's
-/// wrapper (no libpq needed).
+/// wrapper (no libpq needed). Everything runs in one transaction, holding the migration lock
+/// (each migration's own transaction becomes a savepoint), on a connection that keeps no
+/// statement prepared ([`crate::pool::establish_pinned`]): behind a pooler in transaction mode,
+/// the whole run then stays on the one server connection the pooler lends it, and leaves
+/// nothing behind there.
 async fn with_lock(
     database_url: &str,
     work: impl FnOnce(&mut SyncConnection) -> Result<Vec<String>, BoxError> + Send + 'static,
 ) -> Result<Vec<String>, MigrateError> {
-    let url = database_url.to_owned();
+    let conn = crate::pool::establish_pinned(database_url).await.map_err(MigrateError::Connect)?;
     tokio::task::spawn_blocking(move || {
-        let mut conn =
-            <SyncConnection as diesel::Connection>::establish(&url).map_err(MigrateError::Connect)?;
-        diesel::sql_query(TAKE_SESSION_LOCK)
-            .bind::<BigInt, _>(MIGRATION_LOCK)
-            .execute(&mut conn)
-            .map_err(MigrateError::Lock)?;
-        // The session lock ends with the connection, which is dropped on every path below.
-        work(&mut conn).map_err(MigrateError::Migration)
+        let mut conn = SyncConnection::from(conn);
+        diesel::Connection::transaction(&mut conn, |conn| {
+            diesel::sql_query(TAKE_TRANSACTION_LOCK)
+                .bind::<BigInt, _>(MIGRATION_LOCK)
+                .execute(conn)
+                .map_err(MigrateError::Lock)?;
+            work(conn).map_err(MigrateError::Migration)
+        })
     })
     .await
     .map_err(MigrateError::Task)?

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use deadpool::Runtime;
 use diesel::ConnectionError;
+use diesel::connection::CacheSize;
 pub use diesel_async::pooled_connection::deadpool::BuildError;
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
@@ -29,6 +30,13 @@ pub struct PoolSettings {
     pub lock_timeout: Duration,
     /// Shown in `pg_stat_activity`, so an operator can tell this service's sessions apart.
     pub application_name: String,
+    /// Whether connections keep their statements prepared (the default: a statement is parsed
+    /// and planned once per connection). Off behind a pooler in transaction mode, where a
+    /// statement prepared on one server connection may be executed on another: each statement
+    /// is then prepared, run and closed within one transaction ([`crate::PgStore::pinned`]),
+    /// and the time limits come from the role's defaults ([`PoolSettings::role_defaults_sql`]),
+    /// since a session `SET` would stay on whichever server connection ran it.
+    pub prepared_statements: bool,
 }
 
 impl Default for PoolSettings {
@@ -40,11 +48,25 @@ impl Default for PoolSettings {
             statement_timeout: Duration::from_secs(5),
             lock_timeout: Duration::from_secs(3),
             application_name: "ticketing".to_owned(),
+            prepared_statements: true,
         }
     }
 }
 
 impl PoolSettings {
+    /// The time limits as the defaults of the connecting role, for connections that cannot
+    /// carry session settings (behind a transaction pooler). A role may set its own defaults;
+    /// they reach the sessions opened after it, so a pooler's server connections opened
+    /// before keep the old ones until they reconnect.
+    #[must_use]
+    pub fn role_defaults_sql(&self) -> String {
+        crate::sql::role_defaults(
+            self.statement_timeout.as_millis(),
+            self.lock_timeout.as_millis(),
+            (self.statement_timeout * 4).as_millis(),
+        )
+    }
+
     fn session_setup_sql(&self) -> String {
         crate::sql::session_settings(
             self.statement_timeout.as_millis(),
@@ -55,6 +77,32 @@ impl PoolSettings {
     }
 }
 
+/// Opens a connection that keeps no statement prepared and is safe behind a pooler that lends
+/// server connections per transaction. diesel-async's own set-up runs two `SET`s as prepared
+/// statements, each prepared and executed in two exchanges, which such a pooler may send to two
+/// server connections — where the second may hold another client's statement of that name.
+/// So the set-up runs inside a transaction opened first (one simple-protocol message), which
+/// keeps it on one server connection.
+///
+/// # Errors
+/// [`ConnectionError`] when the database cannot be reached or the set-up fails.
+pub async fn establish_pinned(url: &str) -> Result<AsyncPgConnection, ConnectionError> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+    // The connection's driver ends when the client is dropped.
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "a pinned connection ended");
+        }
+    });
+    client.batch_execute("BEGIN").await.map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+    let mut conn = AsyncPgConnection::try_from(client).await?;
+    conn.batch_execute("COMMIT").await.map_err(ConnectionError::CouldntSetupConfiguration)?;
+    conn.set_prepared_statement_cache_size(CacheSize::Disabled);
+    Ok(conn)
+}
+
 /// Builds the pool. No connection is opened until one is needed, so this succeeds while the
 /// database is down; requests then fail fast with "unavailable" until it is back.
 ///
@@ -62,6 +110,7 @@ impl PoolSettings {
 /// [`BuildError`] when the pool configuration is invalid.
 pub fn connect(database_url: &str, settings: &PoolSettings) -> Result<PgPool, BuildError> {
     let setup_sql = settings.session_setup_sql();
+    let keep_statements = settings.prepared_statements;
     let mut config = ManagerConfig::default();
     // A connection's health is checked when it fails, not with an extra round trip on every
     // checkout; a closed connection is dropped by the pool on return.
@@ -69,6 +118,9 @@ pub fn connect(database_url: &str, settings: &PoolSettings) -> Result<PgPool, Bu
     config.custom_setup = Box::new(move |url| {
         let setup_sql = setup_sql.clone();
         Box::pin(async move {
+            if !keep_statements {
+                return establish_pinned(url).await;
+            }
             let mut conn = AsyncPgConnection::establish(url).await?;
             conn.batch_execute(&setup_sql).await.map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(conn)

@@ -48,9 +48,15 @@ macro_rules! availability_columns {
     };
 }
 
-/// A session-level advisory lock on `$1`, held until the connection closes: migrating (and
-/// building the test template) takes it so that processes starting together take turns.
+/// A session-level advisory lock on `$1`, held until the connection closes: building the test
+/// template takes it so that test binaries starting together take turns.
 pub const TAKE_SESSION_LOCK: &str = "SELECT pg_advisory_lock($1)";
+
+/// A transaction-level advisory lock on `$1`, held until the transaction ends: migrating takes
+/// it so that instances starting together take turns. Not a session lock: behind a pooler in
+/// transaction mode, a session lock stays with the server connection the pooler lent, held by
+/// nobody once the migration's client is gone.
+pub const TAKE_TRANSACTION_LOCK: &str = "SELECT pg_advisory_xact_lock($1)";
 
 /// Readiness: the database answers. A bare statement, not a transaction, so abandoning it
 /// leaves nothing open.
@@ -69,6 +75,20 @@ pub fn session_settings(
         "SET statement_timeout = {statement_ms}; SET lock_timeout = {lock_ms}; \
          SET idle_in_transaction_session_timeout = {idle_in_transaction_ms}; SET application_name = '{}'",
         application_name.replace('\'', "''"),
+    )
+}
+
+/// The time limits of [`session_settings`] as the connecting role's defaults in this database
+/// (a role may set its own), for sessions that cannot be given settings of their own: behind a
+/// transaction pooler.
+#[must_use]
+pub fn role_defaults(statement_ms: u128, lock_ms: u128, idle_in_transaction_ms: u128) -> String {
+    format!(
+        "DO $$ BEGIN \
+         EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET statement_timeout = {statement_ms}', current_database()); \
+         EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET lock_timeout = {lock_ms}', current_database()); \
+         EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET idle_in_transaction_session_timeout = {idle_in_transaction_ms}', current_database()); \
+         END $$"
     )
 }
 

@@ -21,11 +21,13 @@ pub use users::EmailNormalisation;
 
 use std::sync::Arc;
 
-use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Object;
+use diesel_async::{
+    AnsiTransactionManager, AsyncConnection as _, AsyncPgConnection, TransactionManager as _,
+};
 use domain::RepoError;
 
-use crate::error::from_pool;
+use crate::error::{from_diesel, from_pool};
 use crate::pool::PgPool;
 
 /// A connection checked out of one of the store's pools.
@@ -34,6 +36,9 @@ type Connection = Object<AsyncPgConnection>;
 /// How many requests may wait for a connection of one pool by default; one more is refused at
 /// once (see [`PgStore::admitting`]).
 const DEFAULT_MAX_WAITING: usize = 512;
+
+/// How long opening a listening connection may take (as a pool's connect timeout).
+const LISTEN_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The domain's ports in PostgreSQL. Cheap to clone: clones share the pools and the booking
 /// lanes (one process's group commit, [`BatchLimits`]).
@@ -45,6 +50,16 @@ pub struct PgStore {
     reads: PgPool,
     max_waiting: usize,
     lanes: Arc<batching::Lanes<Self>>,
+    /// Behind a pooler in transaction mode ([`PgStore::behind_transaction_pooler`]).
+    pooled: Option<TransactionPooled>,
+}
+
+/// How the store works behind a pooler in transaction mode.
+#[derive(Debug, Clone)]
+struct TransactionPooled {
+    /// Where `LISTEN` connects: a subscription needs a session of its own, which a transaction
+    /// pooler does not give.
+    listen_url: Arc<str>,
 }
 
 /// The store could not take another request: too many already wait for a connection.
@@ -63,7 +78,20 @@ impl PgStore {
             pool,
             max_waiting: DEFAULT_MAX_WAITING,
             lanes: Arc::new(batching::Lanes::new(BatchLimits::default())),
+            pooled: None,
         }
+    }
+
+    /// For pools behind a pooler in transaction mode (built without prepared statements,
+    /// [`crate::pool::PoolSettings::prepared_statements`]): every statement then runs inside a
+    /// transaction, so that it is prepared, executed and closed on the one server connection
+    /// the pooler lends for the transaction — never executed on a connection where another
+    /// client prepared a statement of the same name. `LISTEN` connects to `listen_url`
+    /// (the database itself, or a pooler in session mode).
+    #[must_use]
+    pub fn behind_transaction_pooler(mut self, listen_url: &str) -> Self {
+        self.pooled = Some(TransactionPooled { listen_url: listen_url.into() });
+        self
     }
 
     /// Bookings of one event that arrive while one of its bookings is in flight go in
@@ -97,6 +125,61 @@ impl PgStore {
 
     async fn reader(&self) -> Result<Connection, RepoError> {
         admit(&self.reads, self.max_waiting).await
+    }
+
+    /// A connection for `LISTEN` that never serves a request: taken out of the write pool for
+    /// good, or — behind a transaction pooler — opened on the listen URL.
+    async fn listening_connection(&self) -> Result<AsyncPgConnection, RepoError> {
+        let Some(pooled) = &self.pooled else {
+            return Ok(Object::take(self.writer().await?));
+        };
+        let unavailable = |e: Box<dyn std::error::Error + Send + Sync>| RepoError::Unavailable(e);
+        tokio::time::timeout(LISTEN_CONNECT_TIMEOUT, AsyncPgConnection::establish(&pooled.listen_url))
+            .await
+            .map_err(|e| unavailable(Box::new(e)))?
+            .map_err(|e| unavailable(Box::new(e)))
+    }
+
+    /// `work`'s statements on a connection of the write pool, in a transaction when the store
+    /// is behind a transaction pooler ([`PgStore::pinned`]).
+    async fn write<R, E: From<RepoError>>(
+        &self,
+        work: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<R, E>,
+    ) -> Result<R, E> {
+        let mut conn = self.writer().await?;
+        self.pinned(&mut conn, work).await
+    }
+
+    /// As [`PgStore::write`], on the public reads' pool.
+    async fn read<R, E: From<RepoError>>(
+        &self,
+        work: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<R, E>,
+    ) -> Result<R, E> {
+        let mut conn = self.reader().await?;
+        self.pinned(&mut conn, work).await
+    }
+
+    /// Runs `work` on `conn` as it is, or — behind a transaction pooler — inside a transaction
+    /// (committed when `work` succeeds, else rolled back), so that the pooler keeps every
+    /// statement of it on one server connection. Transactions `work` opens become savepoints.
+    /// diesel-async's own transaction manager tracks it, so a future dropped halfway leaves
+    /// a connection the pool discards rather than one still in a transaction.
+    pub(crate) async fn pinned<R, E: From<RepoError>>(
+        &self,
+        conn: &mut AsyncPgConnection,
+        work: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<R, E>,
+    ) -> Result<R, E> {
+        if self.pooled.is_none() {
+            return work(conn).await;
+        }
+        AnsiTransactionManager::begin_transaction(conn).await.map_err(|e| E::from(from_diesel(e)))?;
+        let done = work(conn).await;
+        let ended = match &done {
+            Ok(_) => AnsiTransactionManager::commit_transaction(conn).await,
+            Err(_) => AnsiTransactionManager::rollback_transaction(conn).await,
+        };
+        ended.map_err(|e| E::from(from_diesel(e)))?;
+        done
     }
 
     /// What this process's group commit has gathered so far.

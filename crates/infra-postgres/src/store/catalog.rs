@@ -32,24 +32,22 @@ impl Catalog for PgStore {
     }
 
     async fn availability(&self, id: EventId) -> Result<Availability, FindEventError> {
-        let mut conn = self.reader().await?;
-        let row = events::availability(&mut conn, id)
-            .await
-            .map_err(from_diesel)?
+        let row = self
+            .read(async |conn| events::availability(conn, id).await.map_err(from_diesel))
+            .await?
             .ok_or(FindEventError::NotFound(id))?;
         Ok(row.try_into()?)
     }
 
     async fn list_events(&self, query: EventQuery) -> Result<Page<Availability, EventCursor>, RepoError> {
-        let mut conn = self.reader().await?;
-        let rows = events::list(&mut conn, &query).await.map_err(from_diesel)?;
+        let rows = self.read(async |conn| events::list(conn, &query).await.map_err(from_diesel)).await?;
         let items = rows.into_iter().map(Availability::try_from).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(items, query.limit, |a| EventCursor { date: a.event.date, id: a.event.id }))
     }
 
     async fn booking(&self, id: BookingId) -> Result<Option<(BookingView, UserId)>, RepoError> {
-        let mut conn = self.writer().await?;
-        let Some(row) = bookings::find(&mut conn, id).await.map_err(from_diesel)? else { return Ok(None) };
+        let found = self.write(async |conn| bookings::find(conn, id).await.map_err(from_diesel)).await?;
+        let Some(row) = found else { return Ok(None) };
         let organizer = UserId::new(row.organizer_id).map_err(corrupt_row)?;
         Ok(Some((BookingView::try_from(row.view)?, organizer)))
     }
@@ -59,8 +57,8 @@ impl Catalog for PgStore {
         user: UserId,
         query: BookingQuery,
     ) -> Result<Page<BookingView, BookingId>, RepoError> {
-        let mut conn = self.writer().await?;
-        let rows = bookings::of_user(&mut conn, user, query).await.map_err(from_diesel)?;
+        let rows =
+            self.write(async |conn| bookings::of_user(conn, user, query).await.map_err(from_diesel)).await?;
         let items = rows.into_iter().map(BookingView::try_from).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(items, query.limit, |v| v.booking.id))
     }
@@ -70,8 +68,9 @@ impl Catalog for PgStore {
         event: EventId,
         query: BookingQuery,
     ) -> Result<Page<Attendee, BookingId>, RepoError> {
-        let mut conn = self.writer().await?;
-        let rows = bookings::of_event(&mut conn, event, query).await.map_err(from_diesel)?;
+        let rows = self
+            .write(async |conn| bookings::of_event(conn, event, query).await.map_err(from_diesel))
+            .await?;
         let items = rows.into_iter().map(Attendee::try_from).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(items, query.limit, |a| a.booking.booking.id))
     }

@@ -6,6 +6,7 @@ use domain::ports::{ConnectionStats, StoreHealth};
 
 use super::PgStore;
 use crate::error::from_diesel;
+use crate::pool::PoolSettings;
 use crate::sql::PING;
 
 impl StoreHealth for PgStore {
@@ -13,6 +14,8 @@ impl StoreHealth for PgStore {
     /// reach it. A bare statement, not a transaction, so a caller's timeout cannot leave one
     /// open.
     async fn ping(&self) -> Result<(), RepoError> {
+        // One simple-protocol message: nothing prepared, so nothing to pin, even behind a
+        // transaction pooler.
         let mut conn = self.writer().await?;
         conn.batch_execute(PING).await.map_err(|e| RepoError::Unavailable(Box::new(e)))
     }
@@ -40,11 +43,27 @@ impl PgStore {
     /// # Errors
     /// [`domain::RepoError`] when the database cannot be asked.
     pub async fn connected_as_superuser(&self) -> Result<bool, domain::RepoError> {
-        let mut conn = self.writer().await?;
-        let row: Superuser = diesel::sql_query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-            .get_result(&mut conn)
-            .await
-            .map_err(from_diesel)?;
+        let row: Superuser = self
+            .write(async |conn| {
+                diesel::sql_query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                    .get_result(conn)
+                    .await
+                    .map_err(from_diesel)
+            })
+            .await?;
         Ok(row.rolsuper)
+    }
+}
+
+impl PgStore {
+    /// Makes `settings`' time limits the defaults of the pool's role (the role may set its own),
+    /// for pools whose connections cannot carry session settings: behind a transaction pooler.
+    ///
+    /// # Errors
+    /// [`domain::RepoError`] when the database refuses or cannot be reached.
+    pub async fn set_role_defaults(&self, settings: &PoolSettings) -> Result<(), domain::RepoError> {
+        // One simple-protocol message, run as one implicit transaction.
+        let mut conn = self.writer().await?;
+        conn.batch_execute(&settings.role_defaults_sql()).await.map_err(from_diesel)
     }
 }

@@ -156,20 +156,22 @@ fn attempt_id(attempt: &Attempt) -> String {
 
 impl Idempotency for PgStore {
     async fn claim(&self, request: IdempotentRequest, lease: Duration) -> Result<Claim, RepoError> {
-        let mut conn = self.writer().await?;
         let attempt = Attempt { requester: request.requester, key: request.key, id: random_bits()? };
         let fingerprint = request.fingerprint.bytes().as_slice();
-        let claimed = keys::claim(&mut conn, &name(&attempt), fingerprint, &attempt_id(&attempt), lease)
-            .await
-            .map_err(from_diesel)?;
+        let (name, id) = (name(&attempt), attempt_id(&attempt));
+        let (claimed, held) = self
+            .write(async |conn| {
+                if keys::claim(conn, &name, fingerprint, &id, lease).await.map_err(from_diesel)? {
+                    return Ok((true, None));
+                }
+                Ok::<_, RepoError>((false, keys::held(conn, &name, fingerprint).await.map_err(from_diesel)?))
+            })
+            .await?;
         if claimed {
             return Ok(Claim::Fresh(attempt));
         }
-        let Some(held) = keys::held(&mut conn, &name(&attempt), fingerprint).await.map_err(from_diesel)?
-        else {
-            // Released between the two statements: the retry that comes next will find it free.
-            return Ok(Claim::InFlight);
-        };
+        // Released between the two statements: the retry that comes next will find it free.
+        let Some(held) = held else { return Ok(Claim::InFlight) };
         Ok(match held {
             _ if !held.same_request => Claim::Reused,
             keys::HeldRow { status: Some(status), body: Some(body), .. } => {
@@ -180,25 +182,25 @@ impl Idempotency for PgStore {
     }
 
     async fn finish(&self, attempt: Attempt, answer: Option<StoredAnswer>) -> Result<(), RepoError> {
-        let mut conn = self.writer().await?;
         let id = attempt_id(&attempt);
-        match answer {
-            Some(answer) => {
-                let status = i16::try_from(answer.status).map_err(corrupt_row)?;
-                keys::answer(&mut conn, &name(&attempt), &id, status, &answer.body)
-                    .await
-                    .map_err(from_diesel)?;
+        let name = name(&attempt);
+        let status = answer.as_ref().map(|a| i16::try_from(a.status)).transpose().map_err(corrupt_row)?;
+        self.write(async |conn| {
+            match (status, &answer) {
+                (Some(status), Some(answer)) => {
+                    keys::answer(conn, &name, &id, status, &answer.body).await.map(drop)
+                }
+                _ => keys::release(conn, &name, &id).await.map(drop),
             }
-            None => {
-                keys::release(&mut conn, &name(&attempt), &id).await.map_err(from_diesel)?;
-            }
-        }
+            .map_err(from_diesel)
+        })
+        .await?;
         Ok(())
     }
 
     async fn forget_older_than(&self, kept: Duration) -> Result<u64, RepoError> {
-        let mut conn = self.writer().await?;
-        let forgotten = keys::forget_older_than(&mut conn, kept).await.map_err(from_diesel)?;
+        let forgotten =
+            self.write(async |conn| keys::forget_older_than(conn, kept).await.map_err(from_diesel)).await?;
         Ok(u64::try_from(forgotten).unwrap_or(u64::MAX))
     }
 }

@@ -21,11 +21,11 @@ impl Notifications for PgStore {
         through: i64,
         limit: Limit,
     ) -> Result<Vec<Notification>, RepoError> {
-        let mut conn = self.writer().await?;
         let after = after.map_or(0, NotificationId::get);
-        let rows = notices::feed(&mut conn, user, after, through, i64::from(limit.get()))
-            .await
-            .map_err(from_diesel)?;
+        let limit = i64::from(limit.get());
+        let rows = self
+            .write(async |conn| notices::feed(conn, user, after, through, limit).await.map_err(from_diesel))
+            .await?;
         convert(rows)
     }
 
@@ -35,26 +35,29 @@ impl Notifications for PgStore {
         through: i64,
         users: &[UserId],
     ) -> Result<Vec<Notification>, RepoError> {
-        let mut conn = self.writer().await?;
-        convert(notices::for_recipients(&mut conn, after, through, users).await.map_err(from_diesel)?)
+        convert(
+            self.write(async |conn| {
+                notices::for_recipients(conn, after, through, users).await.map_err(from_diesel)
+            })
+            .await?,
+        )
     }
 
     async fn watermark(&self) -> Result<Watermark, RepoError> {
-        let mut conn = self.writer().await?;
-        notices::newest(&mut conn).await.map_err(from_diesel)?.try_into()
+        self.write(async |conn| notices::newest(conn).await.map_err(from_diesel)).await?.try_into()
     }
 
     async fn settlement(&self, walked: i64, batch: usize) -> Result<Settlement, RepoError> {
-        let mut conn = self.writer().await?;
         let batch = i64::try_from(batch).unwrap_or(i64::MAX);
-        notices::settlement(&mut conn, walked, batch).await.map_err(from_diesel)?.try_into()
+        self.write(async |conn| notices::settlement(conn, walked, batch).await.map_err(from_diesel))
+            .await?
+            .try_into()
     }
 
     /// A connection of its own, taken out of the pool for good (so that it never serves a
     /// request while subscribed) and listening on the notifications channel.
     async fn listen(&self) -> Result<PgListener, RepoError> {
-        let pooled = self.writer().await?;
-        let mut conn = deadpool::managed::Object::take(pooled);
+        let mut conn = self.listening_connection().await?;
         sql_query(LISTEN).execute(&mut conn).await.map_err(from_diesel)?;
         Ok(PgListener { conn })
     }

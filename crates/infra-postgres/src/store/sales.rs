@@ -75,13 +75,16 @@ impl PgStore {
     pub(super) async fn book_alone(&self, cmd: BookTicket) -> Result<BookingOutcome, BookError> {
         let mut conn = self.writer().await?;
         for _ in 0..DUPLICATE_RETRIES {
-            match try_place(&mut conn, cmd).await {
+            match self.pinned(&mut conn, async |conn| try_place(conn, cmd).await).await {
                 Ok(booked) => return Ok(booked),
                 Err(TxError::Rule(refused)) => return Err(refused),
                 Err(TxError::Db(e)) if violated_constraint(&e) == Some(BOOKINGS_ONE_LIVE_PER_USER) => {
                     // Nothing was written. Say why with the blocking booking's status.
-                    let existing =
-                        bookings::live_for(&mut conn, cmd.event(), cmd.user()).await.map_err(from_diesel)?;
+                    let existing = self
+                        .pinned(&mut conn, async |conn| {
+                            bookings::live_for(conn, cmd.event(), cmd.user()).await.map_err(from_diesel)
+                        })
+                        .await?;
                     if let Some(refusal) = existing
                         .map(Booking::try_from)
                         .transpose()?

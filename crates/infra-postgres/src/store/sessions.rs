@@ -40,30 +40,31 @@ impl Sessions for PgStore {
     }
 
     async fn revocations(&self, changed_since: DateTime<Utc>) -> Result<Vec<Revocation>, RepoError> {
-        let mut conn = self.writer().await?;
-        let rows = sessions::revocations(&mut conn, changed_since).await.map_err(from_diesel)?;
+        let rows = self
+            .write(async |conn| sessions::revocations(conn, changed_since).await.map_err(from_diesel))
+            .await?;
         rows.into_iter().map(revocation).collect()
     }
 
     async fn admits(&self, token: IssuedToken) -> Result<bool, RepoError> {
-        let mut conn = self.writer().await?;
         let generation = i32::try_from(token.generation.get()).unwrap_or(i32::MAX);
-        sessions::admits(&mut conn, token.user.get(), generation, &token.id.to_string())
-            .await
-            .map_err(from_diesel)
+        let jti = token.id.to_string();
+        self.write(async |conn| {
+            sessions::admits(conn, token.user.get(), generation, &jti).await.map_err(from_diesel)
+        })
+        .await
     }
 
-    /// A connection of its own, taken out of the pool for good, listening on the channel.
+    /// A connection of its own ([`PgStore::listening_connection`]), listening on the channel.
     async fn listen(&self) -> Result<PgRevocationListener, RepoError> {
-        let pooled = self.writer().await?;
-        let mut conn = deadpool::managed::Object::take(pooled);
+        let mut conn = self.listening_connection().await?;
         sql_query(LISTEN_SESSIONS).execute(&mut conn).await.map_err(from_diesel)?;
         Ok(PgRevocationListener { conn })
     }
 
     async fn forget_expired(&self) -> Result<u64, RepoError> {
-        let mut conn = self.writer().await?;
-        let forgotten = sessions::forget_expired(&mut conn).await.map_err(from_diesel)?;
+        let forgotten =
+            self.write(async |conn| sessions::forget_expired(conn).await.map_err(from_diesel)).await?;
         Ok(u64::try_from(forgotten).unwrap_or(u64::MAX))
     }
 }

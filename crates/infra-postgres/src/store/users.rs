@@ -32,13 +32,17 @@ impl Users for PgStore {
     }
 
     async fn credentials(&self, email: EmailAddress) -> Result<Option<UserCredentials>, RepoError> {
-        let mut conn = self.writer().await?;
-        users::with_hash_by_email(&mut conn, &email).await.map_err(from_diesel)?.map(credentials).transpose()
+        self.write(async |conn| users::with_hash_by_email(conn, &email).await.map_err(from_diesel))
+            .await?
+            .map(credentials)
+            .transpose()
     }
 
     async fn credentials_of(&self, id: UserId) -> Result<Option<UserCredentials>, RepoError> {
-        let mut conn = self.writer().await?;
-        users::with_hash_by_id(&mut conn, id).await.map_err(from_diesel)?.map(credentials).transpose()
+        self.write(async |conn| users::with_hash_by_id(conn, id).await.map_err(from_diesel))
+            .await?
+            .map(credentials)
+            .transpose()
     }
 
     async fn change_password(&self, id: UserId, hash: PasswordHash) -> Result<Option<SignedIn>, RepoError> {
@@ -67,14 +71,18 @@ impl Users for PgStore {
     }
 
     async fn upgrade_hash(&self, id: UserId, old: PasswordHash, new: PasswordHash) -> Result<(), RepoError> {
-        let mut conn = self.writer().await?;
-        sessions::upgrade_hash(&mut conn, id.get(), old.as_str(), new.as_str()).await.map_err(from_diesel)?;
+        self.write(async |conn| {
+            sessions::upgrade_hash(conn, id.get(), old.as_str(), new.as_str()).await.map_err(from_diesel)
+        })
+        .await?;
         Ok(())
     }
 
     async fn find(&self, id: UserId) -> Result<Option<User>, RepoError> {
-        let mut conn = self.writer().await?;
-        users::by_id(&mut conn, id).await.map_err(from_diesel)?.map(User::try_from).transpose()
+        self.write(async |conn| users::by_id(conn, id).await.map_err(from_diesel))
+            .await?
+            .map(User::try_from)
+            .transpose()
     }
 }
 
@@ -111,14 +119,24 @@ impl PgStore {
     pub async fn normalise_emails(&self) -> Result<EmailNormalisation, RepoError> {
         let mut conn = self.writer().await?;
         let mut found = EmailNormalisation::default();
-        for (id, stored) in users::beyond_ascii(&mut conn).await.map_err(from_diesel)? {
+        let stored_addresses =
+            self.pinned(&mut conn, async |conn| users::beyond_ascii(conn).await.map_err(from_diesel)).await?;
+        for (id, stored) in stored_addresses {
             match EmailAddress::parse(&stored) {
-                Ok(normal) if normal.as_str() == stored => {}
-                Ok(normal) => match users::set_email(&mut conn, id, &normal).await {
-                    Ok(_) => found.rewritten.push(id),
-                    Err(e) if violated_constraint(&e) == Some(USERS_EMAIL_UNIQUE) => found.colliding.push(id),
-                    Err(e) => return Err(from_diesel(e)),
-                },
+                // Each rewrite by itself (a collision fails only its own statement).
+                Ok(normal) if normal.as_str() != stored => {
+                    let rewritten = self
+                        .pinned(&mut conn, async |conn| Ok(users::set_email(conn, id, &normal).await))
+                        .await?;
+                    match rewritten {
+                        Ok(_) => found.rewritten.push(id),
+                        Err(e) if violated_constraint(&e) == Some(USERS_EMAIL_UNIQUE) => {
+                            found.colliding.push(id)
+                        }
+                        Err(e) => return Err(from_diesel(e)),
+                    }
+                }
+                Ok(_) => {}
                 Err(_) => found.refused.push(id),
             }
         }

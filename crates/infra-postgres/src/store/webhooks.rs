@@ -26,7 +26,12 @@ impl Webhooks for PgStore {
         if let Some(event) = webhook.event {
             // Events are never deleted and never change organizer, so this check cannot go
             // stale before the insert.
-            match webhooks::event_organizer(&mut conn, event).await.map_err(from_diesel)? {
+            let organizer = self
+                .pinned(&mut conn, async |conn| {
+                    webhooks::event_organizer(conn, event).await.map_err(from_diesel)
+                })
+                .await?;
+            match organizer {
                 None => return Err(CreateWebhookError::EventNotFound(event)),
                 Some(organizer) if organizer != webhook.organizer.get() => {
                     return Err(CreateWebhookError::NotOrganizer(event));
@@ -46,14 +51,17 @@ impl Webhooks for PgStore {
     }
 
     async fn webhooks(&self, organizer: UserId) -> Result<Vec<Webhook>, RepoError> {
-        let mut conn = self.writer().await?;
-        let rows = webhooks::of_organizer(&mut conn, organizer).await.map_err(from_diesel)?;
+        let rows = self
+            .write(async |conn| webhooks::of_organizer(conn, organizer).await.map_err(from_diesel))
+            .await?;
         rows.into_iter().map(Webhook::try_from).collect()
     }
 
     async fn delete_webhook(&self, organizer: UserId, webhook: WebhookId) -> Result<(), WebhookError> {
-        let mut conn = self.writer().await?;
-        if webhooks::delete(&mut conn, organizer, webhook).await.map_err(from_diesel)? {
+        if self
+            .write(async |conn| webhooks::delete(conn, organizer, webhook).await.map_err(from_diesel))
+            .await?
+        {
             Ok(())
         } else {
             Err(WebhookError::NotFound(webhook))
@@ -67,20 +75,23 @@ impl Webhooks for PgStore {
         before: Option<i64>,
         limit: Limit,
     ) -> Result<Vec<DeliveryAttempt>, WebhookError> {
-        let mut conn = self.writer().await?;
-        if !webhooks::owned(&mut conn, organizer, webhook).await.map_err(from_diesel)? {
-            return Err(WebhookError::NotFound(webhook));
-        }
-        let rows = webhooks::attempts(&mut conn, webhook, before, i64::from(limit.get()))
-            .await
-            .map_err(from_diesel)?;
+        let rows = self
+            .write(async |conn| {
+                if !webhooks::owned(conn, organizer, webhook).await.map_err(from_diesel)? {
+                    return Err(WebhookError::NotFound(webhook));
+                }
+                webhooks::attempts(conn, webhook, before, i64::from(limit.get()))
+                    .await
+                    .map_err(|e| from_diesel(e).into())
+            })
+            .await?;
         Ok(rows.into_iter().map(DeliveryAttempt::try_from).collect::<Result<_, _>>()?)
     }
 
     async fn claim_deliveries(&self, limit: usize, lease: Duration) -> Result<Vec<Delivery>, RepoError> {
-        let mut conn = self.writer().await?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = webhooks::claim(&mut conn, limit, lease).await.map_err(from_diesel)?;
+        let rows =
+            self.write(async |conn| webhooks::claim(conn, limit, lease).await.map_err(from_diesel)).await?;
         rows.into_iter().map(Delivery::try_from).collect()
     }
 
@@ -140,8 +151,7 @@ impl Webhooks for PgStore {
     }
 
     async fn backlog(&self) -> Result<Backlog, RepoError> {
-        let mut conn = self.writer().await?;
-        let row = webhooks::backlog(&mut conn).await.map_err(from_diesel)?;
+        let row = self.write(async |conn| webhooks::backlog(conn).await.map_err(from_diesel)).await?;
         Ok(Backlog {
             undelivered: u64::try_from(row.undelivered).map_err(corrupt_row)?,
             oldest_age_seconds: u64::try_from(row.oldest_age_seconds).unwrap_or(0),

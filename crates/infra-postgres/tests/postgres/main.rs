@@ -12,6 +12,7 @@ mod listing;
 mod management;
 mod migrations;
 mod notifications;
+mod pooled;
 mod races;
 mod reads;
 mod sessions;

@@ -1,0 +1,283 @@
+//! The service behind a real PgBouncer in transaction mode, as operators run it: two instances,
+//! each its own process (tokio-postgres names prepared statements per process, so only two
+//! processes can collide), started with `DATABASE_PREPARED_STATEMENTS=false`, keep every
+//! invariant under a hot drop, a churn and reads at once; started with the defaults, an
+//! instance refuses to run there.
+//!
+//! Needs `pgbouncer` (Debian's package; `.ci/run` installs it). Without it the tests say so and
+//! pass on a developer's machine, but fail under CI (`CI` set), where it must be present.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use infra_postgres::test_support::TestDatabase;
+use loadgen::api::Api;
+use loadgen::provision::Provisioning;
+use loadgen::scenarios::churn::Churn;
+use loadgen::scenarios::hotdrop::Hotdrop;
+use loadgen::scenarios::status::StatusLoad;
+use loadgen::scenarios::{Scenario, execute};
+
+const JWT_SECRET: &str = "a-secret-for-the-pooler-tests";
+
+/// The parts of a `postgres://user[:password]@host:port/database` URL.
+struct Target {
+    user: String,
+    password: Option<String>,
+    host: String,
+    port: u16,
+    database: String,
+}
+
+fn parse(url: &str) -> Target {
+    let rest = url.split_once("://").unwrap().1;
+    let (credentials, rest) = rest.rsplit_once('@').unwrap();
+    let (user, password) = match credentials.split_once(':') {
+        Some((user, password)) => (user.to_owned(), Some(password.to_owned())),
+        None => (credentials.to_owned(), None),
+    };
+    let (address, database) = rest.split_once('/').unwrap();
+    let database = database.split('?').next().unwrap().to_owned();
+    let (host, port) = address.rsplit_once(':').unwrap();
+    Target { user, password, host: host.to_owned(), port: port.parse().unwrap(), database }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn pgbouncer_binary() -> Option<PathBuf> {
+    let found =
+        ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].into_iter().map(PathBuf::from).find(|p| p.exists());
+    if found.is_none() {
+        assert!(std::env::var_os("CI").is_none(), "pgbouncer is not installed (.ci/run installs it)");
+        eprintln!("pgbouncer is not installed: the pooler tests do not run here");
+    }
+    found
+}
+
+/// The service's binary, built beside this test by `cargo test --workspace`.
+fn ticketing_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let binary = exe.parent().and_then(Path::parent).unwrap().join("ticketing");
+    assert!(binary.exists(), "{} is missing: cargo build -p api-actix", binary.display());
+    binary
+}
+
+/// Runs as the `postgres` account when this process is root (PgBouncer refuses root).
+fn as_server_account(program: &Path) -> Command {
+    let uid = Command::new("id").arg("-u").output().unwrap();
+    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+/// A PgBouncer in transaction mode in front of one database.
+struct Bouncer {
+    child: Child,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Bouncer {
+    fn start(binary: &Path, database_url: &str) -> Self {
+        let target = parse(database_url);
+        let dir =
+            std::env::temp_dir().join(format!("ticketing-pgbouncer-{}-{}", std::process::id(), free_port()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let port = free_port();
+        let password = target.password.as_deref().map(|p| format!(" password={p}")).unwrap_or_default();
+        let ini = format!(
+            "[databases]\n{db} = host={host} port={pg_port} dbname={db} user={user}{password}\n\n\
+             [pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n\
+             auth_type = any\npool_mode = transaction\nmax_client_conn = 1000\ndefault_pool_size = 20\n\
+             ignore_startup_parameters = extra_float_digits,options\n\
+             logfile = {log}\npidfile = {pid}\n",
+            db = target.database,
+            host = target.host,
+            pg_port = target.port,
+            user = target.user,
+            log = dir.join("pgbouncer.log").display(),
+            pid = dir.join("pgbouncer.pid").display(),
+        );
+        let config = dir.join("pgbouncer.ini");
+        std::fs::write(&config, ini).unwrap();
+        // The server account must be able to write its log and pid file here.
+        let _ = Command::new("chown").args(["-R", "postgres"]).arg(&dir).status();
+        let child = as_server_account(binary)
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(10), "pgbouncer did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, dir, port }
+    }
+
+    /// `database_url` with this pooler in between.
+    fn url(&self, database_url: &str) -> String {
+        let target = parse(database_url);
+        format!("postgres://{}@127.0.0.1:{}/{}", target.user, self.port, target.database)
+    }
+}
+
+impl Drop for Bouncer {
+    fn drop(&mut self) {
+        // Killed through its pid file: with runuser in between, our child is not PgBouncer.
+        if let Ok(pid) = std::fs::read_to_string(self.dir.join("pgbouncer.pid")) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// One `ticketing serve` process.
+struct Instance {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Instance {
+    fn spawn(env: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let log =
+            std::env::temp_dir().join(format!("ticketing-pooler-instance-{}-{port}.log", std::process::id()));
+        let child = Command::new(ticketing_binary())
+            .arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs([
+                ("HOST", "127.0.0.1"),
+                ("PORT", &port.to_string()),
+                ("JWT_SECRET", JWT_SECRET),
+                ("RATE_LIMIT_PER_SECOND", "0"),
+                ("MAX_CONNECTIONS_PER_IP", "0"),
+                ("WORKERS", "2"),
+                ("RUST_LOG", "warn"),
+            ])
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Self { child, base: format!("http://127.0.0.1:{port}"), log }
+    }
+
+    /// Waits until `/ready`, or until the process ends (its exit status then).
+    async fn ready(&mut self) -> Result<(), std::process::ExitStatus> {
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Err(status);
+            }
+            let ready = client.get(format!("{}/ready", self.base)).send().await;
+            if ready.is_ok_and(|r| r.status().is_success()) {
+                return Ok(());
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{} never became ready: {}",
+                self.base,
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_through_a_transaction_pooler_keep_every_invariant() {
+    let Some(pgbouncer) = pgbouncer_binary() else { return };
+    let db = TestDatabase::new().await;
+    let bouncer = Bouncer::start(&pgbouncer, db.url());
+    let pooled = bouncer.url(db.url());
+    let env = [
+        ("DATABASE_URL", pooled.as_str()),
+        ("DATABASE_PREPARED_STATEMENTS", "false"),
+        ("DATABASE_LISTEN_URL", db.url()),
+        ("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true"),
+    ];
+    // Started together: both migrate through the pooler, taking turns on the migration lock.
+    let mut instances = [Instance::spawn(&env), Instance::spawn(&env)];
+    for instance in &mut instances {
+        let ready = instance.ready().await;
+        assert!(ready.is_ok(), "{ready:?}: {}", instance.stderr());
+    }
+    let api = Api::new(instances.iter().map(|i| i.base.clone()).collect(), 32).unwrap();
+    let by_sql = Provisioning { concurrency: 8, database_url: Some(db.url()) };
+
+    let drop = Scenario::Hotdrop(Hotdrop { capacity: 40, buyers: 120, concurrency: 32 });
+    let report = execute(&api, drop, Some(db.url()), by_sql).await.unwrap();
+    assert!(report.ok(), "hot drop: {}", report.table());
+
+    // Bookings, cancels and promotions while others read.
+    let churn = Scenario::Churn(Churn {
+        drop: Hotdrop { capacity: 30, buyers: 90, concurrency: 32 },
+        cancels: 20,
+        webhooks: true,
+    });
+    let reads = Scenario::Status(StatusLoad { concurrency: 8, duration: Duration::from_secs(3) });
+    let by_api = Provisioning { concurrency: 4, database_url: None };
+    let (churned, read) = tokio::join!(
+        execute(&api, churn, Some(db.url()), by_sql),
+        execute(&api, reads, Some(db.url()), by_api)
+    );
+    let (churned, read) = (churned.unwrap(), read.unwrap());
+    assert!(churned.ok(), "churn: {}", churned.table());
+    assert!(read.ok(), "reads: {}", read.table());
+    if let Some(webhooks) = &churned.webhooks {
+        assert_eq!(webhooks.promotions_received, 20, "{}", churned.table());
+    }
+    for instance in &instances {
+        let log = instance.stderr();
+        assert!(!log.contains("prepared statement"), "{}: {log}", instance.base);
+    }
+}
+
+#[tokio::test]
+async fn with_prepared_statements_the_service_refuses_to_start_behind_a_transaction_pooler() {
+    let Some(pgbouncer) = pgbouncer_binary() else { return };
+    let db = TestDatabase::new().await;
+    let bouncer = Bouncer::start(&pgbouncer, db.url());
+    let pooled = bouncer.url(db.url());
+
+    let mut instance = Instance::spawn(&[("DATABASE_URL", pooled.as_str())]);
+    let ended = instance.ready().await;
+
+    let status = ended.expect_err("the service started behind a transaction pooler with prepared statements");
+    assert!(!status.success());
+    let log = instance.stderr();
+    assert!(log.contains("DATABASE_PREPARED_STATEMENTS=false"), "{log}");
+
+    // The same database reached directly: it starts.
+    let mut direct = Instance::spawn(&[("DATABASE_URL", db.url())]);
+    let ready = direct.ready().await;
+    assert!(ready.is_ok(), "{ready:?}: {}", direct.stderr());
+}
