@@ -37,10 +37,28 @@ fn main() -> anyhow::Result<()> {
         tracing::info!(file = %path.display(), "settings read from this file too (never logged)");
     }
     let database = Database::open(&config)?;
-    let outcome =
-        actix_web::rt::System::new().block_on(run(cli.command.unwrap_or(Command::Serve), &config, &database));
+    let outcome = actix_web::rt::System::new()
+        .block_on(run(cli.command.unwrap_or(Command::Serve), &config, &database))
+        .map_err(|e| explain_connection_slots(e, &config));
     database.close().context("stopping the embedded PostgreSQL")?;
     outcome
+}
+
+/// PostgreSQL's "too many clients" names nothing an operator can change: say which settings
+/// add up to the connections, and the budget they must fit.
+fn explain_connection_slots(error: anyhow::Error, config: &Config) -> anyhow::Error {
+    let chain = format!("{error:#}");
+    if !["too many clients already", "remaining connection slots are reserved"]
+        .iter()
+        .any(|m| chain.contains(m))
+    {
+        return error;
+    }
+    let per_instance = config.pool_size + config.read_pool_size + 2;
+    error.context(format!(
+        "PostgreSQL has no free connection slot (max_connections). Each instance opens up to DATABASE_POOL_SIZE ({}) + DATABASE_READ_POOL_SIZE ({}) + 2 listening = {per_instance} connections, and one more while migrating: keep instances × {per_instance} + other clients ≤ max_connections − superuser_reserved_connections (and ≤ the pooler's pool in session mode), by lowering the pool sizes or raising max_connections (README: Operating it, Connection budget)",
+        config.pool_size, config.read_pool_size,
+    ))
 }
 
 /// Reads the settings file the operator put there: `ENV_FILE` when set (it must exist), else
@@ -140,4 +158,31 @@ async fn run(command: Command, config: &Config, database: &Database) -> anyhow::
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_free_connection_slot_is_explained_with_the_settings_that_add_up_to_it() {
+        let config =
+            Config::from_lookup(|var| (var == "DATABASE_POOL_SIZE").then(|| "10".to_owned())).unwrap();
+        let refused =
+            anyhow::anyhow!("FATAL: sorry, too many clients already").context("migrating the database");
+
+        let explained = format!("{:#}", explain_connection_slots(refused, &config));
+        let other = format!("{:#}", explain_connection_slots(anyhow::anyhow!("connection refused"), &config));
+
+        assert!(
+            explained.starts_with("PostgreSQL has no free connection slot (max_connections)"),
+            "{explained}"
+        );
+        assert!(
+            explained.contains("DATABASE_POOL_SIZE (10) + DATABASE_READ_POOL_SIZE (4) + 2 listening = 16"),
+            "{explained}"
+        );
+        assert!(explained.ends_with("sorry, too many clients already"), "{explained}");
+        assert_eq!(other, "connection refused");
+    }
 }
