@@ -4,6 +4,7 @@
 
 mod batching;
 mod booking_batch;
+mod cancel_batch;
 mod catalog;
 mod health;
 mod idempotency;
@@ -50,6 +51,8 @@ pub struct PgStore {
     reads: PgPool,
     max_waiting: usize,
     lanes: Arc<batching::Lanes<Self>>,
+    /// The cancels' lanes, one per event like the bookings' (`cancel_batch`).
+    cancel_lanes: Arc<batching::Lanes<cancel_batch::Cancels>>,
     /// Behind a pooler in transaction mode ([`PgStore::behind_transaction_pooler`]).
     pooled: Option<TransactionPooled>,
 }
@@ -78,6 +81,7 @@ impl PgStore {
             pool,
             max_waiting: DEFAULT_MAX_WAITING,
             lanes: Arc::new(batching::Lanes::new(BatchLimits::default())),
+            cancel_lanes: Arc::new(batching::Lanes::new(BatchLimits::default())),
             pooled: None,
         }
     }
@@ -95,10 +99,12 @@ impl PgStore {
     }
 
     /// Bookings of one event that arrive while one of its bookings is in flight go in
-    /// batches within `limits`; `max_waiting: 0` books each alone, as a single statement.
+    /// batches within `limits`, and so do its cancels; `max_waiting: 0` runs each alone (a
+    /// booking as a single statement).
     #[must_use]
     pub fn batching(mut self, limits: BatchLimits) -> Self {
         self.lanes = Arc::new(batching::Lanes::new(limits));
+        self.cancel_lanes = Arc::new(batching::Lanes::new(limits));
         self
     }
 
@@ -182,10 +188,16 @@ impl PgStore {
         done
     }
 
-    /// What this process's group commit has gathered so far.
+    /// What this process's group commit of bookings has gathered so far.
     #[must_use]
     pub fn batch_counts(&self) -> BatchCounts {
         self.lanes.counts()
+    }
+
+    /// What this process's group commit of cancels has gathered so far.
+    #[must_use]
+    pub fn cancel_batch_counts(&self) -> BatchCounts {
+        self.cancel_lanes.counts()
     }
 }
 

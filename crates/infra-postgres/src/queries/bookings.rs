@@ -150,6 +150,11 @@ pub(crate) async fn pass_seat_on(
     Prepared(diesel::sql_query(PASS_SEAT_ON).bind::<BigInt, _>(event.get())).get_result(conn).await.optional()
 }
 
+/// The event a booking is for (it never changes), to find the booking's cancel lane.
+pub(crate) async fn event_of(conn: &mut AsyncPgConnection, id: BookingId) -> QueryResult<Option<i64>> {
+    bookings::table.find(id.get()).select(bookings::event_id).first(conn).await.optional()
+}
+
 /// One booking with its place in line and its event's organizer.
 pub(crate) async fn find(
     conn: &mut AsyncPgConnection,

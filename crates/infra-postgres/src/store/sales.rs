@@ -13,6 +13,7 @@ use domain::{
 use super::PgStore;
 use super::batching::Turn;
 use super::booking_batch::Booker;
+use super::cancel_batch::{Canceller, Cancels};
 use super::idempotency::{self, answered_transaction};
 use crate::constraints::{BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, violated_constraint};
@@ -38,14 +39,23 @@ impl Sales for PgStore {
         }
     }
 
+    /// In its event's lane: alone at once when nothing of the event is in flight, else batched
+    /// with the cancels that arrived meanwhile (`cancel_batch`). A cancel by booking id first
+    /// reads the booking's event (one primary-key read, outside any lock).
     async fn cancel(&self, cmd: CancelBooking) -> Result<Cancellation, CancelError> {
-        let mut conn = self.writer().await?;
-        answered_transaction!(
-            conn,
-            CancelError,
-            |conn| cancel_in_transaction(conn, cmd).await?,
-            |cancellation| Effect::Cancelled(cancellation)
-        )
+        let Some(event) = self.event_to_cancel(cmd).await? else { return self.cancel_alone(cmd).await };
+        let job = Canceller { cmd, scope: idempotency::current() };
+        match self.cancel_lanes.join(&Cancels(self.clone()), event, job) {
+            Turn::Alone(lead) => {
+                let cancelled = self.cancel_alone(cmd).await;
+                drop(lead);
+                cancelled
+            }
+            Turn::Queued(answer) => {
+                answer.await.unwrap_or_else(|_| Err(CancelError::Repo(abandoned_batch())))
+            }
+            Turn::Overflow(_) => self.cancel_alone(cmd).await,
+        }
     }
 
     async fn change_event(&self, cmd: ChangeEvent) -> Result<EventChange, ChangeEventError> {
@@ -70,6 +80,17 @@ impl Sales for PgStore {
 }
 
 impl PgStore {
+    /// One cancel by itself, in its own transaction.
+    pub(super) async fn cancel_alone(&self, cmd: CancelBooking) -> Result<Cancellation, CancelError> {
+        let mut conn = self.writer().await?;
+        answered_transaction!(
+            conn,
+            CancelError,
+            |conn| cancel_in_transaction(conn, cmd).await?,
+            |cancellation| Effect::Cancelled(cancellation)
+        )
+    }
+
     /// One booking by itself: the fast path's single statement, else the guarded one; with an
     /// idempotency scope, in a transaction that also stores the answer.
     pub(super) async fn book_alone(&self, cmd: BookTicket) -> Result<BookingOutcome, BookError> {
@@ -107,7 +128,12 @@ impl PgStore {
 
 /// A booking queued behind a batch that was abandoned (the runtime shutting down).
 fn abandoned() -> BookError {
-    BookError::Repo(RepoError::Unavailable(Box::new(Inconsistent("the booking's batch was abandoned"))))
+    BookError::Repo(abandoned_batch())
+}
+
+/// A request queued behind a batch that was abandoned: try again.
+fn abandoned_batch() -> RepoError {
+    RepoError::Unavailable(Box::new(Inconsistent("the request's batch was abandoned")))
 }
 
 /// One try at a booking. Without an idempotency scope, the fast path's one statement (or the
@@ -260,7 +286,7 @@ pub(super) fn outcome(placed: PlacedBookingRow) -> Result<BookingOutcome, BookEr
 
 /// Under the event's exclusive guard: lock the booking, let the domain decide, then write, for
 /// a freed seat, the promotion (or the seat's release), and the cancellation — all or nothing.
-async fn cancel_in_transaction(
+pub(super) async fn cancel_in_transaction(
     conn: &mut AsyncPgConnection,
     cmd: CancelBooking,
 ) -> Result<Cancellation, TxError<CancelError>> {

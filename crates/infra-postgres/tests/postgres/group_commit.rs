@@ -7,14 +7,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Integer};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use domain::idempotency::{Claim, IdempotencyScope};
 use domain::ports::{Idempotency, Sales};
 use domain::{
-    BookError, BookTicket, Booking, BookingId, BookingOutcome, BookingStatus, CancelBooking, CancelTarget,
-    EventId, RepoError, UserId,
+    BookError, BookTicket, Booking, BookingId, BookingOutcome, BookingStatus, CancelBooking, CancelError,
+    CancelTarget, Cancellation, EventId, RepoError, UserId,
 };
+use infra_postgres::sql::{GUARD_EXCLUSIVE, GUARD_NAMESPACE};
 use infra_postgres::{PgStore, idempotent_within};
 use tokio::task::JoinHandle;
 
@@ -185,6 +186,93 @@ async fn keyed_bookings_in_a_batch_store_their_answers_and_one_whose_key_was_los
     assert_eq!(fx.store.batch_counts().jobs, 2);
     fx.assert_invariants().await;
     assert!(matches!(fx.book(event, lost).await, BookingOutcome::Confirmed(_)), "the lost key took no seat");
+}
+
+/// Holds the event's exclusive guard, as a cancel in flight would, until the connection commits.
+async fn hold_guard(fx: &Fixture, event: EventId) -> AsyncPgConnection {
+    let mut conn = fx.raw().await;
+    conn.batch_execute("BEGIN").await.unwrap();
+    diesel::sql_query(GUARD_EXCLUSIVE)
+        .bind::<Integer, _>(GUARD_NAMESPACE)
+        .bind::<BigInt, _>(event.get())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn
+}
+
+/// Blocks until some session of the test's database waits on a lock.
+async fn until_one_waits(fx: &Fixture) {
+    let mut conn = fx.raw().await;
+    for _ in 0..200 {
+        #[derive(diesel::QueryableByName)]
+        struct Waiting {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let waiting: Waiting = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+        if waiting.n > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("nothing ever waited on the held lock");
+}
+
+fn cancel(
+    store: &PgStore,
+    caller: UserId,
+    target: CancelTarget,
+) -> JoinHandle<Result<Cancellation, CancelError>> {
+    let store = store.clone();
+    tokio::spawn(async move { store.cancel(CancelBooking { caller, target }).await })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancels_queued_behind_one_in_flight_go_together_each_with_its_own_answer() {
+    let fx = Fixture::new().await;
+    let organizer = fx.user("organizer").await;
+    let event = fx.event(organizer, 3).await;
+    let users = fx.users(6).await;
+    let mut held = Vec::new();
+    for &user in &users[..3] {
+        let BookingOutcome::Confirmed(booking) = fx.book(event, user).await else {
+            panic!("a seat was free")
+        };
+        held.push(booking);
+    }
+    for &user in &users[3..5] {
+        assert!(matches!(fx.book(event, user).await, BookingOutcome::Waitlisted { .. }));
+    }
+    let line = positions(&fx, event).await;
+    let stranger = users[5];
+
+    let mut guard = hold_guard(&fx, event).await;
+    let lead = cancel(&fx.store, held[0].user, CancelTarget::Booking(held[0].id));
+    until_one_waits(&fx).await;
+    let not_theirs = cancel(&fx.store, stranger, CancelTarget::Booking(held[1].id));
+    let by_event = cancel(&fx.store, held[2].user, CancelTarget::LiveBookingFor(event));
+    let again = cancel(&fx.store, held[0].user, CancelTarget::Booking(held[0].id));
+    let nothing_held = cancel(&fx.store, stranger, CancelTarget::LiveBookingFor(event));
+    settle_in_line().await;
+    guard.batch_execute("COMMIT").await.unwrap();
+
+    let lead = lead.await.unwrap().unwrap();
+    assert_eq!(lead.promoted.map(|b| b.id), Some(line[0].0), "first in line, first served");
+    assert!(matches!(not_theirs.await.unwrap(), Err(CancelError::NotAllowed(id)) if id == held[1].id));
+    let by_event = by_event.await.unwrap().unwrap();
+    assert_eq!((by_event.cancelled.id, by_event.promoted.map(|b| b.id)), (held[2].id, Some(line[1].0)));
+    assert!(matches!(again.await.unwrap(), Err(CancelError::AlreadyCancelled(id)) if id == held[0].id));
+    assert!(matches!(nothing_held.await.unwrap(), Err(CancelError::NoLiveBooking(e)) if e == event));
+    let gathered = fx.store.cancel_batch_counts();
+    assert_eq!((gathered.batches, gathered.jobs), (1, 4), "the four behind the lead went together");
+    assert_eq!(notices(&fx, event).await, 5 + 2 + 2, "each booking, cancel and promotion once");
+    fx.assert_invariants().await;
 }
 
 /// Five hundred bookers at once on two stores (two instances, each batching on its own) for

@@ -1,0 +1,139 @@
+//! One transaction for a batch of cancels of one event ([`super::batching`]). Cancels of an
+//! event serialise on its exclusive guard, one transaction and one WAL flush each; the profile
+//! of a churn (docs/BENCHMARKS.md) shows them lock-bound, a quarter of both cores idle. Run
+//! together, each cancel is still the single path's own steps ([`super::sales`]'s
+//! `cancel_in_transaction`: guard, lock, `plan_cancel`, promotion, notice), in arrival order,
+//! each in a savepoint so that a refusal undoes only its own; the guard is taken once (it is
+//! re-entrant within the transaction) and one commit serves them all. Across instances each
+//! batch is an ordinary transaction under the same guard, so I1–I5 and the line's order hold.
+
+use std::sync::Arc;
+
+use diesel_async::{AsyncConnection as _, AsyncPgConnection};
+use domain::idempotency::{Effect, IdempotencyScope};
+use domain::{CancelBooking, CancelError, Cancellation, EventId, RepoError};
+use futures_util::future::join_all;
+
+use super::PgStore;
+use super::batching::BatchRunner;
+use super::idempotency::{self, Settled, Stored};
+use super::sales::cancel_in_transaction;
+use crate::error::{Inconsistent, TxError, from_diesel};
+
+/// One cancel waiting in its event's lane.
+pub(crate) struct Canceller {
+    pub(crate) cmd: CancelBooking,
+    /// The request's idempotency scope, carried to the batch's task.
+    pub(crate) scope: Option<Arc<IdempotencyScope>>,
+}
+
+type Answer = Result<Cancellation, CancelError>;
+
+/// The store as the runner of cancel batches (its booking batches are the store's own).
+#[derive(Clone)]
+pub(crate) struct Cancels(pub(crate) PgStore);
+
+impl BatchRunner for Cancels {
+    type Key = EventId;
+    type Job = Canceller;
+    type Answer = Answer;
+
+    async fn run_batch(&self, _event: EventId, jobs: Vec<Canceller>) -> Vec<Answer> {
+        match cancel_together(&self.0, &jobs).await {
+            Ok(answers) => answers,
+            // Nothing committed: an outage is everyone's answer; anything else, each alone.
+            Err(e @ RepoError::Unavailable(_)) => {
+                let shared = Arc::new(e);
+                jobs.iter()
+                    .map(|_| {
+                        Err(CancelError::Repo(RepoError::Unavailable(Box::new(BatchFailed(Arc::clone(
+                            &shared,
+                        ))))))
+                    })
+                    .collect()
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a cancel batch failed; its cancels run alone");
+                join_all(jobs.iter().map(|job| cancel_alone(&self.0, job))).await
+            }
+        }
+    }
+}
+
+/// The batch transaction: every job in its own savepoint, one commit. The scopes learn that
+/// their answers are stored only once that commit is done.
+async fn cancel_together(store: &PgStore, jobs: &[Canceller]) -> Result<Vec<Answer>, RepoError> {
+    let mut conn = store.writer().await?;
+    let (answers, settled) = conn
+        .transaction(async |conn| -> Result<_, TxError<RepoError>> {
+            let mut answers = Vec::with_capacity(jobs.len());
+            let mut settled = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                match cancel_one(conn, job).await {
+                    Ok((cancellation, stored)) => {
+                        answers.push(Ok(cancellation));
+                        settled.push(stored);
+                    }
+                    Err(refused) => answers.push(Err(refused.settle())),
+                }
+            }
+            Ok((answers, settled))
+        })
+        .await
+        .map_err(TxError::settle)?;
+    settled.into_iter().for_each(Settled::committed);
+    Ok(answers)
+}
+
+/// One job, in a savepoint: its cancel, and its answer when its request has a key.
+async fn cancel_one(
+    conn: &mut AsyncPgConnection,
+    job: &Canceller,
+) -> Result<(Cancellation, Settled), TxError<CancelError>> {
+    conn.transaction(async |conn| {
+        let cancellation = cancel_in_transaction(conn, job.cmd).await?;
+        let Some(scope) = &job.scope else { return Ok((cancellation, Settled::none())) };
+        let stored =
+            idempotency::settle_for(conn, vec![(Arc::clone(scope), Effect::Cancelled(&cancellation))])
+                .await
+                .map_err(TxError::stored)?;
+        match stored.into_iter().next() {
+            Some(Stored::Held(settled)) => Ok((cancellation, settled)),
+            Some(Stored::Lost) | None => Err(TxError::stored(RepoError::Unavailable(Box::new(
+                Inconsistent("the idempotency key was taken over by a later attempt"),
+            )))),
+        }
+    })
+    .await
+}
+
+/// A job the batch could not run, on the single path, in its request's idempotency scope.
+async fn cancel_alone(store: &PgStore, job: &Canceller) -> Answer {
+    match &job.scope {
+        Some(scope) => idempotency::within(Arc::clone(scope), store.cancel_alone(job.cmd)).await,
+        None => store.cancel_alone(job.cmd).await,
+    }
+}
+
+impl PgStore {
+    /// The event whose lane a cancel joins: named by the command, or the booking's (`None` for
+    /// an unknown booking, which the single path refuses).
+    pub(super) async fn event_to_cancel(&self, cmd: CancelBooking) -> Result<Option<EventId>, RepoError> {
+        match cmd.target {
+            domain::CancelTarget::LiveBookingFor(event) => Ok(Some(event)),
+            domain::CancelTarget::Booking(id) => {
+                let event = self
+                    .write(async |conn| {
+                        crate::queries::bookings::event_of(conn, id).await.map_err(from_diesel)
+                    })
+                    .await?;
+                Ok(event.and_then(|e| EventId::new(e).ok()))
+            }
+        }
+    }
+}
+
+/// Every cancel of a batch that could not reach the database is told so.
+#[derive(Debug, thiserror::Error)]
+#[error("the cancel batch could not reach the database")]
+struct BatchFailed(#[source] Arc<RepoError>);
