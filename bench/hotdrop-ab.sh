@@ -5,6 +5,7 @@
 #
 # Usage: bench/hotdrop-ab.sh <checkout A> <checkout B> [rounds, default 4]
 #        SCENARIO=status bench/hotdrop-ab.sh …   (GET /status for 8 s per run instead of the drop)
+#        SCENARIO=churn bench/hotdrop-ab.sh …    (cancels/s of a churn: 2 000 buyers, 1 000 cancels)
 #        A_ENV='BOOKING_BATCH_WAITING=0' bench/hotdrop-ab.sh . . …   (one build, two settings)
 #        LOAD_ARGS='--no-idempotency-keys' …   (extra arguments for every ticketing-load run)
 # Each checkout must have `target/release/ticketing` built (cargo build --release -p api-actix);
@@ -59,13 +60,15 @@ done
 case ${SCENARIO:-hotdrop} in
   hotdrop) scenario=(hotdrop --capacity 1000000 --buyers 2000 --concurrency 64); unit=bookings/s ;;
   status) scenario=(status --concurrency 64 --seconds 8); unit=req/s ;;
-  *) echo "SCENARIO is hotdrop or status" >&2; exit 1 ;;
+  churn) scenario=(churn --capacity 1000 --buyers 2000 --cancels 1000 --concurrency 64); unit=cancels/s ;;
+  *) echo "SCENARIO is hotdrop, status or churn" >&2; exit 1 ;;
 esac
 
 run() { # label
   # shellcheck disable=SC2086 # the bases are separate words on purpose
   "$load" ${bases[$1]} ${LOAD_ARGS:-} --json "${scenario[@]}" >"$work/run.json"
-  python3 -c "import json, sys; r = json.load(open(sys.argv[1])); p = r['phases'][0]; \
+  # A churn's figure is its cancel phase; every other scenario has one phase.
+  python3 -c "import json, sys; r = json.load(open(sys.argv[1])); p = r['phases'][-1]; \
 print(sys.argv[2], round(p['throughput_rps']), sys.argv[3] + ', p99', p['p99_ms'], 'ms, violations', len(r['violations']))" \
     "$work/run.json" "$1" "$unit" | tee -a "$work/results"
 }
