@@ -8,7 +8,6 @@
 //! pass on a developer's machine, but fail under CI (`CI` set), where it must be present.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -21,7 +20,9 @@ use loadgen::scenarios::hotdrop::Hotdrop;
 use loadgen::scenarios::status::StatusLoad;
 use loadgen::scenarios::{Scenario, execute};
 
-const JWT_SECRET: &str = "a-secret-for-the-pooler-tests";
+mod support;
+
+use support::{Instance, as_server_account, free_port};
 
 /// The parts of a `postgres://user[:password]@host:port/database` URL.
 struct Target {
@@ -45,10 +46,6 @@ fn parse(url: &str) -> Target {
     Target { user, password, host: host.to_owned(), port: port.parse().unwrap(), database }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 fn pgbouncer_binary() -> Option<PathBuf> {
     let found =
         ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].into_iter().map(PathBuf::from).find(|p| p.exists());
@@ -57,26 +54,6 @@ fn pgbouncer_binary() -> Option<PathBuf> {
         eprintln!("pgbouncer is not installed: the pooler tests do not run here");
     }
     found
-}
-
-/// The service's binary, built beside this test by `cargo test --workspace`.
-fn ticketing_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let binary = exe.parent().and_then(Path::parent).unwrap().join("ticketing");
-    assert!(binary.exists(), "{} is missing: cargo build -p api-actix", binary.display());
-    binary
-}
-
-/// Runs as the `postgres` account when this process is root (PgBouncer refuses root).
-fn as_server_account(program: &Path) -> Command {
-    let uid = Command::new("id").arg("-u").output().unwrap();
-    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
-        let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--"]).arg(program);
-        command
-    } else {
-        Command::new(program)
-    }
 }
 
 /// A PgBouncer in transaction mode in front of one database.
@@ -141,74 +118,6 @@ impl Drop for Bouncer {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// One `ticketing serve` process.
-struct Instance {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Instance {
-    fn spawn(env: &[(&str, &str)]) -> Self {
-        let port = free_port();
-        let log =
-            std::env::temp_dir().join(format!("ticketing-pooler-instance-{}-{port}.log", std::process::id()));
-        let child = Command::new(ticketing_binary())
-            .arg("serve")
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .envs([
-                ("HOST", "127.0.0.1"),
-                ("PORT", &port.to_string()),
-                ("JWT_SECRET", JWT_SECRET),
-                ("RATE_LIMIT_PER_SECOND", "0"),
-                ("MAX_CONNECTIONS_PER_IP", "0"),
-                ("WORKERS", "2"),
-                ("RUST_LOG", "warn"),
-            ])
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        Self { child, base: format!("http://127.0.0.1:{port}"), log }
-    }
-
-    /// Waits until `/ready`, or until the process ends (its exit status then).
-    async fn ready(&mut self) -> Result<(), std::process::ExitStatus> {
-        let client = reqwest::Client::new();
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return Err(status);
-            }
-            let ready = client.get(format!("{}/ready", self.base)).send().await;
-            if ready.is_ok_and(|r| r.status().is_success()) {
-                return Ok(());
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "{} never became ready: {}",
-                self.base,
-                self.stderr()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.log);
     }
 }
 

@@ -1,0 +1,110 @@
+//! HAProxy with `docker/haproxy.cfg` in front of two instances: one told to stop (SIGTERM) in
+//! the middle of a load turns `/ready` to 503, is taken out of the balancer during its drain
+//! delay, finishes what it was doing and exits — and not one request fails.
+//!
+//! Needs `haproxy` (Debian's package; `.ci/run` installs it). Without it the test says so and
+//! passes on a developer's machine, but fails under CI (`CI` set), where it must be present.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use infra_postgres::test_support::TestDatabase;
+use loadgen::api::Api;
+use loadgen::provision::Provisioning;
+use loadgen::scenarios::status::StatusLoad;
+use loadgen::scenarios::{Scenario, execute};
+
+mod support;
+
+use support::{Instance, free_port};
+
+fn haproxy_binary() -> Option<PathBuf> {
+    let found = ["/usr/sbin/haproxy", "/usr/bin/haproxy"].into_iter().map(PathBuf::from).find(|p| p.exists());
+    if found.is_none() {
+        assert!(std::env::var_os("CI").is_none(), "haproxy is not installed (.ci/run installs it)");
+        eprintln!("haproxy is not installed: the balancer test does not run here");
+    }
+    found
+}
+
+/// HAProxy running `docker/haproxy.cfg`, listening on `port`, balancing `servers`.
+struct Balancer {
+    child: Child,
+    config: PathBuf,
+}
+
+impl Balancer {
+    fn start(binary: &PathBuf, port: u16, servers: [&str; 2]) -> Self {
+        let shipped =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docker/haproxy.cfg"))
+                .unwrap();
+        let config = shipped
+            .replace("bind :8080", &format!("bind 127.0.0.1:{port}"))
+            .replace("server app1 app1:3000 check", &format!("server app1 {} check", servers[0]))
+            .replace("server app2 app2:3000 check", &format!("server app2 {} check", servers[1]));
+        assert_ne!(config, shipped, "the shipped configuration no longer has the lines this test replaces");
+        let path = std::env::temp_dir().join(format!("ticketing-haproxy-{}-{port}.cfg", std::process::id()));
+        std::fs::write(&path, config).unwrap();
+        let child = Command::new(binary)
+            .arg("-db")
+            .arg("-f")
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Self { child, config: path }
+    }
+}
+
+impl Drop for Balancer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.config);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_stopped_mid_load_behind_haproxy_fails_no_request() {
+    let Some(haproxy) = haproxy_binary() else { return };
+    let db = TestDatabase::new().await;
+    let env = [("DATABASE_URL", db.url()), ("DRAIN_DELAY_MS", "2500")];
+    let mut instances = [Instance::spawn(&env), Instance::spawn(&env)];
+    for instance in &mut instances {
+        let ready = instance.ready().await;
+        assert!(ready.is_ok(), "{ready:?}: {}", instance.stderr());
+    }
+    let port = free_port();
+    let servers =
+        [instances[0].base.trim_start_matches("http://"), instances[1].base.trim_start_matches("http://")];
+    let _balancer = Balancer::start(&haproxy, port, servers);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    // Both servers in: HAProxy needs `rise` (2) good checks of each.
+    while !client.get(format!("{base}/health")).send().await.is_ok_and(|r| r.status().is_success())
+        || started.elapsed() < Duration::from_secs(3)
+    {
+        assert!(started.elapsed() < Duration::from_secs(20), "haproxy never served");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Every failure counts: the load tool does not retry here.
+    let api = Api::new(vec![base], 16).unwrap().with_retries(false);
+    let reads = Scenario::Status(StatusLoad { concurrency: 16, duration: Duration::from_secs(6) });
+    let provisioning = Provisioning { concurrency: 2, database_url: None };
+    let stop_one = async {
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        instances[0].terminate();
+    };
+    let (report, ()) = tokio::join!(execute(&api, reads, Some(db.url()), provisioning), stop_one);
+    let report = report.unwrap();
+
+    assert!(report.ok(), "{}", report.table());
+    assert!(report.phases.iter().all(|p| p.requests > 100), "{}", report.table());
+    let stopped = instances[0].child.wait().unwrap();
+    assert!(stopped.success(), "the stopped instance exited {stopped}: {}", instances[0].stderr());
+}
