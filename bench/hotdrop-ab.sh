@@ -8,6 +8,8 @@
 #        SCENARIO=churn bench/hotdrop-ab.sh …    (cancels/s of a churn: 2 000 buyers, 1 000 cancels)
 #        A_ENV='BOOKING_BATCH_WAITING=0' bench/hotdrop-ab.sh . . …   (one build, two settings)
 #        LOAD_ARGS='--no-idempotency-keys' …   (extra arguments for every ticketing-load run)
+#        B_POOLER=transaction bench/hotdrop-ab.sh . . …   (B's instances through PgBouncer in that
+#          pool mode, with DATABASE_PREPARED_STATEMENTS=false and LISTEN direct for transaction)
 # Each checkout must have `target/release/ticketing` built (cargo build --release -p api-actix);
 # ticketing-load is this checkout's. Each build gets a PostgreSQL of its own (fsync on),
 # migrated by that build alone (so each runs on its own schema), and two instances; both stay
@@ -28,6 +30,7 @@ work=$(mktemp -d /tmp/ticketing-ab.XXXXXX)
 pids=()
 cleanup() {
   kill "${pids[@]}" 2>/dev/null || true
+  [ ! -f "$work/pgbouncer.pid" ] || kill "$(cat "$work/pgbouncer.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
   for data in "$work"/data-*; do as_postgres "$pg_bin/pg_ctl" -D "$data" stop -m fast >/dev/null 2>&1 || true; done
   rm -rf "$work"
@@ -46,6 +49,17 @@ for label in A B; do
   as_postgres "$pg_bin/createdb" -h 127.0.0.1 -p "$db_port" -U postgres ticketing
   url="postgres://postgres@127.0.0.1:$db_port/ticketing"
   DATABASE_URL=$url "$build/target/release/ticketing" migrate >/dev/null
+  pooler=""; [ "$label" = B ] && pooler=${B_POOLER:-}
+  if [ -n "$pooler" ]; then
+    bouncer_port=$(free_port)
+    printf '[databases]\nticketing = host=127.0.0.1 port=%s dbname=ticketing user=postgres\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = %s\nunix_socket_dir =\nauth_type = any\npool_mode = %s\nmax_client_conn = 1000\ndefault_pool_size = 40\nignore_startup_parameters = extra_float_digits,options\nlogfile = %s\npidfile = %s\n' \
+      "$db_port" "$bouncer_port" "$pooler" "$work/pgbouncer.log" "$work/pgbouncer.pid" >"$work/pgbouncer.ini"
+    [ "$(id -u)" -ne 0 ] || chown postgres "$work/pgbouncer.ini"
+    as_postgres "$(command -v pgbouncer || echo /usr/sbin/pgbouncer)" -d "$work/pgbouncer.ini"
+    direct=$url
+    url="postgres://postgres@127.0.0.1:$bouncer_port/ticketing"
+    [ "$pooler" = transaction ] && settings="$settings DATABASE_PREPARED_STATEMENTS=false DATABASE_LISTEN_URL=$direct"
+  fi
   for _ in 1 2; do
     port=$(free_port)
     # shellcheck disable=SC2086 # the settings are separate words on purpose
