@@ -67,9 +67,18 @@ impl Drop for Balancer {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_instance_stopped_mid_load_behind_haproxy_fails_no_request() {
-    let Some(haproxy) = haproxy_binary() else { return };
+/// How the test ends one instance mid-load.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// SIGTERM: the instance drains, then exits 0.
+    Stop,
+    /// SIGKILL: whatever it was doing is cut off.
+    Kill,
+}
+
+/// Two instances behind HAProxy, a read load through it, and one instance ended 2.5 s in.
+/// Returns the load's report and the ended instance.
+async fn end_one_mid_load(haproxy: &PathBuf, end: End) -> (loadgen::report::Report, Instance) {
     let db = TestDatabase::new().await;
     let env = [("DATABASE_URL", db.url()), ("DRAIN_DELAY_MS", "2500")];
     let mut instances = [Instance::spawn(&env), Instance::spawn(&env)];
@@ -80,7 +89,7 @@ async fn an_instance_stopped_mid_load_behind_haproxy_fails_no_request() {
     let port = free_port();
     let servers =
         [instances[0].base.trim_start_matches("http://"), instances[1].base.trim_start_matches("http://")];
-    let _balancer = Balancer::start(&haproxy, port, servers);
+    let _balancer = Balancer::start(haproxy, port, servers);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let started = Instant::now();
@@ -96,15 +105,36 @@ async fn an_instance_stopped_mid_load_behind_haproxy_fails_no_request() {
     let api = Api::new(vec![base], 16).unwrap().with_retries(false);
     let reads = Scenario::Status(StatusLoad { concurrency: 16, duration: Duration::from_secs(6) });
     let provisioning = Provisioning { concurrency: 2, database_url: None };
-    let stop_one = async {
+    let end_one = async {
         tokio::time::sleep(Duration::from_millis(2500)).await;
-        instances[0].terminate();
+        match end {
+            End::Stop => instances[0].terminate(),
+            End::Kill => instances[0].child.kill().unwrap(),
+        }
     };
-    let (report, ()) = tokio::join!(execute(&api, reads, Some(db.url()), provisioning), stop_one);
-    let report = report.unwrap();
+    let (report, ()) = tokio::join!(execute(&api, reads, Some(db.url()), provisioning), end_one);
+    let [ended, _] = instances;
+    (report.unwrap(), ended)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_stopped_mid_load_behind_haproxy_fails_no_request() {
+    let Some(haproxy) = haproxy_binary() else { return };
+    let (report, mut stopped) = end_one_mid_load(&haproxy, End::Stop).await;
 
     assert!(report.ok(), "{}", report.table());
     assert!(report.phases.iter().all(|p| p.requests > 100), "{}", report.table());
-    let stopped = instances[0].child.wait().unwrap();
-    assert!(stopped.success(), "the stopped instance exited {stopped}: {}", instances[0].stderr());
+    let exit = stopped.child.wait().unwrap();
+    assert!(exit.success(), "the stopped instance exited {exit}: {}", stopped.stderr());
+}
+
+/// Killed, the instance answers nothing more; HAProxy sends what it had in flight, and what
+/// reaches it before the next failed check, to the other instance (reads are safe to repeat).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_killed_mid_load_behind_haproxy_fails_no_read() {
+    let Some(haproxy) = haproxy_binary() else { return };
+    let (report, _killed) = end_one_mid_load(&haproxy, End::Kill).await;
+
+    assert!(report.ok(), "{}", report.table());
+    assert!(report.phases.iter().all(|p| p.requests > 100), "{}", report.table());
 }
