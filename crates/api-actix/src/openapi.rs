@@ -123,26 +123,10 @@ impl Modify for IdempotencyKeys {
                 let responses = &mut operation.responses.responses;
                 let conflict =
                     "`idempotency_key_in_flight`: a request with this Idempotency-Key is still running";
-                match responses.get_mut("409") {
-                    Some(RefOr::T(existing)) => {
-                        existing.description = format!("{}; or {conflict}", existing.description);
-                    }
-                    Some(RefOr::Ref(_)) => {}
-                    None => {
-                        responses.insert("409".to_owned(), error(conflict, true));
-                    }
-                }
+                also_answers(responses, "409", conflict, true);
                 let malformed =
                     "`invalid_request`: the Idempotency-Key is not 1–255 visible ASCII characters";
-                match responses.get_mut("400") {
-                    Some(RefOr::T(existing)) => {
-                        existing.description = format!("{}; or {malformed}", existing.description);
-                    }
-                    Some(RefOr::Ref(_)) => {}
-                    None => {
-                        responses.insert("400".to_owned(), error(malformed, false));
-                    }
-                }
+                also_answers(responses, "400", malformed, false);
                 responses.entry("422".to_owned()).or_insert_with(|| {
                     error(
                         "`idempotency_key_reused`: this Idempotency-Key was used with another request",
@@ -150,6 +134,24 @@ impl Modify for IdempotencyKeys {
                     )
                 });
             }
+        }
+    }
+}
+
+/// Declares `status` with `description`, or adds the description to the status's own.
+fn also_answers(
+    responses: &mut std::collections::BTreeMap<String, RefOr<utoipa::openapi::Response>>,
+    status: &str,
+    description: &str,
+    retry: bool,
+) {
+    match responses.get_mut(status) {
+        Some(RefOr::T(existing)) => {
+            existing.description = format!("{}; or {description}", existing.description)
+        }
+        Some(RefOr::Ref(_)) => {}
+        None => {
+            responses.insert(status.to_owned(), error(description, retry));
         }
     }
 }

@@ -44,25 +44,8 @@ async fn hold_row(fx: &Fixture, event: EventId) -> AsyncPgConnection {
 /// Starts a lead booking that waits on the held row, and returns once it waits.
 async fn lead_waiting(fx: &Fixture, event: EventId, user: UserId) -> JoinHandle<Booked> {
     let lead = book(&fx.store, event, user);
-    let mut conn = fx.raw().await;
-    for _ in 0..200 {
-        #[derive(diesel::QueryableByName)]
-        struct Waiting {
-            #[diesel(sql_type = BigInt)]
-            n: i64,
-        }
-        let waiting: Waiting = diesel::sql_query(
-            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .get_result(&mut conn)
-        .await
-        .unwrap();
-        if waiting.n > 0 {
-            return lead;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the lead booking never waited on the held row");
+    until_one_waits(fx).await;
+    lead
 }
 
 /// Lets the queued bookings reach their lane before the row is let go.
