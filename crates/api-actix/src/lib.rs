@@ -3,7 +3,7 @@
 //!
 //! [`startup::Application`] builds the service that both `main` and the tests run, over an
 //! [`state::AppState`] generic over the [`adapters::Adapters`] it runs on; [`wiring`] is the
-//! one module that names the PostgreSQL adapter, and [`error`] the one place an HTTP status is
+//! one module that names the PostgreSQL adapter, and `error` the one place an HTTP status is
 //! chosen. `docs/ARCHITECTURE.md` has the map.
 
 pub mod adapters;

@@ -1,7 +1,7 @@
 //! The route table, the one list of endpoints, and the JSON answers for requests no route
 //! takes.
 //!
-//! Each handler is named once, in [`route_table!`]. From that list come both the OpenAPI paths
+//! Each handler is named once, in `route_table!`. From that list come both the OpenAPI paths
 //! (each handler's `#[utoipa::path]` annotation) and the router; the router takes each
 //! handler's method and path from its annotation (matched by operation id, the function's
 //! name), so the documentation cannot describe a route the server does not serve.

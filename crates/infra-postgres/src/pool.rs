@@ -33,7 +33,7 @@ pub struct PoolSettings {
     /// Whether connections keep their statements prepared (the default: a statement is parsed
     /// and planned once per connection). Off behind a pooler in transaction mode, where a
     /// statement prepared on one server connection may be executed on another: each statement
-    /// is then prepared, run and closed within one transaction ([`crate::PgStore::pinned`]),
+    /// is then prepared, run and closed within one transaction ([`crate::PgStore::behind_transaction_pooler`]),
     /// and the time limits come from the role's defaults ([`PoolSettings::role_defaults_sql`]),
     /// since a session `SET` would stay on whichever server connection ran it.
     pub prepared_statements: bool,

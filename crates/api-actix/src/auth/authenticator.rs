@@ -74,7 +74,7 @@ impl Authenticator {
     /// A token for a user who just proved their password.
     ///
     /// # Errors
-    /// [`ApiError::Internal`] if signing fails.
+    /// `ApiError::Internal` if signing fails.
     pub fn issue(&self, signed_in: &SignedIn) -> Result<String, ApiError> {
         self.tokens.issue(signed_in)
     }
@@ -84,7 +84,7 @@ impl Authenticator {
     /// minute per user); without one, the store answers all of it.
     ///
     /// # Errors
-    /// [`ApiError::Unauthenticated`] for a bad or revoked token or an unknown user; a store
+    /// `ApiError::Unauthenticated` for a bad or revoked token or an unknown user; a store
     /// failure as itself.
     pub async fn authenticate(&self, token: &str) -> Result<IssuedToken, ApiError> {
         self.admit(self.tokens.verify(token)?).await
@@ -114,7 +114,7 @@ impl Authenticator {
     /// user: a client cannot name another user without that user's token).
     ///
     /// # Errors
-    /// [`ApiError::Unauthenticated`] for anything [`TokenService::verify`] refuses.
+    /// `ApiError::Unauthenticated` for anything [`TokenService::verify`] refuses.
     pub fn verify(&self, token: &str) -> Result<IssuedToken, ApiError> {
         self.tokens.verify(token)
     }

@@ -101,7 +101,7 @@ impl TokenService {
     /// A token for a signed-in user, valid for the configured lifetime, with a fresh id.
     ///
     /// # Errors
-    /// [`ApiError::Internal`] if signing fails.
+    /// `ApiError::Internal` if signing fails.
     pub fn issue(&self, signed_in: &SignedIn) -> Result<String, ApiError> {
         let iat = seconds_now()?;
         let user = &signed_in.user;
@@ -128,7 +128,7 @@ impl TokenService {
     /// and with no `crit` header (no extension this service would have to understand).
     ///
     /// # Errors
-    /// [`ApiError::Unauthenticated`] for anything but such an HS256 token signed with one of
+    /// `ApiError::Unauthenticated` for anything but such an HS256 token signed with one of
     /// our keys whose `id` and `sub` agree.
     pub fn verify(&self, token: &str) -> Result<IssuedToken, ApiError> {
         let header = decode_header(token).map_err(|_| ApiError::Unauthenticated)?;

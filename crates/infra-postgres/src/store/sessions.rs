@@ -55,7 +55,7 @@ impl Sessions for PgStore {
         .await
     }
 
-    /// A connection of its own ([`PgStore::listening_connection`]), listening on the channel.
+    /// A connection of its own (`PgStore::listening_connection`), listening on the channel.
     async fn listen(&self) -> Result<PgRevocationListener, RepoError> {
         let mut conn = self.listening_connection().await?;
         sql_query(LISTEN_SESSIONS).execute(&mut conn).await.map_err(from_diesel)?;
