@@ -19,7 +19,7 @@ use infra_postgres::sql::{GUARD_EXCLUSIVE, GUARD_NAMESPACE};
 use infra_postgres::{PgStore, idempotent_within};
 use tokio::task::JoinHandle;
 
-use crate::helpers::{Fixture, positions, wide_pool};
+use crate::helpers::{Fixture, number, positions, wide_pool};
 use crate::idempotency::{LEASE, Words, fresh, request};
 
 type Booked = Result<BookingOutcome, BookError>;
@@ -188,18 +188,12 @@ async fn hold_guard(fx: &Fixture, event: EventId) -> AsyncPgConnection {
 async fn until_one_waits(fx: &Fixture) {
     let mut conn = fx.raw().await;
     for _ in 0..200 {
-        #[derive(diesel::QueryableByName)]
-        struct Waiting {
-            #[diesel(sql_type = BigInt)]
-            n: i64,
-        }
-        let waiting: Waiting = diesel::sql_query(
+        let waiting = number(
+            &mut conn,
             "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
         )
-        .get_result(&mut conn)
-        .await
-        .unwrap();
-        if waiting.n > 0 {
+        .await;
+        if waiting > 0 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;

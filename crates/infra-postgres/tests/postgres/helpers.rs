@@ -159,6 +159,17 @@ impl Rng {
     }
 }
 
+#[derive(diesel::QueryableByName)]
+struct Number {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The `BIGINT` column `n` of the one row `sql` returns.
+pub async fn number(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
+    diesel::sql_query(sql).get_result::<Number>(conn).await.unwrap().n
+}
+
 /// Room for many concurrent transactions on one pool.
 pub fn wide_pool() -> PoolSettings {
     PoolSettings { max_size: 16, wait_timeout: Duration::from_secs(10), ..PoolSettings::default() }

@@ -5,15 +5,12 @@
 
 use std::time::Duration;
 
-use diesel::QueryableByName;
-use diesel::sql_types::BigInt;
-use diesel_async::RunQueryDsl;
 use domain::ports::{Catalog, Notifications as _, Sales, Sessions as _, StoreHealth as _};
 use domain::{BookTicket, BookingOutcome, CancelBooking, CancelTarget, Limit};
 use futures_util::future::join_all;
 use infra_postgres::{PgStore, PoolSettings};
 
-use crate::helpers::Fixture;
+use crate::helpers::{Fixture, number};
 
 fn pooled_settings() -> PoolSettings {
     PoolSettings {
@@ -22,12 +19,6 @@ fn pooled_settings() -> PoolSettings {
         prepared_statements: false,
         ..PoolSettings::default()
     }
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -71,21 +62,18 @@ async fn every_statement_runs_in_a_transaction_and_leaves_nothing_prepared() {
 
     // Nothing stays prepared on the connections (the count's own statement aside).
     let mut conn = pool.get().await.unwrap();
-    let left: Count = diesel::sql_query(
+    let left = number(
+        &mut conn,
         "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement NOT LIKE '%pg_prepared_statements%'",
     )
-    .get_result(&mut conn)
-    .await
-    .unwrap();
-    assert_eq!(left.n, 0);
+    .await;
+    assert_eq!(left, 0);
     // The time limits come from the role's defaults (to connections opened after they were set),
     // not from session settings.
     let fresh = fx.db.pool_with(&pooled_settings());
     let mut conn = fresh.get().await.unwrap();
-    let limit: Count =
-        diesel::sql_query("SELECT setting::bigint AS n FROM pg_settings WHERE name = 'statement_timeout'")
-            .get_result(&mut conn)
-            .await
-            .unwrap();
-    assert_eq!(limit.n, i64::try_from(pooled_settings().statement_timeout.as_millis()).unwrap());
+    let limit =
+        number(&mut conn, "SELECT setting::bigint AS n FROM pg_settings WHERE name = 'statement_timeout'")
+            .await;
+    assert_eq!(limit, i64::try_from(pooled_settings().statement_timeout.as_millis()).unwrap());
 }
