@@ -17,10 +17,8 @@ BUYERS=${BUYERS:-4000}
 SEATS=${SEATS:-1000}
 CLIENTS=${CLIENTS:-32}
 
-log() { printf '== %s\n' "$*" >&2; }
-pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl | tail -n 1)")
-as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 log "building (release)"
 cargo build --release --quiet -p api-actix -p loadgen
@@ -30,18 +28,16 @@ declare -A pids
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  as_postgres "$pg_bin/pg_ctl" -D "$work/data" stop -m fast >/dev/null 2>&1 || true
+  stop_postgres "$work/data"
   rm -rf "$work"
 }
 trap cleanup EXIT
 [ "$(id -u)" -ne 0 ] || chown postgres "$work"
 
 db_port=$(free_port)
-as_postgres "$pg_bin/initdb" -D "$work/data" -U postgres -A trust -E UTF8 --locale=C --no-instructions >/dev/null
-printf "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\nmax_connections = 200\n" >>"$work/data/postgresql.conf"
+start_postgres "$work/data" "$db_port"
+# The crash restarts below.
 pg() { as_postgres "$pg_bin/pg_ctl" -D "$work/data" -l "$work/data/server.log" -o "-p $db_port" -w "$@" >/dev/null; }
-pg start
-as_postgres "$pg_bin/createdb" -h 127.0.0.1 -p "$db_port" -U postgres ticketing
 export DATABASE_URL="postgres://postgres@127.0.0.1:$db_port/ticketing"
 bookings() { psql -X -q -t -A -h 127.0.0.1 -p "$db_port" -U postgres -d ticketing -c "SELECT count(*) FROM bookings" 2>/dev/null || echo -1; }
 ./target/release/ticketing migrate >/dev/null

@@ -13,8 +13,8 @@ cd "$(dirname "$0")/.."
 MAX_EXAMPLES=${MAX_EXAMPLES:-100}
 VENV=${FUZZ_VENV:-target/fuzz-venv}
 
-log() { printf '== %s\n' "$*" >&2; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 if [ ! -x "$VENV/bin/schemathesis" ]; then
   log "installing schemathesis into $VENV"

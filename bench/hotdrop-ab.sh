@@ -22,9 +22,8 @@ cd "$(dirname "$0")/.."
 a=$(readlink -f "$1"); b=$(readlink -f "$2"); rounds=${3:-4}
 load=$PWD/target/release/ticketing-load
 [ -x "$load" ] || cargo build --release --quiet -p loadgen
-pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl | tail -n 1)")
-as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 work=$(mktemp -d /tmp/ticketing-ab.XXXXXX)
 pids=()
@@ -32,7 +31,7 @@ cleanup() {
   kill "${pids[@]}" 2>/dev/null || true
   [ ! -f "$work/pgbouncer.pid" ] || kill "$(cat "$work/pgbouncer.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
-  for data in "$work"/data-*; do as_postgres "$pg_bin/pg_ctl" -D "$data" stop -m fast >/dev/null 2>&1 || true; done
+  for data in "$work"/data-*; do stop_postgres "$data"; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -43,10 +42,7 @@ for label in A B; do
   if [ "$label" = A ]; then build=$a; settings=${A_ENV:-}; else build=$b; settings=${B_ENV:-}; fi
   db_port=$(free_port)
   data=$work/data-$label
-  as_postgres "$pg_bin/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C >/dev/null
-  printf "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\nmax_connections = 200\nshared_buffers = 256MB\n" >>"$data/postgresql.conf"
-  as_postgres "$pg_bin/pg_ctl" -D "$data" -l "$data/server.log" -o "-p $db_port" -w start >/dev/null
-  as_postgres "$pg_bin/createdb" -h 127.0.0.1 -p "$db_port" -U postgres ticketing
+  start_postgres "$data" "$db_port"
   url="postgres://postgres@127.0.0.1:$db_port/ticketing"
   DATABASE_URL=$url "$build/target/release/ticketing" migrate >/dev/null
   pooler=""; [ "$label" = B ] && pooler=${B_POOLER:-}

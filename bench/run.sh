@@ -35,15 +35,9 @@ STAMPEDE_CLIENTS=${STAMPEDE_CLIENTS:-1024}
 STAMPEDE_BUYERS=${STAMPEDE_BUYERS:-20000}
 STAMPEDE_SEATS=${STAMPEDE_SEATS:-2000}
 
-log() { printf '== %s\n' "$*" >&2; }
-
-pg_bin=""
-for dir in "$(dirname "$(readlink -f "$(command -v pg_ctl || echo /nonexistent)")")" /usr/lib/postgresql/*/bin; do
-  if [ -x "$dir/pg_ctl" ] && [ -x "$dir/pgbench" ]; then pg_bin=$dir; fi
-done
-[ -n "$pg_bin" ] || { echo "PostgreSQL server binaries and pgbench are needed (Debian: apt-get install postgresql)" >&2; exit 1; }
-as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+[ -x "$pg_bin/pgbench" ] || { echo "pgbench is needed beside $pg_bin/pg_ctl (Debian: apt-get install postgresql)" >&2; exit 1; }
 
 log "building (release)"
 cargo build --release --quiet -p api-actix -p loadgen
@@ -54,7 +48,7 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  as_postgres "$pg_bin/pg_ctl" -D "$work/data" stop -m fast >/dev/null 2>&1 || true
+  stop_postgres "$work/data"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -62,15 +56,7 @@ trap cleanup EXIT
 
 log "starting PostgreSQL"
 db_port=$(free_port)
-as_postgres "$pg_bin/initdb" -D "$work/data" -U postgres -A trust -E UTF8 --locale=C --no-instructions >/dev/null
-cat >> "$work/data/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-unix_socket_directories = ''
-max_connections = 200
-shared_buffers = 256MB
-CONF
-as_postgres "$pg_bin/pg_ctl" -D "$work/data" -l "$work/data/server.log" -o "-p $db_port" -w start >/dev/null
-as_postgres "$pg_bin/createdb" -h 127.0.0.1 -p "$db_port" -U postgres ticketing
+start_postgres "$work/data" "$db_port"
 export DATABASE_URL="postgres://postgres@127.0.0.1:$db_port/ticketing"
 psql_q() { psql -X -q -t -A -h 127.0.0.1 -p "$db_port" -U postgres -d ticketing -v ON_ERROR_STOP=1 "$@"; }
 ./target/release/ticketing migrate >/dev/null
