@@ -31,6 +31,8 @@ diesel::table! {
 }
 
 diesel::table! {
+    // The table's key is (event_id, id) (distribution-ready); `id` alone is unique too, and is
+    // what Diesel's `find` needs.
     bookings (id) {
         id -> Int8,
         event_id -> Int8,

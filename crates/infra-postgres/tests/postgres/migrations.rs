@@ -61,6 +61,38 @@ async fn instances_starting_together_migrate_once_between_them() {
     assert_eq!(applied, embedded(), "each migration applied exactly once across the runs: {runs:?}");
 }
 
+/// Citus checks a unique constraint on one shard only when it includes the distribution column
+/// (docs/SCALING.md): every unique index of the tables distributed by event must name the event.
+#[tokio::test]
+async fn every_key_of_the_tables_distributed_by_event_names_the_event() {
+    let db = TestDatabase::new().await;
+    let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
+    let keys: Vec<SchemaObject> = diesel::sql_query(
+        "SELECT t.relname || ' ' || i.relname || ' ' ||
+                string_agg(a.attname, ',' ORDER BY a.attname) AS description
+         FROM pg_index x
+         JOIN pg_class i ON i.oid = x.indexrelid
+         JOIN pg_class t ON t.oid = x.indrelid
+         JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY (x.indkey)
+         WHERE x.indisunique AND t.relnamespace = 'public'::regnamespace
+           AND t.relname IN ('events', 'bookings', 'notifications')
+         GROUP BY t.relname, i.relname",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+
+    for table in ["events", "bookings", "notifications"] {
+        assert!(keys.iter().any(|k| k.description.starts_with(&format!("{table} "))), "{table}: {keys:#?}");
+    }
+    for key in &keys {
+        let (table, rest) = key.description.split_once(' ').unwrap();
+        let columns: Vec<&str> = rest.split_once(' ').unwrap().1.split(',').collect();
+        let distribution = if table == "events" { "id" } else { "event_id" };
+        assert!(columns.contains(&distribution), "{} lacks {distribution}", key.description);
+    }
+}
+
 /// How many migrations the binary carries.
 fn embedded() -> usize {
     diesel::migration::MigrationSource::<diesel::pg::Pg>::migrations(&migrate::MIGRATIONS).unwrap().len()
