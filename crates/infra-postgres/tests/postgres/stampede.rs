@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use domain::ports::{Catalog, Sales};
@@ -167,18 +167,32 @@ async fn bookers_cancels_and_capacity_changes_at_once_keep_every_invariant_and_t
         })
     };
 
+    // The cancels and changes start once 40 bookings are in (the 20 seats taken, a line
+    // formed), while the other 160 are still coming, however slowly this machine runs them.
+    let booked = Arc::new(AtomicUsize::new(0));
+    let line_formed = |booked: Arc<AtomicUsize>| async move {
+        while booked.load(Ordering::Relaxed) < 40 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    };
     let books: Vec<_> = buyers
         .iter()
         .enumerate()
         .map(|(i, &buyer)| {
-            let store = pools[i % 2].clone();
-            tokio::spawn(async move { store.book(BookTicket::new(buyer, event, None).unwrap()).await })
+            let (store, booked) = (pools[i % 2].clone(), booked.clone());
+            tokio::spawn(async move {
+                let outcome = store.book(BookTicket::new(buyer, event, None).unwrap()).await;
+                booked.fetch_add(1, Ordering::Relaxed);
+                outcome
+            })
         })
         .collect();
     let cancels: Vec<_> = (0..20)
         .map(|i| {
             let (store, buyer) = (pools[i % 2].clone(), buyers[i * 7]);
+            let formed = line_formed(booked.clone());
             tokio::spawn(async move {
+                formed.await;
                 tokio::time::sleep(Duration::from_millis(u64::try_from(i).unwrap() * 3)).await;
                 store
                     .cancel(CancelBooking { caller: buyer, target: CancelTarget::LiveBookingFor(event) })
@@ -192,7 +206,9 @@ async fn bookers_cancels_and_capacity_changes_at_once_keep_every_invariant_and_t
             // Even: raise, at times past the whole line; odd: lower to 10, refused once more
             // than 10 seats are taken.
             let seats = if i % 2 == 0 { 20 + 40 * i } else { 10 };
+            let formed = line_formed(booked.clone());
             tokio::spawn(async move {
+                formed.await;
                 tokio::time::sleep(Duration::from_millis(u64::try_from(i).unwrap() * 5)).await;
                 let changes =
                     EventChanges { ticket_limit: TicketLimit::new(seats).ok(), ..EventChanges::default() };
