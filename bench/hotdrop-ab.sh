@@ -10,6 +10,8 @@
 #        LOAD_ARGS='--no-idempotency-keys' …   (extra arguments for every ticketing-load run)
 #        B_POOLER=transaction bench/hotdrop-ab.sh . . …   (B's instances through PgBouncer in that
 #          pool mode, with DATABASE_PREPARED_STATEMENTS=false and LISTEN direct for transaction)
+#        B_REPLICA=1 SCENARIO=status bench/hotdrop-ab.sh . . …   (B's public reads from a streaming
+#          replica of its database, DATABASE_READ_URL: pg_basebackup -R, on this machine too)
 # Each checkout must have `target/release/ticketing` built (cargo build --release -p api-actix);
 # ticketing-load is this checkout's. Each build gets a PostgreSQL of its own (fsync on),
 # migrated by that build alone (so each runs on its own schema), and two instances; both stay
@@ -45,6 +47,12 @@ for label in A B; do
   start_postgres "$data" "$db_port"
   url="postgres://postgres@127.0.0.1:$db_port/ticketing"
   DATABASE_URL=$url "$build/target/release/ticketing" migrate >/dev/null
+  if [ "$label" = B ] && [ -n "${B_REPLICA:-}" ]; then
+    replica_port=$(free_port)
+    as_postgres "$pg_bin/pg_basebackup" -D "$work/data-B-replica" -R -X stream -c fast -h 127.0.0.1 -p "$db_port" -U postgres
+    as_postgres "$pg_bin/pg_ctl" -D "$work/data-B-replica" -l "$work/data-B-replica/server.log" -o "-p $replica_port" -w start >/dev/null
+    settings="$settings DATABASE_READ_URL=postgres://postgres@127.0.0.1:$replica_port/ticketing"
+  fi
   pooler=""; [ "$label" = B ] && pooler=${B_POOLER:-}
   if [ -n "$pooler" ]; then
     bouncer_port=$(free_port)
@@ -87,6 +95,11 @@ for round in $(seq 1 "$rounds"); do
   if [ $((round % 2)) -eq 1 ]; then order="A B B A"; else order="B A A B"; fi
   for label in $order; do run "$label"; done
 done
+if [ -n "${B_REPLICA:-}" ]; then
+  served=$(as_postgres "$pg_bin/psql" -h 127.0.0.1 -p "$replica_port" -U postgres -d ticketing -Atc \
+    "SELECT xact_commit FROM pg_stat_database WHERE datname = 'ticketing'")
+  echo "B's replica committed $served read transactions"
+fi
 python3 - "$work/results" <<'PY'
 import statistics, sys
 runs = {}

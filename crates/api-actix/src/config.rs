@@ -131,6 +131,15 @@ pub struct Config {
     /// session mode: a subscription needs a session, which a transaction pooler does not give.
     /// Required then with `DATABASE_URL`.
     pub database_listen_url: Option<Secret>,
+    /// `DATABASE_READ_URL`: a streaming replica of the database that serves the anonymous
+    /// public reads (`/status`, `/events`, `/events/{id}`) while it is no more than
+    /// `READ_MAX_LAG_MS` behind; never migrated. Reads of signed-in callers — their own
+    /// bookings, and whatever they read right after a write — stay on the primary.
+    pub database_read_url: Option<Secret>,
+    /// `READ_MAX_LAG_MS`, default 1000: how far the replica may fall behind the primary (time
+    /// since the oldest change it has not replayed) before the public reads move back to the
+    /// primary.
+    pub read_max_lag: Duration,
     /// `HOST`, default `127.0.0.1`: a service started without a word about where it should be
     /// reachable (the embedded demo, with its published demo passwords) is reachable from this
     /// machine only. Containers set `0.0.0.0` (`docker/Dockerfile`).
@@ -325,6 +334,8 @@ impl Config {
             database_owner_url: get("DATABASE_OWNER_URL").map(Secret::new),
             prepared_statements,
             database_listen_url,
+            database_read_url: get("DATABASE_READ_URL").map(Secret::new),
+            read_max_lag: positive_millis(&get, "READ_MAX_LAG_MS", 1000)?,
             host: parsed(&get, "HOST", IpAddr::from([127, 0, 0, 1]))?,
             port: parsed(&get, "PORT", 3000)?,
             jwt_secret,
@@ -480,6 +491,19 @@ mod tests {
         assert!(!given.prepared_statements);
         assert!(config(&[]).unwrap().prepared_statements, "kept prepared by default");
         assert!(config(&[("DATABASE_PREPARED_STATEMENTS", "no")]).is_err());
+    }
+
+    #[test]
+    fn a_read_replica_is_optional_and_its_lag_bound_positive() {
+        let none = config(&[]).unwrap();
+        let given =
+            config(&[("DATABASE_READ_URL", "postgres://x@replica/y"), ("READ_MAX_LAG_MS", "250")]).unwrap();
+
+        assert!(none.database_read_url.is_none());
+        assert_eq!(none.read_max_lag, Duration::from_millis(1000));
+        assert_eq!(given.database_read_url.as_ref().map(Secret::expose), Some("postgres://x@replica/y"));
+        assert_eq!(given.read_max_lag, Duration::from_millis(250));
+        assert!(config(&[("READ_MAX_LAG_MS", "0")]).is_err());
     }
 
     #[test]

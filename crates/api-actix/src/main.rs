@@ -145,7 +145,10 @@ async fn run(command: Command, config: &Config, database: &Database) -> anyhow::
             let tokens = wiring::tokens(&secret, config);
             tracing::info!(key_ids = ?tokens.key_ids(), "tokens signed with the first key; the others still verify");
             let state = wiring::app_state(&store, tokens, config).context("starting the password hasher")?;
-            let app = Application::build(config, state)?;
+            let mut app = Application::build(config, state)?;
+            if let Some(watch) = wiring::replica_watch(&store) {
+                app = app.with_worker(watch);
+            }
             let host =
                 if config.host.is_unspecified() { "127.0.0.1".to_owned() } else { config.host.to_string() };
             println!("ticketing is serving on http://{host}:{}", app.port());

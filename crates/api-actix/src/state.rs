@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::web;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{HttpRequest, web};
 use domain::service::AccountService;
 
 use crate::adapters::Adapters;
@@ -18,6 +19,8 @@ use crate::webhooks::TargetPolicy;
 pub struct Ports<A: Adapters> {
     pub sales: A::Sales,
     pub catalog: A::Catalog,
+    /// The catalog that serves anonymous public reads: may read a replica that keeps up.
+    pub public_reads: A::Catalog,
     pub users: A::Users,
     pub hasher: A::Hasher,
     pub sessions: A::Sessions,
@@ -43,7 +46,10 @@ pub struct NotificationSettings {
 pub struct AppState<A: Adapters> {
     /// Booking and cancelling: each one atomic step of the port, called directly.
     pub sales: A::Sales,
+    /// Every read that must see the latest writes (the primary).
     pub catalog: A::Catalog,
+    /// The anonymous public reads ([`AppState::public_catalog`]).
+    pub public_reads: A::Catalog,
     pub accounts: AccountService<A::Users, A::Hasher>,
     /// Revoking tokens (logout).
     pub sessions: A::Sessions,
@@ -65,8 +71,18 @@ pub struct AppState<A: Adapters> {
 impl<A: Adapters> AppState<A> {
     #[must_use]
     pub fn new(ports: Ports<A>, tokens: TokenService, settings: NotificationSettings) -> Self {
-        let Ports { sales, catalog, users, hasher, sessions, idempotency, health, notifications, webhooks } =
-            ports;
+        let Ports {
+            sales,
+            catalog,
+            public_reads,
+            users,
+            hasher,
+            sessions,
+            idempotency,
+            health,
+            notifications,
+            webhooks,
+        } = ports;
         let revocations = Arc::new(RevocationRegistry::default());
         let auth = web::Data::new(Authenticator::new(
             tokens,
@@ -77,6 +93,7 @@ impl<A: Adapters> AppState<A> {
         Self {
             sales,
             catalog,
+            public_reads,
             accounts: AccountService::new(users, hasher),
             sessions,
             revocations,
@@ -89,6 +106,15 @@ impl<A: Adapters> AppState<A> {
             auth,
             idempotency,
         }
+    }
+}
+
+impl<A: Adapters> AppState<A> {
+    /// Where a public read (`/status`, `/events`, an event) goes. A caller who sends a token
+    /// reads the primary: whatever they wrote a moment ago is there. Anyone else reads
+    /// [`AppState::public_reads`], which may be a replica a bounded time behind.
+    pub fn public_catalog(&self, req: &HttpRequest) -> &A::Catalog {
+        if req.headers().contains_key(AUTHORIZATION) { &self.catalog } else { &self.public_reads }
     }
 }
 

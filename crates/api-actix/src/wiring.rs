@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use domain::HashError;
 use domain::idempotency::IdempotencyScope;
@@ -16,6 +17,7 @@ use crate::adapters::Adapters;
 use crate::auth::{Argon2Hasher, TokenService};
 use crate::config::{Config, Secret};
 use crate::state::{AppState, Ports};
+use crate::supervisor::{StopSignal, Worker, WorkerRun};
 
 pub use infra_postgres::pool::BuildError as PoolError;
 pub use infra_postgres::pooler::PoolerCheckError;
@@ -71,12 +73,52 @@ pub fn store(database_url: &str, config: &Config) -> Result<PgStore, PoolError> 
         pool::connect(database_url, &pool_settings(config, config.read_pool_size, "ticketing-reads"))?;
     let batching =
         BatchLimits { max_batch: config.booking_batch.max, max_waiting: config.booking_batch.waiting };
-    let store = PgStore::new(writes).reading_from(reads).batching(batching).admitting(config.pool_queue);
+    let mut store = PgStore::new(writes).reading_from(reads).batching(batching).admitting(config.pool_queue);
+    if let Some(replica_url) = &config.database_read_url {
+        let replica = pool::connect(
+            replica_url.expose(),
+            &PoolSettings {
+                connect_timeout: REPLICA_CONNECT_TIMEOUT,
+                ..pool_settings(config, config.read_pool_size, "ticketing-replica-reads")
+            },
+        )?;
+        store = store.reading_from_replica(replica, config.read_max_lag);
+    }
     if config.prepared_statements {
         return Ok(store);
     }
     let listen_url = config.database_listen_url.as_ref().map_or(database_url, Secret::expose);
     Ok(store.behind_transaction_pooler(listen_url))
+}
+
+/// A replica that cannot be reached costs a public read at most this before it goes to the
+/// primary (and the watch stops sending reads there).
+const REPLICA_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Measures the replica's lag (`DATABASE_READ_URL`), when there is one: until it has, and
+/// whenever the replica falls behind or is down, the public reads stay on the primary.
+#[must_use]
+pub fn replica_watch(store: &PgStore) -> Option<impl Worker> {
+    store.replica_watch().map(ReplicaLag)
+}
+
+struct ReplicaLag(infra_postgres::ReplicaWatch);
+
+impl Worker for ReplicaLag {
+    fn name(&self) -> &'static str {
+        "replica-lag"
+    }
+
+    fn run(&self, mut stop: StopSignal) -> WorkerRun {
+        let watch = self.0.clone();
+        Box::pin(async move {
+            tokio::select! {
+                () = watch.follow() => {}
+                () = stop.requested() => {}
+            }
+            Ok(())
+        })
+    }
 }
 
 fn pool_settings(config: &Config, max_size: usize, name: &str) -> PoolSettings {
@@ -136,8 +178,9 @@ pub fn app_state(
     config: &Config,
 ) -> Result<AppState<Postgres>, HashError> {
     let ports = Ports {
-        sales: store.clone(),
-        catalog: store.clone(),
+        sales: store.on_primary(),
+        catalog: store.on_primary(),
+        public_reads: store.clone(),
         users: store.clone(),
         hasher: Argon2Hasher::new(config.hashing)?,
         sessions: store.clone(),

@@ -22,6 +22,6 @@ pub mod test_support;
 
 pub use pool::{PgPool, PoolSettings};
 pub use store::{
-    BatchCounts, BatchLimits, EmailNormalisation, PgListener, PgRevocationListener, PgStore,
+    BatchCounts, BatchLimits, EmailNormalisation, PgListener, PgRevocationListener, PgStore, ReplicaWatch,
     within as idempotent_within,
 };

@@ -9,6 +9,7 @@ mod catalog;
 mod health;
 mod idempotency;
 mod notifications;
+mod replica;
 mod sales;
 mod sessions;
 mod users;
@@ -17,6 +18,7 @@ mod webhooks;
 pub use batching::{BatchCounts, BatchLimits};
 pub use idempotency::within;
 pub use notifications::PgListener;
+pub use replica::ReplicaWatch;
 pub use sessions::PgRevocationListener;
 pub use users::EmailNormalisation;
 
@@ -55,6 +57,8 @@ pub struct PgStore {
     cancel_lanes: Arc<batching::Lanes<cancel_batch::Cancels>>,
     /// Behind a pooler in transaction mode ([`PgStore::behind_transaction_pooler`]).
     pooled: Option<TransactionPooled>,
+    /// Where the public reads go while it keeps up ([`PgStore::reading_from_replica`]).
+    replica: Option<Arc<replica::Replica>>,
 }
 
 /// How the store works behind a pooler in transaction mode.
@@ -83,6 +87,7 @@ impl PgStore {
             lanes: Arc::new(batching::Lanes::new(BatchLimits::default())),
             cancel_lanes: Arc::new(batching::Lanes::new(BatchLimits::default())),
             pooled: None,
+            replica: None,
         }
     }
 
@@ -153,15 +158,6 @@ impl PgStore {
         work: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<R, E>,
     ) -> Result<R, E> {
         let mut conn = self.writer().await?;
-        self.pinned(&mut conn, work).await
-    }
-
-    /// As [`PgStore::write`], on the public reads' pool.
-    async fn read<R, E: From<RepoError>>(
-        &self,
-        work: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<R, E>,
-    ) -> Result<R, E> {
-        let mut conn = self.reader().await?;
         self.pinned(&mut conn, work).await
     }
 

@@ -210,6 +210,22 @@ impl Cluster {
         run_with_input(psql, sql)
     }
 
+    /// Copies the cluster into `data_dir` as a streaming replica of it (`pg_basebackup -R`):
+    /// [`Cluster::start`] on that directory then runs a standby that follows this server.
+    ///
+    /// # Errors
+    /// [`ClusterError`] when the directory cannot be prepared or `pg_basebackup` fails.
+    pub fn replicate_into(&self, data_dir: &Path) -> Result<(), ClusterError> {
+        prepare_data_dir(data_dir, self.server_account)?;
+        let mut backup = self.command("pg_basebackup");
+        backup
+            .arg("-D")
+            .arg(data_dir)
+            .args(["-R", "-X", "stream", "-c", "fast", "-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(["-U", "postgres"]);
+        run(backup)
+    }
+
     /// Stops the server, letting running transactions finish and writing a checkpoint.
     ///
     /// # Errors

@@ -23,7 +23,7 @@ pub async fn event<A: Adapters>(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_path_id("id", &id, EventId::new)?;
-    let summary = EventBody::try_from(state.catalog.availability(id).await?)?;
+    let summary = EventBody::try_from(state.public_catalog(&req).availability(id).await?)?;
     let body = serde_json::to_vec(&summary).map_err(|e| ApiError::Internal(Box::new(e)))?;
     let tag = EntityTag::new_strong(fingerprint(&body));
     let unchanged = match IfNoneMatch::parse(&req) {

@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use domain::ports::Catalog as _;
 
 use crate::adapters::Adapters;
@@ -14,9 +14,10 @@ use crate::state::AppState;
 pub async fn list_events<A: Adapters>(
     state: web::Data<AppState<A>>,
     params: web::Query<EventListParams>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = params.into_inner().into_query()?;
-    let page = state.catalog.list_events(query).await?;
+    let page = state.public_catalog(&req).list_events(query).await?;
     let events = page.items.into_iter().map(EventBody::try_from).collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(EventListResponse { events, next_cursor: page.next.map(event_cursor) }))
 }

@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use domain::EventId;
 
 use domain::ports::Catalog as _;
@@ -17,9 +17,10 @@ use crate::state::AppState;
 pub async fn status<A: Adapters>(
     state: web::Data<AppState<A>>,
     id: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let raw = original_path_id("eventId", &id)?;
     let id = EventId::new(raw).map_err(|_| ApiError::EventNotFound(raw))?;
-    let status = state.catalog.availability(id).await?;
+    let status = state.public_catalog(&req).availability(id).await?;
     Ok(HttpResponse::Ok().json(StatusResponse::try_from(status)?))
 }

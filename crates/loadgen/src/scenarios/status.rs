@@ -28,6 +28,12 @@ pub async fn run(api: &Api, cfg: StatusLoad) -> anyhow::Result<StatusRun> {
         provision::buyers(api, &format!("{run}-organizer"), 1, Provisioning::one()).await?.remove(0);
     let event = provision::event(api, &organizer, 100).await?;
     let path: Arc<str> = format!("/status/{event}").into();
+    // Anonymous reads may come from a replica a moment behind the primary that created it.
+    let visible_by = Instant::now() + std::time::Duration::from_secs(5);
+    while !api.get(0, &path).await.is(200) {
+        anyhow::ensure!(Instant::now() < visible_by, "event {event} is not readable at {path}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 
     let cpu_before = process_cpu_seconds();
     let started = Instant::now();
