@@ -3,6 +3,7 @@
 
 mod admission;
 mod bookings;
+mod contract;
 mod dates;
 mod events;
 mod group_commit;

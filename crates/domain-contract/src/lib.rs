@@ -1,0 +1,117 @@
+//! The promises written on the domain's store ports — each `MUST`, `MUST NOT` and `# Errors`
+//! clause of [`domain::ports`] — as async checks any adapter runs against itself.
+//!
+//! An adapter's test crate names its adapter once and gets every check as a test of its own,
+//! the same list of names for every adapter:
+//!
+//! ```ignore
+//! struct Memory;
+//!
+//! impl domain_contract::Adapter for Memory {
+//!     type Store = infra_memory::MemoryStore;
+//!     type Keep = ();
+//!     async fn setup() -> (Self::Store, ()) {
+//!         (infra_memory::MemoryStore::new(), ())
+//!     }
+//!     fn within<F: Future + Send>(scope: Arc<IdempotencyScope>, work: F) -> impl Future<Output = F::Output> + Send {
+//!         infra_memory::within(scope, work)
+//!     }
+//! }
+//!
+//! domain_contract::contract_tests!(Memory);
+//! ```
+//!
+//! The concurrency checks spawn tasks on a multi-threaded runtime and recount the invariants
+//! through the ports afterwards ([`invariants`]): an adapter whose guard does not serialise an
+//! event's changes fails them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test suite: a broken promise is a failed assertion"
+)]
+
+pub mod catalog;
+pub mod fixtures;
+pub mod idempotency;
+pub mod invariants;
+pub mod sales;
+pub mod users;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use domain::idempotency::IdempotencyScope;
+use domain::ports::{Catalog, Idempotency, Sales, Users};
+
+/// The ports the contract checks, on one store. Implemented for every type that has them.
+pub trait Store: Sales + Catalog + Users + Idempotency + Clone {}
+
+impl<T: Sales + Catalog + Users + Idempotency + Clone> Store for T {}
+
+/// An adapter under test: how to get a fresh, empty store, and how to run a keyed request.
+pub trait Adapter: 'static {
+    type Store: Store;
+    /// What must live as long as the store (a test database, say).
+    type Keep: Send;
+
+    /// A fresh store that shares nothing with any other test's.
+    fn setup() -> impl Future<Output = (Self::Store, Self::Keep)> + Send;
+
+    /// Runs `work` with `scope` in force, as the adapter's idempotency scope.
+    fn within<F: Future + Send>(
+        scope: Arc<IdempotencyScope>,
+        work: F,
+    ) -> impl Future<Output = F::Output> + Send;
+}
+
+/// One test per check, for the adapter type given: `contract_tests!(Memory);`. The list is
+/// the contract: every adapter runs the same names.
+#[macro_export]
+macro_rules! contract_tests {
+    ($adapter:ty) => {
+        $crate::contract_tests!(@each $adapter;
+            sales::a_free_seat_is_confirmed_and_a_full_event_puts_bookers_in_line,
+            sales::booking_refuses_an_unknown_event_or_user_and_a_cancelled_event,
+            sales::a_second_live_booking_is_refused_and_writes_nothing,
+            sales::concurrent_bookers_never_get_more_seats_than_the_limit,
+            sales::concurrent_bookings_of_one_user_make_one_live_booking,
+            sales::bookers_racing_the_cancel_of_the_last_seat_never_leave_it_free,
+            sales::cancelling_a_seat_promotes_the_head_of_the_line,
+            sales::cancelling_with_nobody_waiting_frees_the_seat,
+            sales::cancelling_a_pending_booking_moves_the_line_up,
+            sales::cancels_are_refused_for_unknown_foreign_or_cancelled_bookings,
+            sales::the_organizer_may_cancel_any_booking_of_their_event,
+            sales::concurrent_cancels_promote_the_line_in_order,
+            sales::raising_the_limit_promotes_the_heads_of_the_line,
+            sales::event_changes_are_refused_and_change_nothing,
+            sales::raises_and_bookings_at_once_keep_every_invariant,
+            sales::calling_an_event_off_cancels_every_live_booking_and_stops_sales,
+            sales::calling_an_event_off_is_refused_to_strangers_and_twice,
+            catalog::an_event_needs_an_existing_organizer,
+            catalog::an_unknown_event_is_not_found,
+            catalog::events_are_listed_by_date_then_id_a_page_at_a_time,
+            catalog::a_booking_is_read_with_its_organizer_and_place_in_line,
+            catalog::a_users_bookings_come_newest_first,
+            catalog::attendees_come_in_booking_order_a_page_at_a_time,
+            users::an_email_address_has_one_account_even_when_registered_at_once,
+            users::accounts_are_found_by_email_and_id,
+            users::a_password_change_moves_the_token_generation_on,
+            users::a_hash_upgrade_loses_to_a_password_change,
+            idempotency::a_key_goes_to_one_attempt_at_a_time,
+            idempotency::a_key_given_back_is_claimed_again_and_an_answered_one_replays,
+            idempotency::a_key_whose_lease_ran_out_is_claimed_again,
+            idempotency::an_effect_stores_its_answer_with_it,
+            idempotency::an_effect_whose_attempt_lost_its_key_is_not_made,
+            idempotency::old_keys_are_forgotten,
+        );
+    };
+    (@each $adapter:ty; $($module:ident :: $check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $check() {
+                $crate::$module::$check::<$adapter>().await;
+            }
+        )*
+    };
+}

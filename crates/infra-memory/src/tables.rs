@@ -1,0 +1,146 @@
+//! The rows, and the reads every port shares. Each method runs inside one hold of the tables'
+//! lock, so what it returns is one snapshot.
+
+use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroU64;
+
+use chrono::Utc;
+use domain::booking::WaitlistPosition;
+use domain::idempotency::{IdempotencyKey, Requester};
+use domain::notice::{Notice, Notification, NotificationData, Subject};
+use domain::session::TokenGeneration;
+use domain::{
+    Availability, Booking, BookingId, BookingStatus, BookingView, EmailAddress, Event, EventId,
+    NotificationId, PasswordHash, RepoError, User, UserId,
+};
+
+use crate::idempotency::KeyRow;
+
+/// An account as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct UserRow {
+    pub user: User,
+    pub hash: PasswordHash,
+    pub generation: TokenGeneration,
+}
+
+/// An event with its seat counter (I5: always the number of its confirmed bookings).
+#[derive(Debug, Clone)]
+pub(crate) struct EventRow {
+    pub event: Event,
+    pub seats_taken: u32,
+}
+
+#[derive(Default)]
+pub(crate) struct Tables {
+    pub users: BTreeMap<UserId, UserRow>,
+    pub emails: HashMap<EmailAddress, UserId>,
+    pub events: BTreeMap<EventId, EventRow>,
+    pub bookings: BTreeMap<BookingId, Booking>,
+    /// Each event's bookings in id order, which is line order.
+    pub by_event: HashMap<EventId, Vec<BookingId>>,
+    pub notifications: Vec<Notification>,
+    pub keys: HashMap<(Requester, IdempotencyKey), KeyRow>,
+    /// The last idempotency attempt's number.
+    pub attempts: u128,
+    last_ids: LastIds,
+}
+
+/// One sequence per table, as the database has.
+#[derive(Default)]
+struct LastIds {
+    user: i64,
+    event: i64,
+    booking: i64,
+    notification: i64,
+}
+
+/// An id the store made that its type refuses: cannot happen with sequences from 1.
+pub(crate) fn internal(e: impl std::error::Error + Send + Sync + 'static) -> RepoError {
+    RepoError::Internal(Box::new(e))
+}
+
+fn next(last: &mut i64) -> i64 {
+    *last += 1;
+    *last
+}
+
+impl Tables {
+    pub(crate) fn next_user_id(&mut self) -> Result<UserId, RepoError> {
+        UserId::new(next(&mut self.last_ids.user)).map_err(internal)
+    }
+
+    pub(crate) fn next_event_id(&mut self) -> Result<EventId, RepoError> {
+        EventId::new(next(&mut self.last_ids.event)).map_err(internal)
+    }
+
+    pub(crate) fn next_booking_id(&mut self) -> Result<BookingId, RepoError> {
+        BookingId::new(next(&mut self.last_ids.booking)).map_err(internal)
+    }
+
+    /// The event with how full it is.
+    pub(crate) fn availability(&self, id: EventId) -> Result<Option<Availability>, RepoError> {
+        let Some(row) = self.events.get(&id) else { return Ok(None) };
+        let waiting = u64::try_from(self.line(id).count()).map_err(internal)?;
+        Availability::new(row.event.clone(), row.seats_taken, waiting).map(Some).map_err(internal)
+    }
+
+    /// The event's bookings in id order.
+    pub(crate) fn of_event(&self, event: EventId) -> impl DoubleEndedIterator<Item = &Booking> {
+        self.by_event.get(&event).into_iter().flatten().filter_map(|id| self.bookings.get(id))
+    }
+
+    /// The event's waiting line, head first.
+    pub(crate) fn line(&self, event: EventId) -> impl Iterator<Item = &Booking> {
+        self.of_event(event).filter(|b| b.status == BookingStatus::Pending)
+    }
+
+    /// The user's confirmed or pending booking of the event.
+    pub(crate) fn live_booking(&self, event: EventId, user: UserId) -> Option<&Booking> {
+        self.of_event(event).find(|b| b.user == user && b.status != BookingStatus::Cancelled)
+    }
+
+    /// A pending booking's place in line.
+    pub(crate) fn position(&self, booking: &Booking) -> Option<WaitlistPosition> {
+        if booking.status != BookingStatus::Pending {
+            return None;
+        }
+        let ahead = self.line(booking.event).take_while(|b| b.id < booking.id).count();
+        NonZeroU64::new(u64::try_from(ahead).ok()? + 1)
+    }
+
+    pub(crate) fn view(&self, booking: &Booking) -> BookingView {
+        BookingView { booking: booking.clone(), position: self.position(booking) }
+    }
+
+    pub(crate) fn insert_booking(&mut self, booking: Booking) {
+        self.by_event.entry(booking.event).or_default().push(booking.id);
+        self.bookings.insert(booking.id, booking);
+    }
+
+    pub(crate) fn set_status(&mut self, id: BookingId, status: BookingStatus) {
+        if let Some(booking) = self.bookings.get_mut(&id) {
+            booking.status = status;
+        }
+    }
+
+    /// Writes the notices of a change just applied, numbered in order: a booking's as it now is,
+    /// an event's with its availability now.
+    pub(crate) fn notify(&mut self, notices: &[Notice]) -> Result<(), RepoError> {
+        for notice in notices {
+            let data = match notice.subject {
+                Subject::Booking { booking, position, .. } => {
+                    let Some(booking) = self.bookings.get(&booking) else { continue };
+                    NotificationData::Booking(BookingView { booking: booking.clone(), position })
+                }
+                Subject::Event => match self.availability(notice.event)? {
+                    Some(availability) => NotificationData::Event(availability),
+                    None => continue,
+                },
+            };
+            let id = NotificationId::new(next(&mut self.last_ids.notification)).map_err(internal)?;
+            self.notifications.push(Notification { id, kind: notice.kind, created_at: Utc::now(), data });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,30 @@
+//! The port contract, run against PostgreSQL: the same checks, by the same names, as
+//! `infra-memory` runs in memory. Each gets a database of its own.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use domain::idempotency::IdempotencyScope;
+use infra_postgres::PgStore;
+use infra_postgres::test_support::TestDatabase;
+
+struct Postgres;
+
+impl domain_contract::Adapter for Postgres {
+    type Store = PgStore;
+    type Keep = TestDatabase;
+
+    async fn setup() -> (PgStore, TestDatabase) {
+        let db = TestDatabase::new().await;
+        (PgStore::new(db.pool()), db)
+    }
+
+    fn within<F: Future + Send>(
+        scope: Arc<IdempotencyScope>,
+        work: F,
+    ) -> impl Future<Output = F::Output> + Send {
+        infra_postgres::idempotent_within(scope, work)
+    }
+}
+
+domain_contract::contract_tests!(Postgres);
