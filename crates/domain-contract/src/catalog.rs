@@ -8,7 +8,7 @@ use domain::{
 };
 
 use crate::Adapter;
-use crate::fixtures::{book, event, event_on, new_event, user, users};
+use crate::fixtures::{book, event, event_on, new_event, new_event_at, user, users};
 
 pub async fn an_event_needs_an_existing_organizer<A: Adapter>() {
     let (store, _keep) = A::setup().await;
@@ -72,6 +72,20 @@ pub async fn events_are_listed_by_date_then_id_a_page_at_a_time<A: Adapter>() {
     assert_eq!(ids(&jazz), vec![called_off.id, late.id], "search ignores case");
     assert_eq!(ids(&on_sale), vec![early.id, first_of_day, second_of_day]);
     assert_eq!(ids(&summer), vec![called_off.id], "dates are inclusive");
+
+    let in_rockhampton =
+        store.create_event(new_event_at(organizer, 5, "2027-10-01", "Folk", "Rockhampton")).await.unwrap();
+    let hundred =
+        store.create_event(new_event_at(organizer, 5, "2027-11-01", "Pop 100%", "Kandy")).await.unwrap();
+    let search =
+        |text: &str| EventQuery { search: Some(SearchText::parse(text).unwrap()), ..EventQuery::default() };
+    assert_eq!(
+        ids(&store.list_events(search("rock")).await.unwrap()),
+        vec![early.id, in_rockhampton.id],
+        "name or location"
+    );
+    assert_eq!(ids(&store.list_events(search("0%")).await.unwrap()), vec![hundred.id], "a % is no wildcard");
+    assert!(store.list_events(search("_")).await.unwrap().items.is_empty(), "nor is a _");
 }
 
 pub async fn a_booking_is_read_with_its_organizer_and_place_in_line<A: Adapter>() {

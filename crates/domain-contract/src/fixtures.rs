@@ -43,12 +43,17 @@ pub async fn users(store: &impl Users, prefix: &str, n: usize) -> Vec<UserId> {
 
 #[must_use]
 pub fn new_event(organizer: UserId, seats: i64, date: &str, name: &str) -> NewEvent {
+    new_event_at(organizer, seats, date, name, "Loopback Hall")
+}
+
+#[must_use]
+pub fn new_event_at(organizer: UserId, seats: i64, date: &str, name: &str, location: &str) -> NewEvent {
     NewEvent::new(
         organizer,
         text(name),
         text("A contract check"),
         EventDate::parse(date).unwrap(),
-        text("Loopback Hall"),
+        text(location),
         TicketLimit::new(seats).unwrap(),
         Price::from_cents(1500).unwrap(),
     )

@@ -33,21 +33,31 @@
 
 pub mod catalog;
 pub mod fixtures;
+pub mod health;
 pub mod idempotency;
 pub mod invariants;
+pub mod notifications;
 pub mod sales;
+pub mod sessions;
 pub mod users;
+pub mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;
 
 use domain::idempotency::IdempotencyScope;
-use domain::ports::{Catalog, Idempotency, Sales, Users};
+use domain::ports::{Catalog, Idempotency, Notifications, Sales, Sessions, StoreHealth, Users, Webhooks};
 
 /// The ports the contract checks, on one store. Implemented for every type that has them.
-pub trait Store: Sales + Catalog + Users + Idempotency + Clone {}
+pub trait Store:
+    Sales + Catalog + Users + Idempotency + Sessions + Notifications + Webhooks + StoreHealth + Clone
+{
+}
 
-impl<T: Sales + Catalog + Users + Idempotency + Clone> Store for T {}
+impl<T> Store for T where
+    T: Sales + Catalog + Users + Idempotency + Sessions + Notifications + Webhooks + StoreHealth + Clone
+{
+}
 
 /// An adapter under test: how to get a fresh, empty store, and how to run a keyed request.
 pub trait Adapter: 'static {
@@ -85,6 +95,7 @@ macro_rules! contract_tests {
             sales::concurrent_cancels_promote_the_line_in_order,
             sales::raising_the_limit_promotes_the_heads_of_the_line,
             sales::event_changes_are_refused_and_change_nothing,
+            sales::every_field_can_change_and_the_rest_stay,
             sales::raises_and_bookings_at_once_keep_every_invariant,
             sales::calling_an_event_off_cancels_every_live_booking_and_stops_sales,
             sales::calling_an_event_off_is_refused_to_strangers_and_twice,
@@ -104,6 +115,20 @@ macro_rules! contract_tests {
             idempotency::an_effect_stores_its_answer_with_it,
             idempotency::an_effect_whose_attempt_lost_its_key_is_not_made,
             idempotency::old_keys_are_forgotten,
+            sessions::a_logout_is_stored_announced_and_refused,
+            sessions::a_password_change_is_announced_and_ends_the_older_tokens,
+            sessions::an_unknown_user_is_admitted_nowhere,
+            sessions::expired_logouts_are_forgotten_and_live_ones_kept,
+            notifications::every_change_writes_its_notices_in_order,
+            notifications::a_feed_holds_its_users_notices_between_bounds,
+            notifications::a_watermark_starts_at_the_newest_and_moves_over_what_commits,
+            notifications::a_cancel_wakes_a_listener,
+            webhooks::a_webhook_filtered_by_event_is_only_for_its_organizer,
+            webhooks::a_notice_is_queued_once_for_every_matching_webhook_of_its_organizer_only,
+            webhooks::concurrent_workers_never_claim_the_same_delivery,
+            webhooks::a_lapsed_lease_is_claimed_again_and_the_late_result_is_ignored,
+            webhooks::a_gone_receiver_disables_its_webhook_and_gets_nothing_more,
+            health::a_store_that_is_up_answers_a_ping,
         );
     };
     (@each $adapter:ty; $($module:ident :: $check:ident),* $(,)?) => {

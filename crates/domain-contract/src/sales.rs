@@ -71,13 +71,22 @@ pub async fn booking_refuses_an_unknown_event_or_user_and_a_cancelled_event<A: A
     let nobody = UserId::new(999_999).unwrap();
     let nowhere = EventId::new(999_999).unwrap();
 
+    let sold_out = crate::fixtures::event(&store, organizer, 1).await;
+    store.book(book(organizer, sold_out)).await.unwrap();
+
     let no_event = store.book(book(organizer, nowhere)).await;
     let no_user = store.book(book(nobody, event)).await;
+    let no_user_in_line = store.book(book(nobody, sold_out)).await;
     store.cancel_event(CancelEvent { caller: organizer, event }).await.unwrap();
     let called_off = store.book(book(organizer, event)).await;
 
     assert!(matches!(no_event, Err(BookError::EventNotFound(id)) if id == nowhere), "{no_event:?}");
     assert!(matches!(no_user, Err(BookError::UserNotFound(id)) if id == nobody), "{no_user:?}");
+    assert!(
+        matches!(no_user_in_line, Err(BookError::UserNotFound(id)) if id == nobody),
+        "{no_user_in_line:?}"
+    );
+    assert_eq!(bookings(&store, sold_out).await.len(), 1);
     assert!(matches!(called_off, Err(BookError::EventCancelled(id)) if id == event), "{called_off:?}");
     assert!(bookings(&store, event).await.is_empty());
 }
@@ -334,6 +343,29 @@ pub async fn event_changes_are_refused_and_change_nothing<A: Adapter>() {
     store.cancel_event(CancelEvent { caller: organizer, event }).await.unwrap();
     let called_off = store.change_event(ChangeEvent { caller: organizer, event, changes: rename }).await;
     assert!(matches!(called_off, Err(ChangeEventError::EventCancelled(id)) if id == event), "{called_off:?}");
+}
+
+pub async fn every_field_can_change_and_the_rest_stay<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let organizer = user(&store, "organizer").await;
+    let event = event(&store, organizer, 4).await;
+    let before = store.availability(event).await.unwrap().event;
+    let changes = EventChanges {
+        description: Some(crate::fixtures::text("Now acoustic")),
+        date: Some(domain::EventDate::parse("2027-02-03").unwrap()),
+        location: Some(crate::fixtures::text("Galle")),
+        price: Some(domain::Price::from_cents(550).unwrap()),
+        ..EventChanges::default()
+    };
+
+    let change = store.change_event(ChangeEvent { caller: organizer, event, changes }).await.unwrap();
+
+    let changed = &change.event.event;
+    assert_eq!((changed.name.as_str(), changed.description.as_str()), (before.name.as_str(), "Now acoustic"));
+    assert_eq!((changed.date.to_string().as_str(), changed.location.as_str()), ("2027-02-03", "Galle"));
+    assert_eq!((changed.price.cents(), changed.ticket_limit), (550, before.ticket_limit));
+    assert!(change.promoted.is_empty());
+    assert_eq!(store.availability(event).await.unwrap(), change.event, "read back as changed");
 }
 
 pub async fn raises_and_bookings_at_once_keep_every_invariant<A: Adapter>() {

@@ -58,11 +58,16 @@ mod catalog;
 mod guards;
 mod health;
 mod idempotency;
+mod notifications;
 mod sales;
+mod sessions;
 mod tables;
 mod users;
+mod webhooks;
 
 pub use idempotency::within;
+pub use notifications::MemoryNewsListener;
+pub use sessions::MemoryRevocationListener;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 

@@ -4,17 +4,18 @@
 use std::collections::{BTreeMap, HashMap};
 use std::num::NonZeroU64;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use domain::booking::WaitlistPosition;
 use domain::idempotency::{IdempotencyKey, Requester};
 use domain::notice::{Notice, Notification, NotificationData, Subject};
-use domain::session::TokenGeneration;
+use domain::session::{TokenGeneration, TokenId};
 use domain::{
     Availability, Booking, BookingId, BookingStatus, BookingView, EmailAddress, Event, EventId,
     NotificationId, PasswordHash, RepoError, User, UserId,
 };
 
 use crate::idempotency::KeyRow;
+use crate::webhooks::WebhookTables;
 
 /// An account as stored.
 #[derive(Debug, Clone)]
@@ -22,6 +23,7 @@ pub(crate) struct UserRow {
     pub user: User,
     pub hash: PasswordHash,
     pub generation: TokenGeneration,
+    pub password_changed_at: Option<DateTime<Utc>>,
 }
 
 /// An event with its seat counter (I5: always the number of its confirmed bookings).
@@ -41,6 +43,9 @@ pub(crate) struct Tables {
     pub by_event: HashMap<EventId, Vec<BookingId>>,
     pub notifications: Vec<Notification>,
     pub keys: HashMap<(Requester, IdempotencyKey), KeyRow>,
+    pub hooks: WebhookTables,
+    /// Logged-out tokens, with when they would have expired.
+    pub revoked: HashMap<TokenId, DateTime<Utc>>,
     /// The last idempotency attempt's number.
     pub attempts: u128,
     last_ids: LastIds,

@@ -29,8 +29,12 @@ impl Users for MemoryStore {
             last_name: new.last_name,
         };
         tables.emails.insert(user.email.clone(), user.id);
-        let row =
-            UserRow { user: user.clone(), hash: new.password_hash, generation: TokenGeneration::default() };
+        let row = UserRow {
+            user: user.clone(),
+            hash: new.password_hash,
+            generation: TokenGeneration::default(),
+            password_changed_at: None,
+        };
         tables.users.insert(user.id, row);
         Ok(user)
     }
@@ -48,15 +52,14 @@ impl Users for MemoryStore {
         let mut tables = self.tables();
         let Some(row) = tables.users.get_mut(&id) else { return Ok(None) };
         let next = row.generation.get().checked_add(1).ok_or_else(|| internal(GenerationsExhausted(id)))?;
+        let changed_at = Utc::now();
         row.generation = TokenGeneration::new(next);
         row.hash = hash;
+        row.password_changed_at = Some(changed_at);
         let signed_in = SignedIn { user: row.user.clone(), token_generation: row.generation };
         drop(tables);
-        let revocation = Revocation::Generation {
-            user: id,
-            generation: signed_in.token_generation,
-            changed_at: Utc::now(),
-        };
+        let revocation =
+            Revocation::Generation { user: id, generation: signed_in.token_generation, changed_at };
         self.announce(revocation);
         Ok(Some(signed_in))
     }

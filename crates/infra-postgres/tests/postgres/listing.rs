@@ -1,87 +1,13 @@
-//! Listing events: keyset pages by (date, id), filters, and what the planner does with them.
+//! Listing events: what the planner does with a deep page (paging and filters are the
+//! contract's, `contract.rs`).
 
 use std::time::Duration;
 
 use diesel::QueryableByName;
 use diesel::sql_types::Text;
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
-use domain::ports::{Catalog, Sales};
-use domain::{CancelEvent, DateRange, EventCursor, EventDate, EventQuery, EventStatus, Limit, SearchText};
 
-use crate::helpers::{Fixture, new_event_at};
-
-fn day(raw: &str) -> EventDate {
-    EventDate::parse(raw).unwrap()
-}
-
-#[tokio::test]
-async fn events_come_by_date_then_id_in_pages_that_neither_skip_nor_repeat() {
-    let fx = Fixture::new().await;
-    let organizer = fx.user("organizer").await;
-    let mut expected = Vec::new();
-    for (i, date) in ["2027-03-01", "2027-01-01", "2027-02-01", "2027-01-01", "2027-02-01"].iter().enumerate()
-    {
-        let event =
-            fx.store.create_event(new_event_at(organizer, 5, &format!("E{i}"), "Kandy", date)).await.unwrap();
-        expected.push((event.date, event.id));
-    }
-    expected.sort();
-
-    let mut seen = Vec::new();
-    let mut after: Option<EventCursor> = None;
-    loop {
-        let query = EventQuery { limit: Limit::new(2).unwrap(), after, ..EventQuery::default() };
-        let page = fx.store.list_events(query).await.unwrap();
-        seen.extend(page.items.iter().map(|a| (a.event.date, a.event.id)));
-        match page.next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
-
-    assert_eq!(seen, expected);
-}
-
-#[tokio::test]
-async fn events_are_filtered_by_dates_text_and_status() {
-    let fx = Fixture::new().await;
-    let organizer = fx.user("organizer").await;
-    let rock = fx
-        .store
-        .create_event(new_event_at(organizer, 5, "Rock Night", "Colombo", "2027-01-10"))
-        .await
-        .unwrap();
-    let jazz =
-        fx.store.create_event(new_event_at(organizer, 5, "Jazz", "Rockhampton", "2027-02-10")).await.unwrap();
-    let _pop =
-        fx.store.create_event(new_event_at(organizer, 5, "Pop 100%", "Kandy", "2027-03-10")).await.unwrap();
-    fx.store.cancel_event(CancelEvent { caller: organizer, event: jazz.id }).await.unwrap();
-    let list = async |query: EventQuery| -> Vec<String> {
-        fx.store
-            .list_events(query)
-            .await
-            .unwrap()
-            .items
-            .into_iter()
-            .map(|a| a.event.name.into_inner())
-            .collect()
-    };
-
-    let in_range = EventQuery {
-        dates: DateRange::new(Some(day("2027-01-10")), Some(day("2027-02-10"))),
-        ..EventQuery::default()
-    };
-    let by_text = EventQuery { search: SearchText::parse("ROCK").ok(), ..EventQuery::default() };
-    let literal = EventQuery { search: SearchText::parse("0%").ok(), ..EventQuery::default() };
-    let on_sale = EventQuery { status: Some(EventStatus::OnSale), ..EventQuery::default() };
-
-    assert_eq!(list(in_range).await, ["Rock Night", "Jazz"]);
-    assert_eq!(list(by_text).await, ["Rock Night", "Jazz"], "name or location, any case");
-    assert_eq!(list(literal).await, ["Pop 100%"], "a % in the text is no wildcard");
-    assert_eq!(list(on_sale).await, ["Rock Night", "Pop 100%"]);
-    let summary = fx.store.list_events(EventQuery::default()).await.unwrap().items.remove(0);
-    assert_eq!((summary.event.id, summary.tickets_available, summary.waiting_list_count), (rock.id, 5, 0));
-}
+use crate::helpers::Fixture;
 
 #[derive(QueryableByName)]
 struct PlanLine {

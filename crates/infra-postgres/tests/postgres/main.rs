@@ -2,7 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 mod admission;
-mod bookings;
 mod contract;
 mod dates;
 mod events;
@@ -10,13 +9,10 @@ mod group_commit;
 mod helpers;
 mod idempotency;
 mod listing;
-mod management;
 mod migrations;
 mod notifications;
 mod pooled;
 mod races;
-mod reads;
-mod sessions;
 mod stampede;
 mod text_storage;
 mod users;

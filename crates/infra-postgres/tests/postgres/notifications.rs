@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use domain::notice::{self, Notice, NoticeKind, NotificationData, Subject, Watermark};
-use domain::ports::{NewsListener, Notifications, Sales, Webhooks};
-use domain::{BookingOutcome, BookingStatus, CancelBooking, CancelEvent, CancelTarget, Limit, UserId};
+use domain::notice::{self, Notice, Subject, Watermark};
+use domain::ports::{Notifications, Sales, Webhooks};
+use domain::{BookingOutcome, BookingStatus, CancelBooking, CancelEvent, CancelTarget, Limit};
 
 use crate::helpers::Fixture;
 
@@ -183,37 +183,6 @@ async fn changes_that_roll_back_leave_no_notice_and_no_delivery() {
         .unwrap();
     assert_eq!(deliveries.n, 0, "the rolled-back changes' notices cannot be queued");
     fx.assert_invariants().await;
-}
-
-#[tokio::test]
-async fn a_cancel_wakes_a_listener_and_its_notices_read_back_with_their_bookings() {
-    let fx = Fixture::new().await;
-    let organizer = fx.user("organizer").await;
-    let event = fx.event(organizer, 1).await;
-    let [holder, waiting] = fx.users(2).await[..] else { unreachable!() };
-    let mut listener = fx.store.listen().await.unwrap();
-    let mut mark = settled_mark(&fx).await;
-
-    let seated = fx.book(event, holder).await;
-    let queued = fx.book(event, waiting).await;
-    let cancel = CancelBooking { caller: holder, target: CancelTarget::Booking(seated.booking().id) };
-    fx.store.cancel(cancel).await.unwrap();
-    tokio::time::timeout(Duration::from_secs(1), listener.wake()).await.unwrap().unwrap();
-
-    let settlement = fx.store.settlement(mark.walked(), 100).await.unwrap();
-    assert!(mark.advance(&settlement), "four committed notices right after the mark");
-    let feed = fx.store.feed(waiting, None, mark.settled_through(), Limit::DEFAULT).await.unwrap();
-    let kinds: Vec<NoticeKind> = feed.iter().map(|n| n.kind).collect();
-    assert_eq!(kinds, [NoticeKind::BookingWaitlisted, NoticeKind::BookingPromoted]);
-    let NotificationData::Booking(view) = &feed[0].data else { panic!("a booking's notice: {feed:?}") };
-    assert_eq!(&view.booking, queued.booking());
-    assert_eq!(view.position.map(|p| p.get()), Some(1));
-    let NotificationData::Booking(promoted) = &feed[1].data else { panic!("{feed:?}") };
-    assert_eq!((promoted.booking.status, promoted.position), (BookingStatus::Confirmed, None));
-
-    let both = fx.store.for_recipients(0, mark.settled_through(), &[holder, waiting]).await.unwrap();
-    let recipients: Vec<Option<UserId>> = both.iter().map(domain::notice::Notification::recipient).collect();
-    assert_eq!(recipients, [Some(holder), Some(waiting), Some(holder), Some(waiting)]);
 }
 
 #[tokio::test]

@@ -1,54 +1,8 @@
 use diesel_async::RunQueryDsl;
 use domain::ports::Users;
-use domain::{EmailAddress, RegisterError, UserId};
+use domain::{EmailAddress, UserId};
 
 use crate::helpers::{Fixture, new_user};
-
-#[tokio::test]
-async fn a_registered_user_can_be_found_by_id_and_by_address() {
-    let fx = Fixture::new().await;
-
-    let user = fx.store.create_user(new_user("jane@doe.com")).await.unwrap();
-    let by_id = fx.store.find(user.id).await.unwrap();
-    let credentials =
-        fx.store.credentials(EmailAddress::parse("Jane@Doe.com").unwrap()).await.unwrap().unwrap();
-
-    assert_eq!(user.email.as_str(), "jane@doe.com");
-    assert_eq!(by_id, Some(user.clone()));
-    assert_eq!(credentials.user, user);
-    assert_eq!(credentials.password_hash, new_user("jane@doe.com").password_hash);
-}
-
-#[tokio::test]
-async fn an_address_that_is_taken_is_refused() {
-    let fx = Fixture::new().await;
-    fx.store.create_user(new_user("jane@doe.com")).await.unwrap();
-
-    let again = fx.store.create_user(new_user("JANE@doe.com")).await;
-
-    assert!(matches!(again, Err(RegisterError::EmailTaken)), "{again:?}");
-}
-
-#[tokio::test]
-async fn two_sign_ups_with_one_address_at_the_same_instant_make_one_account() {
-    let fx = Fixture::new().await;
-
-    let (a, b) = tokio::join!(
-        fx.store.create_user(new_user("twin@doe.com")),
-        fx.store.create_user(new_user("twin@doe.com"))
-    );
-
-    assert!(a.is_ok() != b.is_ok(), "exactly one succeeds: {a:?} {b:?}");
-    assert!(matches!(a.err().or(b.err()), Some(RegisterError::EmailTaken)));
-}
-
-#[tokio::test]
-async fn unknown_users_are_absent_rather_than_errors() {
-    let fx = Fixture::new().await;
-
-    assert_eq!(fx.store.find(UserId::new(424_242).unwrap()).await.unwrap(), None);
-    assert!(fx.store.credentials(EmailAddress::parse("nobody@doe.com").unwrap()).await.unwrap().is_none());
-}
 
 #[tokio::test]
 async fn looking_up_a_login_address_uses_an_index() {

@@ -1,0 +1,212 @@
+//! [`domain::ports::Webhooks`]: subscriptions, and the queue of deliveries the workers share.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use domain::listing::Limit;
+use domain::notice::{NoticeKind, NotificationData};
+use domain::ports::{Sales as _, Webhooks as _};
+use domain::webhook::{
+    Attempted, CreateWebhookError, Delivery, DeliveryOutcome, NewWebhook, Webhook, WebhookError,
+    WebhookSecret, WebhookUrl,
+};
+use domain::{CancelEvent, ChangeEvent, EventId, UserId, WebhookId};
+
+use crate::fixtures::{book, event, limit, user, users};
+use crate::{Adapter, Store};
+
+const NO_LEASE: Duration = Duration::ZERO;
+const LONG_LEASE: Duration = Duration::from_secs(60);
+
+async fn subscribe(
+    store: &impl Store,
+    organizer: UserId,
+    kinds: Option<Vec<NoticeKind>>,
+    event: Option<EventId>,
+) -> Webhook {
+    let webhook =
+        NewWebhook { organizer, url: WebhookUrl::parse("http://127.0.0.1:9/hook").unwrap(), kinds, event };
+    store.create_webhook(webhook, WebhookSecret::new(vec![7; 32]).unwrap()).await.unwrap()
+}
+
+/// Runs the relay until it queues nothing more.
+pub async fn queue(store: &impl Store) {
+    for _ in 0..100 {
+        if matches!(store.queue_deliveries(1000).await.unwrap(), Some(0)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the relay kept finding more to queue");
+}
+
+fn attempted(delivery: &Delivery, outcome: DeliveryOutcome, retry_in: Option<Duration>) -> Attempted {
+    Attempted { delivery: delivery.clone(), outcome, retry_in }
+}
+
+pub async fn a_webhook_filtered_by_event_is_only_for_its_organizer<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let [organizer, stranger] = users(&store, "user", 2).await[..] else { unreachable!() };
+    let event = event(&store, organizer, 1).await;
+    let url = WebhookUrl::parse("https://example.com/").unwrap();
+    let secret = WebhookSecret::new(vec![1; 32]).unwrap();
+    let missing = EventId::new(999_999).unwrap();
+
+    let theirs = NewWebhook { organizer: stranger, url: url.clone(), kinds: None, event: Some(event) };
+    let refused = store.create_webhook(theirs, secret.clone()).await;
+    let unknown = NewWebhook { organizer, url: url.clone(), kinds: None, event: Some(missing) };
+    let unknown = store.create_webhook(unknown, secret.clone()).await;
+    let first = subscribe(&store, organizer, None, Some(event)).await;
+    let second = subscribe(&store, organizer, Some(vec![NoticeKind::BookingCancelled]), None).await;
+
+    assert!(matches!(refused, Err(CreateWebhookError::NotOrganizer(id)) if id == event), "{refused:?}");
+    assert!(matches!(unknown, Err(CreateWebhookError::EventNotFound(id)) if id == missing), "{unknown:?}");
+    assert_eq!(store.webhooks(organizer).await.unwrap(), vec![first.clone(), second], "oldest first");
+    assert!(store.webhooks(stranger).await.unwrap().is_empty());
+    let foreign = store.delete_webhook(stranger, first.id).await;
+    assert!(matches!(foreign, Err(WebhookError::NotFound(id)) if id == first.id), "{foreign:?}");
+    let log = store.attempts(stranger, first.id, None, Limit::DEFAULT).await;
+    assert!(matches!(log, Err(WebhookError::NotFound(_))), "{log:?}");
+    store.delete_webhook(organizer, first.id).await.unwrap();
+    assert_eq!(store.webhooks(organizer).await.unwrap().len(), 1);
+    let unknown_hook = WebhookId::new(999_999).unwrap();
+    assert!(matches!(store.delete_webhook(organizer, unknown_hook).await, Err(WebhookError::NotFound(_))));
+}
+
+pub async fn a_notice_is_queued_once_for_every_matching_webhook_of_its_organizer_only<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let [organizer, other, buyer] = users(&store, "user", 3).await[..] else { unreachable!() };
+    let event = event(&store, organizer, 5).await;
+    let elsewhere = crate::fixtures::event(&store, organizer, 5).await;
+    let all = subscribe(&store, organizer, None, None).await;
+    let confirmations = subscribe(&store, organizer, Some(vec![NoticeKind::BookingConfirmed]), None).await;
+    let other_event = subscribe(&store, organizer, None, Some(elsewhere)).await;
+    let not_theirs = subscribe(&store, other, None, None).await;
+
+    store.book(book(buyer, event)).await.unwrap();
+    store.change_event(ChangeEvent { caller: organizer, event, changes: limit(6) }).await.unwrap();
+    queue(&store).await;
+    queue(&store).await;
+
+    let claimed = store.claim_deliveries(100, LONG_LEASE).await.unwrap();
+    let mut got: Vec<(WebhookId, NoticeKind)> =
+        claimed.iter().map(|d| (d.webhook, d.notification.kind)).collect();
+    got.sort_by_key(|&(w, k)| (w, k.as_str()));
+    assert_eq!(
+        got,
+        [
+            (all.id, NoticeKind::BookingConfirmed),
+            (all.id, NoticeKind::EventUpdated),
+            (confirmations.id, NoticeKind::BookingConfirmed),
+        ],
+        "each once"
+    );
+    assert!(claimed.iter().all(|d| d.webhook != other_event.id && d.webhook != not_theirs.id));
+    let update = claimed.iter().find(|d| d.notification.kind == NoticeKind::EventUpdated).unwrap();
+    let NotificationData::Event(snapshot) = &update.notification.data else { panic!("{update:?}") };
+    assert_eq!((snapshot.event.ticket_limit.get(), snapshot.tickets_available), (6, 5));
+    assert_eq!(update.secret.as_bytes(), [7; 32]);
+    assert!(claimed.iter().all(|d| d.attempt == 1));
+}
+
+pub async fn concurrent_workers_never_claim_the_same_delivery<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let organizer = user(&store, "organizer").await;
+    let event = event(&store, organizer, 100).await;
+    subscribe(&store, organizer, None, None).await;
+    for buyer in users(&store, "buyer", 60).await {
+        store.book(book(buyer, event)).await.unwrap();
+    }
+    queue(&store).await;
+
+    let workers: Vec<_> = (0..6)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let batch = store.claim_deliveries(7, LONG_LEASE).await.unwrap();
+                    if batch.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(batch.into_iter().map(|d| d.notification.id));
+                }
+            })
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    for worker in workers {
+        for id in worker.await.unwrap() {
+            assert!(seen.insert(id), "notification {id} claimed twice");
+        }
+    }
+
+    assert_eq!(seen.len(), 60);
+}
+
+pub async fn a_lapsed_lease_is_claimed_again_and_the_late_result_is_ignored<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let [organizer, buyer] = users(&store, "user", 2).await[..] else { unreachable!() };
+    let event = event(&store, organizer, 1).await;
+    let webhook = subscribe(&store, organizer, None, None).await;
+    store.book(book(buyer, event)).await.unwrap();
+    queue(&store).await;
+
+    let first = store.claim_deliveries(10, NO_LEASE).await.unwrap();
+    let second = store.claim_deliveries(10, LONG_LEASE).await.unwrap();
+    let leased = store.claim_deliveries(10, LONG_LEASE).await.unwrap();
+    store
+        .record_attempts(&[attempted(&first[0], DeliveryOutcome::Delivered { status: 200 }, None)])
+        .await
+        .unwrap();
+    let after_late = store.attempts(organizer, webhook.id, None, Limit::DEFAULT).await.unwrap();
+    let failed = DeliveryOutcome::Failed { status: Some(500), error: "HTTP 500".to_owned() };
+    store.record_attempts(&[attempted(&second[0], failed, Some(Duration::from_millis(300)))]).await.unwrap();
+    let not_due = store.claim_deliveries(10, LONG_LEASE).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let third = store.claim_deliveries(10, LONG_LEASE).await.unwrap();
+    store
+        .record_attempts(&[attempted(&third[0], DeliveryOutcome::Delivered { status: 204 }, None)])
+        .await
+        .unwrap();
+
+    assert_eq!((first.len(), second.len()), (1, 1), "the first claimer's lease ran out");
+    assert_eq!((first[0].attempt, second[0].attempt), (1, 2));
+    assert!(leased.is_empty(), "leased");
+    assert!(after_late.is_empty(), "a result past its lease is ignored");
+    assert!(not_due.is_empty(), "not yet due");
+    assert_eq!(third.iter().map(|d| d.attempt).collect::<Vec<_>>(), [3]);
+    let log = store.attempts(organizer, webhook.id, None, Limit::DEFAULT).await.unwrap();
+    assert_eq!(log.iter().map(|a| a.status_code).collect::<Vec<_>>(), [Some(204), Some(500)], "newest first");
+    assert_eq!(log[1].error.as_deref(), Some("HTTP 500"));
+    assert!(log[1].next_attempt_at.is_some());
+    assert_eq!(log[0].next_attempt_at, None);
+    let older = store.attempts(organizer, webhook.id, Some(log[0].seq), Limit::DEFAULT).await.unwrap();
+    assert_eq!(older, log[1..].to_vec(), "paged by seq");
+    assert_eq!(store.backlog().await.unwrap().undelivered, 0);
+}
+
+pub async fn a_gone_receiver_disables_its_webhook_and_gets_nothing_more<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let organizer = user(&store, "organizer").await;
+    let event = event(&store, organizer, 10).await;
+    let webhook = subscribe(&store, organizer, None, None).await;
+    let buyers = users(&store, "buyer", 3).await;
+    store.book(book(buyers[0], event)).await.unwrap();
+    store.book(book(buyers[1], event)).await.unwrap();
+    queue(&store).await;
+    let waiting = store.backlog().await.unwrap().undelivered;
+
+    let claimed = store.claim_deliveries(1, LONG_LEASE).await.unwrap();
+    store.record_attempts(&[attempted(&claimed[0], DeliveryOutcome::Gone, None)]).await.unwrap();
+    store.book(book(buyers[2], event)).await.unwrap();
+    store.cancel_event(CancelEvent { caller: organizer, event }).await.unwrap();
+    queue(&store).await;
+
+    assert_eq!(waiting, 2);
+    assert_eq!(store.backlog().await.unwrap().undelivered, 0);
+    assert!(store.claim_deliveries(10, NO_LEASE).await.unwrap().is_empty());
+    assert!(store.webhooks(organizer).await.unwrap()[0].disabled_at.is_some());
+    store.delete_webhook(organizer, webhook.id).await.unwrap();
+    assert!(store.attempts(organizer, webhook.id, None, Limit::DEFAULT).await.is_err());
+}
