@@ -140,7 +140,7 @@ async fn login_refuses_missing_fields_and_malformed_addresses() {
 async fn the_seeded_demo_users_log_in_with_the_originals_password() {
     let app = spawn_app().await;
     let config = ticketing::config::Config::from_lookup(|_| None).unwrap();
-    let store = ticketing::wiring::store(app.db.url(), &config).unwrap();
+    let store = ticketing::wiring::store(app.db().url(), &config).unwrap();
     let accounts = ticketing::wiring::accounts(&store, &config).unwrap();
 
     let first = ticketing::seed::seed(&accounts, &store).await.unwrap();

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use ticketing::routes::RouteTable;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{spawn_memory_app, spawn_memory_app_with};
 
 const PAGE: &str = "https://tickets.example.com";
 
@@ -26,7 +26,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 #[actix_web::test]
 async fn a_listed_origins_preflight_is_answered_and_its_requests_readable() {
-    let app = spawn_app_with(&[("CORS_ALLOWED_ORIGINS", PAGE)]).await;
+    let app = spawn_memory_app_with(&[("CORS_ALLOWED_ORIGINS", PAGE)]).await;
 
     let answer = preflight(&app.address, PAGE, "POST", "authorization, content-type").await;
 
@@ -48,7 +48,7 @@ async fn a_listed_origins_preflight_is_answered_and_its_requests_readable() {
 
 #[actix_web::test]
 async fn another_origin_gets_no_cors_headers_and_a_json_refusal_of_its_preflight() {
-    let app = spawn_app_with(&[("CORS_ALLOWED_ORIGINS", PAGE)]).await;
+    let app = spawn_memory_app_with(&[("CORS_ALLOWED_ORIGINS", PAGE)]).await;
 
     let answer = preflight(&app.address, "https://evil.example.net", "POST", "authorization").await;
 
@@ -69,7 +69,7 @@ async fn another_origin_gets_no_cors_headers_and_a_json_refusal_of_its_preflight
 
 #[actix_web::test]
 async fn without_configured_origins_no_page_elsewhere_may_read_and_same_origin_pages_work() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
 
     let answer = preflight(&app.address, PAGE, "POST", "authorization").await;
     assert_eq!(header(answer.headers(), "access-control-allow-origin"), None);
@@ -87,7 +87,7 @@ async fn without_configured_origins_no_page_elsewhere_may_read_and_same_origin_p
 
 #[actix_web::test]
 async fn every_route_answers_with_the_security_headers() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let table = RouteTable::new().unwrap();
     let mut checked = 0;
     for endpoint in table.endpoints() {
@@ -120,7 +120,7 @@ async fn every_route_answers_with_the_security_headers() {
 
 #[actix_web::test]
 async fn the_docs_may_load_only_their_own_assets_and_hsts_is_sent_when_asked() {
-    let app = spawn_app_with(&[("HSTS", "true")]).await;
+    let app = spawn_memory_app_with(&[("HSTS", "true")]).await;
 
     let docs = app.client.get(app.url("/docs/")).send().await.unwrap();
 

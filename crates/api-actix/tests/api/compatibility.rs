@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_memory_app};
 
 /// The state the rows refer to.
 struct Fixture {
@@ -15,7 +15,7 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (me, token) = app.user("compat").await;
     let (other, other_token) = app.user("other").await;
     let open = app.event(&token, 100).await;
@@ -217,7 +217,7 @@ async fn every_row_of_the_compatibility_table_answers_as_documented() {
 /// The three forms of a date the original took, each stored as its UTC calendar day.
 #[actix_web::test]
 async fn dates_are_taken_as_days_date_times_and_milliseconds_and_shown_as_days() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, token) = app.user("dates").await;
     for (date, shown) in [
         (json!("2027-05-20"), "2027-05-20"),

@@ -1,11 +1,11 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{assert_error, event_body, spawn_app};
+use crate::helpers::{assert_error, event_body, spawn_memory_app};
 
 #[actix_web::test]
 async fn creating_an_event_answers_201_with_the_event() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, token) = app.user("organizer").await;
     let mut body = event_body(100);
     body["price"] = json!(19.99);
@@ -25,7 +25,7 @@ async fn creating_an_event_answers_201_with_the_event() {
 
 #[actix_web::test]
 async fn a_free_event_is_allowed_and_a_whole_price_stays_whole() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, token) = app.user("organizer").await;
     let mut free = event_body(10);
     free["price"] = json!(0);
@@ -39,7 +39,7 @@ async fn a_free_event_is_allowed_and_a_whole_price_stays_whole() {
 
 #[actix_web::test]
 async fn creating_an_event_needs_a_token() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     assert_error(
         &app.post("/initialize", &event_body(10), None).await,
         StatusCode::UNAUTHORIZED,
@@ -49,7 +49,7 @@ async fn creating_an_event_needs_a_token() {
 
 #[actix_web::test]
 async fn every_missing_or_bad_field_is_a_400_that_names_it_and_creates_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, token) = app.user("organizer").await;
     let with = |field: &str, value: serde_json::Value| {
         let mut body = event_body(10);
@@ -85,7 +85,7 @@ async fn every_missing_or_bad_field_is_a_400_that_names_it_and_creates_nothing()
 
 #[actix_web::test]
 async fn the_status_shows_free_seats_and_the_waiting_list() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, organizer) = app.user("organizer").await;
     let event = app.event(&organizer, 1).await;
     for name in ["ann", "ben", "cat"] {
@@ -103,7 +103,7 @@ async fn the_status_shows_free_seats_and_the_waiting_list() {
 
 #[actix_web::test]
 async fn the_status_of_an_unknown_event_is_404_and_a_bad_id_is_400() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     assert_error(&app.get("/status/999").await, StatusCode::NOT_FOUND, "Event with ID 999 not found");
     assert_error(&app.get("/status/-1").await, StatusCode::NOT_FOUND, "Event with ID -1 not found");
     assert_error(&app.get("/status/abc").await, StatusCode::BAD_REQUEST, "\"eventId\" must be a number");

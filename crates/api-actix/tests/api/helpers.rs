@@ -3,23 +3,60 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::future::Future;
+use std::sync::Arc;
+
+use domain::idempotency::IdempotencyScope;
+use infra_memory::MemoryStore;
 use infra_postgres::test_support::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use ticketing::adapters::Adapters;
+use ticketing::auth::Argon2Hasher;
 use ticketing::config::{Config, Secret};
 use ticketing::startup::Application;
+use ticketing::state::{AppState, Ports};
 use ticketing::wiring;
 
 pub const SECRET: &str = "a-secret-for-the-http-tests";
 pub const PASSWORD: &str = "correct-horse";
 
-/// A running server on a free port, with its own database.
+/// A running server on a free port, with a store of its own.
 pub struct TestApp {
     pub address: String,
     /// `METRICS_ADDR`'s listener, when the test set one.
     pub metrics_address: Option<String>,
     pub client: reqwest::Client,
-    pub db: TestDatabase,
+    store: Store,
+}
+
+/// What the app under test stores in.
+enum Store {
+    /// A database of its own: for the paths whose behaviour is the database's (bookings under
+    /// load, keyed writes, webhooks, operations).
+    Postgres(TestDatabase),
+    /// The in-memory adapter, which keeps the same port contract: for HTTP behaviour, with no
+    /// database to create.
+    Memory(MemoryStore),
+}
+
+/// Every port in memory (`infra-memory`), passwords hashed as in production.
+enum Memory {}
+
+impl Adapters for Memory {
+    type Sales = MemoryStore;
+    type Catalog = MemoryStore;
+    type Users = MemoryStore;
+    type Hasher = Argon2Hasher;
+    type Sessions = MemoryStore;
+    type Health = MemoryStore;
+    type Notifications = MemoryStore;
+    type Webhooks = MemoryStore;
+    type Idempotency = MemoryStore;
+
+    fn within<F: Future>(scope: Arc<IdempotencyScope>, work: F) -> impl Future<Output = F::Output> {
+        infra_memory::within(scope, work)
+    }
 }
 
 /// A JSON answer.
@@ -45,15 +82,28 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 /// Serves the app on the database at `url` (which may reach `db` some other way, e.g. through
 /// a proxy).
 pub fn serve(db: TestDatabase, url: &str, overrides: &[(&str, &str)]) -> TestApp {
-    let app = build(url, overrides);
+    run(build(url, overrides), Store::Postgres(db))
+}
+
+/// The app on the in-memory adapter.
+pub async fn spawn_memory_app() -> TestApp {
+    spawn_memory_app_with(&[]).await
+}
+
+/// The app on the in-memory adapter, with some environment variables overridden.
+pub async fn spawn_memory_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let store = MemoryStore::new();
+    run(build_on_memory(&store, overrides), Store::Memory(store))
+}
+
+fn run(app: Application, store: Store) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let metrics_address = app.metrics_port().map(|port| format!("http://127.0.0.1:{port}"));
     actix_web::rt::spawn(app.run_until_stopped());
-    TestApp { address, metrics_address, client: reqwest::Client::new(), db }
+    TestApp { address, metrics_address, client: reqwest::Client::new(), store }
 }
 
-/// The application as `main` builds it, on the database at `url`, not yet running.
-pub fn build(url: &str, overrides: &[(&str, &str)]) -> Application {
+fn config(overrides: &[(&str, &str)]) -> Config {
     let mut vars: HashMap<&str, &str> = HashMap::from([
         ("HOST", "127.0.0.1"),
         ("PORT", "0"),
@@ -61,14 +111,68 @@ pub fn build(url: &str, overrides: &[(&str, &str)]) -> Application {
         ("WORKERS", "2"),
     ]);
     vars.extend(overrides.iter().copied());
-    let config = Config::from_lookup(|var| vars.get(var).map(|v| (*v).to_owned())).unwrap();
+    Config::from_lookup(|var| vars.get(var).map(|v| (*v).to_owned())).unwrap()
+}
+
+fn signing(config: &Config) -> Secret {
+    config.jwt_secret.clone().unwrap_or_else(|| Secret::new(SECRET.to_owned()))
+}
+
+/// The application as `main` builds it, on the database at `url`, not yet running.
+pub fn build(url: &str, overrides: &[(&str, &str)]) -> Application {
+    let config = config(overrides);
     let store = wiring::store(url, &config).unwrap();
-    let signing = config.jwt_secret.clone().unwrap_or_else(|| Secret::new(SECRET.to_owned()));
-    let state = wiring::app_state(&store, wiring::tokens(&signing, &config), &config).unwrap();
+    let state = wiring::app_state(&store, wiring::tokens(&signing(&config), &config), &config).unwrap();
     Application::build(&config, state).unwrap()
 }
 
+/// The application on `store`, not yet running.
+fn build_on_memory(store: &MemoryStore, overrides: &[(&str, &str)]) -> Application {
+    let config = config(overrides);
+    let ports = Ports::<Memory> {
+        sales: store.clone(),
+        catalog: store.clone(),
+        public_reads: store.clone(),
+        users: store.clone(),
+        hasher: Argon2Hasher::new(config.hashing).unwrap(),
+        sessions: store.clone(),
+        idempotency: store.clone(),
+        health: store.clone(),
+        notifications: store.clone(),
+        webhooks: store.clone(),
+    };
+    let tokens = wiring::tokens(&signing(&config), &config);
+    Application::build(&config, AppState::new(ports, tokens, config.notification_settings())).unwrap()
+}
+
 impl TestApp {
+    /// A server the test started itself at `address`, on `db`.
+    pub fn running_at(address: String, db: TestDatabase) -> Self {
+        Self { address, metrics_address: None, client: reqwest::Client::new(), store: Store::Postgres(db) }
+    }
+
+    /// The app's database, to serve it from another instance.
+    ///
+    /// # Panics
+    /// When the app runs on the in-memory adapter.
+    pub fn into_db(self) -> TestDatabase {
+        match self.store {
+            Store::Postgres(db) => db,
+            Store::Memory(_) => panic!("this test runs on the in-memory adapter"),
+        }
+    }
+
+    /// The app's database.
+    ///
+    /// # Panics
+    /// When the app runs on the in-memory adapter: such a test has no SQL to run.
+    pub fn db(&self) -> &TestDatabase {
+        match &self.store {
+            Store::Postgres(db) => db,
+            Store::Memory(_) => panic!("this test runs on the in-memory adapter"),
+        }
+    }
+
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
         let response = request.send().await.unwrap();
         let status = response.status();
@@ -156,10 +260,13 @@ pub fn base64url(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Another instance on `app`'s database (as a second server behind a balancer would be);
+/// Another instance on `app`'s store (as a second server behind a balancer would be);
 /// returns its address.
 pub fn another_instance(app: &TestApp, overrides: &[(&str, &str)]) -> String {
-    let instance = build(app.db.url(), overrides);
+    let instance = match &app.store {
+        Store::Postgres(db) => build(db.url(), overrides),
+        Store::Memory(store) => build_on_memory(store, overrides),
+    };
     let address = format!("http://127.0.0.1:{}", instance.port());
     actix_web::rt::spawn(instance.run_until_stopped());
     address

@@ -44,7 +44,7 @@ struct Count {
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    let mut conn = AsyncPgConnection::establish(app.db.url()).await.unwrap();
+    let mut conn = AsyncPgConnection::establish(app.db().url()).await.unwrap();
     diesel::sql_query(sql).get_result::<Count>(&mut conn).await.unwrap().n
 }
 
@@ -211,7 +211,7 @@ async fn hold(app: &TestApp, requester: &str, key: &str, method: &str, path: &st
     digest.update(format!("{method} {path}\n").as_bytes());
     digest.update(serde_json::to_vec(body).unwrap());
     let fingerprint: Vec<u8> = digest.finalize().to_vec();
-    let mut conn = AsyncPgConnection::establish(app.db.url()).await.unwrap();
+    let mut conn = AsyncPgConnection::establish(app.db().url()).await.unwrap();
     diesel::sql_query(
         "INSERT INTO idempotency_keys (requester, key, fingerprint, attempt, lease_until)
          VALUES ($1, $2, $3, gen_random_uuid(), now() + interval '1 minute')",
@@ -252,7 +252,7 @@ async fn a_booking_racing_its_own_retry_takes_one_seat_and_both_get_its_answer()
     let (_, token) = app.user("racer").await;
     let event = app.event(&token, 5).await;
     // Hold the event's row, so that the first booking waits inside its transaction.
-    let mut blocker = AsyncPgConnection::establish(app.db.url()).await.unwrap();
+    let mut blocker = AsyncPgConnection::establish(app.db().url()).await.unwrap();
     blocker
         .batch_execute(&format!("BEGIN; SELECT * FROM events WHERE id = {event} FOR UPDATE"))
         .await
@@ -327,10 +327,10 @@ async fn a_key_forgotten_after_its_keeping_time_runs_again() {
     let app = spawn_app().await;
     let (_, token) = app.user("expiry").await;
     let first = keyed(&app, reqwest::Method::POST, "/initialize", &event_body(3), Some(&token), "old").await;
-    let mut conn = AsyncPgConnection::establish(app.db.url()).await.unwrap();
+    let mut conn = AsyncPgConnection::establish(app.db().url()).await.unwrap();
     conn.batch_execute("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'").await.unwrap();
     let config = ticketing::config::Config::from_lookup(|_| None).unwrap();
-    let store = ticketing::wiring::store(app.db.url(), &config).unwrap();
+    let store = ticketing::wiring::store(app.db().url(), &config).unwrap();
 
     let forgotten = store.forget_older_than(ticketing::idempotency::KEPT).await.unwrap();
     let again = keyed(&app, reqwest::Method::POST, "/initialize", &event_body(3), Some(&token), "old").await;

@@ -54,12 +54,12 @@ async fn shutdown_turns_readiness_away_then_finishes_requests_then_stops_workers
     let app = build(db.url(), &[("DRAIN_DELAY_MS", "100")]).with_worker(recorder);
     let (address, shutdown) = (format!("http://127.0.0.1:{}", app.port()), app.shutdown_handle());
     let running = actix_web::rt::spawn(app.run_until_stopped());
-    let app = TestApp { address, metrics_address: None, client: reqwest::Client::new(), db };
+    let app = TestApp::running_at(address, db);
     let (_, token) = app.user("late").await;
     let event = app.event(&token, 1).await;
 
     // A booking that is in flight when the signal comes: it waits on the event's row.
-    let mut blocker = AsyncPgConnection::establish(app.db.url()).await.unwrap();
+    let mut blocker = AsyncPgConnection::establish(app.db().url()).await.unwrap();
     blocker
         .batch_execute(&format!("BEGIN; SELECT 1 FROM events WHERE id = {event} FOR UPDATE"))
         .await

@@ -7,12 +7,16 @@ use futures_util::StreamExt as _;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, spawn_app_with};
+use crate::helpers::{PASSWORD, spawn_memory_app_with};
 
 #[actix_web::test]
 async fn four_hundred_logins_sixty_four_at_a_time_on_two_slots_are_all_answered() {
-    let app =
-        spawn_app_with(&[("HASHING_SLOTS", "2"), ("HASHING_QUEUE", "16"), ("HASHING_WAIT_MS", "2000")]).await;
+    let app = spawn_memory_app_with(&[
+        ("HASHING_SLOTS", "2"),
+        ("HASHING_QUEUE", "16"),
+        ("HASHING_WAIT_MS", "2000"),
+    ])
+    .await;
     app.user("storm").await;
     let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().unwrap();
 

@@ -3,11 +3,11 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{assert_error, spawn_app};
+use crate::helpers::{assert_error, spawn_memory_app};
 
 #[actix_web::test]
 async fn raising_the_limit_confirms_the_next_in_line_and_they_can_see_it() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, organizer) = app.user("raiser").await;
     let event = app.event(&organizer, 1).await;
     let (_, first) = app.user("first").await;
@@ -30,7 +30,7 @@ async fn raising_the_limit_confirms_the_next_in_line_and_they_can_see_it() {
 
 #[actix_web::test]
 async fn fields_change_as_validated_by_initialize_and_mistakes_are_400s() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, organizer) = app.user("editor").await;
     let event = app.event(&organizer, 3).await;
     let path = format!("/events/{event}");
@@ -69,7 +69,7 @@ async fn fields_change_as_validated_by_initialize_and_mistakes_are_400s() {
 
 #[actix_web::test]
 async fn a_limit_below_the_seats_taken_is_a_409_and_changes_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, organizer) = app.user("lowerer").await;
     let event = app.event(&organizer, 3).await;
     for name in ["a1", "a2"] {
@@ -93,7 +93,7 @@ async fn a_limit_below_the_seats_taken_is_a_409_and_changes_nothing() {
 
 #[actix_web::test]
 async fn only_the_organizer_manages_an_event_that_exists() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, organizer) = app.user("owner").await;
     let (_, stranger) = app.user("stranger").await;
     let event = app.event(&organizer, 3).await;
@@ -135,7 +135,7 @@ async fn only_the_organizer_manages_an_event_that_exists() {
 
 #[actix_web::test]
 async fn cancelling_an_event_cancels_its_bookings_and_closes_it_for_good() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, organizer) = app.user("closer").await;
     let event = app.event(&organizer, 1).await;
     let (_, seated) = app.user("seated").await;

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, another_instance, assert_error, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, another_instance, assert_error, spawn_memory_app, spawn_memory_app_with};
 use crate::sse::EventStream;
 
 /// Polls the caller's feed until it holds `n` notifications (the listener publishes within
@@ -29,7 +29,7 @@ fn kinds(items: &[Value]) -> Vec<&str> {
 
 #[actix_web::test]
 async fn every_change_reaches_its_holders_feed_in_order() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, organizer) = app.user("organizer").await;
     let (_, alice) = app.user("alice").await;
     let (bob_id, bob) = app.user("bob").await;
@@ -77,7 +77,7 @@ async fn every_change_reaches_its_holders_feed_in_order() {
 
 #[actix_web::test]
 async fn the_feed_refuses_bad_parameters_and_strangers() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, user) = app.user("user").await;
     for query in ["after=-1", "after=x", "limit=0", "limit=101"] {
         let answer = app.get_as(&format!("/me/notifications?{query}"), &user).await;
@@ -92,7 +92,7 @@ async fn the_feed_refuses_bad_parameters_and_strangers() {
 
 #[actix_web::test]
 async fn a_stream_on_one_instance_sees_a_promotion_committed_through_another_within_a_second() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let other = another_instance(&app, &[]);
     let (_, organizer) = app.user("organizer").await;
     let (_, alice) = app.user("alice").await;
@@ -144,7 +144,7 @@ async fn a_stream_on_one_instance_sees_a_promotion_committed_through_another_wit
 
 #[actix_web::test]
 async fn a_quiet_stream_carries_heartbeats_and_a_fresh_one_starts_with_what_is_new() {
-    let app = spawn_app_with(&[("SSE_HEARTBEAT_MS", "100")]).await;
+    let app = spawn_memory_app_with(&[("SSE_HEARTBEAT_MS", "100")]).await;
     let (_, organizer) = app.user("organizer").await;
     let (_, user) = app.user("user").await;
     let event = app.event(&organizer, 5).await;

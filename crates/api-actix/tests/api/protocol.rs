@@ -3,11 +3,11 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{assert_error, spawn_app, spawn_app_with};
+use crate::helpers::{assert_error, spawn_memory_app, spawn_memory_app_with};
 
 #[actix_web::test]
 async fn a_body_over_64_kib_is_413_in_json() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let huge = json!({"email": "a@b.com", "password": "x".repeat(70 * 1024)});
 
     let answer = app.post("/login", &huge, None).await;
@@ -18,7 +18,7 @@ async fn a_body_over_64_kib_is_413_in_json() {
 
 #[actix_web::test]
 async fn a_body_that_is_not_json_is_400_and_a_wrong_content_type_415() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let garbled =
         app.client.post(app.url("/login")).header("Content-Type", "application/json").body("{not json");
     let form = app.client.post(app.url("/login")).header("Content-Type", "text/plain").body("email=a@b.com");
@@ -38,7 +38,7 @@ async fn a_body_that_is_not_json_is_400_and_a_wrong_content_type_415() {
 
 #[actix_web::test]
 async fn unknown_routes_and_wrong_methods_answer_in_json() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
 
     let unknown = app.get("/nowhere").await;
     let wrong_method = app.get("/login").await;
@@ -51,7 +51,7 @@ async fn unknown_routes_and_wrong_methods_answer_in_json() {
 
 #[actix_web::test]
 async fn every_response_carries_a_request_id_echoing_the_clients() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
 
     let generated = app.get("/status/1").await;
     let echoed = app.send(app.client.get(app.url("/status/1")).header("x-request-id", "trace-42")).await;
@@ -65,7 +65,7 @@ async fn every_response_carries_a_request_id_echoing_the_clients() {
 
 #[actix_web::test]
 async fn a_client_over_its_rate_gets_429_with_retry_after() {
-    let app = spawn_app_with(&[("RATE_LIMIT_PER_SECOND", "1"), ("RATE_LIMIT_BURST", "3")]).await;
+    let app = spawn_memory_app_with(&[("RATE_LIMIT_PER_SECOND", "1"), ("RATE_LIMIT_BURST", "3")]).await;
 
     let mut answers = Vec::new();
     for _ in 0..5 {

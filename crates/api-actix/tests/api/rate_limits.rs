@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, spawn_memory_app_with};
 
 async fn my_bookings(app: &TestApp, token: &str) -> reqwest::Response {
     app.client.get(app.url("/me/bookings")).header("Authorization", token).send().await.unwrap()
@@ -17,7 +17,7 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
 
 #[actix_web::test]
 async fn each_user_has_a_budget_of_their_own_and_sees_it_in_the_headers() {
-    let app = spawn_app_with(&[("RATE_LIMIT_PER_SECOND", "1"), ("RATE_LIMIT_BURST", "5")]).await;
+    let app = spawn_memory_app_with(&[("RATE_LIMIT_PER_SECOND", "1"), ("RATE_LIMIT_BURST", "5")]).await;
     let (_, ada) = app.user("ada").await;
     let (_, bob) = app.user("bob").await;
 
@@ -51,8 +51,9 @@ async fn status_from(app: &TestApp, forwarded_for: &str) -> StatusCode {
 #[actix_web::test]
 async fn a_trusted_proxys_forwarded_address_has_its_own_budget_and_an_untrusted_one_counts_for_nothing() {
     let limits = [("RATE_LIMIT_PER_SECOND", "1"), ("RATE_LIMIT_BURST", "3")];
-    let behind_proxy = spawn_app_with(&[limits[0], limits[1], ("TRUSTED_PROXIES", "127.0.0.0/8")]).await;
-    let direct = spawn_app_with(&limits).await;
+    let behind_proxy =
+        spawn_memory_app_with(&[limits[0], limits[1], ("TRUSTED_PROXIES", "127.0.0.0/8")]).await;
+    let direct = spawn_memory_app_with(&limits).await;
 
     for app in [&behind_proxy, &direct] {
         for _ in 0..3 {
@@ -70,7 +71,7 @@ async fn a_trusted_proxys_forwarded_address_has_its_own_budget_and_an_untrusted_
 
 #[actix_web::test]
 async fn signing_in_to_one_account_is_limited_before_any_password_is_checked() {
-    let app = spawn_app_with(&[
+    let app = spawn_memory_app_with(&[
         ("RATE_LIMIT_PER_SECOND", "100"),
         ("SIGN_IN_PER_MINUTE", "1"),
         ("SIGN_IN_BURST", "2"),

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_error, event_body, spawn_app};
+use crate::helpers::{TestApp, assert_error, event_body, spawn_memory_app};
 
 async fn create(app: &TestApp, token: &str, name: &str, date: &str, seats: i64) -> i64 {
     let mut body = event_body(seats);
@@ -21,7 +21,7 @@ fn names(answer: &Value, list: &str) -> Vec<String> {
 
 #[actix_web::test]
 async fn events_are_listed_by_date_in_pages_with_filters_and_full_summaries() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (organizer_id, token) = app.user("lister").await;
     create(&app, &token, "Late", "2027-09-01", 5).await;
     let early = create(&app, &token, "Early", "2027-01-01", 1).await;
@@ -54,7 +54,7 @@ async fn events_are_listed_by_date_in_pages_with_filters_and_full_summaries() {
 
 #[actix_web::test]
 async fn bad_list_parameters_are_400s_naming_the_parameter() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, token) = app.user("picky").await;
     for (query, message) in [
         ("limit=0", "\"limit\" must be an integer from 1 to 100"),
@@ -81,7 +81,7 @@ async fn bad_list_parameters_are_400s_naming_the_parameter() {
 
 #[actix_web::test]
 async fn one_event_answers_with_an_etag_and_304_while_unchanged() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, token) = app.user("tagger").await;
     let event = create(&app, &token, "Tagged", "2027-03-03", 2).await;
 
@@ -118,7 +118,7 @@ async fn one_event_answers_with_an_etag_and_304_while_unchanged() {
 
 #[actix_web::test]
 async fn my_bookings_come_newest_first_with_places_in_line_and_need_a_token() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, organizer) = app.user("host").await;
     let (_, holder) = app.user("holder").await;
     let (_, me) = app.user("me").await;
@@ -145,7 +145,7 @@ async fn my_bookings_come_newest_first_with_places_in_line_and_need_a_token() {
 
 #[actix_web::test]
 async fn a_booking_is_shown_to_its_holder_and_organizer_and_hidden_from_anyone_else() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, organizer) = app.user("boss").await;
     let (_, holder) = app.user("owner").await;
     let (_, stranger) = app.user("nosy").await;
@@ -178,7 +178,7 @@ async fn a_booking_is_shown_to_its_holder_and_organizer_and_hidden_from_anyone_e
 
 #[actix_web::test]
 async fn the_organizer_sees_who_booked_in_line_order_and_nobody_else_does() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, organizer) = app.user("promoter").await;
     let event = create(&app, &organizer, "Crowded", "2027-01-01", 1).await;
     let mut fans = Vec::new();
@@ -224,7 +224,7 @@ async fn the_organizer_sees_who_booked_in_line_order_and_nobody_else_does() {
 
 #[actix_web::test]
 async fn status_keeps_its_fields_and_its_event_is_now_the_full_summary() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (organizer_id, token) = app.user("statusy").await;
     let event = create(&app, &token, "Summary", "2027-01-01", 4).await;
 

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{Answer, PASSWORD, TestApp, another_instance, assert_error, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Answer, PASSWORD, TestApp, another_instance, assert_error, spawn_memory_app, spawn_memory_app_with,
+};
 
 async fn logout(app: &TestApp, address: &str, token: &str) -> StatusCode {
     app.client.post(format!("{address}/logout")).header("Authorization", token).send().await.unwrap().status()
@@ -46,7 +48,7 @@ async fn change_password(app: &TestApp, token: &str, current: &str, new: &str) -
 
 #[actix_web::test]
 async fn a_logged_out_token_is_refused_and_the_users_other_tokens_still_act() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, token) = app.user("ada").await;
     let other = login(&app, "ada", PASSWORD).await.body["token"].as_str().unwrap().to_owned();
 
@@ -59,7 +61,7 @@ async fn a_logged_out_token_is_refused_and_the_users_other_tokens_still_act() {
 
 #[actix_web::test]
 async fn a_logout_holds_on_another_instance_within_a_second() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let second = another_instance(&app, &[]);
     let (_, token) = app.user("ada").await;
     assert_eq!(
@@ -76,7 +78,7 @@ async fn a_logout_holds_on_another_instance_within_a_second() {
 
 #[actix_web::test]
 async fn a_password_change_ends_every_earlier_session_everywhere_and_returns_a_new_one() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let second = another_instance(&app, &[]);
     let (_, token) = app.user("ada").await;
     let elsewhere = login(&app, "ada", PASSWORD).await.body["token"].as_str().unwrap().to_owned();
@@ -101,7 +103,7 @@ async fn a_password_change_ends_every_earlier_session_everywhere_and_returns_a_n
 
 #[actix_web::test]
 async fn a_password_is_not_changed_without_the_current_one_or_to_a_weak_one() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, token) = app.user("ada.lovelace").await;
 
     for (current, new, message) in [
@@ -127,7 +129,7 @@ async fn a_password_is_not_changed_without_the_current_one_or_to_a_weak_one() {
 
 #[actix_web::test]
 async fn registration_refuses_common_passwords_and_ones_containing_the_address() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     for (email, password, message) in [
         (
             "grace@example.com",
@@ -160,7 +162,7 @@ async fn registration_refuses_common_passwords_and_ones_containing_the_address()
 async fn a_rotated_key_still_verifies_its_tokens_and_an_unknown_key_id_is_refused() {
     let old_secret = "last-months-signing-secret";
     let new_secret = "this-months-signing-secret";
-    let before = spawn_app_with(&[("JWT_SECRET", old_secret)]).await;
+    let before = spawn_memory_app_with(&[("JWT_SECRET", old_secret)]).await;
     let (_, old_token) = before.user("ada").await;
     let rotated =
         another_instance(&before, &[("JWT_SECRET", new_secret), ("JWT_PREVIOUS_SECRETS", old_secret)]);

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, spawn_memory_app_with};
 
 /// A connection from `source` (any address of 127/8 reaches loopback) that sends a login's
 /// head and the first byte of its body, then nothing.
@@ -35,7 +35,7 @@ async fn answer_before_close(stream: &mut TcpStream, limit: Duration) -> Option<
 
 #[actix_web::test]
 async fn a_body_that_never_finishes_is_cut_with_a_json_408_at_the_body_timeout() {
-    let app = spawn_app_with(&[("BODY_TIMEOUT_MS", "500")]).await;
+    let app = spawn_memory_app_with(&[("BODY_TIMEOUT_MS", "500")]).await;
     let started = Instant::now();
     let mut slow = slow_login(&app, [127, 0, 0, 3]).await;
 
@@ -49,7 +49,7 @@ async fn a_body_that_never_finishes_is_cut_with_a_json_408_at_the_body_timeout()
 
 #[actix_web::test]
 async fn an_address_over_its_connection_cap_is_turned_away_and_others_are_still_served() {
-    let app = spawn_app_with(&[("BODY_TIMEOUT_MS", "3000"), ("MAX_CONNECTIONS_PER_IP", "20")]).await;
+    let app = spawn_memory_app_with(&[("BODY_TIMEOUT_MS", "3000"), ("MAX_CONNECTIONS_PER_IP", "20")]).await;
     let mut held = Vec::new();
     for _ in 0..20 {
         held.push(slow_login(&app, [127, 0, 0, 2]).await);
@@ -99,7 +99,7 @@ fn json_of(answer: &str) -> serde_json::Value {
 
 #[actix_web::test]
 async fn a_head_that_never_finishes_is_cut_with_a_json_408() {
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_memory_app_with(&[]).await;
     let started = Instant::now();
 
     let answer = raw_answer(&app, b"GET /health HTTP/1.1\r\nHost: x\r\n", Duration::from_secs(10)).await;
@@ -111,7 +111,7 @@ async fn a_head_that_never_finishes_is_cut_with_a_json_408() {
 
 #[actix_web::test]
 async fn what_is_not_http_gets_a_json_400_and_an_oversized_head_a_json_431() {
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_memory_app_with(&[]).await;
     let huge = format!("GET /health HTTP/1.1\r\nHost: x\r\nX-Padding: {}\r\n\r\n", "a".repeat(256 * 1024));
 
     let garbage = raw_answer(&app, b"GARBAGE \x01\x02\r\n\r\n", Duration::from_secs(5)).await;

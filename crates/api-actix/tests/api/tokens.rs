@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use ticketing::auth::{Claims, TokenService};
 
-use crate::helpers::{SECRET, TestApp, assert_error, base64url, now, spawn_app};
+use crate::helpers::{SECRET, TestApp, assert_error, base64url, now, spawn_memory_app};
 
 /// The `kid` the app gives tokens signed with `secret`.
 fn key_id(secret: &str) -> String {
@@ -38,7 +38,7 @@ async fn book_with(app: &TestApp, authorization: Option<&str>) -> crate::helpers
 
 #[actix_web::test]
 async fn the_originals_bare_header_and_the_bearer_scheme_both_work() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (_, token) = app.user("ada").await;
     let event = app.event(&token, 5).await;
 
@@ -51,7 +51,7 @@ async fn the_originals_bare_header_and_the_bearer_scheme_both_work() {
 
 #[actix_web::test]
 async fn a_token_carries_the_originals_claims() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (id, token) = app.user("ada").await;
 
     let key = jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes());
@@ -71,7 +71,7 @@ async fn a_token_carries_the_originals_claims() {
 
 #[actix_web::test]
 async fn a_missing_or_malformed_header_is_refused() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     for header in [None, Some(""), Some("Bearer"), Some("Basic YWRhOnB3"), Some("not-a-token")] {
         assert_error(&book_with(&app, header).await, StatusCode::UNAUTHORIZED, "Access denied");
     }
@@ -79,7 +79,7 @@ async fn a_missing_or_malformed_header_is_refused() {
 
 #[actix_web::test]
 async fn a_tampered_token_is_refused() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (id, token) = app.user("ada").await;
     let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
     parts[1] = base64url(json!({"id": id + 1, "sub": (id + 1).to_string(), "email": "x@y.z", "iat": now(), "exp": now() + 600}).to_string().as_bytes());
@@ -89,7 +89,7 @@ async fn a_tampered_token_is_refused() {
 
 #[actix_web::test]
 async fn a_token_signed_with_another_secret_is_refused() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (id, _) = app.user("ada").await;
     let forged = sign(&claims(id, now(), now() + 600), "somebody-elses-secret");
 
@@ -98,7 +98,7 @@ async fn a_token_signed_with_another_secret_is_refused() {
 
 #[actix_web::test]
 async fn an_expired_token_is_refused() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (id, _) = app.user("ada").await;
     let expired = sign(&claims(id, now() - 7200, now() - 3600), SECRET);
 
@@ -107,7 +107,7 @@ async fn an_expired_token_is_refused() {
 
 #[actix_web::test]
 async fn a_correctly_signed_token_issued_in_the_future_or_living_too_long_is_refused() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (id, _) = app.user("timeless").await;
     let from_the_future = sign(&claims(id, now() + 3600, now() + 4200), SECRET);
     let nearly_forever = sign(&claims(id, now(), now() + 10 * 365 * 24 * 3600), SECRET);
@@ -121,7 +121,7 @@ async fn a_correctly_signed_token_issued_in_the_future_or_living_too_long_is_ref
 
 #[actix_web::test]
 async fn an_unsigned_alg_none_token_is_refused() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let (id, _) = app.user("ada").await;
     let header = base64url(br#"{"alg":"none","typ":"JWT"}"#);
     let payload = base64url(serde_json::to_string(&claims(id, now(), now() + 600)).unwrap().as_bytes());
@@ -133,7 +133,7 @@ async fn an_unsigned_alg_none_token_is_refused() {
 
 #[actix_web::test]
 async fn a_valid_token_for_a_user_who_does_not_exist_is_refused() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let ghost = sign(&claims(424_242, now(), now() + 600), SECRET);
 
     assert_error(&book_with(&app, Some(&ghost)).await, StatusCode::UNAUTHORIZED, "Access denied");

@@ -163,12 +163,7 @@ async fn a_delivery_claimed_by_an_instance_that_dies_is_delivered_by_another() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let first = TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        metrics_address: None,
-        client: reqwest::Client::new(),
-        db,
-    };
+    let first = TestApp::running_at(format!("http://127.0.0.1:{port}"), db);
     let mut up = false;
     for _ in 0..200 {
         if first.client.get(first.url("/health")).send().await.is_ok_and(|r| r.status().is_success()) {
@@ -188,7 +183,7 @@ async fn a_delivery_claimed_by_an_instance_that_dies_is_delivered_by_another() {
     doomed.kill().unwrap();
     doomed.wait().unwrap();
 
-    let TestApp { db, .. } = first;
+    let db = first.into_db();
     let url = db.url().to_owned();
     let survivor = serve(db, &url, &[PRIVATE_OK]);
     let got = receiver.wait_for(2, Duration::from_secs(10)).await;
@@ -250,7 +245,7 @@ async fn a_churn_across_two_instances_delivers_every_notice_and_only_what_happen
     });
     futures_util::future::join_all(rounds).await;
 
-    let mut conn = AsyncPgConnection::establish(app.db.url()).await.unwrap();
+    let mut conn = AsyncPgConnection::establish(app.db().url()).await.unwrap();
     let stored: Vec<Stored> = diesel::sql_query(
         "SELECT n.id, n.kind, n.booking_id, b.status FROM notifications n
          LEFT JOIN bookings b ON b.id = n.booking_id WHERE n.event_id = $1 ORDER BY n.id",
