@@ -17,9 +17,13 @@ use crate::ids::{BookingId, EventId, UserId};
 /// A booking as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Booking {
+    /// Its place in line: the line is served in id order (I4).
     pub id: BookingId,
+    /// The event booked.
     pub event: EventId,
+    /// Who holds it; only they and the event's organizer may see or cancel it.
     pub user: UserId,
+    /// Confirmed, waiting, or cancelled.
     pub status: BookingStatus,
     /// Set by the database clock, so every server instance agrees on it.
     pub created_at: DateTime<Utc>,
@@ -32,6 +36,7 @@ pub type WaitlistPosition = NonZeroU64;
 /// snapshot as the booking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BookingView {
+    /// The booking as stored.
     pub booking: Booking,
     /// `Some` exactly when the booking is pending.
     pub position: Option<WaitlistPosition>,
@@ -40,7 +45,9 @@ pub struct BookingView {
 /// A booking of an organizer's event, with who holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attendee {
+    /// The booking with its place in line.
     pub booking: BookingView,
+    /// Who holds it, for the organizer's list of who is coming.
     pub user: crate::user::User,
 }
 
@@ -52,6 +59,7 @@ pub enum FindBookingError {
     #[error("booking {0} does not exist or is not the caller's to see")]
     NotFound(BookingId),
     #[error(transparent)]
+    /// The store failed.
     Repo(#[from] RepoError),
 }
 
@@ -59,11 +67,13 @@ pub enum FindBookingError {
 #[derive(Debug, thiserror::Error)]
 pub enum ListAttendeesError {
     #[error("event {0} does not exist")]
+    /// No such event.
     EventNotFound(EventId),
     /// Only the organizer sees who is coming.
     #[error("the caller does not organise event {0}")]
     NotOrganizer(EventId),
     #[error(transparent)]
+    /// The store failed.
     Repo(#[from] RepoError),
 }
 
@@ -74,6 +84,7 @@ pub enum BookingOutcome {
     Confirmed(Booking),
     /// The event was sold out; the user is in line.
     Waitlisted {
+        /// The new booking, pending.
         booking: Booking,
         /// 1 + the pending bookings with a lower id visible when the answer was made. Two
         /// buyers joining at the same instant may both see the same number; later reads are
@@ -84,6 +95,7 @@ pub enum BookingOutcome {
 
 impl BookingOutcome {
     #[must_use]
+    /// The booking made, seated or waiting.
     pub const fn booking(&self) -> &Booking {
         match self {
             Self::Confirmed(booking) | Self::Waitlisted { booking, .. } => booking,
@@ -106,8 +118,10 @@ pub struct Cancellation {
 #[derive(Debug, thiserror::Error)]
 pub enum BookError {
     #[error("event {0} does not exist")]
+    /// No such event.
     EventNotFound(EventId),
     #[error("user {0} does not exist")]
+    /// No such user (a token that outlived its account).
     UserNotFound(UserId),
     /// The user already holds a confirmed seat for this event.
     #[error("the user already holds a seat for this event")]
@@ -117,11 +131,17 @@ pub enum BookError {
     AlreadyWaitlisted,
     /// A user may only book for themselves.
     #[error("user {caller} may not book for user {user}")]
-    ForAnotherUser { caller: UserId, user: UserId },
+    ForAnotherUser {
+        /// Who asked.
+        caller: UserId,
+        /// For whom.
+        user: UserId,
+    },
     /// The organizer called the event off.
     #[error("event {0} is cancelled")]
     EventCancelled(EventId),
     #[error(transparent)]
+    /// The store failed.
     Repo(#[from] RepoError),
 }
 
@@ -129,15 +149,18 @@ pub enum BookError {
 #[derive(Debug, thiserror::Error)]
 pub enum CancelError {
     #[error("booking {0} does not exist")]
+    /// No such booking.
     BookingNotFound(BookingId),
     /// Cancelling by event: the caller holds no confirmed or pending booking there.
     #[error("no live booking of the caller for event {0}")]
     NoLiveBooking(EventId),
     #[error("booking {0} is already cancelled")]
+    /// It was cancelled before: cancelling is not repeated.
     AlreadyCancelled(BookingId),
     /// Only the booking's owner or the event's organizer may cancel it.
     #[error("the caller may not cancel booking {0}")]
     NotAllowed(BookingId),
     #[error(transparent)]
+    /// The store failed.
     Repo(#[from] RepoError),
 }

@@ -23,14 +23,21 @@ use crate::text::NonEmptyText;
 /// An event as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
+    /// Also what pages of events are ordered by after the date.
     pub id: EventId,
     /// The user who created it; they may cancel any booking of it.
     pub organizer: UserId,
+    /// Shown as given.
     pub name: NonEmptyText,
+    /// Shown as given.
     pub description: NonEmptyText,
+    /// The day it takes place; events are listed by it.
     pub date: EventDate,
+    /// Shown as given, and searched with the name.
     pub location: NonEmptyText,
+    /// The most seats that may be confirmed (I1).
     pub ticket_limit: TicketLimit,
+    /// What a seat costs; the service takes no payment.
     pub price: Price,
     /// On sale, or called off by its organizer.
     pub status: EventStatus,
@@ -40,6 +47,7 @@ pub struct Event {
 /// to be confused with [`EventStatus`], the event's sale status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Availability {
+    /// The event as stored.
     pub event: Event,
     /// Seats not yet confirmed to anyone.
     pub tickets_available: u32,
@@ -51,7 +59,9 @@ pub struct Availability {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("{seats_taken} seats taken of {ticket_limit}")]
 pub struct SeatsOverLimit {
+    /// The seats the store counted as taken.
     pub seats_taken: u32,
+    /// The event's limit they exceed.
     pub ticket_limit: TicketLimit,
 }
 
@@ -78,6 +88,7 @@ pub enum CreateEventError {
     #[error("organizer {0} does not exist")]
     OrganizerNotFound(UserId),
     #[error(transparent)]
+    /// The store failed.
     Repo(#[from] RepoError),
 }
 
@@ -85,8 +96,10 @@ pub enum CreateEventError {
 #[derive(Debug, thiserror::Error)]
 pub enum FindEventError {
     #[error("event {0} does not exist")]
+    /// No such event.
     NotFound(EventId),
     #[error(transparent)]
+    /// The store failed.
     Repo(#[from] RepoError),
 }
 
@@ -143,16 +156,24 @@ pub struct EventCancellation {
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeEventError {
     #[error("event {0} does not exist")]
+    /// No such event.
     EventNotFound(EventId),
     /// Only the event's organizer may manage it.
     #[error("the caller does not organise event {0}")]
     NotOrganizer(EventId),
     #[error("event {0} is cancelled")]
+    /// A cancelled event cannot change.
     EventCancelled(EventId),
     /// The new ticket limit is below the seats already confirmed; nothing changed.
     #[error("event {event} has {taken} seats taken, more than the new ticket limit")]
-    LimitBelowTaken { event: EventId, taken: u32 },
+    LimitBelowTaken {
+        /// The event.
+        event: EventId,
+        /// The seats confirmed now, the lowest limit allowed.
+        taken: u32,
+    },
     #[error(transparent)]
+    /// The store failed.
     Repo(#[from] RepoError),
 }
 
@@ -160,11 +181,15 @@ pub enum ChangeEventError {
 #[derive(Debug, thiserror::Error)]
 pub enum CancelEventError {
     #[error("event {0} does not exist")]
+    /// No such event.
     EventNotFound(EventId),
     #[error("the caller does not organise event {0}")]
+    /// Only its organizer may call it off.
     NotOrganizer(EventId),
     #[error("event {0} is already cancelled")]
+    /// It was called off before.
     AlreadyCancelled(EventId),
     #[error(transparent)]
+    /// The store failed.
     Repo(#[from] RepoError),
 }

@@ -28,6 +28,7 @@ pub struct IdempotencyKey(String);
 pub struct InvalidIdempotencyKey;
 
 impl IdempotencyKey {
+    /// The longest key accepted, in bytes.
     pub const MAX_LEN: usize = 255;
 
     /// # Errors
@@ -39,6 +40,7 @@ impl IdempotencyKey {
     }
 
     #[must_use]
+    /// The key as sent.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -51,6 +53,7 @@ pub struct Requester(String);
 
 impl Requester {
     #[must_use]
+    /// A signed-in user's keys.
     pub fn user(id: UserId) -> Self {
         Self(format!("user:{id}"))
     }
@@ -63,6 +66,7 @@ impl Requester {
     }
 
     #[must_use]
+    /// As stored beside the key.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -75,11 +79,13 @@ pub struct Fingerprint([u8; 32]);
 
 impl Fingerprint {
     #[must_use]
+    /// Wraps a digest the inbound adapter computed (SHA-256 of the request).
     pub const fn new(digest: [u8; 32]) -> Self {
         Self(digest)
     }
 
     #[must_use]
+    /// The digest.
     pub const fn bytes(&self) -> &[u8; 32] {
         &self.0
     }
@@ -95,8 +101,11 @@ impl fmt::Debug for Fingerprint {
 /// A request that carries a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotentRequest {
+    /// Whose key it is.
     pub requester: Requester,
+    /// The key.
     pub key: IdempotencyKey,
+    /// What the request asks, to refuse a key reused for another request.
     pub fingerprint: Fingerprint,
 }
 
@@ -104,7 +113,9 @@ pub struct IdempotentRequest {
 /// over after this one's lease ran out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
+    /// Whose key it is.
     pub requester: Requester,
+    /// The key.
     pub key: IdempotencyKey,
     /// 128 random bits.
     pub id: u128,
@@ -113,7 +124,9 @@ pub struct Attempt {
 /// An answer as it is stored and replayed: the status and the body (JSON, or empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredAnswer {
+    /// The HTTP status.
     pub status: u16,
+    /// The body as sent (JSON, or empty).
     pub body: Vec<u8>,
 }
 
@@ -134,14 +147,23 @@ pub enum Claim {
 /// transaction commits.
 #[derive(Debug, Clone, Copy)]
 pub enum Effect<'a> {
+    /// A booking made.
     Booked(&'a BookingOutcome),
+    /// A booking cancelled.
     Cancelled(&'a Cancellation),
+    /// An event created.
     EventCreated(&'a Event),
+    /// An event changed.
     EventChanged(&'a EventChange),
+    /// An event called off.
     EventCalledOff(&'a EventCancellation),
+    /// An account registered.
     Registered(&'a User),
+    /// A password changed.
     PasswordChanged(&'a SignedIn),
+    /// A token revoked.
     LoggedOut,
+    /// A webhook created, with the secret shown once.
     WebhookCreated(&'a Webhook, &'a WebhookSecret),
 }
 
@@ -159,6 +181,7 @@ pub trait Answerer: Send + Sync {
 /// longer the key's (its lease ran out and another took over); then it records the answer here
 /// ([`IdempotencyScope::stored`]), so that the caller answers exactly what was stored.
 pub struct IdempotencyScope {
+    /// The attempt that holds the key.
     pub attempt: Attempt,
     answerer: Arc<dyn Answerer>,
     stored: Mutex<Option<StoredAnswer>>,
@@ -172,6 +195,7 @@ impl fmt::Debug for IdempotencyScope {
 
 impl IdempotencyScope {
     #[must_use]
+    /// A scope for `attempt`, answering effects with `answerer`.
     pub fn new(attempt: Attempt, answerer: Arc<dyn Answerer>) -> Self {
         Self { attempt, answerer, stored: Mutex::new(None) }
     }

@@ -21,7 +21,9 @@ pub struct Limit(u8);
 pub struct LimitError(pub i64);
 
 impl Limit {
+    /// The largest page.
     pub const MAX: u8 = 100;
+    /// The page size when none is asked for.
     pub const DEFAULT: Self = Self(20);
     /// The largest page, for readers that page through everything.
     pub const LARGEST: Self = Self(Self::MAX);
@@ -36,6 +38,7 @@ impl Limit {
     }
 
     #[must_use]
+    /// The number of items.
     pub const fn get(self) -> u8 {
         self.0
     }
@@ -50,7 +53,9 @@ impl Default for Limit {
 /// One page of a list, and where the next one starts (`None` on the last page).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T, C> {
+    /// This page's items, in the list's order.
     pub items: Vec<T>,
+    /// Where the next page starts, if there is one.
     pub next: Option<C>,
 }
 
@@ -70,7 +75,9 @@ impl<T, C> Page<T, C> {
 /// Where a page of events, ordered by date then id, starts: strictly after this key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EventCursor {
+    /// The last event's date.
     pub date: EventDate,
+    /// The last event's id.
     pub id: EventId,
 }
 
@@ -84,16 +91,19 @@ pub struct DateRange {
 
 impl DateRange {
     #[must_use]
+    /// Events from `from` to `to`, both inclusive; either may be open.
     pub const fn new(from: Option<EventDate>, to: Option<EventDate>) -> Self {
         Self { from, to }
     }
 
     #[must_use]
+    /// The first day, if bounded.
     pub const fn from(&self) -> Option<EventDate> {
         self.from
     }
 
     #[must_use]
+    /// The last day, if bounded.
     pub const fn to(&self) -> Option<EventDate> {
         self.to
     }
@@ -108,14 +118,18 @@ pub struct SearchText(String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SearchTextError {
     #[error("must not be empty")]
+    /// Nothing but spaces.
     Empty,
     #[error("must be at most {} characters", SearchText::MAX_CHARS)]
+    /// More than [`SearchText::MAX_CHARS`] characters.
     TooLong,
     #[error("must not contain control characters")]
+    /// A control character.
     Control,
 }
 
 impl SearchText {
+    /// The longest search text.
     pub const MAX_CHARS: usize = 100;
 
     /// # Errors
@@ -134,6 +148,7 @@ impl SearchText {
     }
 
     #[must_use]
+    /// The text, as matched.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -148,18 +163,26 @@ impl fmt::Display for SearchText {
 /// A page of events, by date then id.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EventQuery {
+    /// Only events on these days.
     pub dates: DateRange,
+    /// Only events whose name or location holds this, in any case.
     pub search: Option<SearchText>,
+    /// Only events with this status.
     pub status: Option<EventStatus>,
+    /// At most this many events.
     pub limit: Limit,
+    /// Start strictly after this event (the previous page's cursor).
     pub after: Option<EventCursor>,
 }
 
 /// A page of bookings, by id (the order of each list is the port method's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BookingQuery {
+    /// Only bookings with this status.
     pub status: Option<BookingStatus>,
+    /// At most this many bookings.
     pub limit: Limit,
+    /// Start strictly after this booking (the previous page's cursor).
     pub after: Option<BookingId>,
 }
 

@@ -29,12 +29,15 @@ stored_words! {
         BookingPromoted => "booking.promoted",
         /// A booking ended: by its holder, by the organizer, or with its event.
         BookingCancelled => "booking.cancelled",
+        /// An event's organizer changed it.
         EventUpdated => "event.updated",
+        /// An event's organizer called it off.
         EventCancelled => "event.cancelled",
     }
 }
 
 impl NoticeKind {
+    /// Every kind, for those who subscribe to all.
     pub const ALL: [Self; 6] = [
         Self::BookingConfirmed,
         Self::BookingWaitlisted,
@@ -61,8 +64,11 @@ impl NoticeKind {
 /// A notice to be written with the change it reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Notice {
+    /// What happened.
     pub kind: NoticeKind,
+    /// The event it happened to; webhooks filter by it.
     pub event: EventId,
+    /// Who is told.
     pub subject: Subject,
 }
 
@@ -71,7 +77,9 @@ pub struct Notice {
 pub enum Subject {
     /// Goes to the booking's holder (and to the organizer's webhooks).
     Booking {
+        /// The booking.
         booking: BookingId,
+        /// Its holder, who is told.
         holder: UserId,
         /// The place in line, for a booking that joined it.
         position: Option<WaitlistPosition>,
@@ -83,16 +91,22 @@ pub enum Subject {
 /// A notice as stored and read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
+    /// The outbox's order; readers page by it.
     pub id: NotificationId,
+    /// What happened.
     pub kind: NoticeKind,
+    /// When it was written.
     pub created_at: DateTime<Utc>,
+    /// What it is about, as the change left it.
     pub data: NotificationData,
 }
 
 /// What a notification carries: its booking or its event as the change left them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotificationData {
+    /// A booking's notice: the booking with its place in line.
     Booking(BookingView),
+    /// An event's notice: the event with its availability.
     Event(Availability),
 }
 

@@ -76,9 +76,13 @@ impl TokenGeneration {
 /// What a verified token says about itself: enough to decide whether it is revoked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IssuedToken {
+    /// Its `jti`: what a logout revokes.
     pub id: TokenId,
+    /// Whose token it is.
     pub user: UserId,
+    /// The user's token generation when it was issued.
     pub generation: TokenGeneration,
+    /// When it stops being valid anyway.
     pub expires_at: DateTime<Utc>,
 }
 
@@ -86,9 +90,21 @@ pub struct IssuedToken {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Revocation {
     /// A logout: this one token, which would have expired at `expires_at` anyway.
-    Token { id: TokenId, expires_at: DateTime<Utc> },
+    Token {
+        /// The token.
+        id: TokenId,
+        /// When it expires; the revocation matters until then.
+        expires_at: DateTime<Utc>,
+    },
     /// A password change at `changed_at`: the user's tokens of generations below `generation`.
-    Generation { user: UserId, generation: TokenGeneration, changed_at: DateTime<Utc> },
+    Generation {
+        /// Whose password changed.
+        user: UserId,
+        /// The new generation: tokens below it no longer act.
+        generation: TokenGeneration,
+        /// When; the revocation matters until the tokens issued before have expired.
+        changed_at: DateTime<Utc>,
+    },
 }
 
 /// Every revocation that can still refuse a token, answering "may this token act?" without a

@@ -14,9 +14,13 @@ use crate::text::NonEmptyText;
 /// A registered user, without credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
+    /// Names the user in tokens and bookings.
     pub id: UserId,
+    /// Unique per account, compared as normalised.
     pub email: EmailAddress,
+    /// As given.
     pub first_name: NonEmptyText,
+    /// As given.
     pub last_name: NonEmptyText,
 }
 
@@ -24,33 +28,46 @@ pub struct User {
 /// issued to them now belong to; only signing in needs them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserCredentials {
+    /// The account.
     pub user: User,
+    /// What the password must match.
     pub password_hash: PasswordHash,
+    /// Tokens of older generations no longer act.
     pub token_generation: TokenGeneration,
 }
 
 /// A user who proved their password: what a token is issued for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedIn {
+    /// The account.
     pub user: User,
+    /// The generation a new token gets.
     pub token_generation: TokenGeneration,
 }
 
 /// A sign-up as the client sent it, password still in plain text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {
+    /// The address to sign in with.
     pub email: EmailAddress,
+    /// The password, checked against the rules; only its hash is stored.
     pub password: Password,
+    /// As given.
     pub first_name: NonEmptyText,
+    /// As given.
     pub last_name: NonEmptyText,
 }
 
 /// A user ready to be stored: the password is already hashed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUser {
+    /// The address to sign in with.
     pub email: EmailAddress,
+    /// The password's hash.
     pub password_hash: PasswordHash,
+    /// As given.
     pub first_name: NonEmptyText,
+    /// As given.
     pub last_name: NonEmptyText,
 }
 
@@ -61,8 +78,10 @@ pub enum RegisterError {
     #[error("the e-mail address already has an account")]
     EmailTaken,
     #[error(transparent)]
+    /// The password could not be hashed.
     Hash(#[from] HashError),
     #[error(transparent)]
+    /// The store failed.
     Repo(#[from] RepoError),
 }
 
@@ -79,8 +98,10 @@ pub enum PasswordChangeError {
     #[error("the account does not exist")]
     UnknownUser,
     #[error(transparent)]
+    /// The password could not be hashed or checked.
     Hash(#[from] HashError),
     #[error(transparent)]
+    /// The store failed.
     Repo(#[from] RepoError),
 }
 
@@ -89,9 +110,13 @@ pub enum PasswordChangeError {
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
     #[error("unknown e-mail address or wrong password")]
+    /// Unknown address or wrong password: one answer, so that nobody learns which addresses have
+    /// accounts.
     InvalidCredentials,
     #[error(transparent)]
+    /// The password could not be checked.
     Hash(#[from] HashError),
     #[error(transparent)]
+    /// The store failed.
     Repo(#[from] RepoError),
 }

@@ -22,7 +22,9 @@ use crate::notice::{NoticeKind, Notification};
 /// A subscription to create: valid by construction of its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewWebhook {
+    /// Who subscribes: the organizer whose events' notices are sent.
     pub organizer: UserId,
+    /// Where deliveries are posted.
     pub url: WebhookUrl,
     /// `None`: every kind.
     pub kinds: Option<Vec<NoticeKind>>,
@@ -33,11 +35,17 @@ pub struct NewWebhook {
 /// A subscription as stored (never with its secret, which is shown once, at creation).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Webhook {
+    /// Names it in the API.
     pub id: WebhookId,
+    /// Whose it is.
     pub organizer: UserId,
+    /// Where deliveries are posted.
     pub url: WebhookUrl,
+    /// The kinds it wants; `None`: every kind.
     pub kinds: Option<Vec<NoticeKind>>,
+    /// The one event it wants; `None`: every event of the organizer.
     pub event: Option<EventId>,
+    /// When it was created.
     pub created_at: DateTime<Utc>,
     /// Set when the receiver answered 410 Gone: nothing more is sent.
     pub disabled_at: Option<DateTime<Utc>>,
@@ -48,7 +56,9 @@ pub struct Webhook {
 pub struct DeliveryAttempt {
     /// Orders the log (newest first) and pages it.
     pub seq: i64,
+    /// The notification tried.
     pub notification: NotificationId,
+    /// When.
     pub attempted_at: DateTime<Utc>,
     /// The receiver's status code, when it answered.
     pub status_code: Option<u16>,
@@ -62,9 +72,13 @@ pub struct DeliveryAttempt {
 /// lease; [`Delivery::attempt`] tells a late worker's result from the current one's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
+    /// The webhook it goes to.
     pub webhook: WebhookId,
+    /// Where to post it.
     pub url: WebhookUrl,
+    /// What to sign it with.
     pub secret: WebhookSecret,
+    /// What to send.
     pub notification: Notification,
     /// 1 for the first try.
     pub attempt: u32,
@@ -74,19 +88,30 @@ pub struct Delivery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeliveryOutcome {
     /// A 2xx answer within the timeout.
-    Delivered { status: u16 },
+    Delivered {
+        /// The receiver's status code.
+        status: u16,
+    },
     /// 410 Gone: the receiver wants nothing more; the webhook is disabled.
     Gone,
     /// Anything else: retried per the [`RetryPolicy`], unless it gave up.
-    Failed { status: Option<u16>, error: String },
+    Failed {
+        /// The receiver's status code, when it answered.
+        status: Option<u16>,
+        /// What went wrong, for the deliveries log.
+        error: String,
+    },
 }
 
 /// A finished attempt, to record: how it ended and, for a failure, when to try again (`None`:
 /// give up).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempted {
+    /// The delivery tried.
     pub delivery: Delivery,
+    /// How it ended.
     pub outcome: DeliveryOutcome,
+    /// When to try again after a failure; `None`: give up.
     pub retry_in: Option<Duration>,
 }
 
@@ -103,11 +128,13 @@ pub struct Backlog {
 #[derive(Debug, thiserror::Error)]
 pub enum CreateWebhookError {
     #[error("event {0} does not exist")]
+    /// No such event to filter by.
     EventNotFound(EventId),
     /// A webhook filtered by event is only for that event's organizer.
     #[error("the caller does not organise event {0}")]
     NotOrganizer(EventId),
     #[error(transparent)]
+    /// The store failed.
     Repo(#[from] RepoError),
 }
 
@@ -118,5 +145,6 @@ pub enum WebhookError {
     #[error("webhook {0} does not exist or is not the caller's")]
     NotFound(WebhookId),
     #[error(transparent)]
+    /// The store failed.
     Repo(#[from] RepoError),
 }

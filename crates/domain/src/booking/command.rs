@@ -22,11 +22,13 @@ impl BookTicket {
     }
 
     #[must_use]
+    /// The event to book.
     pub const fn event(&self) -> EventId {
         self.event
     }
 
     #[must_use]
+    /// Who books: always the caller.
     pub const fn user(&self) -> UserId {
         self.user
     }
@@ -44,7 +46,9 @@ pub enum CancelTarget {
 /// A request by `caller` to cancel a booking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CancelBooking {
+    /// Who asks: the booking's holder or the event's organizer may cancel.
     pub caller: UserId,
+    /// Which booking.
     pub target: CancelTarget,
 }
 

@@ -6,11 +6,17 @@ use crate::text::NonEmptyText;
 /// replaced by an already valid value. One that exists changes at least one field.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EventChanges {
+    /// A new name.
     pub name: Option<NonEmptyText>,
+    /// A new description.
     pub description: Option<NonEmptyText>,
+    /// A new day.
     pub date: Option<EventDate>,
+    /// A new place.
     pub location: Option<NonEmptyText>,
+    /// A new ticket limit: never below the seats taken; a raise seats the heads of the line.
     pub ticket_limit: Option<TicketLimit>,
+    /// A new price, for seats booked from now on.
     pub price: Option<Price>,
 }
 
@@ -37,15 +43,20 @@ impl EventChanges {
 /// A request by `caller` to change `event`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeEvent {
+    /// Who asks: only the organizer may change the event.
     pub caller: UserId,
+    /// The event to change.
     pub event: EventId,
+    /// What changes ([`EventChanges::check`] refuses a request that changes nothing).
     pub changes: EventChanges,
 }
 
 /// A request by `caller` to call `event` off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CancelEvent {
+    /// Who asks: only the organizer may call the event off.
     pub caller: UserId,
+    /// The event to call off.
     pub event: EventId,
 }
 

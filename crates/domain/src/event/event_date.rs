@@ -77,6 +77,7 @@ impl EventDate {
     }
 
     #[must_use]
+    /// The calendar day, for adapters that store dates.
     pub const fn naive(self) -> NaiveDate {
         self.0
     }

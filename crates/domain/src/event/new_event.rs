@@ -16,6 +16,7 @@ pub struct NewEvent {
 
 impl NewEvent {
     #[must_use]
+    /// An event to create; each part is valid already, so the event is.
     pub const fn new(
         organizer: UserId,
         name: NonEmptyText,
@@ -29,36 +30,43 @@ impl NewEvent {
     }
 
     #[must_use]
+    /// Who creates it, and so organises it.
     pub const fn organizer(&self) -> UserId {
         self.organizer
     }
 
     #[must_use]
+    /// Its name.
     pub const fn name(&self) -> &NonEmptyText {
         &self.name
     }
 
     #[must_use]
+    /// Its description.
     pub const fn description(&self) -> &NonEmptyText {
         &self.description
     }
 
     #[must_use]
+    /// The day it takes place.
     pub const fn date(&self) -> EventDate {
         self.date
     }
 
     #[must_use]
+    /// Where it takes place.
     pub const fn location(&self) -> &NonEmptyText {
         &self.location
     }
 
     #[must_use]
+    /// How many seats it has.
     pub const fn ticket_limit(&self) -> TicketLimit {
         self.ticket_limit
     }
 
     #[must_use]
+    /// What a seat costs.
     pub const fn price(&self) -> Price {
         self.price
     }

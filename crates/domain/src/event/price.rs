@@ -10,12 +10,16 @@ pub struct Price(i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PriceError {
     #[error("price must not be negative")]
+    /// Below zero.
     Negative,
     #[error("price must have at most 2 decimal places")]
+    /// More than two decimal places: cents are the smallest unit.
     TooPrecise,
     #[error("price is too large")]
+    /// Above [`Price::MAX_CENTS`], where it would no longer be exact as a JSON number.
     TooLarge,
     #[error("price must be a number")]
+    /// Not a number at all.
     NotANumber,
 }
 
@@ -93,6 +97,7 @@ impl Price {
     }
 
     #[must_use]
+    /// The price in cents, as it is stored.
     pub const fn cents(self) -> i64 {
         self.0
     }

@@ -8,9 +8,13 @@ use crate::ids::{EventId, UserId};
 /// An event as the guarded write found it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Managed {
+    /// The event.
     pub id: EventId,
+    /// Who may manage it.
     pub organizer: UserId,
+    /// Whether it is still on sale.
     pub status: EventStatus,
+    /// Seats taken, read under the guard.
     pub seats_taken: u32,
 }
 

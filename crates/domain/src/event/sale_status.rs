@@ -4,7 +4,9 @@ stored_words! {
     /// Whether an event is still sold: the organizer may call it off, after which nobody can
     /// book it. Stored as the upper-case words the API shows.
     pub enum EventStatus, unknown: UnknownEventStatus ("event status") {
+        /// May be booked.
         OnSale => "ON_SALE",
+        /// Called off by its organizer: every booking ended, none may be made.
         Cancelled => "CANCELLED",
     }
 }

@@ -20,6 +20,7 @@ impl TicketLimit {
     }
 
     #[must_use]
+    /// The number of seats.
     pub const fn get(self) -> i32 {
         self.0
     }

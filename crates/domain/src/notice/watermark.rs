@@ -23,6 +23,8 @@ pub struct Settlement {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// A reader's place in the outbox: nothing at or below [`Watermark::settled_through`] can still
+/// appear.
 pub struct Watermark {
     /// Ids up to here have been walked over.
     walked: i64,

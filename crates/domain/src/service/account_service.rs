@@ -14,6 +14,7 @@ pub struct AccountService<U, H> {
 }
 
 impl<U: Users, H: PasswordHasher> AccountService<U, H> {
+    /// The service over a store of users and a password hasher.
     pub const fn new(users: U, hasher: H) -> Self {
         Self { users, hasher }
     }

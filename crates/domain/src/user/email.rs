@@ -61,6 +61,7 @@ impl EmailAddress {
     }
 
     #[must_use]
+    /// The normalised address, as stored.
     pub fn as_str(&self) -> &str {
         &self.0
     }

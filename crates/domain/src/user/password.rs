@@ -33,6 +33,7 @@ pub struct PasswordHash(String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordError {
     #[error("password must be at least {} characters", Password::MIN_CHARS)]
+    /// Fewer than [`Password::MIN_CHARS`] characters.
     TooShort,
     /// Over [`Password::MAX_CHARS`] characters for a new password, over [`Password::MAX_BYTES`]
     /// bytes for an attempt.
@@ -60,6 +61,7 @@ pub enum HashError {
 }
 
 impl Password {
+    /// The shortest password accepted.
     pub const MIN_CHARS: usize = 8;
     /// Nobody types more; counted in characters, as a client's schema (`maxLength`) counts
     /// them, and at four bytes a character at most, never more than [`Password::MAX_BYTES`].
@@ -93,6 +95,7 @@ impl Password {
     }
 
     #[must_use]
+    /// The password, for the hasher only.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -106,6 +109,7 @@ impl PasswordAttempt {
     }
 
     #[must_use]
+    /// The attempt, for the hasher only.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -119,6 +123,7 @@ impl PasswordHash {
     }
 
     #[must_use]
+    /// The hash in PHC string form.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -4,8 +4,11 @@ use std::time::Duration;
 /// for as long as the notification is younger than `keep_trying_for`; then it is given up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
+    /// The wait before the second attempt; it doubles with each failure.
     pub base: Duration,
+    /// The longest wait between two attempts.
     pub max_delay: Duration,
+    /// How long after its notification a delivery is still tried.
     pub keep_trying_for: Duration,
 }
 

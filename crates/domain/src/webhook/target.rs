@@ -8,16 +8,21 @@ use std::fmt;
 pub struct WebhookUrl(String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+/// Why a webhook URL was refused.
 pub enum WebhookUrlError {
     #[error("a webhook URL is http or https")]
+    /// Neither http nor https.
     Scheme,
     #[error("a webhook URL is at most {max} bytes", max = WebhookUrl::MAX_LEN)]
+    /// Longer than [`WebhookUrl::MAX_LEN`].
     TooLong,
     #[error("a webhook URL names a host and has no spaces or control characters")]
+    /// No host, or spaces or control characters.
     Malformed,
 }
 
 impl WebhookUrl {
+    /// The longest URL accepted, in bytes.
     pub const MAX_LEN: usize = 2048;
 
     /// # Errors
@@ -43,6 +48,7 @@ impl WebhookUrl {
     }
 
     #[must_use]
+    /// The URL as given.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -62,10 +68,13 @@ pub struct WebhookSecret(Vec<u8>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("a webhook secret is {min} to {max} bytes, got {0}", min = WebhookSecret::MIN_LEN, max = WebhookSecret::MAX_LEN)]
+/// A secret whose length, given here, is outside the bounds.
 pub struct WebhookSecretError(pub usize);
 
 impl WebhookSecret {
+    /// The shortest secret, in bytes.
     pub const MIN_LEN: usize = 24;
+    /// The longest secret, in bytes.
     pub const MAX_LEN: usize = 64;
 
     /// # Errors
@@ -79,6 +88,7 @@ impl WebhookSecret {
     }
 
     #[must_use]
+    /// The secret's bytes, to sign with.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
