@@ -2,6 +2,8 @@
 //! write that applies, and makes its change, its notices and its idempotent answer in one hold
 //! of the tables: checked first, so a refusal changes nothing.
 
+use std::sync::MutexGuard;
+
 use chrono::Utc;
 use domain::booking::rules::{CancelEffect, plan_cancel, refuse_duplicate};
 use domain::event::rules::{Managed, plan_change, plan_event_cancellation};
@@ -15,7 +17,7 @@ use domain::{
 };
 
 use crate::MemoryStore;
-use crate::idempotency::check;
+use crate::idempotency::{Pending, check};
 use crate::tables::{EventRow, Tables, internal};
 
 impl Sales for MemoryStore {
@@ -54,11 +56,7 @@ impl Sales for MemoryStore {
             row_mut(&mut tables, event)?.seats_taken += 1;
         }
         tables.notify(&[rules::of_booking(&outcome)])?;
-        let settled = answer.store(&mut tables);
-        drop(tables);
-        settled.committed();
-        self.news_committed();
-        Ok(outcome)
+        Ok(self.end_step(tables, answer, outcome))
     }
 
     async fn cancel(&self, cmd: CancelBooking) -> Result<Cancellation, CancelError> {
@@ -106,11 +104,7 @@ impl Sales for MemoryStore {
             None => {}
         }
         tables.notify(&rules::of_cancellation(&cancellation))?;
-        let settled = answer.store(&mut tables);
-        drop(tables);
-        settled.committed();
-        self.news_committed();
-        Ok(cancellation)
+        Ok(self.end_step(tables, answer, cancellation))
     }
 
     async fn change_event(&self, cmd: ChangeEvent) -> Result<EventChange, ChangeEventError> {
@@ -141,11 +135,7 @@ impl Sales for MemoryStore {
             tables.set_status(booking.id, BookingStatus::Confirmed);
         }
         tables.notify(&rules::of_change(&change))?;
-        let settled = answer.store(&mut tables);
-        drop(tables);
-        settled.committed();
-        self.news_committed();
-        Ok(change)
+        Ok(self.end_step(tables, answer, change))
     }
 
     async fn cancel_event(&self, cmd: CancelEvent) -> Result<EventCancellation, CancelEventError> {
@@ -175,11 +165,19 @@ impl Sales for MemoryStore {
             tables.set_status(booking.id, BookingStatus::Cancelled);
         }
         tables.notify(&rules::of_event_cancellation(&cancellation, &ended))?;
+        Ok(self.end_step(tables, answer, cancellation))
+    }
+}
+
+impl MemoryStore {
+    /// Ends a change's step: writes the answer with the change, lets the tables go, then tells
+    /// the scope what was stored and wakes the notification listeners.
+    fn end_step<T>(&self, mut tables: MutexGuard<'_, Tables>, answer: Pending, value: T) -> T {
         let settled = answer.store(&mut tables);
         drop(tables);
         settled.committed();
         self.news_committed();
-        Ok(cancellation)
+        value
     }
 }
 

@@ -3,23 +3,10 @@
 
 use std::time::Duration;
 
-use domain::notice::NoticeKind;
+use domain::UserId;
 use domain::ports::Webhooks;
-use domain::webhook::{NewWebhook, Webhook, WebhookSecret, WebhookUrl};
-use domain::{EventId, UserId};
 
 use crate::helpers::Fixture;
-
-async fn subscribe(
-    fx: &Fixture,
-    organizer: UserId,
-    kinds: Option<Vec<NoticeKind>>,
-    event: Option<EventId>,
-) -> Webhook {
-    let webhook =
-        NewWebhook { organizer, url: WebhookUrl::parse("http://127.0.0.1:9/hook").unwrap(), kinds, event };
-    fx.store.create_webhook(webhook, WebhookSecret::new(vec![7; 32]).unwrap()).await.unwrap()
-}
 
 const LONG_LEASE: Duration = Duration::from_secs(60);
 
@@ -31,7 +18,7 @@ async fn the_relay_queues_what_is_visible_at_once_and_a_late_commit_once_and_one
     let organizer = fx.user("organizer").await;
     let [first_event, other_event] = [fx.event(organizer, 10).await, fx.event(organizer, 10).await];
     let [early, late] = fx.users(2).await[..] else { unreachable!() };
-    subscribe(&fx, organizer, None, None).await;
+    domain_contract::webhooks::subscribe(&fx.store, organizer, None, None).await;
 
     let mut open = fx.booking_left_open(first_event, early).await;
     fx.book(other_event, late).await;
