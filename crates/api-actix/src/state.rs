@@ -107,9 +107,7 @@ impl<A: Adapters> AppState<A> {
             idempotency,
         }
     }
-}
 
-impl<A: Adapters> AppState<A> {
     /// Where a public read (`/status`, `/events`, an event) goes. A caller who sends a token
     /// reads the primary: whatever they wrote a moment ago is there. Anyone else reads
     /// [`AppState::public_reads`], which may be a replica a bounded time behind.

@@ -177,17 +177,20 @@ pub fn app_state(
     tokens: TokenService,
     config: &Config,
 ) -> Result<AppState<Postgres>, HashError> {
+    // Only the anonymous public reads may come from a replica; every other port reads and
+    // writes the primary.
+    let primary = store.on_primary();
     let ports = Ports {
-        sales: store.on_primary(),
-        catalog: store.on_primary(),
+        sales: primary.clone(),
+        catalog: primary.clone(),
         public_reads: store.clone(),
-        users: store.clone(),
+        users: primary.clone(),
         hasher: Argon2Hasher::new(config.hashing)?,
-        sessions: store.clone(),
-        idempotency: store.clone(),
-        health: store.clone(),
-        notifications: store.clone(),
-        webhooks: store.clone(),
+        sessions: primary.clone(),
+        idempotency: primary.clone(),
+        health: primary.clone(),
+        notifications: primary.clone(),
+        webhooks: primary,
     };
     Ok(AppState::new(ports, tokens, config.notification_settings()))
 }
