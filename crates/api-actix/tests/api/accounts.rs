@@ -1,11 +1,11 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, assert_error, spawn_app};
+use crate::helpers::{PASSWORD, assert_error, spawn_app, spawn_memory_app};
 
 #[actix_web::test]
 async fn an_address_that_only_looks_like_a_taken_one_is_refused_and_one_that_is_it_is_a_conflict() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let register = async |email: &str| {
         let body = json!({"email": email, "password": PASSWORD, "firstName": "John", "lastName": "Doe"});
         app.post("/register", &body, None).await
@@ -28,7 +28,7 @@ async fn an_address_that_only_looks_like_a_taken_one_is_refused_and_one_that_is_
 
 #[actix_web::test]
 async fn registering_returns_the_user_without_any_password() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
 
     let answer = app
         .post("/register", &json!({"email": "Ada@Example.com", "password": PASSWORD, "firstName": "Ada", "lastName": "Lovelace"}), None)
@@ -46,7 +46,7 @@ async fn registering_returns_the_user_without_any_password() {
 
 #[actix_web::test]
 async fn an_address_that_is_taken_in_any_case_is_a_conflict() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     app.user("ada").await;
 
     let again = app
@@ -62,7 +62,7 @@ async fn an_address_that_is_taken_in_any_case_is_a_conflict() {
 
 #[actix_web::test]
 async fn registration_refuses_bad_addresses_short_passwords_and_missing_names() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     let cases = [
         (
             json!({"email": "not-an-email", "password": PASSWORD, "firstName": "A", "lastName": "B"}),
@@ -81,7 +81,7 @@ async fn registration_refuses_bad_addresses_short_passwords_and_missing_names() 
 
 #[actix_web::test]
 async fn the_right_password_returns_a_token() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     app.user("ada").await;
 
     let answer = app.post("/login", &json!({"email": "ada@example.com", "password": PASSWORD}), None).await;
@@ -92,7 +92,7 @@ async fn the_right_password_returns_a_token() {
 
 #[actix_web::test]
 async fn the_documented_username_field_works_as_the_email() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     app.user("ada").await;
 
     let answer =
@@ -103,7 +103,7 @@ async fn the_documented_username_field_works_as_the_email() {
 
 #[actix_web::test]
 async fn a_wrong_password_and_an_unknown_address_get_the_same_401() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     app.user("ada").await;
 
     let wrong =
@@ -118,7 +118,7 @@ async fn a_wrong_password_and_an_unknown_address_get_the_same_401() {
 
 #[actix_web::test]
 async fn login_refuses_missing_fields_and_malformed_addresses() {
-    let app = spawn_app().await;
+    let app = spawn_memory_app().await;
     assert_error(
         &app.post("/login", &json!({"password": PASSWORD}), None).await,
         StatusCode::BAD_REQUEST,
