@@ -6,7 +6,7 @@ use std::time::Duration;
 use domain::listing::Limit;
 use domain::notice::{NoticeKind, Notification, NotificationData};
 use domain::ports::{NewsListener as _, Notifications as _, Sales as _};
-use domain::{BookingStatus, CancelBooking, CancelEvent, CancelTarget, ChangeEvent, NotificationId, UserId};
+use domain::{BookingStatus, CancelBooking, CancelEvent, CancelTarget, ChangeEvent, UserId};
 
 use crate::fixtures::{book, event, limit, user, users};
 use crate::{Adapter, Store};
@@ -95,7 +95,6 @@ pub async fn a_feed_holds_its_users_notices_between_bounds<A: Adapter>() {
     assert!(none.is_empty());
     let unknown = store.feed(UserId::new(999_999).unwrap(), None, through, Limit::DEFAULT).await.unwrap();
     assert!(unknown.is_empty());
-    let _ = NotificationId::new(1).unwrap();
 }
 
 pub async fn a_watermark_starts_at_the_newest_and_moves_over_what_commits<A: Adapter>() {

@@ -51,13 +51,9 @@ fn after(duration: Duration) -> DateTime<Utc> {
 
 /// Whether `webhook` wants `notification`, of an event `organizer` organises.
 fn wants(webhook: &Webhook, notification: &Notification, organizer: UserId) -> bool {
-    let event = match &notification.data {
-        NotificationData::Booking(view) => view.booking.event,
-        NotificationData::Event(availability) => availability.event.id,
-    };
     webhook.disabled_at.is_none()
         && webhook.organizer == organizer
-        && webhook.event.is_none_or(|only| only == event)
+        && webhook.event.is_none_or(|only| only == notification_event(notification))
         && webhook.kinds.as_ref().is_none_or(|kinds| kinds.contains(&notification.kind))
 }
 
