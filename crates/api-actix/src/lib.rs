@@ -1,35 +1,18 @@
-//! The ticketing HTTP service: the original Node service's API on actix-web, over the
-//! `domain`'s ports.
+//! The ticketing service: the original Node service's API on actix-web over the `domain`'s
+//! ports, and the `ticketing` binary that wires the adapters into it.
 //!
-//! [`startup::Application`] builds the service that both `main` and the tests run, over an
-//! [`state::AppState`] generic over the [`adapters::Adapters`] it runs on; [`wiring`] is the
-//! one module that names the PostgreSQL adapter, and `error` the one place an HTTP status is
-//! chosen. `docs/ARCHITECTURE.md` has the map.
+//! Two halves, one import direction (`app` → `http`, never back):
+//! - [`http`] is the inbound adapter: routes, handlers, request and response bodies, the one
+//!   table of HTTP errors, middleware, authentication and notification streams. It is generic
+//!   over the domain's [`domain::ports::Store`] and names no adapter.
+//! - [`app`] is the composition root and runtime: configuration, the wiring of PostgreSQL,
+//!   Argon2 and the webhook sender into the HTTP layer, the embedded database, start-up and
+//!   orderly stopping, and the supervised background workers.
+//!
+//! [`telemetry`] (logs, metrics) and [`secret`] serve both. `docs/ARCHITECTURE.md` has the
+//! map.
 
-pub mod adapters;
-mod answers;
-pub mod auth;
-mod bare_answers;
-mod browser;
-pub mod client_address;
-pub mod config;
-mod connections;
-mod dto;
-pub mod embedded_db;
-mod error;
-pub mod feed;
-mod handlers;
-mod housekeeping;
-mod http_server;
-pub mod idempotency;
-mod metrics;
-mod openapi;
-mod rate_limit;
-pub mod routes;
-pub mod seed;
-pub mod startup;
-pub mod state;
-pub mod supervisor;
+pub mod app;
+pub mod http;
+pub mod secret;
 pub mod telemetry;
-pub mod webhooks;
-pub mod wiring;

@@ -12,7 +12,9 @@ use domain::ports::{Catalog as _, Idempotency as _, Sales as _};
 use domain::{BookError, BoxError, RepoError, UserId};
 
 use crate::fixtures::{book, bookings, event, new_event, user};
-use crate::{Adapter, Store};
+use domain::ports::Store;
+
+use crate::Adapter;
 
 const LEASE: Duration = Duration::from_secs(15);
 

@@ -46,18 +46,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use domain::idempotency::IdempotencyScope;
-use domain::ports::{Catalog, Idempotency, Notifications, Sales, Sessions, StoreHealth, Users, Webhooks};
-
-/// The ports the contract checks, on one store. Implemented for every type that has them.
-pub trait Store:
-    Sales + Catalog + Users + Idempotency + Sessions + Notifications + Webhooks + StoreHealth + Clone
-{
-}
-
-impl<T> Store for T where
-    T: Sales + Catalog + Users + Idempotency + Sessions + Notifications + Webhooks + StoreHealth + Clone
-{
-}
+use domain::ports::Store;
 
 /// An adapter under test: how to get a fresh, empty store, and how to run a keyed request.
 pub trait Adapter: 'static {

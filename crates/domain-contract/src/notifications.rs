@@ -9,7 +9,9 @@ use domain::ports::{NewsListener as _, Notifications as _, Sales as _};
 use domain::{BookingStatus, CancelBooking, CancelEvent, CancelTarget, ChangeEvent, UserId};
 
 use crate::fixtures::{book, event, limit, user, users};
-use crate::{Adapter, Store};
+use domain::ports::Store;
+
+use crate::Adapter;
 
 /// Everything `users` were sent, oldest first.
 async fn sent(store: &impl Store, users: &[UserId]) -> Vec<Notification> {

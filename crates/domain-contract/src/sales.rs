@@ -11,7 +11,9 @@ use domain::{
 
 use crate::fixtures::{book, bookings, event, limit, user, users};
 use crate::invariants::assert_invariants;
-use crate::{Adapter, Store};
+use domain::ports::Store;
+
+use crate::Adapter;
 
 fn position(outcome: &BookingOutcome) -> Option<u64> {
     match outcome {

@@ -13,7 +13,9 @@ use domain::webhook::{
 use domain::{CancelEvent, ChangeEvent, EventId, UserId, WebhookId};
 
 use crate::fixtures::{book, event, limit, user, users};
-use crate::{Adapter, Store};
+use domain::ports::Store;
+
+use crate::Adapter;
 
 const NO_LEASE: Duration = Duration::ZERO;
 const LONG_LEASE: Duration = Duration::from_secs(60);

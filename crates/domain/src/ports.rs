@@ -14,7 +14,11 @@
 //!   effect is stored by the port that makes it, in its transaction).
 //! - [`StoreHealth`] tells operators whether the store answers and how busy it is.
 //! - [`Notifications`] reads the outbox the `Sales` writes fill; [`Webhooks`] keeps organizers'
-//!   subscriptions and the queue of their deliveries.
+//!   subscriptions and the queue of their deliveries; [`WebhookSender`] posts them.
+//!
+//! [`Store`] names every store port at once: an application and the contract suite are generic
+//! over it, so adding a store port is writing its trait, adding it to [`Store`], and
+//! implementing it in each adapter.
 
 mod catalog;
 mod idempotency;
@@ -22,8 +26,10 @@ mod notifications;
 mod password_hasher;
 mod sales;
 mod sessions;
+mod store;
 mod store_health;
 mod users;
+mod webhook_sender;
 mod webhooks;
 
 pub use catalog::Catalog;
@@ -32,8 +38,10 @@ pub use notifications::{NewsListener, Notifications};
 pub use password_hasher::{PasswordHasher, Verdict};
 pub use sales::Sales;
 pub use sessions::{RevocationListener, Sessions};
+pub use store::Store;
 pub use store_health::{ConnectionStats, StoreHealth};
 pub use users::Users;
+pub use webhook_sender::WebhookSender;
 pub use webhooks::Webhooks;
 
 #[cfg(any(test, feature = "mocks"))]
@@ -52,5 +60,7 @@ pub use sessions::{MockRevocationListener, MockSessions};
 pub use store_health::MockStoreHealth;
 #[cfg(any(test, feature = "mocks"))]
 pub use users::MockUsers;
+#[cfg(any(test, feature = "mocks"))]
+pub use webhook_sender::MockWebhookSender;
 #[cfg(any(test, feature = "mocks"))]
 pub use webhooks::MockWebhooks;

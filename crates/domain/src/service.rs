@@ -5,5 +5,7 @@
 
 mod account_service;
 pub mod reading;
+pub mod webhooks;
 
 pub use account_service::AccountService;
+pub use webhooks::{Deliveries, DeliveryPolicy};

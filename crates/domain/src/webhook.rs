@@ -133,9 +133,27 @@ pub enum CreateWebhookError {
     /// A webhook filtered by event is only for that event's organizer.
     #[error("the caller does not organise event {0}")]
     NotOrganizer(EventId),
+    /// Deliveries may not go to its URL.
+    #[error("the URL {0}")]
+    Target(#[from] TargetRefused),
     #[error(transparent)]
     /// The store failed.
     Repo(#[from] RepoError),
+}
+
+/// Why deliveries may not go to a URL ([`crate::ports::WebhookSender::admits`]). The wording
+/// completes "the URL …".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TargetRefused {
+    /// Not a URL a client can post to.
+    #[error("is not a valid URL")]
+    Unparsable,
+    /// Its host does not resolve.
+    #[error("names a host that cannot be resolved")]
+    Unresolvable,
+    /// Its host is, or resolves to, an address inside the operator's network.
+    #[error("points into a loopback, private or link-local network")]
+    Internal,
 }
 
 /// Why a webhook could not be read or removed.

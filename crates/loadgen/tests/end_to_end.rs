@@ -11,10 +11,10 @@ use loadgen::scenarios::hotdrop::Hotdrop;
 use loadgen::scenarios::list::ListLoad;
 use loadgen::scenarios::status::StatusLoad;
 use loadgen::scenarios::{Scenario, execute};
-use ticketing::auth::TokenService;
-use ticketing::config::Config;
-use ticketing::startup::Application;
-use ticketing::wiring;
+use ticketing::app::config::Config;
+use ticketing::app::startup::Application;
+use ticketing::app::wiring;
+use ticketing::http::auth::TokenService;
 
 /// Two instances on one database, as a load balancer would see them.
 async fn two_instances(db: &TestDatabase) -> Vec<String> {
@@ -30,9 +30,9 @@ async fn two_instances(db: &TestDatabase) -> Vec<String> {
             .unwrap();
     let mut bases = Vec::new();
     for _ in 0..2 {
-        let store = wiring::store(db.url(), &config).unwrap();
-        let tokens = TokenService::new(b"an-end-to-end-secret", &[], config.jwt_ttl);
-        let app = Application::build(&config, wiring::app_state(&store, tokens, &config).unwrap()).unwrap();
+        let store = wiring::store(db.url(), &config.database).unwrap();
+        let tokens = TokenService::new(b"an-end-to-end-secret", &[], config.auth.jwt_ttl);
+        let app = Application::build(&config, wiring::adapters(&store, &config).unwrap(), tokens).unwrap();
         bases.push(format!("http://127.0.0.1:{}", app.port()));
         actix_web::rt::spawn(app.run_until_stopped());
     }

@@ -139,12 +139,12 @@ async fn login_refuses_missing_fields_and_malformed_addresses() {
 #[actix_web::test]
 async fn the_seeded_demo_users_log_in_with_the_originals_password() {
     let app = spawn_app().await;
-    let config = ticketing::config::Config::from_lookup(|_| None).unwrap();
-    let store = ticketing::wiring::store(app.db().url(), &config).unwrap();
-    let accounts = ticketing::wiring::accounts(&store, &config).unwrap();
+    let config = ticketing::app::config::Config::from_lookup(|_| None).unwrap();
+    let store = ticketing::app::wiring::store(app.db().url(), &config.database).unwrap();
+    let accounts = ticketing::app::wiring::accounts(&store, &config.auth).unwrap();
 
-    let first = ticketing::seed::seed(&accounts, &store).await.unwrap();
-    let second = ticketing::seed::seed(&accounts, &store).await.unwrap();
+    let first = ticketing::app::seed::seed(&accounts, &store).await.unwrap();
+    let second = ticketing::app::seed::seed(&accounts, &store).await.unwrap();
 
     assert_eq!((first.users, first.events), (10, 4));
     assert_eq!((second.users, second.events), (0, 0), "seeding twice adds nothing");

@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
-use ticketing::routes::RouteTable;
+use ticketing::http::routes::RouteTable;
 
 use crate::helpers::{spawn_memory_app, spawn_memory_app_with};
 

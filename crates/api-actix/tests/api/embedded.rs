@@ -96,7 +96,7 @@ async fn the_embedded_database_demands_passwords_and_serves_through_a_role_that_
     let http = reqwest::Client::new();
     let login: serde_json::Value = http
         .post(format!("{base}/login"))
-        .json(&json!({"email": "kaneeldias@gmail.com", "password": ticketing::seed::DEMO_PASSWORD}))
+        .json(&json!({"email": "kaneeldias@gmail.com", "password": ticketing::app::seed::DEMO_PASSWORD}))
         .send()
         .await
         .unwrap()

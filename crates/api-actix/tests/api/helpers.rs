@@ -3,7 +3,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use std::future::Future;
 use std::sync::Arc;
 
 use domain::idempotency::IdempotencyScope;
@@ -11,12 +10,11 @@ use infra_memory::MemoryStore;
 use infra_postgres::test_support::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use ticketing::adapters::Adapters;
-use ticketing::auth::Argon2Hasher;
-use ticketing::config::{Config, Secret};
-use ticketing::startup::Application;
-use ticketing::state::{AppState, Ports};
-use ticketing::wiring;
+use ticketing::app::config::Config;
+use ticketing::app::startup::{Adapters, Application};
+use ticketing::app::wiring;
+use ticketing::http::state::{KeyedWork, Within};
+use ticketing::secret::Secret;
 
 pub const SECRET: &str = "a-secret-for-the-http-tests";
 pub const PASSWORD: &str = "correct-horse";
@@ -40,23 +38,9 @@ enum Store {
     Memory(MemoryStore),
 }
 
-/// Every port in memory (`infra-memory`), passwords hashed as in production.
-enum Memory {}
-
-impl Adapters for Memory {
-    type Sales = MemoryStore;
-    type Catalog = MemoryStore;
-    type Users = MemoryStore;
-    type Hasher = Argon2Hasher;
-    type Sessions = MemoryStore;
-    type Health = MemoryStore;
-    type Notifications = MemoryStore;
-    type Webhooks = MemoryStore;
-    type Idempotency = MemoryStore;
-
-    fn within<F: Future>(scope: Arc<IdempotencyScope>, work: F) -> impl Future<Output = F::Output> {
-        infra_memory::within(scope, work)
-    }
+/// Carries a keyed request's scope the way the in-memory adapter finds it.
+fn memory_within(scope: Arc<IdempotencyScope>, work: KeyedWork) -> KeyedWork {
+    Box::pin(infra_memory::within(scope, work))
 }
 
 /// A JSON answer.
@@ -115,34 +99,30 @@ fn config(overrides: &[(&str, &str)]) -> Config {
 }
 
 fn signing(config: &Config) -> Secret {
-    config.jwt_secret.clone().unwrap_or_else(|| Secret::new(SECRET.to_owned()))
+    config.auth.jwt_secret.clone().unwrap_or_else(|| Secret::new(SECRET.to_owned()))
 }
 
 /// The application as `main` builds it, on the database at `url`, not yet running.
 pub fn build(url: &str, overrides: &[(&str, &str)]) -> Application {
     let config = config(overrides);
-    let store = wiring::store(url, &config).unwrap();
-    let state = wiring::app_state(&store, wiring::tokens(&signing(&config), &config), &config).unwrap();
-    Application::build(&config, state).unwrap()
+    let store = wiring::store(url, &config.database).unwrap();
+    let tokens = wiring::tokens(&signing(&config), &config.auth);
+    Application::build(&config, wiring::adapters(&store, &config).unwrap(), tokens).unwrap()
 }
 
-/// The application on `store`, not yet running.
+/// The application on `store`, not yet running: every store port in memory (`infra-memory`),
+/// passwords hashed and webhooks sent as in production.
 fn build_on_memory(store: &MemoryStore, overrides: &[(&str, &str)]) -> Application {
     let config = config(overrides);
-    let ports = Ports::<Memory> {
-        sales: store.clone(),
-        catalog: store.clone(),
+    let adapters = Adapters {
+        store: store.clone(),
         public_reads: store.clone(),
-        users: store.clone(),
-        hasher: Argon2Hasher::new(config.hashing).unwrap(),
-        sessions: store.clone(),
-        idempotency: store.clone(),
-        health: store.clone(),
-        notifications: store.clone(),
-        webhooks: store.clone(),
+        hasher: wiring::hasher(&config.auth).unwrap(),
+        sender: wiring::sender(&config.webhooks).unwrap(),
+        within: memory_within as Within,
     };
-    let tokens = wiring::tokens(&signing(&config), &config);
-    Application::build(&config, AppState::new(ports, tokens, config.notification_settings())).unwrap()
+    let tokens = wiring::tokens(&signing(&config), &config.auth);
+    Application::build(&config, adapters, tokens).unwrap()
 }
 
 impl TestApp {

@@ -1,4 +1,4 @@
-//! Safe retries (api.md, "Safe retries"): every POST and PATCH with an `Idempotency-Key` takes
+//! Safe retries (docs/API.md, "Safe retries"): every POST and PATCH with an `Idempotency-Key` takes
 //! effect once and answers every repeat with its first answer.
 
 use std::time::Duration;
@@ -329,10 +329,10 @@ async fn a_key_forgotten_after_its_keeping_time_runs_again() {
     let first = keyed(&app, reqwest::Method::POST, "/initialize", &event_body(3), Some(&token), "old").await;
     let mut conn = AsyncPgConnection::establish(app.db().url()).await.unwrap();
     conn.batch_execute("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'").await.unwrap();
-    let config = ticketing::config::Config::from_lookup(|_| None).unwrap();
-    let store = ticketing::wiring::store(app.db().url(), &config).unwrap();
+    let config = ticketing::app::config::Config::from_lookup(|_| None).unwrap();
+    let store = ticketing::app::wiring::store(app.db().url(), &config.database).unwrap();
 
-    let forgotten = store.forget_older_than(ticketing::idempotency::KEPT).await.unwrap();
+    let forgotten = store.forget_older_than(ticketing::http::middleware::idempotency::KEPT).await.unwrap();
     let again = keyed(&app, reqwest::Method::POST, "/initialize", &event_body(3), Some(&token), "old").await;
 
     assert_eq!(forgotten, 1);

@@ -9,7 +9,7 @@ use diesel::sql_types::BigInt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use infra_postgres::test_support::TestDatabase;
 use reqwest::StatusCode;
-use ticketing::supervisor::{StopSignal, Worker, WorkerRun};
+use ticketing::app::supervisor::{StopSignal, Worker, WorkerRun};
 
 use crate::helpers::{TestApp, assert_error, build};
 

@@ -1,4 +1,4 @@
-//! Part 3 "Managing an event": PATCH /events/{id} and POST /events/{id}/cancel.
+//! Managing an event (docs/API.md, "Managing an event"): PATCH /events/{id} and POST /events/{id}/cancel.
 
 use reqwest::StatusCode;
 use serde_json::json;

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 use infra_postgres::test_support::TestDatabase;
 use reqwest::StatusCode;
 use serde_json::json;
-use ticketing::routes::RouteTable;
+use ticketing::http::routes::RouteTable;
 
 use crate::helpers::{assert_error, serve, spawn_app, spawn_app_with};
 use crate::proxy::{Proxy, reroute};

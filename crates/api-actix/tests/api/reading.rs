@@ -1,4 +1,4 @@
-//! Part 3 "Reading": listing events, one event with its ETag, my bookings, one booking, and
+//! Reading (docs/API.md, "Reading"): listing events, one event with its ETag, my bookings, one booking, and
 //! an event's bookings for its organizer.
 
 use reqwest::StatusCode;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use reqwest::StatusCode;
 use serde_json::json;
-use ticketing::auth::{Claims, TokenService};
+use ticketing::http::auth::{Claims, TokenService};
 
 use crate::helpers::{SECRET, TestApp, assert_error, base64url, now, spawn_memory_app};
 

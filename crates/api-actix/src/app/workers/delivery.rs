@@ -1,0 +1,126 @@
+//! The delivery worker, one per instance: moves newly committed notifications into the queue
+//! (the relay; one instance at a time does it), runs the domain's delivery rounds
+//! ([`Deliveries`]: claim, post, settle) while deliveries are due, and sleeps until woken by
+//! the notification listener or its poll interval. Any number of instances share the queue; a
+//! delivery whose worker died is claimed again once its lease ends.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use domain::ports::{WebhookSender, Webhooks};
+use domain::service::Deliveries;
+use domain::webhook::{Attempted, DeliveryOutcome};
+use tokio::sync::Notify;
+
+use crate::app::supervisor::{StopSignal, Worker, WorkerRun};
+use crate::telemetry::metrics;
+
+/// Notifications the relay moves into the queue per step.
+const RELAY_BATCH: usize = 1000;
+
+/// The relay runs at most this often per instance: it is a small write transaction, and during
+/// a hot drop the listener wakes this worker ten times a second; four relays a second keep the
+/// database's share of it small whatever the booking rate, for a quarter of a second of
+/// delivery lag at most. Rounds are not limited: while deliveries are due, they follow each
+/// other at once.
+const RELAY_EVERY: Duration = Duration::from_millis(250);
+
+/// How often the backlog gauges are refreshed.
+const BACKLOG_EVERY: Duration = Duration::from_secs(5);
+
+/// Runs delivery rounds.
+pub struct DeliveryWorker<W, S> {
+    deliveries: Arc<Deliveries<W, S>>,
+    store: W,
+    /// How often to look for due deliveries when nothing wakes the worker (retries come due
+    /// without a notification).
+    poll: Duration,
+    wake: Arc<Notify>,
+}
+
+impl<W, S> std::fmt::Debug for DeliveryWorker<W, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryWorker").field("poll", &self.poll).finish_non_exhaustive()
+    }
+}
+
+impl<W: Webhooks + Clone, S: WebhookSender> DeliveryWorker<W, S> {
+    /// Rounds of `deliveries` over `store`'s queue, woken by `wake` or every `poll`.
+    #[must_use]
+    pub fn new(deliveries: Deliveries<W, S>, store: W, poll: Duration, wake: Arc<Notify>) -> Self {
+        Self { deliveries: Arc::new(deliveries), store, poll, wake }
+    }
+}
+
+impl<W: Webhooks + Clone, S: WebhookSender> Worker for DeliveryWorker<W, S> {
+    fn name(&self) -> &'static str {
+        "webhook-delivery"
+    }
+
+    fn run(&self, mut stop: StopSignal) -> WorkerRun {
+        let (deliveries, store, poll, wake) =
+            (Arc::clone(&self.deliveries), self.store.clone(), self.poll, Arc::clone(&self.wake));
+        Box::pin(async move {
+            let mut relayed_at = tokio::time::Instant::now()
+                .checked_sub(RELAY_EVERY)
+                .unwrap_or_else(tokio::time::Instant::now);
+            let mut backlog_at = tokio::time::Instant::now()
+                .checked_sub(BACKLOG_EVERY)
+                .unwrap_or_else(tokio::time::Instant::now);
+            // Whether deliveries may be due: at start, on the poll (retries come due without
+            // a wake-up), after a round that had some, and after a relay that queued some or
+            // that another instance was running. A relay that queued nothing (no webhook
+            // wants what committed) needs no round, so a drop without webhooks costs the
+            // database only the relay.
+            let mut look = true;
+            while !stop.is_requested() {
+                if backlog_at.elapsed() >= BACKLOG_EVERY {
+                    if let Ok(backlog) = store.backlog().await {
+                        metrics::webhook_backlog(backlog);
+                    }
+                    backlog_at = tokio::time::Instant::now();
+                }
+                if relayed_at.elapsed() >= RELAY_EVERY {
+                    relayed_at = tokio::time::Instant::now();
+                    look |= deliveries.relay(RELAY_BATCH).await? != Some(0);
+                }
+                // A round settles every delivery it claimed before it returns (and so before a
+                // stop).
+                let attempted = if look { deliveries.deliver_due().await? } else { Vec::new() };
+                if attempted.is_empty() {
+                    tokio::select! {
+                        () = wake.notified() => {
+                            // New notifications: relay them as soon as the relay may run again.
+                            tokio::time::sleep(RELAY_EVERY.saturating_sub(relayed_at.elapsed())).await;
+                            look = false;
+                        }
+                        () = tokio::time::sleep(poll) => look = true,
+                        () = stop.requested() => {}
+                    }
+                    continue;
+                }
+                attempted.iter().for_each(count);
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Metrics and the log, once an attempt is recorded.
+fn count(attempted: &Attempted) {
+    let delivery = &attempted.delivery;
+    let label = match &attempted.outcome {
+        DeliveryOutcome::Delivered { .. } => {
+            let lag = (Utc::now() - delivery.notification.created_at).to_std().unwrap_or_default();
+            metrics::webhook_lag(lag);
+            "delivered"
+        }
+        DeliveryOutcome::Gone => "gone",
+        DeliveryOutcome::Failed { status, error } => {
+            tracing::info!(webhook = %delivery.webhook, notification = %delivery.notification.id, attempt = delivery.attempt, ?status, error, "webhook delivery failed");
+            if attempted.retry_in.is_none() { "given_up" } else { "failed" }
+        }
+    };
+    metrics::webhook_delivery(label);
+}

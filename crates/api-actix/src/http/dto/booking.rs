@@ -1,0 +1,203 @@
+use chrono::SecondsFormat;
+use domain::{
+    Attendee, BookTicket, Booking, BookingId, BookingOutcome, BookingView, CancelBooking, CancelTarget,
+    Cancellation, EventId, UserId,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use std::collections::BTreeMap;
+
+use serde::de::IgnoredAny;
+
+use super::UserBody;
+use super::fields::{id, integer, present, refuse_unknown, required};
+use crate::http::error::ApiError;
+use crate::http::error::field_error;
+
+/// `POST /book`. `userId` may be left out; it then means the caller.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BookRequest {
+    /// An integer, or a string of digits.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i64, required = true, minimum = 1, maximum = 9_007_199_254_740_991_i64, example = 4)]
+    event_id: Option<Value>,
+    /// Optional; must be the caller.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i64, minimum = 1, maximum = 9_007_199_254_740_991_i64)]
+    user_id: Option<Value>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    unknown: BTreeMap<String, IgnoredAny>,
+}
+
+impl BookRequest {
+    /// # Errors
+    /// [`ApiError::Invalid`] for a missing or malformed id; [`ApiError::Forbidden`] when the
+    /// body names another user.
+    pub fn into_command(self, caller: UserId) -> Result<BookTicket, ApiError> {
+        let event = id("eventId", required("eventId", self.event_id.as_ref())?, EventId::new)?;
+        let user = self.user_id.map(|value| id("userId", &value, UserId::new)).transpose()?;
+        refuse_unknown(self.unknown.keys())?;
+        Ok(BookTicket::new(caller, event, user)?)
+    }
+}
+
+/// `POST /cancel`: `{"id": bookingId}` (what the original code read) or `{"eventId": n}`
+/// (what its README described: the caller's live booking for that event).
+/// Documented as [`CancelTargetBody`].
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelRequest {
+    /// The booking to cancel.
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    /// Instead of `id`: the event whose live booking of yours to cancel.
+    #[serde(default, deserialize_with = "present")]
+    event_id: Option<Value>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, IgnoredAny>,
+}
+
+/// The two forms of `POST /cancel`'s body.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+#[expect(dead_code, reason = "describes the request body in the OpenAPI document; `CancelRequest` reads it")]
+pub enum CancelTargetBody {
+    /// The booking with this id.
+    #[schema(title = "By booking")]
+    ById {
+        #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64)]
+        id: i64,
+    },
+    /// Your live booking for this event.
+    #[schema(title = "By event")]
+    ByEvent {
+        #[serde(rename = "eventId")]
+        #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64)]
+        event_id: i64,
+    },
+}
+
+impl CancelRequest {
+    /// # Errors
+    /// [`ApiError::Invalid`] when neither id is given or one is malformed;
+    /// [`ApiError::BookingNotFound`] for a booking id below 1, as the original answered.
+    pub fn into_command(self, caller: UserId) -> Result<CancelBooking, ApiError> {
+        let target = match (self.id, self.event_id) {
+            (Some(booking), _) => {
+                let raw = integer("id", &booking)?;
+                CancelTarget::Booking(BookingId::new(raw).map_err(|_| ApiError::BookingNotFound(raw))?)
+            }
+            (None, Some(event)) => CancelTarget::LiveBookingFor(id("eventId", &event, EventId::new)?),
+            (None, None) => return Err(field_error("id", "is required")),
+        };
+        refuse_unknown(self.unknown.keys())?;
+        Ok(CancelBooking { caller, target })
+    }
+}
+
+/// A booking as the original service showed it, plus `createdAt` and, while waiting, the
+/// place in line.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingBody {
+    pub id: i64,
+    pub event_id: i64,
+    pub user_id: i64,
+    #[schema(example = "CONFIRMED")]
+    pub status: &'static str,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// Only while `PENDING`: 1 + the pending bookings ahead in line (1 = next in line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waitlist_position: Option<u64>,
+}
+
+impl From<Booking> for BookingBody {
+    fn from(booking: Booking) -> Self {
+        Self {
+            id: booking.id.get(),
+            event_id: booking.event.get(),
+            user_id: booking.user.get(),
+            status: booking.status.as_str(),
+            created_at: booking.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            waitlist_position: None,
+        }
+    }
+}
+
+/// `{"message", "booking"}`, the answer of `/book` and `/cancel`. The messages are the
+/// original service's, which its clients match on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingResponse {
+    #[schema(example = "Ticket booked successfully")]
+    pub message: &'static str,
+    pub booking: BookingBody,
+}
+
+impl From<BookingOutcome> for BookingResponse {
+    fn from(outcome: BookingOutcome) -> Self {
+        match outcome {
+            BookingOutcome::Confirmed(booking) => {
+                Self { message: "Ticket booked successfully", booking: booking.into() }
+            }
+            BookingOutcome::Waitlisted { booking, position } => Self {
+                message: "Event is sold out. User added to wait list",
+                booking: BookingBody { waitlist_position: Some(position.get()), ..booking.into() },
+            },
+        }
+    }
+}
+
+impl From<Cancellation> for BookingResponse {
+    fn from(cancellation: Cancellation) -> Self {
+        Self { message: "Booking cancelled successfully", booking: cancellation.cancelled.into() }
+    }
+}
+
+impl From<BookingView> for BookingBody {
+    fn from(view: BookingView) -> Self {
+        Self { waitlist_position: view.position.map(|p| p.get()), ..view.booking.into() }
+    }
+}
+
+/// `GET /bookings/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingDetailResponse {
+    pub booking: BookingBody,
+}
+
+/// `GET /me/bookings`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingListResponse {
+    pub bookings: Vec<BookingBody>,
+    /// Give it as `after` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A booking of the organizer's event, with who holds it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttendeeBody {
+    #[serde(flatten)]
+    pub booking: BookingBody,
+    pub user: UserBody,
+}
+
+impl From<Attendee> for AttendeeBody {
+    fn from(attendee: Attendee) -> Self {
+        Self { booking: attendee.booking.into(), user: attendee.user.into() }
+    }
+}
+
+/// `GET /events/{id}/bookings`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttendeeListResponse {
+    pub bookings: Vec<AttendeeBody>,
+    /// Give it as `after` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}

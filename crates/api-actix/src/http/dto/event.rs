@@ -1,0 +1,308 @@
+use std::collections::BTreeMap;
+
+use domain::{
+    Availability, ChangeEvent, Event, EventCancellation, EventChange, EventChanges, EventId, NewEvent, Price,
+    PriceError, TicketLimit, UserId,
+};
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use utoipa::ToSchema;
+
+use super::BookingBody;
+use super::fields::{date, decimal, integer, present, present_raw, refuse_unknown, required, text};
+use crate::http::error::ApiError;
+use crate::http::error::field_error;
+
+/// `POST /initialize`: a new event. `price` is read as written, so `19.99` stays exact.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InitializeRequest {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$", example = "New Years Eve Party")]
+    name: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$", example = "A night of fun and games")]
+    description: Option<Value>,
+    /// `YYYY-MM-DD`; or an ISO 8601 date-time (`2027-12-31T20:00:00.000Z`, an offset, or none
+    /// for UTC) or milliseconds since 1970 (a number or numeric string), of which the event
+    /// takes the UTC day. Answers always show `YYYY-MM-DD`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = EventDateInput, required = true, example = "2027-12-31")]
+    date: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$", example = "Colombo")]
+    location: Option<Value>,
+    /// At least 1.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i32, required = true, minimum = 1, example = 100)]
+    ticket_limit: Option<Value>,
+    /// At least 0, at most 2 decimal places; kept exact.
+    #[serde(default, deserialize_with = "present_raw")]
+    #[schema(value_type = f64, required = true, minimum = 0, maximum = 10_000_000_000_000_i64, multiple_of = 0.01, example = 19.99)]
+    price: Option<Box<RawValue>>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    unknown: BTreeMap<String, IgnoredAny>,
+}
+
+/// The forms an event's date may be given in (documentation only: `fields::date` reads them).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+#[expect(dead_code, reason = "describes the accepted shapes of `date` in the OpenAPI document")]
+pub enum EventDateInput {
+    /// A calendar day, `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    Day(#[schema(inline)] String),
+    /// An ISO 8601 date-time; the event takes its UTC day.
+    #[schema(format = DateTime)]
+    Instant(String),
+    /// Milliseconds since 1970-01-01T00:00:00Z; the event takes its UTC day.
+    Millis(EpochMillis),
+}
+
+/// Milliseconds since 1970-01-01T00:00:00Z, within years 1 to 9999; a fraction is dropped, as
+/// a JavaScript `Date` drops it.
+#[derive(Debug, Serialize)]
+pub struct EpochMillis(i64);
+
+/// By hand: utoipa's derive sets no range on a newtype.
+impl utoipa::PartialSchema for EpochMillis {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .minimum(Some(-62_135_596_800_000_i64))
+            .maximum(Some(253_402_300_799_999_i64))
+            .into()
+    }
+}
+
+impl ToSchema for EpochMillis {}
+
+impl InitializeRequest {
+    /// The event `organizer` asked for.
+    ///
+    /// # Errors
+    /// [`ApiError::Invalid`] naming the first missing or malformed field.
+    pub fn into_new_event(self, organizer: UserId) -> Result<NewEvent, ApiError> {
+        // The original's schema order: the first failing field is the one named.
+        let name = text("name", required("name", self.name.as_ref())?)?;
+        let description = text("description", required("description", self.description.as_ref())?)?;
+        let date = date("date", required("date", self.date.as_ref())?)?;
+        let location = text("location", required("location", self.location.as_ref())?)?;
+        let limit = ticket_limit(required("ticketLimit", self.ticket_limit.as_ref())?)?;
+        let price = price(required("price", self.price.as_deref())?)?;
+        refuse_unknown(self.unknown.keys())?;
+        Ok(NewEvent::new(organizer, name, description, date, location, limit, price))
+    }
+}
+
+fn ticket_limit(value: &Value) -> Result<TicketLimit, ApiError> {
+    let seats = integer("ticketLimit", value)?;
+    TicketLimit::new(seats).map_err(|_| {
+        if seats < 1 {
+            field_error("ticketLimit", "must be greater than or equal to 1")
+        } else {
+            field_error("ticketLimit", &format!("must be less than or equal to {}", i32::MAX))
+        }
+    })
+}
+
+fn price(raw: &RawValue) -> Result<Price, ApiError> {
+    decimal("price", raw, |raw| Price::parse(raw).map_err(|e| field_error("price", price_problem(e))))
+}
+
+const fn price_problem(error: PriceError) -> &'static str {
+    match error {
+        PriceError::Negative => "must be greater than or equal to 0",
+        PriceError::TooPrecise => "must have no more than 2 decimal places",
+        PriceError::TooLarge => "must be less than or equal to 10000000000000",
+        PriceError::NotANumber => "must be a number",
+    }
+}
+
+/// The event summary: the event as the original service showed it, plus its organizer, sale
+/// status and how full it is. `price` is a JSON number written exactly (`1000`, `19.99`),
+/// never a float's rounding of it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventBody {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    #[schema(format = Date, example = "2027-12-31")]
+    pub date: String,
+    pub location: String,
+    pub ticket_limit: i32,
+    #[schema(value_type = f64, example = 19.99)]
+    pub price: Box<RawValue>,
+    pub organizer_id: i64,
+    #[schema(example = "ON_SALE")]
+    pub status: &'static str,
+    pub tickets_available: u32,
+    pub waiting_list_count: u64,
+}
+
+impl TryFrom<Availability> for EventBody {
+    type Error = ApiError;
+
+    fn try_from(summary: Availability) -> Result<Self, ApiError> {
+        let Availability { event, tickets_available, waiting_list_count } = summary;
+        Ok(Self {
+            id: event.id.get(),
+            name: event.name.into_inner(),
+            description: event.description.into_inner(),
+            date: event.date.to_string(),
+            location: event.location.into_inner(),
+            ticket_limit: event.ticket_limit.get(),
+            price: RawValue::from_string(event.price.to_string())
+                .map_err(|e| ApiError::Internal(Box::new(e)))?,
+            organizer_id: event.organizer.get(),
+            status: event.status.as_str(),
+            tickets_available,
+            waiting_list_count,
+        })
+    }
+}
+
+/// A new event: every seat free, nobody waiting.
+impl TryFrom<Event> for EventBody {
+    type Error = ApiError;
+
+    fn try_from(event: Event) -> Result<Self, ApiError> {
+        Availability::new(event, 0, 0).map_err(|e| ApiError::Internal(Box::new(e)))?.try_into()
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InitializeResponse {
+    #[schema(example = "Event created successfully")]
+    pub message: &'static str,
+    pub event: EventBody,
+}
+
+/// `PATCH /events/{id}`: any of the fields of `/initialize`, validated the same way (`null`
+/// included: it is no value for any field). A field left out is left alone; at least one must
+/// be given.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeEventRequest {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    name: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    description: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = EventDateInput, required = false)]
+    date: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    location: Option<Value>,
+    /// Raising it confirms the heads of the waiting line; it cannot go below the seats taken.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i32, required = false, minimum = 1)]
+    ticket_limit: Option<Value>,
+    #[serde(default, deserialize_with = "present_raw")]
+    #[schema(value_type = f64, required = false, minimum = 0, maximum = 10_000_000_000_000_i64, multiple_of = 0.01)]
+    price: Option<Box<RawValue>>,
+    /// Anything else is refused, so that a misspelt field is not silently ignored.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    unknown: BTreeMap<String, IgnoredAny>,
+}
+
+impl ChangeEventRequest {
+    /// # Errors
+    /// [`ApiError::Invalid`] naming the first bad or unknown field, or when nothing changes.
+    pub fn into_command(self, caller: UserId, event: EventId) -> Result<ChangeEvent, ApiError> {
+        let optional_text = |field, value: Option<Value>| value.map(|v| text(field, &v)).transpose();
+        let changes = EventChanges {
+            name: optional_text("name", self.name)?,
+            description: optional_text("description", self.description)?,
+            date: self.date.map(|v| date("date", &v)).transpose()?,
+            location: optional_text("location", self.location)?,
+            ticket_limit: self.ticket_limit.map(|v| ticket_limit(&v)).transpose()?,
+            price: self.price.map(|raw| price(&raw)).transpose()?,
+        };
+        refuse_unknown(self.unknown.keys())?;
+        let changes = changes.check().map_err(|_| {
+            ApiError::Invalid("Request body must name at least one field to change".to_owned())
+        })?;
+        Ok(ChangeEvent { caller, event, changes })
+    }
+}
+
+/// `PATCH /events/{id}`'s answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeEventResponse {
+    #[schema(example = "Event updated successfully")]
+    pub message: &'static str,
+    pub event: EventBody,
+    /// Bookings the change confirmed from the waiting line, first in line first.
+    pub promoted: Vec<BookingBody>,
+}
+
+impl TryFrom<EventChange> for ChangeEventResponse {
+    type Error = ApiError;
+
+    fn try_from(change: EventChange) -> Result<Self, ApiError> {
+        Ok(Self {
+            message: "Event updated successfully",
+            event: change.event.try_into()?,
+            promoted: change.promoted.into_iter().map(BookingBody::from).collect(),
+        })
+    }
+}
+
+/// `POST /events/{id}/cancel`'s answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelEventResponse {
+    #[schema(example = "Event cancelled successfully")]
+    pub message: &'static str,
+    pub event: EventBody,
+    /// How many confirmed or waiting bookings were cancelled with the event.
+    pub cancelled_bookings: u64,
+}
+
+impl TryFrom<EventCancellation> for CancelEventResponse {
+    type Error = ApiError;
+
+    fn try_from(cancellation: EventCancellation) -> Result<Self, ApiError> {
+        Ok(Self {
+            message: "Event cancelled successfully",
+            event: cancellation.event.try_into()?,
+            cancelled_bookings: cancellation.cancelled_bookings,
+        })
+    }
+}
+
+/// `GET /events`'s answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventListResponse {
+    pub events: Vec<EventBody>,
+    /// Give it as `after` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /status/:id`: the original's shape, whose event is now the full summary.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusResponse {
+    pub event: EventBody,
+    pub tickets_available: u32,
+    pub waiting_list_count: u64,
+}
+
+impl TryFrom<Availability> for StatusResponse {
+    type Error = ApiError;
+
+    fn try_from(status: Availability) -> Result<Self, ApiError> {
+        let (tickets_available, waiting_list_count) = (status.tickets_available, status.waiting_list_count);
+        Ok(Self { event: status.try_into()?, tickets_available, waiting_list_count })
+    }
+}

@@ -1,0 +1,30 @@
+use actix_web::{HttpResponse, web};
+use domain::idempotency::Effect;
+
+use domain::ports::Store;
+
+use crate::http::auth::Caller;
+use crate::http::dto::{BookRequest, BookingResponse};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::state::AppState;
+use crate::telemetry::metrics;
+
+/// Book a seat, or join the waiting list when the event is sold out.
+#[utoipa::path(post, path = "/book", tag = "bookings", security(("bearer" = [])), request_body = BookRequest, responses(
+    (status = 201, description = "`CONFIRMED` (\"Ticket booked successfully\") or `PENDING` with `waitlistPosition` (\"Event is sold out. User added to wait list\")", body = BookingResponse),
+    (status = 400, description = "`already_booked`, `already_waitlisted`, or `invalid_request`", body = ErrorBody),
+    (status = 401, description = "`unauthenticated`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: `userId` is someone else", body = ErrorBody),
+    (status = 404, description = "`not_found`: no such event or user", body = ErrorBody),
+    (status = 409, description = "`event_cancelled`: the organizer called the event off", body = ErrorBody),
+))]
+pub async fn book<S: Store>(
+    state: web::Data<AppState<S>>,
+    caller: Caller,
+    body: web::Json<BookRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let cmd = body.into_inner().into_command(caller.id())?;
+    let result = state.store.book(cmd).await;
+    metrics::record_booking(&result);
+    state.answers.respond(Effect::Booked(&result?))
+}

@@ -1,0 +1,14 @@
+use super::{Catalog, Idempotency, Notifications, Sales, Sessions, StoreHealth, Users, Webhooks};
+
+/// Every store port on one cloneable type: what an application runs on, and what the
+/// `domain-contract` suite checks. Implemented for every type that has them all, so an adapter
+/// implements the ports and nothing else; a new store port is added here once.
+pub trait Store:
+    Sales + Catalog + Users + Sessions + Idempotency + Notifications + Webhooks + StoreHealth + Clone
+{
+}
+
+impl<T> Store for T where
+    T: Sales + Catalog + Users + Sessions + Idempotency + Notifications + Webhooks + StoreHealth + Clone
+{
+}
