@@ -15,7 +15,7 @@ use futures_util::future::join_all;
 use super::PgStore;
 use super::batching::BatchRunner;
 use super::idempotency::{self, Settled, Stored};
-use super::sales::outcome;
+use super::single::outcome;
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool};
 use crate::queries::{bookings, guard};
 
