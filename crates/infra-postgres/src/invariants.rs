@@ -1,6 +1,6 @@
 //! The invariant recount (docs/ARCHITECTURE.md, "Guarantees"), for every check that must see
 //! the database itself rather than what the service said: the adapter's tests and
-//! `ticketing-load --database-url`. One statement ([`crate::sql::INVARIANT_COUNTS`]), so one
+//! `ticketing-load --database-url`. One statement, so one
 //! snapshot, even while bookings run.
 
 use std::fmt;
@@ -8,8 +8,6 @@ use std::fmt;
 use diesel::QueryResult;
 use diesel::sql_types::{BigInt, Integer, Nullable};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-
-use crate::sql::INVARIANT_COUNTS;
 
 /// One event's counts, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::QueryableByName)]
@@ -69,6 +67,19 @@ impl EventCounts {
         .collect()
     }
 }
+
+/// Per event (every event when `$1` is null), the counts invariants I1, I2, I3 and I5 are
+/// checked against: one statement, so one consistent snapshot even while bookings run.
+const INVARIANT_COUNTS: &str = "\
+SELECT e.id, e.ticket_limit, e.seats_taken,
+       (SELECT count(*) FROM bookings b WHERE b.event_id = e.id AND b.status = 'CONFIRMED') AS confirmed,
+       (SELECT count(*) FROM bookings b WHERE b.event_id = e.id AND b.status = 'PENDING') AS pending,
+       (SELECT count(*) FROM (SELECT user_id FROM bookings b
+                              WHERE b.event_id = e.id AND b.status IN ('CONFIRMED', 'PENDING')
+                              GROUP BY user_id HAVING count(*) > 1) d) AS duplicate_live
+FROM events e
+WHERE $1::int8 IS NULL OR e.id = $1
+ORDER BY e.id";
 
 /// The counts of one event, or of every event (in id order) when `event` is `None`.
 ///

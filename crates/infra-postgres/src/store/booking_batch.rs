@@ -1,5 +1,5 @@
 //! One transaction for a batch of bookings of one event ([`super::batching`]): the event's
-//! shared guard, its row, then every booker placed by one statement ([`crate::sql::BOOK_BATCH`])
+//! shared guard, its row, then every booker placed by one statement ([`crate::queries::bookings::place_batch`])
 //! with their notices and, for keyed requests, their answers — one lock hold and one WAL
 //! flush for the lot. The guard and the conditional writes are those of a single booking, so
 //! batches of several instances, single bookings and cancels keep I1–I5 between them.
