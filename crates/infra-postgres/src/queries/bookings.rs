@@ -10,7 +10,9 @@ use domain::notice::{self, NoticeKind};
 use domain::{BookingId, BookingQuery, BookingStatus, EventId, UserId};
 
 use crate::queries::Prepared;
-use crate::queries::fragments::{booking_columns, line_position, take_seat};
+use crate::queries::fragments::{
+    booking_columns, booking_notices, line_length, line_position, noticed, pending_ahead, take_seat,
+};
 use crate::rows::{
     AttendeeRow, BookingRow, BookingViewRow, FoundBookingRow, LockedBookingRow, PlacedBookingRow,
 };
@@ -23,7 +25,8 @@ fn new_booking_kind(status: BookingStatus) -> &'static str {
 
 /// Fast path: take a seat, insert the CONFIRMED booking and its notice (kind `$3`) in one
 /// statement. No row back means no seat was free (or no such event); a unique violation rolls
-/// the seat back with it.
+/// the seat back with it. Its notice is always a seat's, so it is written without
+/// `booking_notices!`'s choice of kind.
 pub const TAKE_FREE_SEAT: &str = concat!(
     "WITH ",
     take_seat!(),
@@ -31,10 +34,9 @@ pub const TAKE_FREE_SEAT: &str = concat!(
     INSERT INTO bookings (event_id, user_id, status)
     SELECT id, $2, 'CONFIRMED' FROM seat
     RETURNING id, event_id, user_id, status, created_at
-), noticed AS (
-    INSERT INTO notifications (kind, event_id, booking_id, user_id)
-    SELECT $3, event_id, id, user_id FROM placed
-)
+), ",
+    noticed!("SELECT $3, event_id, id, user_id, NULL FROM placed"),
+    "
 SELECT id, event_id, user_id, status, created_at FROM placed"
 );
 
@@ -71,15 +73,14 @@ pub const TAKE_SEAT_OR_JOIN_LINE: &str = concat!(
 ), counted AS (
     SELECT p.*,
            CASE WHEN p.status = 'PENDING' THEN
-               (SELECT count(*) FROM bookings b WHERE b.event_id = p.event_id AND b.status = 'PENDING' AND b.id < p.id)
+               ",
+    pending_ahead!("p"),
+    "
            ELSE 0 END AS ahead
     FROM placed p
-), noticed AS (
-    INSERT INTO notifications (kind, event_id, booking_id, user_id, position)
-    SELECT CASE WHEN status = 'CONFIRMED' THEN $3 ELSE $4 END, event_id, id, user_id,
-           CASE WHEN status = 'PENDING' THEN ahead + 1 END
-    FROM counted
-)
+), ",
+    booking_notices!("$3", "$4", "counted"),
+    "
 SELECT id, event_id, user_id, status, created_at, ahead FROM counted"
 );
 
@@ -137,9 +138,11 @@ pub(crate) async fn lock_seats(
 /// and tries again, so no seat stays free while someone waits (I3). `OFFSET 0` keeps the
 /// live-booking check a probe of the unique index per booker: as a join, a plan made while the
 /// event had few bookings read all of them once per booker (a 250-booker batch behind a line
-/// of 3 000 took 190 ms instead of 10).
-const BOOK_BATCH: &str = "\
-WITH wanted AS (
+/// of 3 000 took 190 ms instead of 10). A booker's place is the line as the snapshot holds it
+/// plus the batch's own pending rows before it, not [`pending_ahead!`] per booker: the rows a
+/// statement writes are not in its own snapshot, and one count of the line serves the batch.
+const BOOK_BATCH: &str = concat!(
+    "WITH wanted AS (
     SELECT r.user_id, row_number() OVER (ORDER BY r.ord) AS rank
     FROM unnest($2::bigint[]) WITH ORDINALITY AS r(user_id, ord)
     WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id)
@@ -158,17 +161,17 @@ WITH wanted AS (
 ), counted AS (
     SELECT p.*,
            CASE WHEN p.status = 'PENDING' THEN
-               (SELECT count(*) FROM bookings b WHERE b.event_id = $1 AND b.status = 'PENDING')
+               ",
+    line_length!("$1"),
+    "
                + count(*) FILTER (WHERE p.status = 'PENDING') OVER (ORDER BY p.id) - 1
            ELSE 0 END AS ahead
     FROM placed p
-), noticed AS (
-    INSERT INTO notifications (kind, event_id, booking_id, user_id, position)
-    SELECT CASE WHEN status = 'CONFIRMED' THEN $4 ELSE $5 END, event_id, id, user_id,
-           CASE WHEN status = 'PENDING' THEN ahead + 1 END
-    FROM counted ORDER BY id
-)
-SELECT id, event_id, user_id, status, created_at, ahead FROM counted ORDER BY id";
+), ",
+    booking_notices!("$4", "$5", "counted ORDER BY id"),
+    "
+SELECT id, event_id, user_id, status, created_at, ahead FROM counted ORDER BY id"
+);
 
 /// Call after [`lock_seats`], in its transaction: places `users` (arrival order) with `free`
 /// seats to give; returns the bookings written, by id.

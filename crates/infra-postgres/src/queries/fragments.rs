@@ -25,14 +25,44 @@ macro_rules! booking_columns {
 }
 pub(crate) use booking_columns;
 
-/// A pending booking's exact place in line (null for any other status), counted in the
-/// statement's own snapshot, for a booking aliased `b`.
+/// How many bookings wait in the line of the event `$event` (an expression), in the
+/// statement's snapshot.
+macro_rules! line_length {
+    ($event:literal) => {
+        concat!("(SELECT count(*) FROM bookings b WHERE b.event_id = ", $event, " AND b.status = 'PENDING')")
+    };
+}
+pub(crate) use line_length;
+
+/// How many pending bookings of its event are ahead of the booking aliased `$booking` (lower
+/// ids: the line is in id order), in the statement's snapshot; its place in line is one more.
+/// The one count of a place in line, for the bookings read and for a booking joining the line
+/// alone; a batch counts its own (`BOOK_BATCH` says why).
+macro_rules! pending_ahead {
+    ($booking:literal) => {
+        concat!(
+            "(SELECT count(*) FROM bookings a
+            WHERE a.event_id = ",
+            $booking,
+            ".event_id AND a.status = 'PENDING' AND a.id < ",
+            $booking,
+            ".id)"
+        )
+    };
+}
+pub(crate) use pending_ahead;
+
+/// A pending booking's exact place in line (null for any other status), for a booking aliased
+/// `b`.
 macro_rules! line_position {
     () => {
-        "CASE WHEN b.status = 'PENDING' THEN
-           (SELECT count(*) + 1 FROM bookings a
-            WHERE a.event_id = b.event_id AND a.status = 'PENDING' AND a.id < b.id)
+        concat!(
+            "CASE WHEN b.status = 'PENDING' THEN
+           ",
+            $crate::queries::fragments::pending_ahead!("b"),
+            " + 1
        END AS position"
+        )
     };
 }
 pub(crate) use line_position;
@@ -41,9 +71,13 @@ pub(crate) use line_position;
 /// event aliased `e`.
 macro_rules! availability_columns {
     () => {
-        "e.id, e.organizer_id, e.name, e.description, e.date, e.location, e.ticket_limit, e.price_cents,
+        concat!(
+            "e.id, e.organizer_id, e.name, e.description, e.date, e.location, e.ticket_limit, e.price_cents,
        e.seats_taken, e.status,
-       (SELECT count(*) FROM bookings b WHERE b.event_id = e.id AND b.status = 'PENDING') AS waiting"
+       ",
+            $crate::queries::fragments::line_length!("e.id"),
+            " AS waiting"
+        )
     };
 }
 pub(crate) use availability_columns;
@@ -72,3 +106,50 @@ LEFT JOIN LATERAL jsonb_to_record(n.event_snapshot) AS s(
     };
 }
 pub(crate) use notification_sources;
+
+/// Writes one notice per row `$rows` selects, as a CTE named `noticed`: the kind, the event,
+/// the booking and its holder (null for an event's notice) and the place in line (a
+/// waitlisted booking's only), in this order; after `with_snapshot:`, the rows add the event as
+/// the change left it (an event's notice only). Every statement that writes notices writes
+/// them through this. A booking's notice leaves the snapshot column out rather than write a
+/// null: in `BOOK_BATCH` the null would ride through the sort that numbers the notices.
+macro_rules! noticed {
+    (@columns $snapshot:literal, $rows:expr) => {
+        concat!(
+            "noticed AS (
+    INSERT INTO notifications (kind, event_id, booking_id, user_id, position",
+            $snapshot,
+            ")
+    ",
+            $rows,
+            "
+)"
+        )
+    };
+    (with_snapshot: $rows:expr) => {
+        $crate::queries::fragments::noticed!(@columns ", event_snapshot", $rows)
+    };
+    ($rows:expr) => {
+        $crate::queries::fragments::noticed!(@columns "", $rows)
+    };
+}
+pub(crate) use noticed;
+
+/// [`noticed!`] for the bookings a statement has just placed, one notice per row of `$placed`
+/// (a booking's `id, event_id, user_id, status` and `ahead`, the pending bookings before it):
+/// kind `$seat` for a confirmed booking, `$line` with its place for a pending one.
+macro_rules! booking_notices {
+    ($seat:literal, $line:literal, $placed:literal) => {
+        $crate::queries::fragments::noticed!(concat!(
+            "SELECT CASE WHEN status = 'CONFIRMED' THEN ",
+            $seat,
+            " ELSE ",
+            $line,
+            " END, event_id, id, user_id,
+           CASE WHEN status = 'PENDING' THEN ahead + 1 END
+    FROM ",
+            $placed
+        ))
+    };
+}
+pub(crate) use booking_notices;

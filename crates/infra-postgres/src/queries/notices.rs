@@ -8,7 +8,7 @@ use domain::UserId;
 use domain::notice::{Notice, Subject};
 
 use crate::queries::Prepared;
-use crate::queries::fragments::{availability_columns, notification_columns, notification_sources};
+use crate::queries::fragments::{availability_columns, noticed, notification_columns, notification_sources};
 use crate::rows::{NewestRow, NotificationRow, SettlementRow};
 
 /// The channel [`WRITE_NOTICES`] wakes and [`LISTEN`] subscribes to.
@@ -25,22 +25,23 @@ macro_rules! channel {
 /// not NOTIFY: a NOTIFY serialises the commits of every notifying transaction, and the
 /// listeners' poll finds those notices within a fifth of a second.
 pub const WRITE_NOTICES: &str = concat!(
-    "WITH written AS (
-    INSERT INTO notifications (kind, event_id, booking_id, user_id, position, event_snapshot)
-    SELECT n.kind, n.event_id, n.booking_id, n.user_id, n.position,
+    "WITH ",
+    noticed!(with_snapshot: concat!(
+        "SELECT n.kind, n.event_id, n.booking_id, n.user_id, n.position,
            CASE WHEN n.booking_id IS NULL THEN
                (SELECT to_jsonb(e) FROM (SELECT ",
-    availability_columns!(),
-    " FROM events e WHERE e.id = n.event_id) e)
+        availability_columns!(),
+        " FROM events e WHERE e.id = n.event_id) e)
            END
     FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[])
          WITH ORDINALITY AS n(kind, event_id, booking_id, user_id, position, ord)
     ORDER BY n.ord
-    RETURNING id
-)
+    RETURNING id"
+    )),
+    "
 SELECT pg_notify('",
     channel!(),
-    "', '') FROM (SELECT 1 FROM written LIMIT 1) AS any_written"
+    "', '') FROM (SELECT 1 FROM noticed LIMIT 1) AS any_written"
 );
 
 /// Writes `notices` in order, in the caller's transaction, after the change they report.
