@@ -1,7 +1,8 @@
 //! The invariant recount (docs/ARCHITECTURE.md, "Guarantees"), for every check that must see
 //! the database itself rather than what the service said: the adapter's tests and
-//! `ticketing-load --database-url`. One statement, so one
-//! snapshot, even while bookings run.
+//! `ticketing-load --database-url`. One statement, so one snapshot, even while bookings run;
+//! and an event's booking ids, for checking that every booking stored is one a client was told
+//! of.
 
 use std::fmt;
 
@@ -87,6 +88,24 @@ ORDER BY e.id";
 /// When the query fails.
 pub async fn recount(conn: &mut AsyncPgConnection, event: Option<i64>) -> QueryResult<Vec<EventCounts>> {
     diesel::sql_query(INVARIANT_COUNTS).bind::<Nullable<BigInt>, _>(event).load(conn).await
+}
+
+/// Every booking of event `$1`, whatever its status: a booking a client was never told of
+/// (a retried write that took effect twice) is still one of them.
+const EVENT_BOOKINGS: &str = "SELECT id FROM bookings WHERE event_id = $1";
+
+/// The ids of every booking of `event`, in no particular order.
+///
+/// # Errors
+/// When the query fails.
+pub async fn booking_ids(conn: &mut AsyncPgConnection, event: i64) -> QueryResult<Vec<i64>> {
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let rows: Vec<Id> = diesel::sql_query(EVENT_BOOKINGS).bind::<BigInt, _>(event).load(conn).await?;
+    Ok(rows.into_iter().map(|row| row.id).collect())
 }
 
 #[cfg(test)]
