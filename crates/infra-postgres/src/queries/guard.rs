@@ -1,7 +1,8 @@
 //! The per-event guard (docs/ARCHITECTURE.md, "The two transactions"): a transaction-scoped
 //! advisory lock that every write to an event's waiting line takes. Bookers joining the line
-//! share it; anything that frees or hands on seats (a cancel, and the event writes to come)
-//! takes it exclusively. The booking fast path, which only takes a free seat, never touches it.
+//! share it; anything that frees or hands on seats (a cancel, a change to the event, the event
+//! called off) takes it exclusively. The booking fast path, which only takes a free seat, never
+//! touches it.
 //!
 //! Every function here must run inside a transaction: the lock lasts until it ends.
 
