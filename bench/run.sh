@@ -2,8 +2,8 @@
 # The service against the database's own ceiling, in one run on one machine:
 #   1. a private PostgreSQL (durable: fsync and synchronous_commit on) and two
 #      `ticketing serve` instances on it, rate limiting off;
-#   2. pgbench running the adapter's own booking and cancel SQL (generated from
-#      crates/infra-postgres/src/sql.rs) for each regime: the ceiling;
+#   2. pgbench running the adapter's own booking and cancel SQL (generated from the
+#      statements infra_postgres::bench re-exports) for each regime: the ceiling;
 #   3. ticketing-load running the same regimes over HTTP, spread across both instances,
 #      verifying every invariant afterwards (through the API and by SQL), then the reads:
 #      /status, and the lists (GET /events pages walked by cursor, GET /me/bookings);

@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 
 use domain::notice::NoticeKind;
-use infra_postgres::sql::{
+use infra_postgres::bench::{
     GUARD_EVENT_OF_BOOKING, GUARD_NAMESPACE, GUARD_SHARED, LOCK_BOOKING, MARK_CANCELLED, PASS_SEAT_ON,
     TAKE_FREE_SEAT, TAKE_SEAT_OR_JOIN_LINE, WRITE_NOTICES,
 };

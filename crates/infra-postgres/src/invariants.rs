@@ -1,15 +1,14 @@
 //! The invariant recount (docs/ARCHITECTURE.md, "Guarantees"), for every check that must see
 //! the database itself rather than what the service said: the adapter's tests and
-//! `ticketing-load --database-url`. One statement ([`crate::sql::INVARIANT_COUNTS`]), so one
-//! snapshot, even while bookings run.
+//! `ticketing-load --database-url`. One statement, so one snapshot, even while bookings run;
+//! and an event's booking ids, for checking that every booking stored is one a client was told
+//! of.
 
 use std::fmt;
 
 use diesel::QueryResult;
 use diesel::sql_types::{BigInt, Integer, Nullable};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-
-use crate::sql::INVARIANT_COUNTS;
 
 /// One event's counts, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::QueryableByName)]
@@ -70,12 +69,43 @@ impl EventCounts {
     }
 }
 
+/// Per event (every event when `$1` is null), the counts invariants I1, I2, I3 and I5 are
+/// checked against: one statement, so one consistent snapshot even while bookings run.
+const INVARIANT_COUNTS: &str = "\
+SELECT e.id, e.ticket_limit, e.seats_taken,
+       (SELECT count(*) FROM bookings b WHERE b.event_id = e.id AND b.status = 'CONFIRMED') AS confirmed,
+       (SELECT count(*) FROM bookings b WHERE b.event_id = e.id AND b.status = 'PENDING') AS pending,
+       (SELECT count(*) FROM (SELECT user_id FROM bookings b
+                              WHERE b.event_id = e.id AND b.status IN ('CONFIRMED', 'PENDING')
+                              GROUP BY user_id HAVING count(*) > 1) d) AS duplicate_live
+FROM events e
+WHERE $1::int8 IS NULL OR e.id = $1
+ORDER BY e.id";
+
 /// The counts of one event, or of every event (in id order) when `event` is `None`.
 ///
 /// # Errors
 /// When the query fails.
 pub async fn recount(conn: &mut AsyncPgConnection, event: Option<i64>) -> QueryResult<Vec<EventCounts>> {
     diesel::sql_query(INVARIANT_COUNTS).bind::<Nullable<BigInt>, _>(event).load(conn).await
+}
+
+/// Every booking of event `$1`, whatever its status: a booking a client was never told of
+/// (a retried write that took effect twice) is still one of them.
+const EVENT_BOOKINGS: &str = "SELECT id FROM bookings WHERE event_id = $1";
+
+/// The ids of every booking of `event`, in no particular order.
+///
+/// # Errors
+/// When the query fails.
+pub async fn booking_ids(conn: &mut AsyncPgConnection, event: i64) -> QueryResult<Vec<i64>> {
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let rows: Vec<Id> = diesel::sql_query(EVENT_BOOKINGS).bind::<BigInt, _>(event).load(conn).await?;
+    Ok(rows.into_iter().map(|row| row.id).collect())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! that lock exclusively and hands the seat to the head of the line in the same transaction.
 //! `docs/ARCHITECTURE.md` explains why; the stampede tests in `tests/` are the proof.
 
+pub mod bench;
 mod constraints;
 mod error;
 pub mod invariants;
@@ -15,7 +16,6 @@ mod queries;
 pub mod roles;
 mod rows;
 mod schema;
-pub mod sql;
 mod store;
 #[cfg(feature = "test-support")]
 pub mod test_support;

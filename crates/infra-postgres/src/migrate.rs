@@ -9,8 +9,6 @@ use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use domain::BoxError;
 
-use crate::sql::TAKE_TRANSACTION_LOCK;
-
 /// Every migration of the schema, in order.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
@@ -72,6 +70,12 @@ pub fn fingerprint() -> String {
         .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
     format!("{hash:016x}")
 }
+
+/// A transaction-level advisory lock on `$1`, held until the transaction ends: migrating takes
+/// it so that instances starting together take turns. Not a session lock: behind a pooler in
+/// transaction mode, a session lock stays with the server connection the pooler lent, held by
+/// nobody once the migration's client is gone.
+const TAKE_TRANSACTION_LOCK: &str = "SELECT pg_advisory_xact_lock($1)";
 
 /// diesel's migration harness is synchronous: run it on a blocking thread, through diesel-async's
 /// wrapper (no libpq needed). Everything runs in one transaction, holding the migration lock

@@ -60,20 +60,31 @@ impl PoolSettings {
     /// before keep the old ones until they reconnect.
     #[must_use]
     pub fn role_defaults_sql(&self) -> String {
-        crate::sql::role_defaults(
-            self.statement_timeout.as_millis(),
-            self.lock_timeout.as_millis(),
-            (self.statement_timeout * 4).as_millis(),
+        let (statement_ms, lock_ms, idle_in_transaction_ms) = self.limits_ms();
+        format!(
+            "DO $$ BEGIN \
+             EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET statement_timeout = {statement_ms}', current_database()); \
+             EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET lock_timeout = {lock_ms}', current_database()); \
+             EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET idle_in_transaction_session_timeout = {idle_in_transaction_ms}', current_database()); \
+             END $$"
         )
     }
 
+    /// What every pooled connection runs when it opens; the application name is quoted here.
     fn session_setup_sql(&self) -> String {
-        crate::sql::session_settings(
-            self.statement_timeout.as_millis(),
-            self.lock_timeout.as_millis(),
-            (self.statement_timeout * 4).as_millis(),
-            &self.application_name,
+        let (statement_ms, lock_ms, idle_in_transaction_ms) = self.limits_ms();
+        format!(
+            "SET statement_timeout = {statement_ms}; SET lock_timeout = {lock_ms}; \
+             SET idle_in_transaction_session_timeout = {idle_in_transaction_ms}; SET application_name = '{}'",
+            self.application_name.replace('\'', "''"),
         )
+    }
+
+    /// The limits a session gets, in milliseconds, whether set on it or as its role's
+    /// defaults: a statement, a lock wait, and idling inside a transaction.
+    fn limits_ms(&self) -> (u128, u128, u128) {
+        let statement = self.statement_timeout;
+        (statement.as_millis(), self.lock_timeout.as_millis(), (statement * 4).as_millis())
     }
 }
 

@@ -1,8 +1,13 @@
-//! Small query functions over a connection. They compose inside any transaction; the
-//! repositories decide where transactions begin and end.
+//! Small query functions over a connection. They compose inside any transaction; the store's
+//! port implementations ([`crate::store`]) decide where transactions begin and end.
+//!
+//! Each hand-written statement is a constant right above the function that binds its `$1..$n`,
+//! so that the text and its parameters are read together; the parts several statements share
+//! are in `fragments`. The Diesel query builder writes the rest.
 
 pub(crate) mod bookings;
 pub(crate) mod events;
+mod fragments;
 pub(crate) mod guard;
 pub(crate) mod idempotency;
 pub(crate) mod notices;

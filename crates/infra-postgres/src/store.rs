@@ -12,6 +12,7 @@ mod notifications;
 mod replica;
 mod sales;
 mod sessions;
+mod single;
 mod users;
 mod webhooks;
 

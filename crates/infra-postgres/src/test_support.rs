@@ -142,6 +142,10 @@ fn start_private_cluster() -> Result<Cluster, ClusterError> {
     Ok(cluster)
 }
 
+/// A session-level advisory lock on `$1`, held until the connection closes: building the test
+/// template takes it so that test binaries starting together take turns.
+const TAKE_SESSION_LOCK: &str = "SELECT pg_advisory_lock($1)";
+
 /// Migrates the template once per schema version. It is built under another name and renamed
 /// when complete, so a run killed halfway never leaves a half-migrated template behind.
 async fn prepare_template(admin_url: &str) -> Result<String, String> {
@@ -154,7 +158,7 @@ async fn prepare_template(admin_url: &str) -> Result<String, String> {
     let template = format!("ticketing_template_{}", migrate::fingerprint());
     let building = format!("{template}_building");
     let mut admin = AsyncPgConnection::establish(admin_url).await.map_err(|e| e.to_string())?;
-    diesel::sql_query(crate::sql::TAKE_SESSION_LOCK)
+    diesel::sql_query(TAKE_SESSION_LOCK)
         .bind::<BigInt, _>(TEMPLATE_LOCK)
         .execute(&mut admin)
         .await

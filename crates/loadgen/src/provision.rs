@@ -6,9 +6,7 @@ use anyhow::Context;
 use argon2::{Argon2, PasswordHasher as _};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Text};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
 
 use crate::api::Api;
@@ -16,6 +14,9 @@ use crate::concurrency;
 
 /// Every load-test account's password.
 pub const PASSWORD: &str = "load-test-password";
+
+/// Every load-test account's first and last name.
+const NAME: (&str, &str) = ("Load", "Test");
 
 /// A registered, logged-in user.
 #[derive(Debug, Clone)]
@@ -83,31 +84,16 @@ fn email(run: &str, i: usize) -> String {
     format!("load-{run}-{i}@example.com")
 }
 
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
 /// Inserts `count` accounts (the `i`-th at index `i`), every one with the same password hash.
 async fn write_accounts(database_url: &str, run: &str, count: usize) -> anyhow::Result<Vec<i64>> {
     let hash = Argon2::default()
         .hash_password(PASSWORD.as_bytes())
         .map_err(|e| anyhow::anyhow!("hashing the load-test password: {e}"))?
         .to_string();
+    let emails: Vec<String> = (0..count).map(|i| email(run, i)).collect();
     let mut conn = AsyncPgConnection::establish(database_url).await?;
-    let ids: Vec<Id> = diesel::sql_query(
-        "INSERT INTO users (email, password_hash, first_name, last_name)
-         SELECT 'load-' || $1 || '-' || (g - 1) || '@example.com', $2, 'Load', 'Test'
-         FROM generate_series(1, $3) AS g ORDER BY g RETURNING id",
-    )
-    .bind::<Text, _>(run)
-    .bind::<Text, _>(hash)
-    .bind::<BigInt, _>(i64::try_from(count)?)
-    .load(&mut conn)
-    .await?;
-    let mut ids: Vec<i64> = ids.into_iter().map(|r| r.id).collect();
-    ids.sort_unstable();
+    let (first_name, last_name) = NAME;
+    let ids = infra_postgres::bench::write_accounts(&mut conn, &emails, first_name, last_name, &hash).await?;
     anyhow::ensure!(ids.len() == count, "wrote {} accounts of {count}", ids.len());
     Ok(ids)
 }
@@ -115,7 +101,8 @@ async fn write_accounts(database_url: &str, run: &str, count: usize) -> anyhow::
 /// Transport failures are retried: provisioning is not what is measured. A retried
 /// registration may find its first attempt succeeded (409); the login then says who it is.
 async fn sign_up(api: &Api, n: usize, email: &str) -> anyhow::Result<Buyer> {
-    let body = json!({"email": email, "password": PASSWORD, "firstName": "Load", "lastName": "Test"});
+    let (first_name, last_name) = NAME;
+    let body = json!({"email": email, "password": PASSWORD, "firstName": first_name, "lastName": last_name});
     let mut attempts = 0;
     let registered = loop {
         attempts += 1;

@@ -3,10 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use diesel::QueryableByName;
-use diesel::sql_types::BigInt;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use infra_postgres::invariants::recount;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use infra_postgres::invariants::{booking_ids, recount};
 
 /// No oversell, one live booking per user, no free seat while someone waits, the seat counter
 /// equal to the confirmed bookings, and the expected totals.
@@ -34,12 +32,6 @@ pub async fn check_event(
     Ok(violations)
 }
 
-#[derive(QueryableByName)]
-struct BookingId {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
 /// Exactly-once, whatever the retries: every booking the API acknowledged exists, and no
 /// booking of the event exists that the API never acknowledged (a retried write that took
 /// effect twice, or took effect without its client hearing of it).
@@ -52,12 +44,6 @@ pub async fn check_acknowledged(
     acknowledged: &BTreeSet<i64>,
 ) -> anyhow::Result<Vec<String>> {
     let mut conn = AsyncPgConnection::establish(database_url).await?;
-    let stored: BTreeSet<i64> = diesel::sql_query("SELECT id FROM bookings WHERE event_id = $1")
-        .bind::<BigInt, _>(event)
-        .load::<BookingId>(&mut conn)
-        .await?
-        .into_iter()
-        .map(|row| row.id)
-        .collect();
+    let stored: BTreeSet<i64> = booking_ids(&mut conn, event).await?.into_iter().collect();
     Ok(crate::verify::exactly_once(acknowledged, &stored))
 }

@@ -1,4 +1,4 @@
-//! The event statements ([`crate::sql`]) as query functions, and event creation.
+//! The event statements, and event creation.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -7,11 +7,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::{EventChanges, EventDate, EventId, EventQuery, NewEvent};
 
 use crate::queries::Prepared;
+use crate::queries::fragments::availability_columns;
 use crate::rows::{AvailabilityRow, BookingRow, EventRow, ManagedEventRow};
 use crate::schema::events;
-use crate::sql::{
-    AVAILABILITY, CANCEL_EVENT, CHANGE_EVENT, EVENT_STATUS, FILL_SEATS, LIST_EVENTS, LOCK_EVENT,
-};
 
 #[derive(QueryableByName)]
 struct StatusRow {
@@ -35,6 +33,15 @@ pub(crate) async fn insert(conn: &mut AsyncPgConnection, event: &NewEvent) -> Qu
         .await
 }
 
+/// An event and its waiting-list length in one statement, so both come from one snapshot.
+const AVAILABILITY: &str = concat!(
+    "SELECT ",
+    availability_columns!(),
+    "
+FROM events e
+WHERE e.id = $1"
+);
+
 /// The event and its waiting-list length, from one snapshot.
 pub(crate) async fn availability(
     conn: &mut AsyncPgConnection,
@@ -42,6 +49,9 @@ pub(crate) async fn availability(
 ) -> QueryResult<Option<AvailabilityRow>> {
     Prepared(diesel::sql_query(AVAILABILITY).bind::<BigInt, _>(id.get())).get_result(conn).await.optional()
 }
+
+/// Whether an event exists, and its sale status.
+const EVENT_STATUS: &str = "SELECT status FROM events WHERE id = $1";
 
 /// The event's sale status, `None` when it does not exist.
 pub(crate) async fn status(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<Option<String>> {
@@ -51,6 +61,28 @@ pub(crate) async fn status(conn: &mut AsyncPgConnection, id: EventId) -> QueryRe
         .optional()?;
     Ok(row.map(|r| r.status))
 }
+
+/// A page of events by (date, id), strictly after `($1, $2)` (the cursor, or the key just before
+/// `from`; null: from the start), up to `$3` (`to`; null: no end); `$4` is an ILIKE pattern (the user's wildcards escaped), `$6` the
+/// limit plus one. One exclusive row bound rather than separate date conditions, and no
+/// `$n IS NULL OR …` around the bounds: planned generically (as a prepared statement is), the
+/// scan of `events_date_id_idx` still starts at the bound and stops after the page, so a deep
+/// page costs what the first does. Waiting lines are counted for the page's rows only.
+pub const LIST_EVENTS: &str = concat!(
+    "SELECT ",
+    availability_columns!(),
+    "
+FROM (
+    SELECT * FROM events
+    WHERE (date, id) > (COALESCE($1::date, '-infinity'::date), $2::int8)
+      AND date <= COALESCE($3::date, 'infinity'::date)
+      AND ($4::text IS NULL OR name ILIKE $4 OR location ILIKE $4)
+      AND ($5::text IS NULL OR status = $5)
+    ORDER BY date, id
+    LIMIT $6
+) e
+ORDER BY e.date, e.id"
+);
 
 /// One more than a page of events, so the caller can tell whether another page follows.
 pub(crate) async fn list(
@@ -85,10 +117,26 @@ fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
+/// Under the exclusive guard: the event as a change or cancellation must see it, locked until
+/// the transaction ends (fast-path bookers, which do not take the guard, wait on this row).
+const LOCK_EVENT: &str = "\
+SELECT id, organizer_id, status, seats_taken FROM events WHERE id = $1 FOR UPDATE";
+
 /// Call under the event's exclusive guard: the event row, locked until the transaction ends.
 pub(crate) async fn lock(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<Option<ManagedEventRow>> {
     Prepared(diesel::sql_query(LOCK_EVENT).bind::<BigInt, _>(id.get())).get_result(conn).await.optional()
 }
+
+/// Rewrites the fields a change names (null: leave alone).
+const CHANGE_EVENT: &str = "\
+UPDATE events SET
+    name = COALESCE($2, name),
+    description = COALESCE($3, description),
+    date = COALESCE($4, date),
+    location = COALESCE($5, location),
+    ticket_limit = COALESCE($6, ticket_limit),
+    price_cents = COALESCE($7, price_cents)
+WHERE id = $1";
 
 /// Call under the event's exclusive guard, holding its row.
 pub(crate) async fn change(
@@ -111,6 +159,25 @@ pub(crate) async fn change(
     .map(drop)
 }
 
+/// Under the exclusive guard, after a raise: confirm up to `$2` heads of the line, lowest id
+/// first, and count their seats in one statement (I4, I5).
+const FILL_SEATS: &str = "\
+WITH heads AS (
+    SELECT id FROM bookings
+    WHERE event_id = $1 AND status = 'PENDING'
+    ORDER BY id
+    LIMIT $2
+    FOR UPDATE
+), promoted AS (
+    UPDATE bookings SET status = 'CONFIRMED', updated_at = now()
+    WHERE id IN (SELECT id FROM heads)
+    RETURNING id, event_id, user_id, status, created_at
+), seats AS (
+    UPDATE events SET seats_taken = seats_taken + (SELECT count(*) FROM promoted)
+    WHERE id = $1
+)
+SELECT id, event_id, user_id, status, created_at FROM promoted ORDER BY id";
+
 /// Call under the event's exclusive guard: confirms up to `seats` heads of the line.
 pub(crate) async fn fill_seats(
     conn: &mut AsyncPgConnection,
@@ -121,6 +188,19 @@ pub(crate) async fn fill_seats(
         .load(conn)
         .await
 }
+
+/// Under the exclusive guard: every live booking cancelled, every seat freed, the event called
+/// off, in one statement; returns the bookings that ended, by id.
+const CANCEL_EVENT: &str = "\
+WITH ended AS (
+    UPDATE bookings SET status = 'CANCELLED', updated_at = now()
+    WHERE event_id = $1 AND status IN ('CONFIRMED', 'PENDING')
+    RETURNING id, event_id, user_id, status, created_at
+), called_off AS (
+    UPDATE events SET status = 'CANCELLED', seats_taken = 0
+    WHERE id = $1
+)
+SELECT id, event_id, user_id, status, created_at FROM ended ORDER BY id";
 
 /// Call under the event's exclusive guard: the live bookings the cancellation ended, by id.
 pub(crate) async fn cancel(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<Vec<BookingRow>> {

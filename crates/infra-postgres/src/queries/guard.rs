@@ -1,7 +1,8 @@
 //! The per-event guard (docs/ARCHITECTURE.md, "The two transactions"): a transaction-scoped
 //! advisory lock that every write to an event's waiting line takes. Bookers joining the line
-//! share it; anything that frees or hands on seats (a cancel, and the event writes to come)
-//! takes it exclusively. The booking fast path, which only takes a free seat, never touches it.
+//! share it; anything that frees or hands on seats (a cancel, a change to the event, the event
+//! called off) takes it exclusively. The booking fast path, which only takes a free seat, never
+//! touches it.
 //!
 //! Every function here must run inside a transaction: the lock lasts until it ends.
 
@@ -11,7 +12,6 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::{BookingId, EventId};
 
 use crate::queries::Prepared;
-use crate::sql::{GUARD_EVENT_OF_BOOKING, GUARD_EXCLUSIVE, GUARD_NAMESPACE, GUARD_SHARED};
 
 #[derive(QueryableByName)]
 struct EventIdRow {
@@ -19,15 +19,24 @@ struct EventIdRow {
     id: i64,
 }
 
+pub const GUARD_SHARED: &str = "SELECT pg_advisory_xact_lock_shared($1, ($2 & 2147483647)::int4)";
+
 /// For joining the line: excludes anything that frees seats, not other bookers.
 pub(crate) async fn shared(conn: &mut AsyncPgConnection, event: EventId) -> QueryResult<()> {
     take(conn, GUARD_SHARED, event).await
 }
 
+pub const GUARD_EXCLUSIVE: &str = "SELECT pg_advisory_xact_lock($1, ($2 & 2147483647)::int4)";
+
 /// For freeing or handing on seats: excludes every other guarded write to the event.
 pub(crate) async fn exclusive(conn: &mut AsyncPgConnection, event: EventId) -> QueryResult<()> {
     take(conn, GUARD_EXCLUSIVE, event).await
 }
+
+/// First key of the two-key advisory locks that guard an event's waiting line; the second is
+/// the event id folded into 31 bits. Two events sharing a folded key only share a lock, which
+/// costs throughput, never correctness.
+pub const GUARD_NAMESPACE: i32 = 0x7443_6b74;
 
 async fn take(conn: &mut AsyncPgConnection, sql: &'static str, event: EventId) -> QueryResult<()> {
     Prepared(diesel::sql_query(sql).bind::<Integer, _>(GUARD_NAMESPACE).bind::<BigInt, _>(event.get()))
@@ -35,6 +44,14 @@ async fn take(conn: &mut AsyncPgConnection, sql: &'static str, event: EventId) -
         .await?;
     Ok(())
 }
+
+/// Takes the event's exclusive guard for a booking id and returns the event; the event of a
+/// booking never changes, so reading it before the lock is safe.
+pub const GUARD_EVENT_OF_BOOKING: &str = "\
+SELECT event_id AS id FROM (
+    SELECT event_id, pg_advisory_xact_lock($1, (event_id & 2147483647)::int4)
+    FROM bookings WHERE id = $2
+) AS guarded";
 
 /// The exclusive guard of a booking's event, found from the booking id; `None` when the
 /// booking does not exist.

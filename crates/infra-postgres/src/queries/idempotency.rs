@@ -6,7 +6,6 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::time::Duration;
 
 use super::{Prepared, millis};
-use crate::sql::{ANSWER_KEY, ANSWER_KEYS, CLAIM_KEY, FORGET_KEYS, READ_KEY, RELEASE_KEY, TAKE_OVER_KEY};
 
 /// A held key, as [`READ_KEY`] reads it.
 #[derive(Debug, QueryableByName)]
@@ -24,6 +23,17 @@ pub(crate) struct KeyName<'a> {
     pub requester: &'a str,
     pub key: &'a str,
 }
+
+/// A key nobody holds, claimed by a new attempt.
+const CLAIM_KEY: &str = "\
+    INSERT INTO idempotency_keys (requester, key, fingerprint, attempt, lease_until)
+    VALUES ($1, $2, $3, $4::uuid, now() + $5 * interval '1 millisecond')
+    ON CONFLICT (requester, key) DO NOTHING";
+
+/// A key whose attempt's lease ran out without an answer, taken over for the same request.
+const TAKE_OVER_KEY: &str = "\
+    UPDATE idempotency_keys SET attempt = $4::uuid, lease_until = now() + $5 * interval '1 millisecond'
+    WHERE requester = $1 AND key = $2 AND fingerprint = $3 AND status IS NULL AND lease_until < now()";
 
 /// Whether a new attempt got the key: free (`CLAIM_KEY`), or left unanswered past its lease
 /// (`TAKE_OVER_KEY`).
@@ -52,6 +62,11 @@ pub(crate) async fn claim(
     Ok(false)
 }
 
+/// What a held key is: for the same request or not, and its answer if it has one.
+const READ_KEY: &str = "\
+    SELECT fingerprint = $3 AS same_request, status, body
+    FROM idempotency_keys WHERE requester = $1 AND key = $2";
+
 pub(crate) async fn held(
     conn: &mut AsyncPgConnection,
     name: &KeyName<'_>,
@@ -67,6 +82,12 @@ pub(crate) async fn held(
     .await?;
     Ok(rows.into_iter().next())
 }
+
+/// The answer, stored by the attempt that holds the key (inside the effect's transaction, or
+/// after a refusal); no row when the attempt no longer holds it.
+const ANSWER_KEY: &str = "\
+    UPDATE idempotency_keys SET status = $4, body = $5
+    WHERE requester = $1 AND key = $2 AND attempt = $3::uuid AND status IS NULL";
 
 /// Stores the answer; whether the attempt still held the key.
 pub(crate) async fn answer(
@@ -103,6 +124,16 @@ struct Ordinal {
     ord: i64,
 }
 
+/// [`ANSWER_KEY`] for many attempts at once (a batch of bookings): parallel arrays of
+/// requester, key, attempt, status and body; returns the ordinals (from 1) of those that still
+/// held their keys.
+const ANSWER_KEYS: &str = "\
+    UPDATE idempotency_keys k SET status = a.status, body = a.body
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::int2[], $5::bytea[])
+         WITH ORDINALITY AS a(requester, key, attempt, status, body, ord)
+    WHERE k.requester = a.requester AND k.key = a.key AND k.attempt = a.attempt::uuid AND k.status IS NULL
+    RETURNING a.ord";
+
 /// Stores several answers in one statement; for each, whether its attempt still held the key.
 pub(crate) async fn answer_many(
     conn: &mut AsyncPgConnection,
@@ -134,6 +165,10 @@ pub(crate) async fn answer_many(
     Ok(held)
 }
 
+/// An attempt gives its key back unanswered, so a retry runs again.
+const RELEASE_KEY: &str = "\
+    DELETE FROM idempotency_keys WHERE requester = $1 AND key = $2 AND attempt = $3::uuid AND status IS NULL";
+
 pub(crate) async fn release(
     conn: &mut AsyncPgConnection,
     name: &KeyName<'_>,
@@ -148,6 +183,10 @@ pub(crate) async fn release(
     .execute(conn)
     .await
 }
+
+/// Keys past their keeping time.
+const FORGET_KEYS: &str =
+    "DELETE FROM idempotency_keys WHERE created_at < now() - $1 * interval '1 millisecond'";
 
 pub(crate) async fn forget_older_than(conn: &mut AsyncPgConnection, kept: Duration) -> QueryResult<usize> {
     Prepared(diesel::sql_query(FORGET_KEYS).bind::<BigInt, _>(millis(kept))).execute(conn).await

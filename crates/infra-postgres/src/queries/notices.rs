@@ -8,8 +8,41 @@ use domain::UserId;
 use domain::notice::{Notice, Subject};
 
 use crate::queries::Prepared;
+use crate::queries::fragments::{availability_columns, noticed, notification_columns, notification_sources};
 use crate::rows::{NewestRow, NotificationRow, SettlementRow};
-use crate::sql::{FEED, FOR_RECIPIENTS, NEWEST_NOTIFICATION, SETTLEMENT, WRITE_NOTICES};
+
+/// The channel [`WRITE_NOTICES`] wakes and [`LISTEN`] subscribes to.
+macro_rules! channel {
+    () => {
+        "ticketing_notifications"
+    };
+}
+
+/// Notices decided by the domain, written in order (so numbered in order) by a guarded
+/// transaction that has already written the change they report, and the instances woken (the
+/// NOTIFY is delivered only if the transaction commits). An event's notice snapshots the
+/// event as that transaction left it. The booking statements write their own notices and do
+/// not NOTIFY: a NOTIFY serialises the commits of every notifying transaction, and the
+/// listeners' poll finds those notices within a fifth of a second.
+pub const WRITE_NOTICES: &str = concat!(
+    "WITH ",
+    noticed!(with_snapshot: concat!(
+        "SELECT n.kind, n.event_id, n.booking_id, n.user_id, n.position,
+           CASE WHEN n.booking_id IS NULL THEN
+               (SELECT to_jsonb(e) FROM (SELECT ",
+        availability_columns!(),
+        " FROM events e WHERE e.id = n.event_id) e)
+           END
+    FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[])
+         WITH ORDINALITY AS n(kind, event_id, booking_id, user_id, position, ord)
+    ORDER BY n.ord
+    RETURNING id"
+    )),
+    "
+SELECT pg_notify('",
+    channel!(),
+    "', '') FROM (SELECT 1 FROM noticed LIMIT 1) AS any_written"
+);
 
 /// Writes `notices` in order, in the caller's transaction, after the change they report.
 pub(crate) async fn write(conn: &mut AsyncPgConnection, notices: &[Notice]) -> QueryResult<()> {
@@ -50,6 +83,19 @@ pub(crate) async fn write(conn: &mut AsyncPgConnection, notices: &[Notice]) -> Q
     .map(drop)
 }
 
+/// A user's notifications in `($2, $3]`, oldest first, at most `$4`.
+const FEED: &str = concat!(
+    "SELECT ",
+    notification_columns!(),
+    "
+FROM ",
+    notification_sources!(),
+    "
+WHERE n.user_id = $1 AND n.id > $2 AND n.id <= $3
+ORDER BY n.id
+LIMIT $4"
+);
+
 pub(crate) async fn feed(
     conn: &mut AsyncPgConnection,
     user: UserId,
@@ -68,6 +114,18 @@ pub(crate) async fn feed(
     .await
 }
 
+/// Every notification in `($2, $3]` for the users in `$1`, oldest first.
+const FOR_RECIPIENTS: &str = concat!(
+    "SELECT ",
+    notification_columns!(),
+    "
+FROM ",
+    notification_sources!(),
+    "
+WHERE n.user_id = ANY ($1) AND n.id > $2 AND n.id <= $3
+ORDER BY n.id"
+);
+
 pub(crate) async fn for_recipients(
     conn: &mut AsyncPgConnection,
     after: i64,
@@ -85,9 +143,22 @@ pub(crate) async fn for_recipients(
     .await
 }
 
+/// The newest notification id and the next transaction id, in one snapshot: where a new
+/// watermark starts.
+const NEWEST_NOTIFICATION: &str = "\
+SELECT COALESCE((SELECT max(id) FROM notifications), 0) AS newest,
+       pg_snapshot_xmax(pg_current_snapshot())::text::int8 AS next_writer";
+
 pub(crate) async fn newest(conn: &mut AsyncPgConnection) -> QueryResult<NewestRow> {
     Prepared(diesel::sql_query(NEWEST_NOTIFICATION)).get_result(conn).await
 }
+
+/// Up to `$2` visible notification ids above `$1`, with the oldest running and the next
+/// transaction id, all from the statement's one snapshot.
+const SETTLEMENT: &str = "\
+SELECT ARRAY(SELECT id FROM notifications WHERE id > $1 ORDER BY id LIMIT $2) AS ids,
+       pg_snapshot_xmin(pg_current_snapshot())::text::int8 AS oldest_running,
+       pg_snapshot_xmax(pg_current_snapshot())::text::int8 AS next_writer";
 
 pub(crate) async fn settlement(
     conn: &mut AsyncPgConnection,
@@ -97,4 +168,11 @@ pub(crate) async fn settlement(
     Prepared(diesel::sql_query(SETTLEMENT).bind::<BigInt, _>(walked).bind::<BigInt, _>(batch))
         .get_result(conn)
         .await
+}
+
+/// Subscribes a connection to the channel [`WRITE_NOTICES`] wakes: one per server instance.
+const LISTEN: &str = concat!("LISTEN ", channel!());
+
+pub(crate) async fn listen(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    diesel::sql_query(LISTEN).execute(conn).await
 }

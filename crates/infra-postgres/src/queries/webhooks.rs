@@ -10,13 +10,16 @@ use std::num::TryFromIntError;
 use domain::webhook::{Attempted, DeliveryOutcome, NewWebhook, WebhookSecret};
 use domain::{EventId, UserId, WebhookId};
 
+use crate::queries::fragments::{notification_columns, notification_sources};
 use crate::queries::{Prepared, millis};
 use crate::rows::{AttemptRow, ClaimedRow, WebhookRow};
-use crate::sql::{
-    CLAIM_DELIVERIES, DELETE_WEBHOOK, DELIVERY_BACKLOG, DISABLE_WEBHOOKS, EVENT_ORGANIZER, INSERT_WEBHOOK,
-    LOCK_RELAY, ORGANIZER_WEBHOOKS, OWNED_WEBHOOK, QUEUE_DELIVERIES, SAVE_RELAY, SETTLE_DELIVERIES,
-    WEBHOOK_ATTEMPTS,
-};
+
+/// A webhook's columns, as `WebhookRow` reads them.
+macro_rules! webhook_columns {
+    () => {
+        "id, organizer_id, url, kinds, event_id, created_at, disabled_at"
+    };
+}
 
 #[derive(QueryableByName)]
 struct OrganizerRow {
@@ -42,6 +45,8 @@ pub(crate) struct BacklogRow {
 /// Longest error text kept in the deliveries log (the column's CHECK allows 500).
 const MAX_ERROR_CHARS: usize = 300;
 
+const EVENT_ORGANIZER: &str = "SELECT organizer_id FROM events WHERE id = $1";
+
 pub(crate) async fn event_organizer(
     conn: &mut AsyncPgConnection,
     event: EventId,
@@ -53,6 +58,13 @@ pub(crate) async fn event_organizer(
             .optional()?;
     Ok(row.map(|r| r.organizer_id))
 }
+
+const INSERT_WEBHOOK: &str = concat!(
+    "INSERT INTO webhooks (organizer_id, url, kinds, event_id, secret)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING ",
+    webhook_columns!()
+);
 
 pub(crate) async fn insert(
     conn: &mut AsyncPgConnection,
@@ -73,12 +85,17 @@ pub(crate) async fn insert(
     .await
 }
 
+const ORGANIZER_WEBHOOKS: &str =
+    concat!("SELECT ", webhook_columns!(), " FROM webhooks WHERE organizer_id = $1 ORDER BY id");
+
 pub(crate) async fn of_organizer(
     conn: &mut AsyncPgConnection,
     organizer: UserId,
 ) -> QueryResult<Vec<WebhookRow>> {
     Prepared(diesel::sql_query(ORGANIZER_WEBHOOKS).bind::<BigInt, _>(organizer.get())).load(conn).await
 }
+
+const OWNED_WEBHOOK: &str = "SELECT id FROM webhooks WHERE id = $1 AND organizer_id = $2";
 
 pub(crate) async fn owned(
     conn: &mut AsyncPgConnection,
@@ -94,6 +111,9 @@ pub(crate) async fn owned(
     Ok(row.is_some())
 }
 
+/// Deliveries and the log go with it (ON DELETE CASCADE).
+const DELETE_WEBHOOK: &str = "DELETE FROM webhooks WHERE id = $1 AND organizer_id = $2";
+
 pub(crate) async fn delete(
     conn: &mut AsyncPgConnection,
     organizer: UserId,
@@ -106,6 +126,14 @@ pub(crate) async fn delete(
     .await?;
     Ok(deleted > 0)
 }
+
+/// A page of a webhook's attempts, newest first, before `$2`, at most `$3`.
+const WEBHOOK_ATTEMPTS: &str = "\
+SELECT id, notification_id, attempted_at, status_code, error, next_attempt_at
+FROM webhook_attempts
+WHERE webhook_id = $1 AND id < COALESCE($2::int8, 9223372036854775807)
+ORDER BY id DESC
+LIMIT $3";
 
 pub(crate) async fn attempts(
     conn: &mut AsyncPgConnection,
@@ -122,6 +150,34 @@ pub(crate) async fn attempts(
     .load(conn)
     .await
 }
+
+/// Claims up to `$1` due deliveries for `$2` milliseconds: rows other workers hold are
+/// skipped, not waited for, and the lease is the row's new due time, so a claim that is never
+/// settled comes due again by itself.
+const CLAIM_DELIVERIES: &str = concat!(
+    "WITH due AS (
+    SELECT webhook_id, notification_id FROM webhook_deliveries
+    WHERE due_at <= now()
+    ORDER BY due_at
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE webhook_deliveries d
+    SET attempts = d.attempts + 1, due_at = now() + $2 * interval '1 millisecond'
+    FROM due
+    WHERE d.webhook_id = due.webhook_id AND d.notification_id = due.notification_id
+    RETURNING d.webhook_id, d.notification_id, d.attempts
+)
+SELECT c.webhook_id, c.attempts, w.url, w.secret, ",
+    notification_columns!(),
+    "
+FROM claimed c
+JOIN webhooks w ON w.id = c.webhook_id
+JOIN ",
+    notification_sources!(),
+    " ON n.id = c.notification_id
+ORDER BY n.id"
+);
 
 pub(crate) async fn claim(
     conn: &mut AsyncPgConnection,
@@ -169,6 +225,28 @@ impl Settlements {
     }
 }
 
+/// Settles a batch of claims, each `(webhook $1, notification $2, claim $3)`: delivered (`$4`),
+/// due again in `$5` ms, or closed (`$5` null); logs each attempt with its status `$6` and error
+/// `$7`. A claim that is no longer the latest (its lease ran out and another worker claimed the
+/// delivery) changes nothing and is not logged.
+const SETTLE_DELIVERIES: &str = "\
+WITH input AS (
+    SELECT * FROM unnest($1::int8[], $2::int8[], $3::int4[], $4::bool[], $5::int8[], $6::int4[], $7::text[])
+        WITH ORDINALITY AS i(webhook_id, notification_id, attempt, delivered, retry_ms, status_code, error, ord)
+), settled AS (
+    UPDATE webhook_deliveries d
+    SET due_at = CASE WHEN i.delivered OR i.retry_ms IS NULL THEN NULL
+                      ELSE now() + i.retry_ms * interval '1 millisecond' END,
+        delivered_at = CASE WHEN i.delivered THEN now() END
+    FROM input i
+    WHERE d.webhook_id = i.webhook_id AND d.notification_id = i.notification_id AND d.attempts = i.attempt
+    RETURNING d.webhook_id, d.notification_id, d.due_at
+)
+INSERT INTO webhook_attempts (webhook_id, notification_id, status_code, error, next_attempt_at)
+SELECT s.webhook_id, s.notification_id, i.status_code, i.error, s.due_at
+FROM settled s JOIN input i ON i.webhook_id = s.webhook_id AND i.notification_id = s.notification_id
+ORDER BY i.ord";
+
 pub(crate) async fn settle(conn: &mut AsyncPgConnection, batch: Settlements) -> QueryResult<()> {
     Prepared(
         diesel::sql_query(SETTLE_DELIVERIES)
@@ -184,6 +262,13 @@ pub(crate) async fn settle(conn: &mut AsyncPgConnection, batch: Settlements) -> 
     .await
     .map(drop)
 }
+
+/// Receivers answered 410 Gone: nothing more goes to the webhooks `$1`.
+const DISABLE_WEBHOOKS: &str = "\
+WITH disabled AS (
+    UPDATE webhooks SET disabled_at = now() WHERE id = ANY ($1) AND disabled_at IS NULL
+)
+UPDATE webhook_deliveries SET due_at = NULL WHERE webhook_id = ANY ($1) AND due_at IS NOT NULL";
 
 pub(crate) async fn disable(conn: &mut AsyncPgConnection, webhooks: &[i64]) -> QueryResult<()> {
     Prepared(diesel::sql_query(DISABLE_WEBHOOKS).bind::<Array<BigInt>, _>(webhooks))
@@ -202,16 +287,36 @@ pub(crate) struct RelayRow {
     pub gap_seen: Option<i64>,
 }
 
+/// The relay's place, locked: `None` when another instance is relaying right now.
+const LOCK_RELAY: &str =
+    "SELECT walked, gap_start, gap_seen FROM outbox_relay WHERE id = 1 FOR UPDATE SKIP LOCKED";
+
 /// The relay's place, locked for this transaction; `None` while another holds it.
 pub(crate) async fn lock_relay(conn: &mut AsyncPgConnection) -> QueryResult<Option<RelayRow>> {
     Prepared(diesel::sql_query(LOCK_RELAY)).get_result(conn).await.optional()
 }
+
+/// Queues the notifications in `($1, $2]` for every matching webhook of their events'
+/// organizers. A delivery is as old as its notification.
+const QUEUE_DELIVERIES: &str = "\
+INSERT INTO webhook_deliveries (webhook_id, notification_id, created_at)
+SELECT w.id, n.id, n.created_at
+FROM notifications n
+JOIN events e ON e.id = n.event_id
+JOIN webhooks w ON w.organizer_id = e.organizer_id
+WHERE n.id > $1 AND n.id <= $2
+  AND w.disabled_at IS NULL
+  AND (w.event_id IS NULL OR w.event_id = n.event_id)
+  AND (w.kinds IS NULL OR n.kind = ANY (w.kinds))
+ON CONFLICT DO NOTHING";
 
 pub(crate) async fn queue(conn: &mut AsyncPgConnection, after: i64, through: i64) -> QueryResult<usize> {
     Prepared(diesel::sql_query(QUEUE_DELIVERIES).bind::<BigInt, _>(after).bind::<BigInt, _>(through))
         .execute(conn)
         .await
 }
+
+const SAVE_RELAY: &str = "UPDATE outbox_relay SET walked = $1, gap_start = $2, gap_seen = $3 WHERE id = 1";
 
 pub(crate) async fn save_relay(
     conn: &mut AsyncPgConnection,
@@ -228,6 +333,12 @@ pub(crate) async fn save_relay(
     .await
     .map(drop)
 }
+
+/// What waits to be delivered, and since when.
+const DELIVERY_BACKLOG: &str = "\
+SELECT count(*) AS undelivered,
+       COALESCE(extract(epoch FROM now() - min(created_at)), 0)::int8 AS oldest_age_seconds
+FROM webhook_deliveries WHERE due_at IS NOT NULL";
 
 pub(crate) async fn backlog(conn: &mut AsyncPgConnection) -> QueryResult<BacklogRow> {
     Prepared(diesel::sql_query(DELIVERY_BACKLOG)).get_result(conn).await

@@ -13,7 +13,7 @@ use domain::{
 use super::{AvailabilityRow, EventRow};
 use crate::error::{Inconsistent, corrupt_row};
 
-/// A notification as the outbox's reads return it (`sql::notification_columns!`): the
+/// A notification as the outbox's reads return it (`queries::fragments::notification_columns!`): the
 /// booking columns are set for a booking's notice, the snapshot columns for an event's.
 #[derive(Debug, QueryableByName)]
 pub(crate) struct NotificationRow {

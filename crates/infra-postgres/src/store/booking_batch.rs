@@ -1,5 +1,5 @@
 //! One transaction for a batch of bookings of one event ([`super::batching`]): the event's
-//! shared guard, its row, then every booker placed by one statement ([`crate::sql::BOOK_BATCH`])
+//! shared guard, its row, then every booker placed by one statement ([`crate::queries::bookings::place_batch`])
 //! with their notices and, for keyed requests, their answers — one lock hold and one WAL
 //! flush for the lot. The guard and the conditional writes are those of a single booking, so
 //! batches of several instances, single bookings and cancels keep I1–I5 between them.
@@ -15,7 +15,7 @@ use futures_util::future::join_all;
 use super::PgStore;
 use super::batching::BatchRunner;
 use super::idempotency::{self, Settled, Stored};
-use super::sales::outcome;
+use super::single::outcome;
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool};
 use crate::queries::{bookings, guard};
 

@@ -1,7 +1,7 @@
 //! One transaction for a batch of cancels of one event ([`super::batching`]). Cancels of an
 //! event serialise on its exclusive guard, one transaction and one WAL flush each; the profile
 //! of a churn (docs/BENCHMARKS.md) shows them lock-bound, a quarter of both cores idle. Run
-//! together, each cancel is still the single path's own steps ([`super::sales`]'s
+//! together, each cancel is still the single path's own steps ([`super::single`]'s
 //! `cancel_in_transaction`: guard, lock, `plan_cancel`, promotion, notice), in arrival order,
 //! each in a savepoint so that a refusal undoes only its own; the guard is taken once (it is
 //! re-entrant within the transaction) and one commit serves them all. Across instances each
@@ -17,8 +17,8 @@ use futures_util::future::join_all;
 use super::PgStore;
 use super::batching::BatchRunner;
 use super::idempotency::{self, Settled, Stored};
-use super::sales::cancel_in_transaction;
-use crate::error::{Inconsistent, TxError, from_diesel};
+use super::single::cancel_in_transaction;
+use crate::error::{Inconsistent, TxError};
 
 /// One cancel waiting in its event's lane.
 pub(crate) struct Canceller {
@@ -112,24 +112,6 @@ async fn cancel_alone(store: &PgStore, job: &Canceller) -> Answer {
     match &job.scope {
         Some(scope) => idempotency::within(Arc::clone(scope), store.cancel_alone(job.cmd)).await,
         None => store.cancel_alone(job.cmd).await,
-    }
-}
-
-impl PgStore {
-    /// The event whose lane a cancel joins: named by the command, or the booking's (`None` for
-    /// an unknown booking, which the single path refuses).
-    pub(super) async fn event_to_cancel(&self, cmd: CancelBooking) -> Result<Option<EventId>, RepoError> {
-        match cmd.target {
-            domain::CancelTarget::LiveBookingFor(event) => Ok(Some(event)),
-            domain::CancelTarget::Booking(id) => {
-                let event = self
-                    .write(async |conn| {
-                        crate::queries::bookings::event_of(conn, id).await.map_err(from_diesel)
-                    })
-                    .await?;
-                Ok(event.and_then(|e| EventId::new(e).ok()))
-            }
-        }
     }
 }
 

@@ -7,7 +7,10 @@ use domain::ports::{ConnectionStats, StoreHealth};
 use super::PgStore;
 use crate::error::from_diesel;
 use crate::pool::PoolSettings;
-use crate::sql::PING;
+
+/// Readiness: the database answers. A bare statement, not a transaction, so abandoning it
+/// leaves nothing open.
+const PING: &str = "SELECT 1";
 
 impl StoreHealth for PgStore {
     /// Checks out a connection and runs `SELECT 1`: the database answers, and the pool can

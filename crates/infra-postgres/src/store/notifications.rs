@@ -1,5 +1,4 @@
-use diesel::sql_query;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use domain::notice::{Notification, Settlement, Watermark};
 use domain::ports::{NewsListener, Notifications};
 use domain::{Limit, NotificationId, RepoError, UserId};
@@ -9,7 +8,6 @@ use super::PgStore;
 use crate::error::{Inconsistent, from_diesel};
 use crate::queries::notices;
 use crate::rows::NotificationRow;
-use crate::sql::LISTEN;
 
 impl Notifications for PgStore {
     type Listener = PgListener;
@@ -58,7 +56,7 @@ impl Notifications for PgStore {
     /// request while subscribed) and listening on the notifications channel.
     async fn listen(&self) -> Result<PgListener, RepoError> {
         let mut conn = self.listening_connection().await?;
-        sql_query(LISTEN).execute(&mut conn).await.map_err(from_diesel)?;
+        notices::listen(&mut conn).await.map_err(from_diesel)?;
         Ok(PgListener { conn })
     }
 }

@@ -7,8 +7,7 @@
 //! seconds>`.
 
 use chrono::{DateTime, Utc};
-use diesel::sql_query;
-use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use domain::idempotency::Effect;
 use domain::ports::{RevocationListener, Sessions};
 use domain::session::{IssuedToken, Revocation, TokenGeneration, TokenId};
@@ -18,7 +17,6 @@ use futures_util::StreamExt;
 use super::{PgStore, idempotency};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel};
 use crate::queries::sessions::{self, RevocationRow};
-use crate::sql::LISTEN_SESSIONS;
 
 impl Sessions for PgStore {
     type Listener = PgRevocationListener;
@@ -58,7 +56,7 @@ impl Sessions for PgStore {
     /// A connection of its own (`PgStore::listening_connection`), listening on the channel.
     async fn listen(&self) -> Result<PgRevocationListener, RepoError> {
         let mut conn = self.listening_connection().await?;
-        sql_query(LISTEN_SESSIONS).execute(&mut conn).await.map_err(from_diesel)?;
+        sessions::listen(&mut conn).await.map_err(from_diesel)?;
         Ok(PgRevocationListener { conn })
     }
 

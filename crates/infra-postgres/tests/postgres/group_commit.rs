@@ -15,7 +15,7 @@ use domain::{
     BookError, BookTicket, Booking, BookingId, BookingOutcome, BookingStatus, CancelBooking, CancelError,
     CancelTarget, Cancellation, EventId, RepoError, UserId,
 };
-use infra_postgres::sql::{GUARD_EXCLUSIVE, GUARD_NAMESPACE};
+use infra_postgres::bench::{GUARD_EXCLUSIVE, GUARD_NAMESPACE};
 use infra_postgres::{PgStore, idempotent_within};
 use tokio::task::JoinHandle;
 

@@ -75,7 +75,7 @@ impl Fixture {
     pub async fn booking_left_open(&self, event: EventId, user: UserId) -> AsyncPgConnection {
         let mut conn = self.raw().await;
         diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, "BEGIN").await.unwrap();
-        diesel::sql_query(infra_postgres::sql::TAKE_FREE_SEAT)
+        diesel::sql_query(infra_postgres::bench::TAKE_FREE_SEAT)
             .bind::<BigInt, _>(event.get())
             .bind::<BigInt, _>(user.get())
             .bind::<Text, _>(domain::notice::NoticeKind::BookingConfirmed.as_str())

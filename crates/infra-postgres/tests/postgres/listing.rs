@@ -37,7 +37,7 @@ async fn a_deep_page_of_ten_thousand_events_is_an_index_scan_answered_in_millise
             "SET plan_cache_mode = {plan_cache_mode};
              DEALLOCATE ALL;
              PREPARE list_events(date, int8, date, text, text, int8) AS {};",
-            infra_postgres::sql::LIST_EVENTS
+            infra_postgres::bench::LIST_EVENTS
         ))
         .await
         .unwrap();
