@@ -15,8 +15,8 @@ pub async fn an_event_needs_an_existing_organizer<A: Adapter>() {
     let nobody = UserId::new(999_999).unwrap();
     let organizer = user(&store, "organizer").await;
 
-    let refused = store.create_event(new_event(nobody, 5, "2027-05-20", "Ghost")).await;
-    let created = store.create_event(new_event(organizer, 5, "2027-05-20", "Concert")).await.unwrap();
+    let refused = store.create_event(new_event(nobody, 5, "2027-05-20", "Ghost"), None).await;
+    let created = store.create_event(new_event(organizer, 5, "2027-05-20", "Concert"), None).await.unwrap();
 
     assert!(matches!(refused, Err(CreateEventError::OrganizerNotFound(id)) if id == nobody), "{refused:?}");
     assert_eq!((created.organizer, created.status), (organizer, EventStatus::OnSale));
@@ -43,7 +43,7 @@ pub async fn events_are_listed_by_date_then_id_a_page_at_a_time<A: Adapter>() {
     let early = event_on(&store, organizer, "2027-03-01", "Early rock").await;
     let same_day = event_on(&store, organizer, "2027-09-01", "Late folk").await;
     let called_off = event_on(&store, organizer, "2027-06-01", "Jazz cancelled").await;
-    store.cancel_event(domain::CancelEvent { caller: organizer, event: called_off.id }).await.unwrap();
+    store.cancel_event(domain::CancelEvent { caller: organizer, event: called_off.id }, None).await.unwrap();
     let two = Limit::new(2).unwrap();
 
     let first = store.list_events(EventQuery { limit: two, ..EventQuery::default() }).await.unwrap();
@@ -73,10 +73,14 @@ pub async fn events_are_listed_by_date_then_id_a_page_at_a_time<A: Adapter>() {
     assert_eq!(ids(&on_sale), vec![early.id, first_of_day, second_of_day]);
     assert_eq!(ids(&summer), vec![called_off.id], "dates are inclusive");
 
-    let in_rockhampton =
-        store.create_event(new_event_at(organizer, 5, "2027-10-01", "Folk", "Rockhampton")).await.unwrap();
-    let hundred =
-        store.create_event(new_event_at(organizer, 5, "2027-11-01", "Pop 100%", "Kandy")).await.unwrap();
+    let in_rockhampton = store
+        .create_event(new_event_at(organizer, 5, "2027-10-01", "Folk", "Rockhampton"), None)
+        .await
+        .unwrap();
+    let hundred = store
+        .create_event(new_event_at(organizer, 5, "2027-11-01", "Pop 100%", "Kandy"), None)
+        .await
+        .unwrap();
     let search =
         |text: &str| EventQuery { search: Some(SearchText::parse(text).unwrap()), ..EventQuery::default() };
     assert_eq!(
@@ -93,8 +97,8 @@ pub async fn a_booking_is_read_with_its_organizer_and_place_in_line<A: Adapter>(
     let organizer = user(&store, "organizer").await;
     let event = event(&store, organizer, 1).await;
     let [a, b] = users(&store, "buyer", 2).await[..] else { unreachable!() };
-    let seated = store.book(book(a, event)).await.unwrap().booking().clone();
-    let waiting = store.book(book(b, event)).await.unwrap().booking().clone();
+    let seated = store.book(book(a, event), None).await.unwrap().booking().clone();
+    let waiting = store.book(book(b, event), None).await.unwrap().booking().clone();
 
     let (seat_view, seat_organizer) = store.booking(seated.id).await.unwrap().unwrap();
     let (line_view, _) = store.booking(waiting.id).await.unwrap().unwrap();
@@ -113,8 +117,8 @@ pub async fn a_users_bookings_come_newest_first<A: Adapter>() {
     let mut booked = Vec::new();
     for seats in [1, 1, 1] {
         let event = event(&store, organizer, seats).await;
-        store.book(book(organizer, event)).await.unwrap();
-        booked.push(store.book(book(buyer, event)).await.unwrap().booking().id);
+        store.book(book(organizer, event), None).await.unwrap();
+        booked.push(store.book(book(buyer, event), None).await.unwrap().booking().id);
     }
     let two = Limit::new(2).unwrap();
 
@@ -140,7 +144,7 @@ pub async fn attendees_come_in_booking_order_a_page_at_a_time<A: Adapter>() {
     let event = event(&store, organizer, 2).await;
     let buyers = users(&store, "buyer", 5).await;
     for &buyer in &buyers {
-        store.book(book(buyer, event)).await.unwrap();
+        store.book(book(buyer, event), None).await.unwrap();
     }
     let three = Limit::new(3).unwrap();
 

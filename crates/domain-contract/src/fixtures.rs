@@ -29,7 +29,7 @@ pub fn new_user(local: &str) -> NewUser {
 
 /// A new account named `local`.
 pub async fn user(store: &impl Users, local: &str) -> UserId {
-    store.create_user(new_user(local)).await.unwrap().id
+    store.create_user(new_user(local), None).await.unwrap().id
 }
 
 /// `n` new accounts, `prefix0`, `prefix1`, …
@@ -61,12 +61,12 @@ pub fn new_event_at(organizer: UserId, seats: i64, date: &str, name: &str, locat
 
 /// A new event with `seats` seats.
 pub async fn event(store: &impl Catalog, organizer: UserId, seats: i64) -> EventId {
-    store.create_event(new_event(organizer, seats, "2027-05-20", "Concert")).await.unwrap().id
+    store.create_event(new_event(organizer, seats, "2027-05-20", "Concert"), None).await.unwrap().id
 }
 
 /// A new event on `date` named `name`.
 pub async fn event_on(store: &impl Catalog, organizer: UserId, date: &str, name: &str) -> Event {
-    store.create_event(new_event(organizer, 10, date, name)).await.unwrap()
+    store.create_event(new_event(organizer, 10, date, name), None).await.unwrap()
 }
 
 #[must_use]

@@ -1,20 +1,24 @@
-//! [`domain::ports::Idempotency`], and the answers the effect-making ports store with their
-//! effects under an [`IdempotencyScope`].
+//! [`domain::ports::Idempotency`], and the effects the effect-making ports store under the
+//! attempt they are handed.
 
-use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{TimeDelta, Utc};
 use domain::idempotency::{
-    Answerer, Attempt, Claim, Effect, Fingerprint, IdempotencyKey, IdempotencyScope, IdempotentRequest,
-    Requester, StoredAnswer,
+    Attempt, Claim, Effect, Fingerprint, IdempotencyKey, IdempotentRequest, Recorded, Requester,
 };
-use domain::ports::{Catalog as _, Idempotency as _, Sales as _};
-use domain::{BookError, BoxError, RepoError, UserId};
-
-use crate::fixtures::{book, bookings, event, new_event, user};
-use domain::ports::Store;
+use domain::ports::{
+    Catalog as _, Idempotency as _, Sales as _, Sessions as _, Store, Users as _, Webhooks as _,
+};
+use domain::session::{IssuedToken, TokenId};
+use domain::webhook::{NewWebhook, WebhookSecret, WebhookUrl};
+use domain::{
+    BookError, CancelBooking, CancelEvent, CancelTarget, ChangeEvent, EventChanges, PasswordHash, RepoError,
+    TicketLimit, UserId,
+};
 
 use crate::Adapter;
+use crate::fixtures::{book, bookings, event, new_event, new_user, user};
 
 const LEASE: Duration = Duration::from_secs(15);
 
@@ -26,17 +30,12 @@ fn request(key: &str, body: u8) -> IdempotentRequest {
     }
 }
 
-fn answer(text: &str) -> StoredAnswer {
-    StoredAnswer { status: 201, body: text.as_bytes().to_vec() }
+fn answer(text: &str) -> Vec<u8> {
+    text.as_bytes().to_vec()
 }
 
-/// Answers an effect with its debug text, so that answers to different effects differ.
-struct Echo;
-
-impl Answerer for Echo {
-    fn answer(&self, effect: Effect<'_>) -> Result<StoredAnswer, BoxError> {
-        Ok(answer(&format!("{effect:?}")))
-    }
+fn verbatim(text: &str) -> Claim {
+    Claim::Replay(Recorded::Verbatim(answer(text)))
 }
 
 async fn fresh(store: &impl Store, request: IdempotentRequest, lease: Duration) -> Attempt {
@@ -76,7 +75,7 @@ pub async fn a_key_given_back_is_claimed_again_and_an_answered_one_replays<A: Ad
     store.finish(second, Some(answer("done"))).await.unwrap();
     store.finish(first, Some(answer("stale"))).await.unwrap();
 
-    assert_eq!(store.claim(request("k", 1), LEASE).await.unwrap(), Claim::Replay(answer("done")));
+    assert_eq!(store.claim(request("k", 1), LEASE).await.unwrap(), verbatim("done"));
     assert_eq!(store.claim(request("k", 2), LEASE).await.unwrap(), Claim::Reused, "another body");
     assert!(matches!(store.claim(request("other", 1), LEASE).await.unwrap(), Claim::Fresh(_)));
 }
@@ -93,30 +92,76 @@ pub async fn a_key_whose_lease_ran_out_is_claimed_again<A: Adapter>() {
 
     assert_eq!(meanwhile, Claim::InFlight);
     assert_ne!(first.id, second.id);
-    assert_eq!(store.claim(request("k", 1), LEASE).await.unwrap(), Claim::Replay(answer("done")));
+    assert_eq!(store.claim(request("k", 1), LEASE).await.unwrap(), verbatim("done"));
 }
 
-pub async fn an_effect_stores_its_answer_with_it<A: Adapter>() {
+/// Claims `key` afresh, for an effect to be made under it.
+async fn keyed(store: &impl Store, key: &str) -> Option<Attempt> {
+    Some(fresh(store, request(key, 1), LEASE).await)
+}
+
+/// What claiming `key` again finds: the effect stored with it.
+async fn replayed(store: &impl Store, key: &str) -> Effect {
+    match store.claim(request(key, 1), LEASE).await.unwrap() {
+        Claim::Replay(Recorded::Effect(effect)) => effect,
+        other => panic!("{key}: expected the stored effect, got {other:?}"),
+    }
+}
+
+pub async fn every_effect_is_stored_with_it_as_it_was_returned<A: Adapter>() {
     let (store, _keep) = A::setup().await;
     let organizer = user(&store, "organizer").await;
-    let attempt = fresh(&store, request("create", 1), LEASE).await;
-    let scope = Arc::new(IdempotencyScope::new(attempt, Arc::new(Echo)));
+    let buyer = user(&store, "buyer").await;
 
-    let created =
-        A::within(Arc::clone(&scope), store.create_event(new_event(organizer, 1, "2027-05-20", "Keyed")))
-            .await
-            .unwrap();
-    let booking_attempt = fresh(&store, request("book", 1), LEASE).await;
-    let booking_scope = Arc::new(IdempotencyScope::new(booking_attempt, Arc::new(Echo)));
-    let booked =
-        A::within(Arc::clone(&booking_scope), store.book(book(organizer, created.id))).await.unwrap();
+    let registered = store.create_user(new_user("newcomer"), keyed(&store, "register").await).await.unwrap();
+    let created = store
+        .create_event(new_event(organizer, 1, "2027-05-20", "Keyed"), keyed(&store, "create").await)
+        .await;
+    let created = created.unwrap();
+    let booked = store.book(book(buyer, created.id), keyed(&store, "book").await).await.unwrap();
+    let waiting = store.book(book(registered.id, created.id), keyed(&store, "wait").await).await.unwrap();
+    let raise = EventChanges { ticket_limit: TicketLimit::new(2).ok(), ..EventChanges::default() };
+    let changed = store
+        .change_event(
+            ChangeEvent { caller: organizer, event: created.id, changes: raise },
+            keyed(&store, "raise").await,
+        )
+        .await
+        .unwrap();
+    let cancel = CancelBooking { caller: buyer, target: CancelTarget::Booking(booked.booking().id) };
+    let cancelled = store.cancel(cancel, keyed(&store, "cancel").await).await.unwrap();
+    let called_off = store
+        .cancel_event(CancelEvent { caller: organizer, event: created.id }, keyed(&store, "call-off").await)
+        .await
+        .unwrap();
+    let signed_in = store
+        .change_password(buyer, PasswordHash::new("new-hash".to_owned()), keyed(&store, "password").await)
+        .await
+        .unwrap()
+        .unwrap();
+    let token = IssuedToken {
+        id: TokenId::from_bits(42),
+        user: buyer,
+        generation: signed_in.token_generation,
+        expires_at: Utc::now() + TimeDelta::hours(1),
+    };
+    store.revoke(token, keyed(&store, "logout").await).await.unwrap();
+    let url = WebhookUrl::parse("http://127.0.0.1:9/hook").unwrap();
+    let secret = WebhookSecret::new(vec![5; 32]).unwrap();
+    let webhook = NewWebhook { organizer, url, kinds: None, event: None };
+    let subscribed =
+        store.create_webhook(webhook, secret.clone(), keyed(&store, "webhook").await).await.unwrap();
 
-    let stored = scope.stored().expect("the answer was stored with the event");
-    assert_eq!(stored, answer(&format!("{:?}", Effect::EventCreated(&created))));
-    assert_eq!(store.claim(request("create", 1), LEASE).await.unwrap(), Claim::Replay(stored));
-    let stored = booking_scope.stored().expect("the answer was stored with the booking");
-    assert_eq!(stored, answer(&format!("{:?}", Effect::Booked(&booked))));
-    assert_eq!(store.claim(request("book", 1), LEASE).await.unwrap(), Claim::Replay(stored));
+    assert_eq!(replayed(&store, "register").await, Effect::Registered(registered));
+    assert_eq!(replayed(&store, "create").await, Effect::EventCreated(created));
+    assert_eq!(replayed(&store, "book").await, Effect::Booked(booked));
+    assert_eq!(replayed(&store, "wait").await, Effect::Booked(waiting));
+    assert_eq!(replayed(&store, "raise").await, Effect::EventChanged(changed));
+    assert_eq!(replayed(&store, "cancel").await, Effect::Cancelled(cancelled));
+    assert_eq!(replayed(&store, "call-off").await, Effect::EventCalledOff(called_off));
+    assert_eq!(replayed(&store, "password").await, Effect::PasswordChanged(signed_in));
+    assert_eq!(replayed(&store, "logout").await, Effect::LoggedOut);
+    assert_eq!(replayed(&store, "webhook").await, Effect::WebhookCreated(subscribed, secret));
 }
 
 pub async fn an_effect_whose_attempt_lost_its_key_is_not_made<A: Adapter>() {
@@ -127,17 +172,17 @@ pub async fn an_effect_whose_attempt_lost_its_key_is_not_made<A: Adapter>() {
     tokio::time::sleep(Duration::from_millis(150)).await;
     let retry = fresh(&store, request("book", 1), LEASE).await;
 
-    let late =
-        A::within(Arc::new(IdempotencyScope::new(lost, Arc::new(Echo))), store.book(book(organizer, event)))
-            .await;
+    let late = store.book(book(organizer, event), Some(lost.clone())).await;
     let nothing_written = bookings(&store, event).await.is_empty();
-    let scope = Arc::new(IdempotencyScope::new(retry, Arc::new(Echo)));
-    let made = A::within(Arc::clone(&scope), store.book(book(organizer, event))).await;
+    let late_account = store.create_user(new_user("late"), Some(lost)).await;
+    let made = store.book(book(organizer, event), Some(retry)).await;
 
     assert!(matches!(late, Err(BookError::Repo(RepoError::Unavailable(_)))), "{late:?}");
     assert!(nothing_written, "the late attempt's booking was rolled back");
-    assert!(made.is_ok(), "{made:?}");
-    assert!(scope.stored().is_some());
+    assert!(late_account.is_err(), "{late_account:?}");
+    assert!(store.credentials(new_user("late").email).await.unwrap().is_none(), "no account was made");
+    let made = made.unwrap();
+    assert_eq!(replayed(&store, "book").await, Effect::Booked(made));
 }
 
 pub async fn old_keys_are_forgotten<A: Adapter>() {

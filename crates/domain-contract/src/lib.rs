@@ -13,9 +13,6 @@
 //!     async fn setup() -> (Self::Store, ()) {
 //!         (infra_memory::MemoryStore::new(), ())
 //!     }
-//!     fn within<F: Future + Send>(scope: Arc<IdempotencyScope>, work: F) -> impl Future<Output = F::Output> + Send {
-//!         infra_memory::within(scope, work)
-//!     }
 //! }
 //!
 //! domain_contract::contract_tests!(Memory);
@@ -43,12 +40,10 @@ pub mod users;
 pub mod webhooks;
 
 use std::future::Future;
-use std::sync::Arc;
 
-use domain::idempotency::IdempotencyScope;
 use domain::ports::Store;
 
-/// An adapter under test: how to get a fresh, empty store, and how to run a keyed request.
+/// An adapter under test: how to get a fresh, empty store.
 pub trait Adapter: 'static {
     type Store: Store;
     /// What must live as long as the store (a test database, say).
@@ -56,12 +51,6 @@ pub trait Adapter: 'static {
 
     /// A fresh store that shares nothing with any other test's.
     fn setup() -> impl Future<Output = (Self::Store, Self::Keep)> + Send;
-
-    /// Runs `work` with `scope` in force, as the adapter's idempotency scope.
-    fn within<F: Future + Send>(
-        scope: Arc<IdempotencyScope>,
-        work: F,
-    ) -> impl Future<Output = F::Output> + Send;
 }
 
 /// One test per check, for the adapter type given: `contract_tests!(Memory);`. The list is
@@ -101,7 +90,7 @@ macro_rules! contract_tests {
             idempotency::a_key_goes_to_one_attempt_at_a_time,
             idempotency::a_key_given_back_is_claimed_again_and_an_answered_one_replays,
             idempotency::a_key_whose_lease_ran_out_is_claimed_again,
-            idempotency::an_effect_stores_its_answer_with_it,
+            idempotency::every_effect_is_stored_with_it_as_it_was_returned,
             idempotency::an_effect_whose_attempt_lost_its_key_is_not_made,
             idempotency::old_keys_are_forgotten,
             sessions::a_logout_is_stored_announced_and_refused,

@@ -43,12 +43,15 @@ pub async fn every_change_writes_its_notices_in_order<A: Adapter>() {
     let event = event(&store, organizer, 1).await;
     let [a, b, c] = users(&store, "buyer", 3).await[..] else { unreachable!() };
 
-    store.book(book(a, event)).await.unwrap();
-    store.book(book(b, event)).await.unwrap();
-    store.book(book(c, event)).await.unwrap();
-    store.cancel(CancelBooking { caller: a, target: CancelTarget::LiveBookingFor(event) }).await.unwrap();
-    store.change_event(ChangeEvent { caller: organizer, event, changes: limit(2) }).await.unwrap();
-    store.cancel_event(CancelEvent { caller: organizer, event }).await.unwrap();
+    store.book(book(a, event), None).await.unwrap();
+    store.book(book(b, event), None).await.unwrap();
+    store.book(book(c, event), None).await.unwrap();
+    store
+        .cancel(CancelBooking { caller: a, target: CancelTarget::LiveBookingFor(event) }, None)
+        .await
+        .unwrap();
+    store.change_event(ChangeEvent { caller: organizer, event, changes: limit(2) }, None).await.unwrap();
+    store.cancel_event(CancelEvent { caller: organizer, event }, None).await.unwrap();
     let all = sent(&store, &[a, b, c]).await;
 
     use NoticeKind::{BookingCancelled, BookingConfirmed, BookingPromoted, BookingWaitlisted};
@@ -78,8 +81,8 @@ pub async fn a_feed_holds_its_users_notices_between_bounds<A: Adapter>() {
     let [a, b] = users(&store, "buyer", 2).await[..] else { unreachable!() };
     for _ in 0..3 {
         let event = event(&store, organizer, 5).await;
-        store.book(book(a, event)).await.unwrap();
-        store.book(book(b, event)).await.unwrap();
+        store.book(book(a, event), None).await.unwrap();
+        store.book(book(b, event), None).await.unwrap();
     }
     let through = settled(&store).await;
 
@@ -104,11 +107,11 @@ pub async fn a_watermark_starts_at_the_newest_and_moves_over_what_commits<A: Ada
     let organizer = user(&store, "organizer").await;
     let event = event(&store, organizer, 5).await;
     let buyers = users(&store, "buyer", 2).await;
-    store.book(book(buyers[0], event)).await.unwrap();
+    store.book(book(buyers[0], event), None).await.unwrap();
     let before = settled(&store).await;
 
     let mut mark = store.watermark().await.unwrap();
-    store.book(book(buyers[1], event)).await.unwrap();
+    store.book(book(buyers[1], event), None).await.unwrap();
     let mut moved = false;
     for _ in 0..100 {
         let now = store.settlement(mark.walked(), 1000).await.unwrap();
@@ -133,10 +136,13 @@ pub async fn a_cancel_wakes_a_listener<A: Adapter>() {
     let organizer = user(&store, "organizer").await;
     let event = event(&store, organizer, 1).await;
     let buyer = user(&store, "buyer").await;
-    store.book(book(buyer, event)).await.unwrap();
+    store.book(book(buyer, event), None).await.unwrap();
     let mut listener = store.listen().await.unwrap();
 
-    store.cancel(CancelBooking { caller: buyer, target: CancelTarget::LiveBookingFor(event) }).await.unwrap();
+    store
+        .cancel(CancelBooking { caller: buyer, target: CancelTarget::LiveBookingFor(event) }, None)
+        .await
+        .unwrap();
     let woken = tokio::time::timeout(Duration::from_secs(5), listener.wake()).await;
 
     assert!(matches!(woken, Ok(Ok(()))), "{woken:?}");

@@ -40,7 +40,7 @@ async fn full_with_line<S: Store>(store: &S, seats: usize, waiting: usize) -> (U
     let event = event(store, organizer, i64::try_from(seats).unwrap()).await;
     let buyers = users(store, "buyer", seats + waiting).await;
     for &buyer in &buyers {
-        store.book(book(buyer, event)).await.unwrap();
+        store.book(book(buyer, event), None).await.unwrap();
     }
     (organizer, event, buyers)
 }
@@ -51,9 +51,9 @@ pub async fn a_free_seat_is_confirmed_and_a_full_event_puts_bookers_in_line<A: A
     let event = event(&store, organizer, 1).await;
     let [a, b, c] = users(&store, "buyer", 3).await[..] else { unreachable!() };
 
-    let first = store.book(book(a, event)).await.unwrap();
-    let second = store.book(book(b, event)).await.unwrap();
-    let third = store.book(book(c, event)).await.unwrap();
+    let first = store.book(book(a, event), None).await.unwrap();
+    let second = store.book(book(b, event), None).await.unwrap();
+    let third = store.book(book(c, event), None).await.unwrap();
 
     assert!(
         matches!(&first, BookingOutcome::Confirmed(b) if b.user == a && b.status == BookingStatus::Confirmed)
@@ -74,13 +74,13 @@ pub async fn booking_refuses_an_unknown_event_or_user_and_a_cancelled_event<A: A
     let nowhere = EventId::new(999_999).unwrap();
 
     let sold_out = crate::fixtures::event(&store, organizer, 1).await;
-    store.book(book(organizer, sold_out)).await.unwrap();
+    store.book(book(organizer, sold_out), None).await.unwrap();
 
-    let no_event = store.book(book(organizer, nowhere)).await;
-    let no_user = store.book(book(nobody, event)).await;
-    let no_user_in_line = store.book(book(nobody, sold_out)).await;
-    store.cancel_event(CancelEvent { caller: organizer, event }).await.unwrap();
-    let called_off = store.book(book(organizer, event)).await;
+    let no_event = store.book(book(organizer, nowhere), None).await;
+    let no_user = store.book(book(nobody, event), None).await;
+    let no_user_in_line = store.book(book(nobody, sold_out), None).await;
+    store.cancel_event(CancelEvent { caller: organizer, event }, None).await.unwrap();
+    let called_off = store.book(book(organizer, event), None).await;
 
     assert!(matches!(no_event, Err(BookError::EventNotFound(id)) if id == nowhere), "{no_event:?}");
     assert!(matches!(no_user, Err(BookError::UserNotFound(id)) if id == nobody), "{no_user:?}");
@@ -98,18 +98,18 @@ pub async fn a_second_live_booking_is_refused_and_writes_nothing<A: Adapter>() {
     let organizer = user(&store, "organizer").await;
     let event = event(&store, organizer, 1).await;
     let [a, b] = users(&store, "buyer", 2).await[..] else { unreachable!() };
-    store.book(book(a, event)).await.unwrap();
-    store.book(book(b, event)).await.unwrap();
+    store.book(book(a, event), None).await.unwrap();
+    store.book(book(b, event), None).await.unwrap();
 
-    let again_seated = store.book(book(a, event)).await;
-    let again_waiting = store.book(book(b, event)).await;
+    let again_seated = store.book(book(a, event), None).await;
+    let again_waiting = store.book(book(b, event), None).await;
 
     assert!(matches!(again_seated, Err(BookError::AlreadyBooked)), "{again_seated:?}");
     assert!(matches!(again_waiting, Err(BookError::AlreadyWaitlisted)), "{again_waiting:?}");
     assert_eq!(bookings(&store, event).await.len(), 2);
     // Once cancelled, the user may book again.
-    store.cancel(by_event(b, event)).await.unwrap();
-    assert!(store.book(book(b, event)).await.is_ok());
+    store.cancel(by_event(b, event), None).await.unwrap();
+    assert!(store.book(book(b, event), None).await.is_ok());
     assert_invariants(&store, event).await;
 }
 
@@ -123,7 +123,7 @@ pub async fn concurrent_bookers_never_get_more_seats_than_the_limit<A: Adapter>(
         .iter()
         .map(|&buyer| {
             let store = store.clone();
-            tokio::spawn(async move { store.book(book(buyer, event)).await })
+            tokio::spawn(async move { store.book(book(buyer, event), None).await })
         })
         .collect();
     let mut confirmed = 0;
@@ -148,7 +148,7 @@ pub async fn concurrent_bookings_of_one_user_make_one_live_booking<A: Adapter>()
     let tasks: Vec<_> = (0..12)
         .map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.book(book(buyer, event)).await })
+            tokio::spawn(async move { store.book(book(buyer, event), None).await })
         })
         .collect();
     let mut booked = 0;
@@ -176,7 +176,7 @@ pub async fn bookers_racing_the_cancel_of_the_last_seat_never_leave_it_free<A: A
     let mut events = Vec::new();
     for &holder in &holders {
         let event = event(&store, organizer, 1).await;
-        store.book(book(holder, event)).await.unwrap();
+        store.book(book(holder, event), None).await.unwrap();
         events.push((event, holder));
     }
 
@@ -184,11 +184,13 @@ pub async fn bookers_racing_the_cancel_of_the_last_seat_never_leave_it_free<A: A
     for &(event, holder) in &events {
         let canceller = store.clone();
         tasks.push(tokio::spawn(async move {
-            canceller.cancel(by_event(holder, event)).await.map(drop).unwrap()
+            canceller.cancel(by_event(holder, event), None).await.map(drop).unwrap()
         }));
         for &buyer in &buyers {
             let store = store.clone();
-            tasks.push(tokio::spawn(async move { store.book(book(buyer, event)).await.map(drop).unwrap() }));
+            tasks.push(tokio::spawn(
+                async move { store.book(book(buyer, event), None).await.map(drop).unwrap() },
+            ));
         }
     }
     for task in tasks {
@@ -206,7 +208,7 @@ pub async fn cancelling_a_seat_promotes_the_head_of_the_line<A: Adapter>() {
     let (store, _keep) = A::setup().await;
     let (_, event, buyers) = full_with_line(&store, 2, 3).await;
 
-    let cancellation = store.cancel(by_event(buyers[0], event)).await.unwrap();
+    let cancellation = store.cancel(by_event(buyers[0], event), None).await.unwrap();
 
     assert_eq!(cancellation.cancelled.status, BookingStatus::Cancelled);
     assert_eq!(cancellation.cancelled.user, buyers[0]);
@@ -221,7 +223,7 @@ pub async fn cancelling_with_nobody_waiting_frees_the_seat<A: Adapter>() {
     let (store, _keep) = A::setup().await;
     let (_, event, buyers) = full_with_line(&store, 2, 0).await;
 
-    let cancellation = store.cancel(by_event(buyers[1], event)).await.unwrap();
+    let cancellation = store.cancel(by_event(buyers[1], event), None).await.unwrap();
 
     assert_eq!(cancellation.promoted, None);
     assert_eq!(store.availability(event).await.unwrap().tickets_available, 1);
@@ -232,7 +234,7 @@ pub async fn cancelling_a_pending_booking_moves_the_line_up<A: Adapter>() {
     let (store, _keep) = A::setup().await;
     let (_, event, buyers) = full_with_line(&store, 1, 3).await;
 
-    let cancellation = store.cancel(by_event(buyers[1], event)).await.unwrap();
+    let cancellation = store.cancel(by_event(buyers[1], event), None).await.unwrap();
 
     assert_eq!(cancellation.promoted, None, "a place in line holds no seat");
     let line: Vec<_> = bookings(&store, event)
@@ -252,12 +254,12 @@ pub async fn cancels_are_refused_for_unknown_foreign_or_cancelled_bookings<A: Ad
     let seat = bookings(&store, event).await[0].booking.booking.id;
     let unknown = BookingId::new(999_999).unwrap();
 
-    let not_found = store.cancel(by_booking(buyers[0], unknown)).await;
-    let no_live = store.cancel(by_event(stranger, event)).await;
-    let not_allowed = store.cancel(by_booking(stranger, seat)).await;
+    let not_found = store.cancel(by_booking(buyers[0], unknown), None).await;
+    let no_live = store.cancel(by_event(stranger, event), None).await;
+    let not_allowed = store.cancel(by_booking(stranger, seat), None).await;
     let before = statuses(&bookings(&store, event).await);
-    store.cancel(by_booking(buyers[0], seat)).await.unwrap();
-    let twice = store.cancel(by_booking(buyers[0], seat)).await;
+    store.cancel(by_booking(buyers[0], seat), None).await.unwrap();
+    let twice = store.cancel(by_booking(buyers[0], seat), None).await;
 
     assert!(matches!(not_found, Err(CancelError::BookingNotFound(id)) if id == unknown), "{not_found:?}");
     assert!(matches!(no_live, Err(CancelError::NoLiveBooking(id)) if id == event), "{no_live:?}");
@@ -272,7 +274,7 @@ pub async fn the_organizer_may_cancel_any_booking_of_their_event<A: Adapter>() {
     let (organizer, event, buyers) = full_with_line(&store, 1, 1).await;
     let seat = bookings(&store, event).await[0].booking.booking.id;
 
-    let cancellation = store.cancel(by_booking(organizer, seat)).await.unwrap();
+    let cancellation = store.cancel(by_booking(organizer, seat), None).await.unwrap();
 
     assert_eq!(cancellation.cancelled.user, buyers[0]);
     assert_eq!(cancellation.promoted.map(|b| b.user), Some(buyers[1]));
@@ -287,7 +289,7 @@ pub async fn concurrent_cancels_promote_the_line_in_order<A: Adapter>() {
         .iter()
         .map(|&buyer| {
             let store = store.clone();
-            tokio::spawn(async move { store.cancel(by_event(buyer, event)).await })
+            tokio::spawn(async move { store.cancel(by_event(buyer, event), None).await })
         })
         .collect();
     let mut promoted = HashSet::new();
@@ -307,7 +309,7 @@ pub async fn raising_the_limit_promotes_the_heads_of_the_line<A: Adapter>() {
     let (organizer, event, buyers) = full_with_line(&store, 2, 4).await;
 
     let change =
-        store.change_event(ChangeEvent { caller: organizer, event, changes: limit(5) }).await.unwrap();
+        store.change_event(ChangeEvent { caller: organizer, event, changes: limit(5) }, None).await.unwrap();
 
     let promoted: Vec<UserId> = change.promoted.iter().map(|b| b.user).collect();
     assert_eq!(promoted, buyers[2..5].to_vec(), "the heads, in line order");
@@ -316,7 +318,8 @@ pub async fn raising_the_limit_promotes_the_heads_of_the_line<A: Adapter>() {
     assert_eq!((change.event.tickets_available, change.event.waiting_list_count), (0, 1));
     assert_eq!(store.availability(event).await.unwrap(), change.event);
     // Past the whole line: everyone seated, the rest free.
-    let past = store.change_event(ChangeEvent { caller: organizer, event, changes: limit(9) }).await.unwrap();
+    let past =
+        store.change_event(ChangeEvent { caller: organizer, event, changes: limit(9) }, None).await.unwrap();
     assert_eq!(past.promoted.len(), 1);
     assert_eq!(past.event.tickets_available, 3);
     assert_invariants(&store, event).await;
@@ -330,10 +333,10 @@ pub async fn event_changes_are_refused_and_change_nothing<A: Adapter>() {
     let rename = EventChanges { name: Some(crate::fixtures::text("Renamed")), ..EventChanges::default() };
 
     let unknown =
-        store.change_event(ChangeEvent { caller: organizer, event: nowhere, changes: limit(5) }).await;
+        store.change_event(ChangeEvent { caller: organizer, event: nowhere, changes: limit(5) }, None).await;
     let stranger =
-        store.change_event(ChangeEvent { caller: buyers[0], event, changes: rename.clone() }).await;
-    let below = store.change_event(ChangeEvent { caller: organizer, event, changes: limit(2) }).await;
+        store.change_event(ChangeEvent { caller: buyers[0], event, changes: rename.clone() }, None).await;
+    let below = store.change_event(ChangeEvent { caller: organizer, event, changes: limit(2) }, None).await;
 
     assert!(matches!(unknown, Err(ChangeEventError::EventNotFound(id)) if id == nowhere), "{unknown:?}");
     assert!(matches!(stranger, Err(ChangeEventError::NotOrganizer(id)) if id == event), "{stranger:?}");
@@ -342,8 +345,9 @@ pub async fn event_changes_are_refused_and_change_nothing<A: Adapter>() {
         "{below:?}"
     );
     assert_eq!(store.availability(event).await.unwrap(), before, "nothing changed");
-    store.cancel_event(CancelEvent { caller: organizer, event }).await.unwrap();
-    let called_off = store.change_event(ChangeEvent { caller: organizer, event, changes: rename }).await;
+    store.cancel_event(CancelEvent { caller: organizer, event }, None).await.unwrap();
+    let called_off =
+        store.change_event(ChangeEvent { caller: organizer, event, changes: rename }, None).await;
     assert!(matches!(called_off, Err(ChangeEventError::EventCancelled(id)) if id == event), "{called_off:?}");
 }
 
@@ -360,7 +364,7 @@ pub async fn every_field_can_change_and_the_rest_stay<A: Adapter>() {
         ..EventChanges::default()
     };
 
-    let change = store.change_event(ChangeEvent { caller: organizer, event, changes }).await.unwrap();
+    let change = store.change_event(ChangeEvent { caller: organizer, event, changes }, None).await.unwrap();
 
     let changed = &change.event.event;
     assert_eq!((changed.name.as_str(), changed.description.as_str()), (before.name.as_str(), "Now acoustic"));
@@ -380,7 +384,7 @@ pub async fn raises_and_bookings_at_once_keep_every_invariant<A: Adapter>() {
         .iter()
         .map(|&buyer| {
             let store = store.clone();
-            tokio::spawn(async move { store.book(book(buyer, event)).await.map(drop) })
+            tokio::spawn(async move { store.book(book(buyer, event), None).await.map(drop) })
         })
         .collect();
     let raises: Vec<_> = (0..6_i64)
@@ -388,7 +392,7 @@ pub async fn raises_and_bookings_at_once_keep_every_invariant<A: Adapter>() {
             let store = store.clone();
             tokio::spawn(async move {
                 let changes = limit(5 + 4 * (i + 1));
-                store.change_event(ChangeEvent { caller: organizer, event, changes }).await.map(drop)
+                store.change_event(ChangeEvent { caller: organizer, event, changes }, None).await.map(drop)
             })
         })
         .collect();
@@ -408,9 +412,9 @@ pub async fn raises_and_bookings_at_once_keep_every_invariant<A: Adapter>() {
 pub async fn calling_an_event_off_cancels_every_live_booking_and_stops_sales<A: Adapter>() {
     let (store, _keep) = A::setup().await;
     let (organizer, event, buyers) = full_with_line(&store, 2, 2).await;
-    store.cancel(by_event(buyers[3], event)).await.unwrap();
+    store.cancel(by_event(buyers[3], event), None).await.unwrap();
 
-    let cancellation = store.cancel_event(CancelEvent { caller: organizer, event }).await.unwrap();
+    let cancellation = store.cancel_event(CancelEvent { caller: organizer, event }, None).await.unwrap();
 
     assert_eq!(cancellation.cancelled_bookings, 3, "the live ones; the one cancelled before is not counted");
     assert_eq!(cancellation.event.event.status, EventStatus::Cancelled);
@@ -418,7 +422,7 @@ pub async fn calling_an_event_off_cancels_every_live_booking_and_stops_sales<A: 
     assert!(
         bookings(&store, event).await.iter().all(|a| a.booking.booking.status == BookingStatus::Cancelled)
     );
-    let late = store.book(book(buyers[3], event)).await;
+    let late = store.book(book(buyers[3], event), None).await;
     assert!(matches!(late, Err(BookError::EventCancelled(id)) if id == event), "{late:?}");
     assert_invariants(&store, event).await;
 }
@@ -428,11 +432,11 @@ pub async fn calling_an_event_off_is_refused_to_strangers_and_twice<A: Adapter>(
     let (organizer, event, buyers) = full_with_line(&store, 1, 0).await;
     let nowhere = EventId::new(999_999).unwrap();
 
-    let unknown = store.cancel_event(CancelEvent { caller: organizer, event: nowhere }).await;
-    let stranger = store.cancel_event(CancelEvent { caller: buyers[0], event }).await;
+    let unknown = store.cancel_event(CancelEvent { caller: organizer, event: nowhere }, None).await;
+    let stranger = store.cancel_event(CancelEvent { caller: buyers[0], event }, None).await;
     let still_on = store.availability(event).await.unwrap().event.status;
-    store.cancel_event(CancelEvent { caller: organizer, event }).await.unwrap();
-    let twice = store.cancel_event(CancelEvent { caller: organizer, event }).await;
+    store.cancel_event(CancelEvent { caller: organizer, event }, None).await.unwrap();
+    let twice = store.cancel_event(CancelEvent { caller: organizer, event }, None).await;
 
     assert!(matches!(unknown, Err(CancelEventError::EventNotFound(id)) if id == nowhere), "{unknown:?}");
     assert!(matches!(stranger, Err(CancelEventError::NotOrganizer(id)) if id == event), "{stranger:?}");

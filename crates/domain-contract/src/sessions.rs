@@ -30,8 +30,8 @@ pub async fn a_logout_is_stored_announced_and_refused<A: Adapter>() {
     let (logged_out, other) = (token(ada, 7, 0), token(ada, 8, 0));
     let before = store.admits(logged_out).await.unwrap();
 
-    store.revoke(logged_out).await.unwrap();
-    store.revoke(logged_out).await.unwrap();
+    store.revoke(logged_out, None).await.unwrap();
+    store.revoke(logged_out, None).await.unwrap();
     let announced = next(&mut listener).await;
 
     assert!(before);
@@ -52,7 +52,7 @@ pub async fn a_password_change_is_announced_and_ends_the_older_tokens<A: Adapter
     let mut listener = store.listen().await.unwrap();
 
     let changed =
-        store.change_password(ada, PasswordHash::new("new-hash".to_owned())).await.unwrap().unwrap();
+        store.change_password(ada, PasswordHash::new("new-hash".to_owned()), None).await.unwrap().unwrap();
     let announced = next(&mut listener).await;
 
     let Revocation::Generation { user, generation, .. } = announced else { panic!("{announced:?}") };
@@ -77,8 +77,8 @@ pub async fn expired_logouts_are_forgotten_and_live_ones_kept<A: Adapter>() {
     let ada = user(&store, "ada").await;
     let mut expired = token(ada, 1, 0);
     expired.expires_at = Utc::now() - TimeDelta::hours(2);
-    store.revoke(expired).await.unwrap();
-    store.revoke(token(ada, 2, 0)).await.unwrap();
+    store.revoke(expired, None).await.unwrap();
+    store.revoke(token(ada, 2, 0), None).await.unwrap();
 
     let forgotten = store.forget_expired().await.unwrap();
 

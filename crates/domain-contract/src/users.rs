@@ -13,7 +13,7 @@ pub async fn an_email_address_has_one_account_even_when_registered_at_once<A: Ad
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.create_user(new_user("ada")).await })
+            tokio::spawn(async move { store.create_user(new_user("ada"), None).await })
         })
         .collect();
     let mut created = 0;
@@ -28,7 +28,7 @@ pub async fn an_email_address_has_one_account_even_when_registered_at_once<A: Ad
         email: domain::EmailAddress::parse("ADA@Contract.Example").unwrap(),
         ..new_user("x")
     };
-    let again = store.create_user(shouted).await;
+    let again = store.create_user(shouted, None).await;
 
     assert_eq!(created, 1);
     assert!(matches!(again, Err(RegisterError::EmailTaken)), "compared case-insensitively: {again:?}");
@@ -36,7 +36,7 @@ pub async fn an_email_address_has_one_account_even_when_registered_at_once<A: Ad
 
 pub async fn accounts_are_found_by_email_and_id<A: Adapter>() {
     let (store, _keep) = A::setup().await;
-    let ada = store.create_user(new_user("ada")).await.unwrap();
+    let ada = store.create_user(new_user("ada"), None).await.unwrap();
     let nobody = UserId::new(999_999).unwrap();
 
     let by_email = store.credentials(email("ada")).await.unwrap().unwrap();
@@ -54,11 +54,11 @@ pub async fn accounts_are_found_by_email_and_id<A: Adapter>() {
 
 pub async fn a_password_change_moves_the_token_generation_on<A: Adapter>() {
     let (store, _keep) = A::setup().await;
-    let ada = store.create_user(new_user("ada")).await.unwrap();
+    let ada = store.create_user(new_user("ada"), None).await.unwrap();
     let new_hash = PasswordHash::new("a-new-hash".to_owned());
 
-    let signed_in = store.change_password(ada.id, new_hash.clone()).await.unwrap().unwrap();
-    let unknown = store.change_password(UserId::new(999_999).unwrap(), new_hash.clone()).await.unwrap();
+    let signed_in = store.change_password(ada.id, new_hash.clone(), None).await.unwrap().unwrap();
+    let unknown = store.change_password(UserId::new(999_999).unwrap(), new_hash.clone(), None).await.unwrap();
 
     assert_eq!(signed_in.user, ada);
     assert!(signed_in.token_generation > TokenGeneration::default());
@@ -69,14 +69,14 @@ pub async fn a_password_change_moves_the_token_generation_on<A: Adapter>() {
 
 pub async fn a_hash_upgrade_loses_to_a_password_change<A: Adapter>() {
     let (store, _keep) = A::setup().await;
-    let ada = store.create_user(new_user("ada")).await.unwrap();
+    let ada = store.create_user(new_user("ada"), None).await.unwrap();
     let original = PasswordHash::new("hash-of-ada".to_owned());
     let stronger = PasswordHash::new("stronger-hash-of-ada".to_owned());
     let changed = PasswordHash::new("hash-of-a-new-password".to_owned());
 
     store.upgrade_hash(ada.id, original.clone(), stronger.clone()).await.unwrap();
     let upgraded = store.credentials_of(ada.id).await.unwrap().unwrap();
-    store.change_password(ada.id, changed.clone()).await.unwrap();
+    store.change_password(ada.id, changed.clone(), None).await.unwrap();
     store.upgrade_hash(ada.id, stronger.clone(), PasswordHash::new("late".to_owned())).await.unwrap();
 
     assert_eq!(upgraded.password_hash, stronger);

@@ -30,7 +30,7 @@ pub async fn subscribe(
 ) -> Webhook {
     let webhook =
         NewWebhook { organizer, url: WebhookUrl::parse("http://127.0.0.1:9/hook").unwrap(), kinds, event };
-    store.create_webhook(webhook, WebhookSecret::new(vec![7; 32]).unwrap()).await.unwrap()
+    store.create_webhook(webhook, WebhookSecret::new(vec![7; 32]).unwrap(), None).await.unwrap()
 }
 
 /// Runs the relay until it queues nothing more.
@@ -57,9 +57,9 @@ pub async fn a_webhook_filtered_by_event_is_only_for_its_organizer<A: Adapter>()
     let missing = EventId::new(999_999).unwrap();
 
     let theirs = NewWebhook { organizer: stranger, url: url.clone(), kinds: None, event: Some(event) };
-    let refused = store.create_webhook(theirs, secret.clone()).await;
+    let refused = store.create_webhook(theirs, secret.clone(), None).await;
     let unknown = NewWebhook { organizer, url: url.clone(), kinds: None, event: Some(missing) };
-    let unknown = store.create_webhook(unknown, secret.clone()).await;
+    let unknown = store.create_webhook(unknown, secret.clone(), None).await;
     let first = subscribe(&store, organizer, None, Some(event)).await;
     let second = subscribe(&store, organizer, Some(vec![NoticeKind::BookingCancelled]), None).await;
 
@@ -87,8 +87,8 @@ pub async fn a_notice_is_queued_once_for_every_matching_webhook_of_its_organizer
     let other_event = subscribe(&store, organizer, None, Some(elsewhere)).await;
     let not_theirs = subscribe(&store, other, None, None).await;
 
-    store.book(book(buyer, event)).await.unwrap();
-    store.change_event(ChangeEvent { caller: organizer, event, changes: limit(6) }).await.unwrap();
+    store.book(book(buyer, event), None).await.unwrap();
+    store.change_event(ChangeEvent { caller: organizer, event, changes: limit(6) }, None).await.unwrap();
     queue(&store).await;
     queue(&store).await;
 
@@ -119,7 +119,7 @@ pub async fn concurrent_workers_never_claim_the_same_delivery<A: Adapter>() {
     let event = event(&store, organizer, 100).await;
     subscribe(&store, organizer, None, None).await;
     for buyer in users(&store, "buyer", 60).await {
-        store.book(book(buyer, event)).await.unwrap();
+        store.book(book(buyer, event), None).await.unwrap();
     }
     queue(&store).await;
 
@@ -153,7 +153,7 @@ pub async fn a_lapsed_lease_is_claimed_again_and_the_late_result_is_ignored<A: A
     let [organizer, buyer] = users(&store, "user", 2).await[..] else { unreachable!() };
     let event = event(&store, organizer, 1).await;
     let webhook = subscribe(&store, organizer, None, None).await;
-    store.book(book(buyer, event)).await.unwrap();
+    store.book(book(buyer, event), None).await.unwrap();
     queue(&store).await;
 
     let first = store.claim_deliveries(10, NO_LEASE).await.unwrap();
@@ -196,15 +196,15 @@ pub async fn a_gone_receiver_disables_its_webhook_and_gets_nothing_more<A: Adapt
     let event = event(&store, organizer, 10).await;
     let webhook = subscribe(&store, organizer, None, None).await;
     let buyers = users(&store, "buyer", 3).await;
-    store.book(book(buyers[0], event)).await.unwrap();
-    store.book(book(buyers[1], event)).await.unwrap();
+    store.book(book(buyers[0], event), None).await.unwrap();
+    store.book(book(buyers[1], event), None).await.unwrap();
     queue(&store).await;
     let waiting = store.backlog().await.unwrap().undelivered;
 
     let claimed = store.claim_deliveries(1, LONG_LEASE).await.unwrap();
     store.record_attempts(&[attempted(&claimed[0], DeliveryOutcome::Gone, None)]).await.unwrap();
-    store.book(book(buyers[2], event)).await.unwrap();
-    store.cancel_event(CancelEvent { caller: organizer, event }).await.unwrap();
+    store.book(book(buyers[2], event), None).await.unwrap();
+    store.cancel_event(CancelEvent { caller: organizer, event }, None).await.unwrap();
     queue(&store).await;
 
     assert_eq!(waiting, 2);

@@ -1,18 +1,20 @@
 //! Safe retries: a write sent with an `Idempotency-Key` takes effect once, however often it is
-//! sent, and every repeat gets the first answer.
+//! sent, and every repeat is answered with what the first did.
 //!
-//! The first request *claims* its key ([`crate::ports::Idempotency::claim`]); the adapter then
-//! stores the answer to the request's effect in the effect's own transaction (so a crash can
-//! never leave an effect without its answer, or an answer without its effect), through the
-//! [`IdempotencyScope`] the caller runs the request in. A request that turns out to have no
-//! effect (a refusal) has its answer stored after it; one whose answer must not be replayed
-//! (a conflict, a rate limit, a server error) gives its claim back, so a retry runs again.
+//! The first request *claims* its key ([`crate::ports::Idempotency::claim`]) and gets an
+//! [`Attempt`]. It hands the attempt, in the open, to the port method that makes its effect
+//! (`Sales::book(cmd, Some(attempt))`, …), which stores the [`Effect`] under the attempt in the
+//! effect's own transaction — so a crash can never leave an effect without its record, or a
+//! record without its effect — and refuses, changing nothing, when the attempt no longer holds
+//! the key. What is stored is the domain's decision, not a rendering: the inbound adapter
+//! renders it, for the first answer and for every replay alike. A request that turns out to
+//! have no effect (a refusal) has its answer stored after it, in the inbound adapter's own
+//! encoding ([`Recorded::Verbatim`]); one whose answer must not be replayed (a conflict, a rate
+//! limit, a server error) gives its claim back, so a retry runs again.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::booking::{BookingOutcome, Cancellation};
-use crate::error::BoxError;
 use crate::event::{Event, EventCancellation, EventChange};
 use crate::ids::UserId;
 use crate::user::{SignedIn, User};
@@ -121,103 +123,60 @@ pub struct Attempt {
     pub id: u128,
 }
 
-/// An answer as it is stored and replayed: the status and the body (JSON, or empty).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredAnswer {
-    /// The HTTP status.
-    pub status: u16,
-    /// The body as sent (JSON, or empty).
-    pub body: Vec<u8>,
-}
-
 /// What claiming a key found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// Nobody had it (or an earlier attempt's lease ran out without an answer): go ahead.
+    /// Nobody had it (or an earlier attempt's lease ran out without an answer): go ahead, and
+    /// hand this attempt to the effect.
     Fresh(Attempt),
-    /// The key was answered: send this again, change nothing.
-    Replay(StoredAnswer),
+    /// The key was answered: answer this again, change nothing.
+    Replay(Recorded),
     /// The key was used for another request (method, path or body).
     Reused,
     /// An attempt with this key is still running.
     InFlight,
 }
 
-/// A committed effect a request may be answered with, as the adapter holds it just before its
-/// transaction commits.
-#[derive(Debug, Clone, Copy)]
-pub enum Effect<'a> {
+/// The attempt handed to an effect no longer holds its key: its lease ran out and a later
+/// attempt took the key over. The effect is not made (the later attempt makes it); adapters
+/// answer [`crate::RepoError::Unavailable`] with this as its cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the idempotency key was taken over by a later attempt")]
+pub struct KeyTakenOver;
+
+/// What a key's replays are made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// The effect the first request made, stored with it.
+    Effect(Effect),
+    /// The answer to a request that made no effect (a refusal, a sign-in), in the inbound
+    /// adapter's own encoding: opaque to the domain and to the store.
+    Verbatim(Vec<u8>),
+}
+
+/// A committed effect, as the port that made it returned it: what a keyed request is answered
+/// with, first and on every replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
     /// A booking made.
-    Booked(&'a BookingOutcome),
+    Booked(BookingOutcome),
     /// A booking cancelled.
-    Cancelled(&'a Cancellation),
+    Cancelled(Cancellation),
     /// An event created.
-    EventCreated(&'a Event),
+    EventCreated(Event),
     /// An event changed.
-    EventChanged(&'a EventChange),
+    EventChanged(EventChange),
     /// An event called off.
-    EventCalledOff(&'a EventCancellation),
+    EventCalledOff(EventCancellation),
     /// An account registered.
-    Registered(&'a User),
-    /// A password changed.
-    PasswordChanged(&'a SignedIn),
+    Registered(User),
+    /// A password changed: who signed in, and the token generation a new token gets. No token
+    /// is kept; a replay is answered with a freshly issued one.
+    PasswordChanged(SignedIn),
     /// A token revoked.
     LoggedOut,
-    /// A webhook created, with the secret shown once.
-    WebhookCreated(&'a Webhook, &'a WebhookSecret),
-}
-
-/// Turns an effect into the answer its request gets: the HTTP layer's rendering, called by the
-/// adapter inside the effect's transaction.
-pub trait Answerer: Send + Sync {
-    /// # Errors
-    /// When the effect cannot be rendered (a bug): the adapter rolls the effect back.
-    fn answer(&self, effect: Effect<'_>) -> Result<StoredAnswer, BoxError>;
-}
-
-/// The claimed attempt a request runs under, and how to answer its effect. An adapter that
-/// finds one in force while it writes an effect MUST store [`Answerer::answer`]'s answer under
-/// the attempt in the effect's transaction, and roll the effect back if the attempt is no
-/// longer the key's (its lease ran out and another took over); then it records the answer here
-/// ([`IdempotencyScope::stored`]), so that the caller answers exactly what was stored.
-pub struct IdempotencyScope {
-    /// The attempt that holds the key.
-    pub attempt: Attempt,
-    answerer: Arc<dyn Answerer>,
-    stored: Mutex<Option<StoredAnswer>>,
-}
-
-impl fmt::Debug for IdempotencyScope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IdempotencyScope").field("attempt", &self.attempt).finish_non_exhaustive()
-    }
-}
-
-impl IdempotencyScope {
-    #[must_use]
-    /// A scope for `attempt`, answering effects with `answerer`.
-    pub fn new(attempt: Attempt, answerer: Arc<dyn Answerer>) -> Self {
-        Self { attempt, answerer, stored: Mutex::new(None) }
-    }
-
-    /// The answer to `effect`.
-    ///
-    /// # Errors
-    /// As [`Answerer::answer`].
-    pub fn answer(&self, effect: Effect<'_>) -> Result<StoredAnswer, BoxError> {
-        self.answerer.answer(effect)
-    }
-
-    /// Records the answer the adapter stored with the effect (after its commit).
-    pub fn record(&self, answer: StoredAnswer) {
-        *self.stored.lock().unwrap_or_else(PoisonError::into_inner) = Some(answer);
-    }
-
-    /// The answer stored with an effect, if one was.
-    #[must_use]
-    pub fn stored(&self) -> Option<StoredAnswer> {
-        self.stored.lock().unwrap_or_else(PoisonError::into_inner).clone()
-    }
+    /// A webhook created, with the secret its first answer shows.
+    WebhookCreated(Webhook, WebhookSecret),
 }
 
 #[cfg(test)]
@@ -239,27 +198,5 @@ mod tests {
         let user = Requester::user(UserId::new(7).unwrap());
         assert_ne!(user, Requester::address("7"));
         assert_eq!(user.as_str(), "user:7");
-    }
-
-    struct Fixed;
-
-    impl Answerer for Fixed {
-        fn answer(&self, _: Effect<'_>) -> Result<StoredAnswer, BoxError> {
-            Ok(StoredAnswer { status: 204, body: Vec::new() })
-        }
-    }
-
-    #[test]
-    fn a_scope_remembers_what_was_stored_with_the_effect() {
-        let attempt = Attempt {
-            requester: Requester::user(UserId::new(1).unwrap()),
-            key: IdempotencyKey::parse("k").unwrap(),
-            id: 9,
-        };
-        let scope = IdempotencyScope::new(attempt, Arc::new(Fixed));
-        assert_eq!(scope.stored(), None);
-        let answer = scope.answer(Effect::LoggedOut).unwrap();
-        scope.record(answer.clone());
-        assert_eq!(scope.stored(), Some(answer));
     }
 }

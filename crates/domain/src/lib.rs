@@ -49,7 +49,7 @@
 //!     let email = EmailAddress::parse(&format!("{name}@example.com")).unwrap();
 //!     let password = Password::new("a long passphrase".to_owned(), &email).unwrap();
 //!     let registration = Registration { email, password, first_name: text(name), last_name: text("Doe") };
-//!     people.push(accounts.register(registration).await.unwrap().id);
+//!     people.push(accounts.register(registration, None).await.unwrap().id);
 //! }
 //! let [organizer, bob, cy] = people[..] else { unreachable!() };
 //! let concert = NewEvent::new(
@@ -61,15 +61,15 @@
 //!     TicketLimit::new(1).unwrap(),
 //!     Price::from_cents(2500).unwrap(),
 //! );
-//! let event = store.create_event(concert).await.unwrap().id;
+//! let event = store.create_event(concert, None).await.unwrap().id;
 //!
-//! let seat = store.book(BookTicket::new(bob, event, None).unwrap()).await.unwrap();
-//! let line = store.book(BookTicket::new(cy, event, None).unwrap()).await.unwrap();
+//! let seat = store.book(BookTicket::new(bob, event, None).unwrap(), None).await.unwrap();
+//! let line = store.book(BookTicket::new(cy, event, None).unwrap(), None).await.unwrap();
 //! assert!(matches!(seat, BookingOutcome::Confirmed(_)));
 //! assert!(matches!(line, BookingOutcome::Waitlisted { position, .. } if position.get() == 1));
 //!
 //! let cancel = CancelBooking { caller: bob, target: CancelTarget::LiveBookingFor(event) };
-//! let cancellation = store.cancel(cancel).await.unwrap();
+//! let cancellation = store.cancel(cancel, None).await.unwrap();
 //! assert_eq!(cancellation.promoted.map(|b| b.user), Some(cy), "the seat went to the head of the line");
 //!
 //! // Cy reads the booking; Bob may not.

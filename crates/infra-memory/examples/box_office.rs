@@ -25,7 +25,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         TicketLimit::new(3)?,
         Price::from_cents(2500)?,
     );
-    let event = store.create_event(concert).await?.id;
+    let event = store.create_event(concert, None).await?.id;
     println!("event {event}: 3 seats on sale");
 
     let mut buyers = Vec::new();
@@ -35,7 +35,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let mut stampede = Vec::new();
     for &(name, buyer) in &buyers {
         let (store, command) = (store.clone(), BookTicket::new(buyer, event, None)?);
-        stampede.push(tokio::spawn(async move { (name, store.book(command).await) }));
+        stampede.push(tokio::spawn(async move { (name, store.book(command, None).await) }));
     }
     for booking in stampede {
         match booking.await? {
@@ -50,19 +50,19 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let (first, holder) = first_seated(&store, event, &buyers).await?;
     let cancel = CancelBooking { caller: holder, target: CancelTarget::LiveBookingFor(event) };
-    let cancellation = store.cancel(cancel).await?;
+    let cancellation = store.cancel(cancel, None).await?;
     let promoted = cancellation.promoted.map(|b| name_of(&buyers, b.user));
     println!("{first} cancels: the seat goes to {}", promoted.unwrap_or("nobody"));
 
     let bigger = EventChanges { ticket_limit: Some(TicketLimit::new(5)?), ..EventChanges::default() };
-    let change = store.change_event(ChangeEvent { caller: organizer, event, changes: bigger }).await?;
+    let change = store.change_event(ChangeEvent { caller: organizer, event, changes: bigger }, None).await?;
     let names: Vec<&str> = change.promoted.iter().map(|b| name_of(&buyers, b.user)).collect();
     println!("a bigger hall, 5 seats: {} promoted", names.join(" and "));
     status(&store, event).await?;
 
-    let called_off = store.cancel_event(CancelEvent { caller: organizer, event }).await?;
+    let called_off = store.cancel_event(CancelEvent { caller: organizer, event }, None).await?;
     println!("called off: {} bookings cancelled", called_off.cancelled_bookings);
-    let late = store.book(BookTicket::new(buyers[0].1, event, None)?).await;
+    let late = store.book(BookTicket::new(buyers[0].1, event, None)?, None).await;
     println!("booking afterwards: {}", late.err().map_or_else(|| "accepted?!".to_owned(), |e| e.to_string()));
     Ok(())
 }
@@ -75,7 +75,7 @@ async fn person(store: &MemoryStore, name: &str) -> Result<UserId, Box<dyn Error
         first_name: NonEmptyText::parse(name)?,
         last_name: NonEmptyText::parse("Example")?,
     };
-    Ok(store.create_user(user).await?.id)
+    Ok(store.create_user(user, None).await?.id)
 }
 
 async fn status(store: &MemoryStore, event: EventId) -> Result<(), Box<dyn Error>> {

@@ -1,7 +1,7 @@
 //! Events put on sale, and the reads of the catalog: each from one hold of the tables, so one
 //! snapshot.
 
-use domain::idempotency::Effect;
+use domain::idempotency::{Attempt, Effect};
 use domain::ports::Catalog;
 use domain::{
     Attendee, Availability, BookingId, BookingQuery, BookingView, CreateEventError, Event, EventCursor,
@@ -9,11 +9,11 @@ use domain::{
 };
 
 use crate::MemoryStore;
-use crate::idempotency::check;
+use crate::idempotency::hold;
 use crate::tables::EventRow;
 
 impl Catalog for MemoryStore {
-    async fn create_event(&self, new: NewEvent) -> Result<Event, CreateEventError> {
+    async fn create_event(&self, new: NewEvent, key: Option<Attempt>) -> Result<Event, CreateEventError> {
         let mut tables = self.tables();
         if !tables.users.contains_key(&new.organizer()) {
             return Err(CreateEventError::OrganizerNotFound(new.organizer()));
@@ -29,11 +29,9 @@ impl Catalog for MemoryStore {
             price: new.price(),
             status: EventStatus::OnSale,
         };
-        let answer = check(&tables, Effect::EventCreated(&event))?;
+        let held = hold(&tables, key.as_ref())?;
         tables.events.insert(event.id, EventRow { event: event.clone(), seats_taken: 0 });
-        let settled = answer.store(&mut tables);
-        drop(tables);
-        settled.committed();
+        held.store(&mut tables, || Effect::EventCreated(event.clone()));
         Ok(event)
     }
 

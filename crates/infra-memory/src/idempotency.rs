@@ -1,95 +1,44 @@
-//! Keys of retried writes, and the scope a keyed request runs in.
-//!
-//! As in the PostgreSQL adapter, a keyed request runs inside [`within`], and every port method
-//! that makes an effect finds the scope and stores the answer in the same atomic step as the
-//! effect: checked before anything changes ([`check`]), written with the change ([`Pending`]).
+//! Keys of retried writes. A port method that makes an effect is handed the request's attempt:
+//! it checks that the attempt still holds its key before it changes anything ([`hold`]) and
+//! stores the effect in the same hold of the tables as the change ([`Held::store`]), as the
+//! PostgreSQL adapter does in the change's transaction.
 
-use std::future::Future;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use domain::RepoError;
 use domain::idempotency::{
-    Attempt, Claim, Effect, Fingerprint, IdempotencyScope, IdempotentRequest, StoredAnswer,
+    Attempt, Claim, Effect, IdempotencyKey, IdempotentRequest, KeyTakenOver, Recorded, Requester,
 };
 use domain::ports::Idempotency;
 
 use crate::MemoryStore;
-use crate::tables::Tables;
+use crate::tables::{KeyRow, Tables};
 
-tokio::task_local! {
-    static SCOPE: Arc<IdempotencyScope>;
-}
+/// A key its attempt still holds, checked before the effect, to store the effect under.
+#[must_use = "store the effect with the change"]
+pub(crate) struct Held(Option<(Requester, IdempotencyKey)>);
 
-/// Runs `work` with `scope` in force: effects it makes through [`MemoryStore`] store their
-/// answers under the scope's attempt, in the same step as the effect.
-pub async fn within<F: Future>(scope: Arc<IdempotencyScope>, work: F) -> F::Output {
-    SCOPE.scope(scope, work).await
-}
-
-/// A claimed key.
-#[derive(Debug, Clone)]
-pub(crate) struct KeyRow {
-    fingerprint: Fingerprint,
-    attempt: u128,
-    claimed_at: Instant,
-    lease: Duration,
-    answer: Option<StoredAnswer>,
-}
-
-/// The attempt's key was taken over by a later attempt after its lease ran out: the effect must
-/// not happen (the later attempt makes it).
-#[derive(Debug, thiserror::Error)]
-#[error("the idempotency key was taken over by a later attempt")]
-struct KeyLost;
-
-/// An answer checked and rendered, to be written with its effect.
-#[must_use = "store the answer with the effect"]
-pub(crate) struct Pending(Option<(Arc<IdempotencyScope>, StoredAnswer)>);
-
-/// An answer written; the scope is told once the step is over.
-#[must_use = "tell the scope"]
-pub(crate) struct Settled(Option<(Arc<IdempotencyScope>, StoredAnswer)>);
-
-/// Before an effect is applied: renders the answer to it under the scope in force, if any,
-/// and checks that the scope's attempt still holds its key.
+/// Checks, before anything changes, that `key`'s attempt (if any) still holds its key.
 ///
 /// # Errors
-/// [`RepoError::Unavailable`] when the key was taken over; [`RepoError::Internal`] when the
-/// answer cannot be rendered. Nothing is changed either way.
-pub(crate) fn check(tables: &Tables, effect: Effect<'_>) -> Result<Pending, RepoError> {
-    let Ok(scope) = SCOPE.try_with(Arc::clone) else { return Ok(Pending(None)) };
-    let attempt = &scope.attempt;
-    let held = tables
-        .keys
-        .get(&(attempt.requester.clone(), attempt.key.clone()))
-        .is_some_and(|row| row.attempt == attempt.id && row.answer.is_none());
+/// [`RepoError::Unavailable`] ([`KeyTakenOver`]) when a later attempt took it over; nothing
+/// is changed.
+pub(crate) fn hold(tables: &Tables, key: Option<&Attempt>) -> Result<Held, RepoError> {
+    let Some(attempt) = key else { return Ok(Held(None)) };
+    let name = (attempt.requester.clone(), attempt.key.clone());
+    let held = tables.keys.get(&name).is_some_and(|row| row.attempt == attempt.id && row.answer.is_none());
     if !held {
-        return Err(RepoError::Unavailable(Box::new(KeyLost)));
+        return Err(RepoError::Unavailable(Box::new(KeyTakenOver)));
     }
-    let answer = scope.answer(effect).map_err(RepoError::Internal)?;
-    Ok(Pending(Some((scope, answer))))
+    Ok(Held(Some(name)))
 }
 
-impl Pending {
-    /// Writes the answer; call in the same hold of the tables as [`check`], once the effect is
-    /// applied.
-    pub(crate) fn store(self, tables: &mut Tables) -> Settled {
-        if let Some((scope, answer)) = &self.0 {
-            let name = (scope.attempt.requester.clone(), scope.attempt.key.clone());
-            if let Some(row) = tables.keys.get_mut(&name) {
-                row.answer = Some(answer.clone());
-            }
-        }
-        Settled(self.0)
-    }
-}
-
-impl Settled {
-    /// Tells the scope what was stored.
-    pub(crate) fn committed(self) {
-        if let Some((scope, answer)) = self.0 {
-            scope.record(answer);
+impl Held {
+    /// Stores the effect under the key; call in the same hold of the tables as [`hold`], once
+    /// the change is applied. The effect is built only for a keyed request.
+    pub(crate) fn store(self, tables: &mut Tables, effect: impl FnOnce() -> Effect) {
+        if let Some(row) = self.0.and_then(|name| tables.keys.get_mut(&name)) {
+            row.answer = Some(Recorded::Effect(effect()));
         }
     }
 }
@@ -123,7 +72,7 @@ impl Idempotency for MemoryStore {
         Ok(Claim::Fresh(attempt))
     }
 
-    async fn finish(&self, attempt: Attempt, answer: Option<StoredAnswer>) -> Result<(), RepoError> {
+    async fn finish(&self, attempt: Attempt, answer: Option<Vec<u8>>) -> Result<(), RepoError> {
         let mut tables = self.tables();
         let name = (attempt.requester, attempt.key);
         let ours =
@@ -134,7 +83,7 @@ impl Idempotency for MemoryStore {
         match answer {
             Some(answer) => {
                 if let Some(row) = tables.keys.get_mut(&name) {
-                    row.answer = Some(answer);
+                    row.answer = Some(Recorded::Verbatim(answer));
                 }
             }
             None => {

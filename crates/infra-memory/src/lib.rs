@@ -28,15 +28,14 @@
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let store = MemoryStore::new();
 //! let text = |s: &str| NonEmptyText::parse(s).unwrap();
-//! let ada = store
-//!     .create_user(NewUser {
-//!         email: EmailAddress::parse("ada@example.com").unwrap(),
-//!         password_hash: PasswordHash::new("not-a-real-hash".to_owned()),
-//!         first_name: text("Ada"),
-//!         last_name: text("Lovelace"),
-//!     })
-//!     .await
-//!     .unwrap();
+//! let new = NewUser {
+//!     email: EmailAddress::parse("ada@example.com").unwrap(),
+//!     password_hash: PasswordHash::new("not-a-real-hash".to_owned()),
+//!     first_name: text("Ada"),
+//!     last_name: text("Lovelace"),
+//! };
+//! // `None`: no idempotency key; a keyed request passes its claimed attempt here.
+//! let ada = store.create_user(new, None).await.unwrap();
 //! let concert = NewEvent::new(
 //!     ada.id,
 //!     text("Concert"),
@@ -46,9 +45,9 @@
 //!     TicketLimit::new(1).unwrap(),
 //!     Price::from_cents(0).unwrap(),
 //! );
-//! let event = store.create_event(concert).await.unwrap();
+//! let event = store.create_event(concert, None).await.unwrap();
 //!
-//! let booked = store.book(BookTicket::new(ada.id, event.id, None).unwrap()).await.unwrap();
+//! let booked = store.book(BookTicket::new(ada.id, event.id, None).unwrap(), None).await.unwrap();
 //! assert!(matches!(booked, BookingOutcome::Confirmed(_)));
 //! assert_eq!(store.availability(event.id).await.unwrap().tickets_available, 0);
 //! # });
@@ -65,7 +64,6 @@ mod tables;
 mod users;
 mod webhooks;
 
-pub use idempotency::within;
 pub use notifications::MemoryNewsListener;
 pub use sessions::MemoryRevocationListener;
 

@@ -7,7 +7,7 @@ use std::sync::MutexGuard;
 use chrono::Utc;
 use domain::booking::rules::{CancelEffect, plan_cancel, refuse_duplicate};
 use domain::event::rules::{Managed, plan_change, plan_event_cancellation};
-use domain::idempotency::Effect;
+use domain::idempotency::{Attempt, Effect};
 use domain::notice::rules;
 use domain::ports::Sales;
 use domain::{
@@ -17,11 +17,11 @@ use domain::{
 };
 
 use crate::MemoryStore;
-use crate::idempotency::{Pending, check};
+use crate::idempotency::{Held, hold};
 use crate::tables::{EventRow, Tables, internal};
 
 impl Sales for MemoryStore {
-    async fn book(&self, cmd: BookTicket) -> Result<BookingOutcome, BookError> {
+    async fn book(&self, cmd: BookTicket, key: Option<Attempt>) -> Result<BookingOutcome, BookError> {
         let (event, user) = (cmd.event(), cmd.user());
         let _guard = self.inner.guards.hold(event).await;
         let seat_free = {
@@ -50,16 +50,16 @@ impl Sales for MemoryStore {
             let position = std::num::NonZeroU64::new(ahead + 1).ok_or_else(|| internal(Overflow))?;
             BookingOutcome::Waitlisted { booking: booking.clone(), position }
         };
-        let answer = check(&tables, Effect::Booked(&outcome))?;
+        let held = hold(&tables, key.as_ref())?;
         tables.insert_booking(booking);
         if seat_free {
             row_mut(&mut tables, event)?.seats_taken += 1;
         }
         tables.notify(&[rules::of_booking(&outcome)])?;
-        Ok(self.end_step(tables, answer, outcome))
+        Ok(self.end_step(tables, held, outcome, Effect::Booked))
     }
 
-    async fn cancel(&self, cmd: CancelBooking) -> Result<Cancellation, CancelError> {
+    async fn cancel(&self, cmd: CancelBooking, key: Option<Attempt>) -> Result<Cancellation, CancelError> {
         let event = match cmd.target {
             CancelTarget::Booking(id) => {
                 self.tables().bookings.get(&id).map(|b| b.event).ok_or(CancelError::BookingNotFound(id))?
@@ -93,7 +93,7 @@ impl Sales for MemoryStore {
             cancelled: Booking { status: BookingStatus::Cancelled, ..booking },
             promoted: head.map(|b| Booking { status: BookingStatus::Confirmed, ..b }),
         };
-        let answer = check(&tables, Effect::Cancelled(&cancellation))?;
+        let held = hold(&tables, key.as_ref())?;
         tables.set_status(cancellation.cancelled.id, BookingStatus::Cancelled);
         match &cancellation.promoted {
             Some(promoted) => tables.set_status(promoted.id, BookingStatus::Confirmed),
@@ -104,10 +104,14 @@ impl Sales for MemoryStore {
             None => {}
         }
         tables.notify(&rules::of_cancellation(&cancellation))?;
-        Ok(self.end_step(tables, answer, cancellation))
+        Ok(self.end_step(tables, held, cancellation, Effect::Cancelled))
     }
 
-    async fn change_event(&self, cmd: ChangeEvent) -> Result<EventChange, ChangeEventError> {
+    async fn change_event(
+        &self,
+        cmd: ChangeEvent,
+        key: Option<Attempt>,
+    ) -> Result<EventChange, ChangeEventError> {
         let event = cmd.event;
         let _guard = self.inner.guards.hold(event).await;
         let heads: Vec<Booking> = {
@@ -129,16 +133,20 @@ impl Sales for MemoryStore {
         let availability = domain::Availability::new(changed.event.clone(), changed.seats_taken, waiting)
             .map_err(internal)?;
         let change = EventChange { event: availability, promoted };
-        let answer = check(&tables, Effect::EventChanged(&change))?;
+        let held = hold(&tables, key.as_ref())?;
         tables.events.insert(event, changed);
         for booking in &change.promoted {
             tables.set_status(booking.id, BookingStatus::Confirmed);
         }
         tables.notify(&rules::of_change(&change))?;
-        Ok(self.end_step(tables, answer, change))
+        Ok(self.end_step(tables, held, change, Effect::EventChanged))
     }
 
-    async fn cancel_event(&self, cmd: CancelEvent) -> Result<EventCancellation, CancelEventError> {
+    async fn cancel_event(
+        &self,
+        cmd: CancelEvent,
+        key: Option<Attempt>,
+    ) -> Result<EventCancellation, CancelEventError> {
         let event = cmd.event;
         let _guard = self.inner.guards.hold(event).await;
         let live: Vec<Booking> = {
@@ -159,23 +167,28 @@ impl Sales for MemoryStore {
             event: domain::Availability::new(called_off.event.clone(), 0, 0).map_err(internal)?,
             cancelled_bookings: u64::try_from(ended.len()).map_err(internal)?,
         };
-        let answer = check(&tables, Effect::EventCalledOff(&cancellation))?;
+        let held = hold(&tables, key.as_ref())?;
         tables.events.insert(event, called_off);
         for booking in &ended {
             tables.set_status(booking.id, BookingStatus::Cancelled);
         }
         tables.notify(&rules::of_event_cancellation(&cancellation, &ended))?;
-        Ok(self.end_step(tables, answer, cancellation))
+        Ok(self.end_step(tables, held, cancellation, Effect::EventCalledOff))
     }
 }
 
 impl MemoryStore {
-    /// Ends a change's step: writes the answer with the change, lets the tables go, then tells
-    /// the scope what was stored and wakes the notification listeners.
-    fn end_step<T>(&self, mut tables: MutexGuard<'_, Tables>, answer: Pending, value: T) -> T {
-        let settled = answer.store(&mut tables);
+    /// Ends a change's step: stores the effect with the change (for a keyed request), lets the
+    /// tables go, then wakes the notification listeners.
+    fn end_step<T: Clone>(
+        &self,
+        mut tables: MutexGuard<'_, Tables>,
+        held: Held,
+        value: T,
+        effect: fn(T) -> Effect,
+    ) -> T {
+        held.store(&mut tables, || effect(value.clone()));
         drop(tables);
-        settled.committed();
         self.news_committed();
         value
     }

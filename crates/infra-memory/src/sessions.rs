@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use domain::RepoError;
-use domain::idempotency::Effect;
+use domain::idempotency::{Attempt, Effect};
 use domain::ports::{RevocationListener, Sessions};
 use domain::session::{IssuedToken, Revocation};
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::MemoryStore;
-use crate::idempotency::check;
+use crate::idempotency::hold;
 
 /// Expired logouts are kept this much longer, as the PostgreSQL adapter keeps them, for the
 /// instances' clocks to differ.
@@ -18,13 +18,12 @@ const GRACE: TimeDelta = TimeDelta::minutes(1);
 impl Sessions for MemoryStore {
     type Listener = MemoryRevocationListener;
 
-    async fn revoke(&self, token: IssuedToken) -> Result<(), RepoError> {
+    async fn revoke(&self, token: IssuedToken, key: Option<Attempt>) -> Result<(), RepoError> {
         let mut tables = self.tables();
-        let answer = check(&tables, Effect::LoggedOut)?;
+        let held = hold(&tables, key.as_ref())?;
         tables.revoked.entry(token.id).or_insert(token.expires_at);
-        let settled = answer.store(&mut tables);
+        held.store(&mut tables, || Effect::LoggedOut);
         drop(tables);
-        settled.committed();
         self.announce(Revocation::Token { id: token.id, expires_at: token.expires_at });
         Ok(())
     }

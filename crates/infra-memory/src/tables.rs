@@ -3,19 +3,18 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::num::NonZeroU64;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use domain::booking::WaitlistPosition;
-use domain::idempotency::{IdempotencyKey, Requester};
+use domain::idempotency::{Fingerprint, IdempotencyKey, Recorded, Requester};
 use domain::notice::{Notice, Notification, NotificationData, Subject};
 use domain::session::{TokenGeneration, TokenId};
+use domain::webhook::{DeliveryAttempt, Webhook, WebhookSecret};
 use domain::{
     Availability, Booking, BookingId, BookingStatus, BookingView, EmailAddress, Event, EventId,
-    NotificationId, PasswordHash, RepoError, User, UserId,
+    NotificationId, PasswordHash, RepoError, User, UserId, WebhookId,
 };
-
-use crate::idempotency::KeyRow;
-use crate::webhooks::WebhookTables;
 
 /// An account as stored.
 #[derive(Debug, Clone)]
@@ -31,6 +30,38 @@ pub(crate) struct UserRow {
 pub(crate) struct EventRow {
     pub event: Event,
     pub seats_taken: u32,
+}
+
+/// A claimed key.
+#[derive(Debug, Clone)]
+pub(crate) struct KeyRow {
+    pub fingerprint: Fingerprint,
+    pub attempt: u128,
+    pub claimed_at: Instant,
+    pub lease: Duration,
+    pub answer: Option<Recorded>,
+}
+
+/// The webhooks' tables.
+#[derive(Default)]
+pub(crate) struct WebhookTables {
+    pub webhooks: BTreeMap<WebhookId, (Webhook, WebhookSecret)>,
+    pub deliveries: BTreeMap<(WebhookId, NotificationId), DeliveryRow>,
+    /// Each webhook's attempts, oldest first.
+    pub log: BTreeMap<WebhookId, Vec<DeliveryAttempt>>,
+    /// The relay's place in the outbox: every notification up to here is queued.
+    pub relayed: i64,
+    pub last_webhook: i64,
+    pub last_attempt: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct DeliveryRow {
+    pub attempts: u32,
+    /// When it is next due (the lease's end while an attempt runs); `None` once settled.
+    pub due_at: Option<DateTime<Utc>>,
+    /// As old as its notification.
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Default)]

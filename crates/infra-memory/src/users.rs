@@ -2,6 +2,7 @@
 //! revocation listeners in the same step.
 
 use chrono::Utc;
+use domain::idempotency::{Attempt, Effect};
 use domain::ports::Users;
 use domain::session::{Revocation, TokenGeneration};
 use domain::{
@@ -9,6 +10,7 @@ use domain::{
 };
 
 use crate::MemoryStore;
+use crate::idempotency::hold;
 use crate::tables::{UserRow, internal};
 
 /// A user's token generation past `u32::MAX`.
@@ -17,11 +19,12 @@ use crate::tables::{UserRow, internal};
 struct GenerationsExhausted(UserId);
 
 impl Users for MemoryStore {
-    async fn create_user(&self, new: NewUser) -> Result<User, RegisterError> {
+    async fn create_user(&self, new: NewUser, key: Option<Attempt>) -> Result<User, RegisterError> {
         let mut tables = self.tables();
         if tables.emails.contains_key(&new.email) {
             return Err(RegisterError::EmailTaken);
         }
+        let held = hold(&tables, key.as_ref())?;
         let user = User {
             id: tables.next_user_id()?,
             email: new.email,
@@ -36,6 +39,7 @@ impl Users for MemoryStore {
             password_changed_at: None,
         };
         tables.users.insert(user.id, row);
+        held.store(&mut tables, || Effect::Registered(user.clone()));
         Ok(user)
     }
 
@@ -48,8 +52,14 @@ impl Users for MemoryStore {
         Ok(self.tables().users.get(&id).map(credentials))
     }
 
-    async fn change_password(&self, id: UserId, hash: PasswordHash) -> Result<Option<SignedIn>, RepoError> {
+    async fn change_password(
+        &self,
+        id: UserId,
+        hash: PasswordHash,
+        key: Option<Attempt>,
+    ) -> Result<Option<SignedIn>, RepoError> {
         let mut tables = self.tables();
+        let held = hold(&tables, key.as_ref())?;
         let Some(row) = tables.users.get_mut(&id) else { return Ok(None) };
         let next = row.generation.get().checked_add(1).ok_or_else(|| internal(GenerationsExhausted(id)))?;
         let changed_at = Utc::now();
@@ -57,6 +67,7 @@ impl Users for MemoryStore {
         row.hash = hash;
         row.password_changed_at = Some(changed_at);
         let signed_in = SignedIn { user: row.user.clone(), token_generation: row.generation };
+        held.store(&mut tables, || Effect::PasswordChanged(signed_in.clone()));
         drop(tables);
         let revocation =
             Revocation::Generation { user: id, generation: signed_in.token_generation, changed_at };

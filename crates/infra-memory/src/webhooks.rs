@@ -2,11 +2,10 @@
 //! tables, so a due delivery is handed to one caller at a time and the relay never runs twice
 //! at once.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use domain::idempotency::Effect;
+use domain::idempotency::{Attempt, Effect};
 use domain::listing::Limit;
 use domain::notice::{Notification, NotificationData};
 use domain::ports::Webhooks;
@@ -17,33 +16,11 @@ use domain::webhook::{
 use domain::{NotificationId, RepoError, UserId, WebhookId};
 
 use crate::MemoryStore;
-use crate::idempotency::check;
-use crate::tables::{Tables, internal};
+use crate::idempotency::hold;
+use crate::tables::{DeliveryRow, Tables, internal};
 
 /// The longest error text the log keeps, as the PostgreSQL adapter's column does.
 const MAX_ERROR_CHARS: usize = 500;
-
-/// The webhooks' tables.
-#[derive(Default)]
-pub(crate) struct WebhookTables {
-    webhooks: BTreeMap<WebhookId, (Webhook, WebhookSecret)>,
-    deliveries: BTreeMap<(WebhookId, NotificationId), DeliveryRow>,
-    /// Each webhook's attempts, oldest first.
-    log: BTreeMap<WebhookId, Vec<DeliveryAttempt>>,
-    /// The relay's place in the outbox: every notification up to here is queued.
-    relayed: i64,
-    last_webhook: i64,
-    last_attempt: i64,
-}
-
-#[derive(Debug, Clone)]
-struct DeliveryRow {
-    attempts: u32,
-    /// When it is next due (the lease's end while an attempt runs); `None` once settled.
-    due_at: Option<DateTime<Utc>>,
-    /// As old as its notification.
-    created_at: DateTime<Utc>,
-}
 
 fn after(duration: Duration) -> DateTime<Utc> {
     Utc::now() + TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX)
@@ -78,6 +55,7 @@ impl Webhooks for MemoryStore {
         &self,
         new: NewWebhook,
         secret: WebhookSecret,
+        key: Option<Attempt>,
     ) -> Result<Webhook, CreateWebhookError> {
         let mut tables = self.tables();
         if let Some(event) = new.event {
@@ -99,11 +77,9 @@ impl Webhooks for MemoryStore {
             created_at: Utc::now(),
             disabled_at: None,
         };
-        let answer = check(&tables, Effect::WebhookCreated(&webhook, &secret))?;
-        tables.hooks.webhooks.insert(webhook.id, (webhook.clone(), secret));
-        let settled = answer.store(&mut tables);
-        drop(tables);
-        settled.committed();
+        let held = hold(&tables, key.as_ref())?;
+        tables.hooks.webhooks.insert(webhook.id, (webhook.clone(), secret.clone()));
+        held.store(&mut tables, || Effect::WebhookCreated(webhook.clone(), secret));
         Ok(webhook)
     }
 

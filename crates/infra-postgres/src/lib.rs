@@ -23,5 +23,4 @@ pub mod test_support;
 pub use pool::{PgPool, PoolSettings};
 pub use store::{
     BatchCounts, BatchLimits, EmailNormalisation, PgListener, PgRevocationListener, PgStore, ReplicaWatch,
-    within as idempotent_within,
 };

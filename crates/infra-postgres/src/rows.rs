@@ -10,14 +10,18 @@ use domain::{
     NonEmptyText, Price, RepoError, TicketLimit, User, UserId, WaitlistPosition,
 };
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Inconsistent, corrupt_row};
 use crate::schema::{bookings, events, users};
 
+mod effect;
 mod outbox;
 
+pub(crate) use effect::{decode_effect, encode_effect};
 pub(crate) use outbox::{AttemptRow, ClaimedRow, NewestRow, NotificationRow, SettlementRow, WebhookRow};
 
-#[derive(Debug, Queryable, Selectable, QueryableByName)]
+#[derive(Debug, Queryable, Selectable, QueryableByName, Serialize, Deserialize)]
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct EventRow {
     pub id: i64,
@@ -33,7 +37,7 @@ pub(crate) struct EventRow {
 }
 
 /// An event with the length of its waiting list, read by one statement.
-#[derive(Debug, QueryableByName)]
+#[derive(Debug, QueryableByName, Serialize, Deserialize)]
 pub(crate) struct AvailabilityRow {
     #[diesel(embed)]
     pub event: EventRow,
@@ -41,7 +45,7 @@ pub(crate) struct AvailabilityRow {
     pub waiting: i64,
 }
 
-#[derive(Debug, Queryable, Selectable, QueryableByName)]
+#[derive(Debug, Queryable, Selectable, QueryableByName, Serialize, Deserialize)]
 #[diesel(table_name = bookings, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct BookingRow {
     pub id: i64,
@@ -114,7 +118,7 @@ pub(crate) struct LockedBookingRow {
     pub organizer_id: i64,
 }
 
-#[derive(Debug, Queryable, Selectable, QueryableByName)]
+#[derive(Debug, Queryable, Selectable, QueryableByName, Serialize, Deserialize)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct UserRow {
     pub id: i64,

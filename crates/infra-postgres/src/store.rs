@@ -17,7 +17,6 @@ mod users;
 mod webhooks;
 
 pub use batching::{BatchCounts, BatchLimits};
-pub use idempotency::within;
 pub use notifications::PgListener;
 pub use replica::ReplicaWatch;
 pub use sessions::PgRevocationListener;

@@ -89,7 +89,7 @@ pub async fn seed<U: Users, H: PasswordHasher>(
             first_name: demo(NonEmptyText::parse(first))?,
             last_name: demo(NonEmptyText::parse(last))?,
         };
-        match accounts.register(registration).await {
+        match accounts.register(registration, None).await {
             Ok(user) => {
                 seeded.users += 1;
                 if index == 0 {
@@ -111,7 +111,7 @@ pub async fn seed<U: Users, H: PasswordHasher>(
                 demo(TicketLimit::new(seats))?,
                 demo(Price::parse(price))?,
             );
-            catalog.create_event(event).await.map_err(|source| SeedError::Event { name, source })?;
+            catalog.create_event(event, None).await.map_err(|source| SeedError::Event { name, source })?;
             seeded.events += 1;
         }
     }

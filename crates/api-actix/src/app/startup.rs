@@ -32,7 +32,7 @@ use crate::http::draining::Draining;
 use crate::http::feed::FeedHub;
 use crate::http::server::Serving;
 use crate::http::service::{self, HttpSettings, Inbound};
-use crate::http::state::{AppState, NotificationSettings, Within};
+use crate::http::state::{AppState, NotificationSettings};
 
 /// How often the notification listener looks at the outbox when nothing wakes it: bookings
 /// do not wake it (only the guarded transactions send a wake-up), so this bounds how late their
@@ -64,8 +64,6 @@ pub struct Adapters<S, H, W> {
     pub hasher: H,
     /// Webhook delivery.
     pub sender: W,
-    /// How `store` carries a keyed request's scope.
-    pub within: Within,
 }
 
 /// Starts the shutdown sequence from code, as a signal would (tests use it: a real signal
@@ -123,9 +121,9 @@ impl Application {
         let listener = TcpListener::bind((http.host, http.port))
             .with_context(|| format!("binding {}:{}", http.host, http.port))?;
         let port = listener.local_addr()?.port();
-        let Adapters { store, public_reads, hasher, sender, within } = adapters;
+        let Adapters { store, public_reads, hasher, sender } = adapters;
         let streams = NotificationSettings { heartbeat: http.sse_heartbeat, stream_buffer: STREAM_BUFFER };
-        let state = web::Data::new(AppState::new(store.clone(), public_reads, tokens, streams, within));
+        let state = web::Data::new(AppState::new(store.clone(), public_reads, tokens, streams));
         let feed = Arc::clone(&state.feed);
         let workers = workers(config, &store, &sender, &state);
         let metrics = match config.telemetry.metrics_addr {

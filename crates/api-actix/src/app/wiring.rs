@@ -16,7 +16,6 @@ use crate::app::config::{AuthConfig, Config, DatabaseConfig, WebhookConfig};
 use crate::app::startup::Adapters;
 use crate::app::workers::ReplicaLag;
 use crate::http::auth::TokenService;
-use crate::http::state::{KeyedWork, Within};
 use crate::secret::Secret;
 
 pub use infra_postgres::pool::BuildError as PoolError;
@@ -150,11 +149,6 @@ pub fn tokens(signing: &Secret, config: &AuthConfig) -> TokenService {
     TokenService::new(signing.expose().as_bytes(), &previous, config.jwt_ttl)
 }
 
-/// Carries a keyed request's scope the way the PostgreSQL adapter finds it.
-fn within(scope: std::sync::Arc<domain::idempotency::IdempotencyScope>, work: KeyedWork) -> KeyedWork {
-    Box::pin(infra_postgres::idempotent_within(scope, work))
-}
-
 /// The production adapters over `store`. Only the anonymous public reads may come from a
 /// replica; every other port reads and writes the primary.
 ///
@@ -169,6 +163,5 @@ pub fn adapters(
         public_reads: store.clone(),
         hasher: hasher(&config.auth)?,
         sender: sender(&config.webhooks)?,
-        within: within as Within,
     })
 }

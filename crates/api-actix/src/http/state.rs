@@ -1,16 +1,11 @@
 //! What the handlers share: the store, authentication, and this instance's notification
 //! streams. Generic over the domain's [`Store`]: nothing here knows which store it is.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::body::BoxBody;
-use actix_web::dev::ServiceResponse;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpRequest, web};
-use domain::idempotency::IdempotencyScope;
 use domain::ports::Store;
 
 use crate::http::answers::Answers;
@@ -25,15 +20,6 @@ pub struct NotificationSettings {
     /// Items a slow stream may have queued before it is closed.
     pub stream_buffer: usize,
 }
-
-/// What a keyed request's handler chain yields.
-pub type KeyedAnswer = Result<ServiceResponse<BoxBody>, actix_web::Error>;
-
-/// A keyed request's handler chain, run once.
-pub type KeyedWork = Pin<Box<dyn Future<Output = KeyedAnswer>>>;
-
-/// Runs a keyed request with its idempotency scope in force, as the store's adapter carries it.
-pub type Within = fn(Arc<IdempotencyScope>, KeyedWork) -> KeyedWork;
 
 /// The application's shared state, for the handlers. Built by the composition root.
 pub struct AppState<S: Store> {
@@ -52,21 +38,13 @@ pub struct AppState<S: Store> {
     pub auth: web::Data<Authenticator>,
     /// How each effect is answered, by its handler and for replays of keyed requests.
     pub answers: Arc<Answers>,
-    /// How the store's adapter carries a keyed request's scope.
-    pub within: Within,
 }
 
 impl<S: Store> AppState<S> {
     /// The state over `store` (and `public_reads`, which may be the same store or one reading
     /// a replica), signing with `tokens`.
     #[must_use]
-    pub fn new(
-        store: S,
-        public_reads: S,
-        tokens: TokenService,
-        settings: NotificationSettings,
-        within: Within,
-    ) -> Self {
+    pub fn new(store: S, public_reads: S, tokens: TokenService, settings: NotificationSettings) -> Self {
         let revocations = Arc::new(RevocationRegistry::default());
         let auth = web::Data::new(Authenticator::new(
             tokens,
@@ -82,7 +60,6 @@ impl<S: Store> AppState<S> {
             settings,
             answers: Arc::new(Answers::new(auth.clone())),
             auth,
-            within,
         }
     }
 

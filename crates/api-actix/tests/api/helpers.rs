@@ -3,9 +3,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use std::sync::Arc;
-
-use domain::idempotency::IdempotencyScope;
 use infra_memory::MemoryStore;
 use infra_postgres::test_support::TestDatabase;
 use reqwest::StatusCode;
@@ -13,7 +10,6 @@ use serde_json::{Value, json};
 use ticketing::app::config::Config;
 use ticketing::app::startup::{Adapters, Application};
 use ticketing::app::wiring;
-use ticketing::http::state::{KeyedWork, Within};
 use ticketing::secret::Secret;
 
 pub const SECRET: &str = "a-secret-for-the-http-tests";
@@ -36,11 +32,6 @@ enum Store {
     /// The in-memory adapter, which keeps the same port contract: for HTTP behaviour, with no
     /// database to create.
     Memory(MemoryStore),
-}
-
-/// Carries a keyed request's scope the way the in-memory adapter finds it.
-fn memory_within(scope: Arc<IdempotencyScope>, work: KeyedWork) -> KeyedWork {
-    Box::pin(infra_memory::within(scope, work))
 }
 
 /// A JSON answer.
@@ -119,7 +110,6 @@ fn build_on_memory(store: &MemoryStore, overrides: &[(&str, &str)]) -> Applicati
         public_reads: store.clone(),
         hasher: wiring::hasher(&config.auth).unwrap(),
         sender: wiring::sender(&config.webhooks).unwrap(),
-        within: memory_within as Within,
     };
     let tokens = wiring::tokens(&signing(&config), &config.auth);
     Application::build(&config, adapters, tokens).unwrap()

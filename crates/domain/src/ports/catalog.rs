@@ -3,6 +3,7 @@ use std::future::Future;
 use crate::booking::{Attendee, BookingView};
 use crate::error::RepoError;
 use crate::event::{Availability, CreateEventError, Event, FindEventError, NewEvent};
+use crate::idempotency::Attempt;
 use crate::ids::{BookingId, EventId, UserId};
 use crate::listing::{BookingQuery, EventCursor, EventQuery, Page};
 
@@ -16,10 +17,18 @@ use crate::listing::{BookingQuery, EventCursor, EventQuery, Page};
 pub trait Catalog: Send + Sync + 'static {
     /// Stores a new event with no seats taken; its creator becomes its organizer.
     ///
+    /// With `key`, stores [`Effect::EventCreated`](crate::idempotency::Effect::EventCreated) under
+    /// the attempt in the change's own transaction; an attempt that no longer holds its key changes
+    /// nothing ([`KeyTakenOver`](crate::idempotency::KeyTakenOver)).
+    ///
     /// # Errors
     /// - [`CreateEventError::OrganizerNotFound`] when the organizer does not exist;
     /// - [`CreateEventError::Repo`] when the store fails.
-    fn create_event(&self, event: NewEvent) -> impl Future<Output = Result<Event, CreateEventError>> + Send;
+    fn create_event(
+        &self,
+        event: NewEvent,
+        key: Option<Attempt>,
+    ) -> impl Future<Output = Result<Event, CreateEventError>> + Send;
 
     /// An event with its free seats and waiting-list length, MUST be read from one snapshot.
     ///

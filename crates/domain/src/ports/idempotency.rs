@@ -2,11 +2,10 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::error::RepoError;
-use crate::idempotency::{Attempt, Claim, IdempotentRequest, StoredAnswer};
+use crate::idempotency::{Attempt, Claim, IdempotentRequest};
 
-/// Keys and their answers (see [`crate::idempotency`]). Storing the answer to an effect is not
-/// here: it happens inside the effect's own transaction, in whichever port makes the effect,
-/// under the [`crate::idempotency::IdempotencyScope`] the request runs in.
+/// Keys and what answered them (see [`crate::idempotency`]). Storing an effect is not here: the
+/// port that makes it stores it in its own transaction, under the attempt it is handed.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait Idempotency: Send + Sync + 'static {
     /// Claims the request's key for a new attempt, for at most `lease` without an answer.
@@ -22,17 +21,18 @@ pub trait Idempotency: Send + Sync + 'static {
         lease: Duration,
     ) -> impl Future<Output = Result<Claim, RepoError>> + Send;
 
-    /// Ends an attempt that stored nothing with an effect: with `Some`, its answer is stored
-    /// for replays (a refusal: nothing changed, and nothing will on a retry); with `None` the
-    /// key is given back, so that a retry runs again (a conflict, a rate limit, a failure).
-    /// Does nothing when the key is no longer the attempt's, or already has an answer.
+    /// Ends an attempt that stored no effect: with `Some`, its answer (in the inbound
+    /// adapter's encoding) is kept for replays as [`crate::idempotency::Recorded::Verbatim`]
+    /// (a refusal: nothing changed, and nothing will on a retry); with `None` the key is given
+    /// back, so that a retry runs again (a conflict, a rate limit, a failure). Does nothing
+    /// when the key is no longer the attempt's, or already answered.
     ///
     /// # Errors
     /// [`RepoError`] when the store fails.
     fn finish(
         &self,
         attempt: Attempt,
-        answer: Option<StoredAnswer>,
+        answer: Option<Vec<u8>>,
     ) -> impl Future<Output = Result<(), RepoError>> + Send;
 
     /// Deletes keys claimed more than `kept` ago; returns how many. Any number of instances

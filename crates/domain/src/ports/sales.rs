@@ -4,6 +4,7 @@ use crate::booking::{BookError, BookTicket, BookingOutcome, CancelBooking, Cance
 use crate::event::{
     CancelEvent, CancelEventError, ChangeEvent, ChangeEventError, EventCancellation, EventChange,
 };
+use crate::idempotency::Attempt;
 
 /// Every write taken under an event's guard: the changes to seats, the waiting line and
 /// booking statuses that must stay consistent together, on any number of server processes
@@ -22,6 +23,10 @@ pub trait Sales: Send + Sync + 'static {
     /// give a user two live bookings for one event, and MUST NOT leave a user waiting while a
     /// seat is free — whatever runs concurrently.
     ///
+    /// With `key`, stores [`Effect::Booked`](crate::idempotency::Effect::Booked) under the attempt
+    /// in the change's own transaction; an attempt that no longer holds its key changes nothing
+    /// ([`KeyTakenOver`](crate::idempotency::KeyTakenOver)).
+    ///
     /// # Errors
     /// - [`BookError::EventNotFound`] when the event does not exist;
     /// - [`BookError::UserNotFound`] when the user does not exist;
@@ -29,13 +34,21 @@ pub trait Sales: Send + Sync + 'static {
     /// - [`BookError::AlreadyBooked`] / [`BookError::AlreadyWaitlisted`] when the user already
     ///   holds a confirmed / pending booking for the event (nothing is written);
     /// - [`BookError::Repo`] when the store fails.
-    fn book(&self, cmd: BookTicket) -> impl Future<Output = Result<BookingOutcome, BookError>> + Send;
+    fn book(
+        &self,
+        cmd: BookTicket,
+        key: Option<Attempt>,
+    ) -> impl Future<Output = Result<BookingOutcome, BookError>> + Send;
 
     /// Cancels a booking; if it held a seat, the first pending booking of the event (lowest id)
     /// is confirmed in the same transaction, or the seat is freed when nobody waits.
     ///
     /// Implementations MUST decide with [`crate::booking::rules::plan_cancel`] while holding
     /// the locks that serialise cancels of the event.
+    ///
+    /// With `key`, stores [`Effect::Cancelled`](crate::idempotency::Effect::Cancelled) under the
+    /// attempt in the change's own transaction; an attempt that no longer holds its key changes
+    /// nothing ([`KeyTakenOver`](crate::idempotency::KeyTakenOver)).
     ///
     /// # Errors
     /// - [`CancelError::BookingNotFound`] for an unknown booking id;
@@ -44,7 +57,11 @@ pub trait Sales: Send + Sync + 'static {
     /// - [`CancelError::NotAllowed`] unless the caller owns the booking or organises the event;
     /// - [`CancelError::AlreadyCancelled`] for a cancelled booking;
     /// - [`CancelError::Repo`] when the store fails.
-    fn cancel(&self, cmd: CancelBooking) -> impl Future<Output = Result<Cancellation, CancelError>> + Send;
+    fn cancel(
+        &self,
+        cmd: CancelBooking,
+        key: Option<Attempt>,
+    ) -> impl Future<Output = Result<Cancellation, CancelError>> + Send;
 
     /// Changes an event's fields. When the ticket limit rises, the new seats go to the heads of
     /// the line in booking-id order, in the same transaction; the event and its bookings stay
@@ -52,6 +69,10 @@ pub trait Sales: Send + Sync + 'static {
     ///
     /// Implementations MUST decide with [`crate::event::rules::plan_change`] while holding the
     /// locks that serialise cancels of the event, and MUST change nothing when it refuses.
+    ///
+    /// With `key`, stores [`Effect::EventChanged`](crate::idempotency::Effect::EventChanged) under
+    /// the attempt in the change's own transaction; an attempt that no longer holds its key changes
+    /// nothing ([`KeyTakenOver`](crate::idempotency::KeyTakenOver)).
     ///
     /// # Errors
     /// - [`ChangeEventError::EventNotFound`] for an unknown event;
@@ -62,6 +83,7 @@ pub trait Sales: Send + Sync + 'static {
     fn change_event(
         &self,
         cmd: ChangeEvent,
+        key: Option<Attempt>,
     ) -> impl Future<Output = Result<EventChange, ChangeEventError>> + Send;
 
     /// Calls an event off: the event becomes cancelled and every live booking cancelled, in one
@@ -71,6 +93,10 @@ pub trait Sales: Send + Sync + 'static {
     /// Implementations MUST decide with [`crate::event::rules::plan_event_cancellation`] while
     /// holding the locks that serialise cancels of the event.
     ///
+    /// With `key`, stores [`Effect::EventCalledOff`](crate::idempotency::Effect::EventCalledOff)
+    /// under the attempt in the change's own transaction; an attempt that no longer holds its key
+    /// changes nothing ([`KeyTakenOver`](crate::idempotency::KeyTakenOver)).
+    ///
     /// # Errors
     /// - [`CancelEventError::EventNotFound`] for an unknown event;
     /// - [`CancelEventError::NotOrganizer`] unless the caller organises it;
@@ -79,5 +105,6 @@ pub trait Sales: Send + Sync + 'static {
     fn cancel_event(
         &self,
         cmd: CancelEvent,
+        key: Option<Attempt>,
     ) -> impl Future<Output = Result<EventCancellation, CancelEventError>> + Send;
 }

@@ -3,6 +3,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::error::RepoError;
+use crate::idempotency::Attempt;
 use crate::session::{IssuedToken, Revocation};
 
 /// The revocations every instance must honour. Writers record them in the store; each
@@ -18,9 +19,17 @@ pub trait Sessions: Send + Sync + 'static {
     /// Implementations MUST announce the revocation to every open listener when, and only
     /// when, it commits.
     ///
+    /// With `key`, stores [`Effect::LoggedOut`](crate::idempotency::Effect::LoggedOut) under the
+    /// attempt in the change's own transaction; an attempt that no longer holds its key changes
+    /// nothing ([`KeyTakenOver`](crate::idempotency::KeyTakenOver)).
+    ///
     /// # Errors
     /// [`RepoError`] when the store fails; nothing is revoked then.
-    fn revoke(&self, token: IssuedToken) -> impl Future<Output = Result<(), RepoError>> + Send;
+    fn revoke(
+        &self,
+        token: IssuedToken,
+        key: Option<Attempt>,
+    ) -> impl Future<Output = Result<(), RepoError>> + Send;
 
     /// Every revocation that may still refuse a token: revoked tokens expiring after now, and
     /// password changes after `changed_since`.

@@ -1,6 +1,7 @@
 use std::future::Future;
 
 use crate::error::RepoError;
+use crate::idempotency::Attempt;
 use crate::ids::UserId;
 use crate::user::{EmailAddress, NewUser, PasswordHash, RegisterError, SignedIn, User, UserCredentials};
 
@@ -9,11 +10,19 @@ use crate::user::{EmailAddress, NewUser, PasswordHash, RegisterError, SignedIn, 
 pub trait Users: Send + Sync + 'static {
     /// Stores a new account.
     ///
+    /// With `key`, stores [`Effect::Registered`](crate::idempotency::Effect::Registered) under the
+    /// attempt in the change's own transaction; an attempt that no longer holds its key changes
+    /// nothing ([`KeyTakenOver`](crate::idempotency::KeyTakenOver)).
+    ///
     /// # Errors
     /// - [`RegisterError::EmailTaken`] when another account has the address, compared
     ///   case-insensitively, even when both are registered at the same instant;
     /// - [`RegisterError::Repo`] when the store fails.
-    fn create_user(&self, user: NewUser) -> impl Future<Output = Result<User, RegisterError>> + Send;
+    fn create_user(
+        &self,
+        user: NewUser,
+        key: Option<Attempt>,
+    ) -> impl Future<Output = Result<User, RegisterError>> + Send;
 
     /// Finds an account and its password hash by e-mail address.
     ///
@@ -38,12 +47,17 @@ pub trait Users: Send + Sync + 'static {
     /// the new generation to every open [`crate::ports::RevocationListener`] when it commits:
     /// every token issued before stops acting for the user.
     ///
+    /// With `key`, stores [`Effect::PasswordChanged`](crate::idempotency::Effect::PasswordChanged)
+    /// under the attempt in the change's own transaction; an attempt that no longer holds its key
+    /// changes nothing ([`KeyTakenOver`](crate::idempotency::KeyTakenOver)).
+    ///
     /// # Errors
     /// [`RepoError`] when the store fails (nothing changed); an unknown id is `Ok(None)`.
     fn change_password(
         &self,
         id: UserId,
         hash: PasswordHash,
+        key: Option<Attempt>,
     ) -> impl Future<Output = Result<Option<SignedIn>, RepoError>> + Send;
 
     /// Replaces `old` by `new`, an equivalent hash of the same password with today's

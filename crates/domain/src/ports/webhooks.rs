@@ -2,6 +2,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::error::RepoError;
+use crate::idempotency::Attempt;
 use crate::ids::{UserId, WebhookId};
 use crate::listing::Limit;
 use crate::webhook::{
@@ -15,6 +16,10 @@ use crate::webhook::{
 pub trait Webhooks: Send + Sync + 'static {
     /// Stores a subscription with the secret its deliveries are signed with.
     ///
+    /// With `key`, stores [`Effect::WebhookCreated`](crate::idempotency::Effect::WebhookCreated)
+    /// under the attempt in the change's own transaction; an attempt that no longer holds its key
+    /// changes nothing ([`KeyTakenOver`](crate::idempotency::KeyTakenOver)).
+    ///
     /// # Errors
     /// - [`CreateWebhookError::EventNotFound`] / [`CreateWebhookError::NotOrganizer`] when it
     ///   filters by an event that does not exist or that the organizer does not organise;
@@ -23,6 +28,7 @@ pub trait Webhooks: Send + Sync + 'static {
         &self,
         webhook: NewWebhook,
         secret: WebhookSecret,
+        key: Option<Attempt>,
     ) -> impl Future<Output = Result<Webhook, CreateWebhookError>> + Send;
 
     /// The organizer's webhooks, oldest first.

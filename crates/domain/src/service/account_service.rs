@@ -1,3 +1,4 @@
+use crate::idempotency::Attempt;
 use crate::ids::UserId;
 use crate::ports::{PasswordHasher, Users, Verdict};
 use crate::user::{
@@ -19,14 +20,19 @@ impl<U: Users, H: PasswordHasher> AccountService<U, H> {
         Self { users, hasher }
     }
 
-    /// Creates an account; only the password's hash is stored.
+    /// Creates an account; only the password's hash is stored (and, with `key`, the effect
+    /// under that attempt).
     ///
     /// # Errors
     /// [`RegisterError::EmailTaken`], or a hashing or store failure.
-    pub async fn register(&self, registration: Registration) -> Result<User, RegisterError> {
+    pub async fn register(
+        &self,
+        registration: Registration,
+        key: Option<Attempt>,
+    ) -> Result<User, RegisterError> {
         let Registration { email, password, first_name, last_name } = registration;
         let password_hash = self.hasher.hash(password).await?;
-        self.users.create_user(NewUser { email, password_hash, first_name, last_name }).await
+        self.users.create_user(NewUser { email, password_hash, first_name, last_name }, key).await
     }
 
     /// Checks an e-mail and password. An unknown address costs the same hashing work as a
@@ -54,8 +60,8 @@ impl<U: Users, H: PasswordHasher> AccountService<U, H> {
     }
 
     /// Changes a signed-in user's password, given the current one, and ends every session
-    /// issued before (the store moves the user's token generation on). Returns what a new
-    /// token for the caller is issued from.
+    /// issued before (the store moves the user's token generation on), storing the effect
+    /// under `key` when given. Returns what a new token for the caller is issued from.
     ///
     /// # Errors
     /// [`PasswordChangeError::WrongPassword`] when `current` is not the password;
@@ -66,6 +72,7 @@ impl<U: Users, H: PasswordHasher> AccountService<U, H> {
         user: UserId,
         current: PasswordAttempt,
         new: String,
+        key: Option<Attempt>,
     ) -> Result<SignedIn, PasswordChangeError> {
         let credentials = self.users.credentials_of(user).await?.ok_or(PasswordChangeError::UnknownUser)?;
         let new = Password::new(new, &credentials.user.email).map_err(PasswordChangeError::Weak)?;
@@ -73,7 +80,7 @@ impl<U: Users, H: PasswordHasher> AccountService<U, H> {
             return Err(PasswordChangeError::WrongPassword);
         }
         let hash = self.hasher.hash(new).await?;
-        self.users.change_password(user, hash).await?.ok_or(PasswordChangeError::UnknownUser)
+        self.users.change_password(user, hash, key).await?.ok_or(PasswordChangeError::UnknownUser)
     }
 }
 
@@ -146,9 +153,11 @@ mod tests {
         let mut users = MockUsers::new();
         users
             .expect_create_user()
-            .withf(|new| new.password_hash == stored_hash() && new.email.as_str() == "jane@doe.com")
+            .withf(|new, key| {
+                new.password_hash == stored_hash() && new.email.as_str() == "jane@doe.com" && key.is_none()
+            })
             .times(1)
-            .returning(|_| Box::pin(async { Ok(jane()) }));
+            .returning(|_, _| Box::pin(async { Ok(jane()) }));
         let registration = Registration {
             email: EmailAddress::parse("Jane@Doe.com").unwrap(),
             password: Password::new("abcd@1234".to_owned(), &jane().email).unwrap(),
@@ -156,7 +165,7 @@ mod tests {
             last_name: NonEmptyText::parse("Doe").unwrap(),
         };
 
-        let user = AccountService::new(users, hasher).register(registration).await.unwrap();
+        let user = AccountService::new(users, hasher).register(registration, None).await.unwrap();
 
         assert_eq!(user, jane());
     }
@@ -221,12 +230,16 @@ mod tests {
             Box::pin(async move { Ok(hash) })
         });
         let mut users = users_knowing_jane();
-        users.expect_change_password().with(eq(jane().id), eq(fresh)).times(1).returning(|_, _| {
-            Box::pin(async { Ok(Some(SignedIn { user: jane(), token_generation: TokenGeneration::new(5) })) })
-        });
+        users.expect_change_password().with(eq(jane().id), eq(fresh), eq(None)).times(1).returning(
+            |_, _, _| {
+                Box::pin(async {
+                    Ok(Some(SignedIn { user: jane(), token_generation: TokenGeneration::new(5) }))
+                })
+            },
+        );
 
         let signed_in = AccountService::new(users, hasher)
-            .change_password(jane().id, attempt("abcd@123"), "a new long secret".to_owned())
+            .change_password(jane().id, attempt("abcd@123"), "a new long secret".to_owned(), None)
             .await
             .unwrap();
 
@@ -246,7 +259,7 @@ mod tests {
             hasher.expect_hash().times(0);
 
             let refused = AccountService::new(users, hasher)
-                .change_password(jane().id, attempt("abcd@123"), new.to_owned())
+                .change_password(jane().id, attempt("abcd@123"), new.to_owned(), None)
                 .await;
 
             match (expected, refused) {

@@ -10,12 +10,14 @@ use chrono::Utc;
 use futures_util::future::join_all;
 
 use crate::error::RepoError;
+use crate::idempotency::Attempt;
 use crate::ports::{WebhookSender, Webhooks};
 use crate::webhook::{
     Attempted, CreateWebhookError, Delivery, DeliveryOutcome, NewWebhook, RetryPolicy, Webhook, WebhookSecret,
 };
 
-/// Stores a subscription once the sender agrees to post to its URL.
+/// Stores a subscription once the sender agrees to post to its URL (and, with `key`, the
+/// effect under that attempt).
 ///
 /// # Errors
 /// [`CreateWebhookError::Target`] when the sender refuses the URL (nothing is stored), else as
@@ -25,9 +27,10 @@ pub async fn subscribe(
     sender: &impl WebhookSender,
     webhook: NewWebhook,
     secret: WebhookSecret,
+    key: Option<Attempt>,
 ) -> Result<Webhook, CreateWebhookError> {
     sender.admits(&webhook.url).await?;
-    store.create_webhook(webhook, secret).await
+    store.create_webhook(webhook, secret, key).await
 }
 
 /// How a worker's rounds claim and retry.
@@ -205,7 +208,8 @@ mod tests {
             event: None,
         };
 
-        let refused = subscribe(&store, &sender, webhook, WebhookSecret::new(vec![1; 24]).unwrap()).await;
+        let refused =
+            subscribe(&store, &sender, webhook, WebhookSecret::new(vec![1; 24]).unwrap(), None).await;
 
         assert!(matches!(refused, Err(CreateWebhookError::Target(TargetRefused::Internal))), "{refused:?}");
     }

@@ -1,6 +1,6 @@
 use diesel::QueryableByName;
 use diesel::result::QueryResult;
-use diesel::sql_types::{Array, BigInt, Binary, Bool, Nullable, SmallInt, Text};
+use diesel::sql_types::{Array, BigInt, Binary, Bool, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use std::time::Duration;
@@ -12,10 +12,12 @@ use super::{Prepared, millis};
 pub(crate) struct HeldRow {
     #[diesel(sql_type = Bool)]
     pub same_request: bool,
-    #[diesel(sql_type = Nullable<SmallInt>)]
-    pub status: Option<i16>,
+    /// The effect stored with the key, as JSON.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub effect: Option<String>,
+    /// The answer to a request that made no effect.
     #[diesel(sql_type = Nullable<Binary>)]
-    pub body: Option<Vec<u8>>,
+    pub verbatim: Option<Vec<u8>>,
 }
 
 /// The columns that name a key: requester and key.
@@ -33,7 +35,8 @@ const CLAIM_KEY: &str = "\
 /// A key whose attempt's lease ran out without an answer, taken over for the same request.
 const TAKE_OVER_KEY: &str = "\
     UPDATE idempotency_keys SET attempt = $4::uuid, lease_until = now() + $5 * interval '1 millisecond'
-    WHERE requester = $1 AND key = $2 AND fingerprint = $3 AND status IS NULL AND lease_until < now()";
+    WHERE requester = $1 AND key = $2 AND fingerprint = $3 AND effect IS NULL AND verbatim IS NULL
+      AND lease_until < now()";
 
 /// Whether a new attempt got the key: free (`CLAIM_KEY`), or left unanswered past its lease
 /// (`TAKE_OVER_KEY`).
@@ -64,7 +67,7 @@ pub(crate) async fn claim(
 
 /// What a held key is: for the same request or not, and its answer if it has one.
 const READ_KEY: &str = "\
-    SELECT fingerprint = $3 AS same_request, status, body
+    SELECT fingerprint = $3 AS same_request, effect::text AS effect, verbatim
     FROM idempotency_keys WHERE requester = $1 AND key = $2";
 
 pub(crate) async fn held(
@@ -83,39 +86,37 @@ pub(crate) async fn held(
     Ok(rows.into_iter().next())
 }
 
-/// The answer, stored by the attempt that holds the key (inside the effect's transaction, or
-/// after a refusal); no row when the attempt no longer holds it.
-const ANSWER_KEY: &str = "\
-    UPDATE idempotency_keys SET status = $4, body = $5
-    WHERE requester = $1 AND key = $2 AND attempt = $3::uuid AND status IS NULL";
+/// The answer to a request that made no effect, kept by the attempt that holds the key; no
+/// row when the attempt no longer holds it.
+const KEEP_VERBATIM: &str = "\
+    UPDATE idempotency_keys SET verbatim = $4
+    WHERE requester = $1 AND key = $2 AND attempt = $3::uuid AND effect IS NULL AND verbatim IS NULL";
 
-/// Stores the answer; whether the attempt still held the key.
-pub(crate) async fn answer(
+/// Keeps the answer; whether the attempt still held the key.
+pub(crate) async fn keep_verbatim(
     conn: &mut AsyncPgConnection,
     name: &KeyName<'_>,
     attempt: &str,
-    status: i16,
-    body: &[u8],
+    answer: &[u8],
 ) -> QueryResult<bool> {
     let updated = Prepared(
-        diesel::sql_query(ANSWER_KEY)
+        diesel::sql_query(KEEP_VERBATIM)
             .bind::<Text, _>(name.requester)
             .bind::<Text, _>(name.key)
             .bind::<Text, _>(attempt)
-            .bind::<SmallInt, _>(status)
-            .bind::<Binary, _>(body),
+            .bind::<Binary, _>(answer),
     )
     .execute(conn)
     .await?;
     Ok(updated == 1)
 }
 
-/// One attempt's answer, for [`answer_many`].
-pub(crate) struct Answer<'a> {
+/// One attempt's effect, for [`store_effects`].
+pub(crate) struct KeptEffect<'a> {
     pub name: KeyName<'a>,
     pub attempt: String,
-    pub status: i16,
-    pub body: &'a [u8],
+    /// As [`crate::rows::encode_effect`] writes it.
+    pub effect: String,
 }
 
 #[derive(QueryableByName)]
@@ -124,37 +125,36 @@ struct Ordinal {
     ord: i64,
 }
 
-/// [`ANSWER_KEY`] for many attempts at once (a batch of bookings): parallel arrays of
-/// requester, key, attempt, status and body; returns the ordinals (from 1) of those that still
-/// held their keys.
-const ANSWER_KEYS: &str = "\
-    UPDATE idempotency_keys k SET status = a.status, body = a.body
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::int2[], $5::bytea[])
-         WITH ORDINALITY AS a(requester, key, attempt, status, body, ord)
-    WHERE k.requester = a.requester AND k.key = a.key AND k.attempt = a.attempt::uuid AND k.status IS NULL
+/// Effects stored with their keys inside the effects' own transaction, for one request or a
+/// batch at once: parallel arrays of requester, key, attempt and effect; returns the ordinals
+/// (from 1) of those whose attempts still held their keys.
+const STORE_EFFECTS: &str = "\
+    UPDATE idempotency_keys k SET effect = a.effect::jsonb
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+         WITH ORDINALITY AS a(requester, key, attempt, effect, ord)
+    WHERE k.requester = a.requester AND k.key = a.key AND k.attempt = a.attempt::uuid
+      AND k.effect IS NULL AND k.verbatim IS NULL
     RETURNING a.ord";
 
-/// Stores several answers in one statement; for each, whether its attempt still held the key.
-pub(crate) async fn answer_many(
+/// Stores several effects in one statement; for each, whether its attempt still held the key.
+pub(crate) async fn store_effects(
     conn: &mut AsyncPgConnection,
-    answers: &[Answer<'_>],
+    effects: &[KeptEffect<'_>],
 ) -> QueryResult<Vec<bool>> {
-    let requesters: Vec<&str> = answers.iter().map(|a| a.name.requester).collect();
-    let keys: Vec<&str> = answers.iter().map(|a| a.name.key).collect();
-    let attempts: Vec<&str> = answers.iter().map(|a| a.attempt.as_str()).collect();
-    let statuses: Vec<i16> = answers.iter().map(|a| a.status).collect();
-    let bodies: Vec<&[u8]> = answers.iter().map(|a| a.body).collect();
+    let requesters: Vec<&str> = effects.iter().map(|e| e.name.requester).collect();
+    let keys: Vec<&str> = effects.iter().map(|e| e.name.key).collect();
+    let attempts: Vec<&str> = effects.iter().map(|e| e.attempt.as_str()).collect();
+    let encoded: Vec<&str> = effects.iter().map(|e| e.effect.as_str()).collect();
     let stored: Vec<Ordinal> = Prepared(
-        diesel::sql_query(ANSWER_KEYS)
+        diesel::sql_query(STORE_EFFECTS)
             .bind::<Array<Text>, _>(requesters)
             .bind::<Array<Text>, _>(keys)
             .bind::<Array<Text>, _>(attempts)
-            .bind::<Array<SmallInt>, _>(statuses)
-            .bind::<Array<Binary>, _>(bodies),
+            .bind::<Array<Text>, _>(encoded),
     )
     .load(conn)
     .await?;
-    let mut held = vec![false; answers.len()];
+    let mut held = vec![false; effects.len()];
     for Ordinal { ord } in stored {
         if let Some(slot) =
             usize::try_from(ord).ok().and_then(|ord| ord.checked_sub(1)).and_then(|i| held.get_mut(i))
@@ -167,7 +167,8 @@ pub(crate) async fn answer_many(
 
 /// An attempt gives its key back unanswered, so a retry runs again.
 const RELEASE_KEY: &str = "\
-    DELETE FROM idempotency_keys WHERE requester = $1 AND key = $2 AND attempt = $3::uuid AND status IS NULL";
+    DELETE FROM idempotency_keys
+    WHERE requester = $1 AND key = $2 AND attempt = $3::uuid AND effect IS NULL AND verbatim IS NULL";
 
 pub(crate) async fn release(
     conn: &mut AsyncPgConnection,

@@ -161,7 +161,7 @@ impl TryFrom<SettlementRow> for Settlement {
     }
 }
 
-#[derive(Debug, QueryableByName)]
+#[derive(Debug, QueryableByName, serde::Serialize, serde::Deserialize)]
 pub(crate) struct WebhookRow {
     #[diesel(sql_type = BigInt)]
     pub id: i64,

@@ -8,13 +8,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use domain::idempotency::{Effect, IdempotencyScope};
+use domain::idempotency::{Attempt, Effect, KeyTakenOver};
 use domain::{BookError, BookTicket, BookingOutcome, BookingStatus, EventId, EventStatus, RepoError, UserId};
 use futures_util::future::join_all;
 
 use super::PgStore;
 use super::batching::BatchRunner;
-use super::idempotency::{self, Settled, Stored};
+use super::idempotency::store_effects;
 use super::single::outcome;
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool};
 use crate::queries::{bookings, guard};
@@ -25,9 +25,8 @@ const BATCH_RETRIES: usize = 3;
 /// One booking request waiting in its event's lane.
 pub(crate) struct Booker {
     pub(crate) user: UserId,
-    /// The request's idempotency scope: a batch runs on another task, so the task-local scope
-    /// travels with the request instead.
-    pub(crate) scope: Option<Arc<IdempotencyScope>>,
+    /// The request's claimed attempt, whose effect the batch stores with the booking.
+    pub(crate) key: Option<Attempt>,
 }
 
 type Answer = Result<BookingOutcome, BookError>;
@@ -128,15 +127,15 @@ async fn place(
     users.sort_unstable();
     let users: Vec<i64> = users.into_iter().map(|(_, user)| user).collect();
     let committed = conn
-        .transaction(async |conn| -> Result<(Placed, Vec<Settled>), TxError<Stop>> {
+        .transaction(async |conn| -> Result<Placed, TxError<Stop>> {
             guard::shared(conn, event).await?;
             let Some(seats) = bookings::lock_seats(conn, event).await? else {
-                return Ok((Placed::Refused(BookError::EventNotFound), Vec::new()));
+                return Ok(Placed::Refused(BookError::EventNotFound));
             };
             match seats.status.parse::<EventStatus>() {
                 Ok(EventStatus::OnSale) => {}
                 Ok(EventStatus::Cancelled) => {
-                    return Ok((Placed::Refused(BookError::EventCancelled), Vec::new()));
+                    return Ok(Placed::Refused(BookError::EventCancelled));
                 }
                 Err(e) => return Err(TxError::Rule(Stop::Repo(corrupt_row(e)))),
             }
@@ -156,41 +155,31 @@ async fn place(
                 })?;
                 placed.push((i, outcome(row).map_err(|e| TxError::Rule(Stop::Repo(as_repo(e))))?));
             }
-            let (keyed_jobs, effects): (Vec<usize>, Vec<_>) = placed
+            let keyed: Vec<(usize, &Attempt, Effect)> = placed
                 .iter()
                 .filter_map(|(i, booked)| {
-                    jobs[*i].scope.clone().map(|scope| (*i, (scope, Effect::Booked(booked))))
+                    jobs[*i].key.as_ref().map(|attempt| (*i, attempt, Effect::Booked(booked.clone())))
                 })
-                .unzip();
-            let stored =
-                idempotency::settle_for(conn, effects).await.map_err(|e| TxError::Rule(Stop::Repo(e)))?;
-            let mut settled = Vec::with_capacity(stored.len());
-            for (i, stored) in keyed_jobs.into_iter().zip(stored) {
-                match stored {
-                    Stored::Held(answer) => settled.push(answer),
-                    Stored::Lost => return Err(TxError::Rule(Stop::KeyLost(i))),
-                }
+                .collect();
+            let effects: Vec<(&Attempt, &Effect)> = keyed.iter().map(|(_, a, e)| (*a, e)).collect();
+            let held = store_effects(conn, &effects).await.map_err(|e| TxError::Rule(Stop::Repo(e)))?;
+            if let Some((i, ..)) = keyed.iter().zip(held).find(|(_, held)| !held).map(|(k, _)| k) {
+                return Err(TxError::Rule(Stop::KeyLost(*i)));
             }
-            Ok((Placed::Booked(placed), settled))
+            Ok(Placed::Booked(placed))
         })
         .await;
     match committed {
-        Ok((placed, settled)) => {
-            settled.into_iter().for_each(Settled::committed);
-            Ok(placed)
-        }
+        Ok(placed) => Ok(placed),
         Err(TxError::Rule(stop)) => Err(stop),
         Err(TxError::Db(e)) => Err(Stop::Repo(from_diesel(e))),
     }
 }
 
-/// A job the batch left to the single path, in its request's idempotency scope.
+/// A job the batch left to the single path, with its key.
 async fn book_alone(store: &PgStore, event: EventId, job: &Booker) -> Answer {
     let cmd = BookTicket::new(job.user, event, None)?;
-    match &job.scope {
-        Some(scope) => idempotency::within(Arc::clone(scope), store.book_alone(cmd)).await,
-        None => store.book_alone(cmd).await,
-    }
+    store.book_alone(cmd, job.key.as_ref()).await
 }
 
 /// Tells every booker not yet answered what kept the batch from the database.
@@ -213,7 +202,7 @@ fn as_repo(error: BookError) -> RepoError {
 }
 
 fn key_lost() -> RepoError {
-    RepoError::Unavailable(Box::new(Inconsistent("the idempotency key was taken over by a later attempt")))
+    RepoError::Unavailable(Box::new(KeyTakenOver))
 }
 
 fn unanswered() -> BookError {

@@ -10,21 +10,21 @@
 use std::sync::Arc;
 
 use diesel_async::{AsyncConnection as _, AsyncPgConnection};
-use domain::idempotency::{Effect, IdempotencyScope};
+use domain::idempotency::{Attempt, Effect};
 use domain::{CancelBooking, CancelError, Cancellation, EventId, RepoError};
 use futures_util::future::join_all;
 
 use super::PgStore;
 use super::batching::BatchRunner;
-use super::idempotency::{self, Settled, Stored};
+use super::idempotency::store_effect;
 use super::single::cancel_in_transaction;
-use crate::error::{Inconsistent, TxError};
+use crate::error::TxError;
 
 /// One cancel waiting in its event's lane.
 pub(crate) struct Canceller {
     pub(crate) cmd: CancelBooking,
-    /// The request's idempotency scope, carried to the batch's task.
-    pub(crate) scope: Option<Arc<IdempotencyScope>>,
+    /// The request's claimed attempt, whose effect the batch stores with the cancel.
+    pub(crate) key: Option<Attempt>,
 }
 
 type Answer = Result<Cancellation, CancelError>;
@@ -60,59 +60,39 @@ impl BatchRunner for Cancels {
     }
 }
 
-/// The batch transaction: every job in its own savepoint, one commit. The scopes learn that
-/// their answers are stored only once that commit is done.
+/// The batch transaction: every job in its own savepoint, one commit.
 async fn cancel_together(store: &PgStore, jobs: &[Canceller]) -> Result<Vec<Answer>, RepoError> {
     let mut conn = store.writer().await?;
-    let (answers, settled) = conn
-        .transaction(async |conn| -> Result<_, TxError<RepoError>> {
-            let mut answers = Vec::with_capacity(jobs.len());
-            let mut settled = Vec::with_capacity(jobs.len());
-            for job in jobs {
-                match cancel_one(conn, job).await {
-                    Ok((cancellation, stored)) => {
-                        answers.push(Ok(cancellation));
-                        settled.push(stored);
-                    }
-                    Err(refused) => answers.push(Err(refused.settle())),
-                }
-            }
-            Ok((answers, settled))
-        })
-        .await
-        .map_err(TxError::settle)?;
-    settled.into_iter().for_each(Settled::committed);
-    Ok(answers)
+    conn.transaction(async |conn| -> Result<_, TxError<RepoError>> {
+        let mut answers = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            answers.push(cancel_one(conn, job).await.map_err(TxError::settle));
+        }
+        Ok(answers)
+    })
+    .await
+    .map_err(TxError::settle)
 }
 
-/// One job, in a savepoint: its cancel, and its answer when its request has a key.
+/// One job, in a savepoint: its cancel, and its effect under its key when it has one.
 async fn cancel_one(
     conn: &mut AsyncPgConnection,
     job: &Canceller,
-) -> Result<(Cancellation, Settled), TxError<CancelError>> {
+) -> Result<Cancellation, TxError<CancelError>> {
     conn.transaction(async |conn| {
         let cancellation = cancel_in_transaction(conn, job.cmd).await?;
-        let Some(scope) = &job.scope else { return Ok((cancellation, Settled::none())) };
-        let stored =
-            idempotency::settle_for(conn, vec![(Arc::clone(scope), Effect::Cancelled(&cancellation))])
-                .await
-                .map_err(TxError::stored)?;
-        match stored.into_iter().next() {
-            Some(Stored::Held(settled)) => Ok((cancellation, settled)),
-            Some(Stored::Lost) | None => Err(TxError::stored(RepoError::Unavailable(Box::new(
-                Inconsistent("the idempotency key was taken over by a later attempt"),
-            )))),
+        if let Some(attempt) = &job.key {
+            let effect = Effect::Cancelled(cancellation.clone());
+            store_effect(conn, attempt, &effect).await.map_err(TxError::stored)?;
         }
+        Ok(cancellation)
     })
     .await
 }
 
-/// A job the batch could not run, on the single path, in its request's idempotency scope.
+/// A job the batch could not run, on the single path, with its key.
 async fn cancel_alone(store: &PgStore, job: &Canceller) -> Answer {
-    match &job.scope {
-        Some(scope) => idempotency::within(Arc::clone(scope), store.cancel_alone(job.cmd)).await,
-        None => store.cancel_alone(job.cmd).await,
-    }
+    store.cancel_alone(job.cmd, job.key.as_ref()).await
 }
 
 /// Every cancel of a batch that could not reach the database is told so.

@@ -1,5 +1,5 @@
 use diesel_async::AsyncConnection as _;
-use domain::idempotency::Effect;
+use domain::idempotency::{Attempt, Effect};
 use domain::ports::Catalog;
 use domain::{
     Attendee, Availability, BookingId, BookingQuery, BookingView, CreateEventError, Event, EventCursor,
@@ -13,11 +13,12 @@ use crate::error::{TxError, corrupt_row, from_diesel, violated_constraint};
 use crate::queries::{bookings, events};
 
 impl Catalog for PgStore {
-    async fn create_event(&self, event: NewEvent) -> Result<Event, CreateEventError> {
+    async fn create_event(&self, event: NewEvent, key: Option<Attempt>) -> Result<Event, CreateEventError> {
         let mut conn = self.writer().await?;
         answered_transaction!(
             conn,
             CreateEventError,
+            key.as_ref(),
             |conn| {
                 let row = events::insert(conn, &event).await.map_err(|e| match violated_constraint(&e) {
                     Some(EVENTS_ORGANIZER_FKEY) => {
@@ -27,7 +28,7 @@ impl Catalog for PgStore {
                 })?;
                 Event::try_from(row).map_err(TxError::stored)?
             },
-            |created| Effect::EventCreated(created)
+            Effect::EventCreated
         )
     }
 

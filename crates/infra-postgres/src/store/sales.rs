@@ -3,7 +3,7 @@
 //! with those that arrived meanwhile ([`super::booking_batch`], [`super::cancel_batch`]).
 
 use diesel_async::AsyncConnection as _;
-use domain::idempotency::Effect;
+use domain::idempotency::{Attempt, Effect};
 use domain::ports::Sales;
 use domain::{
     BookError, BookTicket, BookingOutcome, CancelBooking, CancelError, CancelEvent, CancelEventError,
@@ -15,62 +15,74 @@ use super::PgStore;
 use super::batching::Turn;
 use super::booking_batch::Booker;
 use super::cancel_batch::{Canceller, Cancels};
-use super::idempotency::{self, answered_transaction};
+use super::idempotency::answered_transaction;
 use super::single::{cancel_event_in_transaction, change_in_transaction};
 use crate::error::{Inconsistent, from_diesel};
 use crate::queries::bookings;
 
 /// Bookings and cancels by their event's lane; an event's change and cancellation alone.
 impl Sales for PgStore {
-    async fn book(&self, cmd: BookTicket) -> Result<BookingOutcome, BookError> {
-        let booker = Booker { user: cmd.user(), scope: idempotency::current() };
+    async fn book(&self, cmd: BookTicket, key: Option<Attempt>) -> Result<BookingOutcome, BookError> {
+        let booker = Booker { user: cmd.user(), key: key.clone() };
         match self.lanes.join(self, cmd.event(), booker) {
             Turn::Alone(lead) => {
-                let booked = self.book_alone(cmd).await;
+                let booked = self.book_alone(cmd, key.as_ref()).await;
                 drop(lead);
                 booked
             }
             Turn::Queued(answer) => answer.await.unwrap_or_else(|_| Err(abandoned())),
-            Turn::Overflow(_) => self.book_alone(cmd).await,
+            Turn::Overflow(_) => self.book_alone(cmd, key.as_ref()).await,
         }
     }
 
     /// In its event's lane: alone at once when nothing of the event is in flight, else batched
     /// with the cancels that arrived meanwhile (`cancel_batch`). A cancel by booking id first
     /// reads the booking's event (one primary-key read, outside any lock).
-    async fn cancel(&self, cmd: CancelBooking) -> Result<Cancellation, CancelError> {
-        let Some(event) = self.event_to_cancel(cmd).await? else { return self.cancel_alone(cmd).await };
-        let job = Canceller { cmd, scope: idempotency::current() };
+    async fn cancel(&self, cmd: CancelBooking, key: Option<Attempt>) -> Result<Cancellation, CancelError> {
+        let Some(event) = self.event_to_cancel(cmd).await? else {
+            return self.cancel_alone(cmd, key.as_ref()).await;
+        };
+        let job = Canceller { cmd, key: key.clone() };
         match self.cancel_lanes.join(&Cancels(self.clone()), event, job) {
             Turn::Alone(lead) => {
-                let cancelled = self.cancel_alone(cmd).await;
+                let cancelled = self.cancel_alone(cmd, key.as_ref()).await;
                 drop(lead);
                 cancelled
             }
             Turn::Queued(answer) => {
                 answer.await.unwrap_or_else(|_| Err(CancelError::Repo(abandoned_batch())))
             }
-            Turn::Overflow(_) => self.cancel_alone(cmd).await,
+            Turn::Overflow(_) => self.cancel_alone(cmd, key.as_ref()).await,
         }
     }
 
-    async fn change_event(&self, cmd: ChangeEvent) -> Result<EventChange, ChangeEventError> {
+    async fn change_event(
+        &self,
+        cmd: ChangeEvent,
+        key: Option<Attempt>,
+    ) -> Result<EventChange, ChangeEventError> {
         let mut conn = self.writer().await?;
         answered_transaction!(
             conn,
             ChangeEventError,
+            key.as_ref(),
             |conn| change_in_transaction(conn, &cmd).await?,
-            |change| Effect::EventChanged(change)
+            Effect::EventChanged
         )
     }
 
-    async fn cancel_event(&self, cmd: CancelEvent) -> Result<EventCancellation, CancelEventError> {
+    async fn cancel_event(
+        &self,
+        cmd: CancelEvent,
+        key: Option<Attempt>,
+    ) -> Result<EventCancellation, CancelEventError> {
         let mut conn = self.writer().await?;
         answered_transaction!(
             conn,
             CancelEventError,
+            key.as_ref(),
             |conn| cancel_event_in_transaction(conn, cmd).await?,
-            |cancellation| Effect::EventCalledOff(cancellation)
+            Effect::EventCalledOff
         )
     }
 }

@@ -8,33 +8,34 @@
 
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection};
-use domain::idempotency::Effect;
+use domain::idempotency::{Attempt, Effect};
 use domain::ports::{RevocationListener, Sessions};
 use domain::session::{IssuedToken, Revocation, TokenGeneration, TokenId};
 use domain::{RepoError, UserId};
 use futures_util::StreamExt;
 
-use super::{PgStore, idempotency};
+use super::PgStore;
+use super::idempotency::store_effect;
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel};
 use crate::queries::sessions::{self, RevocationRow};
 
 impl Sessions for PgStore {
     type Listener = PgRevocationListener;
 
-    async fn revoke(&self, token: IssuedToken) -> Result<(), RepoError> {
+    async fn revoke(&self, token: IssuedToken, key: Option<Attempt>) -> Result<(), RepoError> {
         let mut conn = self.writer().await?;
         let fact = Revocation::Token { id: token.id, expires_at: token.expires_at };
         let jti = token.id.to_string();
-        let settled = conn
-            .transaction(async |conn| -> Result<_, TxError<RepoError>> {
-                sessions::revoke(conn, &jti, token.user.get(), token.expires_at).await?;
-                sessions::announce(conn, &announcement(&fact)).await?;
-                idempotency::settle(conn, Effect::LoggedOut).await.map_err(TxError::stored)
-            })
-            .await
-            .map_err(TxError::settle)?;
-        settled.committed();
-        Ok(())
+        conn.transaction(async |conn| -> Result<_, TxError<RepoError>> {
+            sessions::revoke(conn, &jti, token.user.get(), token.expires_at).await?;
+            sessions::announce(conn, &announcement(&fact)).await?;
+            if let Some(attempt) = &key {
+                store_effect(conn, attempt, &Effect::LoggedOut).await.map_err(TxError::stored)?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(TxError::settle)
     }
 
     async fn revocations(&self, changed_since: DateTime<Utc>) -> Result<Vec<Revocation>, RepoError> {

@@ -7,7 +7,7 @@
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use domain::booking::rules::{self, CancelEffect};
 use domain::event::rules::{Managed, plan_change, plan_event_cancellation};
-use domain::idempotency::Effect;
+use domain::idempotency::{Attempt, Effect};
 use domain::notice;
 use domain::{
     Availability, BookError, BookTicket, Booking, BookingOutcome, BookingStatus, CancelBooking, CancelError,
@@ -16,7 +16,7 @@ use domain::{
 };
 
 use super::PgStore;
-use super::idempotency::{self, answered_transaction};
+use super::idempotency::{answered_transaction, store_effect};
 use crate::constraints::{BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, violated_constraint};
 use crate::queries::{bookings, events, guard, notices};
@@ -27,23 +27,32 @@ use crate::rows::{AvailabilityRow, PlacedBookingRow};
 const DUPLICATE_RETRIES: usize = 3;
 
 impl PgStore {
-    /// One cancel by itself, in its own transaction.
-    pub(super) async fn cancel_alone(&self, cmd: CancelBooking) -> Result<Cancellation, CancelError> {
+    /// One cancel by itself, in its own transaction (with its effect under `key`).
+    pub(super) async fn cancel_alone(
+        &self,
+        cmd: CancelBooking,
+        key: Option<&Attempt>,
+    ) -> Result<Cancellation, CancelError> {
         let mut conn = self.writer().await?;
         answered_transaction!(
             conn,
             CancelError,
+            key,
             |conn| cancel_in_transaction(conn, cmd).await?,
-            |cancellation| Effect::Cancelled(cancellation)
+            Effect::Cancelled
         )
     }
 
-    /// One booking by itself: the fast path's single statement, else the guarded one; with an
-    /// idempotency scope, in a transaction that also stores the answer.
-    pub(super) async fn book_alone(&self, cmd: BookTicket) -> Result<BookingOutcome, BookError> {
+    /// One booking by itself: the fast path's single statement, else the guarded one; with a
+    /// key, in a transaction that also stores the effect under it.
+    pub(super) async fn book_alone(
+        &self,
+        cmd: BookTicket,
+        key: Option<&Attempt>,
+    ) -> Result<BookingOutcome, BookError> {
         let mut conn = self.writer().await?;
         for _ in 0..DUPLICATE_RETRIES {
-            match self.pinned(&mut conn, async |conn| try_place(conn, cmd).await).await {
+            match self.pinned(&mut conn, async |conn| try_place(conn, cmd, key).await).await {
                 Ok(booked) => return Ok(booked),
                 Err(TxError::Rule(refused)) => return Err(refused),
                 Err(TxError::Db(e)) if violated_constraint(&e) == Some(BOOKINGS_ONE_LIVE_PER_USER) => {
@@ -73,25 +82,22 @@ impl PgStore {
     }
 }
 
-/// One try at a booking. Without an idempotency scope, the fast path's one statement (or the
-/// guarded transaction); with one, both inside a transaction that also stores the answer.
+/// One try at a booking. Without a key, the fast path's one statement (or the guarded
+/// transaction); with one, both inside a transaction that also stores the effect under it.
 async fn try_place(
     conn: &mut AsyncPgConnection,
     cmd: BookTicket,
+    key: Option<&Attempt>,
 ) -> Result<BookingOutcome, TxError<BookError>> {
-    if idempotency::current().is_none() {
+    let Some(attempt) = key else {
         return outcome(place(conn, cmd).await?).map_err(TxError::Rule);
-    }
-    let (booked, settled) = conn
-        .transaction(async |conn| -> Result<_, TxError<BookError>> {
-            let booked = outcome(place(conn, cmd).await?).map_err(TxError::Rule)?;
-            let settled =
-                idempotency::settle(conn, Effect::Booked(&booked)).await.map_err(TxError::stored)?;
-            Ok((booked, settled))
-        })
-        .await?;
-    settled.committed();
-    Ok(booked)
+    };
+    conn.transaction(async |conn| -> Result<_, TxError<BookError>> {
+        let booked = outcome(place(conn, cmd).await?).map_err(TxError::Rule)?;
+        store_effect(conn, attempt, &Effect::Booked(booked.clone())).await.map_err(TxError::stored)?;
+        Ok(booked)
+    })
+    .await
 }
 
 /// Under the event's exclusive guard, holding its row: let the domain decide, then rewrite

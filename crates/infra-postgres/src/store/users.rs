@@ -1,5 +1,5 @@
 use diesel_async::AsyncConnection as _;
-use domain::idempotency::Effect;
+use domain::idempotency::{Attempt, Effect};
 use domain::ports::Users;
 use domain::session::TokenGeneration;
 use domain::{
@@ -7,7 +7,7 @@ use domain::{
 };
 
 use super::PgStore;
-use super::idempotency::{self, answered_transaction};
+use super::idempotency::{answered_transaction, store_effect};
 use super::sessions::generation_announcement;
 use crate::constraints::USERS_EMAIL_UNIQUE;
 use crate::error::{TxError, corrupt_row, from_diesel, violated_constraint};
@@ -15,11 +15,12 @@ use crate::queries::users::CredentialsRow;
 use crate::queries::{sessions, users};
 
 impl Users for PgStore {
-    async fn create_user(&self, user: NewUser) -> Result<User, RegisterError> {
+    async fn create_user(&self, user: NewUser, key: Option<Attempt>) -> Result<User, RegisterError> {
         let mut conn = self.writer().await?;
         answered_transaction!(
             conn,
             RegisterError,
+            key.as_ref(),
             |conn| {
                 let row = users::insert(conn, &user).await.map_err(|e| match violated_constraint(&e) {
                     Some(USERS_EMAIL_UNIQUE) => TxError::Rule(RegisterError::EmailTaken),
@@ -27,7 +28,7 @@ impl Users for PgStore {
                 })?;
                 User::try_from(row).map_err(TxError::stored)?
             },
-            |created| Effect::Registered(created)
+            Effect::Registered
         )
     }
 
@@ -45,29 +46,31 @@ impl Users for PgStore {
             .transpose()
     }
 
-    async fn change_password(&self, id: UserId, hash: PasswordHash) -> Result<Option<SignedIn>, RepoError> {
+    async fn change_password(
+        &self,
+        id: UserId,
+        hash: PasswordHash,
+        key: Option<Attempt>,
+    ) -> Result<Option<SignedIn>, RepoError> {
         let mut conn = self.writer().await?;
-        let (changed, settled) = conn
-            .transaction(async |conn| -> Result<_, TxError<RepoError>> {
-                let Some(changed) = sessions::change_password(conn, id.get(), hash.as_str()).await? else {
-                    return Ok((None, idempotency::Settled::none()));
-                };
-                let signed_in = SignedIn {
-                    user: User::try_from(changed.user).map_err(TxError::stored)?,
-                    token_generation: generation(changed.token_generation).map_err(TxError::stored)?,
-                };
-                let announcement =
-                    generation_announcement(id, signed_in.token_generation, changed.changed_at);
-                sessions::announce(conn, &announcement).await?;
-                let settled = idempotency::settle(conn, Effect::PasswordChanged(&signed_in))
-                    .await
-                    .map_err(TxError::stored)?;
-                Ok((Some(signed_in), settled))
-            })
-            .await
-            .map_err(TxError::settle)?;
-        settled.committed();
-        Ok(changed)
+        conn.transaction(async |conn| -> Result<_, TxError<RepoError>> {
+            let Some(changed) = sessions::change_password(conn, id.get(), hash.as_str()).await? else {
+                return Ok(None);
+            };
+            let signed_in = SignedIn {
+                user: User::try_from(changed.user).map_err(TxError::stored)?,
+                token_generation: generation(changed.token_generation).map_err(TxError::stored)?,
+            };
+            let announcement = generation_announcement(id, signed_in.token_generation, changed.changed_at);
+            sessions::announce(conn, &announcement).await?;
+            if let Some(attempt) = &key {
+                let effect = Effect::PasswordChanged(signed_in.clone());
+                store_effect(conn, attempt, &effect).await.map_err(TxError::stored)?;
+            }
+            Ok(Some(signed_in))
+        })
+        .await
+        .map_err(TxError::settle)
     }
 
     async fn upgrade_hash(&self, id: UserId, old: PasswordHash, new: PasswordHash) -> Result<(), RepoError> {

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use diesel_async::AsyncConnection;
-use domain::idempotency::Effect;
+use domain::idempotency::{Attempt, Effect};
 use domain::notice::{Settlement, Watermark};
 use domain::ports::Webhooks;
 use domain::webhook::{
@@ -21,6 +21,7 @@ impl Webhooks for PgStore {
         &self,
         webhook: NewWebhook,
         secret: WebhookSecret,
+        key: Option<Attempt>,
     ) -> Result<Webhook, CreateWebhookError> {
         let mut conn = self.writer().await?;
         if let Some(event) = webhook.event {
@@ -42,11 +43,12 @@ impl Webhooks for PgStore {
         answered_transaction!(
             conn,
             CreateWebhookError,
+            key.as_ref(),
             |conn| {
                 let row = webhooks::insert(conn, &webhook, &secret).await?;
                 Webhook::try_from(row).map_err(TxError::stored)?
             },
-            |created| Effect::WebhookCreated(created, &secret)
+            |created| Effect::WebhookCreated(created, secret.clone())
         )
     }
 

@@ -23,7 +23,7 @@ async fn beyond_the_queue_a_request_is_refused_at_once_and_the_queued_one_is_ser
 
     let queued = {
         let store = store.clone();
-        tokio::spawn(async move { store.book(BookTicket::new(user, event, None).unwrap()).await })
+        tokio::spawn(async move { store.book(BookTicket::new(user, event, None).unwrap(), None).await })
     };
     while pool.status().waiting == 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -49,7 +49,7 @@ async fn public_reads_on_their_own_pool_are_served_while_every_write_connection_
 
     let read = store.availability(event).await.unwrap();
     assert_eq!(read.event.id, event);
-    let write = store.book(BookTicket::new(user, event, None).unwrap()).await;
+    let write = store.book(BookTicket::new(user, event, None).unwrap(), None).await;
     assert!(matches!(write, Err(BookError::Repo(RepoError::Unavailable(_)))), "{write:?}");
     drop(held);
 }

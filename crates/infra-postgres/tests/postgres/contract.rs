@@ -1,10 +1,6 @@
 //! The port contract, run against PostgreSQL: the same checks, by the same names, as
 //! `infra-memory` runs in memory. Each gets a database of its own.
 
-use std::future::Future;
-use std::sync::Arc;
-
-use domain::idempotency::IdempotencyScope;
 use infra_postgres::PgStore;
 use infra_postgres::test_support::TestDatabase;
 
@@ -17,13 +13,6 @@ impl domain_contract::Adapter for Postgres {
     async fn setup() -> (PgStore, TestDatabase) {
         let db = TestDatabase::new().await;
         (PgStore::new(db.pool()), db)
-    }
-
-    fn within<F: Future + Send>(
-        scope: Arc<IdempotencyScope>,
-        work: F,
-    ) -> impl Future<Output = F::Output> + Send {
-        infra_postgres::idempotent_within(scope, work)
     }
 }
 

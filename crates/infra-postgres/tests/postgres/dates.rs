@@ -54,7 +54,7 @@ fn every_accepted_date_is_stored_as_the_same_calendar_day() {
             Price::from_cents(0).unwrap(),
         );
         let stored = runtime.block_on(async {
-            let created = fx.store.create_event(event).await.unwrap();
+            let created = fx.store.create_event(event, None).await.unwrap();
             fx.store.availability(created.id).await.unwrap().event.date
         });
         prop_assert_eq!(stored, date);

@@ -4,29 +4,28 @@
 //! behind the lead, and the batch runs once the row is let go.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::sql_types::{BigInt, Integer};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use domain::idempotency::{Claim, IdempotencyScope};
+use domain::idempotency::{Attempt, Claim, Effect, Recorded};
 use domain::ports::{Idempotency, Sales};
 use domain::{
     BookError, BookTicket, Booking, BookingId, BookingOutcome, BookingStatus, CancelBooking, CancelError,
     CancelTarget, Cancellation, EventId, RepoError, UserId,
 };
+use infra_postgres::PgStore;
 use infra_postgres::bench::{GUARD_EXCLUSIVE, GUARD_NAMESPACE};
-use infra_postgres::{PgStore, idempotent_within};
 use tokio::task::JoinHandle;
 
 use crate::helpers::{Fixture, number, positions, wide_pool};
-use crate::idempotency::{LEASE, Words, fresh, request};
+use crate::idempotency::{LEASE, fresh, request};
 
 type Booked = Result<BookingOutcome, BookError>;
 
 fn book(store: &PgStore, event: EventId, user: UserId) -> JoinHandle<Booked> {
     let store = store.clone();
-    tokio::spawn(async move { store.book(BookTicket::new(user, event, None).unwrap()).await })
+    tokio::spawn(async move { store.book(BookTicket::new(user, event, None).unwrap(), None).await })
 }
 
 /// Holds the event's row, as a booking in flight would, until the returned connection commits.
@@ -140,32 +139,31 @@ async fn keyed_bookings_in_a_batch_store_their_answers_and_one_whose_key_was_los
     let organizer = fx.user("organizer").await;
     let event = fx.event(organizer, 10).await;
     let [lead_user, keyed, lost] = fx.users(3).await[..] else { unreachable!() };
-    let scope =
-        Arc::new(IdempotencyScope::new(fresh(&fx, request(keyed, "k", 1), LEASE).await, Arc::new(Words)));
+    let attempt = fresh(&fx, request(keyed, "k", 1), LEASE).await;
     let stale = fresh(&fx, request(lost, "k", 1), Duration::ZERO).await;
     tokio::time::sleep(Duration::from_millis(5)).await;
     fresh(&fx, request(lost, "k", 1), LEASE).await;
-    let stale = Arc::new(IdempotencyScope::new(stale, Arc::new(Words)));
 
     let mut row = hold_row(&fx, event).await;
     let lead = lead_waiting(&fx, event, lead_user).await;
-    let under = |scope: &Arc<IdempotencyScope>, user: UserId| {
-        let (store, scope) = (fx.store.clone(), Arc::clone(scope));
-        tokio::spawn(async move {
-            idempotent_within(scope, store.book(BookTicket::new(user, event, None).unwrap())).await
-        })
+    let under = |attempt: Attempt, user: UserId| {
+        let store = fx.store.clone();
+        tokio::spawn(
+            async move { store.book(BookTicket::new(user, event, None).unwrap(), Some(attempt)).await },
+        )
     };
-    let (keyed_task, lost_task) = (under(&scope, keyed), under(&stale, lost));
+    let (keyed_task, lost_task) = (under(attempt, keyed), under(stale, lost));
     settle_in_line().await;
     row.batch_execute("COMMIT").await.unwrap();
 
     lead.await.unwrap().unwrap();
     let booked = keyed_task.await.unwrap().unwrap();
-    let stored = scope.stored().expect("the batch stored the keyed answer");
-    assert_eq!(stored.body, format!("{booked:?}").into_bytes());
-    assert_eq!(fx.store.claim(request(keyed, "k", 1), LEASE).await.unwrap(), Claim::Replay(stored));
+    assert_eq!(
+        fx.store.claim(request(keyed, "k", 1), LEASE).await.unwrap(),
+        Claim::Replay(Recorded::Effect(Effect::Booked(booked))),
+        "the batch stored the keyed booking's effect"
+    );
     assert!(matches!(lost_task.await.unwrap(), Err(BookError::Repo(RepoError::Unavailable(_)))));
-    assert_eq!(stale.stored(), None);
     assert_eq!(fx.store.batch_counts().jobs, 2);
     fx.assert_invariants().await;
     assert!(matches!(fx.book(event, lost).await, BookingOutcome::Confirmed(_)), "the lost key took no seat");
@@ -207,7 +205,7 @@ fn cancel(
     target: CancelTarget,
 ) -> JoinHandle<Result<Cancellation, CancelError>> {
     let store = store.clone();
-    tokio::spawn(async move { store.cancel(CancelBooking { caller, target }).await })
+    tokio::spawn(async move { store.cancel(CancelBooking { caller, target }, None).await })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -293,7 +291,7 @@ async fn five_hundred_bookers_on_two_instances_keep_every_invariant_and_the_line
                 stores[i % 2].clone(),
                 CancelBooking { caller: held.user, target: CancelTarget::Booking(held.id) },
             );
-            tokio::spawn(async move { store.cancel(cmd).await })
+            tokio::spawn(async move { store.cancel(cmd, None).await })
         })
         .collect();
     let mut promoted = Vec::new();

@@ -36,7 +36,7 @@ impl Fixture {
     }
 
     pub async fn user(&self, name: &str) -> UserId {
-        self.store.create_user(new_user(&format!("{name}@example.com"))).await.unwrap().id
+        self.store.create_user(new_user(&format!("{name}@example.com")), None).await.unwrap().id
     }
 
     /// Many users in one statement, in id order.
@@ -62,11 +62,11 @@ impl Fixture {
     }
 
     pub async fn event(&self, organizer: UserId, seats: i64) -> EventId {
-        self.store.create_event(new_event(organizer, seats)).await.unwrap().id
+        self.store.create_event(new_event(organizer, seats), None).await.unwrap().id
     }
 
     pub async fn book(&self, event: EventId, user: UserId) -> BookingOutcome {
-        self.store.book(BookTicket::new(user, event, None).unwrap()).await.unwrap()
+        self.store.book(BookTicket::new(user, event, None).unwrap(), None).await.unwrap()
     }
 
     /// A fast-path booking (and its notice) written in a transaction left open: the caller
@@ -94,7 +94,7 @@ impl Fixture {
     ) -> Result<EventChange, ChangeEventError> {
         let changes =
             EventChanges { ticket_limit: Some(TicketLimit::new(seats).unwrap()), ..EventChanges::default() };
-        self.store.change_event(ChangeEvent { caller, event, changes }).await
+        self.store.change_event(ChangeEvent { caller, event, changes }, None).await
     }
 
     /// Recounts the invariants (docs/ARCHITECTURE.md, "Guarantees") over every event, in one

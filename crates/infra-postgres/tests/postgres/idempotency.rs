@@ -3,11 +3,9 @@
 
 use std::time::Duration;
 
-use domain::idempotency::{
-    Answerer, Attempt, Claim, Effect, Fingerprint, IdempotencyKey, IdempotentRequest, Requester, StoredAnswer,
-};
+use domain::UserId;
+use domain::idempotency::{Attempt, Claim, Fingerprint, IdempotencyKey, IdempotentRequest, Requester};
 use domain::ports::Idempotency;
-use domain::{BoxError, UserId};
 
 use crate::helpers::Fixture;
 
@@ -25,19 +23,5 @@ pub async fn fresh(fx: &Fixture, request: IdempotentRequest, lease: Duration) ->
     match fx.store.claim(request, lease).await.unwrap() {
         Claim::Fresh(attempt) => attempt,
         other => panic!("{other:?}"),
-    }
-}
-
-/// Answers a booking with its status word, as a renderer would.
-pub struct Words;
-
-impl Answerer for Words {
-    fn answer(&self, effect: Effect<'_>) -> Result<StoredAnswer, BoxError> {
-        match effect {
-            Effect::Booked(outcome) => {
-                Ok(StoredAnswer { status: 201, body: format!("{outcome:?}").into_bytes() })
-            }
-            _ => Err("not a booking".into()),
-        }
     }
 }

@@ -116,7 +116,7 @@ async fn every_change_stores_exactly_the_notices_of_the_domain_rules_in_order() 
     check(vec![notice::rules::of_booking(&also_waiting)]).await;
 
     let cancel = CancelBooking { caller: first, target: CancelTarget::Booking(seated.booking().id) };
-    let cancellation = fx.store.cancel(cancel).await.unwrap();
+    let cancellation = fx.store.cancel(cancel, None).await.unwrap();
     assert_eq!(cancellation.promoted.as_ref().map(|b| b.user), Some(second));
     check(notice::rules::of_cancellation(&cancellation)).await;
 
@@ -128,7 +128,7 @@ async fn every_change_stores_exactly_the_notices_of_the_domain_rules_in_order() 
         .into_iter()
         .map(|b| domain::Booking { status: BookingStatus::Cancelled, ..b })
         .collect();
-    let called_off = fx.store.cancel_event(CancelEvent { caller: organizer, event }).await.unwrap();
+    let called_off = fx.store.cancel_event(CancelEvent { caller: organizer, event }, None).await.unwrap();
     check(notice::rules::of_event_cancellation(&called_off, &live)).await;
 }
 
@@ -166,9 +166,9 @@ async fn changes_that_roll_back_leave_no_notice_and_no_delivery() {
 
     fail_commits_touching(&mut fx.raw().await, "bookings").await;
     let cancel = CancelBooking { caller: holder, target: CancelTarget::Booking(seated.booking().id) };
-    assert!(fx.store.cancel(cancel).await.is_err());
-    assert!(fx.store.book(domain::BookTicket::new(late, event, None).unwrap()).await.is_err());
-    assert!(fx.store.cancel_event(CancelEvent { caller: organizer, event }).await.is_err());
+    assert!(fx.store.cancel(cancel, None).await.is_err());
+    assert!(fx.store.book(domain::BookTicket::new(late, event, None).unwrap(), None).await.is_err());
+    assert!(fx.store.cancel_event(CancelEvent { caller: organizer, event }, None).await.is_err());
 
     assert_eq!(stored_since(&fx, before).await, []);
     fx.store.queue_deliveries(1000).await.unwrap();

@@ -33,7 +33,7 @@ async fn every_statement_runs_in_a_transaction_and_leaves_nothing_prepared() {
 
     let booked = join_all(buyers.iter().map(|&user| {
         let store = store.clone();
-        async move { store.book(BookTicket::new(user, event, None).unwrap()).await.unwrap() }
+        async move { store.book(BookTicket::new(user, event, None).unwrap(), None).await.unwrap() }
     }))
     .await;
     let confirmed: Vec<_> = booked
@@ -47,7 +47,7 @@ async fn every_statement_runs_in_a_transaction_and_leaves_nothing_prepared() {
     let cancelled = join_all(confirmed.iter().take(5).map(|booking| {
         let store = store.clone();
         let cmd = CancelBooking { caller: booking.user, target: CancelTarget::Booking(booking.id) };
-        async move { store.cancel(cmd).await.unwrap() }
+        async move { store.cancel(cmd, None).await.unwrap() }
     }))
     .await;
     assert!(cancelled.iter().all(|c| c.promoted.is_some()), "each freed seat went to the line");

@@ -58,14 +58,14 @@ async fn a_buyer_racing_the_cancel_that_frees_the_last_seat_gets_the_seat() {
             fx.store.clone(),
             CancelBooking { caller: holder, target: CancelTarget::Booking(held.booking().id) },
         );
-        tokio::spawn(async move { repo.cancel(cmd).await })
+        tokio::spawn(async move { repo.cancel(cmd, None).await })
     };
     wait_until(async || waiting_locks(&mut monitor).await == 1).await;
 
     // The buyer finds the event full: it either waits for the cancel (guard) or joins the line.
     let book = {
         let repo = fx.store.clone();
-        tokio::spawn(async move { repo.book(BookTicket::new(buyer, event, None).unwrap()).await })
+        tokio::spawn(async move { repo.book(BookTicket::new(buyer, event, None).unwrap(), None).await })
     };
     wait_until(async || book.is_finished() || waiting_locks(&mut monitor).await == 2).await;
     blocker.batch_execute("COMMIT").await.unwrap();
@@ -88,16 +88,18 @@ async fn cancelling_and_rebooking_at_once_does_not_deadlock() {
     let buyer = fx.user("buyer").await;
 
     for _ in 0..30 {
-        let held = fx.store.book(BookTicket::new(buyer, event, None).unwrap()).await;
+        let held = fx.store.book(BookTicket::new(buyer, event, None).unwrap(), None).await;
         let cmd = CancelBooking { caller: buyer, target: CancelTarget::LiveBookingFor(event) };
-        let (cancelled, rebooked) =
-            tokio::join!(fx.store.cancel(cmd), fx.store.book(BookTicket::new(buyer, event, None).unwrap()));
+        let (cancelled, rebooked) = tokio::join!(
+            fx.store.cancel(cmd, None),
+            fx.store.book(BookTicket::new(buyer, event, None).unwrap(), None)
+        );
         assert!(held.is_ok() || cancelled.is_ok(), "{held:?} {cancelled:?}");
         assert!(
             !format!("{cancelled:?}{rebooked:?}").contains("deadlock"),
             "deadlock: {cancelled:?} {rebooked:?}"
         );
-        fx.store.cancel(cmd).await.ok();
+        fx.store.cancel(cmd, None).await.ok();
     }
     fx.assert_invariants().await;
 }
@@ -116,7 +118,7 @@ async fn a_fast_path_that_loses_the_last_seat_writes_nothing_and_joins_the_line(
     let mut taker_conn = fx.booking_left_open(event, taker).await;
     let booking = {
         let store = fx.store.clone();
-        tokio::spawn(async move { store.book(BookTicket::new(buyer, event, None).unwrap()).await })
+        tokio::spawn(async move { store.book(BookTicket::new(buyer, event, None).unwrap(), None).await })
     };
     // The buyer's seat write waits on the taker's row lock, its booking already written.
     wait_until(async || {

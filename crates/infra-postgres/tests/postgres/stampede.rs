@@ -26,7 +26,7 @@ async fn two_hundred_buyers_for_twenty_seats_then_ten_cancels_promote_the_first_
         .iter()
         .map(|&buyer| {
             let repo = fx.store.clone();
-            tokio::spawn(async move { repo.book(BookTicket::new(buyer, event, None).unwrap()).await })
+            tokio::spawn(async move { repo.book(BookTicket::new(buyer, event, None).unwrap(), None).await })
         })
         .collect();
     let mut confirmed: Vec<Booking> = Vec::new();
@@ -59,7 +59,7 @@ async fn two_hundred_buyers_for_twenty_seats_then_ten_cancels_promote_the_first_
                 fx.store.clone(),
                 CancelBooking { caller: held.user, target: CancelTarget::Booking(held.id) },
             );
-            tokio::spawn(async move { repo.cancel(cmd).await })
+            tokio::spawn(async move { repo.cancel(cmd, None).await })
         })
         .collect();
     let mut promoted = Vec::new();
@@ -114,13 +114,13 @@ async fn a_churn_of_books_and_cancels_from_two_processes_never_breaks_an_invaria
                     let user: UserId = buyers[rng.below(buyers.len())];
                     let event = events[rng.below(events.len())];
                     if rng.below(2) == 0 {
-                        match repo.book(BookTicket::new(user, event, None).unwrap()).await {
+                        match repo.book(BookTicket::new(user, event, None).unwrap(), None).await {
                             Ok(_) | Err(BookError::AlreadyBooked | BookError::AlreadyWaitlisted) => {}
                             Err(e) => panic!("booking failed: {e:?}"),
                         }
                     } else {
                         let cmd = CancelBooking { caller: user, target: CancelTarget::LiveBookingFor(event) };
-                        match repo.cancel(cmd).await {
+                        match repo.cancel(cmd, None).await {
                             Ok(_) | Err(CancelError::NoLiveBooking(_)) => {}
                             Err(e) => panic!("cancel failed: {e:?}"),
                         }
@@ -181,7 +181,7 @@ async fn bookers_cancels_and_capacity_changes_at_once_keep_every_invariant_and_t
         .map(|(i, &buyer)| {
             let (store, booked) = (pools[i % 2].clone(), booked.clone());
             tokio::spawn(async move {
-                let outcome = store.book(BookTicket::new(buyer, event, None).unwrap()).await;
+                let outcome = store.book(BookTicket::new(buyer, event, None).unwrap(), None).await;
                 booked.fetch_add(1, Ordering::Relaxed);
                 outcome
             })
@@ -195,7 +195,10 @@ async fn bookers_cancels_and_capacity_changes_at_once_keep_every_invariant_and_t
                 formed.await;
                 tokio::time::sleep(Duration::from_millis(u64::try_from(i).unwrap() * 3)).await;
                 store
-                    .cancel(CancelBooking { caller: buyer, target: CancelTarget::LiveBookingFor(event) })
+                    .cancel(
+                        CancelBooking { caller: buyer, target: CancelTarget::LiveBookingFor(event) },
+                        None,
+                    )
                     .await
             })
         })
@@ -212,7 +215,7 @@ async fn bookers_cancels_and_capacity_changes_at_once_keep_every_invariant_and_t
                 tokio::time::sleep(Duration::from_millis(u64::try_from(i).unwrap() * 5)).await;
                 let changes =
                     EventChanges { ticket_limit: TicketLimit::new(seats).ok(), ..EventChanges::default() };
-                store.change_event(ChangeEvent { caller: organizer, event, changes }).await
+                store.change_event(ChangeEvent { caller: organizer, event, changes }, None).await
             })
         })
         .collect();
@@ -275,7 +278,7 @@ async fn cancelling_an_event_while_buyers_arrive_leaves_no_live_booking() {
             let arrival = Duration::from_micros(100 * u64::try_from(i).unwrap());
             tokio::spawn(async move {
                 tokio::time::sleep(arrival).await;
-                store.book(BookTicket::new(buyer, event, None).unwrap()).await
+                store.book(BookTicket::new(buyer, event, None).unwrap(), None).await
             })
         })
         .collect();
@@ -283,7 +286,7 @@ async fn cancelling_an_event_while_buyers_arrive_leaves_no_live_booking() {
         let store = pools[1].clone();
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(4)).await;
-            store.cancel_event(CancelEvent { caller: organizer, event }).await
+            store.cancel_event(CancelEvent { caller: organizer, event }, None).await
         })
     };
 

@@ -77,7 +77,7 @@ fn every_accepted_text_and_address_is_stored_and_read_back_unchanged() {
                     Price::from_cents(0).unwrap(),
                 );
                 let stored = runtime.block_on(async {
-                    let created = fx.store.create_event(event).await.map_err(|e| format!("{e:?}"))?;
+                    let created = fx.store.create_event(event, None).await.map_err(|e| format!("{e:?}"))?;
                     fx.store.availability(created.id).await.map(|a| a.event).map_err(|e| format!("{e:?}"))
                 });
                 let stored = stored.map_err(TestCaseError::fail)?;
@@ -93,7 +93,7 @@ fn every_accepted_text_and_address_is_stored_and_read_back_unchanged() {
                     last_name: text("One"),
                 };
                 let stored = runtime.block_on(async {
-                    match fx.store.create_user(user).await {
+                    match fx.store.create_user(user, None).await {
                         Ok(user) => fx
                             .store
                             .find(user.id)

@@ -35,7 +35,7 @@ async fn addresses_stored_before_the_rules_are_normalised_or_reported_and_stay_r
         id: i64,
     }
     let fx = Fixture::new().await;
-    fx.store.create_user(new_user("taken@doe.com")).await.unwrap();
+    fx.store.create_user(new_user("taken@doe.com"), None).await.unwrap();
     let mut conn = fx.raw().await;
     let mut legacy = Vec::new();
     for email in

@@ -6,6 +6,7 @@ use domain::ports::Store;
 use crate::http::auth::Caller;
 use crate::http::dto::{BookRequest, BookingResponse};
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::middleware::idempotency::Keyed;
 use crate::http::state::AppState;
 use crate::telemetry::metrics;
 
@@ -21,10 +22,11 @@ use crate::telemetry::metrics;
 pub async fn book<S: Store>(
     state: web::Data<AppState<S>>,
     caller: Caller,
+    key: Keyed,
     body: web::Json<BookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let cmd = body.into_inner().into_command(caller.id())?;
-    let result = state.store.book(cmd).await;
+    let result = state.store.book(cmd, key.attempt()).await;
     metrics::record_booking(&result);
-    state.answers.respond(Effect::Booked(&result?))
+    state.answers.render(Effect::Booked(result?))
 }

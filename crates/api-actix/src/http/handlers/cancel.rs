@@ -6,6 +6,7 @@ use domain::ports::Store;
 use crate::http::auth::Caller;
 use crate::http::dto::{BookingResponse, CancelRequest, CancelTargetBody};
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::middleware::idempotency::Keyed;
 use crate::http::state::AppState;
 use crate::telemetry::metrics;
 
@@ -20,10 +21,11 @@ use crate::telemetry::metrics;
 pub async fn cancel<S: Store>(
     state: web::Data<AppState<S>>,
     caller: Caller,
+    key: Keyed,
     body: web::Json<CancelRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let cmd = body.into_inner().into_command(caller.id())?;
-    let result = state.store.cancel(cmd).await;
+    let result = state.store.cancel(cmd, key.attempt()).await;
     metrics::record_cancellation(&result);
-    state.answers.respond(Effect::Cancelled(&result?))
+    state.answers.render(Effect::Cancelled(result?))
 }

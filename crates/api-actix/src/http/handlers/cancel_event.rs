@@ -6,6 +6,7 @@ use domain::{CancelEvent, EventId};
 use crate::http::auth::Caller;
 use crate::http::dto::{CancelEventResponse, parse_path_id};
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::middleware::idempotency::Keyed;
 use crate::http::state::AppState;
 
 /// Call an event off: it and every live booking of it become cancelled, in one transaction.
@@ -21,9 +22,11 @@ use crate::http::state::AppState;
 pub async fn cancel_event<S: Store>(
     state: web::Data<AppState<S>>,
     caller: Caller,
+    key: Keyed,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let event = parse_path_id("id", &id, EventId::new)?;
-    let cancellation = state.store.cancel_event(CancelEvent { caller: caller.id(), event }).await?;
-    state.answers.respond(Effect::EventCalledOff(&cancellation))
+    let cmd = CancelEvent { caller: caller.id(), event };
+    let cancellation = state.store.cancel_event(cmd, key.attempt()).await?;
+    state.answers.render(Effect::EventCalledOff(cancellation))
 }

@@ -6,6 +6,7 @@ use domain::ports::Store;
 use crate::http::auth::Caller;
 use crate::http::dto::{ChangeEventRequest, ChangeEventResponse, parse_path_id};
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::middleware::idempotency::Keyed;
 use crate::http::state::AppState;
 
 /// Change an event. Raising `ticketLimit` confirms the heads of the waiting line, as many as
@@ -21,11 +22,12 @@ use crate::http::state::AppState;
 pub async fn change_event<S: Store>(
     state: web::Data<AppState<S>>,
     caller: Caller,
+    key: Keyed,
     id: web::Path<String>,
     body: web::Json<ChangeEventRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let event = parse_path_id("id", &id, EventId::new)?;
     let cmd = body.into_inner().into_command(caller.id(), event)?;
-    let change = state.store.change_event(cmd).await?;
-    state.answers.respond(Effect::EventChanged(&change))
+    let change = state.store.change_event(cmd, key.attempt()).await?;
+    state.answers.render(Effect::EventChanged(change))
 }

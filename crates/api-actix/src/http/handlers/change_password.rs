@@ -8,6 +8,7 @@ use domain::session::Revocation;
 use crate::http::auth::Caller;
 use crate::http::dto::{ChangePasswordRequest, LoginResponse};
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::middleware::idempotency::Keyed;
 use crate::http::state::AppState;
 
 /// Change your password. Every token issued before stops acting, on every instance within a
@@ -22,14 +23,15 @@ pub async fn change_password<S: Store, H: PasswordHasher>(
     state: web::Data<AppState<S>>,
     accounts: web::Data<AccountService<S, H>>,
     caller: Caller,
+    key: Keyed,
     body: web::Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (current, new) = body.into_inner().parse()?;
-    let signed_in = accounts.change_password(caller.id(), current, new).await?;
+    let signed_in = accounts.change_password(caller.id(), current, new, key.attempt()).await?;
     state.auth.revoked(Revocation::Generation {
         user: caller.id(),
         generation: signed_in.token_generation,
         changed_at: Utc::now(),
     });
-    state.answers.respond(Effect::PasswordChanged(&signed_in))
+    state.answers.render(Effect::PasswordChanged(signed_in))
 }

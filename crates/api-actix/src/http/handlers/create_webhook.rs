@@ -7,6 +7,7 @@ use domain::webhook::WebhookSecret;
 use crate::http::auth::Caller;
 use crate::http::dto::{CreateWebhookRequest, CreateWebhookResponse};
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::middleware::idempotency::Keyed;
 use crate::http::state::AppState;
 
 /// Bytes of a new webhook's signing key.
@@ -27,12 +28,13 @@ pub async fn create_webhook<S: Store, W: WebhookSender>(
     state: web::Data<AppState<S>>,
     sender: web::Data<W>,
     caller: Caller,
+    key: Keyed,
     body: web::Json<CreateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let webhook = body.into_inner().into_new_webhook(caller.id())?;
-    let mut key = vec![0_u8; SECRET_BYTES];
-    getrandom::fill(&mut key).map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let secret = WebhookSecret::new(key).map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let created = subscribe(&state.store, sender.get_ref(), webhook, secret.clone()).await?;
-    state.answers.respond(Effect::WebhookCreated(&created, &secret))
+    let mut bytes = vec![0_u8; SECRET_BYTES];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let secret = WebhookSecret::new(bytes).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    let created = subscribe(&state.store, sender.get_ref(), webhook, secret.clone(), key.attempt()).await?;
+    state.answers.render(Effect::WebhookCreated(created, secret))
 }

@@ -6,6 +6,7 @@ use domain::ports::Store;
 use crate::http::auth::Caller;
 use crate::http::dto::{InitializeRequest, InitializeResponse};
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::middleware::idempotency::Keyed;
 use crate::http::state::AppState;
 
 /// Put an event on sale; the caller becomes its organizer.
@@ -17,9 +18,10 @@ use crate::http::state::AppState;
 pub async fn initialize<S: Store>(
     state: web::Data<AppState<S>>,
     caller: Caller,
+    key: Keyed,
     body: web::Json<InitializeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let new_event = body.into_inner().into_new_event(caller.id())?;
-    let event = state.store.create_event(new_event).await?;
-    state.answers.respond(Effect::EventCreated(&event))
+    let event = state.store.create_event(new_event, key.attempt()).await?;
+    state.answers.render(Effect::EventCreated(event))
 }

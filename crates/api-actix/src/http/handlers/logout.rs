@@ -5,6 +5,7 @@ use domain::session::Revocation;
 
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::middleware::idempotency::Keyed;
 use crate::http::state::AppState;
 
 /// End this session: the presented token stops acting on every instance (within a second)
@@ -16,9 +17,10 @@ use crate::http::state::AppState;
 pub async fn logout<S: Store>(
     state: web::Data<AppState<S>>,
     caller: Caller,
+    key: Keyed,
 ) -> Result<HttpResponse, ApiError> {
     let token = caller.token();
-    state.store.revoke(token).await?;
+    state.store.revoke(token, key.attempt()).await?;
     state.auth.revoked(Revocation::Token { id: token.id, expires_at: token.expires_at });
-    state.answers.respond(Effect::LoggedOut)
+    state.answers.render(Effect::LoggedOut)
 }

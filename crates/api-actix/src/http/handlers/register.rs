@@ -6,6 +6,7 @@ use domain::service::AccountService;
 
 use crate::http::dto::{RegisterRequest, RegisterResponse};
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::middleware::idempotency::Keyed;
 use crate::http::state::AppState;
 
 /// Create an account. The password is stored only as an Argon2id hash.
@@ -18,9 +19,10 @@ use crate::http::state::AppState;
 pub async fn register<S: Store, H: PasswordHasher>(
     state: web::Data<AppState<S>>,
     accounts: web::Data<AccountService<S, H>>,
+    key: Keyed,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let registration = Registration::try_from(body.into_inner())?;
-    let user = accounts.register(registration).await?;
-    state.answers.respond(Effect::Registered(&user))
+    let user = accounts.register(registration, key.attempt()).await?;
+    state.answers.render(Effect::Registered(user))
 }

@@ -2,13 +2,14 @@
 //! retries"; `domain::idempotency` for the design). Requests without the header pass straight
 //! through, untouched.
 //!
-//! A keyed request claims its key first. A key already answered is answered again from the
-//! store (`Idempotent-Replayed: true`), one used for another request is refused (422), one
-//! whose attempt is still running is refused for now (409 with `Retry-After`). A fresh attempt
-//! runs its handler inside an idempotency scope, so the adapter stores the answer to its effect
-//! in the effect's own transaction; that stored answer is what the client gets. An attempt
-//! without an effect stores its answer afterwards, unless it is one a retry should not see
-//! again (401, 409, 429, 5xx): then the key is given back.
+//! A keyed request claims its key first. A key already answered is answered again from what
+//! the store kept (`Idempotent-Replayed: true`), one used for another request is refused (422),
+//! one whose attempt is still running is refused for now (409 with `Retry-After`). A fresh
+//! attempt is put in the request's extensions; the handler takes it with the [`Keyed`]
+//! extractor and hands it, as an argument, to the port method that makes its effect, which
+//! stores the effect with it in one transaction. An attempt that made no effect stores its
+//! answer afterwards, unless it is one a retry should not see again (401, 409, 429, 5xx): then
+//! the key is given back.
 //!
 //! Keys belong to the user a token that *acts* names; on the public writes (register, login),
 //! to the client address. A write that needs a token and has none that authenticates is not
@@ -17,7 +18,9 @@
 //! and nobody holding an old token can replay the answer of a password change, which carries
 //! the new one.
 
-use std::sync::Arc;
+use std::cell::Cell;
+use std::future::{Ready, ready};
+use std::rc::Rc;
 use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
@@ -25,15 +28,13 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage as _, ResponseError as _, web};
+use actix_web::{Error, FromRequest, HttpMessage as _, HttpRequest, ResponseError as _, web};
 use domain::UserId;
-use domain::idempotency::{
-    Attempt, Claim, Fingerprint, IdempotencyKey, IdempotencyScope, IdempotentRequest, Requester, StoredAnswer,
-};
+use domain::idempotency::{Attempt, Claim, Fingerprint, IdempotencyKey, IdempotentRequest, Requester};
 use domain::ports::Store;
 use sha2::{Digest, Sha256};
 
-use crate::http::answers;
+use crate::http::answers::verbatim;
 use crate::http::auth::bearer_token;
 use crate::http::client_address::TrustedProxies;
 use crate::http::endpoints::KeyedWrites;
@@ -56,6 +57,41 @@ pub const LEASE: Duration = Duration::from_secs(15);
 
 /// How long answered keys are kept (docs/API.md, "Safe retries": at least 24 hours).
 pub const KEPT: Duration = Duration::from_secs(24 * 3600);
+
+/// The claimed attempt of a keyed request, for the handler (see [`Keyed`]).
+#[derive(Debug, Clone)]
+struct Claimed {
+    attempt: Attempt,
+    /// Set when the handler hands the attempt to an effect: a success then means the effect
+    /// was stored with it.
+    handed: Rc<Cell<bool>>,
+}
+
+/// The request's claimed attempt, if it is a keyed request: what the handler hands to the port
+/// method that makes its effect. Without a key (or on an endpoint that takes none) it holds
+/// nothing, and the effect is made unkeyed.
+#[derive(Debug, Default)]
+pub struct Keyed(Option<Claimed>);
+
+impl Keyed {
+    /// The attempt to hand to the effect, marking that it was.
+    #[must_use]
+    pub fn attempt(&self) -> Option<Attempt> {
+        self.0.as_ref().map(|claimed| {
+            claimed.handed.set(true);
+            claimed.attempt.clone()
+        })
+    }
+}
+
+impl FromRequest for Keyed {
+    type Error = Error;
+    type Future = Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self(req.extensions().get::<Claimed>().cloned())))
+    }
+}
 
 /// The middleware; see the module's documentation.
 pub async fn keyed_writes<S: Store>(
@@ -93,8 +129,11 @@ pub async fn keyed_writes<S: Store>(
     let request = IdempotentRequest { requester, key, fingerprint };
     let attempt = match state.store.claim(request, LEASE).await {
         Ok(Claim::Fresh(attempt)) => attempt,
-        Ok(Claim::Replay(answer)) => {
-            let mut replay = answers::response(&answer);
+        Ok(Claim::Replay(recorded)) => {
+            let mut replay = match state.answers.replay(recorded) {
+                Ok(replay) => replay,
+                Err(e) => return Ok(req.into_response(e.error_response())),
+            };
             replay.headers_mut().insert(REPLAYED, HeaderValue::from_static("true"));
             return Ok(req.into_response(replay));
         }
@@ -104,19 +143,20 @@ pub async fn keyed_writes<S: Store>(
         }
         Err(e) => return Ok(req.into_response(ApiError::from(e).error_response())),
     };
-    let scope = Arc::new(IdempotencyScope::new(attempt.clone(), state.answers.clone()));
-    let work = Box::pin(async move { next.call(req).await.map(ServiceResponse::map_into_boxed_body) });
-    let res = match (state.within)(Arc::clone(&scope), work).await {
+    let handed = Rc::new(Cell::new(false));
+    req.extensions_mut().insert(Claimed { attempt: attempt.clone(), handed: Rc::clone(&handed) });
+    let res = match next.call(req).await {
         Ok(res) => res,
         Err(e) => {
             finish(&state, attempt, None).await;
             return Err(e);
         }
     };
-    if let Some(stored) = scope.stored() {
-        return Ok(res.into_response(answers::response(&stored)));
-    }
     let status = res.status();
+    if handed.get() && status.is_success() {
+        // The effect was stored with the attempt, in its own transaction.
+        return Ok(res.map_into_boxed_body());
+    }
     if !kept(status) {
         finish(&state, attempt, None).await;
         return Ok(res.map_into_boxed_body());
@@ -131,7 +171,7 @@ pub async fn keyed_writes<S: Store>(
             return Ok(ServiceResponse::new(request, failed));
         }
     };
-    finish(&state, attempt, Some(StoredAnswer { status: status.as_u16(), body: bytes.to_vec() })).await;
+    finish(&state, attempt, Some(verbatim(status, &bytes))).await;
     Ok(ServiceResponse::new(request, head.set_body(bytes).map_into_boxed_body()))
 }
 
@@ -186,7 +226,7 @@ fn fingerprint(method: &Method, path: &str, body: &[u8]) -> Fingerprint {
 
 /// Stores a refusal's answer, or gives the key back; a failure here costs a retry only a wait
 /// for the lease, so it is logged, not answered.
-async fn finish<S: Store>(state: &AppState<S>, attempt: Attempt, answer: Option<StoredAnswer>) {
+async fn finish<S: Store>(state: &AppState<S>, attempt: Attempt, answer: Option<Vec<u8>>) {
     if let Err(e) = state.store.finish(attempt, answer).await {
         tracing::warn!(error = %e, "could not settle an idempotency key; it frees itself when its lease ends");
     }

@@ -1,0 +1,167 @@
+//! The effects kept with idempotency keys, as JSON: the rows the effect's values were read
+//! from (or would be), tagged by kind, so that a replay decodes through the same conversions —
+//! and the same domain checks — as any read.
+
+use domain::idempotency::Effect;
+use domain::session::TokenGeneration;
+use domain::webhook::{Webhook, WebhookSecret};
+use domain::{
+    Availability, Booking, BookingOutcome, Cancellation, Event, EventCancellation, EventChange, RepoError,
+    SignedIn, User, WaitlistPosition,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{AvailabilityRow, BookingRow, EventRow, UserRow, WebhookRow};
+use crate::error::{Inconsistent, corrupt_row};
+
+/// One effect, as stored.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+enum StoredEffect {
+    Booked { booking: BookingRow, position: Option<u64> },
+    Cancelled { cancelled: BookingRow, promoted: Option<BookingRow> },
+    EventCreated { event: EventRow },
+    EventChanged { event: AvailabilityRow, promoted: Vec<BookingRow> },
+    EventCalledOff { event: AvailabilityRow, cancelled_bookings: u64 },
+    Registered { user: UserRow },
+    PasswordChanged { user: UserRow, token_generation: u32 },
+    LoggedOut,
+    WebhookCreated { webhook: WebhookRow, secret: Vec<u8> },
+}
+
+/// `effect` as the JSON the key's row keeps.
+///
+/// # Errors
+/// [`RepoError::Internal`] if it cannot be written (it always can: every part is plain data).
+pub(crate) fn encode_effect(effect: &Effect) -> Result<String, RepoError> {
+    let stored = match effect {
+        Effect::Booked(outcome) => StoredEffect::Booked {
+            booking: booking_row(outcome.booking()),
+            position: match outcome {
+                BookingOutcome::Confirmed(_) => None,
+                BookingOutcome::Waitlisted { position, .. } => Some(position.get()),
+            },
+        },
+        Effect::Cancelled(c) => StoredEffect::Cancelled {
+            cancelled: booking_row(&c.cancelled),
+            promoted: c.promoted.as_ref().map(booking_row),
+        },
+        Effect::EventCreated(event) => StoredEffect::EventCreated { event: event_row(event, 0) },
+        Effect::EventChanged(change) => StoredEffect::EventChanged {
+            event: availability_row(&change.event),
+            promoted: change.promoted.iter().map(booking_row).collect(),
+        },
+        Effect::EventCalledOff(c) => StoredEffect::EventCalledOff {
+            event: availability_row(&c.event),
+            cancelled_bookings: c.cancelled_bookings,
+        },
+        Effect::Registered(user) => StoredEffect::Registered { user: user_row(user) },
+        Effect::PasswordChanged(signed_in) => StoredEffect::PasswordChanged {
+            user: user_row(&signed_in.user),
+            token_generation: signed_in.token_generation.get(),
+        },
+        Effect::LoggedOut => StoredEffect::LoggedOut,
+        Effect::WebhookCreated(webhook, secret) => {
+            StoredEffect::WebhookCreated { webhook: webhook_row(webhook), secret: secret.as_bytes().to_vec() }
+        }
+    };
+    serde_json::to_string(&stored).map_err(|e| RepoError::Internal(Box::new(e)))
+}
+
+/// The effect a key's row keeps.
+///
+/// # Errors
+/// [`RepoError::Internal`] for JSON that is not an effect, or values the domain refuses.
+pub(crate) fn decode_effect(json: &str) -> Result<Effect, RepoError> {
+    let stored: StoredEffect = serde_json::from_str(json).map_err(corrupt_row)?;
+    Ok(match stored {
+        StoredEffect::Booked { booking, position } => {
+            let booking = Booking::try_from(booking)?;
+            match position {
+                None => Effect::Booked(BookingOutcome::Confirmed(booking)),
+                Some(position) => {
+                    let position = WaitlistPosition::new(position)
+                        .ok_or_else(|| corrupt_row(Inconsistent("a kept place in line below 1")))?;
+                    Effect::Booked(BookingOutcome::Waitlisted { booking, position })
+                }
+            }
+        }
+        StoredEffect::Cancelled { cancelled, promoted } => Effect::Cancelled(Cancellation {
+            cancelled: cancelled.try_into()?,
+            promoted: promoted.map(Booking::try_from).transpose()?,
+        }),
+        StoredEffect::EventCreated { event } => Effect::EventCreated(event.try_into()?),
+        StoredEffect::EventChanged { event, promoted } => Effect::EventChanged(EventChange {
+            event: event.try_into()?,
+            promoted: promoted.into_iter().map(Booking::try_from).collect::<Result<_, _>>()?,
+        }),
+        StoredEffect::EventCalledOff { event, cancelled_bookings } => {
+            Effect::EventCalledOff(EventCancellation { event: event.try_into()?, cancelled_bookings })
+        }
+        StoredEffect::Registered { user } => Effect::Registered(user.try_into()?),
+        StoredEffect::PasswordChanged { user, token_generation } => Effect::PasswordChanged(SignedIn {
+            user: User::try_from(user)?,
+            token_generation: TokenGeneration::new(token_generation),
+        }),
+        StoredEffect::LoggedOut => Effect::LoggedOut,
+        StoredEffect::WebhookCreated { webhook, secret } => Effect::WebhookCreated(
+            Webhook::try_from(webhook)?,
+            WebhookSecret::new(secret).map_err(corrupt_row)?,
+        ),
+    })
+}
+
+fn booking_row(booking: &Booking) -> BookingRow {
+    BookingRow {
+        id: booking.id.get(),
+        event_id: booking.event.get(),
+        user_id: booking.user.get(),
+        status: booking.status.as_str().to_owned(),
+        created_at: booking.created_at,
+    }
+}
+
+fn event_row(event: &Event, seats_taken: i32) -> EventRow {
+    EventRow {
+        id: event.id.get(),
+        organizer_id: event.organizer.get(),
+        name: event.name.as_str().to_owned(),
+        description: event.description.as_str().to_owned(),
+        date: event.date.naive(),
+        location: event.location.as_str().to_owned(),
+        ticket_limit: event.ticket_limit.get(),
+        price_cents: event.price.cents(),
+        seats_taken,
+        status: event.status.as_str().to_owned(),
+    }
+}
+
+fn availability_row(availability: &Availability) -> AvailabilityRow {
+    let limit = availability.event.ticket_limit.get();
+    let free = i32::try_from(availability.tickets_available).unwrap_or(limit);
+    AvailabilityRow {
+        event: event_row(&availability.event, limit.saturating_sub(free)),
+        waiting: i64::try_from(availability.waiting_list_count).unwrap_or(i64::MAX),
+    }
+}
+
+fn user_row(user: &User) -> UserRow {
+    UserRow {
+        id: user.id.get(),
+        email: user.email.as_str().to_owned(),
+        first_name: user.first_name.as_str().to_owned(),
+        last_name: user.last_name.as_str().to_owned(),
+    }
+}
+
+fn webhook_row(webhook: &Webhook) -> WebhookRow {
+    WebhookRow {
+        id: webhook.id.get(),
+        organizer_id: webhook.organizer.get(),
+        url: webhook.url.as_str().to_owned(),
+        kinds: webhook.kinds.as_ref().map(|kinds| kinds.iter().map(|k| k.as_str().to_owned()).collect()),
+        event_id: webhook.event.map(domain::EventId::get),
+        created_at: webhook.created_at,
+        disabled_at: webhook.disabled_at,
+    }
+}
