@@ -1,7 +1,7 @@
 """Schemathesis hooks for bench/fuzz.sh.
 
 A fuzzer sends the few Idempotency-Key values it generates again and again with other
-bodies, and the service answers 422 `idempotency_key_reused`, as api.md says it must. So a
+bodies, and the service answers 422 `idempotency_key_reused`, as docs/API.md ("Safe retries") says it must. So a
 well-formed key is replaced by a fresh one on every call: the run then checks what each
 operation does, while malformed keys still reach the service (and must get their 400). The
 key's own rules are covered by the HTTP tests (crates/api-actix/tests/api/idempotency.rs).

@@ -10,8 +10,8 @@
 //! - [`Catalog`] puts events on sale and serves reads of them (availability, and listings).
 //! - [`Users`] stores accounts; [`PasswordHasher`] hashes their passwords; [`Sessions`]
 //!   keeps the revocations of the tokens issued to them.
-//! - [`Idempotency`] keeps the keys of retried writes and their answers (the answer to an
-//!   effect is stored by the port that makes it, in its transaction).
+//! - [`Idempotency`] keeps the keys of retried writes and what answered them (an effect is
+//!   stored by the port that makes it, in its transaction, under the attempt it is handed).
 //! - [`StoreHealth`] tells operators whether the store answers and how busy it is.
 //! - [`Notifications`] reads the outbox the `Sales` writes fill; [`Webhooks`] keeps organizers'
 //!   subscriptions and the queue of their deliveries; [`WebhookSender`] posts them.

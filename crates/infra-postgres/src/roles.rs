@@ -3,8 +3,8 @@
 //! as a superuser (who can run programs on the database's machine and read its files).
 //!
 //! [`provision`] is the SQL that sets this up on a database the caller administers as a
-//! superuser; it is safe to run at every start. README ("Database roles") gives the same lines
-//! for an operator's own server.
+//! superuser; it is safe to run at every start. docs/OPERATIONS.md ("Database roles") gives the
+//! same lines for an operator's own server.
 
 use std::fmt::Write as _;
 

@@ -1,5 +1,5 @@
-//! Background work beside the HTTP server (the outbox relay, webhook delivery and the
-//! notification listener of later issues), run and stopped by one supervisor.
+//! Background work beside the HTTP server (the notification listener, webhook delivery,
+//! housekeeping, the revocation follower; `super::workers`), run and stopped by one supervisor.
 //!
 //! A worker that fails or panics is logged, counted (`worker_restarts_total`) and restarted
 //! after a back-off, rather than taking the process down: every worker's work is claimed from

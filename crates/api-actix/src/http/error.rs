@@ -1,5 +1,6 @@
-//! The only place an HTTP status is chosen. Every domain error maps here exhaustively (no
-//! catch-all arm), so a new failure case does not compile until it has an answer.
+//! The only place an error's HTTP status is chosen (a success's is its effect's, in
+//! `answers`). Every domain error maps here exhaustively (no catch-all arm), so a new failure
+//! case does not compile until it has an answer.
 //!
 //! Bodies are `{"error": "<message>", "code": "<code>"}`: `error` is what the original
 //! service's clients read (its messages are kept word for word), `code` is stable and
