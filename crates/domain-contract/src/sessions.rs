@@ -59,9 +59,11 @@ pub async fn a_password_change_is_announced_and_ends_the_older_tokens<A: Adapter
     assert_eq!((user, generation), (ada, changed.token_generation));
     assert!(!store.admits(token(ada, 1, 0)).await.unwrap(), "issued before the change");
     assert!(store.admits(token(ada, 2, generation.get())).await.unwrap());
+    assert!(!store.admits(token(ada, 3, generation.get() + 1)).await.unwrap(), "a generation never issued");
     let loaded = Revocations::from_facts(store.revocations(since).await.unwrap());
     assert!(!loaded.allows(&token(ada, 1, 0)));
     assert!(loaded.allows(&token(ada, 2, generation.get())));
+    assert!(!loaded.allows(&token(ada, 3, generation.get() + 1)));
 }
 
 pub async fn an_unknown_user_is_admitted_nowhere<A: Adapter>() {

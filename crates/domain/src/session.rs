@@ -148,7 +148,7 @@ impl Revocations {
     #[must_use]
     pub fn allows(&self, token: &IssuedToken) -> bool {
         !self.tokens.contains_key(&token.id)
-            && self.generations.get(&token.user).is_none_or(|(current, _)| token.generation >= *current)
+            && self.generations.get(&token.user).is_none_or(|(current, _)| token.generation == *current)
     }
 
     /// Drops what can no longer refuse a token that is otherwise valid at `now`: revoked

@@ -45,7 +45,7 @@ impl Sessions for MemoryStore {
 
     async fn admits(&self, token: IssuedToken) -> Result<bool, RepoError> {
         let tables = self.tables();
-        let current = tables.users.get(&token.user).is_some_and(|row| row.generation <= token.generation);
+        let current = tables.users.get(&token.user).is_some_and(|row| row.generation == token.generation);
         Ok(current && !tables.revoked.contains_key(&token.id))
     }
 

@@ -24,5 +24,6 @@ mod sessions;
 mod settings_file;
 mod slow_clients;
 mod sse;
+mod streams;
 mod tokens;
 mod webhooks;

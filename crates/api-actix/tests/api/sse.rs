@@ -16,6 +16,8 @@ pub struct EventStream {
     buffer: String,
     /// Comment lines seen (heartbeats), in order.
     pub comments: Vec<String>,
+    /// The reason of the `session.ended` event, once one arrived.
+    pub ended: Option<String>,
 }
 
 impl EventStream {
@@ -23,7 +25,7 @@ impl EventStream {
         assert_eq!(response.status(), reqwest::StatusCode::OK);
         let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
         assert!(content_type.starts_with("text/event-stream"), "{content_type}");
-        Self { response, buffer: String::new(), comments: Vec::new() }
+        Self { response, buffer: String::new(), comments: Vec::new(), ended: None }
     }
 
     /// The next event with an id, or `None` if none arrives within `within` (or the stream
@@ -55,7 +57,31 @@ impl EventStream {
                 data = serde_json::from_str(value).ok();
             }
         }
+        if kind.as_deref() == Some("session.ended") {
+            self.ended = data.as_ref().and_then(|d: &Value| d["reason"].as_str()).map(str::to_owned);
+            return None;
+        }
         Some(Event { id: id?, kind: kind?, data: data? })
+    }
+
+    /// Waits, at most `within`, for the server to end the stream; returns how long that took,
+    /// or `None` if it is still open.
+    pub async fn closed(&mut self, within: Duration) -> Option<Duration> {
+        let started = tokio::time::Instant::now();
+        let deadline = started + within;
+        loop {
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Err(_) => return None,
+                Ok(Ok(Some(chunk))) => {
+                    self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+                    while let Some(end) = self.buffer.find("\n\n") {
+                        let frame: String = self.buffer.drain(..end + 2).collect();
+                        self.parse(&frame);
+                    }
+                }
+                Ok(Ok(None) | Err(_)) => return Some(started.elapsed()),
+            }
+        }
     }
 
     /// Every event that arrives within `within`.

@@ -133,7 +133,7 @@ pub(crate) async fn revocations(
 /// Whether a token may act: its user exists, has not moved past its generation, and has not
 /// logged it out.
 const ADMITS: &str = "\
-    SELECT u.token_generation <= $2 AND NOT EXISTS (SELECT FROM revoked_tokens r WHERE r.jti = $3::uuid)
+    SELECT u.token_generation = $2 AND NOT EXISTS (SELECT FROM revoked_tokens r WHERE r.jti = $3::uuid)
            AS admitted
     FROM users u WHERE u.id = $1";
 

@@ -23,6 +23,11 @@ const BATCH: usize = 1000;
 /// booking rate, and well inside the second a stream is promised.
 const GAP_POLL: Duration = Duration::from_millis(100);
 
+/// How soon to look again while a reader waits for an id a missing one holds back
+/// (`FeedHub::settled_through`): the writer that drew it is usually a statement a few
+/// milliseconds from committing.
+const ASKED_POLL: Duration = Duration::from_millis(5);
+
 /// After a wake-up, how long to let further commits gather before reading: under a stream
 /// of cancels every commit wakes every instance, and this bounds the reads to twenty a
 /// second per instance, however many commits there are.
@@ -78,13 +83,20 @@ impl<N: Notifications + Clone> Worker for FeedListener<N> {
                     deliveries.notify_one();
                 }
                 *saved.lock().unwrap_or_else(PoisonError::into_inner) = Some(mark.clone());
-                let pause = if mark.waiting() { GAP_POLL } else { idle_poll };
+                let pause = if hub.wanted() {
+                    ASKED_POLL
+                } else if mark.waiting() {
+                    GAP_POLL
+                } else {
+                    idle_poll
+                };
                 tokio::select! {
                     woken = listener.wake() => {
                         woken?;
                         tokio::time::sleep(GATHER).await;
                         deliveries.notify_one();
                     }
+                    () = hub.asked() => {}
                     () = tokio::time::sleep(pause) => {}
                     () = stop.requested() => return Ok(()),
                 }

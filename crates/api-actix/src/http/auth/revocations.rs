@@ -2,6 +2,7 @@ use std::sync::RwLock;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use domain::session::{IssuedToken, Revocation, Revocations};
+use tokio::sync::watch;
 
 /// This instance's copy of the revocations, kept current by the [`super::RevocationFollower`]
 /// (a listener on the store's announcements), so that checking a token costs no round trip.
@@ -10,12 +11,26 @@ use domain::session::{IssuedToken, Revocation, Revocations};
 /// the moment its listener fails until it has listened and loaded again, [`Self::allows`]
 /// answers `None` and the caller asks the store. A missed announcement can therefore never
 /// let a revoked token through; it can only cost round trips for a while.
+///
+/// Every change bumps a version that open notification streams watch ([`Self::changes`]), so a
+/// stream ends as soon as its session does, on whichever instance holds it.
 #[derive(Debug, Default)]
 pub struct RevocationRegistry {
     copy: RwLock<Option<Revocations>>,
+    version: watch::Sender<u64>,
 }
 
 impl RevocationRegistry {
+    /// Changes as they happen: a new version after every fact recorded, load or suspension.
+    #[must_use]
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.version.subscribe()
+    }
+
+    fn changed(&self) {
+        self.version.send_modify(|version| *version += 1);
+    }
+
     /// `Some(answer)` while the copy is current; `None` when the store must be asked.
     #[must_use]
     pub fn allows(&self, token: &IssuedToken) -> Option<bool> {
@@ -27,6 +42,7 @@ impl RevocationRegistry {
         if let Ok(mut copy) = self.copy.write() {
             *copy = Some(loaded);
         }
+        self.changed();
     }
 
     /// Adds a revocation heard of (or made here). Ignored while the copy is not trusted: the
@@ -37,6 +53,7 @@ impl RevocationRegistry {
         {
             revocations.record(fact);
         }
+        self.changed();
     }
 
     /// Stops trusting the copy until the next [`Self::replace`].
@@ -44,6 +61,7 @@ impl RevocationRegistry {
         if let Ok(mut copy) = self.copy.write() {
             *copy = None;
         }
+        self.changed();
     }
 
     /// Drops what can no longer refuse a token (see [`Revocations::forget_settled`]).

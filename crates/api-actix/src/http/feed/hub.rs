@@ -1,9 +1,11 @@
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use domain::UserId;
 use domain::notice::Notification;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc, watch};
 
 /// What a stream is sent.
 #[derive(Debug, Clone)]
@@ -13,19 +15,24 @@ pub enum FeedItem {
     /// Read the table up to this id: the stream subscribed while a batch was being read, so
     /// the batch may not hold its notifications.
     CatchUp(i64),
+    /// The stream ends: its user opened one more than [`MAX_STREAMS_PER_USER`], and this was
+    /// the oldest.
+    Superseded,
 }
 
 /// Streams one user may hold open on one instance: enough for a few tabs and devices, few
-/// enough that one account cannot make the instance hold thousands of them.
+/// enough that one account cannot make the instance hold thousands of them. One more ends the
+/// oldest rather than being refused: a client that lost its connections without closing them
+/// (a network blip, a sleeping laptop) reconnects at once, while the streams it abandoned would
+/// otherwise count until a heartbeat's write failed.
 pub const MAX_STREAMS_PER_USER: usize = 8;
 
 /// Why a stream could not be opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SubscribeError {
+    /// No new stream while the instance drains.
     #[error("the instance is stopping")]
     Closed,
-    #[error("the user already holds {MAX_STREAMS_PER_USER} streams on this instance")]
-    TooMany,
 }
 
 /// The streams one instance holds, by user, and how far the outbox is settled.
@@ -34,6 +41,13 @@ pub struct FeedHub {
     state: Mutex<HubState>,
     /// Items a stream may have queued; a stream that falls further behind is closed.
     buffer: usize,
+    /// The settled id, for readers waiting on it ([`FeedHub::settled_through`]).
+    settled: watch::Sender<i64>,
+    /// The highest id a reader waits to see settled; the listener looks again soon while it
+    /// is above the settled one.
+    wanted: AtomicI64,
+    /// Wakes the listener for a reader.
+    asked: Notify,
 }
 
 #[derive(Debug, Default)]
@@ -88,7 +102,13 @@ impl HubState {
 impl FeedHub {
     #[must_use]
     pub fn new(buffer: usize) -> Arc<Self> {
-        Arc::new(Self { state: Mutex::new(HubState::default()), buffer: buffer.max(1) })
+        Arc::new(Self {
+            state: Mutex::new(HubState::default()),
+            buffer: buffer.max(1),
+            settled: watch::Sender::new(0),
+            wanted: AtomicI64::new(0),
+            asked: Notify::new(),
+        })
     }
 
     /// The state is plain data that every critical section leaves consistent, so a panic
@@ -103,22 +123,52 @@ impl FeedHub {
         self.lock().settled
     }
 
-    /// Opens a stream for `user`.
+    /// Waits, at most `patience`, until every notification up to `id` is settled, asking the
+    /// listener to look now rather than at its next poll; returns the settled id then (lower
+    /// than `id` if the wait ran out: a writer that drew a lower id is still running).
+    pub async fn settled_through(&self, id: i64, patience: Duration) -> i64 {
+        let mut settled = self.settled.subscribe();
+        if *settled.borrow() >= id {
+            return *settled.borrow();
+        }
+        self.wanted.fetch_max(id, Ordering::SeqCst);
+        self.asked.notify_one();
+        let reached = tokio::time::timeout(patience, settled.wait_for(|settled| *settled >= id)).await;
+        drop(reached);
+        *settled.borrow()
+    }
+
+    /// Resolves when a reader asks the listener to settle now.
+    pub async fn asked(&self) {
+        self.asked.notified().await;
+    }
+
+    /// Whether a reader waits for an id not yet settled.
+    #[must_use]
+    pub fn wanted(&self) -> bool {
+        self.wanted.load(Ordering::SeqCst) > self.lock().settled
+    }
+
+    /// Opens a stream for `user`; if the user holds [`MAX_STREAMS_PER_USER`] already, the
+    /// oldest of them ends.
     ///
     /// # Errors
-    /// [`SubscribeError`] once the hub is closed, or when the user holds too many streams.
+    /// [`SubscribeError::Closed`] once the hub is closed.
     pub fn subscribe(self: &Arc<Self>, user: UserId) -> Result<Subscription, SubscribeError> {
         let (tx, items) = mpsc::channel(self.buffer);
         let mut state = self.lock();
         if state.closed {
             return Err(SubscribeError::Closed);
         }
-        if state.subscribers.get(&user).is_some_and(|s| s.len() >= MAX_STREAMS_PER_USER) {
-            return Err(SubscribeError::TooMany);
-        }
         state.next_id += 1;
         let (id, generation, start) = (state.next_id, state.generation, state.settled);
-        state.subscribers.entry(user).or_default().push(Subscriber { id, generation, tx });
+        let streams = state.subscribers.entry(user).or_default();
+        if streams.len() >= MAX_STREAMS_PER_USER {
+            let oldest = streams.remove(0);
+            // Full or gone: dropping its sender ends it all the same.
+            drop(oldest.tx.try_send(FeedItem::Superseded));
+        }
+        streams.push(Subscriber { id, generation, tx });
         crate::telemetry::metrics::notification_streams(state.open());
         Ok(Subscription { hub: Arc::clone(self), user, id, start, items })
     }
@@ -160,6 +210,7 @@ impl FeedHub {
         }
         state.subscribers.retain(|_, subscribers| !subscribers.is_empty());
         state.settled = state.settled.max(through);
+        self.settled.send_replace(state.settled);
         for _ in 0..dropped {
             crate::telemetry::metrics::notification_stream_dropped();
         }
@@ -210,6 +261,7 @@ mod tests {
             got.push(match item {
                 FeedItem::Notification(n) => format!("n{}", n.id),
                 FeedItem::CatchUp(through) => format!("catch-up to {through}"),
+                FeedItem::Superseded => "superseded".to_owned(),
             });
         }
         got
@@ -257,13 +309,34 @@ mod tests {
     }
 
     #[test]
-    fn one_user_holds_a_bounded_number_of_streams() {
+    fn one_more_stream_than_the_cap_ends_the_users_oldest() {
         let hub = FeedHub::new(2);
-        let open: Vec<_> = (0..MAX_STREAMS_PER_USER).map(|_| hub.subscribe(user(1)).unwrap()).collect();
-        assert_eq!(hub.subscribe(user(1)).err(), Some(SubscribeError::TooMany));
-        assert!(hub.subscribe(user(2)).is_ok(), "per user");
-        drop(open);
-        assert!(hub.subscribe(user(1)).is_ok());
+        let mut open: Vec<_> = (0..MAX_STREAMS_PER_USER).map(|_| hub.subscribe(user(1)).unwrap()).collect();
+        let other = hub.subscribe(user(2)).unwrap();
+        let newest = hub.subscribe(user(1)).unwrap();
+
+        assert_eq!(received(&mut open[0]), ["superseded"]);
+        assert!(matches!(open[0].items.try_recv(), Err(mpsc::error::TryRecvError::Disconnected)));
+        assert!(open[1..].iter_mut().all(|s| received(s).is_empty()), "the others stay");
+        let (users, _) = hub.recipients();
+        assert_eq!(users.len(), 2, "{users:?}");
+        drop((other, newest));
+    }
+
+    #[tokio::test]
+    async fn a_reader_waits_for_what_it_asks_to_be_settled_and_no_longer_than_its_patience() {
+        let hub = FeedHub::new(2);
+        let asked = tokio::spawn({
+            let hub = Arc::clone(&hub);
+            async move { hub.settled_through(7, Duration::from_secs(5)).await }
+        });
+        hub.asked().await;
+        assert!(hub.wanted());
+        let (_, generation) = hub.recipients();
+        hub.publish(9, generation, vec![]);
+        assert_eq!(asked.await.unwrap(), 9);
+        assert!(!hub.wanted());
+        assert_eq!(hub.settled_through(20, Duration::from_millis(10)).await, 9, "gave up waiting");
     }
 
     #[test]

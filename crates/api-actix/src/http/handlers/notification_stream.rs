@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::ports::Store;
@@ -5,14 +7,17 @@ use domain::ports::Store;
 use crate::http::auth::Caller;
 use crate::http::dto::after_id;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::feed::{SubscribeError, stream};
+use crate::http::feed::SubscribeError;
+use crate::http::feed::stream::{self, Session};
 use crate::http::state::AppState;
 
 /// The caller's notifications as Server-Sent Events (`id:`, `event:` the type, `data:` the
 /// notification), live from any instance's commits; a comment line every 15 s. Reconnect with
 /// `Last-Event-ID` to resume right after the last event seen; without it, the stream starts
-/// with what happens next (read the past with `GET /me/notifications`). A user holds at most 8
-/// streams per instance (429 beyond).
+/// with what happens next (read the past with `GET /me/notifications`). The stream ends, after
+/// an event `session.ended` with its `reason`, when its token expires (`expired`), is logged
+/// out or outdated by a password change (`revoked`), or when its user opens a ninth stream on
+/// this instance (`superseded`: the oldest ends).
 #[utoipa::path(get, path = "/me/notifications/stream", tag = "notifications", security(("bearer" = [])), params(
     ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "Resume after this notification id"),
 ), responses(
@@ -34,18 +39,15 @@ pub async fn notification_stream<S: Store>(
     };
     let subscription = state.feed.subscribe(caller.id()).map_err(|e| match e {
         SubscribeError::Closed => ApiError::ShuttingDown,
-        SubscribeError::TooMany => ApiError::RateLimited { retry_after: STREAM_RETRY_AFTER },
     })?;
+    let session = Session { token: caller.token(), revocations: Arc::clone(&state.revocations) };
     let body =
-        stream::events(state.store.clone(), caller.id(), subscription, last_seen, state.settings.heartbeat);
+        stream::events(state.store.clone(), session, subscription, last_seen, state.settings.heartbeat);
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .insert_header(("x-accel-buffering", HeaderValue::from_static("no")))
         .streaming(body))
 }
-
-/// Seconds to wait after opening too many streams: until one of them ends.
-const STREAM_RETRY_AFTER: u64 = 15;
 
 const LAST_EVENT_ID: &str = "\"Last-Event-ID\" must be a notification id (an integer of 0 or more)";
