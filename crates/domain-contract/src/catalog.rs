@@ -88,8 +88,8 @@ pub async fn events_are_listed_by_date_then_id_a_page_at_a_time<A: Adapter>() {
         vec![early.id, in_rockhampton.id],
         "name or location"
     );
-    assert_eq!(ids(&store.list_events(search("0%")).await.unwrap()), vec![hundred.id], "a % is no wildcard");
-    assert!(store.list_events(search("_")).await.unwrap().items.is_empty(), "nor is a _");
+    assert_eq!(ids(&store.list_events(search("00%")).await.unwrap()), vec![hundred.id], "a % is no wildcard");
+    assert!(store.list_events(search("P_p")).await.unwrap().items.is_empty(), "nor is a _");
 }
 
 pub async fn a_booking_is_read_with_its_organizer_and_place_in_line<A: Adapter>() {

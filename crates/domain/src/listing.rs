@@ -120,6 +120,10 @@ pub enum SearchTextError {
     #[error("must not be empty")]
     /// Nothing but spaces.
     Empty,
+    #[error("must be at least {} characters", SearchText::MIN_CHARS)]
+    /// Fewer than [`SearchText::MIN_CHARS`] characters: such text matches too much to say
+    /// anything, and no index of text pieces can serve it (a store would read every event).
+    TooShort,
     #[error("must be at most {} characters", SearchText::MAX_CHARS)]
     /// More than [`SearchText::MAX_CHARS`] characters.
     TooLong,
@@ -132,12 +136,17 @@ impl SearchText {
     /// The longest search text.
     pub const MAX_CHARS: usize = 100;
 
+    /// The shortest search text.
+    pub const MIN_CHARS: usize = 3;
+
     /// # Errors
     /// [`SearchTextError`] for blank, overlong or control-character text.
     pub fn parse(raw: &str) -> Result<Self, SearchTextError> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             Err(SearchTextError::Empty)
+        } else if trimmed.chars().count() < Self::MIN_CHARS {
+            Err(SearchTextError::TooShort)
         } else if trimmed.chars().count() > Self::MAX_CHARS {
             Err(SearchTextError::TooLong)
         } else if trimmed.chars().any(char::is_control) {
@@ -215,6 +224,8 @@ mod tests {
     fn search_text_is_trimmed_bounded_and_printable() {
         assert_eq!(SearchText::parse("  rock ").map(|s| s.to_string()), Ok("rock".to_owned()));
         assert_eq!(SearchText::parse("   "), Err(SearchTextError::Empty));
+        assert_eq!(SearchText::parse(" ny "), Err(SearchTextError::TooShort));
+        assert!(SearchText::parse("nyc").is_ok());
         assert_eq!(SearchText::parse(&"x".repeat(101)), Err(SearchTextError::TooLong));
         assert_eq!(SearchText::parse("a\u{0}b"), Err(SearchTextError::Control));
     }

@@ -12,7 +12,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 pub use crate::queries::bookings::{
     LOCK_BOOKING, MARK_CANCELLED, PASS_SEAT_ON, TAKE_FREE_SEAT, TAKE_SEAT_OR_JOIN_LINE,
 };
-pub use crate::queries::events::LIST_EVENTS;
+pub use crate::queries::events::{LIST_EVENTS, SEARCH_EVENTS};
 pub use crate::queries::guard::{GUARD_EVENT_OF_BOOKING, GUARD_EXCLUSIVE, GUARD_NAMESPACE, GUARD_SHARED};
 pub use crate::queries::notices::WRITE_NOTICES;
 

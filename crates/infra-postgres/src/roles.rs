@@ -66,6 +66,7 @@ BEGIN
         SELECT format('ALTER FUNCTION %s OWNER TO {own}', p.oid::regprocedure) AS statement
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE n.nspname = 'public' AND p.proowner <> {own_literal}::regrole
+          AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
     LOOP
         EXECUTE object.statement;
     END LOOP;

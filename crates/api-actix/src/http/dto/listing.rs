@@ -97,11 +97,11 @@ pub struct EventListParams {
     /// Latest date, `YYYY-MM-DD`, inclusive; before `from`, nothing matches.
     #[param(format = Date)]
     to: Option<String>,
-    /// Case-insensitive text in the name or location.
+    /// Case-insensitive text in the name or location, 3 to 100 characters once trimmed.
     #[param(
-        min_length = 1,
+        min_length = 3,
         max_length = 100,
-        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]+[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
     )]
     q: Option<String>,
     /// `ON_SALE` or `CANCELLED`.
@@ -120,7 +120,9 @@ impl EventListParams {
             .map(|raw| {
                 SearchText::parse(raw).map_err(|e| match e {
                     SearchTextError::Empty => field_error("q", "is not allowed to be empty"),
-                    SearchTextError::TooLong | SearchTextError::Control => field_error("q", &e.to_string()),
+                    SearchTextError::TooShort | SearchTextError::TooLong | SearchTextError::Control => {
+                        field_error("q", &e.to_string())
+                    }
                 })
             })
             .transpose()?;
