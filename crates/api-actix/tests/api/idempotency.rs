@@ -154,8 +154,15 @@ async fn every_write_repeated_with_its_key_takes_effect_once_and_replays_its_fir
 
         assert!(first.status.is_success(), "{} {}: {first:?}", write.method, write.path);
         assert!(!replayed(&first), "{}", write.path);
-        assert_eq!((again.status, &again.body), (first.status, &first.body), "{}", write.path);
-        assert!(replayed(&again), "{}: {again:?}", write.path);
+        if write.path == "/login" {
+            // A sign-in changes nothing and its token is not kept at rest: it runs again.
+            assert_eq!(again.status, StatusCode::OK, "{again:?}");
+            assert!(!replayed(&again), "{again:?}");
+            assert_ne!(again.body["token"], first.body["token"], "a token of its own");
+        } else {
+            assert_eq!((again.status, &again.body), (first.status, &first.body), "{}", write.path);
+            assert!(replayed(&again), "{}: {again:?}", write.path);
+        }
         assert_eq!(
             count(&app, write.effect).await,
             after_first,
@@ -173,7 +180,8 @@ async fn a_key_sent_again_with_another_request_is_refused_and_changes_nothing() 
     let app = spawn().await;
     let (_, token, writes) = writes(&app).await;
 
-    for write in &writes {
+    // A sign-in's key is given back once answered (its token is not kept): nothing to reuse.
+    for write in writes.iter().filter(|w| w.path != "/login") {
         let token = write.authenticated.then_some(token.as_str());
         let key = format!("reused-{}", write.path);
         let first = keyed(&app, write.method.clone(), &write.path, &write.body, token, &key).await;
@@ -362,6 +370,55 @@ async fn a_logout_or_password_change_retried_with_the_token_it_revoked_is_401_an
         .await;
     assert_eq!(login.status, StatusCode::OK, "changed once");
     assert_eq!(app.get_as("/me/bookings", fresh).await.status, StatusCode::OK);
+
+    // The same key from the new session replays the change, with a token issued anew (none is
+    // kept at rest) that acts like the first answer's.
+    let replay = keyed(&app, reqwest::Method::POST, "/me/password", &body, Some(fresh), "pw").await;
+    assert_eq!(replay.status, StatusCode::OK, "{replay:?}");
+    assert!(replayed(&replay));
+    let reissued = replay.body["token"].as_str().unwrap();
+    assert_ne!(reissued, fresh);
+    assert_eq!(app.get_as("/me/bookings", reissued).await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn no_token_is_kept_at_rest_with_the_keys_of_a_sign_in_or_a_password_change() {
+    let app = spawn_app().await;
+    let (_, token) = app.user("careful").await;
+    let signed_in = keyed(
+        &app,
+        reqwest::Method::POST,
+        "/login",
+        &json!({"email": "careful@example.com", "password": PASSWORD}),
+        None,
+        "in",
+    )
+    .await;
+    let body = json!({"currentPassword": PASSWORD, "newPassword": "a much better secret"});
+    let changed = keyed(&app, reqwest::Method::POST, "/me/password", &body, Some(&token), "pw").await;
+    assert_eq!((signed_in.status, changed.status), (StatusCode::OK, StatusCode::OK));
+
+    let mut conn = AsyncPgConnection::establish(app.db().url()).await.unwrap();
+    let kept: Vec<Kept> = diesel::sql_query(
+        "SELECT coalesce(effect::text, '') || coalesce(encode(verbatim, 'escape'), '') AS kept FROM idempotency_keys",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let tokens = [signed_in.body["token"].as_str().unwrap(), changed.body["token"].as_str().unwrap()];
+    for Kept { kept } in &kept {
+        for token in tokens {
+            let signature = token.rsplit('.').next().unwrap();
+            assert!(!kept.contains(signature), "a token at rest: {kept}");
+        }
+    }
+    assert_eq!(kept.len(), 1, "the password change's effect only: {kept:?}");
+}
+
+#[derive(diesel::QueryableByName, Debug)]
+struct Kept {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kept: String,
 }
 
 #[actix_web::test]

@@ -3,6 +3,7 @@ use domain::ports::{PasswordHasher, Store};
 use domain::service::AccountService;
 
 use crate::http::dto::{LoginRequest, LoginResponse};
+use crate::http::middleware::idempotency::Unkept;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::middleware::rate_limit::RateLimiting;
 use crate::http::state::AppState;
@@ -23,5 +24,8 @@ pub async fn login<S: Store, H: PasswordHasher>(
     let (email, attempt) = body.into_inner().parse()?;
     limits.sign_in_attempt(&email)?;
     let user = accounts.login(email, attempt).await?;
-    Ok(HttpResponse::Ok().json(LoginResponse { token: state.auth.issue(&user)? }))
+    let mut signed_in = HttpResponse::Ok().json(LoginResponse { token: state.auth.issue(&user)? });
+    // A keyed sign-in is not replayed: its token would be kept at rest for a day.
+    signed_in.extensions_mut().insert(Unkept);
+    Ok(signed_in)
 }

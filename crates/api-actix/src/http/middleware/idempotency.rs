@@ -58,6 +58,13 @@ pub const LEASE: Duration = Duration::from_secs(15);
 /// How long answered keys are kept (docs/API.md, "Safe retries": at least 24 hours).
 pub const KEPT: Duration = Duration::from_secs(24 * 3600);
 
+/// Marks an answer that must not be kept for replays although it is a success: it carries a
+/// secret made for this request alone (a sign-in's token) and changed nothing, so the key is
+/// given back and a retry runs again (and gets a token of its own) rather than a copy of this
+/// one being kept at rest.
+#[derive(Debug, Clone, Copy)]
+pub struct Unkept;
+
 /// The claimed attempt of a keyed request, for the handler (see [`Keyed`]).
 #[derive(Debug, Clone)]
 struct Claimed {
@@ -157,7 +164,7 @@ pub async fn keyed_writes<S: Store>(
         // The effect was stored with the attempt, in its own transaction.
         return Ok(res.map_into_boxed_body());
     }
-    if !kept(status) {
+    if !kept(status) || res.response().extensions().contains::<Unkept>() {
         finish(&state, attempt, None).await;
         return Ok(res.map_into_boxed_body());
     }
