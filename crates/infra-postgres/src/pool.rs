@@ -3,6 +3,7 @@
 //! connection (no client-side timeout is ever wrapped around a transaction: dropping one
 //! mid-flight can leave it open).
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use deadpool::Runtime;
@@ -98,20 +99,48 @@ impl PoolSettings {
 /// # Errors
 /// [`ConnectionError`] when the database cannot be reached or the set-up fails.
 pub async fn establish_pinned(url: &str) -> Result<AsyncPgConnection, ConnectionError> {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+    let (client, connection) =
+        tokio_postgres::connect(url, tokio_postgres::NoTls).await.map_err(|e| refused(&e))?;
     // The connection's driver ends when the client is dropped.
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "a pinned connection ended");
         }
     });
-    client.batch_execute("BEGIN").await.map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+    client.batch_execute("BEGIN").await.map_err(|e| refused(&e))?;
     let mut conn = AsyncPgConnection::try_from(client).await?;
     conn.batch_execute("COMMIT").await.map_err(ConnectionError::CouldntSetupConfiguration)?;
     conn.set_prepared_statement_cache_size(CacheSize::Disabled);
     Ok(conn)
+}
+
+/// Opens a connection as diesel-async's `establish` does, but keeping PostgreSQL's reason when
+/// it is refused: diesel-async reduces it to the driver's bare "db error", so an operator whose
+/// database name, password or server is wrong would read nothing that says which.
+///
+/// # Errors
+/// [`ConnectionError::BadConnection`] with the reason, and its SQLSTATE when the server gave one.
+pub async fn establish(url: &str) -> Result<AsyncPgConnection, ConnectionError> {
+    let (client, connection) =
+        tokio_postgres::connect(url, tokio_postgres::NoTls).await.map_err(|e| refused(&e))?;
+    AsyncPgConnection::try_from_client_and_connection(client, connection).await
+}
+
+/// A refused connection as an operator needs to read it: every cause the driver gives, then
+/// the server's SQLSTATE (`3D000` no such database, `28P01` a wrong password, `53300` no free
+/// slot), which the command line keys its advice on.
+fn refused(error: &tokio_postgres::Error) -> ConnectionError {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if let Some(state) = error.code() {
+        let _ = write!(text, " (SQLSTATE {})", state.code());
+    }
+    ConnectionError::BadConnection(text)
 }
 
 /// Builds the pool. No connection is opened until one is needed, so this succeeds while the
@@ -132,7 +161,7 @@ pub fn connect(database_url: &str, settings: &PoolSettings) -> Result<PgPool, Bu
             if !keep_statements {
                 return establish_pinned(url).await;
             }
-            let mut conn = AsyncPgConnection::establish(url).await?;
+            let mut conn = establish(url).await?;
             conn.batch_execute(&setup_sql).await.map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(conn)
         })

@@ -25,9 +25,7 @@ pub use users::EmailNormalisation;
 use std::sync::Arc;
 
 use diesel_async::pooled_connection::deadpool::Object;
-use diesel_async::{
-    AnsiTransactionManager, AsyncConnection as _, AsyncPgConnection, TransactionManager as _,
-};
+use diesel_async::{AnsiTransactionManager, AsyncPgConnection, TransactionManager as _};
 use domain::RepoError;
 
 use crate::error::{from_diesel, from_pool};
@@ -145,7 +143,7 @@ impl PgStore {
             return Ok(Object::take(self.writer().await?));
         };
         let unavailable = |e: Box<dyn std::error::Error + Send + Sync>| RepoError::Unavailable(e);
-        tokio::time::timeout(LISTEN_CONNECT_TIMEOUT, AsyncPgConnection::establish(&pooled.listen_url))
+        tokio::time::timeout(LISTEN_CONNECT_TIMEOUT, crate::pool::establish(&pooled.listen_url))
             .await
             .map_err(|e| unavailable(Box::new(e)))?
             .map_err(|e| unavailable(Box::new(e)))

@@ -47,27 +47,41 @@ pub fn main() -> anyhow::Result<()> {
     let database = Database::open(&config.database)?;
     let outcome = actix_web::rt::System::new()
         .block_on(run(cli.command.unwrap_or(Command::Serve), &config, &database))
-        .map_err(|e| explain_connection_slots(e, &config));
+        .map_err(|e| explain_database_error(e, &config));
     database.close().context("stopping the embedded PostgreSQL")?;
     outcome
 }
 
-/// PostgreSQL's "too many clients" names nothing an operator can change: say which settings
-/// add up to the connections, and the budget they must fit.
-fn explain_connection_slots(error: anyhow::Error, config: &Config) -> anyhow::Error {
+/// PostgreSQL's reason for refusing a connection names the problem but not the setting that
+/// causes it: add which setting to change, keyed on the SQLSTATE the adapter keeps with the
+/// reason (or the driver's words where the server never answered).
+fn explain_database_error(error: anyhow::Error, config: &Config) -> anyhow::Error {
     let chain = format!("{error:#}");
-    if !["too many clients already", "remaining connection slots are reserved"]
-        .iter()
-        .any(|m| chain.contains(m))
-    {
-        return error;
+    let has = |needles: &[&str]| needles.iter().any(|n| chain.contains(n));
+    if has(&["SQLSTATE 53300", "too many clients already", "remaining connection slots are reserved"]) {
+        let database = &config.database;
+        let per_instance = database.connections_per_instance();
+        return error.context(format!(
+            "PostgreSQL has no free connection slot (max_connections). Each instance opens up to DATABASE_POOL_SIZE ({}) + DATABASE_READ_POOL_SIZE ({}) + 2 listening = {per_instance} connections, and one more while migrating: keep instances × {per_instance} + other clients ≤ max_connections − superuser_reserved_connections (and ≤ the pooler's pool in session mode), by lowering the pool sizes or raising max_connections (docs/OPERATIONS.md, \"Connection budget\")",
+            database.pool_size, database.read_pool_size,
+        ));
     }
-    let database = &config.database;
-    let per_instance = database.connections_per_instance();
-    error.context(format!(
-        "PostgreSQL has no free connection slot (max_connections). Each instance opens up to DATABASE_POOL_SIZE ({}) + DATABASE_READ_POOL_SIZE ({}) + 2 listening = {per_instance} connections, and one more while migrating: keep instances × {per_instance} + other clients ≤ max_connections − superuser_reserved_connections (and ≤ the pooler's pool in session mode), by lowering the pool sizes or raising max_connections (docs/OPERATIONS.md, \"Connection budget\")",
-        database.pool_size, database.read_pool_size,
-    ))
+    if has(&["SQLSTATE 3D000"]) {
+        return error.context(
+            "the database named in DATABASE_URL (DATABASE_OWNER_URL for migrations, when set) does not exist on that server: correct the name, or create it (CREATE DATABASE … OWNER …; docs/OPERATIONS.md, \"Database roles\")",
+        );
+    }
+    if has(&["SQLSTATE 28P01", "SQLSTATE 28000"]) {
+        return error.context(
+            "the server refused the user or password of DATABASE_URL (DATABASE_OWNER_URL for migrations, when set): check both, and that the server's pg_hba.conf lets that user in from this host",
+        );
+    }
+    if has(&["error connecting to server", "Connection refused", "No route to host"]) {
+        return error.context(
+            "nothing answered at the host and port of DATABASE_URL (DATABASE_OWNER_URL for migrations, when set): is PostgreSQL running there, listening on that address, and reachable from this machine?",
+        );
+    }
+    error
 }
 
 /// Reads the settings file the operator put there: `ENV_FILE` when set (it must exist), else
@@ -178,14 +192,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_refusal_is_explained_with_the_setting_to_change() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        let explain = |reason: &str| {
+            let refused = anyhow::anyhow!("{reason}").context("migrating the database");
+            format!("{:#}", explain_database_error(refused, &config))
+        };
+        let missing = explain("db error: FATAL: database \"shop\" does not exist (SQLSTATE 3D000)");
+        let password =
+            explain("db error: FATAL: password authentication failed for user \"x\" (SQLSTATE 28P01)");
+        let nobody = explain("error connecting to server: Connection refused (os error 111)");
+
+        assert!(missing.starts_with("the database named in DATABASE_URL"), "{missing}");
+        assert!(missing.ends_with("(SQLSTATE 3D000)"), "the reason is kept: {missing}");
+        assert!(
+            password.starts_with("the server refused the user or password of DATABASE_URL"),
+            "{password}"
+        );
+        assert!(nobody.starts_with("nothing answered at the host and port of DATABASE_URL"), "{nobody}");
+        assert_eq!(explain("something else"), "migrating the database: something else");
+    }
+
+    #[test]
     fn no_free_connection_slot_is_explained_with_the_settings_that_add_up_to_it() {
         let config =
             Config::from_lookup(|var| (var == "DATABASE_POOL_SIZE").then(|| "10".to_owned())).unwrap();
         let refused =
             anyhow::anyhow!("FATAL: sorry, too many clients already").context("migrating the database");
 
-        let explained = format!("{:#}", explain_connection_slots(refused, &config));
-        let other = format!("{:#}", explain_connection_slots(anyhow::anyhow!("connection refused"), &config));
+        let explained = format!("{:#}", explain_database_error(refused, &config));
+        let other = format!("{:#}", explain_database_error(anyhow::anyhow!("a bug"), &config));
 
         assert!(
             explained.starts_with("PostgreSQL has no free connection slot (max_connections)"),
@@ -196,6 +232,6 @@ mod tests {
             "{explained}"
         );
         assert!(explained.ends_with("sorry, too many clients already"), "{explained}");
-        assert_eq!(other, "connection refused");
+        assert_eq!(other, "a bug");
     }
 }

@@ -24,6 +24,7 @@ mod sessions;
 mod settings_file;
 mod slow_clients;
 mod sse;
+mod startup_failures;
 mod streams;
 mod tokens;
 mod webhooks;

@@ -3,8 +3,8 @@ use domain::ports::{PasswordHasher, Store};
 use domain::service::AccountService;
 
 use crate::http::dto::{LoginRequest, LoginResponse};
-use crate::http::middleware::idempotency::Unkept;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::middleware::idempotency::Unkept;
 use crate::http::middleware::rate_limit::RateLimiting;
 use crate::http::state::AppState;
 
