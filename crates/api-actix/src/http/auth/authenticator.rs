@@ -54,8 +54,8 @@ impl<U: Users, S: Sessions> SessionLookup for Store<U, S> {
 }
 
 impl Authenticator {
-    /// Checks tokens against `revocations`, the copy a [`super::RevocationFollower`] keeps,
-    /// and asks `sessions` whenever that copy is not current.
+    /// Checks tokens against `revocations`, the copy the revocation follower (a worker of
+    /// `crate::app`) keeps, and asks `sessions` whenever that copy is not current.
     #[must_use]
     pub fn new(
         tokens: TokenService,

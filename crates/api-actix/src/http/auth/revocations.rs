@@ -4,8 +4,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use domain::session::{IssuedToken, Revocation, Revocations};
 use tokio::sync::watch;
 
-/// This instance's copy of the revocations, kept current by the [`super::RevocationFollower`]
-/// (a listener on the store's announcements), so that checking a token costs no round trip.
+/// This instance's copy of the revocations, kept current by the revocation follower (a worker of
+/// `crate::app` listening to the store's announcements), so that checking a token costs no round
+/// trip.
 ///
 /// The copy is trusted only while the follower is following: before its first load, and from
 /// the moment its listener fails until it has listened and loaded again, [`Self::allows`]
