@@ -115,6 +115,7 @@ pub mod error;
 pub mod event;
 pub mod idempotency;
 pub mod ids;
+pub mod line;
 pub mod listing;
 pub mod notice;
 pub mod ports;
