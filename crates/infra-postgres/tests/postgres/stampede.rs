@@ -292,6 +292,8 @@ async fn bookers_cancels_and_capacity_changes_at_once_keep_every_invariant_and_t
 
 /// An event called off while 100 buyers arrive: afterwards nobody holds a live booking, and
 /// every buyer either got a booking that is now cancelled or was told the event is cancelled.
+/// The call-off starts once 20 bookings are answered, and the last 20 buyers come only once it
+/// is answered, so both outcomes happen on any machine; the 60 between arrive as it runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cancelling_an_event_while_buyers_arrive_leaves_no_live_booking() {
     let fx = Fixture::with_pool(wide_pool()).await;
@@ -299,25 +301,36 @@ async fn cancelling_an_event_while_buyers_arrive_leaves_no_live_booking() {
     let event = fx.event(organizer, 30).await;
     let buyers = fx.users(100).await;
     let pools = [PgStore::new(fx.pool.clone()), PgStore::new(fx.db.pool_with(&wide_pool()))];
+    let answered = Arc::new(AtomicUsize::new(0));
+    let (called_off_once, gate) = tokio::sync::watch::channel(false);
 
     let books: Vec<_> = buyers
         .iter()
         .enumerate()
         .map(|(i, &buyer)| {
-            let store = pools[i % 2].clone();
+            let (store, answered, mut gate) = (pools[i % 2].clone(), answered.clone(), gate.clone());
             // Spread over 10 ms, so that the cancellation lands among them.
             let arrival = Duration::from_micros(100 * u64::try_from(i).unwrap());
             tokio::spawn(async move {
+                if i >= 80 {
+                    let _ = tokio::time::timeout(Duration::from_secs(30), gate.wait_for(|done| *done)).await;
+                }
                 tokio::time::sleep(arrival).await;
-                store.book(BookTicket::new(buyer, event, None).unwrap(), None).await
+                let outcome = store.book(BookTicket::new(buyer, event, None).unwrap(), None).await;
+                answered.fetch_add(1, Ordering::Relaxed);
+                outcome
             })
         })
         .collect();
     let called_off = {
-        let store = pools[1].clone();
+        let (store, answered) = (pools[1].clone(), answered.clone());
         tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(4)).await;
-            store.cancel_event(CancelEvent { caller: organizer, event }, None).await
+            while answered.load(Ordering::Relaxed) < 20 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            let cancellation = store.cancel_event(CancelEvent { caller: organizer, event }, None).await;
+            called_off_once.send_replace(true);
+            cancellation
         })
     };
 
@@ -344,4 +357,5 @@ async fn cancelling_an_event_while_buyers_arrive_leaves_no_live_booking() {
         "the cancellation ended exactly the bookings made"
     );
     eprintln!("booked then cancelled {}, turned away {turned_away}", booked.len());
+    assert!(booked.len() >= 20 && turned_away >= 20, "the call-off did not land among the buyers");
 }
