@@ -1,7 +1,9 @@
 //! Accounts, events and commands made through the ports, for the checks.
 
+use std::time::Duration;
+
 use domain::listing::Limit;
-use domain::ports::{Catalog, Users};
+use domain::ports::{Catalog, Notifications, Users};
 use domain::{
     Attendee, BookTicket, BookingQuery, EmailAddress, Event, EventChanges, EventDate, EventId, NewEvent,
     NewUser, NonEmptyText, PasswordHash, Price, TicketLimit, UserId,
@@ -92,4 +94,19 @@ pub async fn bookings(store: &impl Catalog, event: EventId) -> Vec<Attendee> {
             None => return all,
         }
     }
+}
+
+/// How far a new reader may read: everything committed so far. Polls the watermark until no
+/// gap holds it (a gap is a transaction still open; the checks have none left running).
+pub async fn settled(store: &impl Notifications) -> i64 {
+    let mut mark = store.watermark().await.unwrap();
+    for _ in 0..1000 {
+        let now = store.settlement(mark.walked(), 1000).await.unwrap();
+        mark.advance(&now);
+        if !mark.waiting() {
+            return mark.settled_through();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the watermark did not settle in ten seconds");
 }

@@ -80,12 +80,15 @@ pub async fn a_key_given_back_is_claimed_again_and_an_answered_one_replays<A: Ad
     assert!(matches!(store.claim(request("other", 1), LEASE).await.unwrap(), Claim::Fresh(_)));
 }
 
+/// A lease of zero has run out by the next call: the lapse is made, not waited for.
+const LAPSED: Duration = Duration::ZERO;
+
 pub async fn a_key_whose_lease_ran_out_is_claimed_again<A: Adapter>() {
     let (store, _keep) = A::setup().await;
 
-    let first = fresh(&store, request("k", 1), Duration::from_millis(50)).await;
-    let meanwhile = store.claim(request("k", 1), LEASE).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    fresh(&store, request("held", 1), LEASE).await;
+    let meanwhile = store.claim(request("held", 1), LEASE).await.unwrap();
+    let first = fresh(&store, request("k", 1), LAPSED).await;
     let second = fresh(&store, request("k", 1), LEASE).await;
     store.finish(first.clone(), Some(answer("late"))).await.unwrap();
     store.finish(second.clone(), Some(answer("done"))).await.unwrap();
@@ -168,8 +171,7 @@ pub async fn an_effect_whose_attempt_lost_its_key_is_not_made<A: Adapter>() {
     let (store, _keep) = A::setup().await;
     let organizer = user(&store, "organizer").await;
     let event = event(&store, organizer, 5).await;
-    let lost = fresh(&store, request("book", 1), Duration::from_millis(50)).await;
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    let lost = fresh(&store, request("book", 1), LAPSED).await;
     let retry = fresh(&store, request("book", 1), LEASE).await;
 
     let late = store.book(book(organizer, event), Some(lost.clone())).await;
@@ -185,15 +187,20 @@ pub async fn an_effect_whose_attempt_lost_its_key_is_not_made<A: Adapter>() {
     assert_eq!(replayed(&store, "book").await, Effect::Booked(made));
 }
 
+/// Keys are forgotten by age, so the check makes an age gap: `a` and `b` a second older than
+/// `c`, and a cut-off half a second past `c`'s age, which holds however slowly the calls run
+/// unless the last one alone takes half a second.
 pub async fn old_keys_are_forgotten<A: Adapter>() {
+    const GAP: Duration = Duration::from_secs(1);
     let (store, _keep) = A::setup().await;
     let first = fresh(&store, request("a", 1), LEASE).await;
     store.finish(first, Some(answer("done"))).await.unwrap();
     fresh(&store, request("b", 1), LEASE).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::sleep(GAP).await;
+    let before_c = std::time::Instant::now();
     fresh(&store, request("c", 1), LEASE).await;
 
-    let forgotten = store.forget_older_than(Duration::from_millis(50)).await.unwrap();
+    let forgotten = store.forget_older_than(before_c.elapsed() + GAP / 2).await.unwrap();
 
     assert_eq!(forgotten, 2);
     assert!(matches!(store.claim(request("a", 1), LEASE).await.unwrap(), Claim::Fresh(_)));

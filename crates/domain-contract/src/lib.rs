@@ -13,6 +13,10 @@
 //!     async fn setup() -> (Self::Store, ()) {
 //!         (infra_memory::MemoryStore::new(), ())
 //!     }
+//!
+//!     fn unreachable() -> Option<Self::Store> {
+//!         None // its storage is itself
+//!     }
 //! }
 //!
 //! domain_contract::contract_tests!(Memory);
@@ -33,6 +37,7 @@ pub mod fixtures;
 pub mod health;
 pub mod idempotency;
 pub mod invariants;
+pub mod model;
 pub mod notifications;
 pub mod sales;
 pub mod sessions;
@@ -51,6 +56,11 @@ pub trait Adapter: 'static {
 
     /// A fresh store that shares nothing with any other test's.
     fn setup() -> impl Future<Output = (Self::Store, Self::Keep)> + Send;
+
+    /// A store of this kind that cannot reach its storage (a database nobody serves), whose
+    /// ping must say so; `None` only for an adapter whose storage is itself (memory), which
+    /// cannot be cut off.
+    fn unreachable() -> Option<Self::Store>;
 }
 
 /// One test per check, for the adapter type given: `contract_tests!(Memory);`. The list is
@@ -77,6 +87,7 @@ macro_rules! contract_tests {
             sales::raises_and_bookings_at_once_keep_every_invariant,
             sales::calling_an_event_off_cancels_every_live_booking_and_stops_sales,
             sales::calling_an_event_off_is_refused_to_strangers_and_twice,
+            model::random_sequences_of_bookings_cancels_and_limit_changes_follow_the_rules,
             catalog::an_event_needs_an_existing_organizer,
             catalog::an_unknown_event_is_not_found,
             catalog::events_are_listed_by_date_then_id_a_page_at_a_time,
@@ -106,7 +117,7 @@ macro_rules! contract_tests {
             webhooks::concurrent_workers_never_claim_the_same_delivery,
             webhooks::a_lapsed_lease_is_claimed_again_and_the_late_result_is_ignored,
             webhooks::a_gone_receiver_disables_its_webhook_and_gets_nothing_more,
-            health::a_store_that_is_up_answers_a_ping,
+            health::a_store_answers_a_ping_only_while_it_reaches_its_storage,
         );
     };
     (@each $adapter:ty; $($module:ident :: $check:ident),* $(,)?) => {

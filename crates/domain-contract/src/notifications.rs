@@ -8,7 +8,7 @@ use domain::notice::{NoticeKind, Notification, NotificationData};
 use domain::ports::{NewsListener as _, Notifications as _, Sales as _};
 use domain::{BookingStatus, CancelBooking, CancelEvent, CancelTarget, ChangeEvent, UserId};
 
-use crate::fixtures::{book, event, limit, user, users};
+use crate::fixtures::{book, event, limit, settled, user, users};
 use domain::ports::Store;
 
 use crate::Adapter;
@@ -17,20 +17,6 @@ use crate::Adapter;
 async fn sent(store: &impl Store, users: &[UserId]) -> Vec<Notification> {
     let through = settled(store).await;
     store.for_recipients(0, through, users).await.unwrap()
-}
-
-/// How far a new reader may read: everything committed so far.
-async fn settled(store: &impl Store) -> i64 {
-    let mut mark = store.watermark().await.unwrap();
-    for _ in 0..100 {
-        let now = store.settlement(mark.walked(), 1000).await.unwrap();
-        mark.advance(&now);
-        if !mark.waiting() {
-            return mark.settled_through();
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the watermark did not settle");
 }
 
 fn kinds(sent: &[Notification]) -> Vec<(UserId, NoticeKind)> {

@@ -1,8 +1,9 @@
 //! The invariant recount (docs/ARCHITECTURE.md, "Guarantees"), for every check that must see
 //! the database itself rather than what the service said: the adapter's tests and
 //! `ticketing-load --database-url`. One statement, so one snapshot, even while bookings run;
-//! and an event's booking ids, for checking that every booking stored is one a client was told
-//! of.
+//! first come, first served (I4) replayed from the notifications every change wrote
+//! ([`line_jumps`]); and an event's booking ids, for checking that every booking stored is one
+//! a client was told of.
 
 use std::fmt;
 
@@ -88,6 +89,73 @@ ORDER BY e.id";
 /// When the query fails.
 pub async fn recount(conn: &mut AsyncPgConnection, event: Option<i64>) -> QueryResult<Vec<EventCounts>> {
     diesel::sql_query(INVARIANT_COUNTS).bind::<Nullable<BigInt>, _>(event).load(conn).await
+}
+
+/// A booking served while an earlier one waited (I4): `served` got a seat — promoted past
+/// `passed_over`, an earlier booking in line, or confirmed on arrival while `passed_over` was
+/// waiting — in the change that wrote notification `notice`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::QueryableByName)]
+pub struct LineJump {
+    #[diesel(sql_type = BigInt)]
+    pub event: i64,
+    #[diesel(sql_type = BigInt)]
+    pub notice: i64,
+    #[diesel(sql_type = BigInt)]
+    pub served: i64,
+    #[diesel(sql_type = BigInt)]
+    pub passed_over: i64,
+}
+
+impl fmt::Display for LineJump {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "I4 event {}: booking {} was served (notification {}) while booking {}, ahead of it, waited",
+            self.event, self.served, self.notice, self.passed_over
+        )
+    }
+}
+
+/// I4 from what happened rather than from a place in line computed now (which, counted in id
+/// order, would be in id order whatever the promotions did): each booking's wait is the span
+/// from its `booking.waitlisted` notice to the first notice that ended it (promoted or
+/// cancelled); a `booking.promoted` notice of `p` inside the wait of an earlier booking `q < p`,
+/// or a `booking.confirmed` inside anyone's wait, served someone out of turn. Notices are
+/// numbered in the order the guard serialised their changes — a booker joins the line under
+/// the shared guard, every promotion happens under the exclusive one, and a seat freed for an
+/// arrival is freed under it too — so the replay is the history the guard made. Up to 20 jumps,
+/// of event `$1` (every event when null), earliest first; none when the line was served in
+/// order.
+const LINE_JUMPS: &str = "\
+WITH booking_notices AS (
+    SELECT id, event_id, booking_id, kind FROM notifications
+    WHERE booking_id IS NOT NULL AND ($1::int8 IS NULL OR event_id = $1)
+), ended AS (
+    SELECT booking_id, min(id) AS at FROM booking_notices
+    WHERE kind IN ('booking.promoted', 'booking.cancelled')
+    GROUP BY booking_id
+), waits AS (
+    SELECT w.event_id, w.booking_id, w.id AS joined, coalesce(e.at, 9223372036854775807) AS left_at
+    FROM booking_notices w LEFT JOIN ended e USING (booking_id)
+    WHERE w.kind = 'booking.waitlisted'
+)
+SELECT s.event_id AS event, s.id AS notice, s.booking_id AS served, q.booking_id AS passed_over
+FROM booking_notices s
+JOIN waits q ON q.event_id = s.event_id AND q.joined < s.id AND s.id < q.left_at
+    AND (s.kind = 'booking.confirmed' OR q.booking_id < s.booking_id)
+WHERE s.kind IN ('booking.promoted', 'booking.confirmed')
+ORDER BY s.id, q.booking_id
+LIMIT 20";
+
+/// Every booking served out of turn (I4) in `event`, or in every event when `None`; empty
+/// when each line was served in order. Only committed notices are read, and those of changes
+/// the guard ordered after one another are numbered in that order, so it may run while
+/// bookings do.
+///
+/// # Errors
+/// When the query fails.
+pub async fn line_jumps(conn: &mut AsyncPgConnection, event: Option<i64>) -> QueryResult<Vec<LineJump>> {
+    diesel::sql_query(LINE_JUMPS).bind::<Nullable<BigInt>, _>(event).load(conn).await
 }
 
 /// Every booking of event `$1`, whatever its status: a booking a client was never told of

@@ -1,8 +1,6 @@
 //! The schema migrations in `migrations/`, embedded in the binary.
 
 use diesel::RunQueryDsl;
-use diesel::migration::MigrationSource;
-use diesel::pg::Pg;
 use diesel::sql_types::BigInt;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
@@ -58,17 +56,12 @@ pub async fn revert_all(database_url: &str) -> Result<Vec<String>, MigrateError>
     .await
 }
 
-/// A fingerprint of the embedded migrations' versions, for naming template databases.
+/// A fingerprint of the migrations' text (every file under `migrations/`, hashed by the build
+/// script), for naming template databases: an edited migration, even under the same version,
+/// names a new template.
 #[must_use]
-pub fn fingerprint() -> String {
-    let versions = MigrationSource::<Pg>::migrations(&MIGRATIONS)
-        .map(|all| all.iter().map(|m| m.name().version().to_string()).collect::<Vec<_>>().join(","))
-        .unwrap_or_default();
-    // FNV-1a: stable across builds and platforms, unlike `DefaultHasher`.
-    let hash = versions
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-    format!("{hash:016x}")
+pub fn fingerprint() -> &'static str {
+    env!("MIGRATIONS_DIGEST")
 }
 
 /// A transaction-level advisory lock on `$1`, held until the transaction ends: migrating takes

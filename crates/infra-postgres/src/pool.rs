@@ -54,16 +54,24 @@ impl Default for PoolSettings {
     }
 }
 
+/// The advisory lock under which an instance sets its role's defaults (beside the migration
+/// lock, `…0001`, and the test template's, `…0002`).
+const ROLE_DEFAULTS_LOCK: i64 = 0x7469_636b_6574_0003;
+
 impl PoolSettings {
     /// The time limits as the defaults of the connecting role, for connections that cannot
     /// carry session settings (behind a transaction pooler). A role may set its own defaults;
     /// they reach the sessions opened after it, so a pooler's server connections opened
-    /// before keep the old ones until they reconnect.
+    /// before keep the old ones until they reconnect. Instances starting together take turns
+    /// (a transaction-level advisory lock): the first to set a role's defaults in a database
+    /// inserts their catalog row, and a second inserting it at the same moment failed on its
+    /// unique index (seen in the pooler test, which starts two instances at once).
     #[must_use]
     pub fn role_defaults_sql(&self) -> String {
         let (statement_ms, lock_ms, idle_in_transaction_ms) = self.limits_ms();
         format!(
             "DO $$ BEGIN \
+             PERFORM pg_advisory_xact_lock({ROLE_DEFAULTS_LOCK}); \
              EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET statement_timeout = {statement_ms}', current_database()); \
              EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET lock_timeout = {lock_ms}', current_database()); \
              EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET idle_in_transaction_session_timeout = {idle_in_transaction_ms}', current_database()); \

@@ -4,10 +4,11 @@
 use std::collections::BTreeSet;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use infra_postgres::invariants::{booking_ids, recount};
+use infra_postgres::invariants::{booking_ids, line_jumps, recount};
 
 /// No oversell, one live booking per user, no free seat while someone waits, the seat counter
-/// equal to the confirmed bookings, and the expected totals.
+/// equal to the confirmed bookings, the line served in order (replayed from the
+/// notifications), and the expected totals.
 ///
 /// # Errors
 /// When the database cannot be queried.
@@ -23,6 +24,8 @@ pub async fn check_event(
     };
     let mut violations: Vec<String> =
         counts.violations().iter().map(|v| format!("database: {v} ({counts:?})")).collect();
+    violations
+        .extend(line_jumps(&mut conn, Some(event)).await?.iter().map(|jump| format!("database: {jump}")));
     if usize::try_from(counts.confirmed).ok() != Some(confirmed) {
         violations.push(format!("database: {confirmed} confirmed expected ({counts:?})"));
     }

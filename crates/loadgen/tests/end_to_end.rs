@@ -57,9 +57,11 @@ async fn every_scenario_keeps_every_invariant_across_two_instances() {
     let by_sql = Provisioning { concurrency: 8, database_url: Some(db.url()) };
     let by_api = Provisioning { concurrency: 8, database_url: None };
     for (scenario, provisioning) in [(drop, by_sql), (churn, by_sql), (status, by_api), (list, by_api)] {
+        let subscribes = matches!(scenario, Scenario::Churn(Churn { webhooks: true, .. }));
         let report = execute(&api, scenario, Some(db.url()), provisioning).await.unwrap();
         assert!(report.ok(), "{}", report.table());
         assert!(report.phases.iter().all(|p| p.requests > 0), "{}", report.table());
+        assert_eq!(report.webhooks.is_some(), subscribes, "webhooks reported exactly for the churn");
         if let Some(webhooks) = &report.webhooks {
             assert_eq!(webhooks.promotions_received, 5, "{}", report.table());
             assert!(

@@ -278,7 +278,14 @@ async fn a_booking_racing_its_own_retry_takes_one_seat_and_both_get_its_answer()
                 .unwrap()
         })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The first booking waits on the held row, inside its transaction (its key claimed).
+    let blocked = "SELECT count(*) AS n FROM pg_stat_activity
+                   WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0";
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while count(&app, blocked).await == 0 {
+        assert!(std::time::Instant::now() < deadline, "the first booking never waited on the held row");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 
     let retry =
         keyed(&app, reqwest::Method::POST, "/book", &json!({"eventId": event}), Some(&token), "race").await;

@@ -70,7 +70,22 @@ async fn shutdown_turns_readiness_away_then_finishes_requests_then_stops_workers
             client.post(url).header("Authorization", token).json(&serde_json::json!({"eventId": event}));
         actix_web::rt::spawn(async move { request.send().await.map(|r| r.status()) })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut monitor = AsyncPgConnection::establish(app.db().url()).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let waiting: Count = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity
+             WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0",
+        )
+        .get_result(&mut monitor)
+        .await
+        .unwrap();
+        if waiting.n > 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the booking never waited on the row lock");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     assert!(!in_flight.is_finished(), "the booking should be waiting on the row lock");
 
     shutdown.shut_down();

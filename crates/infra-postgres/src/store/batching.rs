@@ -66,6 +66,9 @@ pub struct BatchCounts {
     pub batches: u64,
     /// Jobs that went in them (the rest ran alone).
     pub jobs: u64,
+    /// Jobs queued now behind work in flight, not yet in a batch: what a test gathering a
+    /// batch on purpose waits for, instead of a guess at how long queueing takes.
+    pub waiting: u64,
 }
 
 /// What a job is to do.
@@ -91,9 +94,11 @@ impl<R: BatchRunner> Lanes<R> {
     }
 
     pub(crate) fn counts(&self) -> BatchCounts {
+        let waiting = self.lock().values().map(VecDeque::len).sum::<usize>();
         BatchCounts {
             batches: self.batches.load(Ordering::Relaxed),
             jobs: self.batched.load(Ordering::Relaxed),
+            waiting: u64::try_from(waiting).unwrap_or(u64::MAX),
         }
     }
 
@@ -268,12 +273,13 @@ mod tests {
         let Turn::Alone(lead) = lanes.join(&runner, 1, 0) else { panic!("nothing was in flight") };
         let queued: Vec<_> = (1..=3).map(|job| lanes.join(&runner, 1, job)).collect();
         assert!(matches!(lanes.join(&runner, 1, 4), Turn::Overflow(4)));
+        assert_eq!(lanes.counts().waiting, 3, "the overflow does not wait");
         drop(lead);
         for turn in queued {
             assert!(answer(turn).await.is_some());
         }
         assert_eq!(*runner.batches.lock().unwrap(), [vec![1, 2], vec![3]]);
-        assert_eq!(lanes.counts(), BatchCounts { batches: 2, jobs: 3 });
+        assert_eq!(lanes.counts(), BatchCounts { batches: 2, jobs: 3, waiting: 0 });
     }
 
     #[test]

@@ -17,7 +17,9 @@ async fn beyond_the_queue_a_request_is_refused_at_once_and_the_queued_one_is_ser
     let fx = Fixture::new().await;
     let (user, organizer) = (fx.user("jane").await, fx.user("org").await);
     let event = fx.event(organizer, 10).await;
-    let pool = fx.db.pool_with(&one_connection());
+    // A wait far longer than any slow machine takes to refuse: being refused well inside it
+    // can only mean not waiting for the pool at all.
+    let pool = fx.db.pool_with(&PoolSettings { wait_timeout: Duration::from_secs(60), ..one_connection() });
     let store = PgStore::new(pool.clone()).admitting(1);
     let held = pool.get().await.unwrap();
 
@@ -31,7 +33,7 @@ async fn beyond_the_queue_a_request_is_refused_at_once_and_the_queued_one_is_ser
     let started = Instant::now();
     let refused = store.availability(event).await;
     assert!(matches!(refused, Err(domain::FindEventError::Repo(RepoError::Unavailable(_)))), "{refused:?}");
-    assert!(started.elapsed() < Duration::from_millis(500), "refused at once, not after the pool's wait");
+    assert!(started.elapsed() < Duration::from_secs(20), "refused at once, not after the pool's wait");
 
     drop(held);
     assert!(matches!(queued.await.unwrap(), Ok(domain::BookingOutcome::Confirmed(_))));

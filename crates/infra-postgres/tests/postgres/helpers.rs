@@ -8,7 +8,7 @@ use domain::{
     EventChanges, EventDate, EventId, NewEvent, NewUser, NonEmptyText, PasswordHash, Price, TicketLimit,
     UserId,
 };
-use infra_postgres::invariants::recount;
+use infra_postgres::invariants::{line_jumps, recount};
 use infra_postgres::test_support::TestDatabase;
 use infra_postgres::{PgPool, PgStore, PoolSettings};
 
@@ -105,11 +105,14 @@ impl Fixture {
 }
 
 /// I1 no oversell, I2 one live booking per user, I3 no free seat while someone waits,
-/// I5 seats_taken = confirmed, in one snapshot even under load.
+/// I5 seats_taken = confirmed, in one snapshot even under load; and I4, every line served in
+/// order, replayed from the notifications.
 pub async fn assert_invariants_on(conn: &mut AsyncPgConnection) {
     for event in recount(conn, None).await.unwrap() {
         assert!(event.violations().is_empty(), "{:?} broken: {event:?}", event.violations());
     }
+    let jumps = line_jumps(conn, None).await.unwrap();
+    assert!(jumps.is_empty(), "{}", jumps.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"));
 }
 
 pub fn text(s: &str) -> NonEmptyText {
@@ -141,7 +144,18 @@ pub fn new_event_at(organizer: UserId, seats: i64, name: &str, location: &str, d
     )
 }
 
-/// A per-call seed, for tests that want variety without a dependency.
+/// The seed of a random test: `TEST_SEED` when set (to replay a run), else a new one. Printed
+/// either way, so a failure's output says how to replay the same choices.
+pub fn test_seed(test: &str) -> u64 {
+    let seed = match std::env::var("TEST_SEED") {
+        Ok(given) => given.parse().unwrap_or_else(|_| panic!("TEST_SEED={given} is not a number")),
+        Err(_) => rand_seed(),
+    };
+    eprintln!("{test}: seed {seed} (replay its choices with TEST_SEED={seed})");
+    seed
+}
+
+/// A per-call value from the clock, for names that must not collide.
 pub fn rand_seed() -> u64 {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     u64::try_from(nanos % u128::from(u64::MAX)).unwrap() | 1

@@ -17,6 +17,10 @@ struct PlanLine {
 
 /// A deep page of 10 000 events is an index range scan, answered in milliseconds, planned as
 /// the prepared statement will be (generically) and as a first call would be (custom).
+/// Slower than any index read here, even on a machine busy with other tests: the plans' shapes
+/// are what the tests check, the time only that nothing reads every event.
+const SLOW: Duration = Duration::from_millis(50);
+
 #[tokio::test]
 async fn a_deep_page_of_ten_thousand_events_is_an_index_scan_answered_in_milliseconds() {
     let fx = Fixture::new().await;
@@ -58,8 +62,10 @@ async fn a_deep_page_of_ten_thousand_events_is_an_index_scan_answered_in_millise
             .and_then(|t| t.trim_end_matches(" ms").parse::<f64>().ok())
             .unwrap();
         eprintln!("{plan_cache_mode}: a page 5 000 events deep answered in {execution} ms at the database");
+        // The plan's shape above is the check; the time (well under a millisecond on an idle
+        // machine) is bounded loosely, so that a busy machine does not fail it.
         assert!(
-            Duration::from_secs_f64(execution / 1000.0) < Duration::from_millis(5),
+            Duration::from_secs_f64(execution / 1000.0) < SLOW,
             "{plan_cache_mode}: {execution} ms\n{text}"
         );
     }
@@ -83,7 +89,12 @@ async fn a_search_of_a_hundred_thousand_events_reads_an_index_in_milliseconds() 
     ))
     .await
     .unwrap();
-    conn.batch_execute("ANALYZE events; ANALYZE bookings").await.unwrap();
+    // Statistics from every row, not a random sample of them: with a sample the planner's
+    // estimate of how many names hold a word varied from run to run, and now and then it
+    // chose to walk the events by date instead (one run in five of the whole suite).
+    conn.batch_execute("SET default_statistics_target = 10000; ANALYZE events; ANALYZE bookings")
+        .await
+        .unwrap();
     conn.batch_execute(&format!(
         "SET plan_cache_mode = force_custom_plan;
          PREPARE search_events(date, int8, date, text, int8, text) AS {};",
@@ -114,6 +125,6 @@ async fn a_search_of_a_hundred_thousand_events_reads_an_index_in_milliseconds() 
             );
         }
         eprintln!("{pattern}: {:.2} ms cold, {:.2} ms warm at the database", timings[0], timings[1]);
-        assert!(timings[1] < 5.0, "{pattern}: {timings:?} ms");
+        assert!(Duration::from_secs_f64(timings[1] / 1000.0) < SLOW, "{pattern}: {timings:?} ms");
     }
 }
