@@ -1,10 +1,13 @@
-//! Bookings: a seat held (`CONFIRMED`), a place in line (`PENDING`), or a cancelled booking.
+//! Bookings: seats held (`CONFIRMED`), a place in line (`PENDING`), or a cancelled booking. A
+//! booking is a group of one or more seats, held or waited for all at once.
 
 mod command;
+mod quantity;
 pub mod rules;
 mod status;
 
-pub use command::{BookTicket, CancelBooking, CancelTarget};
+pub use command::{BookTicket, CancelBooking, CancelTarget, ChangeQuantity};
+pub use quantity::{Quantity, QuantityError};
 pub use status::{BookingStatus, UnknownStatus};
 
 use std::num::NonZeroU64;
@@ -25,6 +28,8 @@ pub struct Booking {
     pub user: UserId,
     /// Confirmed, waiting, or cancelled.
     pub status: BookingStatus,
+    /// The seats it holds or waits for, all at once.
+    pub quantity: Quantity,
     /// Set by the database clock, so every server instance agrees on it.
     pub created_at: DateTime<Utc>,
 }
@@ -40,6 +45,8 @@ pub struct BookingView {
     pub booking: Booking,
     /// `Some` exactly when the booking is pending.
     pub position: Option<WaitlistPosition>,
+    /// The seats the bookings ahead of it in line wait for; `Some` exactly when it is pending.
+    pub seats_ahead: Option<u64>,
 }
 
 /// A booking of an organizer's event, with who holds it.
@@ -82,7 +89,7 @@ pub enum ListAttendeesError {
 pub enum BookingOutcome {
     /// A seat was free and is now the user's.
     Confirmed(Booking),
-    /// The event was sold out; the user is in line.
+    /// Not enough seats were free, or others were already waiting: the user is in line.
     Waitlisted {
         /// The new booking, pending.
         booking: Booking,
@@ -90,6 +97,8 @@ pub enum BookingOutcome {
         /// buyers joining at the same instant may both see the same number; later reads are
         /// exact.
         position: WaitlistPosition,
+        /// The seats the bookings ahead of it wait for, counted with `position`.
+        seats_ahead: u64,
     },
 }
 
@@ -103,14 +112,53 @@ impl BookingOutcome {
     }
 }
 
-/// What a cancellation did, both halves committed in one transaction.
+/// What a cancellation did, all committed in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cancellation {
     /// The booking, now `CANCELLED`.
     pub cancelled: Booking,
-    /// The first booking in line, now `CONFIRMED`, when the cancelled one held a seat and
-    /// someone was waiting.
-    pub promoted: Option<Booking>,
+    /// The bookings the line was served, now `CONFIRMED`, in line order: the seats freed (or,
+    /// for a group that left the line, the way it no longer blocks) may serve several.
+    pub promoted: Vec<Booking>,
+}
+
+/// What changing a waiting booking's quantity did, all committed in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuantityChange {
+    /// The booking as it now waits (or, once served, holds its seats). A lowered one keeps its
+    /// place and id; a raised one is a new booking at the back of the line.
+    pub booking: BookingView,
+    /// For a raise, the booking it replaced, now `CANCELLED`.
+    pub replaced: Option<Booking>,
+    /// The bookings the line was served, in line order (the changed one among them when it now
+    /// fits).
+    pub promoted: Vec<Booking>,
+}
+
+/// Why a booking's quantity could not be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeQuantityError {
+    /// No such booking, or another user's: one answer, so ids are not revealed.
+    #[error("booking {0} does not exist or is not the caller's")]
+    NotFound(BookingId),
+    /// Only a waiting booking changes its quantity; a confirmed one cancels instead.
+    #[error("booking {0} is not waiting")]
+    NotWaiting(BookingId),
+    /// More seats than one booking of the event may take.
+    #[error("the event allows at most {max} seats per booking")]
+    OverMax {
+        /// The event's [`crate::event::MaxPerBooking`].
+        max: u32,
+    },
+    /// More seats than the event has: it could never be served.
+    #[error("the event has {limit} seats in all")]
+    OverLimit {
+        /// The event's ticket limit.
+        limit: u32,
+    },
+    #[error(transparent)]
+    /// The store failed.
+    Repo(#[from] RepoError),
 }
 
 /// Why a booking attempt was refused. Variants carry data, not wording: what a client reads is
@@ -140,6 +188,19 @@ pub enum BookError {
     /// The organizer called the event off.
     #[error("event {0} is cancelled")]
     EventCancelled(EventId),
+    /// More seats than one booking of the event may take (the event's, not the client's,
+    /// maximum: a client reads it in the event).
+    #[error("the event allows at most {max} seats per booking")]
+    QuantityOverMax {
+        /// The event's [`crate::event::MaxPerBooking`].
+        max: u32,
+    },
+    /// More seats than the event has: such a booking could never be served.
+    #[error("the event has {limit} seats in all")]
+    QuantityOverLimit {
+        /// The event's ticket limit.
+        limit: u32,
+    },
     #[error(transparent)]
     /// The store failed.
     Repo(#[from] RepoError),

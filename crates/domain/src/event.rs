@@ -6,6 +6,7 @@ mod new_event;
 mod price;
 pub mod rules;
 mod sale_status;
+mod seating;
 mod ticket_limit;
 
 pub use changes::{CancelEvent, ChangeEvent, EventChanges, NoChanges};
@@ -13,6 +14,7 @@ pub use event_date::{EventDate, EventDateError};
 pub use new_event::NewEvent;
 pub use price::{Price, PriceError};
 pub use sale_status::{EventStatus, UnknownEventStatus};
+pub use seating::{MaxPerBooking, MaxPerBookingError, OvertakeLimit, OvertakeLimitError, Seating};
 pub use ticket_limit::{TicketLimit, TicketLimitError};
 
 use crate::booking::Booking;
@@ -41,6 +43,8 @@ pub struct Event {
     pub price: Price,
     /// On sale, or called off by its organizer.
     pub status: EventStatus,
+    /// How many seats one booking may take, and how the line is served.
+    pub seating: Seating,
 }
 
 /// An event with how full it is, read in one snapshot: the event summary every read shows. Not
@@ -51,7 +55,7 @@ pub struct Availability {
     pub event: Event,
     /// Seats not yet confirmed to anyone.
     pub tickets_available: u32,
-    /// Bookings waiting for a seat.
+    /// Seats the waiting bookings wait for (one per booking for bookings of one seat).
     pub waiting_list_count: u64,
 }
 
@@ -118,6 +122,7 @@ mod tests {
             ticket_limit: TicketLimit::new(seats).unwrap(),
             price: Price::from_cents(0).unwrap(),
             status: EventStatus::OnSale,
+            seating: Seating::default(),
         }
     }
 

@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use crate::booking::{BookingOutcome, Cancellation};
+use crate::booking::{BookingOutcome, Cancellation, QuantityChange};
 use crate::event::{Event, EventCancellation, EventChange};
 use crate::ids::UserId;
 use crate::user::{SignedIn, User};
@@ -162,6 +162,8 @@ pub enum Effect {
     Booked(BookingOutcome),
     /// A booking cancelled.
     Cancelled(Cancellation),
+    /// A waiting booking's quantity changed.
+    QuantityChanged(QuantityChange),
     /// An event created.
     EventCreated(Event),
     /// An event changed.

@@ -128,15 +128,15 @@ mod words;
 
 pub use booking::{
     Attendee, BookError, BookTicket, Booking, BookingOutcome, BookingStatus, BookingView, CancelBooking,
-    CancelError, CancelTarget, Cancellation, FindBookingError, ListAttendeesError, UnknownStatus,
-    WaitlistPosition,
+    CancelError, CancelTarget, Cancellation, ChangeQuantity, ChangeQuantityError, FindBookingError,
+    ListAttendeesError, Quantity, QuantityChange, QuantityError, UnknownStatus, WaitlistPosition,
 };
 pub use error::{BoxError, RepoError};
 pub use event::{
     Availability, CancelEvent, CancelEventError, ChangeEvent, ChangeEventError, CreateEventError, Event,
     EventCancellation, EventChange, EventChanges, EventDate, EventDateError, EventStatus, FindEventError,
-    NewEvent, NoChanges, Price, PriceError, SeatsOverLimit, TicketLimit, TicketLimitError,
-    UnknownEventStatus,
+    MaxPerBooking, MaxPerBookingError, NewEvent, NoChanges, OvertakeLimit, OvertakeLimitError, Price,
+    PriceError, Seating, SeatsOverLimit, TicketLimit, TicketLimitError, UnknownEventStatus,
 };
 pub use ids::{BookingId, EventId, InvalidId, NotificationId, UserId, WebhookId};
 pub use listing::{

@@ -89,6 +89,145 @@ fn finish(mut serving: Serving, passed: &[(BookingId, u32, u32)]) -> Serving {
     serving
 }
 
+/// An event's line as a transaction holding the event's exclusive guard sees it, through a
+/// sequence of changes (a batch of cancels, a cancel then its serving): seats freed, bookings
+/// leaving, the line served after each, as many times as the changes need, with what to write
+/// gathered at the end. The entries may be only a prefix of the line (the adapter reads it a
+/// page at a time); a step that would need more says so ([`ReadMore`]), and the adapter reads a
+/// longer prefix and replays its changes on a fresh `Line`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    free: u32,
+    k: u32,
+    entries: Vec<Waiting>,
+    complete: bool,
+    changes: LineChanges,
+}
+
+/// What a [`Line`]'s steps changed, for the adapter to write.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineChanges {
+    /// Every booking served, in the order served.
+    pub served: Vec<BookingId>,
+    /// The seats the served bookings take.
+    pub seats_served: u32,
+    /// The bookings whose overtake count rose, with their counts now, by id.
+    pub overtaken: Vec<(BookingId, u32)>,
+}
+
+/// A step needs more of the line than was read: read a longer prefix and start again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("serving the line needs more of it than was read")]
+pub struct ReadMore;
+
+impl Line {
+    /// The line with `free` seats, overtake limit `k`, and `entries` (in line order), which
+    /// hold the whole line when `complete`.
+    #[must_use]
+    pub const fn new(free: u32, k: u32, entries: Vec<Waiting>, complete: bool) -> Self {
+        let changes = LineChanges { served: Vec::new(), seats_served: 0, overtaken: Vec::new() };
+        Self { free, k, entries, complete, changes }
+    }
+
+    /// Free seats now.
+    #[must_use]
+    pub const fn free(&self) -> u32 {
+        self.free
+    }
+
+    /// Seats given back (a confirmed booking cancelled).
+    pub const fn release(&mut self, seats: u32) {
+        self.free += seats;
+    }
+
+    /// A waiting booking leaves the line (cancelled, or replaced); nothing when it is not among
+    /// the entries read, where it cannot affect a decision.
+    pub fn leave(&mut self, booking: BookingId) {
+        self.entries.retain(|entry| entry.booking != booking);
+    }
+
+    /// A waiting booking now waits for fewer seats, keeping its place.
+    pub fn lower(&mut self, booking: BookingId, quantity: u32) {
+        if let Some(entry) = self.entries.iter_mut().find(|entry| entry.booking == booking) {
+            entry.quantity = quantity;
+        }
+    }
+
+    /// Serves the line with the seats free now ([`serve`]); returns the bookings served.
+    ///
+    /// # Errors
+    /// [`ReadMore`] when the decision depends on entries not read; nothing changed.
+    pub fn serve(&mut self) -> Result<Vec<BookingId>, ReadMore> {
+        let decision = serve(self.free, self.k, &self.entries);
+        if !decision.settled && !self.complete {
+            return Err(ReadMore);
+        }
+        let Serving { served, overtaken, seats } = decision.serving;
+        self.free -= seats;
+        self.changes.seats_served += seats;
+        for (booking, added) in overtaken {
+            if let Some(entry) = self.entries.iter_mut().find(|entry| entry.booking == booking) {
+                entry.overtaken += added;
+                let now = entry.overtaken;
+                match self.changes.overtaken.iter_mut().find(|(b, _)| *b == booking) {
+                    Some((_, count)) => *count = now,
+                    None => self.changes.overtaken.push((booking, now)),
+                }
+            }
+        }
+        self.entries.retain(|entry| !served.contains(&entry.booking));
+        self.changes.served.extend(&served);
+        Ok(served)
+    }
+
+    /// A newcomer for `quantity` seats joins the back of the line as `booking` (an id after
+    /// every entry's; an adapter that has not written it yet may pass a stand-in): it is served
+    /// at once when nobody waits and its seats are free, or behind others where the overtake
+    /// limit lets it pass them all ([`serve`] on the line with it at the back). Returns whether
+    /// it was served; if not, it waits at the back. Its seats, when served, are taken from
+    /// [`Line::free`] but not counted in [`LineChanges`], which are about the entries already
+    /// waiting (the overtake counts it raised are among them).
+    ///
+    /// # Errors
+    /// [`ReadMore`] when the answer depends on entries not read; nothing changed.
+    pub fn arrive(&mut self, booking: BookingId, quantity: u32) -> Result<bool, ReadMore> {
+        let newcomer = Waiting { booking, quantity, overtaken: 0 };
+        if quantity > self.free {
+            if self.complete {
+                self.entries.push(newcomer);
+            }
+            // Not read to its end, the line has unread entries before the newcomer; any later
+            // step that reaches the end of what was read asks for more.
+            return Ok(false);
+        }
+        let mut with_newcomer = self.clone();
+        with_newcomer.complete = true;
+        with_newcomer.entries.push(newcomer);
+        let served = with_newcomer.serve()?;
+        if !served.contains(&booking) {
+            // Stopped before reaching it, among the entries read: unread ones change nothing.
+            if self.complete {
+                *self = with_newcomer;
+            }
+            return Ok(false);
+        }
+        if !self.complete {
+            // It passed every entry read, and entries not read wait between them and it.
+            return Err(ReadMore);
+        }
+        with_newcomer.changes.served.retain(|&b| b != booking);
+        with_newcomer.changes.seats_served -= quantity;
+        *self = with_newcomer;
+        Ok(true)
+    }
+
+    /// What the steps so far changed.
+    #[must_use]
+    pub fn changes(&self) -> &LineChanges {
+        &self.changes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +294,51 @@ mod tests {
         assert!(serve(0, 0, &line(&[(1, 1, 0)])).settled);
     }
 
+    #[test]
+    fn a_line_serves_after_each_step_and_gathers_what_to_write() {
+        // K = 1, G(3) then D(1), nothing free.
+        let mut waiting = Line::new(0, 1, line(&[(1, 3, 0), (2, 1, 0)]), true);
+        waiting.release(1);
+        assert_eq!(waiting.serve(), Ok(ids(&[2])), "D passes G");
+        assert_eq!(waiting.arrive(BookingId::new(3).unwrap(), 1), Ok(false), "E may not pass G again");
+        waiting.release(3);
+        assert_eq!(waiting.serve(), Ok(ids(&[1])), "G is served, E waits behind");
+        assert_eq!(waiting.free(), 0);
+        waiting.release(1);
+        assert_eq!(waiting.serve(), Ok(ids(&[3])));
+        let changes = waiting.changes();
+        assert_eq!((changes.served.clone(), changes.seats_served), (ids(&[2, 1, 3]), 5));
+        assert_eq!(changes.overtaken, vec![(BookingId::new(1).unwrap(), 1)]);
+    }
+
+    #[test]
+    fn a_prefix_of_the_line_asks_for_more_only_when_its_end_matters() {
+        let mut prefix = Line::new(4, 0, line(&[(1, 1, 0)]), false);
+        assert_eq!(prefix.serve(), Err(ReadMore), "seats are left for whoever comes next");
+        let mut blocked = Line::new(2, 0, line(&[(1, 3, 0)]), false);
+        assert_eq!(blocked.serve(), Ok(vec![]), "the head holds the seats");
+        assert_eq!(blocked.arrive(BookingId::new(9).unwrap(), 1), Ok(false));
+        let mut passable = Line::new(2, 1, line(&[(1, 3, 0)]), false);
+        let arrival = passable.arrive(BookingId::new(9).unwrap(), 1);
+        assert_eq!(arrival, Err(ReadMore), "others may wait behind the entries read");
+        let mut whole = Line::new(2, 1, line(&[(1, 3, 0)]), true);
+        assert_eq!(whole.arrive(BookingId::new(9).unwrap(), 1), Ok(true));
+        assert_eq!(whole.changes().overtaken, vec![(BookingId::new(1).unwrap(), 1)]);
+        assert_eq!(whole.changes().served, vec![], "the newcomer is the caller's to write");
+        assert_eq!((whole.free(), whole.changes().seats_served), (1, 0));
+    }
+
+    #[test]
+    fn leaving_and_lowering_change_what_the_line_can_serve() {
+        let mut waiting = Line::new(2, 0, line(&[(1, 3, 0), (2, 2, 0)]), true);
+        assert_eq!(waiting.serve(), Ok(vec![]));
+        waiting.lower(BookingId::new(1).unwrap(), 2);
+        assert_eq!(waiting.serve(), Ok(ids(&[1])));
+        let mut left = Line::new(2, 0, line(&[(1, 3, 0), (2, 2, 0)]), true);
+        left.leave(BookingId::new(1).unwrap());
+        assert_eq!(left.serve(), Ok(ids(&[2])));
+    }
+
     proptest::proptest! {
         /// The rules of the line as the guarantees state them, over any line: no more seats than
         /// are free, every served booking whole; a booking goes ahead of an earlier waiting one
@@ -211,5 +395,19 @@ mod tests {
                 proptest::prop_assert!(blocked, "a seat left free while {first_fitting} fits: {decision:?}");
             }
         }
+    }
+
+    #[test]
+    fn newcomers_wait_behind_a_group_that_does_not_fit_unless_they_may_pass_it() {
+        // Two free, nobody waiting: A(3) waits; B(1) may not pass it with K = 0, may with K = 1.
+        for (k, b_served) in [(0, false), (1, true)] {
+            let mut line = Line::new(2, k, Vec::new(), true);
+            assert_eq!(line.arrive(BookingId::new(1).unwrap(), 3), Ok(false));
+            assert_eq!(line.arrive(BookingId::new(2).unwrap(), 1), Ok(b_served), "K = {k}");
+            assert_eq!(line.arrive(BookingId::new(3).unwrap(), 1), Ok(false), "K = {k}: held for A");
+        }
+        let mut empty = Line::new(2, 0, Vec::new(), true);
+        assert_eq!(empty.arrive(BookingId::new(1).unwrap(), 2), Ok(true));
+        assert_eq!(empty.free(), 0);
     }
 }

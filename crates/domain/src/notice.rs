@@ -13,7 +13,7 @@ pub use watermark::{Settlement, Watermark};
 
 use chrono::{DateTime, Utc};
 
-use crate::booking::{BookingStatus, BookingView, WaitlistPosition};
+use crate::booking::{BookingStatus, BookingView, Quantity, WaitlistPosition};
 use crate::event::Availability;
 use crate::ids::{BookingId, EventId, NotificationId, UserId};
 use crate::words::stored_words;
@@ -81,8 +81,13 @@ pub enum Subject {
         booking: BookingId,
         /// Its holder, who is told.
         holder: UserId,
+        /// The seats it holds or waits for, as they were when the notice was written (a
+        /// waiting booking may lower them later).
+        quantity: Quantity,
         /// The place in line, for a booking that joined it.
         position: Option<WaitlistPosition>,
+        /// The seats the bookings ahead of it waited for, with `position`.
+        seats_ahead: Option<u64>,
     },
     /// Goes to the organizer's webhooks; the store keeps the event as the change left it.
     Event,

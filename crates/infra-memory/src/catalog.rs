@@ -28,6 +28,7 @@ impl Catalog for MemoryStore {
             ticket_limit: new.ticket_limit(),
             price: new.price(),
             status: EventStatus::OnSale,
+            seating: new.seating(),
         };
         let held = hold(&tables, key.as_ref())?;
         tables.events.insert(event.id, EventRow { event: event.clone(), seats_taken: 0 });

@@ -5,26 +5,29 @@
 use std::sync::MutexGuard;
 
 use chrono::Utc;
-use domain::booking::rules::{CancelEffect, plan_cancel, refuse_duplicate};
+use domain::booking::rules::{
+    CancelEffect, QuantityPlan, check_quantity, plan_cancel, plan_quantity_change, refuse_duplicate,
+};
 use domain::event::rules::{Managed, plan_change, plan_event_cancellation};
 use domain::idempotency::{Attempt, Effect};
+use domain::line::Line;
 use domain::notice::rules;
 use domain::ports::Sales;
 use domain::{
-    BookError, BookTicket, Booking, BookingOutcome, BookingStatus, CancelBooking, CancelError, CancelEvent,
-    CancelEventError, CancelTarget, Cancellation, ChangeEvent, ChangeEventError, EventCancellation,
-    EventChange, EventId, EventStatus, RepoError,
+    BookError, BookTicket, Booking, BookingId, BookingOutcome, BookingStatus, CancelBooking, CancelError,
+    CancelEvent, CancelEventError, CancelTarget, Cancellation, ChangeEvent, ChangeEventError, ChangeQuantity,
+    ChangeQuantityError, EventCancellation, EventChange, EventId, EventStatus, QuantityChange, RepoError,
 };
 
 use crate::MemoryStore;
 use crate::idempotency::{Held, hold};
-use crate::tables::{EventRow, Tables, internal};
+use crate::tables::{EventRow, Tables, Vanished, internal};
 
 impl Sales for MemoryStore {
     async fn book(&self, cmd: BookTicket, key: Option<Attempt>) -> Result<BookingOutcome, BookError> {
-        let (event, user) = (cmd.event(), cmd.user());
+        let (event, user, quantity) = (cmd.event(), cmd.user(), cmd.quantity());
         let _guard = self.inner.guards.hold(event).await;
-        let seat_free = {
+        let line = {
             let tables = self.tables();
             let row = tables.events.get(&event).ok_or(BookError::EventNotFound(event))?;
             if !tables.users.contains_key(&user) {
@@ -36,25 +39,28 @@ impl Sales for MemoryStore {
             if let Some(refusal) = tables.live_booking(event, user).and_then(|b| refuse_duplicate(b.status)) {
                 return Err(refusal);
             }
-            row.seats_taken < row.event.ticket_limit.get().unsigned_abs()
+            check_quantity(quantity, row.event.seating, limit_of(row))?;
+            let mut line = tables.line_of(event)?;
+            let served = line.arrive(newcomer()?, quantity.get()).map_err(internal)?;
+            (line, served)
         };
         Self::between_statements().await;
 
+        let (line, served) = line;
         let mut tables = self.tables();
-        let status = if seat_free { BookingStatus::Confirmed } else { BookingStatus::Pending };
-        let booking = Booking { id: tables.next_booking_id()?, event, user, status, created_at: Utc::now() };
-        let outcome = if seat_free {
-            BookingOutcome::Confirmed(booking.clone())
-        } else {
-            let ahead = u64::try_from(tables.line(event).count()).map_err(internal)?;
-            let position = std::num::NonZeroU64::new(ahead + 1).ok_or_else(|| internal(Overflow))?;
-            BookingOutcome::Waitlisted { booking: booking.clone(), position }
-        };
+        let status = if served { BookingStatus::Confirmed } else { BookingStatus::Pending };
+        let booking =
+            Booking { id: tables.next_booking_id()?, event, user, status, quantity, created_at: Utc::now() };
         let held = hold(&tables, key.as_ref())?;
-        tables.insert_booking(booking);
-        if seat_free {
-            row_mut(&mut tables, event)?.seats_taken += 1;
-        }
+        tables.insert_booking(booking.clone());
+        tables.apply_line(event, line.changes())?;
+        let outcome = if served {
+            row_mut(&mut tables, event)?.seats_taken += quantity.get();
+            BookingOutcome::Confirmed(booking)
+        } else {
+            let (position, seats_ahead) = tables.place(&booking).ok_or_else(|| internal(NotInLine))?;
+            BookingOutcome::Waitlisted { booking, position, seats_ahead }
+        };
         tables.notify(&[rules::of_booking(&outcome)])?;
         Ok(self.end_step(tables, held, outcome, Effect::Booked))
     }
@@ -67,7 +73,7 @@ impl Sales for MemoryStore {
             CancelTarget::LiveBookingFor(event) => event,
         };
         let _guard = self.inner.guards.hold(event).await;
-        let (booking, head) = {
+        let (booking, line) = {
             let tables = self.tables();
             let booking = match cmd.target {
                 CancelTarget::Booking(id) => {
@@ -77,32 +83,28 @@ impl Sales for MemoryStore {
                     tables.live_booking(event, cmd.caller).ok_or(CancelError::NoLiveBooking(event))?
                 }
             };
-            let organizer =
-                tables.events.get(&event).map(|row| row.event.organizer).ok_or_else(|| lost(event))?;
-            let head = match plan_cancel(cmd.caller, booking, organizer)? {
-                CancelEffect::FreeSeat => tables.line(event).next().cloned(),
-                CancelEffect::LeaveLine => None,
-            };
-            (booking.clone(), head)
+            let organizer = tables.events.get(&event).ok_or_else(|| lost(event))?.event.organizer;
+            let mut line = tables.line_of(event)?;
+            match plan_cancel(cmd.caller, booking, organizer)? {
+                CancelEffect::FreeSeats(seats) => line.release(seats.get()),
+                CancelEffect::LeaveLine => line.leave(booking.id),
+            }
+            line.serve().map_err(internal)?;
+            (booking.clone(), line)
         };
         Self::between_statements().await;
 
         let mut tables = self.tables();
-        let frees_seat = booking.status == BookingStatus::Confirmed;
-        let cancellation = Cancellation {
-            cancelled: Booking { status: BookingStatus::Cancelled, ..booking },
-            promoted: head.map(|b| Booking { status: BookingStatus::Confirmed, ..b }),
-        };
         let held = hold(&tables, key.as_ref())?;
-        tables.set_status(cancellation.cancelled.id, BookingStatus::Cancelled);
-        match &cancellation.promoted {
-            Some(promoted) => tables.set_status(promoted.id, BookingStatus::Confirmed),
-            None if frees_seat => {
-                let row = row_mut(&mut tables, event)?;
-                row.seats_taken = row.seats_taken.saturating_sub(1);
-            }
-            None => {}
+        tables.set_status(booking.id, BookingStatus::Cancelled);
+        tables.overtaken.remove(&booking.id);
+        if booking.status == BookingStatus::Confirmed {
+            let row = row_mut(&mut tables, event)?;
+            row.seats_taken = row.seats_taken.saturating_sub(booking.quantity.get());
         }
+        let promoted = tables.apply_line(event, line.changes())?;
+        let cancellation =
+            Cancellation { cancelled: Booking { status: BookingStatus::Cancelled, ..booking }, promoted };
         tables.notify(&rules::of_cancellation(&cancellation))?;
         Ok(self.end_step(tables, held, cancellation, Effect::Cancelled))
     }
@@ -114,32 +116,73 @@ impl Sales for MemoryStore {
     ) -> Result<EventChange, ChangeEventError> {
         let event = cmd.event;
         let _guard = self.inner.guards.hold(event).await;
-        let heads: Vec<Booking> = {
+        let line = {
             let tables = self.tables();
             let row = tables.events.get(&event).ok_or(ChangeEventError::EventNotFound(event))?;
             let plan = plan_change(cmd.caller, &managed(row), &cmd.changes)?;
-            let seats = usize::try_from(plan.seats_to_fill).map_err(internal)?;
-            tables.line(event).take(seats).cloned().collect()
+            let k = cmd.changes.overtake_limit.unwrap_or(row.event.seating.overtake_limit);
+            let mut line = Line::new(plan.free_seats, k.get(), tables.waiting(event), true);
+            line.serve().map_err(internal)?;
+            line
         };
         Self::between_statements().await;
 
         let mut tables = self.tables();
-        let promoted: Vec<Booking> =
-            heads.into_iter().map(|b| Booking { status: BookingStatus::Confirmed, ..b }).collect();
-        let mut changed = tables.events.get(&event).cloned().ok_or_else(|| lost(event))?;
-        apply(&mut changed, &cmd);
-        changed.seats_taken += u32::try_from(promoted.len()).map_err(internal)?;
-        let waiting = u64::try_from(tables.line(event).count() - promoted.len()).map_err(internal)?;
-        let availability = domain::Availability::new(changed.event.clone(), changed.seats_taken, waiting)
-            .map_err(internal)?;
-        let change = EventChange { event: availability, promoted };
         let held = hold(&tables, key.as_ref())?;
-        tables.events.insert(event, changed);
-        for booking in &change.promoted {
-            tables.set_status(booking.id, BookingStatus::Confirmed);
-        }
+        apply(row_mut(&mut tables, event)?, &cmd);
+        let promoted = tables.apply_line(event, line.changes())?;
+        let availability = tables.availability(event)?.ok_or_else(|| lost(event))?;
+        let change = EventChange { event: availability, promoted };
         tables.notify(&rules::of_change(&change))?;
         Ok(self.end_step(tables, held, change, Effect::EventChanged))
+    }
+
+    async fn change_quantity(
+        &self,
+        cmd: ChangeQuantity,
+        key: Option<Attempt>,
+    ) -> Result<QuantityChange, ChangeQuantityError> {
+        let Some(event) = self.tables().bookings.get(&cmd.booking).map(|b| b.event) else {
+            return Err(ChangeQuantityError::NotFound(cmd.booking));
+        };
+        let _guard = self.inner.guards.hold(event).await;
+        let (booking, plan) = {
+            let tables = self.tables();
+            let booking =
+                tables.bookings.get(&cmd.booking).ok_or(ChangeQuantityError::NotFound(cmd.booking))?;
+            let row = tables.events.get(&event).ok_or_else(|| lost(event))?;
+            let plan =
+                plan_quantity_change(cmd.caller, booking, cmd.quantity, row.event.seating, limit_of(row))?;
+            (booking.clone(), plan)
+        };
+        Self::between_statements().await;
+
+        let mut tables = self.tables();
+        let held = hold(&tables, key.as_ref())?;
+        let (now, replaced) = match plan {
+            QuantityPlan::Unchanged => (booking, None),
+            QuantityPlan::Lower(quantity) => {
+                let lowered = tables.bookings.get_mut(&booking.id).ok_or_else(|| lost(event))?;
+                lowered.quantity = quantity;
+                (lowered.clone(), None)
+            }
+            QuantityPlan::Raise(quantity) => {
+                tables.set_status(booking.id, BookingStatus::Cancelled);
+                tables.overtaken.remove(&booking.id);
+                let id = tables.next_booking_id()?;
+                let raised = Booking { id, quantity, created_at: Utc::now(), ..booking.clone() };
+                tables.insert_booking(raised.clone());
+                (raised, Some(Booking { status: BookingStatus::Cancelled, ..booking }))
+            }
+        };
+        let promoted = match plan {
+            QuantityPlan::Unchanged => Vec::new(),
+            QuantityPlan::Lower(_) | QuantityPlan::Raise(_) => serve_line(&mut tables, event)?,
+        };
+        let now = tables.bookings.get(&now.id).cloned().ok_or_else(|| lost(event))?;
+        let change = QuantityChange { booking: tables.view(&now), replaced, promoted };
+        tables.notify(&rules::of_quantity_change(&change))?;
+        Ok(self.end_step(tables, held, change, Effect::QuantityChanged))
     }
 
     async fn cancel_event(
@@ -171,10 +214,29 @@ impl Sales for MemoryStore {
         tables.events.insert(event, called_off);
         for booking in &ended {
             tables.set_status(booking.id, BookingStatus::Cancelled);
+            tables.overtaken.remove(&booking.id);
         }
         tables.notify(&rules::of_event_cancellation(&cancellation, &ended))?;
         Ok(self.end_step(tables, held, cancellation, Effect::EventCalledOff))
     }
+}
+
+/// Serves the event's line as it now stands (in the same hold of the tables as the change that
+/// called it, so decision and write are one step) and returns the bookings served.
+fn serve_line(tables: &mut Tables, event: EventId) -> Result<Vec<Booking>, RepoError> {
+    let mut line = tables.line_of(event)?;
+    line.serve().map_err(internal)?;
+    tables.apply_line(event, line.changes())
+}
+
+/// Stands for a booking not yet written while the line decides whether it is served: after
+/// every id the line holds.
+fn newcomer() -> Result<BookingId, RepoError> {
+    BookingId::new(i64::MAX).map_err(internal)
+}
+
+fn limit_of(row: &EventRow) -> u32 {
+    row.event.ticket_limit.get().unsigned_abs()
 }
 
 impl MemoryStore {
@@ -194,16 +256,10 @@ impl MemoryStore {
     }
 }
 
-/// A line longer than `u64` can count.
+/// A booking just put in line that has no place in it: a bug.
 #[derive(Debug, thiserror::Error)]
-#[error("the waiting line's length overflowed")]
-struct Overflow;
-
-/// An event seen under its guard that is gone at the write: events are never deleted, so this
-/// is a bug.
-#[derive(Debug, thiserror::Error)]
-#[error("event {0} vanished while its guard was held")]
-struct Vanished(EventId);
+#[error("a booking just put in line has no place in it")]
+struct NotInLine;
 
 fn lost(event: EventId) -> RepoError {
     internal(Vanished(event))
@@ -219,6 +275,7 @@ fn managed(row: &EventRow) -> Managed {
         organizer: row.event.organizer,
         status: row.event.status,
         seats_taken: row.seats_taken,
+        ticket_limit: limit_of(row),
     }
 }
 
@@ -241,5 +298,11 @@ fn apply(row: &mut EventRow, cmd: &ChangeEvent) {
     }
     if let Some(price) = changes.price {
         event.price = price;
+    }
+    if let Some(max) = changes.max_per_booking {
+        event.seating.max_per_booking = max;
+    }
+    if let Some(k) = changes.overtake_limit {
+        event.seating.overtake_limit = k;
     }
 }

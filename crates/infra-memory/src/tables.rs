@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use domain::booking::WaitlistPosition;
 use domain::idempotency::{Fingerprint, IdempotencyKey, Recorded, Requester};
+use domain::line::{Line, LineChanges, Waiting};
 use domain::notice::{Notice, Notification, NotificationData, Subject};
 use domain::session::{TokenGeneration, TokenId};
 use domain::webhook::{DeliveryAttempt, Webhook, WebhookSecret};
@@ -72,6 +73,8 @@ pub(crate) struct Tables {
     pub bookings: BTreeMap<BookingId, Booking>,
     /// Each event's bookings in id order, which is line order.
     pub by_event: HashMap<EventId, Vec<BookingId>>,
+    /// How often a waiting booking was passed by a later one (see `domain::line`).
+    pub overtaken: HashMap<BookingId, u32>,
     pub notifications: Vec<Notification>,
     pub keys: HashMap<(Requester, IdempotencyKey), KeyRow>,
     pub hooks: WebhookTables,
@@ -90,6 +93,12 @@ struct LastIds {
     booking: i64,
     notification: i64,
 }
+
+/// An event seen under its guard that is gone at the write: events are never deleted, so this
+/// is a bug.
+#[derive(Debug, thiserror::Error)]
+#[error("event {0} vanished while its guard was held")]
+pub(crate) struct Vanished(pub EventId);
 
 /// An id the store made that its type refuses: cannot happen with sequences from 1.
 pub(crate) fn internal(e: impl std::error::Error + Send + Sync + 'static) -> RepoError {
@@ -114,11 +123,22 @@ impl Tables {
         BookingId::new(next(&mut self.last_ids.booking)).map_err(internal)
     }
 
-    /// The event with how full it is.
+    /// The event with how full it is: seats taken, and seats waited for.
     pub(crate) fn availability(&self, id: EventId) -> Result<Option<Availability>, RepoError> {
         let Some(row) = self.events.get(&id) else { return Ok(None) };
-        let waiting = u64::try_from(self.line(id).count()).map_err(internal)?;
+        let waiting = self.line(id).map(|b| u64::from(b.quantity.get())).sum();
         Availability::new(row.event.clone(), row.seats_taken, waiting).map(Some).map_err(internal)
+    }
+
+    /// The event's line as the serving routine reads it.
+    pub(crate) fn waiting(&self, event: EventId) -> Vec<Waiting> {
+        self.line(event)
+            .map(|b| Waiting {
+                booking: b.id,
+                quantity: b.quantity.get(),
+                overtaken: self.overtaken.get(&b.id).copied().unwrap_or(0),
+            })
+            .collect()
     }
 
     /// The event's bookings in id order.
@@ -136,22 +156,58 @@ impl Tables {
         self.of_event(event).find(|b| b.user == user && b.status != BookingStatus::Cancelled)
     }
 
-    /// A pending booking's place in line.
-    pub(crate) fn position(&self, booking: &Booking) -> Option<WaitlistPosition> {
+    /// A pending booking's place in line, and the seats the bookings ahead of it wait for.
+    pub(crate) fn place(&self, booking: &Booking) -> Option<(WaitlistPosition, u64)> {
         if booking.status != BookingStatus::Pending {
             return None;
         }
-        let ahead = self.line(booking.event).take_while(|b| b.id < booking.id).count();
-        NonZeroU64::new(u64::try_from(ahead).ok()? + 1)
+        let ahead: Vec<&Booking> = self.line(booking.event).take_while(|b| b.id < booking.id).collect();
+        let seats = ahead.iter().map(|b| u64::from(b.quantity.get())).sum();
+        Some((NonZeroU64::new(u64::try_from(ahead.len()).ok()? + 1)?, seats))
     }
 
     pub(crate) fn view(&self, booking: &Booking) -> BookingView {
-        BookingView { booking: booking.clone(), position: self.position(booking) }
+        let place = self.place(booking);
+        BookingView {
+            booking: booking.clone(),
+            position: place.map(|(position, _)| position),
+            seats_ahead: place.map(|(_, seats)| seats),
+        }
     }
 
     pub(crate) fn insert_booking(&mut self, booking: Booking) {
         self.by_event.entry(booking.event).or_default().push(booking.id);
         self.bookings.insert(booking.id, booking);
+    }
+
+    /// The event's line as a change under its guard starts from: its free seats, overtake
+    /// limit and every waiting booking.
+    pub(crate) fn line_of(&self, event: EventId) -> Result<Line, RepoError> {
+        let row = self.events.get(&event).ok_or_else(|| internal(Vanished(event)))?;
+        let free = row.event.ticket_limit.get().unsigned_abs().saturating_sub(row.seats_taken);
+        Ok(Line::new(free, row.event.seating.overtake_limit.get(), self.waiting(event), true))
+    }
+
+    /// Writes what serving the line changed: the served bookings confirmed and their seats
+    /// taken, the passed ones' overtake counts. Returns the served bookings as they now are, in
+    /// the order served.
+    pub(crate) fn apply_line(
+        &mut self,
+        event: EventId,
+        changes: &LineChanges,
+    ) -> Result<Vec<Booking>, RepoError> {
+        let row = self.events.get_mut(&event).ok_or_else(|| internal(Vanished(event)))?;
+        row.seats_taken += changes.seats_served;
+        for &(booking, count) in &changes.overtaken {
+            self.overtaken.insert(booking, count);
+        }
+        let mut served = Vec::with_capacity(changes.served.len());
+        for id in &changes.served {
+            self.set_status(*id, BookingStatus::Confirmed);
+            self.overtaken.remove(id);
+            served.extend(self.bookings.get(id).cloned());
+        }
+        Ok(served)
     }
 
     pub(crate) fn set_status(&mut self, id: BookingId, status: BookingStatus) {
@@ -165,9 +221,10 @@ impl Tables {
     pub(crate) fn notify(&mut self, notices: &[Notice]) -> Result<(), RepoError> {
         for notice in notices {
             let data = match notice.subject {
-                Subject::Booking { booking, position, .. } => {
+                Subject::Booking { booking, quantity, position, seats_ahead, .. } => {
                     let Some(booking) = self.bookings.get(&booking) else { continue };
-                    NotificationData::Booking(BookingView { booking: booking.clone(), position })
+                    let booking = Booking { quantity, ..booking.clone() };
+                    NotificationData::Booking(BookingView { booking, position, seats_ahead })
                 }
                 Subject::Event => match self.availability(notice.event)? {
                     Some(availability) => NotificationData::Event(availability),

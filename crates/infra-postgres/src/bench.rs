@@ -9,11 +9,10 @@ use diesel::QueryResult;
 use diesel::sql_types::{Array, BigInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-pub use crate::queries::bookings::{
-    LOCK_BOOKING, MARK_CANCELLED, PASS_SEAT_ON, TAKE_FREE_SEAT, TAKE_SEAT_OR_JOIN_LINE,
-};
-pub use crate::queries::events::{LIST_EVENTS, SEARCH_EVENTS};
+pub use crate::queries::bookings::{PLACE, TAKE_FREE_SEATS, TARGETS};
+pub use crate::queries::events::{LIST_EVENTS, LOCK_EVENT, SEARCH_EVENTS};
 pub use crate::queries::guard::{GUARD_EVENT_OF_BOOKING, GUARD_EXCLUSIVE, GUARD_NAMESPACE, GUARD_SHARED};
+pub use crate::queries::line::{READ_LINE, WRITE_CHANGES};
 pub use crate::queries::notices::WRITE_NOTICES;
 
 /// One account per address in `$1`, every one with the same password hash `$2` and names `$3`

@@ -10,6 +10,7 @@ pub(crate) mod events;
 mod fragments;
 pub(crate) mod guard;
 pub(crate) mod idempotency;
+pub(crate) mod line;
 pub(crate) mod notices;
 mod prepared;
 pub(crate) mod sessions;

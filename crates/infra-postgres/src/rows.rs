@@ -5,9 +5,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use domain::event::rules::Managed;
+use domain::line::Waiting;
 use domain::{
     Attendee, Availability, Booking, BookingId, BookingView, EmailAddress, Event, EventDate, EventId,
-    NonEmptyText, Price, RepoError, TicketLimit, User, UserId, WaitlistPosition,
+    MaxPerBooking, NonEmptyText, OvertakeLimit, Price, Quantity, RepoError, Seating, TicketLimit, User,
+    UserId, WaitlistPosition,
 };
 
 use serde::{Deserialize, Serialize};
@@ -34,9 +36,11 @@ pub(crate) struct EventRow {
     pub price_cents: i64,
     pub seats_taken: i32,
     pub status: String,
+    pub max_per_booking: i32,
+    pub overtake_limit: i32,
 }
 
-/// An event with the length of its waiting list, read by one statement.
+/// An event with the seats its line waits for, read by one statement.
 #[derive(Debug, QueryableByName, Serialize, Deserialize)]
 pub(crate) struct AvailabilityRow {
     #[diesel(embed)]
@@ -45,23 +49,26 @@ pub(crate) struct AvailabilityRow {
     pub waiting: i64,
 }
 
-#[derive(Debug, Queryable, Selectable, QueryableByName, Serialize, Deserialize)]
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName, Serialize, Deserialize)]
 #[diesel(table_name = bookings, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct BookingRow {
     pub id: i64,
     pub event_id: i64,
     pub user_id: i64,
     pub status: String,
+    pub quantity: i32,
     pub created_at: DateTime<Utc>,
 }
 
-/// A booking as read back, with its place in line when pending.
+/// A booking as read back, with its place in line and the seats ahead of it when pending.
 #[derive(Debug, QueryableByName)]
 pub(crate) struct BookingViewRow {
     #[diesel(embed)]
     pub booking: BookingRow,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub position: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub seats_ahead: Option<i64>,
 }
 
 /// A booking as read back, with its event's organizer.
@@ -86,9 +93,9 @@ pub(crate) struct AttendeeRow {
     pub holder_last_name: String,
 }
 
-/// An event locked for a change or cancellation: what the rules decide on.
-#[derive(Debug, QueryableByName)]
-pub(crate) struct ManagedEventRow {
+/// An event locked by a write to its seats or line: what the rules decide on.
+#[derive(Debug, Clone, QueryableByName)]
+pub(crate) struct LockedEventRow {
     #[diesel(sql_type = BigInt)]
     pub id: i64,
     #[diesel(sql_type = BigInt)]
@@ -96,26 +103,38 @@ pub(crate) struct ManagedEventRow {
     #[diesel(sql_type = Text)]
     pub status: String,
     #[diesel(sql_type = Integer)]
+    pub ticket_limit: i32,
+    #[diesel(sql_type = Integer)]
     pub seats_taken: i32,
+    #[diesel(sql_type = Integer)]
+    pub waiting: i32,
+    #[diesel(sql_type = Integer)]
+    pub seats_waiting: i32,
+    #[diesel(sql_type = Integer)]
+    pub max_per_booking: i32,
+    #[diesel(sql_type = Integer)]
+    pub overtake_limit: i32,
 }
 
-/// A booking just written by the booking transaction, with the number of pending bookings
-/// ahead of it (0 when it is confirmed).
+/// A booking just written, with the pending bookings ahead of it and their seats (0 when it is
+/// confirmed).
 #[derive(Debug, QueryableByName)]
 pub(crate) struct PlacedBookingRow {
     #[diesel(embed)]
     pub booking: BookingRow,
     #[diesel(sql_type = BigInt)]
     pub ahead: i64,
+    #[diesel(sql_type = BigInt)]
+    pub seats_ahead: i64,
 }
 
-/// A booking locked for cancellation, with its event's organizer (who may cancel it too).
-#[derive(Debug, QueryableByName)]
-pub(crate) struct LockedBookingRow {
+/// A waiting booking as serving the line reads it.
+#[derive(Debug, Clone, QueryableByName)]
+pub(crate) struct LineEntryRow {
     #[diesel(embed)]
     pub booking: BookingRow,
-    #[diesel(sql_type = BigInt)]
-    pub organizer_id: i64,
+    #[diesel(sql_type = Integer)]
+    pub overtaken: i32,
 }
 
 #[derive(Debug, Queryable, Selectable, QueryableByName, Serialize, Deserialize)]
@@ -142,6 +161,10 @@ impl TryFrom<EventRow> for Event {
             ticket_limit: TicketLimit::new(i64::from(row.ticket_limit)).map_err(corrupt_row)?,
             price: Price::from_cents(row.price_cents).map_err(corrupt_row)?,
             status: row.status.parse().map_err(corrupt_row)?,
+            seating: Seating {
+                max_per_booking: MaxPerBooking::new(i64::from(row.max_per_booking)).map_err(corrupt_row)?,
+                overtake_limit: OvertakeLimit::new(i64::from(row.overtake_limit)).map_err(corrupt_row)?,
+            },
         })
     }
 }
@@ -155,6 +178,7 @@ impl TryFrom<BookingRow> for Booking {
             event: EventId::new(row.event_id).map_err(corrupt_row)?,
             user: UserId::new(row.user_id).map_err(corrupt_row)?,
             status: row.status.parse().map_err(corrupt_row)?,
+            quantity: Quantity::new(i64::from(row.quantity)).map_err(corrupt_row)?,
             created_at: row.created_at,
         })
     }
@@ -186,7 +210,8 @@ impl TryFrom<BookingViewRow> for BookingView {
                     .ok_or_else(|| corrupt_row(Inconsistent("a place in line below 1")))?,
             ),
         };
-        Ok(Self { booking: Booking::try_from(row.booking)?, position })
+        let seats_ahead = row.seats_ahead.map(u64::try_from).transpose().map_err(corrupt_row)?;
+        Ok(Self { booking: Booking::try_from(row.booking)?, position, seats_ahead })
     }
 }
 
@@ -205,15 +230,43 @@ impl TryFrom<AttendeeRow> for Attendee {
     }
 }
 
-impl TryFrom<ManagedEventRow> for Managed {
+impl TryFrom<&LockedEventRow> for Managed {
     type Error = RepoError;
 
-    fn try_from(row: ManagedEventRow) -> Result<Self, RepoError> {
+    fn try_from(row: &LockedEventRow) -> Result<Self, RepoError> {
         Ok(Self {
             id: EventId::new(row.id).map_err(corrupt_row)?,
             organizer: UserId::new(row.organizer_id).map_err(corrupt_row)?,
             status: row.status.parse().map_err(corrupt_row)?,
             seats_taken: u32::try_from(row.seats_taken).map_err(corrupt_row)?,
+            ticket_limit: u32::try_from(row.ticket_limit).map_err(corrupt_row)?,
+        })
+    }
+}
+
+impl LockedEventRow {
+    /// Seats not confirmed to anyone.
+    pub(crate) fn free(&self) -> Result<u32, RepoError> {
+        u32::try_from(self.ticket_limit - self.seats_taken).map_err(corrupt_row)
+    }
+
+    /// How the event seats groups.
+    pub(crate) fn seating(&self) -> Result<Seating, RepoError> {
+        Ok(Seating {
+            max_per_booking: MaxPerBooking::new(i64::from(self.max_per_booking)).map_err(corrupt_row)?,
+            overtake_limit: OvertakeLimit::new(i64::from(self.overtake_limit)).map_err(corrupt_row)?,
+        })
+    }
+}
+
+impl TryFrom<LineEntryRow> for Waiting {
+    type Error = RepoError;
+
+    fn try_from(row: LineEntryRow) -> Result<Self, RepoError> {
+        Ok(Self {
+            booking: BookingId::new(row.booking.id).map_err(corrupt_row)?,
+            quantity: u32::try_from(row.booking.quantity).map_err(corrupt_row)?,
+            overtaken: u32::try_from(row.overtaken).map_err(corrupt_row)?,
         })
     }
 }

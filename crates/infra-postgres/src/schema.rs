@@ -27,6 +27,10 @@ diesel::table! {
         seats_taken -> Int4,
         created_at -> Timestamptz,
         status -> Text,
+        max_per_booking -> Int4,
+        overtake_limit -> Int4,
+        waiting -> Int4,
+        seats_waiting -> Int4,
     }
 }
 
@@ -40,6 +44,8 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        quantity -> Int4,
+        overtaken -> Int4,
     }
 }
 

@@ -4,13 +4,14 @@
 
 mod batching;
 mod booking_batch;
-mod cancel_batch;
+mod cancels;
 mod catalog;
 mod health;
 mod idempotency;
 mod notifications;
 mod replica;
 mod sales;
+mod serving;
 mod sessions;
 mod single;
 mod users;
@@ -51,8 +52,8 @@ pub struct PgStore {
     reads: PgPool,
     max_waiting: usize,
     lanes: Arc<batching::Lanes<Self>>,
-    /// The cancels' lanes, one per event like the bookings' (`cancel_batch`).
-    cancel_lanes: Arc<batching::Lanes<cancel_batch::Cancels>>,
+    /// The cancels' lanes, one per event like the bookings' (`cancels`).
+    cancel_lanes: Arc<batching::Lanes<cancels::Cancels>>,
     /// Behind a pooler in transaction mode ([`PgStore::behind_transaction_pooler`]).
     pooled: Option<TransactionPooled>,
     /// Where the public reads go while it keeps up ([`PgStore::reading_from_replica`]).

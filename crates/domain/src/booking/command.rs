@@ -1,11 +1,12 @@
-use super::BookError;
+use super::{BookError, Quantity};
 use crate::ids::{BookingId, EventId, UserId};
 
-/// A request to book a seat (or a place in line) at an event for the caller.
+/// A request to book seats (or a place in line) at an event for the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BookTicket {
     event: EventId,
     user: UserId,
+    quantity: Quantity,
 }
 
 impl BookTicket {
@@ -17,8 +18,20 @@ impl BookTicket {
     pub fn new(caller: UserId, event: EventId, for_user: Option<UserId>) -> Result<Self, BookError> {
         match for_user {
             Some(user) if user != caller => Err(BookError::ForAnotherUser { caller, user }),
-            _ => Ok(Self { event, user: caller }),
+            _ => Ok(Self { event, user: caller, quantity: Quantity::ONE }),
         }
+    }
+
+    #[must_use]
+    /// The same request for `quantity` seats, all or nothing (one by default).
+    pub const fn with_quantity(self, quantity: Quantity) -> Self {
+        Self { quantity, ..self }
+    }
+
+    #[must_use]
+    /// How many seats.
+    pub const fn quantity(&self) -> Quantity {
+        self.quantity
     }
 
     #[must_use]
@@ -41,6 +54,19 @@ pub enum CancelTarget {
     Booking(BookingId),
     /// The caller's live (confirmed or pending) booking for this event.
     LiveBookingFor(EventId),
+}
+
+/// A request by `caller` to change the quantity of their waiting booking: lowering it keeps its
+/// place in line; raising it moves it to the back (as a new booking, since the line is in
+/// booking order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeQuantity {
+    /// Who asks: only the booking's holder.
+    pub caller: UserId,
+    /// The booking.
+    pub booking: BookingId,
+    /// The seats it should wait for.
+    pub quantity: Quantity,
 }
 
 /// A request by `caller` to cancel a booking.

@@ -1,4 +1,4 @@
-use super::{EventDate, Price, TicketLimit};
+use super::{EventDate, MaxPerBooking, OvertakeLimit, Price, TicketLimit};
 use crate::ids::{EventId, UserId};
 use crate::text::NonEmptyText;
 
@@ -18,6 +18,10 @@ pub struct EventChanges {
     pub ticket_limit: Option<TicketLimit>,
     /// A new price, for seats booked from now on.
     pub price: Option<Price>,
+    /// A new most seats per booking, for bookings made from now on (waiting groups keep theirs).
+    pub max_per_booking: Option<MaxPerBooking>,
+    /// A new overtake limit; the line is served again under it.
+    pub overtake_limit: Option<OvertakeLimit>,
 }
 
 /// A change request that changes nothing: almost always a client's mistake (a misspelt field).
@@ -29,13 +33,16 @@ impl EventChanges {
     /// # Errors
     /// [`NoChanges`] when every field is left alone.
     pub fn check(self) -> Result<Self, NoChanges> {
-        let Self { name, description, date, location, ticket_limit, price } = &self;
+        let Self { name, description, date, location, ticket_limit, price, max_per_booking, overtake_limit } =
+            &self;
         let any = name.is_some()
             || description.is_some()
             || date.is_some()
             || location.is_some()
             || ticket_limit.is_some()
-            || price.is_some();
+            || price.is_some()
+            || max_per_booking.is_some()
+            || overtake_limit.is_some();
         if any { Ok(self) } else { Err(NoChanges) }
     }
 }

@@ -1,4 +1,4 @@
-use super::{EventDate, Price, TicketLimit};
+use super::{EventDate, Price, Seating, TicketLimit};
 use crate::ids::UserId;
 use crate::text::NonEmptyText;
 
@@ -12,6 +12,7 @@ pub struct NewEvent {
     location: NonEmptyText,
     ticket_limit: TicketLimit,
     price: Price,
+    seating: Seating,
 }
 
 impl NewEvent {
@@ -26,7 +27,20 @@ impl NewEvent {
         ticket_limit: TicketLimit,
         price: Price,
     ) -> Self {
-        Self { organizer, name, description, date, location, ticket_limit, price }
+        Self { organizer, name, description, date, location, ticket_limit, price, seating: Seating::DEFAULT }
+    }
+
+    #[must_use]
+    /// The same event with `seating` instead of the default (ten seats a booking, first come,
+    /// first served).
+    pub fn with_seating(self, seating: Seating) -> Self {
+        Self { seating, ..self }
+    }
+
+    #[must_use]
+    /// How many seats one booking may take, and how the line is served.
+    pub const fn seating(&self) -> Seating {
+        self.seating
     }
 
     #[must_use]

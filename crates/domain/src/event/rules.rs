@@ -16,19 +16,20 @@ pub struct Managed {
     pub status: EventStatus,
     /// Seats taken, read under the guard.
     pub seats_taken: u32,
+    /// The ticket limit before the change.
+    pub ticket_limit: u32,
 }
 
 /// What a change does besides rewriting the event's fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChangePlan {
-    /// Free seats after the change, to be given to the head of the line in booking-id order
-    /// (as many as are waiting). Zero unless the ticket limit rises: before the change no seat
-    /// is free while someone waits (I3).
-    pub seats_to_fill: u32,
+    /// Free seats after the change, with which the line is served next
+    /// ([`crate::line::serve`], under the event's overtake limit as changed).
+    pub free_seats: u32,
 }
 
-/// Decides whether `caller` may change `event` this way, and how many waiting bookings the
-/// change confirms.
+/// Decides whether `caller` may change `event` this way, and how many seats are free after it.
+/// A limit below a waiting group's quantity is allowed: the group waits for more.
 ///
 /// # Errors
 /// [`ChangeEventError::NotOrganizer`] unless the caller organises the event (checked first,
@@ -46,16 +47,11 @@ pub fn plan_change(
     if event.status == EventStatus::Cancelled {
         return Err(ChangeEventError::EventCancelled(event.id));
     }
-    let seats_to_fill = match changes.ticket_limit {
-        None => 0,
-        Some(limit) => {
-            let limit = u32::try_from(limit.get()).unwrap_or(0);
-            limit
-                .checked_sub(event.seats_taken)
-                .ok_or(ChangeEventError::LimitBelowTaken { event: event.id, taken: event.seats_taken })?
-        }
-    };
-    Ok(ChangePlan { seats_to_fill })
+    let limit = changes.ticket_limit.map_or(event.ticket_limit, |l| u32::try_from(l.get()).unwrap_or(0));
+    let free_seats = limit
+        .checked_sub(event.seats_taken)
+        .ok_or(ChangeEventError::LimitBelowTaken { event: event.id, taken: event.seats_taken })?;
+    Ok(ChangePlan { free_seats })
 }
 
 /// Decides whether `caller` may cancel `event`. Cancelling ends every live booking — confirmed
@@ -80,7 +76,13 @@ mod tests {
     use crate::event::TicketLimit;
 
     fn event(status: EventStatus, seats_taken: u32) -> Managed {
-        Managed { id: EventId::new(4).unwrap(), organizer: UserId::new(1).unwrap(), status, seats_taken }
+        Managed {
+            id: EventId::new(4).unwrap(),
+            organizer: UserId::new(1).unwrap(),
+            status,
+            seats_taken,
+            ticket_limit: 10,
+        }
     }
 
     fn limit(seats: i64) -> EventChanges {
@@ -94,13 +96,13 @@ mod tests {
     #[test]
     fn raising_the_limit_fills_the_new_seats_from_the_line() {
         let plan = plan_change(organizer(), &event(EventStatus::OnSale, 10), &limit(13));
-        assert_eq!(plan.unwrap().seats_to_fill, 3);
+        assert_eq!(plan.unwrap().free_seats, 3);
     }
 
     #[test]
-    fn lowering_the_limit_to_the_seats_taken_is_allowed_and_fills_nothing() {
-        let plan = plan_change(organizer(), &event(EventStatus::OnSale, 10), &limit(10));
-        assert_eq!(plan.unwrap().seats_to_fill, 0);
+    fn lowering_the_limit_to_the_seats_taken_is_allowed_and_frees_nothing() {
+        let plan = plan_change(organizer(), &event(EventStatus::OnSale, 6), &limit(6));
+        assert_eq!(plan.unwrap().free_seats, 0);
     }
 
     #[test]
@@ -110,13 +112,10 @@ mod tests {
     }
 
     #[test]
-    fn changing_anything_else_fills_nothing() {
+    fn changing_anything_else_keeps_the_free_seats() {
         let rename =
             EventChanges { name: crate::text::NonEmptyText::parse("New").ok(), ..EventChanges::default() };
-        assert_eq!(
-            plan_change(organizer(), &event(EventStatus::OnSale, 3), &rename).unwrap().seats_to_fill,
-            0
-        );
+        assert_eq!(plan_change(organizer(), &event(EventStatus::OnSale, 3), &rename).unwrap().free_seats, 7);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! what these functions return for the same outcome.
 
 use super::{Notice, NoticeKind, Subject};
-use crate::booking::{Booking, BookingOutcome, BookingStatus, Cancellation, WaitlistPosition};
+use crate::booking::{
+    Booking, BookingOutcome, BookingStatus, Cancellation, QuantityChange, WaitlistPosition,
+};
 use crate::event::{EventCancellation, EventChange};
 
 /// The kind of notice a new booking gets, by the status it was written with; `None` for a
@@ -23,8 +25,8 @@ pub const fn kind_of_new_booking(status: BookingStatus) -> Option<NoticeKind> {
 pub fn of_booking(outcome: &BookingOutcome) -> Notice {
     match outcome {
         BookingOutcome::Confirmed(booking) => about(booking, NoticeKind::BookingConfirmed, None),
-        BookingOutcome::Waitlisted { booking, position } => {
-            about(booking, NoticeKind::BookingWaitlisted, Some(*position))
+        BookingOutcome::Waitlisted { booking, position, seats_ahead } => {
+            about(booking, NoticeKind::BookingWaitlisted, Some((*position, *seats_ahead)))
         }
     }
 }
@@ -34,6 +36,24 @@ pub fn of_booking(outcome: &BookingOutcome) -> Notice {
 pub fn of_cancellation(cancellation: &Cancellation) -> Vec<Notice> {
     let mut notices = vec![about(&cancellation.cancelled, NoticeKind::BookingCancelled, None)];
     notices.extend(cancellation.promoted.iter().map(|b| about(b, NoticeKind::BookingPromoted, None)));
+    notices
+}
+
+/// A waiting booking's quantity changed: a raise cancels the booking it replaces and puts the
+/// new one in line at its place; then each booking the line was served, in line order. A
+/// lowering that serves nobody notifies nothing (the booking is the holder's own change).
+#[must_use]
+pub fn of_quantity_change(change: &QuantityChange) -> Vec<Notice> {
+    let mut notices = Vec::new();
+    if let Some(replaced) = &change.replaced {
+        notices.push(about(replaced, NoticeKind::BookingCancelled, None));
+        let waiting = &change.booking;
+        if waiting.booking.status == BookingStatus::Pending {
+            let place = waiting.position.zip(waiting.seats_ahead);
+            notices.push(about(&waiting.booking, NoticeKind::BookingWaitlisted, place));
+        }
+    }
+    notices.extend(change.promoted.iter().map(|b| about(b, NoticeKind::BookingPromoted, None)));
     notices
 }
 
@@ -55,11 +75,19 @@ pub fn of_event_cancellation(cancellation: &EventCancellation, ended: &[Booking]
     notices
 }
 
-const fn about(booking: &Booking, kind: NoticeKind, position: Option<WaitlistPosition>) -> Notice {
+/// A notice about `booking`; `place` is its place in line and the seats ahead of it, for a
+/// booking that joined the line.
+fn about(booking: &Booking, kind: NoticeKind, place: Option<(WaitlistPosition, u64)>) -> Notice {
     Notice {
         kind,
         event: booking.event,
-        subject: Subject::Booking { booking: booking.id, holder: booking.user, position },
+        subject: Subject::Booking {
+            booking: booking.id,
+            holder: booking.user,
+            quantity: booking.quantity,
+            position: place.map(|(position, _)| position),
+            seats_ahead: place.map(|(_, seats)| seats),
+        },
     }
 }
 
@@ -78,6 +106,7 @@ mod tests {
             event: EventId::new(7).unwrap(),
             user: UserId::new(user).unwrap(),
             status,
+            quantity: crate::booking::Quantity::ONE,
             created_at: Utc::now(),
         }
     }
@@ -95,6 +124,7 @@ mod tests {
                 ticket_limit: TicketLimit::new(3).unwrap(),
                 price: Price::from_cents(0).unwrap(),
                 status: EventStatus::OnSale,
+                seating: crate::event::Seating::DEFAULT,
             },
             tickets_available: 0,
             waiting_list_count: 0,
@@ -114,7 +144,11 @@ mod tests {
     #[test]
     fn a_waitlisted_booking_is_told_its_place_and_a_confirmed_one_none() {
         let position = WaitlistPosition::new(4).unwrap();
-        let waiting = BookingOutcome::Waitlisted { booking: booking(5, 2, BookingStatus::Pending), position };
+        let waiting = BookingOutcome::Waitlisted {
+            booking: booking(5, 2, BookingStatus::Pending),
+            position,
+            seats_ahead: 6,
+        };
         let notice = of_booking(&waiting);
         assert_eq!(notice.kind, NoticeKind::BookingWaitlisted);
         assert_eq!(
@@ -122,7 +156,9 @@ mod tests {
             Subject::Booking {
                 booking: BookingId::new(5).unwrap(),
                 holder: UserId::new(2).unwrap(),
-                position: Some(position)
+                quantity: crate::booking::Quantity::ONE,
+                position: Some(position),
+                seats_ahead: Some(6),
             }
         );
         let seated = of_booking(&BookingOutcome::Confirmed(booking(6, 3, BookingStatus::Confirmed)));
@@ -134,13 +170,13 @@ mod tests {
     fn a_cancel_that_frees_a_seat_notifies_the_canceller_then_the_promoted() {
         let with_promotion = Cancellation {
             cancelled: booking(1, 2, BookingStatus::Cancelled),
-            promoted: Some(booking(9, 3, BookingStatus::Confirmed)),
+            promoted: vec![booking(9, 3, BookingStatus::Confirmed)],
         };
         assert_eq!(
             kinds_and_subjects(&of_cancellation(&with_promotion)),
             [(NoticeKind::BookingCancelled, Some(1)), (NoticeKind::BookingPromoted, Some(9))]
         );
-        let alone = Cancellation { promoted: None, ..with_promotion };
+        let alone = Cancellation { promoted: vec![], ..with_promotion };
         assert_eq!(kinds_and_subjects(&of_cancellation(&alone)), [(NoticeKind::BookingCancelled, Some(1))]);
     }
 

@@ -1,6 +1,9 @@
 use std::future::Future;
 
-use crate::booking::{BookError, BookTicket, BookingOutcome, CancelBooking, CancelError, Cancellation};
+use crate::booking::{
+    BookError, BookTicket, BookingOutcome, CancelBooking, CancelError, Cancellation, ChangeQuantity,
+    ChangeQuantityError, QuantityChange,
+};
 use crate::event::{
     CancelEvent, CancelEventError, ChangeEvent, ChangeEventError, EventCancellation, EventChange,
 };
@@ -11,17 +14,21 @@ use crate::idempotency::Attempt;
 /// sharing the store.
 ///
 /// Implementations MUST keep, after every committed change and whatever runs concurrently,
-/// the invariants of docs/ARCHITECTURE.md: no more confirmed bookings than the ticket limit
-/// (I1), at most one live booking per user and event (I2), no free seat while someone waits
-/// (I3), the line served in booking-id order (I4), and the seat counter equal to the confirmed
-/// bookings (I5).
+/// the invariants of docs/ARCHITECTURE.md: no more seats confirmed than the ticket limit (I1),
+/// at most one live booking per user and event (I2), no seat left free while a booking that it
+/// could serve waits (I3), the line served in booking-id order as [`crate::line::serve`] decides
+/// (I4), and the counters of seats taken and waited for equal to the bookings (I5). Every
+/// change that frees seats or unblocks the line (a cancel, a raise, a lowered quantity) serves
+/// the line with [`crate::line::serve`] in the same transaction.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait Sales: Send + Sync + 'static {
-    /// Takes a seat for the user if one is free, else puts them at the back of the line.
+    /// Takes the command's seats for the user if they are free and nobody waits, else puts the
+    /// booking at the back of the line — all its seats or none.
     ///
-    /// Implementations MUST NOT confirm more bookings than the event's ticket limit, MUST NOT
-    /// give a user two live bookings for one event, and MUST NOT leave a user waiting while a
-    /// seat is free — whatever runs concurrently.
+    /// Implementations MUST NOT confirm more seats than the event's ticket limit, MUST NOT
+    /// give a user two live bookings for one event, MUST NOT let a newcomer pass a line that is
+    /// not empty, and MUST NOT leave a booking waiting while seats it fits are free and nobody
+    /// waits ahead of it — whatever runs concurrently.
     ///
     /// With `key`, stores [`Effect::Booked`](crate::idempotency::Effect::Booked) under the attempt
     /// in the change's own transaction; an attempt that no longer holds its key changes nothing
@@ -33,6 +40,8 @@ pub trait Sales: Send + Sync + 'static {
     /// - [`BookError::EventCancelled`] when the event was called off;
     /// - [`BookError::AlreadyBooked`] / [`BookError::AlreadyWaitlisted`] when the user already
     ///   holds a confirmed / pending booking for the event (nothing is written);
+    /// - [`BookError::QuantityOverMax`] for more seats than one booking of the event may take,
+    ///   [`BookError::QuantityOverLimit`] for more than the event has (nothing is written);
     /// - [`BookError::Repo`] when the store fails.
     fn book(
         &self,
@@ -40,8 +49,9 @@ pub trait Sales: Send + Sync + 'static {
         key: Option<Attempt>,
     ) -> impl Future<Output = Result<BookingOutcome, BookError>> + Send;
 
-    /// Cancels a booking; if it held a seat, the first pending booking of the event (lowest id)
-    /// is confirmed in the same transaction, or the seat is freed when nobody waits.
+    /// Cancels a booking and serves the line in the same transaction: seats it held go to the
+    /// bookings [`crate::line::serve`] picks, or back to the event; a waiting group that leaves
+    /// may let those behind it be served.
     ///
     /// Implementations MUST decide with [`crate::booking::rules::plan_cancel`] while holding
     /// the locks that serialise cancels of the event.
@@ -63,9 +73,10 @@ pub trait Sales: Send + Sync + 'static {
         key: Option<Attempt>,
     ) -> impl Future<Output = Result<Cancellation, CancelError>> + Send;
 
-    /// Changes an event's fields. When the ticket limit rises, the new seats go to the heads of
-    /// the line in booking-id order, in the same transaction; the event and its bookings stay
-    /// consistent with every book and cancel running concurrently.
+    /// Changes an event's fields and serves the line under the new limit and overtake limit, in
+    /// the same transaction; the event and its bookings stay consistent with every book and
+    /// cancel running concurrently. A limit below a waiting group's quantity is allowed (the
+    /// group waits for more); one below the seats confirmed is not.
     ///
     /// Implementations MUST decide with [`crate::event::rules::plan_change`] while holding the
     /// locks that serialise cancels of the event, and MUST change nothing when it refuses.
@@ -85,6 +96,27 @@ pub trait Sales: Send + Sync + 'static {
         cmd: ChangeEvent,
         key: Option<Attempt>,
     ) -> impl Future<Output = Result<EventChange, ChangeEventError>> + Send;
+
+    /// Changes the quantity of the caller's waiting booking and serves the line: a lower one
+    /// keeps the booking's place (and may now fit); a higher one cancels it and puts a new
+    /// booking with that quantity at the back of the line. An unchanged quantity changes
+    /// nothing.
+    ///
+    /// With `key`, stores [`Effect::QuantityChanged`](crate::idempotency::Effect::QuantityChanged)
+    /// under the attempt in the change's own transaction; an attempt that no longer holds its key
+    /// changes nothing ([`KeyTakenOver`](crate::idempotency::KeyTakenOver)).
+    ///
+    /// # Errors
+    /// - [`ChangeQuantityError::NotFound`] for an unknown booking or another user's;
+    /// - [`ChangeQuantityError::NotWaiting`] unless the booking is pending;
+    /// - [`ChangeQuantityError::OverMax`] / [`ChangeQuantityError::OverLimit`] for more seats
+    ///   than one booking of the event may take / than the event has;
+    /// - [`ChangeQuantityError::Repo`] when the store fails.
+    fn change_quantity(
+        &self,
+        cmd: ChangeQuantity,
+        key: Option<Attempt>,
+    ) -> impl Future<Output = Result<QuantityChange, ChangeQuantityError>> + Send;
 
     /// Calls an event off: the event becomes cancelled and every live booking cancelled, in one
     /// transaction. Afterwards [`Sales::book`] MUST refuse the event with

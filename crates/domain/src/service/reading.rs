@@ -66,8 +66,9 @@ mod tests {
             user: id(holder),
             status: BookingStatus::Confirmed,
             created_at: Utc::now(),
+            quantity: crate::booking::Quantity::ONE,
         };
-        BookingView { booking, position: None }
+        BookingView { booking, position: None, seats_ahead: None }
     }
 
     fn catalog_with_booking_of(holder: i64, organizer: i64) -> MockCatalog {
@@ -111,6 +112,7 @@ mod tests {
                 ticket_limit: TicketLimit::new(2).unwrap(),
                 price: Price::from_cents(0).unwrap(),
                 status: EventStatus::OnSale,
+                seating: crate::event::Seating::DEFAULT,
             };
             Box::pin(async move { Ok(Availability::new(found, 0, 0).unwrap()) })
         });

@@ -1,21 +1,17 @@
-//! The booking and cancel statements, docs/ARCHITECTURE.md's "The two transactions": every
-//! statement that changes seats is a conditional write checked by the database, so two server
-//! processes cannot oversell between them. The event's guard, which these run under, is
-//! [`super::guard`].
+//! The booking statements, docs/ARCHITECTURE.md's "The two transactions": the fast path is a
+//! conditional write checked by the database; everything else runs under the event's guard
+//! ([`super::guard`]) holding its row, and writes what the domain decided there. Serving the
+//! line is [`super::line`].
 
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::notice::{self, NoticeKind};
-use domain::{BookingId, BookingQuery, BookingStatus, EventId, UserId};
+use domain::{BookingId, BookingQuery, BookingStatus, EventId, Quantity, UserId};
 
 use crate::queries::Prepared;
-use crate::queries::fragments::{
-    booking_columns, booking_notices, line_length, line_position, noticed, pending_ahead, take_seat,
-};
-use crate::rows::{
-    AttendeeRow, BookingRow, BookingViewRow, FoundBookingRow, LockedBookingRow, PlacedBookingRow,
-};
+use crate::queries::fragments::{booking_columns, booking_notices, line_position, noticed};
+use crate::rows::{AttendeeRow, BookingRow, BookingViewRow, FoundBookingRow, LineEntryRow, PlacedBookingRow};
 use crate::schema::bookings;
 
 /// The notice kinds the domain gives a booking written with `status`.
@@ -23,174 +19,172 @@ fn new_booking_kind(status: BookingStatus) -> &'static str {
     notice::rules::kind_of_new_booking(status).map_or("", NoticeKind::as_str)
 }
 
-/// Fast path: take a seat, insert the CONFIRMED booking and its notice (kind `$3`) in one
-/// statement. No row back means no seat was free (or no such event); a unique violation rolls
-/// the seat back with it. Its notice is always a seat's, so it is written without
-/// `booking_notices!`'s choice of kind.
-pub const TAKE_FREE_SEAT: &str = concat!(
-    "WITH ",
-    take_seat!(),
-    ", placed AS (
-    INSERT INTO bookings (event_id, user_id, status)
-    SELECT id, $2, 'CONFIRMED' FROM seat
-    RETURNING id, event_id, user_id, status, created_at
+/// Fast path: take the seats, insert the CONFIRMED booking and its notice (kind `$3`) in one
+/// statement — only while all `$4` seats are free, nobody waits (a newcomer never passes the
+/// line), the event allows that many per booking and is on sale. No row back means any of these
+/// failed (or no such event); a unique violation rolls the seats back with it. The conditions
+/// are on the event row the statement updates, so a booker that waited for its lock re-checks
+/// them on the version the holder committed.
+pub const TAKE_FREE_SEATS: &str = concat!(
+    "WITH seats AS (
+    UPDATE events SET seats_taken = seats_taken + $4
+    WHERE id = $1 AND status = 'ON_SALE' AND waiting = 0
+      AND seats_taken + $4 <= ticket_limit AND $4 <= max_per_booking
+    RETURNING id
+), placed AS (
+    INSERT INTO bookings (event_id, user_id, status, quantity)
+    SELECT id, $2, 'CONFIRMED', $4 FROM seats
+    RETURNING id, event_id, user_id, status, quantity, created_at
 ), ",
-    noticed!("SELECT $3, event_id, id, user_id, NULL FROM placed"),
+    noticed!("SELECT $3, event_id, id, user_id, quantity, NULL::int8, NULL::int8 FROM placed"),
     "
-SELECT id, event_id, user_id, status, created_at FROM placed"
+SELECT id, event_id, user_id, status, quantity, created_at FROM placed"
 );
 
-pub(crate) async fn take_free_seat(
+pub(crate) async fn take_free_seats(
     conn: &mut AsyncPgConnection,
     event: EventId,
     user: UserId,
+    quantity: Quantity,
 ) -> QueryResult<Option<BookingRow>> {
     Prepared(
-        diesel::sql_query(TAKE_FREE_SEAT)
-            .bind::<BigInt, _>(event.get())
-            .bind::<BigInt, _>(user.get())
-            .bind::<Text, _>(new_booking_kind(BookingStatus::Confirmed)),
-    )
-    .get_result(conn)
-    .await
-    .optional()
-}
-
-/// Slow path, run under the shared guard: retry the seat (a cancel may have freed one since
-/// the fast path), else join the line, and write the booking's notice (kind `$3` for a seat,
-/// `$4` for the line, with the place). Also reports how many pending bookings are ahead,
-/// counted in this statement's snapshot. No row back means no such event, or one called off
-/// (the event's status tells which).
-pub const TAKE_SEAT_OR_JOIN_LINE: &str = concat!(
-    "WITH ",
-    take_seat!(),
-    ", placed AS (
-    INSERT INTO bookings (event_id, user_id, status)
-    SELECT e.id, $2, CASE WHEN EXISTS (SELECT 1 FROM seat) THEN 'CONFIRMED' ELSE 'PENDING' END
-    FROM events e
-    WHERE e.id = $1 AND e.status = 'ON_SALE'
-    RETURNING id, event_id, user_id, status, created_at
-), counted AS (
-    SELECT p.*,
-           CASE WHEN p.status = 'PENDING' THEN
-               ",
-    pending_ahead!("p"),
-    "
-           ELSE 0 END AS ahead
-    FROM placed p
-), ",
-    booking_notices!("$3", "$4", "counted"),
-    "
-SELECT id, event_id, user_id, status, created_at, ahead FROM counted"
-);
-
-pub(crate) async fn take_seat_or_join_line(
-    conn: &mut AsyncPgConnection,
-    event: EventId,
-    user: UserId,
-) -> QueryResult<Option<PlacedBookingRow>> {
-    Prepared(
-        diesel::sql_query(TAKE_SEAT_OR_JOIN_LINE)
+        diesel::sql_query(TAKE_FREE_SEATS)
             .bind::<BigInt, _>(event.get())
             .bind::<BigInt, _>(user.get())
             .bind::<Text, _>(new_booking_kind(BookingStatus::Confirmed))
-            .bind::<Text, _>(new_booking_kind(BookingStatus::Pending)),
+            .bind::<Integer, _>(seats(quantity)),
     )
     .get_result(conn)
     .await
     .optional()
 }
 
-/// An event's free seats and sale status, read while locking its row.
-#[derive(Debug, QueryableByName)]
-pub(crate) struct SeatsRow {
-    #[diesel(sql_type = Integer)]
-    pub free: i32,
-    #[diesel(sql_type = Text)]
-    pub status: String,
+/// Of the users `$2` (in arrival order), those who exist and hold no live booking of event `$1`,
+/// in the same order: who a batch places. Run after the event's row is locked, so in a
+/// snapshot that sees every booking committed before. `OFFSET 0` keeps the live-booking check
+/// a probe of the unique index per booker: as a join, a plan made while the event had few
+/// bookings read all of them once per booker (a 250-booker batch behind a line of 3 000 took
+/// 190 ms instead of 10).
+const ELIGIBLE: &str = "\
+SELECT r.user_id AS id
+FROM unnest($2::bigint[]) WITH ORDINALITY AS r(user_id, ord)
+WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id)
+  AND NOT EXISTS (SELECT 1 FROM bookings b
+                  WHERE b.event_id = $1 AND b.user_id = r.user_id AND b.status IN ('CONFIRMED', 'PENDING')
+                  OFFSET 0)
+ORDER BY r.ord";
+
+#[derive(QueryableByName)]
+struct UserIdRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
 }
 
-/// Group commit, first statement, under the shared guard: the event's row, locked as the
-/// seat-taking writes lock it, so the free seats read here stay free until the batch commits,
-/// and the batch's own statement (run after the lock) sees every booking committed before it.
-const LOCK_EVENT_SEATS: &str = "\
-SELECT ticket_limit - seats_taken AS free, status FROM events WHERE id = $1 FOR NO KEY UPDATE";
-
-/// Call inside a transaction holding the event's shared guard; the row stays locked until it
-/// ends. `None` when there is no such event.
-pub(crate) async fn lock_seats(
-    conn: &mut AsyncPgConnection,
-    event: EventId,
-) -> QueryResult<Option<SeatsRow>> {
-    Prepared(diesel::sql_query(LOCK_EVENT_SEATS).bind::<BigInt, _>(event.get()))
-        .get_result(conn)
-        .await
-        .optional()
-}
-
-/// Group commit, second statement: the bookers `$2` (in arrival order) of event `$1`, holding
-/// its row with `$3` seats free. Bookers who do not exist or already hold a live booking are
-/// left out (the caller asks why, one by one); the first `$3` of the others take seats, the
-/// rest join the line in order; each gets its notice (kind `$4` for a seat, `$5` for the line).
-/// `ON CONFLICT` covers a live booking committed by a booker outside the batch's snapshot; the
-/// seats counted are the confirmed rows actually written. A pending row returned while fewer
-/// than `$3` were confirmed means such a conflict took a confirmed place: the caller rolls back
-/// and tries again, so no seat stays free while someone waits (I3). `OFFSET 0` keeps the
-/// live-booking check a probe of the unique index per booker: as a join, a plan made while the
-/// event had few bookings read all of them once per booker (a 250-booker batch behind a line
-/// of 3 000 took 190 ms instead of 10). A booker's place is the line as the snapshot holds it
-/// plus the batch's own pending rows before it, not [`pending_ahead!`] per booker: the rows a
-/// statement writes are not in its own snapshot, and one count of the line serves the batch.
-const BOOK_BATCH: &str = concat!(
-    "WITH wanted AS (
-    SELECT r.user_id, row_number() OVER (ORDER BY r.ord) AS rank
-    FROM unnest($2::bigint[]) WITH ORDINALITY AS r(user_id, ord)
-    WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id)
-      AND NOT EXISTS (SELECT 1 FROM bookings b
-                      WHERE b.event_id = $1 AND b.user_id = r.user_id AND b.status IN ('CONFIRMED', 'PENDING')
-                      OFFSET 0)
-), placed AS (
-    INSERT INTO bookings (event_id, user_id, status)
-    SELECT $1, user_id, CASE WHEN rank <= $3 THEN 'CONFIRMED' ELSE 'PENDING' END
-    FROM wanted ORDER BY rank
-    ON CONFLICT (event_id, user_id) WHERE status IN ('CONFIRMED', 'PENDING') DO NOTHING
-    RETURNING id, event_id, user_id, status, created_at
-), seats AS (
-    UPDATE events SET seats_taken = seats_taken + (SELECT count(*) FROM placed WHERE status = 'CONFIRMED')
-    WHERE id = $1 AND EXISTS (SELECT 1 FROM placed WHERE status = 'CONFIRMED')
-), counted AS (
-    SELECT p.*,
-           CASE WHEN p.status = 'PENDING' THEN
-               ",
-    line_length!("$1"),
-    "
-               + count(*) FILTER (WHERE p.status = 'PENDING') OVER (ORDER BY p.id) - 1
-           ELSE 0 END AS ahead
-    FROM placed p
-), ",
-    booking_notices!("$4", "$5", "counted ORDER BY id"),
-    "
-SELECT id, event_id, user_id, status, created_at, ahead FROM counted ORDER BY id"
-);
-
-/// Call after [`lock_seats`], in its transaction: places `users` (arrival order) with `free`
-/// seats to give; returns the bookings written, by id.
-pub(crate) async fn place_batch(
+/// Call after locking the event's row: which of `users` may book it now, in their order.
+pub(crate) async fn eligible(
     conn: &mut AsyncPgConnection,
     event: EventId,
     users: &[i64],
-    free: i32,
+) -> QueryResult<Vec<i64>> {
+    let rows: Vec<UserIdRow> =
+        Prepared(diesel::sql_query(ELIGIBLE).bind::<BigInt, _>(event.get()).bind::<Array<BigInt>, _>(users))
+            .load(conn)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Newcomers to event `$1` as the domain placed them (`domain::line::Line::arrive`), in arrival
+/// order, under the event's guard and row lock: for each, the user (`$2`), status (`$3`),
+/// quantity (`$4`), overtake count (`$5`, a waiting newcomer that later ones in its batch
+/// passed), and for a pending one the bookings and seats ahead (`$6`, `$7`, exact: the line
+/// cannot change under the lock). The waiting bookings the newcomers passed get their counts
+/// (`$8`, `$9`), and the event its counters (`$10` seats taken, `$11` bookings and `$12` seats
+/// waiting, each added); each newcomer gets its notice (kind `$13` for seats, `$14` for the
+/// line). A live booking committed outside the lock's reach is skipped by `ON CONFLICT`: fewer
+/// rows back than users given means the plan is void, and the caller rolls back.
+pub const PLACE: &str = concat!(
+    "WITH arrivals AS (
+    SELECT * FROM unnest($2::int8[], $3::text[], $4::int4[], $5::int4[], $6::int8[], $7::int8[])
+        WITH ORDINALITY AS r(user_id, status, quantity, overtaken, ahead, seats_ahead, ord)
+), placed AS (
+    INSERT INTO bookings (event_id, user_id, status, quantity, overtaken)
+    SELECT $1, user_id, status, quantity, overtaken FROM arrivals ORDER BY ord
+    ON CONFLICT (event_id, user_id) WHERE status IN ('CONFIRMED', 'PENDING') DO NOTHING
+    RETURNING id, event_id, user_id, status, quantity, created_at
+), passed AS (
+    UPDATE bookings b SET overtaken = p.overtaken
+    FROM unnest($8::int8[], $9::int4[]) AS p(id, overtaken)
+    WHERE b.event_id = $1 AND b.id = p.id
+), counted AS (
+    UPDATE events
+    SET seats_taken = seats_taken + $10, waiting = waiting + $11, seats_waiting = seats_waiting + $12
+    WHERE id = $1
+), with_places AS (
+    SELECT p.*, a.ahead, a.seats_ahead FROM placed p JOIN arrivals a ON a.user_id = p.user_id
+), ",
+    booking_notices!("$13", "$14", "with_places ORDER BY id"),
+    "
+SELECT id, event_id, user_id, status, quantity, created_at, ahead, seats_ahead FROM with_places ORDER BY id"
+);
+
+/// One newcomer as the domain placed it, for [`place`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Arrival {
+    pub user: i64,
+    pub status: BookingStatus,
+    pub quantity: i32,
+    pub overtaken: i32,
+    pub ahead: i64,
+    pub seats_ahead: i64,
+}
+
+/// What placing newcomers does to the event besides their rows: the overtake counts of the
+/// waiting bookings they passed, and the counters' changes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Placing {
+    pub passed: Vec<(i64, i32)>,
+    pub seats_taken: i32,
+    pub waiting: i32,
+    pub seats_waiting: i32,
+}
+
+/// Call under the event's guard, holding its row: writes `arrivals` and `placing`; returns the
+/// bookings written, by id.
+pub(crate) async fn place(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    arrivals: &[Arrival],
+    placing: &Placing,
 ) -> QueryResult<Vec<PlacedBookingRow>> {
+    let column = |f: fn(&Arrival) -> i64| arrivals.iter().map(f).collect::<Vec<i64>>();
+    let statuses: Vec<&str> = arrivals.iter().map(|a| a.status.as_str()).collect();
+    let quantities: Vec<i32> = arrivals.iter().map(|a| a.quantity).collect();
+    let overtaken: Vec<i32> = arrivals.iter().map(|a| a.overtaken).collect();
+    let (passed, counts): (Vec<i64>, Vec<i32>) = placing.passed.iter().copied().unzip();
     Prepared(
-        diesel::sql_query(BOOK_BATCH)
+        diesel::sql_query(PLACE)
             .bind::<BigInt, _>(event.get())
-            .bind::<Array<BigInt>, _>(users)
-            .bind::<Integer, _>(free)
+            .bind::<Array<BigInt>, _>(column(|a| a.user))
+            .bind::<Array<Text>, _>(statuses)
+            .bind::<Array<Integer>, _>(quantities)
+            .bind::<Array<Integer>, _>(overtaken)
+            .bind::<Array<BigInt>, _>(column(|a| a.ahead))
+            .bind::<Array<BigInt>, _>(column(|a| a.seats_ahead))
+            .bind::<Array<BigInt>, _>(passed)
+            .bind::<Array<Integer>, _>(counts)
+            .bind::<Integer, _>(placing.seats_taken)
+            .bind::<Integer, _>(placing.waiting)
+            .bind::<Integer, _>(placing.seats_waiting)
             .bind::<Text, _>(new_booking_kind(BookingStatus::Confirmed))
             .bind::<Text, _>(new_booking_kind(BookingStatus::Pending)),
     )
     .load(conn)
     .await
+}
+
+/// A quantity as the database stores it (at most [`Quantity::MAX`], so it always fits).
+pub(crate) fn seats(quantity: Quantity) -> i32 {
+    i32::try_from(quantity.get()).unwrap_or(i32::MAX)
 }
 
 /// The user's confirmed or pending booking for the event, if any.
@@ -209,78 +203,33 @@ pub(crate) async fn live_for(
         .optional()
 }
 
-pub const LOCK_BOOKING: &str = "\
-SELECT b.id, b.event_id, b.user_id, b.status, b.created_at, e.organizer_id
-FROM bookings b JOIN events e ON e.id = b.event_id
-WHERE b.id = $1
-FOR UPDATE OF b";
+/// The bookings a batch of cancels of event `$1` names: by id (`$2`), and the live booking of
+/// each user in `$3`, with what serving the line needs of them. Under the event's exclusive
+/// guard, nothing else changes them.
+pub const TARGETS: &str = concat!(
+    "SELECT ",
+    booking_columns!(),
+    ", b.overtaken
+FROM bookings b
+WHERE b.event_id = $1
+  AND (b.id = ANY ($2) OR (b.user_id = ANY ($3) AND b.status IN ('CONFIRMED', 'PENDING')))"
+);
 
-pub(crate) async fn lock_booking(
-    conn: &mut AsyncPgConnection,
-    booking: BookingId,
-) -> QueryResult<Option<LockedBookingRow>> {
-    Prepared(diesel::sql_query(LOCK_BOOKING).bind::<BigInt, _>(booking.get()))
-        .get_result(conn)
-        .await
-        .optional()
-}
-
-const LOCK_LIVE_BOOKING: &str = "\
-SELECT b.id, b.event_id, b.user_id, b.status, b.created_at, e.organizer_id
-FROM bookings b JOIN events e ON e.id = b.event_id
-WHERE b.event_id = $1 AND b.user_id = $2 AND b.status IN ('CONFIRMED', 'PENDING')
-FOR UPDATE OF b";
-
-pub(crate) async fn lock_live_booking(
+/// Call under the event's exclusive guard: the bookings `ids` and the live bookings of `users`.
+pub(crate) async fn targets(
     conn: &mut AsyncPgConnection,
     event: EventId,
-    user: UserId,
-) -> QueryResult<Option<LockedBookingRow>> {
+    ids: &[i64],
+    users: &[i64],
+) -> QueryResult<Vec<LineEntryRow>> {
     Prepared(
-        diesel::sql_query(LOCK_LIVE_BOOKING).bind::<BigInt, _>(event.get()).bind::<BigInt, _>(user.get()),
+        diesel::sql_query(TARGETS)
+            .bind::<BigInt, _>(event.get())
+            .bind::<Array<BigInt>, _>(ids)
+            .bind::<Array<BigInt>, _>(users),
     )
-    .get_result(conn)
+    .load(conn)
     .await
-    .optional()
-}
-
-pub const MARK_CANCELLED: &str = "\
-UPDATE bookings SET status = 'CANCELLED', updated_at = now()
-WHERE id = $1
-RETURNING id, event_id, user_id, status, created_at";
-
-pub(crate) async fn mark_cancelled(
-    conn: &mut AsyncPgConnection,
-    booking: BookingId,
-) -> QueryResult<BookingRow> {
-    Prepared(diesel::sql_query(MARK_CANCELLED).bind::<BigInt, _>(booking.get())).get_result(conn).await
-}
-
-/// A seat was given up: confirm the head of the line (lowest id), or, when nobody waits,
-/// return the seat to the event. One statement, under the exclusive guard.
-pub const PASS_SEAT_ON: &str = "\
-WITH head AS (
-    SELECT id FROM bookings
-    WHERE event_id = $1 AND status = 'PENDING'
-    ORDER BY id
-    LIMIT 1
-    FOR UPDATE
-), promoted AS (
-    UPDATE bookings SET status = 'CONFIRMED', updated_at = now()
-    WHERE id = (SELECT id FROM head)
-    RETURNING id, event_id, user_id, status, created_at
-), released AS (
-    UPDATE events SET seats_taken = seats_taken - 1
-    WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM head)
-)
-SELECT id, event_id, user_id, status, created_at FROM promoted";
-
-/// Call inside a transaction holding the exclusive guard. Returns the promoted booking.
-pub(crate) async fn pass_seat_on(
-    conn: &mut AsyncPgConnection,
-    event: EventId,
-) -> QueryResult<Option<BookingRow>> {
-    Prepared(diesel::sql_query(PASS_SEAT_ON).bind::<BigInt, _>(event.get())).get_result(conn).await.optional()
 }
 
 /// The event a booking is for (it never changes), to find the booking's cancel lane.

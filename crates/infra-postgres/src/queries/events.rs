@@ -8,14 +8,8 @@ use domain::{EventChanges, EventDate, EventId, EventQuery, NewEvent};
 
 use crate::queries::Prepared;
 use crate::queries::fragments::availability_columns;
-use crate::rows::{AvailabilityRow, BookingRow, EventRow, ManagedEventRow};
+use crate::rows::{AvailabilityRow, BookingRow, EventRow, LockedEventRow};
 use crate::schema::events;
-
-#[derive(QueryableByName)]
-struct StatusRow {
-    #[diesel(sql_type = Text)]
-    status: String,
-}
 
 pub(crate) async fn insert(conn: &mut AsyncPgConnection, event: &NewEvent) -> QueryResult<EventRow> {
     diesel::insert_into(events::table)
@@ -27,13 +21,20 @@ pub(crate) async fn insert(conn: &mut AsyncPgConnection, event: &NewEvent) -> Qu
             events::location.eq(event.location().as_str()),
             events::ticket_limit.eq(event.ticket_limit().get()),
             events::price_cents.eq(event.price().cents()),
+            events::max_per_booking.eq(seats_per(event.seating().max_per_booking.get())),
+            events::overtake_limit.eq(seats_per(event.seating().overtake_limit.get())),
         ))
         .returning(EventRow::as_returning())
         .get_result(conn)
         .await
 }
 
-/// An event and its waiting-list length in one statement, so both come from one snapshot.
+/// A seating setting as the database stores it (at most 100, so it always fits).
+fn seats_per(value: u32) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+/// An event and the seats its line waits for.
 const AVAILABILITY: &str = concat!(
     "SELECT ",
     availability_columns!(),
@@ -42,7 +43,7 @@ FROM events e
 WHERE e.id = $1"
 );
 
-/// The event and its waiting-list length, from one snapshot.
+/// The event and the seats its line waits for.
 pub(crate) async fn availability(
     conn: &mut AsyncPgConnection,
     id: EventId,
@@ -50,24 +51,12 @@ pub(crate) async fn availability(
     Prepared(diesel::sql_query(AVAILABILITY).bind::<BigInt, _>(id.get())).get_result(conn).await.optional()
 }
 
-/// Whether an event exists, and its sale status.
-const EVENT_STATUS: &str = "SELECT status FROM events WHERE id = $1";
-
-/// The event's sale status, `None` when it does not exist.
-pub(crate) async fn status(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<Option<String>> {
-    let row: Option<StatusRow> = Prepared(diesel::sql_query(EVENT_STATUS).bind::<BigInt, _>(id.get()))
-        .get_result(conn)
-        .await
-        .optional()?;
-    Ok(row.map(|r| r.status))
-}
-
 /// A page of events by (date, id), strictly after `($1, $2)` (the cursor, or the key just before
 /// `from`; null: from the start), up to `$3` (`to`; null: no end), of status `$4` (null: any),
 /// `$5` the limit plus one. One exclusive row bound rather than separate date conditions, and no
 /// `$n IS NULL OR …` around the bounds: planned generically (as a prepared statement is), the
 /// scan of `events_date_id_idx` still starts at the bound and stops after the page, so a deep
-/// page costs what the first does. Waiting lines are counted for the page's rows only.
+/// page costs what the first does.
 pub const LIST_EVENTS: &str = concat!(
     "SELECT ",
     availability_columns!(),
@@ -152,13 +141,16 @@ fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-/// Under the exclusive guard: the event as a change or cancellation must see it, locked until
-/// the transaction ends (fast-path bookers, which do not take the guard, wait on this row).
-const LOCK_EVENT: &str = "\
-SELECT id, organizer_id, status, seats_taken FROM events WHERE id = $1 FOR UPDATE";
+/// Under the event's guard: the event as every write to its seats or line decides on, locked
+/// until the transaction ends. Fast-path bookers, which take no guard, wait on this row; so do
+/// the others, whose guard (shared) does not exclude each other.
+pub const LOCK_EVENT: &str = "\
+SELECT id, organizer_id, status, ticket_limit, seats_taken, waiting, seats_waiting, max_per_booking,
+       overtake_limit
+FROM events WHERE id = $1 FOR NO KEY UPDATE";
 
-/// Call under the event's exclusive guard: the event row, locked until the transaction ends.
-pub(crate) async fn lock(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<Option<ManagedEventRow>> {
+/// Call under the event's guard: the event row, locked until the transaction ends.
+pub(crate) async fn lock(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<Option<LockedEventRow>> {
     Prepared(diesel::sql_query(LOCK_EVENT).bind::<BigInt, _>(id.get())).get_result(conn).await.optional()
 }
 
@@ -170,7 +162,9 @@ UPDATE events SET
     date = COALESCE($4, date),
     location = COALESCE($5, location),
     ticket_limit = COALESCE($6, ticket_limit),
-    price_cents = COALESCE($7, price_cents)
+    price_cents = COALESCE($7, price_cents),
+    max_per_booking = COALESCE($8, max_per_booking),
+    overtake_limit = COALESCE($9, overtake_limit)
 WHERE id = $1";
 
 /// Call under the event's exclusive guard, holding its row.
@@ -187,41 +181,13 @@ pub(crate) async fn change(
             .bind::<Nullable<Date>, _>(changes.date.map(|d| d.naive()))
             .bind::<Nullable<Text>, _>(changes.location.as_ref().map(|t| t.as_str()))
             .bind::<Nullable<Integer>, _>(changes.ticket_limit.map(|l| l.get()))
-            .bind::<Nullable<BigInt>, _>(changes.price.map(|p| p.cents())),
+            .bind::<Nullable<BigInt>, _>(changes.price.map(|p| p.cents()))
+            .bind::<Nullable<Integer>, _>(changes.max_per_booking.map(|m| seats_per(m.get())))
+            .bind::<Nullable<Integer>, _>(changes.overtake_limit.map(|k| seats_per(k.get()))),
     )
     .execute(conn)
     .await
     .map(drop)
-}
-
-/// Under the exclusive guard, after a raise: confirm up to `$2` heads of the line, lowest id
-/// first, and count their seats in one statement (I4, I5).
-const FILL_SEATS: &str = "\
-WITH heads AS (
-    SELECT id FROM bookings
-    WHERE event_id = $1 AND status = 'PENDING'
-    ORDER BY id
-    LIMIT $2
-    FOR UPDATE
-), promoted AS (
-    UPDATE bookings SET status = 'CONFIRMED', updated_at = now()
-    WHERE id IN (SELECT id FROM heads)
-    RETURNING id, event_id, user_id, status, created_at
-), seats AS (
-    UPDATE events SET seats_taken = seats_taken + (SELECT count(*) FROM promoted)
-    WHERE id = $1
-)
-SELECT id, event_id, user_id, status, created_at FROM promoted ORDER BY id";
-
-/// Call under the event's exclusive guard: confirms up to `seats` heads of the line.
-pub(crate) async fn fill_seats(
-    conn: &mut AsyncPgConnection,
-    id: EventId,
-    seats: u32,
-) -> QueryResult<Vec<BookingRow>> {
-    Prepared(diesel::sql_query(FILL_SEATS).bind::<BigInt, _>(id.get()).bind::<BigInt, _>(i64::from(seats)))
-        .load(conn)
-        .await
 }
 
 /// Under the exclusive guard: every live booking cancelled, every seat freed, the event called
@@ -230,12 +196,12 @@ const CANCEL_EVENT: &str = "\
 WITH ended AS (
     UPDATE bookings SET status = 'CANCELLED', updated_at = now()
     WHERE event_id = $1 AND status IN ('CONFIRMED', 'PENDING')
-    RETURNING id, event_id, user_id, status, created_at
+    RETURNING id, event_id, user_id, status, quantity, created_at
 ), called_off AS (
-    UPDATE events SET status = 'CANCELLED', seats_taken = 0
+    UPDATE events SET status = 'CANCELLED', seats_taken = 0, waiting = 0, seats_waiting = 0
     WHERE id = $1
 )
-SELECT id, event_id, user_id, status, created_at FROM ended ORDER BY id";
+SELECT id, event_id, user_id, status, quantity, created_at FROM ended ORDER BY id";
 
 /// Call under the event's exclusive guard: the live bookings the cancellation ended, by id.
 pub(crate) async fn cancel(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<Vec<BookingRow>> {

@@ -3,45 +3,24 @@
 //! constants because `concat!` joins only literals, and the statements must stay `&'static str`
 //! to stay prepared ([`super::Prepared`]).
 
-/// The seat-taking write both booking statements start with: a seat is taken only while one is
-/// free and the event is on sale; the CHECK on `seats_taken` is the last line of defence
-/// behind this condition.
-macro_rules! take_seat {
-    () => {
-        "seat AS (
-    UPDATE events SET seats_taken = seats_taken + 1
-    WHERE id = $1 AND seats_taken < ticket_limit AND status = 'ON_SALE'
-    RETURNING id
-)"
-    };
-}
-pub(crate) use take_seat;
-
 /// A booking's columns, as `BookingRow` reads them, for a booking aliased `b`.
 macro_rules! booking_columns {
     () => {
-        "b.id, b.event_id, b.user_id, b.status, b.created_at"
+        "b.id, b.event_id, b.user_id, b.status, b.quantity, b.created_at"
     };
 }
 pub(crate) use booking_columns;
 
-/// How many bookings wait in the line of the event `$event` (an expression), in the
-/// statement's snapshot.
-macro_rules! line_length {
-    ($event:literal) => {
-        concat!("(SELECT count(*) FROM bookings b WHERE b.event_id = ", $event, " AND b.status = 'PENDING')")
-    };
-}
-pub(crate) use line_length;
-
-/// How many pending bookings of its event are ahead of the booking aliased `$booking` (lower
-/// ids: the line is in id order), in the statement's snapshot; its place in line is one more.
-/// The one count of a place in line, for the bookings read and for a booking joining the line
-/// alone; a batch counts its own (`BOOK_BATCH` says why).
+/// The pending bookings of its event ahead of the booking aliased `$booking` (lower ids: the
+/// line is in id order), in the statement's snapshot, as `$aggregate` over them: `count(*)` for
+/// how many (its place in line is one more), `sum(a.quantity)` for their seats. An index-only
+/// scan of `bookings_event_status_id_idx`, which includes the quantity.
 macro_rules! pending_ahead {
-    ($booking:literal) => {
+    ($aggregate:literal, $booking:literal) => {
         concat!(
-            "(SELECT count(*) FROM bookings a
+            "(SELECT COALESCE(",
+            $aggregate,
+            ", 0) FROM bookings a
             WHERE a.event_id = ",
             $booking,
             ".event_id AND a.status = 'PENDING' AND a.id < ",
@@ -52,45 +31,51 @@ macro_rules! pending_ahead {
 }
 pub(crate) use pending_ahead;
 
-/// A pending booking's exact place in line (null for any other status), for a booking aliased
-/// `b`.
+/// A pending booking's exact place in line and the seats ahead of it (both null for any other
+/// status), for a booking aliased `b`.
 macro_rules! line_position {
     () => {
         concat!(
             "CASE WHEN b.status = 'PENDING' THEN
            ",
-            $crate::queries::fragments::pending_ahead!("b"),
+            $crate::queries::fragments::pending_ahead!("count(*)", "b"),
             " + 1
-       END AS position"
+       END AS position,
+       CASE WHEN b.status = 'PENDING' THEN
+           ",
+            $crate::queries::fragments::pending_ahead!("sum(a.quantity)", "b"),
+            "::int8
+       END AS seats_ahead"
         )
     };
 }
 pub(crate) use line_position;
 
-/// An event's columns with its waiting-list length, as `AvailabilityRow` reads them, for an
-/// event aliased `e`.
+/// An event's columns with the seats its line waits for, as `AvailabilityRow` reads them, for
+/// an event aliased `e`.
 macro_rules! availability_columns {
     () => {
-        concat!(
-            "e.id, e.organizer_id, e.name, e.description, e.date, e.location, e.ticket_limit, e.price_cents,
-       e.seats_taken, e.status,
-       ",
-            $crate::queries::fragments::line_length!("e.id"),
-            " AS waiting"
-        )
+        "e.id, e.organizer_id, e.name, e.description, e.date, e.location, e.ticket_limit, e.price_cents,
+       e.seats_taken, e.status, e.max_per_booking, e.overtake_limit, e.seats_waiting::int8 AS waiting"
     };
 }
 pub(crate) use availability_columns;
 
 /// A notification's columns as `NotificationRow` reads them, for a notification aliased `n`:
-/// a booking's notice is completed from its booking (whose fields other than the status never
-/// change; the status is the kind's), an event's from the snapshot written with it.
+/// a booking's notice is completed from its booking (whose holder and creation never change;
+/// the status is the kind's, the quantity and place the notice's own), an event's from the
+/// snapshot written with it. Notices written before bookings were groups have no quantity or
+/// seats ahead: every booking then held one seat. Snapshots written before events had seating
+/// read with the defaults every event then had.
 macro_rules! notification_columns {
     () => {
         "n.id, n.kind, n.created_at, n.event_id, n.position, n.booking_id,
+       CASE WHEN n.booking_id IS NOT NULL THEN COALESCE(n.quantity, 1) END AS quantity,
+       COALESCE(n.seats_ahead, n.position - 1) AS seats_ahead,
        b.user_id AS holder_id, b.created_at AS booking_created_at,
        s.organizer_id, s.name, s.description, s.date, s.location, s.ticket_limit, s.price_cents,
-       s.seats_taken, s.status, s.waiting"
+       s.seats_taken, s.status, COALESCE(s.max_per_booking, 10) AS max_per_booking,
+       COALESCE(s.overtake_limit, 0) AS overtake_limit, s.waiting"
     };
 }
 pub(crate) use notification_columns;
@@ -102,14 +87,15 @@ macro_rules! notification_sources {
 LEFT JOIN bookings b ON b.id = n.booking_id
 LEFT JOIN LATERAL jsonb_to_record(n.event_snapshot) AS s(
     organizer_id int8, name text, description text, date date, location text, ticket_limit int4,
-    price_cents int8, seats_taken int4, status text, waiting int8) ON true"
+    price_cents int8, seats_taken int4, status text, max_per_booking int4, overtake_limit int4,
+    waiting int8) ON true"
     };
 }
 pub(crate) use notification_sources;
 
 /// Writes one notice per row `$rows` selects, as a CTE named `noticed`: the kind, the event,
-/// the booking and its holder (null for an event's notice) and the place in line (a
-/// waitlisted booking's only), in this order; after `with_snapshot:`, the rows add the event as
+/// the booking, its holder and its quantity (null for an event's notice), the place in line and
+/// the seats ahead (a waitlisted booking's only), in this order; after `with_snapshot:`, the rows add the event as
 /// the change left it (an event's notice only). Every statement that writes notices writes
 /// them through this. A booking's notice leaves the snapshot column out rather than write a
 /// null: in `BOOK_BATCH` the null would ride through the sort that numbers the notices.
@@ -117,7 +103,7 @@ macro_rules! noticed {
     (@columns $snapshot:literal, $rows:expr) => {
         concat!(
             "noticed AS (
-    INSERT INTO notifications (kind, event_id, booking_id, user_id, position",
+    INSERT INTO notifications (kind, event_id, booking_id, user_id, quantity, position, seats_ahead",
             $snapshot,
             ")
     ",
@@ -136,8 +122,9 @@ macro_rules! noticed {
 pub(crate) use noticed;
 
 /// [`noticed!`] for the bookings a statement has just placed, one notice per row of `$placed`
-/// (a booking's `id, event_id, user_id, status` and `ahead`, the pending bookings before it):
-/// kind `$seat` for a confirmed booking, `$line` with its place for a pending one.
+/// (a booking's `id, event_id, user_id, status, quantity`, and `ahead` and `seats_ahead`, the
+/// pending bookings before it and their seats): kind `$seat` for a confirmed booking, `$line`
+/// with its place for a pending one.
 macro_rules! booking_notices {
     ($seat:literal, $line:literal, $placed:literal) => {
         $crate::queries::fragments::noticed!(concat!(
@@ -145,8 +132,9 @@ macro_rules! booking_notices {
             $seat,
             " ELSE ",
             $line,
-            " END, event_id, id, user_id,
-           CASE WHEN status = 'PENDING' THEN ahead + 1 END
+            " END, event_id, id, user_id, quantity,
+           CASE WHEN status = 'PENDING' THEN ahead + 1 END,
+           CASE WHEN status = 'PENDING' THEN seats_ahead END
     FROM ",
             $placed
         ))

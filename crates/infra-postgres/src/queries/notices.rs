@@ -2,7 +2,7 @@
 //! follow it.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::UserId;
 use domain::notice::{Notice, Subject};
@@ -27,14 +27,14 @@ macro_rules! channel {
 pub const WRITE_NOTICES: &str = concat!(
     "WITH ",
     noticed!(with_snapshot: concat!(
-        "SELECT n.kind, n.event_id, n.booking_id, n.user_id, n.position,
+        "SELECT n.kind, n.event_id, n.booking_id, n.user_id, n.quantity, n.position, n.seats_ahead,
            CASE WHEN n.booking_id IS NULL THEN
                (SELECT to_jsonb(e) FROM (SELECT ",
         availability_columns!(),
         " FROM events e WHERE e.id = n.event_id) e)
            END
-    FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[])
-         WITH ORDINALITY AS n(kind, event_id, booking_id, user_id, position, ord)
+    FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int4[], $6::int8[], $7::int8[])
+         WITH ORDINALITY AS n(kind, event_id, booking_id, user_id, quantity, position, seats_ahead, ord)
     ORDER BY n.ord
     RETURNING id"
     )),
@@ -53,20 +53,26 @@ pub(crate) async fn write(conn: &mut AsyncPgConnection, notices: &[Notice]) -> Q
     let mut events = Vec::with_capacity(notices.len());
     let mut bookings = Vec::with_capacity(notices.len());
     let mut holders = Vec::with_capacity(notices.len());
+    let mut quantities = Vec::with_capacity(notices.len());
     let mut positions = Vec::with_capacity(notices.len());
+    let mut seats_ahead = Vec::with_capacity(notices.len());
     for notice in notices {
         kinds.push(notice.kind.as_str());
         events.push(notice.event.get());
         match notice.subject {
-            Subject::Booking { booking, holder, position } => {
+            Subject::Booking { booking, holder, quantity, position, seats_ahead: ahead } => {
                 bookings.push(Some(booking.get()));
                 holders.push(Some(holder.get()));
+                quantities.push(Some(crate::queries::bookings::seats(quantity)));
                 positions.push(position.and_then(|p| i64::try_from(p.get()).ok()));
+                seats_ahead.push(ahead.and_then(|s| i64::try_from(s).ok()));
             }
             Subject::Event => {
                 bookings.push(None);
                 holders.push(None);
+                quantities.push(None);
                 positions.push(None);
+                seats_ahead.push(None);
             }
         }
     }
@@ -76,7 +82,9 @@ pub(crate) async fn write(conn: &mut AsyncPgConnection, notices: &[Notice]) -> Q
             .bind::<Array<BigInt>, _>(events)
             .bind::<Array<Nullable<BigInt>>, _>(bookings)
             .bind::<Array<Nullable<BigInt>>, _>(holders)
-            .bind::<Array<Nullable<BigInt>>, _>(positions),
+            .bind::<Array<Nullable<Integer>>, _>(quantities)
+            .bind::<Array<Nullable<BigInt>>, _>(positions)
+            .bind::<Array<Nullable<BigInt>>, _>(seats_ahead),
     )
     .execute(conn)
     .await

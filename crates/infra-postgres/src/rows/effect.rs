@@ -6,8 +6,8 @@ use domain::idempotency::Effect;
 use domain::session::TokenGeneration;
 use domain::webhook::{Webhook, WebhookSecret};
 use domain::{
-    Availability, Booking, BookingOutcome, Cancellation, Event, EventCancellation, EventChange, RepoError,
-    SignedIn, User, WaitlistPosition,
+    Availability, Booking, BookingOutcome, BookingView, Cancellation, Event, EventCancellation, EventChange,
+    QuantityChange, RepoError, SignedIn, User, WaitlistPosition,
 };
 use serde::{Deserialize, Serialize};
 
@@ -18,15 +18,43 @@ use crate::error::{Inconsistent, corrupt_row};
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "effect", rename_all = "snake_case")]
 enum StoredEffect {
-    Booked { booking: BookingRow, position: Option<u64> },
-    Cancelled { cancelled: BookingRow, promoted: Option<BookingRow> },
-    EventCreated { event: EventRow },
-    EventChanged { event: AvailabilityRow, promoted: Vec<BookingRow> },
-    EventCalledOff { event: AvailabilityRow, cancelled_bookings: u64 },
-    Registered { user: UserRow },
-    PasswordChanged { user: UserRow, token_generation: u32 },
+    Booked {
+        booking: BookingRow,
+        place: Option<(u64, u64)>,
+    },
+    Cancelled {
+        cancelled: BookingRow,
+        promoted: Vec<BookingRow>,
+    },
+    QuantityChanged {
+        booking: BookingRow,
+        place: Option<(u64, u64)>,
+        replaced: Option<BookingRow>,
+        promoted: Vec<BookingRow>,
+    },
+    EventCreated {
+        event: EventRow,
+    },
+    EventChanged {
+        event: AvailabilityRow,
+        promoted: Vec<BookingRow>,
+    },
+    EventCalledOff {
+        event: AvailabilityRow,
+        cancelled_bookings: u64,
+    },
+    Registered {
+        user: UserRow,
+    },
+    PasswordChanged {
+        user: UserRow,
+        token_generation: u32,
+    },
     LoggedOut,
-    WebhookCreated { webhook: WebhookRow, secret: Vec<u8> },
+    WebhookCreated {
+        webhook: WebhookRow,
+        secret: Vec<u8>,
+    },
 }
 
 /// `effect` as the JSON the key's row keeps.
@@ -37,14 +65,22 @@ pub(crate) fn encode_effect(effect: &Effect) -> Result<String, RepoError> {
     let stored = match effect {
         Effect::Booked(outcome) => StoredEffect::Booked {
             booking: booking_row(outcome.booking()),
-            position: match outcome {
+            place: match outcome {
                 BookingOutcome::Confirmed(_) => None,
-                BookingOutcome::Waitlisted { position, .. } => Some(position.get()),
+                BookingOutcome::Waitlisted { position, seats_ahead, .. } => {
+                    Some((position.get(), *seats_ahead))
+                }
             },
         },
         Effect::Cancelled(c) => StoredEffect::Cancelled {
             cancelled: booking_row(&c.cancelled),
-            promoted: c.promoted.as_ref().map(booking_row),
+            promoted: c.promoted.iter().map(booking_row).collect(),
+        },
+        Effect::QuantityChanged(change) => StoredEffect::QuantityChanged {
+            booking: booking_row(&change.booking.booking),
+            place: change.booking.position.map(WaitlistPosition::get).zip(change.booking.seats_ahead),
+            replaced: change.replaced.as_ref().map(booking_row),
+            promoted: change.promoted.iter().map(booking_row).collect(),
         },
         Effect::EventCreated(event) => StoredEffect::EventCreated { event: event_row(event, 0) },
         Effect::EventChanged(change) => StoredEffect::EventChanged {
@@ -75,26 +111,36 @@ pub(crate) fn encode_effect(effect: &Effect) -> Result<String, RepoError> {
 pub(crate) fn decode_effect(json: &str) -> Result<Effect, RepoError> {
     let stored: StoredEffect = serde_json::from_str(json).map_err(corrupt_row)?;
     Ok(match stored {
-        StoredEffect::Booked { booking, position } => {
+        StoredEffect::Booked { booking, place } => {
             let booking = Booking::try_from(booking)?;
-            match position {
+            match place {
                 None => Effect::Booked(BookingOutcome::Confirmed(booking)),
-                Some(position) => {
-                    let position = WaitlistPosition::new(position)
-                        .ok_or_else(|| corrupt_row(Inconsistent("a kept place in line below 1")))?;
-                    Effect::Booked(BookingOutcome::Waitlisted { booking, position })
+                Some((position, seats_ahead)) => {
+                    let position = kept_position(position)?;
+                    Effect::Booked(BookingOutcome::Waitlisted { booking, position, seats_ahead })
                 }
             }
         }
         StoredEffect::Cancelled { cancelled, promoted } => Effect::Cancelled(Cancellation {
             cancelled: cancelled.try_into()?,
-            promoted: promoted.map(Booking::try_from).transpose()?,
+            promoted: bookings(promoted)?,
         }),
+        StoredEffect::QuantityChanged { booking, place, replaced, promoted } => {
+            let position = place.map(|(position, _)| kept_position(position)).transpose()?;
+            Effect::QuantityChanged(QuantityChange {
+                booking: BookingView {
+                    booking: booking.try_into()?,
+                    position,
+                    seats_ahead: place.map(|(_, seats)| seats),
+                },
+                replaced: replaced.map(Booking::try_from).transpose()?,
+                promoted: bookings(promoted)?,
+            })
+        }
         StoredEffect::EventCreated { event } => Effect::EventCreated(event.try_into()?),
-        StoredEffect::EventChanged { event, promoted } => Effect::EventChanged(EventChange {
-            event: event.try_into()?,
-            promoted: promoted.into_iter().map(Booking::try_from).collect::<Result<_, _>>()?,
-        }),
+        StoredEffect::EventChanged { event, promoted } => {
+            Effect::EventChanged(EventChange { event: event.try_into()?, promoted: bookings(promoted)? })
+        }
         StoredEffect::EventCalledOff { event, cancelled_bookings } => {
             Effect::EventCalledOff(EventCancellation { event: event.try_into()?, cancelled_bookings })
         }
@@ -111,12 +157,21 @@ pub(crate) fn decode_effect(json: &str) -> Result<Effect, RepoError> {
     })
 }
 
+fn kept_position(position: u64) -> Result<WaitlistPosition, RepoError> {
+    WaitlistPosition::new(position).ok_or_else(|| corrupt_row(Inconsistent("a kept place in line below 1")))
+}
+
+fn bookings(rows: Vec<BookingRow>) -> Result<Vec<Booking>, RepoError> {
+    rows.into_iter().map(Booking::try_from).collect()
+}
+
 fn booking_row(booking: &Booking) -> BookingRow {
     BookingRow {
         id: booking.id.get(),
         event_id: booking.event.get(),
         user_id: booking.user.get(),
         status: booking.status.as_str().to_owned(),
+        quantity: i32::try_from(booking.quantity.get()).unwrap_or(i32::MAX),
         created_at: booking.created_at,
     }
 }
@@ -133,6 +188,8 @@ fn event_row(event: &Event, seats_taken: i32) -> EventRow {
         price_cents: event.price.cents(),
         seats_taken,
         status: event.status.as_str().to_owned(),
+        max_per_booking: i32::try_from(event.seating.max_per_booking.get()).unwrap_or(i32::MAX),
+        overtake_limit: i32::try_from(event.seating.overtake_limit.get()).unwrap_or(i32::MAX),
     }
 }
 

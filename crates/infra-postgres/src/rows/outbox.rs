@@ -6,7 +6,7 @@ use diesel::sql_types::{Array, BigInt, Binary, Date, Integer, Nullable, Text, Ti
 use domain::notice::{NoticeKind, Notification, NotificationData, Settlement, Watermark};
 use domain::webhook::{Delivery, DeliveryAttempt, Webhook, WebhookSecret, WebhookUrl};
 use domain::{
-    Availability, Booking, BookingId, BookingView, EventId, NotificationId, RepoError, UserId,
+    Availability, Booking, BookingId, BookingView, EventId, NotificationId, Quantity, RepoError, UserId,
     WaitlistPosition, WebhookId,
 };
 
@@ -29,6 +29,10 @@ pub(crate) struct NotificationRow {
     pub position: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub booking_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub quantity: Option<i32>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub seats_ahead: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub holder_id: Option<i64>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
@@ -58,6 +62,10 @@ pub(crate) struct SnapshotRow {
     pub seats_taken: Option<i32>,
     #[diesel(sql_type = Nullable<Text>)]
     pub status: Option<String>,
+    #[diesel(sql_type = Integer)]
+    pub max_per_booking: i32,
+    #[diesel(sql_type = Integer)]
+    pub overtake_limit: i32,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub waiting: Option<i64>,
 }
@@ -77,6 +85,8 @@ impl SnapshotRow {
                 price_cents: self.price_cents.ok_or_else(missing)?,
                 seats_taken: self.seats_taken.ok_or_else(missing)?,
                 status: self.status.ok_or_else(missing)?,
+                max_per_booking: self.max_per_booking,
+                overtake_limit: self.overtake_limit,
             },
             waiting: self.waiting.ok_or_else(missing)?,
         }
@@ -91,6 +101,11 @@ impl TryFrom<NotificationRow> for Notification {
         let kind: NoticeKind = row.kind.parse().map_err(corrupt_row)?;
         let data = match (kind.booking_status(), row.booking_id, row.holder_id, row.booking_created_at) {
             (Some(status), Some(id), Some(holder), Some(created_at)) => {
+                let quantity = row.quantity.map(i64::from).unwrap_or(1);
+                let seats_ahead = match row.position {
+                    Some(_) => row.seats_ahead.map(u64::try_from).transpose().map_err(corrupt_row)?,
+                    None => None,
+                };
                 let position = row
                     .position
                     .map(|p| {
@@ -106,9 +121,11 @@ impl TryFrom<NotificationRow> for Notification {
                         event: EventId::new(row.event_id).map_err(corrupt_row)?,
                         user: UserId::new(holder).map_err(corrupt_row)?,
                         status,
+                        quantity: Quantity::new(quantity).map_err(corrupt_row)?,
                         created_at,
                     },
                     position,
+                    seats_ahead,
                 })
             }
             (None, None, ..) => NotificationData::Event(row.snapshot.into_availability(row.event_id)?),

@@ -1,23 +1,30 @@
 //! One transaction for a batch of bookings of one event ([`super::batching`]): the event's
-//! shared guard, its row, then every booker placed by one statement ([`crate::queries::bookings::place_batch`])
-//! with their notices and, for keyed requests, their answers — one lock hold and one WAL
-//! flush for the lot. The guard and the conditional writes are those of a single booking, so
-//! batches of several instances, single bookings and cancels keep I1–I5 between them.
+//! shared guard, its row, who of the bookers may book, then the domain places them in arrival
+//! order on one [`domain::line::Line`] — as many seats as each asks, all or nothing, nobody
+//! past the line — and one statement ([`crate::queries::bookings::place`]) writes them with
+//! their notices and, for keyed requests, their answers: one lock hold and one WAL flush for
+//! the lot. The guard and the row lock are those of a single booking, so batches of several
+//! instances, single bookings and cancels keep I1–I5 between them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use domain::booking::rules::check_quantity;
 use domain::idempotency::{Attempt, Effect, KeyTakenOver};
-use domain::{BookError, BookTicket, BookingOutcome, BookingStatus, EventId, EventStatus, RepoError, UserId};
+use domain::line::Line;
+use domain::{
+    BookError, BookTicket, BookingOutcome, BookingStatus, EventId, EventStatus, Quantity, RepoError, UserId,
+};
 use futures_util::future::join_all;
 
 use super::PgStore;
 use super::batching::BatchRunner;
 use super::idempotency::store_effects;
-use super::single::outcome;
+use super::single::{newcomer, outcome};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool};
-use crate::queries::{bookings, guard};
+use crate::queries::bookings::{self, Arrival, Placing};
+use crate::queries::{events, guard};
 
 /// How often a batch is tried again after a booker outside it took a place it counted on.
 const BATCH_RETRIES: usize = 3;
@@ -25,6 +32,7 @@ const BATCH_RETRIES: usize = 3;
 /// One booking request waiting in its event's lane.
 pub(crate) struct Booker {
     pub(crate) user: UserId,
+    pub(crate) quantity: Quantity,
     /// The request's claimed attempt, whose effect the batch stores with the booking.
     pub(crate) key: Option<Attempt>,
 }
@@ -54,8 +62,9 @@ impl BatchRunner for PgStore {
 
 /// What a committed (or refused) batch decided.
 enum Placed {
-    /// Each placed booker (index into the jobs) with their booking.
-    Booked(Vec<(usize, BookingOutcome)>),
+    /// Each booker the batch answered (index into the jobs): their booking, or why the event
+    /// refused their quantity.
+    Booked(Vec<(usize, Answer)>),
     /// The event cannot be booked: nobody is placed.
     Refused(fn(EventId) -> BookError),
 }
@@ -65,6 +74,9 @@ enum Placed {
 enum Stop {
     /// A booker outside the batch took a place the batch counted on: try again.
     Retry,
+    /// A booker may be served ahead of the line, which a batch (under the shared guard) may
+    /// not read: everyone books alone.
+    Alone,
     /// This job's request no longer holds its idempotency key: leave it out and try again.
     KeyLost(usize),
     Repo(RepoError),
@@ -91,8 +103,8 @@ async fn place_together(store: &PgStore, event: EventId, jobs: &[Booker], answer
     for _ in 0..BATCH_RETRIES {
         match place(&mut conn, event, jobs, &by_user).await {
             Ok(Placed::Booked(placed)) => {
-                for (i, booked) in placed {
-                    answers[i] = Some(Ok(booked));
+                for (i, answer) in placed {
+                    answers[i] = Some(answer);
                 }
                 return;
             }
@@ -103,6 +115,7 @@ async fn place_together(store: &PgStore, event: EventId, jobs: &[Booker], answer
                 return;
             }
             Err(Stop::Retry) => {}
+            Err(Stop::Alone) => return,
             Err(Stop::KeyLost(i)) => {
                 by_user.retain(|_, &mut j| j != i);
                 answers[i] = Some(Err(BookError::Repo(key_lost())));
@@ -129,35 +142,36 @@ async fn place(
     let committed = conn
         .transaction(async |conn| -> Result<Placed, TxError<Stop>> {
             guard::shared(conn, event).await?;
-            let Some(seats) = bookings::lock_seats(conn, event).await? else {
+            let Some(locked) = events::lock(conn, event).await? else {
                 return Ok(Placed::Refused(BookError::EventNotFound));
             };
-            match seats.status.parse::<EventStatus>() {
+            match locked.status.parse::<EventStatus>() {
                 Ok(EventStatus::OnSale) => {}
                 Ok(EventStatus::Cancelled) => {
                     return Ok(Placed::Refused(BookError::EventCancelled));
                 }
                 Err(e) => return Err(TxError::Rule(Stop::Repo(corrupt_row(e)))),
             }
-            let free = seats.free.max(0);
-            let rows = bookings::place_batch(conn, event, &users, free).await?;
-            let confirmed =
-                rows.iter().filter(|r| r.booking.status == BookingStatus::Confirmed.as_str()).count();
-            if confirmed < rows.len() && i64::try_from(confirmed).unwrap_or(i64::MAX) < i64::from(free) {
+            let eligible = bookings::eligible(conn, event, &users).await?;
+            let (answers, arrivals, placing) =
+                decide(&locked, jobs, by_user, &eligible).map_err(TxError::Rule)?;
+            let rows = bookings::place(conn, event, &arrivals, &placing).await?;
+            if rows.len() != arrivals.len() {
                 return Err(TxError::Rule(Stop::Retry));
             }
-            let mut placed = Vec::with_capacity(rows.len());
+            let mut placed = answers;
             for row in rows {
                 let i = *by_user.get(&row.booking.user_id).ok_or_else(|| {
                     TxError::Rule(Stop::Repo(corrupt_row(Inconsistent(
                         "a batch placed a user it was not given",
                     ))))
                 })?;
-                placed.push((i, outcome(row).map_err(|e| TxError::Rule(Stop::Repo(as_repo(e))))?));
+                placed.push((i, Ok(outcome(row).map_err(|e| TxError::Rule(Stop::Repo(as_repo(e))))?)));
             }
             let keyed: Vec<(usize, &Attempt, Effect)> = placed
                 .iter()
-                .filter_map(|(i, booked)| {
+                .filter_map(|(i, answer)| {
+                    let booked = answer.as_ref().ok()?;
                     jobs[*i].key.as_ref().map(|attempt| (*i, attempt, Effect::Booked(booked.clone())))
                 })
                 .collect();
@@ -176,9 +190,65 @@ async fn place(
     }
 }
 
+/// The domain's placing of the `eligible` bookers (users, in arrival order) at the event as
+/// locked: each in turn arrives at the line ([`Line::arrive`]), its quantity checked first.
+/// Returns the bookers refused for their quantity, the newcomers to write and what they change.
+fn decide(
+    event: &crate::rows::LockedEventRow,
+    jobs: &[Booker],
+    by_user: &HashMap<i64, usize>,
+    eligible: &[i64],
+) -> Result<(Vec<(usize, Answer)>, Vec<Arrival>, Placing), Stop> {
+    let seating = event.seating()?;
+    let limit = u32::try_from(event.ticket_limit).map_err(corrupt_row)?;
+    let mut line = Line::new(event.free()?, seating.overtake_limit.get(), Vec::new(), event.waiting == 0);
+    let (mut refused, mut arrivals, mut placing) = (Vec::new(), Vec::new(), Placing::default());
+    let (mut ahead, mut seats_ahead) = (i64::from(event.waiting), i64::from(event.seats_waiting));
+    for &user in eligible {
+        let i =
+            *by_user.get(&user).ok_or_else(|| Stop::Repo(corrupt_row(Inconsistent("an unknown booker"))))?;
+        let quantity = jobs[i].quantity;
+        if let Err(e) = check_quantity(quantity, seating, limit) {
+            refused.push((i, Err(e)));
+            continue;
+        }
+        let served = line.arrive(newcomer(arrivals.len())?, quantity.get()).map_err(|_| Stop::Alone)?;
+        let seats = bookings::seats(quantity);
+        arrivals.push(Arrival {
+            user,
+            status: if served { BookingStatus::Confirmed } else { BookingStatus::Pending },
+            quantity: seats,
+            overtaken: 0,
+            ahead,
+            seats_ahead,
+        });
+        if served {
+            placing.seats_taken += seats;
+        } else {
+            placing.waiting += 1;
+            placing.seats_waiting += seats;
+            ahead += 1;
+            seats_ahead += i64::from(seats);
+        }
+    }
+    let first = newcomer(0)?;
+    for &(booking, count) in &line.changes().overtaken {
+        let count = i32::try_from(count).map_err(corrupt_row)?;
+        if booking >= first {
+            let index = usize::try_from(booking.get() - first.get()).map_err(corrupt_row)?;
+            if let Some(arrival) = arrivals.get_mut(index) {
+                arrival.overtaken = count;
+            }
+        } else {
+            placing.passed.push((booking.get(), count));
+        }
+    }
+    Ok((refused, arrivals, placing))
+}
+
 /// A job the batch left to the single path, with its key.
 async fn book_alone(store: &PgStore, event: EventId, job: &Booker) -> Answer {
-    let cmd = BookTicket::new(job.user, event, None)?;
+    let cmd = BookTicket::new(job.user, event, None)?.with_quantity(job.quantity);
     store.book_alone(cmd, job.key.as_ref()).await
 }
 

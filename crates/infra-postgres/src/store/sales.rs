@@ -1,29 +1,29 @@
 //! [`Sales`] for the store: a booking or a cancel joins its event's lane ([`super::batching`]),
 //! which runs it alone ([`super::single`]) when nothing of the event is in flight, or batched
-//! with those that arrived meanwhile ([`super::booking_batch`], [`super::cancel_batch`]).
+//! with those that arrived meanwhile ([`super::booking_batch`], [`super::cancels`]).
 
 use diesel_async::AsyncConnection as _;
 use domain::idempotency::{Attempt, Effect};
 use domain::ports::Sales;
 use domain::{
     BookError, BookTicket, BookingOutcome, CancelBooking, CancelError, CancelEvent, CancelEventError,
-    CancelTarget, Cancellation, ChangeEvent, ChangeEventError, EventCancellation, EventChange, EventId,
-    RepoError,
+    CancelTarget, Cancellation, ChangeEvent, ChangeEventError, ChangeQuantity, ChangeQuantityError,
+    EventCancellation, EventChange, EventId, QuantityChange, RepoError,
 };
 
 use super::PgStore;
 use super::batching::Turn;
 use super::booking_batch::Booker;
-use super::cancel_batch::{Canceller, Cancels};
+use super::cancels::{Canceller, Cancels};
 use super::idempotency::answered_transaction;
-use super::single::{cancel_event_in_transaction, change_in_transaction};
+use super::single::{cancel_event_in_transaction, change_in_transaction, change_quantity_in_transaction};
 use crate::error::{Inconsistent, from_diesel};
 use crate::queries::bookings;
 
 /// Bookings and cancels by their event's lane; an event's change and cancellation alone.
 impl Sales for PgStore {
     async fn book(&self, cmd: BookTicket, key: Option<Attempt>) -> Result<BookingOutcome, BookError> {
-        let booker = Booker { user: cmd.user(), key: key.clone() };
+        let booker = Booker { user: cmd.user(), quantity: cmd.quantity(), key: key.clone() };
         match self.lanes.join(self, cmd.event(), booker) {
             Turn::Alone(lead) => {
                 let booked = self.book_alone(cmd, key.as_ref()).await;
@@ -36,7 +36,7 @@ impl Sales for PgStore {
     }
 
     /// In its event's lane: alone at once when nothing of the event is in flight, else batched
-    /// with the cancels that arrived meanwhile (`cancel_batch`). A cancel by booking id first
+    /// with the cancels that arrived meanwhile (`cancels`). A cancel by booking id first
     /// reads the booking's event (one primary-key read, outside any lock).
     async fn cancel(&self, cmd: CancelBooking, key: Option<Attempt>) -> Result<Cancellation, CancelError> {
         let Some(event) = self.event_to_cancel(cmd).await? else {
@@ -68,6 +68,21 @@ impl Sales for PgStore {
             key.as_ref(),
             |conn| change_in_transaction(conn, &cmd).await?,
             Effect::EventChanged
+        )
+    }
+
+    async fn change_quantity(
+        &self,
+        cmd: ChangeQuantity,
+        key: Option<Attempt>,
+    ) -> Result<QuantityChange, ChangeQuantityError> {
+        let mut conn = self.writer().await?;
+        answered_transaction!(
+            conn,
+            ChangeQuantityError,
+            key.as_ref(),
+            |conn| change_quantity_in_transaction(conn, cmd).await?,
+            Effect::QuantityChanged
         )
     }
 

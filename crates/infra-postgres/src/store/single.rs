@@ -1,80 +1,102 @@
-//! One request, one transaction: a booking or a cancel alone (docs/ARCHITECTURE.md, "The two
-//! transactions"), an event's change and its cancellation. The lanes of [`super::sales`] run
-//! here whatever they do not batch, and the batches reuse a lone request's own steps (a
-//! cancel's transaction, a placed row's outcome), so that a batch decides as a lone request
-//! would. Imports neither batch: they import this.
+//! One request, one transaction: a booking alone (docs/ARCHITECTURE.md, "The two
+//! transactions"), an event's change and its cancellation, a change of a waiting booking's
+//! quantity. The lanes of [`super::sales`] run bookings here whatever they do not batch, and
+//! the booking batch reuses a lone booking's steps (the event locked, the domain placing the
+//! newcomers, [`bookings::place`]), so that a batch decides as lone requests would. Imports
+//! neither batch: they import this.
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use domain::booking::rules::{self, CancelEffect};
+use domain::booking::rules::{self, QuantityPlan, plan_quantity_change};
 use domain::event::rules::{Managed, plan_change, plan_event_cancellation};
 use domain::idempotency::{Attempt, Effect};
+use domain::line::Line;
 use domain::notice;
 use domain::{
-    Availability, BookError, BookTicket, Booking, BookingOutcome, BookingStatus, CancelBooking, CancelError,
-    CancelEvent, CancelEventError, CancelTarget, Cancellation, ChangeEvent, ChangeEventError,
-    EventCancellation, EventChange, EventId, EventStatus, RepoError, UserId, WaitlistPosition,
+    Availability, BookError, BookTicket, Booking, BookingId, BookingOutcome, BookingStatus, BookingView,
+    CancelEvent, CancelEventError, ChangeEvent, ChangeEventError, ChangeQuantity, ChangeQuantityError,
+    EventCancellation, EventChange, EventId, EventStatus, QuantityChange, RepoError, WaitlistPosition,
 };
 
 use super::PgStore;
-use super::idempotency::{answered_transaction, store_effect};
+use super::serving::{DecideError, Ledger, promoted, settle};
 use crate::constraints::{BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, violated_constraint};
-use crate::queries::{bookings, events, guard, notices};
-use crate::rows::{AvailabilityRow, PlacedBookingRow};
+use crate::queries::bookings::{self, Arrival, Placing};
+use crate::queries::{events, guard, notices};
+use crate::rows::{AvailabilityRow, LockedEventRow, PlacedBookingRow};
 
 /// How often a booking is retried when the live booking that blocked it was cancelled before
 /// it could be read back; each retry needs a cancel to land in a window of microseconds.
 const DUPLICATE_RETRIES: usize = 3;
 
-impl PgStore {
-    /// One cancel by itself, in its own transaction (with its effect under `key`).
-    pub(super) async fn cancel_alone(
-        &self,
-        cmd: CancelBooking,
-        key: Option<&Attempt>,
-    ) -> Result<Cancellation, CancelError> {
-        let mut conn = self.writer().await?;
-        answered_transaction!(
-            conn,
-            CancelError,
-            key,
-            |conn| cancel_in_transaction(conn, cmd).await?,
-            Effect::Cancelled
-        )
-    }
+/// Why one try at a booking placed nobody.
+#[derive(Debug)]
+pub(super) enum NotPlaced {
+    /// The domain refused it, or the store failed.
+    Refused(BookError),
+    /// The user holds a live booking of the event: nothing was written.
+    Taken,
+    /// It may be served ahead of the line, which only a transaction holding the event's
+    /// exclusive guard may read and change: try again so.
+    NeedsLine,
+}
 
-    /// One booking by itself: the fast path's single statement, else the guarded one; with a
-    /// key, in a transaction that also stores the effect under it.
+impl From<RepoError> for NotPlaced {
+    fn from(error: RepoError) -> Self {
+        Self::Refused(error.into())
+    }
+}
+
+impl From<BookError> for NotPlaced {
+    fn from(error: BookError) -> Self {
+        Self::Refused(error)
+    }
+}
+
+impl PgStore {
+    /// One booking by itself: the fast path's single statement, else the guarded transaction;
+    /// with a key, in a transaction that also stores the effect under it.
     pub(super) async fn book_alone(
         &self,
         cmd: BookTicket,
         key: Option<&Attempt>,
     ) -> Result<BookingOutcome, BookError> {
         let mut conn = self.writer().await?;
+        let mut exclusive = false;
         for _ in 0..DUPLICATE_RETRIES {
-            match self.pinned(&mut conn, async |conn| try_place(conn, cmd, key).await).await {
+            let tried = self.pinned(&mut conn, async |conn| try_place(conn, cmd, key, exclusive).await).await;
+            let taken = match tried {
                 Ok(booked) => return Ok(booked),
-                Err(TxError::Rule(refused)) => return Err(refused),
-                Err(TxError::Db(e)) if violated_constraint(&e) == Some(BOOKINGS_ONE_LIVE_PER_USER) => {
-                    // Nothing was written. Say why with the blocking booking's status.
-                    let existing = self
-                        .pinned(&mut conn, async |conn| {
-                            bookings::live_for(conn, cmd.event(), cmd.user()).await.map_err(from_diesel)
-                        })
-                        .await?;
-                    if let Some(refusal) = existing
-                        .map(Booking::try_from)
-                        .transpose()?
-                        .and_then(|b| rules::refuse_duplicate(b.status))
-                    {
-                        return Err(refusal);
-                    }
+                Err(TxError::Rule(NotPlaced::Refused(refused))) => return Err(refused),
+                Err(TxError::Rule(NotPlaced::NeedsLine)) if !exclusive => {
+                    exclusive = true;
+                    continue;
                 }
+                Err(TxError::Rule(NotPlaced::NeedsLine)) => {
+                    return Err(corrupt_row(Inconsistent("the line was read and asked for again")).into());
+                }
+                Err(TxError::Rule(NotPlaced::Taken)) => true,
+                Err(TxError::Db(e)) if violated_constraint(&e) == Some(BOOKINGS_ONE_LIVE_PER_USER) => true,
                 Err(TxError::Db(e)) => {
                     return Err(match violated_constraint(&e) {
                         Some(BOOKINGS_USER_FKEY) => BookError::UserNotFound(cmd.user()),
                         _ => from_diesel(e).into(),
                     });
+                }
+            };
+            if taken {
+                // Nothing was written. Say why with the blocking booking's status.
+                let existing = self
+                    .pinned(&mut conn, async |conn| {
+                        bookings::live_for(conn, cmd.event(), cmd.user()).await.map_err(from_diesel)
+                    })
+                    .await?;
+                if let Some(refusal) = existing
+                    .map(Booking::try_from)
+                    .transpose()?
+                    .and_then(|b| rules::refuse_duplicate(b.status))
+                {
+                    return Err(refusal);
                 }
             }
         }
@@ -88,39 +110,159 @@ async fn try_place(
     conn: &mut AsyncPgConnection,
     cmd: BookTicket,
     key: Option<&Attempt>,
-) -> Result<BookingOutcome, TxError<BookError>> {
+    exclusive: bool,
+) -> Result<BookingOutcome, TxError<NotPlaced>> {
     let Some(attempt) = key else {
-        return outcome(place(conn, cmd).await?).map_err(TxError::Rule);
+        return outcome(place(conn, cmd, exclusive).await?).map_err(|e| TxError::Rule(e.into()));
     };
-    conn.transaction(async |conn| -> Result<_, TxError<BookError>> {
-        let booked = outcome(place(conn, cmd).await?).map_err(TxError::Rule)?;
-        store_effect(conn, attempt, &Effect::Booked(booked.clone())).await.map_err(TxError::stored)?;
+    conn.transaction(async |conn| -> Result<_, TxError<NotPlaced>> {
+        let booked = outcome(place(conn, cmd, exclusive).await?).map_err(|e| TxError::Rule(e.into()))?;
+        store_effect(conn, attempt, &Effect::Booked(booked.clone())).await?;
         Ok(booked)
     })
     .await
 }
 
-/// Under the event's exclusive guard, holding its row: let the domain decide, then rewrite
-/// the event and, for a raise, confirm the heads of the line, and write the notices — all or
-/// nothing.
+async fn store_effect(
+    conn: &mut AsyncPgConnection,
+    attempt: &Attempt,
+    effect: &Effect,
+) -> Result<(), TxError<NotPlaced>> {
+    super::idempotency::store_effect(conn, attempt, effect).await.map_err(|e| TxError::Rule(e.into()))
+}
+
+/// The booking transaction: the fast path's one statement when nobody waits and the seats are
+/// free; else, under the event's guard and holding its row, the domain places the booking
+/// ([`Line::arrive`]) and one statement writes it. The guard is shared — bookers joining the
+/// line do not exclude each other, only what frees seats — unless the booking may be served
+/// ahead of waiting ones (an overtake limit above 0), which reads and changes the line and so
+/// takes it exclusively.
+async fn place(
+    conn: &mut AsyncPgConnection,
+    cmd: BookTicket,
+    exclusive: bool,
+) -> Result<PlacedBookingRow, TxError<NotPlaced>> {
+    let (event, user, quantity) = (cmd.event(), cmd.user(), cmd.quantity());
+    if !exclusive && let Some(booking) = bookings::take_free_seats(conn, event, user, quantity).await? {
+        return Ok(PlacedBookingRow { booking, ahead: 0, seats_ahead: 0 });
+    }
+    conn.transaction(async |conn| {
+        if exclusive {
+            guard::exclusive(conn, event).await?;
+        } else {
+            guard::shared(conn, event).await?;
+        }
+        let locked = lock_on_sale(conn, event).await?;
+        let seating = locked.seating()?;
+        let limit = u32::try_from(locked.ticket_limit).map_err(corrupt_row)?;
+        rules::check_quantity(quantity, seating, limit).map_err(|e| TxError::Rule(e.into()))?;
+        let k = seating.overtake_limit.get();
+        let arrive =
+            |line: &mut Line| -> Result<bool, DecideError> { Ok(line.arrive(newcomer(0)?, quantity.get())?) };
+        let (served, line) = if exclusive {
+            let (served, line, _) = settle(conn, &locked, k, |line, _| arrive(line)).await?;
+            (served, line)
+        } else {
+            let mut line = Line::new(locked.free()?, k, Vec::new(), locked.waiting == 0);
+            match arrive(&mut line) {
+                Ok(served) => (served, line),
+                Err(DecideError::ReadMore(_)) => return Err(TxError::Rule(NotPlaced::NeedsLine)),
+                Err(DecideError::Repo(e)) => return Err(TxError::Rule(e.into())),
+            }
+        };
+        let arrival = Arrival {
+            user: user.get(),
+            status: if served { BookingStatus::Confirmed } else { BookingStatus::Pending },
+            quantity: bookings::seats(quantity),
+            overtaken: 0,
+            ahead: i64::from(locked.waiting),
+            seats_ahead: i64::from(locked.seats_waiting),
+        };
+        let placing = Placing {
+            passed: line
+                .changes()
+                .overtaken
+                .iter()
+                .map(|&(b, n)| Ok((b.get(), i32::try_from(n).map_err(corrupt_row)?)))
+                .collect::<Result<_, RepoError>>()?,
+            seats_taken: if served { arrival.quantity } else { 0 },
+            waiting: i32::from(!served),
+            seats_waiting: if served { 0 } else { arrival.quantity },
+        };
+        let mut placed = bookings::place(conn, event, &[arrival], &placing).await?;
+        placed.pop().ok_or(TxError::Rule(NotPlaced::Taken))
+    })
+    .await
+}
+
+/// The event's row, locked, while it is on sale.
+async fn lock_on_sale(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+) -> Result<LockedEventRow, TxError<NotPlaced>> {
+    let locked = events::lock(conn, event).await?.ok_or(NotPlaced::Refused(BookError::EventNotFound(event)));
+    let locked = locked.map_err(TxError::Rule)?;
+    match locked.status.parse::<EventStatus>() {
+        Ok(EventStatus::OnSale) => Ok(locked),
+        Ok(EventStatus::Cancelled) => Err(TxError::Rule(BookError::EventCancelled(event).into())),
+        Err(e) => Err(TxError::Rule(corrupt_row(e).into())),
+    }
+}
+
+/// Stands for the `index`th newcomer of a transaction while the line decides whether it is
+/// served, before it is written: after every id the line holds, in arrival order.
+pub(super) fn newcomer(index: usize) -> Result<BookingId, RepoError> {
+    let index = i64::try_from(index).map_err(corrupt_row)?;
+    BookingId::new(i64::MAX - 1024 + index).map_err(corrupt_row)
+}
+
+pub(super) fn outcome(placed: PlacedBookingRow) -> Result<BookingOutcome, BookError> {
+    let booking = Booking::try_from(placed.booking)?;
+    match booking.status {
+        BookingStatus::Confirmed => Ok(BookingOutcome::Confirmed(booking)),
+        BookingStatus::Pending => {
+            let position = u64::try_from(placed.ahead)
+                .ok()
+                .and_then(|ahead| WaitlistPosition::new(ahead + 1))
+                .ok_or_else(|| {
+                    corrupt_row(Inconsistent("a waiting booking came back with a negative position"))
+                })?;
+            let seats_ahead = u64::try_from(placed.seats_ahead).map_err(corrupt_row)?;
+            Ok(BookingOutcome::Waitlisted { booking, position, seats_ahead })
+        }
+        BookingStatus::Cancelled => {
+            Err(corrupt_row(Inconsistent("a new booking came back cancelled")).into())
+        }
+    }
+}
+
+/// Under the event's exclusive guard, holding its row: let the domain decide, rewrite the
+/// event, serve the line under its new limit and overtake limit, and write the notices — all
+/// or nothing.
 pub(super) async fn change_in_transaction(
     conn: &mut AsyncPgConnection,
     cmd: &ChangeEvent,
 ) -> Result<EventChange, TxError<ChangeEventError>> {
-    let event = lock_managed(conn, cmd.event, ChangeEventError::EventNotFound).await?;
-    let plan = plan_change(cmd.caller, &event, &cmd.changes).map_err(TxError::Rule)?;
+    let mut locked = lock_managed(conn, cmd.event, ChangeEventError::EventNotFound).await?;
+    let managed = Managed::try_from(&locked).map_err(|e| TxError::Rule(e.into()))?;
+    plan_change(cmd.caller, &managed, &cmd.changes).map_err(TxError::Rule)?;
     events::change(conn, cmd.event, &cmd.changes).await?;
-    let promoted = match plan.seats_to_fill {
-        0 => Vec::new(),
-        seats => events::fill_seats(conn, cmd.event, seats).await?,
-    };
+    if let Some(limit) = cmd.changes.ticket_limit {
+        locked.ticket_limit = limit.get();
+    }
+    let seating = locked.seating().map_err(TxError::stored)?;
+    let k = cmd.changes.overtake_limit.unwrap_or(seating.overtake_limit).get();
+    let (served, line, read) =
+        settle(conn, &locked, k, |line, _| Ok(line.serve()?)).await.map_err(TxError::stored)?;
+    let mut ledger = Ledger::default();
+    for row in read.values() {
+        ledger.know(row).map_err(TxError::stored)?;
+    }
+    ledger.serve(line.changes()).map_err(TxError::stored)?;
+    ledger.write(conn, cmd.event).await.map_err(TxError::stored)?;
     let change = EventChange {
         event: reread(conn, cmd.event).await?,
-        promoted: promoted
-            .into_iter()
-            .map(Booking::try_from)
-            .collect::<Result<_, _>>()
-            .map_err(TxError::stored)?,
+        promoted: promoted(&served, &read).map_err(TxError::stored)?,
     };
     notices::write(conn, &notice::rules::of_change(&change)).await?;
     Ok(change)
@@ -132,8 +274,9 @@ pub(super) async fn cancel_event_in_transaction(
     conn: &mut AsyncPgConnection,
     cmd: CancelEvent,
 ) -> Result<EventCancellation, TxError<CancelEventError>> {
-    let event = lock_managed(conn, cmd.event, CancelEventError::EventNotFound).await?;
-    plan_event_cancellation(cmd.caller, &event).map_err(TxError::Rule)?;
+    let locked = lock_managed(conn, cmd.event, CancelEventError::EventNotFound).await?;
+    let managed = Managed::try_from(&locked).map_err(|e| TxError::Rule(e.into()))?;
+    plan_event_cancellation(cmd.caller, &managed).map_err(TxError::Rule)?;
     let ended = events::cancel(conn, cmd.event)
         .await?
         .into_iter()
@@ -148,16 +291,134 @@ pub(super) async fn cancel_event_in_transaction(
     Ok(cancellation)
 }
 
+/// Under the exclusive guard of the booking's event, holding its row: let the domain decide,
+/// then lower the booking in place or replace it by a new one at the back of the line, serve
+/// the line, and write the notices — all or nothing.
+pub(super) async fn change_quantity_in_transaction(
+    conn: &mut AsyncPgConnection,
+    cmd: ChangeQuantity,
+) -> Result<QuantityChange, TxError<ChangeQuantityError>> {
+    let not_found = || TxError::Rule(ChangeQuantityError::NotFound(cmd.booking));
+    let event = guard::exclusive_for_booking(conn, cmd.booking).await?.ok_or_else(not_found)?;
+    let locked = events::lock(conn, event).await?.ok_or_else(not_found)?;
+    let row = bookings::targets(conn, event, &[cmd.booking.get()], &[]).await?.pop().ok_or_else(not_found)?;
+    let booking = Booking::try_from(row.booking.clone()).map_err(TxError::stored)?;
+    let seating = locked.seating().map_err(TxError::stored)?;
+    let limit = u32::try_from(locked.ticket_limit).map_err(|e| TxError::stored(corrupt_row(e)))?;
+    let plan =
+        plan_quantity_change(cmd.caller, &booking, cmd.quantity, seating, limit).map_err(TxError::Rule)?;
+    let k = seating.overtake_limit.get();
+    let id = booking.id;
+
+    let mut ledger = Ledger::default();
+    ledger.know(&row).map_err(TxError::stored)?;
+    let change = match plan {
+        QuantityPlan::Unchanged => {
+            return Ok(QuantityChange {
+                booking: view(conn, id).await?,
+                replaced: None,
+                promoted: Vec::new(),
+            });
+        }
+        QuantityPlan::Lower(quantity) => {
+            let decide = |line: &mut Line, _: &_| {
+                line.lower(id, quantity.get());
+                Ok(line.serve()?)
+            };
+            let (served, line, read) = settle(conn, &locked, k, decide).await.map_err(TxError::stored)?;
+            for row in read.values() {
+                ledger.know(row).map_err(TxError::stored)?;
+            }
+            ledger.lower(id, booking.quantity.get(), quantity.get()).map_err(TxError::stored)?;
+            ledger.serve(line.changes()).map_err(TxError::stored)?;
+            ledger.write(conn, event).await.map_err(TxError::stored)?;
+            QuantityChange {
+                booking: view(conn, id).await?,
+                replaced: None,
+                promoted: promoted(&served, &read).map_err(TxError::stored)?,
+            }
+        }
+        QuantityPlan::Raise(quantity) => {
+            let decide = |line: &mut Line, _: &_| {
+                line.leave(id);
+                let served = line.serve()?;
+                Ok((served, line.arrive(newcomer(0)?, quantity.get())?))
+            };
+            let ((served, now), line, read) =
+                settle(conn, &locked, k, decide).await.map_err(TxError::stored)?;
+            for row in read.values() {
+                ledger.know(row).map_err(TxError::stored)?;
+            }
+            ledger.cancel(&booking).map_err(TxError::stored)?;
+            ledger.serve(line.changes()).map_err(TxError::stored)?;
+            let (ahead, seats_ahead) = ledger.line_after(&locked);
+            ledger.write(conn, event).await.map_err(TxError::stored)?;
+            let arrival = Arrival {
+                user: booking.user.get(),
+                status: if now { BookingStatus::Confirmed } else { BookingStatus::Pending },
+                quantity: bookings::seats(quantity),
+                overtaken: 0,
+                ahead,
+                seats_ahead,
+            };
+            let placing = Placing {
+                seats_taken: if now { arrival.quantity } else { 0 },
+                waiting: i32::from(!now),
+                seats_waiting: if now { 0 } else { arrival.quantity },
+                ..Placing::default()
+            };
+            let placed = bookings::place(conn, event, &[arrival], &placing).await?.pop();
+            let placed = placed.ok_or_else(|| {
+                TxError::stored(corrupt_row(Inconsistent("a raised booking was not written")))
+            })?;
+            let raised = match outcome(placed) {
+                Ok(BookingOutcome::Confirmed(booking)) => {
+                    BookingView { booking, position: None, seats_ahead: None }
+                }
+                Ok(BookingOutcome::Waitlisted { booking, position, seats_ahead }) => {
+                    BookingView { booking, position: Some(position), seats_ahead: Some(seats_ahead) }
+                }
+                Err(e) => return Err(TxError::stored(as_repo(e))),
+            };
+            QuantityChange {
+                booking: raised,
+                replaced: Some(Booking { status: BookingStatus::Cancelled, ..booking }),
+                promoted: promoted(&served, &read).map_err(TxError::stored)?,
+            }
+        }
+    };
+    notices::write(conn, &notice::rules::of_quantity_change(&change)).await?;
+    Ok(change)
+}
+
+/// A booking as it now reads, with its place in line.
+async fn view<E: From<RepoError>>(
+    conn: &mut AsyncPgConnection,
+    id: BookingId,
+) -> Result<BookingView, TxError<E>> {
+    let found = bookings::find(conn, id).await?;
+    let found =
+        found.ok_or_else(|| TxError::stored(corrupt_row(Inconsistent("a changed booking vanished"))))?;
+    BookingView::try_from(found.view).map_err(TxError::stored)
+}
+
+/// A placed row's outcome fails only on a stored row that does not parse.
+fn as_repo(error: BookError) -> RepoError {
+    match error {
+        BookError::Repo(e) => e,
+        other => corrupt_row(other),
+    }
+}
+
 /// Takes the event's exclusive guard, then its row: every write to the event's seats waits
 /// behind it (bookers joining the line on the guard, fast-path bookers on the row).
 async fn lock_managed<E: From<RepoError>>(
     conn: &mut AsyncPgConnection,
     event: EventId,
     not_found: impl FnOnce(EventId) -> E,
-) -> Result<Managed, TxError<E>> {
+) -> Result<LockedEventRow, TxError<E>> {
     guard::exclusive(conn, event).await?;
-    let row = events::lock(conn, event).await?.ok_or_else(|| TxError::Rule(not_found(event)))?;
-    Managed::try_from(row).map_err(|e| TxError::Rule(e.into()))
+    events::lock(conn, event).await?.ok_or_else(|| TxError::Rule(not_found(event)))
 }
 
 /// The event as the transaction left it.
@@ -169,99 +430,4 @@ async fn reread<E: From<RepoError>>(
         .await?
         .ok_or_else(|| TxError::stored(corrupt_row(Inconsistent("a locked event vanished"))))?;
     row.try_into().map_err(TxError::stored)
-}
-
-/// The booking transaction: a seat in one statement if one is free, else the line, under the
-/// event's shared guard so that no cancel can free a seat unseen while this booking waits.
-async fn place(
-    conn: &mut AsyncPgConnection,
-    cmd: BookTicket,
-) -> Result<PlacedBookingRow, TxError<BookError>> {
-    let (event, user) = (cmd.event(), cmd.user());
-    if let Some(booking) = bookings::take_free_seat(conn, event, user).await? {
-        return Ok(PlacedBookingRow { booking, ahead: 0 });
-    }
-    conn.transaction(async |conn| {
-        guard::shared(conn, event).await?;
-        match bookings::take_seat_or_join_line(conn, event, user).await? {
-            Some(placed) => Ok(placed),
-            None => Err(TxError::Rule(why_not_on_sale(conn, event).await?)),
-        }
-    })
-    .await
-}
-
-/// Why the guarded booking statement placed nobody: the event does not exist, or was called
-/// off.
-async fn why_not_on_sale(
-    conn: &mut AsyncPgConnection,
-    event: EventId,
-) -> Result<BookError, TxError<BookError>> {
-    let status = events::status(conn, event).await?;
-    match status.map(|s| s.parse::<EventStatus>()) {
-        None => Ok(BookError::EventNotFound(event)),
-        Some(Ok(EventStatus::Cancelled)) => Ok(BookError::EventCancelled(event)),
-        Some(Ok(EventStatus::OnSale)) => {
-            Err(TxError::Rule(corrupt_row(Inconsistent("an event on sale placed nobody")).into()))
-        }
-        Some(Err(e)) => Err(TxError::Rule(corrupt_row(e).into())),
-    }
-}
-
-pub(super) fn outcome(placed: PlacedBookingRow) -> Result<BookingOutcome, BookError> {
-    let booking = Booking::try_from(placed.booking)?;
-    match booking.status {
-        BookingStatus::Confirmed => Ok(BookingOutcome::Confirmed(booking)),
-        BookingStatus::Pending => {
-            let position = u64::try_from(placed.ahead)
-                .ok()
-                .and_then(|ahead| WaitlistPosition::new(ahead + 1))
-                .ok_or_else(|| {
-                    corrupt_row(Inconsistent("a waiting booking came back with a negative position"))
-                })?;
-            Ok(BookingOutcome::Waitlisted { booking, position })
-        }
-        BookingStatus::Cancelled => {
-            Err(corrupt_row(Inconsistent("a new booking came back cancelled")).into())
-        }
-    }
-}
-
-/// Under the event's exclusive guard: lock the booking, let the domain decide, then write, for
-/// a freed seat, the promotion (or the seat's release), and the cancellation — all or nothing.
-pub(super) async fn cancel_in_transaction(
-    conn: &mut AsyncPgConnection,
-    cmd: CancelBooking,
-) -> Result<Cancellation, TxError<CancelError>> {
-    let locked = match cmd.target {
-        CancelTarget::Booking(id) => {
-            let not_found = || TxError::Rule(CancelError::BookingNotFound(id));
-            guard::exclusive_for_booking(conn, id).await?.ok_or_else(not_found)?;
-            bookings::lock_booking(conn, id).await?.ok_or_else(not_found)?
-        }
-        CancelTarget::LiveBookingFor(event) => {
-            guard::exclusive(conn, event).await?;
-            bookings::lock_live_booking(conn, event, cmd.caller)
-                .await?
-                .ok_or(TxError::Rule(CancelError::NoLiveBooking(event)))?
-        }
-    };
-    let organizer = UserId::new(locked.organizer_id).map_err(|e| TxError::stored(corrupt_row(e)))?;
-    let booking = Booking::try_from(locked.booking).map_err(TxError::stored)?;
-    let effect = rules::plan_cancel(cmd.caller, &booking, organizer).map_err(TxError::Rule)?;
-
-    // Seat first, booking second: a fast-path booker holds the event row while it waits on
-    // the unique index for this booking's fate, so touching the event row after the booking
-    // would deadlock with a user re-booking while their cancel is in flight.
-    let promoted = match effect {
-        CancelEffect::FreeSeat => bookings::pass_seat_on(conn, booking.event).await?,
-        CancelEffect::LeaveLine => None,
-    };
-    let cancelled = bookings::mark_cancelled(conn, booking.id).await?;
-    let cancellation = Cancellation {
-        cancelled: cancelled.try_into().map_err(TxError::stored)?,
-        promoted: promoted.map(Booking::try_from).transpose().map_err(TxError::stored)?,
-    };
-    notices::write(conn, &notice::rules::of_cancellation(&cancellation)).await?;
-    Ok(cancellation)
 }

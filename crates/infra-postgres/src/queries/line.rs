@@ -1,0 +1,101 @@
+//! Serving an event's line (docs/ARCHITECTURE.md, "Serving the line"): the line read a prefix
+//! at a time, and what the domain's [`domain::line::Line`] decided written back in one
+//! statement. Both run under the event's exclusive guard, holding its row: nothing else changes
+//! its waiting bookings meanwhile, so what was read is what is written over.
+
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Integer, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use domain::EventId;
+
+use crate::queries::Prepared;
+use crate::queries::fragments::booking_columns;
+use crate::rows::LineEntryRow;
+
+/// The first `$2` waiting bookings of event `$1`, in line order: a range scan of
+/// `bookings_event_status_id_idx`.
+pub const READ_LINE: &str = concat!(
+    "SELECT ",
+    booking_columns!(),
+    ", b.overtaken
+FROM bookings b
+WHERE b.event_id = $1 AND b.status = 'PENDING'
+ORDER BY b.id
+LIMIT $2"
+);
+
+/// Call under the event's exclusive guard: the first `entries` of its line.
+pub(crate) async fn read(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    entries: i64,
+) -> QueryResult<Vec<LineEntryRow>> {
+    Prepared(diesel::sql_query(READ_LINE).bind::<BigInt, _>(event.get()).bind::<BigInt, _>(entries))
+        .load(conn)
+        .await
+}
+
+/// Rewrites the bookings of event `$1` a change decided on — each id (`$2`) with its status
+/// (`$3`), quantity (`$4`) and overtake count (`$5`) as they now are — and adds `$6`, `$7` and
+/// `$8` to the event's seats taken, bookings waiting and seats waiting. Returns how many
+/// bookings it rewrote.
+pub const WRITE_CHANGES: &str = "\
+WITH changed AS (
+    UPDATE bookings b
+    SET status = c.status, quantity = c.quantity, overtaken = c.overtaken, updated_at = now()
+    FROM unnest($2::int8[], $3::text[], $4::int4[], $5::int4[]) AS c(id, status, quantity, overtaken)
+    WHERE b.event_id = $1 AND b.id = c.id
+    RETURNING b.id
+), counted AS (
+    UPDATE events
+    SET seats_taken = seats_taken + $6, waiting = waiting + $7, seats_waiting = seats_waiting + $8
+    WHERE id = $1
+)
+SELECT count(*) AS changed FROM changed";
+
+#[derive(QueryableByName)]
+struct ChangedRow {
+    #[diesel(sql_type = BigInt)]
+    changed: i64,
+}
+
+/// A booking as a change leaves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Rewrite {
+    pub id: i64,
+    pub status: &'static str,
+    pub quantity: i32,
+    pub overtaken: i32,
+}
+
+/// The event's counters' changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Counters {
+    pub seats_taken: i32,
+    pub waiting: i32,
+    pub seats_waiting: i32,
+}
+
+/// Call under the event's exclusive guard, holding its row: writes `bookings` and `counters`;
+/// returns how many bookings were rewritten.
+pub(crate) async fn write(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    bookings: &[Rewrite],
+    counters: Counters,
+) -> QueryResult<i64> {
+    let row: ChangedRow = Prepared(
+        diesel::sql_query(WRITE_CHANGES)
+            .bind::<BigInt, _>(event.get())
+            .bind::<Array<BigInt>, _>(bookings.iter().map(|b| b.id).collect::<Vec<_>>())
+            .bind::<Array<Text>, _>(bookings.iter().map(|b| b.status).collect::<Vec<_>>())
+            .bind::<Array<Integer>, _>(bookings.iter().map(|b| b.quantity).collect::<Vec<_>>())
+            .bind::<Array<Integer>, _>(bookings.iter().map(|b| b.overtaken).collect::<Vec<_>>())
+            .bind::<Integer, _>(counters.seats_taken)
+            .bind::<Integer, _>(counters.waiting)
+            .bind::<Integer, _>(counters.seats_waiting),
+    )
+    .get_result(conn)
+    .await?;
+    Ok(row.changed)
+}

@@ -1,0 +1,183 @@
+//! Serving an event's line in a transaction that holds the event's exclusive guard and row
+//! (docs/ARCHITECTURE.md, "Serving the line"): the domain's [`Line`] decides, over the line
+//! read a page at a time, and a [`Ledger`] gathers what to write — the bookings as the change
+//! leaves them and the event's counters — for one statement. Cancels, changes of an event and
+//! of a booking's quantity all serve the line here; a batch of cancels replays each in turn
+//! on one `Line`, so it decides as those cancels alone would, in arrival order.
+
+use std::collections::{BTreeMap, HashMap};
+
+use diesel_async::AsyncPgConnection;
+use domain::line::{Line, LineChanges, ReadMore, Waiting};
+use domain::{Booking, BookingId, BookingStatus, EventId, RepoError};
+
+use crate::error::{Inconsistent, corrupt_row, from_diesel};
+use crate::queries::line::{self, Counters, Rewrite};
+use crate::rows::{LineEntryRow, LockedEventRow};
+
+/// How many waiting bookings are read first: a cancel frees a booking's seats, which serve at
+/// most that many bookings, and the routine stops at the first that does not fit.
+const FIRST_PAGE: i64 = 32;
+
+/// The line's entries read so far, by id, for the values of the bookings it serves.
+pub(super) type Read = HashMap<BookingId, LineEntryRow>;
+
+/// Runs `decide` on the event's line: on the first [`FIRST_PAGE`] entries, then on four times as
+/// many each time it needs more ([`ReadMore`]), each time on a fresh [`Line`] with the event's
+/// free seats and overtake limit as locked (`decide` starts over). Reads nothing when nobody
+/// waits. Returns what `decide` returned, with the line as it left it and the entries read.
+pub(super) async fn settle<T>(
+    conn: &mut AsyncPgConnection,
+    event: &LockedEventRow,
+    overtake_limit: u32,
+    mut decide: impl FnMut(&mut Line, &Read) -> Result<T, DecideError>,
+) -> Result<(T, Line, Read), RepoError> {
+    let id = EventId::new(event.id).map_err(corrupt_row)?;
+    let free = event.free()?;
+    let mut page = if event.waiting == 0 { 0 } else { FIRST_PAGE };
+    loop {
+        let rows =
+            if page == 0 { Vec::new() } else { line::read(conn, id, page).await.map_err(from_diesel)? };
+        let complete = i64::try_from(rows.len()).map_err(corrupt_row)? < page || page == 0;
+        let entries = rows.iter().cloned().map(Waiting::try_from).collect::<Result<Vec<_>, _>>()?;
+        let read: Read = rows
+            .into_iter()
+            .map(|row| Ok((BookingId::new(row.booking.id).map_err(corrupt_row)?, row)))
+            .collect::<Result<_, RepoError>>()?;
+        let mut waiting = Line::new(free, overtake_limit, entries, complete);
+        match decide(&mut waiting, &read) {
+            Ok(decided) => return Ok((decided, waiting, read)),
+            Err(DecideError::ReadMore(_)) if !complete => page = page.max(FIRST_PAGE / 4) * 4,
+            Err(DecideError::ReadMore(_)) => {
+                return Err(corrupt_row(Inconsistent("the whole line was read and more was asked for")));
+            }
+            Err(DecideError::Repo(e)) => return Err(e),
+        }
+    }
+}
+
+/// Why a decision over the line stopped.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum DecideError {
+    #[error(transparent)]
+    ReadMore(#[from] ReadMore),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+/// The bookings a transaction has read and what it makes of them, and the event's counters'
+/// changes: written by [`Ledger::write`] in one statement.
+#[derive(Debug, Default)]
+pub(super) struct Ledger {
+    known: HashMap<i64, Rewrite>,
+    changed: BTreeMap<i64, Rewrite>,
+    counters: Counters,
+}
+
+impl Ledger {
+    /// A booking as read, before any change.
+    pub(super) fn know(&mut self, row: &LineEntryRow) -> Result<(), RepoError> {
+        let status = row.booking.status.parse::<BookingStatus>().map_err(corrupt_row)?;
+        let rewrite = Rewrite {
+            id: row.booking.id,
+            status: status.as_str(),
+            quantity: row.booking.quantity,
+            overtaken: row.overtaken,
+        };
+        self.known.entry(rewrite.id).or_insert(rewrite);
+        Ok(())
+    }
+
+    fn current(&self, id: i64) -> Result<Rewrite, RepoError> {
+        self.changed
+            .get(&id)
+            .or_else(|| self.known.get(&id))
+            .copied()
+            .ok_or_else(|| corrupt_row(Inconsistent("a change to a booking that was not read")))
+    }
+
+    fn update(&mut self, id: i64, change: impl FnOnce(&mut Rewrite)) -> Result<(), RepoError> {
+        let mut booking = self.current(id)?;
+        change(&mut booking);
+        self.changed.insert(id, booking);
+        Ok(())
+    }
+
+    /// A booking cancelled: a confirmed one gives its seats back, a waiting one leaves the line.
+    pub(super) fn cancel(&mut self, booking: &Booking) -> Result<(), RepoError> {
+        let seats = seats(booking.quantity.get())?;
+        match booking.status {
+            BookingStatus::Confirmed => self.counters.seats_taken -= seats,
+            BookingStatus::Pending => {
+                self.counters.waiting -= 1;
+                self.counters.seats_waiting -= seats;
+            }
+            BookingStatus::Cancelled => {}
+        }
+        self.update(booking.id.get(), |b| b.status = BookingStatus::Cancelled.as_str())
+    }
+
+    /// A waiting booking now waits for `quantity` seats.
+    pub(super) fn lower(&mut self, booking: BookingId, from: u32, to: u32) -> Result<(), RepoError> {
+        self.counters.seats_waiting -= seats(from)? - seats(to)?;
+        let quantity = seats(to)?;
+        self.update(booking.get(), |b| b.quantity = quantity)
+    }
+
+    /// What the line's steps changed: the served bookings confirmed, with their seats taken
+    /// from the free ones and out of the line, and the passed ones' overtake counts.
+    pub(super) fn serve(&mut self, changes: &LineChanges) -> Result<(), RepoError> {
+        let served = i32::try_from(changes.served.len()).map_err(corrupt_row)?;
+        let taken = seats(changes.seats_served)?;
+        self.counters.seats_taken += taken;
+        self.counters.waiting -= served;
+        self.counters.seats_waiting -= taken;
+        for &(booking, count) in &changes.overtaken {
+            let count = i32::try_from(count).map_err(corrupt_row)?;
+            self.update(booking.get(), |b| b.overtaken = count)?;
+        }
+        for booking in &changes.served {
+            self.update(booking.get(), |b| b.status = BookingStatus::Confirmed.as_str())?;
+        }
+        Ok(())
+    }
+
+    /// The bookings and seats waiting once the changes so far are written, on `event` as locked:
+    /// the place a booking joining the line now takes.
+    pub(super) fn line_after(&self, event: &LockedEventRow) -> (i64, i64) {
+        (
+            i64::from(event.waiting + self.counters.waiting),
+            i64::from(event.seats_waiting + self.counters.seats_waiting),
+        )
+    }
+
+    /// Writes every booking changed and the counters, in the transaction that read them.
+    pub(super) async fn write(&self, conn: &mut AsyncPgConnection, event: EventId) -> Result<(), RepoError> {
+        if self.changed.is_empty() && self.counters == Counters::default() {
+            return Ok(());
+        }
+        let bookings: Vec<Rewrite> = self.changed.values().copied().collect();
+        let written = line::write(conn, event, &bookings, self.counters).await.map_err(from_diesel)?;
+        if usize::try_from(written).ok() != Some(bookings.len()) {
+            return Err(corrupt_row(Inconsistent("a booking the line's change read was not there to write")));
+        }
+        Ok(())
+    }
+}
+
+/// The bookings `served`, confirmed, from the entries read.
+pub(super) fn promoted(served: &[BookingId], read: &Read) -> Result<Vec<Booking>, RepoError> {
+    served
+        .iter()
+        .map(|id| {
+            let row =
+                read.get(id).ok_or_else(|| corrupt_row(Inconsistent("a served booking was not read")))?;
+            let booking = Booking::try_from(row.booking.clone())?;
+            Ok(Booking { status: BookingStatus::Confirmed, ..booking })
+        })
+        .collect()
+}
+
+fn seats(quantity: u32) -> Result<i32, RepoError> {
+    i32::try_from(quantity).map_err(corrupt_row)
+}
