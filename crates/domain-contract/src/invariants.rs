@@ -1,6 +1,6 @@
 //! The invariants of docs/ARCHITECTURE.md, recounted through the ports.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use domain::notice::{NoticeKind, NotificationData};
 use domain::ports::Store;
@@ -8,17 +8,24 @@ use domain::{BookingId, BookingStatus, EventId, UserId};
 
 use crate::fixtures::{bookings, settled};
 
-/// Panics unless the event keeps I1–I5: no more confirmed bookings than its limit (I1), at most
-/// one live booking per user (I2), no free seat while someone waits (I3), every seat given in
-/// line order (I4, replayed from the notices: [`assert_served_in_order`]), the line as long as
-/// the pending bookings, and its free seats equal to the limit less the confirmed bookings (I5).
+/// Panics unless the event keeps I1–I5 with groups: no more seats confirmed than its limit
+/// (I1), at most one live booking per user (I2), no seat left free that a waiting booking fits
+/// unless an earlier one that does not fit holds it — with an overtake limit of 0, the head of
+/// the line does not fit the free seats (I3), every seat given in line order as far as the
+/// overtake limit allows (I4, replayed from the notices: [`assert_served_in_order`]), and the
+/// seats waited for and the free seats equal to what the bookings say (I5).
 pub async fn assert_invariants(store: &impl Store, event: EventId) {
     let availability = store.availability(event).await.unwrap();
     let all = bookings(store, event).await;
     let limit = u64::from(availability.event.ticket_limit.get().unsigned_abs());
-    let confirmed = all.iter().filter(|a| a.booking.booking.status == BookingStatus::Confirmed).count();
-    let confirmed = u64::try_from(confirmed).unwrap();
-    assert!(confirmed <= limit, "I1: {confirmed} confirmed of {limit} seats");
+    let seats = |status| -> u64 {
+        all.iter()
+            .filter(|a| a.booking.booking.status == status)
+            .map(|a| u64::from(a.booking.booking.quantity.get()))
+            .sum()
+    };
+    let confirmed = seats(BookingStatus::Confirmed);
+    assert!(confirmed <= limit, "I1: {confirmed} seats confirmed of {limit}");
 
     let mut live = HashSet::new();
     for attendee in all.iter().filter(|a| a.booking.booking.status != BookingStatus::Cancelled) {
@@ -29,25 +36,36 @@ pub async fn assert_invariants(store: &impl Store, event: EventId) {
         );
     }
 
-    let waiting = all.iter().filter(|a| a.booking.booking.status == BookingStatus::Pending).count();
-    if waiting > 0 {
-        assert_eq!(availability.tickets_available, 0, "I3: a seat is free while {waiting} wait");
+    let free = u64::from(availability.tickets_available);
+    assert_eq!(free, limit - confirmed, "I5: the free seats are the limit less the seats confirmed");
+    assert_eq!(availability.waiting_list_count, seats(BookingStatus::Pending), "I5: the seats waited for");
+    let line: Vec<(BookingId, u64)> = all
+        .iter()
+        .filter(|a| a.booking.booking.status == BookingStatus::Pending)
+        .map(|a| (a.booking.booking.id, u64::from(a.booking.booking.quantity.get())))
+        .collect();
+    let k = availability.event.seating.overtake_limit.get();
+    for (i, &(booking, quantity)) in line.iter().enumerate() {
+        let held_by = line[..i].iter().find(|&&(_, ahead)| ahead > free);
+        let stranded = quantity <= free && held_by.is_none();
+        assert!(
+            !stranded,
+            "I3: {free} seats free while booking {booking} waits for {quantity} ({line:?}, K = {k})"
+        );
     }
-    assert_eq!(availability.waiting_list_count, u64::try_from(waiting).unwrap(), "line length");
-    assert_eq!(u64::from(availability.tickets_available), limit - confirmed, "I5: seat counter");
     let holders: Vec<UserId> = all.iter().map(|a| a.booking.booking.user).collect();
-    assert_served_in_order(store, event, &holders).await;
+    assert_served_in_order(store, event, &holders, k).await;
 }
 
-/// I4 from what happened, not from a place in line computed now (counted in id order, that is
-/// in id order whatever the promotions did): replays the event's booking notices — what
-/// `holders` were sent, in the order the changes were made — and panics when a booking got a
-/// seat while an earlier one waited: promoted past someone ahead of it in line, or confirmed on
-/// arrival while anyone waited.
-pub async fn assert_served_in_order(store: &impl Store, event: EventId, holders: &[UserId]) {
+/// I4 from what happened, not from a place in line computed now: replays the event's booking
+/// notices — what `holders` were sent, in the order the changes were made — and panics when a
+/// booking got its seats while an earlier one waited more often than the overtake limit `k`
+/// allows (with `k` = 0: ever), whether it was served from the line or confirmed on arrival.
+pub async fn assert_served_in_order(store: &impl Store, event: EventId, holders: &[UserId], k: u32) {
     let through = settled(store).await;
     let sent = store.for_recipients(0, through, holders).await.unwrap();
-    let mut waiting: BTreeSet<BookingId> = BTreeSet::new();
+    // Each waiting booking, with how often a later one was served while it waited.
+    let mut waiting: BTreeMap<BookingId, u32> = BTreeMap::new();
     for notice in &sent {
         let NotificationData::Booking(view) = &notice.data else { continue };
         if view.booking.event != event {
@@ -56,21 +74,18 @@ pub async fn assert_served_in_order(store: &impl Store, event: EventId, holders:
         let booking = view.booking.id;
         match notice.kind {
             NoticeKind::BookingWaitlisted => {
-                waiting.insert(booking);
+                waiting.insert(booking, 0);
             }
-            NoticeKind::BookingPromoted => {
-                let ahead: Vec<_> = waiting.range(..booking).collect();
-                assert!(
-                    ahead.is_empty(),
-                    "I4: booking {booking} was promoted past {ahead:?}, ahead of it in line"
-                );
+            NoticeKind::BookingPromoted | NoticeKind::BookingConfirmed => {
                 waiting.remove(&booking);
-            }
-            NoticeKind::BookingConfirmed => {
-                assert!(
-                    waiting.is_empty(),
-                    "I4: booking {booking} took a seat on arrival while {waiting:?} waited"
-                );
+                for (earlier, passed) in waiting.range_mut(..booking) {
+                    *passed += 1;
+                    assert!(
+                        *passed <= k,
+                        "I4: booking {booking} got its seats while {earlier}, ahead of it in line, \
+                         waited; {earlier} was passed {passed} times, K = {k}"
+                    );
+                }
             }
             NoticeKind::BookingCancelled => {
                 waiting.remove(&booking);

@@ -10,12 +10,21 @@
 //! impl domain_contract::Adapter for Memory {
 //!     type Store = infra_memory::MemoryStore;
 //!     type Keep = ();
+//!     type Gate = infra_memory::Gate;
 //!     async fn setup() -> (Self::Store, ()) {
 //!         (infra_memory::MemoryStore::new(), ())
 //!     }
 //!
 //!     fn unreachable() -> Option<Self::Store> {
 //!         None // its storage is itself
+//!     }
+//!
+//!     fn another(store: &Self::Store, _: &()) -> Self::Store {
+//!         store.clone() // clones share the tables
+//!     }
+//!
+//!     fn gate(store: &Self::Store, _: &()) -> Self::Gate {
+//!         store.gate() // the adapter's test-only hook
 //!     }
 //! }
 //!
@@ -24,7 +33,9 @@
 //!
 //! The concurrency checks spawn tasks on a multi-threaded runtime and recount the invariants
 //! through the ports afterwards ([`invariants`]): an adapter whose guard does not serialise an
-//! event's changes fails them.
+//! event's changes fails them. Races left to the scheduler may happen to serialise anyway, so
+//! the checks of [`guard`] force the interleaving that matters through the adapter's [`Gate`]:
+//! one change held between its decision and its write while another comes.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -34,6 +45,8 @@
 
 pub mod catalog;
 pub mod fixtures;
+pub mod groups;
+pub mod guard;
 pub mod health;
 pub mod idempotency;
 pub mod invariants;
@@ -61,6 +74,34 @@ pub trait Adapter: 'static {
     /// ping must say so; `None` only for an adapter whose storage is itself (memory), which
     /// cannot be cut off.
     fn unreachable() -> Option<Self::Store>;
+
+    /// A second instance on the same storage, as another server process would be: it shares
+    /// the data, and nothing an instance keeps in its own memory (the PostgreSQL adapter's
+    /// group-commit lanes).
+    fn another(store: &Self::Store, keep: &Self::Keep) -> Self::Store;
+
+    /// The store's gate: its hook between a change's decision and its write, compiled for
+    /// tests only.
+    fn gate(store: &Self::Store, keep: &Self::Keep) -> Self::Gate;
+
+    /// How the adapter holds a change between its decision and its write.
+    type Gate: Gate;
+}
+
+/// A hook inside an adapter's changes of an event's seats and line (a booking that is not the
+/// one-statement fast path, a cancel, a change of the event or of a booking's quantity): while
+/// closed, each change that has decided — holding the event's guard, if the adapter's guard
+/// works — waits there before it writes. What the guard checks of [`guard`] use to make a
+/// second change come while the first is between its decision and its write, every time.
+pub trait Gate: Send + Sync + 'static {
+    /// From now on, changes wait after their decision.
+    fn close(&self);
+    /// Lets every waiting change, and every later one, through.
+    fn open(&self);
+    /// How many changes wait at the gate now.
+    fn parked(&self) -> usize;
+    /// Whether some change of the store waits for an event's guard now.
+    fn someone_waits_for_a_guard(&self) -> impl Future<Output = bool> + Send;
 }
 
 /// One test per check, for the adapter type given: `contract_tests!(Memory);`. The list is
@@ -87,7 +128,18 @@ macro_rules! contract_tests {
             sales::raises_and_bookings_at_once_keep_every_invariant,
             sales::calling_an_event_off_cancels_every_live_booking_and_stops_sales,
             sales::calling_an_event_off_is_refused_to_strangers_and_twice,
-            model::random_sequences_of_bookings_cancels_and_limit_changes_follow_the_rules,
+            groups::a_group_is_confirmed_whole_or_waits_whole,
+            groups::quantities_beyond_the_events_maximum_or_limit_are_refused,
+            groups::first_come_first_served_holds_the_seats_for_the_head,
+            groups::an_overtake_limit_lets_later_bookings_pass_that_often_and_no_more,
+            groups::a_waiting_booking_lowers_in_place_and_raises_to_the_back,
+            groups::quantity_changes_are_refused_and_change_nothing,
+            groups::a_limit_below_a_waiting_group_is_allowed_and_it_waits_for_more,
+            groups::concurrent_groups_and_cancels_keep_every_invariant,
+            guard::a_cancel_held_between_decision_and_write_keeps_another_cancel_out,
+            guard::a_booking_held_between_decision_and_write_keeps_a_cancel_out,
+            guard::a_raise_held_between_decision_and_write_keeps_a_cancel_out,
+            model::random_sequences_of_groups_cancels_and_changes_follow_the_rules,
             catalog::an_event_needs_an_existing_organizer,
             catalog::an_unknown_event_is_not_found,
             catalog::events_are_listed_by_date_then_id_a_page_at_a_time,

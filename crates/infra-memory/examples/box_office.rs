@@ -51,8 +51,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let (first, holder) = first_seated(&store, event, &buyers).await?;
     let cancel = CancelBooking { caller: holder, target: CancelTarget::LiveBookingFor(event) };
     let cancellation = store.cancel(cancel, None).await?;
-    let promoted = cancellation.promoted.map(|b| name_of(&buyers, b.user));
-    println!("{first} cancels: the seat goes to {}", promoted.unwrap_or("nobody"));
+    let promoted: Vec<&str> = cancellation.promoted.iter().map(|b| name_of(&buyers, b.user)).collect();
+    let to = if promoted.is_empty() { "nobody".to_owned() } else { promoted.join(" and ") };
+    println!("{first} cancels: the seat goes to {to}");
 
     let bigger = EventChanges { ticket_limit: Some(TicketLimit::new(5)?), ..EventChanges::default() };
     let change = store.change_event(ChangeEvent { caller: organizer, event, changes: bigger }, None).await?;

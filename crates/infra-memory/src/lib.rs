@@ -54,6 +54,8 @@
 //! ```
 
 mod catalog;
+#[cfg(feature = "contract-gate")]
+mod gate;
 mod guards;
 mod health;
 mod idempotency;
@@ -64,6 +66,8 @@ mod tables;
 mod users;
 mod webhooks;
 
+#[cfg(feature = "contract-gate")]
+pub use gate::Gate;
 pub use notifications::MemoryNewsListener;
 pub use sessions::MemoryRevocationListener;
 
@@ -90,6 +94,8 @@ struct Inner {
     revocations: broadcast::Sender<Revocation>,
     /// Ticks when notifications commit.
     news: broadcast::Sender<()>,
+    #[cfg(feature = "contract-gate")]
+    gate: gate::GateState,
 }
 
 /// Listeners that fall this far behind miss ticks (they are told, and reload).
@@ -105,6 +111,8 @@ impl MemoryStore {
                 guards: Guards::default(),
                 revocations: broadcast::channel(LISTENER_BUFFER).0,
                 news: broadcast::channel(LISTENER_BUFFER).0,
+                #[cfg(feature = "contract-gate")]
+                gate: gate::GateState::default(),
             }),
         }
     }
@@ -128,9 +136,20 @@ impl MemoryStore {
     }
 
     /// Where a database would wait for the round trip between reading and writing: other tasks
-    /// run here, so only the event's guard keeps them out of a decision being made.
-    async fn between_statements() {
+    /// run here, so only the event's guard keeps them out of a decision being made. With the
+    /// contract's gate closed, the change waits here too.
+    async fn between_statements(&self) {
+        #[cfg(feature = "contract-gate")]
+        self.inner.gate.pass().await;
         tokio::task::yield_now().await;
+    }
+
+    /// The gate between each change's decision and its write, for the contract checks that
+    /// force a second change to come while a first one waits there.
+    #[cfg(feature = "contract-gate")]
+    #[must_use]
+    pub fn gate(&self) -> Gate {
+        Gate { store: self.clone() }
     }
 }
 

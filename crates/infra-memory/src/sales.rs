@@ -36,15 +36,15 @@ impl Sales for MemoryStore {
             if row.event.status == EventStatus::Cancelled {
                 return Err(BookError::EventCancelled(event));
             }
+            check_quantity(quantity, row.event.seating, limit_of(row))?;
             if let Some(refusal) = tables.live_booking(event, user).and_then(|b| refuse_duplicate(b.status)) {
                 return Err(refusal);
             }
-            check_quantity(quantity, row.event.seating, limit_of(row))?;
             let mut line = tables.line_of(event)?;
             let served = line.arrive(newcomer()?, quantity.get()).map_err(internal)?;
             (line, served)
         };
-        Self::between_statements().await;
+        self.between_statements().await;
 
         let (line, served) = line;
         let mut tables = self.tables();
@@ -92,7 +92,7 @@ impl Sales for MemoryStore {
             line.serve().map_err(internal)?;
             (booking.clone(), line)
         };
-        Self::between_statements().await;
+        self.between_statements().await;
 
         let mut tables = self.tables();
         let held = hold(&tables, key.as_ref())?;
@@ -125,7 +125,7 @@ impl Sales for MemoryStore {
             line.serve().map_err(internal)?;
             line
         };
-        Self::between_statements().await;
+        self.between_statements().await;
 
         let mut tables = self.tables();
         let held = hold(&tables, key.as_ref())?;
@@ -155,7 +155,7 @@ impl Sales for MemoryStore {
                 plan_quantity_change(cmd.caller, booking, cmd.quantity, row.event.seating, limit_of(row))?;
             (booking.clone(), plan)
         };
-        Self::between_statements().await;
+        self.between_statements().await;
 
         let mut tables = self.tables();
         let held = hold(&tables, key.as_ref())?;
@@ -198,7 +198,7 @@ impl Sales for MemoryStore {
             plan_event_cancellation(cmd.caller, &managed(row))?;
             tables.of_event(event).filter(|b| b.status != BookingStatus::Cancelled).cloned().collect()
         };
-        Self::between_statements().await;
+        self.between_statements().await;
 
         let mut tables = self.tables();
         let mut called_off = tables.events.get(&event).cloned().ok_or_else(|| lost(event))?;

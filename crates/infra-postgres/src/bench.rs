@@ -10,8 +10,8 @@ use diesel::sql_types::{Array, BigInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 pub use crate::queries::bookings::{PLACE, TAKE_FREE_SEATS, TARGETS};
-pub use crate::queries::events::{LIST_EVENTS, LOCK_EVENT, SEARCH_EVENTS};
-pub use crate::queries::guard::{GUARD_EVENT_OF_BOOKING, GUARD_EXCLUSIVE, GUARD_NAMESPACE, GUARD_SHARED};
+pub use crate::queries::events::{LIST_EVENTS, SEARCH_EVENTS};
+pub use crate::queries::guard::{LOCK_EVENT, LOCK_EVENT_OF_BOOKING};
 pub use crate::queries::line::{READ_LINE, WRITE_CHANGES};
 pub use crate::queries::notices::WRITE_NOTICES;
 

@@ -21,6 +21,8 @@ mod store;
 pub mod test_support;
 
 pub use pool::{PgPool, PoolSettings};
+#[cfg(feature = "contract-gate")]
+pub use store::Gate;
 pub use store::{
     BatchCounts, BatchLimits, EmailNormalisation, PgListener, PgRevocationListener, PgStore, ReplicaWatch,
 };

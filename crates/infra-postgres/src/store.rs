@@ -6,6 +6,7 @@ mod batching;
 mod booking_batch;
 mod cancels;
 mod catalog;
+mod gate;
 mod health;
 mod idempotency;
 mod notifications;
@@ -18,6 +19,8 @@ mod users;
 mod webhooks;
 
 pub use batching::{BatchCounts, BatchLimits};
+#[cfg(feature = "contract-gate")]
+pub use gate::Gate;
 pub use notifications::PgListener;
 pub use replica::ReplicaWatch;
 pub use sessions::PgRevocationListener;
@@ -58,6 +61,8 @@ pub struct PgStore {
     pooled: Option<TransactionPooled>,
     /// Where the public reads go while it keeps up ([`PgStore::reading_from_replica`]).
     replica: Option<Arc<replica::Replica>>,
+    /// What changes pass between their decision and their write (the contract's gate).
+    gate: Arc<gate::GateState>,
 }
 
 /// How the store works behind a pooler in transaction mode.
@@ -87,7 +92,16 @@ impl PgStore {
             cancel_lanes: Arc::new(batching::Lanes::new(BatchLimits::default())),
             pooled: None,
             replica: None,
+            gate: Arc::default(),
         }
+    }
+
+    /// The gate between each change's decision and its write, for the contract checks that
+    /// force a second change to come while a first one waits there.
+    #[cfg(feature = "contract-gate")]
+    #[must_use]
+    pub fn gate(&self) -> Gate {
+        Gate(Arc::clone(&self.gate))
     }
 
     /// For pools behind a pooler in transaction mode (built without prepared statements,

@@ -8,7 +8,7 @@ use domain::{EventChanges, EventDate, EventId, EventQuery, NewEvent};
 
 use crate::queries::Prepared;
 use crate::queries::fragments::availability_columns;
-use crate::rows::{AvailabilityRow, BookingRow, EventRow, LockedEventRow};
+use crate::rows::{AvailabilityRow, BookingRow, EventRow};
 use crate::schema::events;
 
 pub(crate) async fn insert(conn: &mut AsyncPgConnection, event: &NewEvent) -> QueryResult<EventRow> {
@@ -139,19 +139,6 @@ fn lower_bound(query: &EventQuery) -> (Option<NaiveDate>, i64) {
 /// `%`, `_` and the escape character itself match literally in the user's text.
 fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
-
-/// Under the event's guard: the event as every write to its seats or line decides on, locked
-/// until the transaction ends. Fast-path bookers, which take no guard, wait on this row; so do
-/// the others, whose guard (shared) does not exclude each other.
-pub const LOCK_EVENT: &str = "\
-SELECT id, organizer_id, status, ticket_limit, seats_taken, waiting, seats_waiting, max_per_booking,
-       overtake_limit
-FROM events WHERE id = $1 FOR NO KEY UPDATE";
-
-/// Call under the event's guard: the event row, locked until the transaction ends.
-pub(crate) async fn lock(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<Option<LockedEventRow>> {
-    Prepared(diesel::sql_query(LOCK_EVENT).bind::<BigInt, _>(id.get())).get_result(conn).await.optional()
 }
 
 /// Rewrites the fields a change names (null: leave alone).

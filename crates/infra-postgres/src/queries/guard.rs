@@ -1,71 +1,50 @@
-//! The per-event guard (docs/ARCHITECTURE.md, "The two transactions"): a transaction-scoped
-//! advisory lock that every write to an event's waiting line takes. Bookers joining the line
-//! share it; anything that frees or hands on seats (a cancel, a change to the event, the event
-//! called off) takes it exclusively. The booking fast path, which only takes a free seat, never
-//! touches it.
+//! The per-event guard (docs/ARCHITECTURE.md, "The two transactions"): the event's row, locked
+//! `FOR NO KEY UPDATE` by every transaction that decides about its seats or line — a booking
+//! that joins the line, a batch, a cancel, a change of the event or of a booking's quantity —
+//! before it reads what it decides on; the booking fast path takes the same lock by updating
+//! the row. Whoever holds it decides and writes alone, and whoever comes next reads what it
+//! committed. Lock order is the event row, then booking rows. A row rather than an advisory
+//! lock: it is the lock those writes take anyway, and a distributed database colocates it with
+//! the event's bookings.
 //!
 //! Every function here must run inside a transaction: the lock lasts until it ends.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer};
+use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::{BookingId, EventId};
 
 use crate::queries::Prepared;
+use crate::rows::LockedEventRow;
 
-#[derive(QueryableByName)]
-struct EventIdRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
+/// The event's row as every guarded write decides on it, locked until the transaction ends.
+pub const LOCK_EVENT: &str = "\
+SELECT id, organizer_id, status, ticket_limit, seats_taken, waiting, seats_waiting, max_per_booking,
+       overtake_limit
+FROM events WHERE id = $1 FOR NO KEY UPDATE";
+
+/// Takes the event's guard; `None` when there is no such event.
+pub(crate) async fn lock(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+) -> QueryResult<Option<LockedEventRow>> {
+    Prepared(diesel::sql_query(LOCK_EVENT).bind::<BigInt, _>(event.get())).get_result(conn).await.optional()
 }
 
-pub const GUARD_SHARED: &str = "SELECT pg_advisory_xact_lock_shared($1, ($2 & 2147483647)::int4)";
+/// [`LOCK_EVENT`] for the event of booking `$1` (a booking's event never changes, so reading it
+/// before the lock is safe).
+pub const LOCK_EVENT_OF_BOOKING: &str = "\
+SELECT id, organizer_id, status, ticket_limit, seats_taken, waiting, seats_waiting, max_per_booking,
+       overtake_limit
+FROM events WHERE id = (SELECT event_id FROM bookings WHERE id = $1) FOR NO KEY UPDATE";
 
-/// For joining the line: excludes anything that frees seats, not other bookers.
-pub(crate) async fn shared(conn: &mut AsyncPgConnection, event: EventId) -> QueryResult<()> {
-    take(conn, GUARD_SHARED, event).await
-}
-
-pub const GUARD_EXCLUSIVE: &str = "SELECT pg_advisory_xact_lock($1, ($2 & 2147483647)::int4)";
-
-/// For freeing or handing on seats: excludes every other guarded write to the event.
-pub(crate) async fn exclusive(conn: &mut AsyncPgConnection, event: EventId) -> QueryResult<()> {
-    take(conn, GUARD_EXCLUSIVE, event).await
-}
-
-/// First key of the two-key advisory locks that guard an event's waiting line; the second is
-/// the event id folded into 31 bits. Two events sharing a folded key only share a lock, which
-/// costs throughput, never correctness.
-pub const GUARD_NAMESPACE: i32 = 0x7443_6b74;
-
-async fn take(conn: &mut AsyncPgConnection, sql: &'static str, event: EventId) -> QueryResult<()> {
-    Prepared(diesel::sql_query(sql).bind::<Integer, _>(GUARD_NAMESPACE).bind::<BigInt, _>(event.get()))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Takes the event's exclusive guard for a booking id and returns the event; the event of a
-/// booking never changes, so reading it before the lock is safe.
-pub const GUARD_EVENT_OF_BOOKING: &str = "\
-SELECT event_id AS id FROM (
-    SELECT event_id, pg_advisory_xact_lock($1, (event_id & 2147483647)::int4)
-    FROM bookings WHERE id = $2
-) AS guarded";
-
-/// The exclusive guard of a booking's event, found from the booking id; `None` when the
-/// booking does not exist.
-pub(crate) async fn exclusive_for_booking(
+/// Takes the guard of a booking's event; `None` when there is no such booking.
+pub(crate) async fn lock_for_booking(
     conn: &mut AsyncPgConnection,
     booking: BookingId,
-) -> QueryResult<Option<EventId>> {
-    let row: Option<EventIdRow> = Prepared(
-        diesel::sql_query(GUARD_EVENT_OF_BOOKING)
-            .bind::<Integer, _>(GUARD_NAMESPACE)
-            .bind::<BigInt, _>(booking.get()),
-    )
-    .get_result(conn)
-    .await
-    .optional()?;
-    Ok(row.and_then(|r| EventId::new(r.id).ok()))
+) -> QueryResult<Option<LockedEventRow>> {
+    Prepared(diesel::sql_query(LOCK_EVENT_OF_BOOKING).bind::<BigInt, _>(booking.get()))
+        .get_result(conn)
+        .await
+        .optional()
 }

@@ -1,10 +1,10 @@
 //! One transaction for a batch of bookings of one event ([`super::batching`]): the event's
-//! shared guard, its row, who of the bookers may book, then the domain places them in arrival
+//! guard, who of the bookers may book, then the domain places them in arrival
 //! order on one [`domain::line::Line`] — as many seats as each asks, all or nothing, nobody
 //! past the line — and one statement ([`crate::queries::bookings::place`]) writes them with
 //! their notices and, for keyed requests, their answers: one lock hold and one WAL flush for
-//! the lot. The guard and the row lock are those of a single booking, so batches of several
-//! instances, single bookings and cancels keep I1–I5 between them.
+//! the lot. The guard is a single booking's, so batches of several instances, single bookings
+//! and cancels keep I1–I5 between them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,11 +20,14 @@ use futures_util::future::join_all;
 
 use super::PgStore;
 use super::batching::BatchRunner;
+use super::gate::GateState;
 use super::idempotency::store_effects;
+use super::serving::{DecideError, FirstRead, settle};
 use super::single::{newcomer, outcome};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool};
 use crate::queries::bookings::{self, Arrival, Placing};
-use crate::queries::{events, guard};
+use crate::queries::guard;
+use crate::rows::LockedEventRow;
 
 /// How often a batch is tried again after a booker outside it took a place it counted on.
 const BATCH_RETRIES: usize = 3;
@@ -74,9 +77,6 @@ enum Placed {
 enum Stop {
     /// A booker outside the batch took a place the batch counted on: try again.
     Retry,
-    /// A booker may be served ahead of the line, which a batch (under the shared guard) may
-    /// not read: everyone books alone.
-    Alone,
     /// This job's request no longer holds its idempotency key: leave it out and try again.
     KeyLost(usize),
     Repo(RepoError),
@@ -101,7 +101,7 @@ async fn place_together(store: &PgStore, event: EventId, jobs: &[Booker], answer
         by_user.entry(job.user.get()).or_insert(i);
     }
     for _ in 0..BATCH_RETRIES {
-        match place(&mut conn, event, jobs, &by_user).await {
+        match place(&mut conn, event, jobs, &by_user, &store.gate).await {
             Ok(Placed::Booked(placed)) => {
                 for (i, answer) in placed {
                     answers[i] = Some(answer);
@@ -115,7 +115,6 @@ async fn place_together(store: &PgStore, event: EventId, jobs: &[Booker], answer
                 return;
             }
             Err(Stop::Retry) => {}
-            Err(Stop::Alone) => return,
             Err(Stop::KeyLost(i)) => {
                 by_user.retain(|_, &mut j| j != i);
                 answers[i] = Some(Err(BookError::Repo(key_lost())));
@@ -135,14 +134,14 @@ async fn place(
     event: EventId,
     jobs: &[Booker],
     by_user: &HashMap<i64, usize>,
+    gate: &GateState,
 ) -> Result<Placed, Stop> {
     let mut users: Vec<(usize, i64)> = by_user.iter().map(|(&user, &i)| (i, user)).collect();
     users.sort_unstable();
     let users: Vec<i64> = users.into_iter().map(|(_, user)| user).collect();
     let committed = conn
         .transaction(async |conn| -> Result<Placed, TxError<Stop>> {
-            guard::shared(conn, event).await?;
-            let Some(locked) = events::lock(conn, event).await? else {
+            let Some(locked) = guard::lock(conn, event).await? else {
                 return Ok(Placed::Refused(BookError::EventNotFound));
             };
             match locked.status.parse::<EventStatus>() {
@@ -153,8 +152,11 @@ async fn place(
                 Err(e) => return Err(TxError::Rule(Stop::Repo(corrupt_row(e)))),
             }
             let eligible = bookings::eligible(conn, event, &users).await?;
-            let (answers, arrivals, placing) =
-                decide(&locked, jobs, by_user, &eligible).map_err(TxError::Rule)?;
+            let k = locked.seating()?.overtake_limit.get();
+            let arrive = |line: &mut Line, _: &_| decide(line, &locked, jobs, by_user, &eligible);
+            let ((answers, arrivals, placing), ..) =
+                settle(conn, &locked, k, FirstRead::Nothing, arrive).await?;
+            gate.pass().await;
             let rows = bookings::place(conn, event, &arrivals, &placing).await?;
             if rows.len() != arrivals.len() {
                 return Err(TxError::Rule(Stop::Retry));
@@ -190,29 +192,31 @@ async fn place(
     }
 }
 
+/// The bookers refused for their quantity (index into the jobs, with the refusal), the
+/// newcomers to write and what they change.
+type Decided = (Vec<(usize, Answer)>, Vec<Arrival>, Placing);
+
 /// The domain's placing of the `eligible` bookers (users, in arrival order) at the event as
-/// locked: each in turn arrives at the line ([`Line::arrive`]), its quantity checked first.
-/// Returns the bookers refused for their quantity, the newcomers to write and what they change.
+/// locked: each in turn arrives at `line` ([`Line::arrive`]), its quantity checked first.
 fn decide(
-    event: &crate::rows::LockedEventRow,
+    line: &mut Line,
+    event: &LockedEventRow,
     jobs: &[Booker],
     by_user: &HashMap<i64, usize>,
     eligible: &[i64],
-) -> Result<(Vec<(usize, Answer)>, Vec<Arrival>, Placing), Stop> {
+) -> Result<Decided, DecideError> {
     let seating = event.seating()?;
     let limit = u32::try_from(event.ticket_limit).map_err(corrupt_row)?;
-    let mut line = Line::new(event.free()?, seating.overtake_limit.get(), Vec::new(), event.waiting == 0);
     let (mut refused, mut arrivals, mut placing) = (Vec::new(), Vec::new(), Placing::default());
     let (mut ahead, mut seats_ahead) = (i64::from(event.waiting), i64::from(event.seats_waiting));
     for &user in eligible {
-        let i =
-            *by_user.get(&user).ok_or_else(|| Stop::Repo(corrupt_row(Inconsistent("an unknown booker"))))?;
+        let i = *by_user.get(&user).ok_or_else(|| corrupt_row(Inconsistent("an unknown booker")))?;
         let quantity = jobs[i].quantity;
         if let Err(e) = check_quantity(quantity, seating, limit) {
             refused.push((i, Err(e)));
             continue;
         }
-        let served = line.arrive(newcomer(arrivals.len())?, quantity.get()).map_err(|_| Stop::Alone)?;
+        let served = line.arrive(newcomer(arrivals.len())?, quantity.get())?;
         let seats = bookings::seats(quantity);
         arrivals.push(Arrival {
             user,

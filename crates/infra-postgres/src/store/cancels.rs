@@ -1,5 +1,5 @@
-//! Cancels of one event, alone or as a batch ([`super::batching`]): one transaction under the
-//! event's exclusive guard and row, in which the domain decides each cancel in arrival order
+//! Cancels of one event, alone or as a batch ([`super::batching`]): one transaction holding the
+//! event's guard, in which the domain decides each cancel in arrival order
 //! on one [`domain::line::Line`] — `plan_cancel`, the seats given back or the line left, the
 //! line served — exactly as those cancels alone would, one after another ([`super::serving`]).
 //! Then one statement writes every booking changed and the counters, one the notices, one the
@@ -22,10 +22,12 @@ use futures_util::future::join_all;
 
 use super::PgStore;
 use super::batching::BatchRunner;
+use super::gate::GateState;
 use super::idempotency::store_effects;
-use super::serving::{DecideError, Ledger, promoted, settle};
+use super::serving::{DecideError, FirstRead, Ledger, promoted, settle};
 use crate::error::{TxError, corrupt_row, from_diesel};
-use crate::queries::{bookings, events, guard, notices};
+use crate::queries::{bookings, guard, notices};
+use crate::rows::LockedEventRow;
 
 /// One cancel waiting in its event's lane.
 pub(crate) struct Canceller {
@@ -93,10 +95,12 @@ async fn cancel_together(
         let tried = conn
             .transaction(async |conn| -> Result<Vec<Answer>, TxError<Stop>> {
                 let cmds: Vec<CancelBooking> = open.iter().map(|&i| jobs[i].cmd).collect();
-                let Some(event) = guarded(conn, event, &cmds).await? else {
+                let Some(locked) = guarded(conn, event, &cmds).await? else {
                     return Ok(cmds.iter().map(|cmd| Err(not_found(cmd.target))).collect());
                 };
-                let decided = decide(conn, event, &cmds).await.map_err(|e| TxError::Rule(Stop::Repo(e)))?;
+                let decided = decide(conn, &locked, &cmds, &store.gate)
+                    .await
+                    .map_err(|e| TxError::Rule(Stop::Repo(e)))?;
                 let keyed: Vec<(usize, &Attempt, Effect)> = open
                     .iter()
                     .zip(&decided)
@@ -142,35 +146,33 @@ impl From<RepoError> for Stop {
     }
 }
 
-/// Takes the event's exclusive guard: the lane's event, the one a lone cancel names, or — for
-/// a lone cancel by booking id — the booking's, found with the lock (`None`: no such booking).
+/// Takes the event's guard: the lane's event, the one a lone cancel names, or — for a lone
+/// cancel by booking id — the booking's (`None`: no such event or booking).
 async fn guarded(
     conn: &mut AsyncPgConnection,
     lane: Option<EventId>,
     cmds: &[CancelBooking],
-) -> Result<Option<EventId>, TxError<Stop>> {
+) -> Result<Option<LockedEventRow>, TxError<Stop>> {
     let event = match (lane, cmds) {
         (Some(event), _) => event,
         (None, [CancelBooking { target: CancelTarget::LiveBookingFor(event), .. }]) => *event,
         (None, [CancelBooking { target: CancelTarget::Booking(id), .. }]) => {
-            return Ok(guard::exclusive_for_booking(conn, *id).await?);
+            return Ok(guard::lock_for_booking(conn, *id).await?);
         }
         (None, _) => return Err(TxError::Rule(Stop::Repo(corrupt_row(Unanswered)))),
     };
-    guard::exclusive(conn, event).await?;
-    Ok(Some(event))
+    Ok(guard::lock(conn, event).await?)
 }
 
-/// Under the event's exclusive guard: locks the event, reads the bookings the cancels name,
-/// decides each in turn on the line, writes what changed and the notices.
+/// Holding the event's guard: reads the bookings the cancels name, decides each in turn on the
+/// line, writes what changed and the notices.
 async fn decide(
     conn: &mut AsyncPgConnection,
-    event: EventId,
+    locked: &LockedEventRow,
     cmds: &[CancelBooking],
+    gate: &GateState,
 ) -> Result<Vec<Answer>, RepoError> {
-    let Some(locked) = events::lock(conn, event).await.map_err(from_diesel)? else {
-        return Ok(cmds.iter().map(|cmd| Err(not_found(cmd.target))).collect());
-    };
+    let event = EventId::new(locked.id).map_err(corrupt_row)?;
     let organizer = UserId::new(locked.organizer_id).map_err(corrupt_row)?;
     let ids: Vec<i64> = cmds
         .iter()
@@ -190,8 +192,9 @@ async fn decide(
 
     let k = locked.seating()?.overtake_limit.get();
     let (steps, line, read) =
-        settle(conn, &locked, k, |line, _| steps(line, &named, organizer, cmds)).await?;
+        settle(conn, locked, k, FirstRead::Page, |line, _| steps(line, &named, organizer, cmds)).await?;
 
+    gate.pass().await;
     let mut ledger = Ledger::default();
     for row in rows.iter().chain(read.values()) {
         ledger.know(row)?;

@@ -66,7 +66,7 @@ impl Sales for PgStore {
             conn,
             ChangeEventError,
             key.as_ref(),
-            |conn| change_in_transaction(conn, &cmd).await?,
+            |conn| change_in_transaction(conn, &cmd, &self.gate).await?,
             Effect::EventChanged
         )
     }
@@ -81,7 +81,7 @@ impl Sales for PgStore {
             conn,
             ChangeQuantityError,
             key.as_ref(),
-            |conn| change_quantity_in_transaction(conn, cmd).await?,
+            |conn| change_quantity_in_transaction(conn, cmd, &self.gate).await?,
             Effect::QuantityChanged
         )
     }

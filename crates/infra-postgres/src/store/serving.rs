@@ -22,23 +22,41 @@ const FIRST_PAGE: i64 = 32;
 /// The line's entries read so far, by id, for the values of the bookings it serves.
 pub(super) type Read = HashMap<BookingId, LineEntryRow>;
 
-/// Runs `decide` on the event's line: on the first [`FIRST_PAGE`] entries, then on four times as
-/// many each time it needs more ([`ReadMore`]), each time on a fresh [`Line`] with the event's
-/// free seats and overtake limit as locked (`decide` starts over). Reads nothing when nobody
-/// waits. Returns what `decide` returned, with the line as it left it and the entries read.
+/// How much of the line a decision reads before it asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum FirstRead {
+    /// Nothing: a newcomer is placed without the line unless it may pass it.
+    Nothing,
+    /// A page: what frees seats serves the line.
+    Page,
+}
+
+/// Runs `decide` on the event's line: on the entries `first` says, then on four times as many
+/// each time it needs more ([`ReadMore`]), each time on a fresh [`Line`] with the event's free
+/// seats and overtake limit as locked (`decide` starts over). Reads nothing when nobody waits.
+/// Returns what `decide` returned, with the line as it left it and the entries read.
 pub(super) async fn settle<T>(
     conn: &mut AsyncPgConnection,
     event: &LockedEventRow,
     overtake_limit: u32,
+    first: FirstRead,
     mut decide: impl FnMut(&mut Line, &Read) -> Result<T, DecideError>,
 ) -> Result<(T, Line, Read), RepoError> {
     let id = EventId::new(event.id).map_err(corrupt_row)?;
     let free = event.free()?;
-    let mut page = if event.waiting == 0 { 0 } else { FIRST_PAGE };
+    let mut page = match first {
+        _ if event.waiting == 0 => 0,
+        FirstRead::Nothing => 0,
+        FirstRead::Page => FIRST_PAGE,
+    };
     loop {
         let rows =
             if page == 0 { Vec::new() } else { line::read(conn, id, page).await.map_err(from_diesel)? };
-        let complete = i64::try_from(rows.len()).map_err(corrupt_row)? < page || page == 0;
+        let complete = if page == 0 {
+            event.waiting == 0
+        } else {
+            i64::try_from(rows.len()).map_err(corrupt_row)? < page
+        };
         let entries = rows.iter().cloned().map(Waiting::try_from).collect::<Result<Vec<_>, _>>()?;
         let read: Read = rows
             .into_iter()

@@ -18,7 +18,8 @@ use domain::{
 };
 
 use super::PgStore;
-use super::serving::{DecideError, Ledger, promoted, settle};
+use super::gate::GateState;
+use super::serving::{FirstRead, Ledger, promoted, settle};
 use crate::constraints::{BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, violated_constraint};
 use crate::queries::bookings::{self, Arrival, Placing};
@@ -36,9 +37,6 @@ pub(super) enum NotPlaced {
     Refused(BookError),
     /// The user holds a live booking of the event: nothing was written.
     Taken,
-    /// It may be served ahead of the line, which only a transaction holding the event's
-    /// exclusive guard may read and change: try again so.
-    NeedsLine,
 }
 
 impl From<RepoError> for NotPlaced {
@@ -62,19 +60,12 @@ impl PgStore {
         key: Option<&Attempt>,
     ) -> Result<BookingOutcome, BookError> {
         let mut conn = self.writer().await?;
-        let mut exclusive = false;
         for _ in 0..DUPLICATE_RETRIES {
-            let tried = self.pinned(&mut conn, async |conn| try_place(conn, cmd, key, exclusive).await).await;
+            let gate = &self.gate;
+            let tried = self.pinned(&mut conn, async |conn| try_place(conn, cmd, key, gate).await).await;
             let taken = match tried {
                 Ok(booked) => return Ok(booked),
                 Err(TxError::Rule(NotPlaced::Refused(refused))) => return Err(refused),
-                Err(TxError::Rule(NotPlaced::NeedsLine)) if !exclusive => {
-                    exclusive = true;
-                    continue;
-                }
-                Err(TxError::Rule(NotPlaced::NeedsLine)) => {
-                    return Err(corrupt_row(Inconsistent("the line was read and asked for again")).into());
-                }
                 Err(TxError::Rule(NotPlaced::Taken)) => true,
                 Err(TxError::Db(e)) if violated_constraint(&e) == Some(BOOKINGS_ONE_LIVE_PER_USER) => true,
                 Err(TxError::Db(e)) => {
@@ -110,13 +101,13 @@ async fn try_place(
     conn: &mut AsyncPgConnection,
     cmd: BookTicket,
     key: Option<&Attempt>,
-    exclusive: bool,
+    gate: &GateState,
 ) -> Result<BookingOutcome, TxError<NotPlaced>> {
     let Some(attempt) = key else {
-        return outcome(place(conn, cmd, exclusive).await?).map_err(|e| TxError::Rule(e.into()));
+        return outcome(place(conn, cmd, gate).await?).map_err(|e| TxError::Rule(e.into()));
     };
     conn.transaction(async |conn| -> Result<_, TxError<NotPlaced>> {
-        let booked = outcome(place(conn, cmd, exclusive).await?).map_err(|e| TxError::Rule(e.into()))?;
+        let booked = outcome(place(conn, cmd, gate).await?).map_err(|e| TxError::Rule(e.into()))?;
         store_effect(conn, attempt, &Effect::Booked(booked.clone())).await?;
         Ok(booked)
     })
@@ -132,44 +123,26 @@ async fn store_effect(
 }
 
 /// The booking transaction: the fast path's one statement when nobody waits and the seats are
-/// free; else, under the event's guard and holding its row, the domain places the booking
-/// ([`Line::arrive`]) and one statement writes it. The guard is shared — bookers joining the
-/// line do not exclude each other, only what frees seats — unless the booking may be served
-/// ahead of waiting ones (an overtake limit above 0), which reads and changes the line and so
-/// takes it exclusively.
+/// free; else, holding the event's guard, the domain places the booking ([`Line::arrive`]) —
+/// without reading the line, unless the booking may be served ahead of it (an overtake limit
+/// above 0) — and one statement writes it.
 async fn place(
     conn: &mut AsyncPgConnection,
     cmd: BookTicket,
-    exclusive: bool,
+    gate: &GateState,
 ) -> Result<PlacedBookingRow, TxError<NotPlaced>> {
     let (event, user, quantity) = (cmd.event(), cmd.user(), cmd.quantity());
-    if !exclusive && let Some(booking) = bookings::take_free_seats(conn, event, user, quantity).await? {
+    if let Some(booking) = bookings::take_free_seats(conn, event, user, quantity).await? {
         return Ok(PlacedBookingRow { booking, ahead: 0, seats_ahead: 0 });
     }
     conn.transaction(async |conn| {
-        if exclusive {
-            guard::exclusive(conn, event).await?;
-        } else {
-            guard::shared(conn, event).await?;
-        }
         let locked = lock_on_sale(conn, event).await?;
         let seating = locked.seating()?;
         let limit = u32::try_from(locked.ticket_limit).map_err(corrupt_row)?;
         rules::check_quantity(quantity, seating, limit).map_err(|e| TxError::Rule(e.into()))?;
         let k = seating.overtake_limit.get();
-        let arrive =
-            |line: &mut Line| -> Result<bool, DecideError> { Ok(line.arrive(newcomer(0)?, quantity.get())?) };
-        let (served, line) = if exclusive {
-            let (served, line, _) = settle(conn, &locked, k, |line, _| arrive(line)).await?;
-            (served, line)
-        } else {
-            let mut line = Line::new(locked.free()?, k, Vec::new(), locked.waiting == 0);
-            match arrive(&mut line) {
-                Ok(served) => (served, line),
-                Err(DecideError::ReadMore(_)) => return Err(TxError::Rule(NotPlaced::NeedsLine)),
-                Err(DecideError::Repo(e)) => return Err(TxError::Rule(e.into())),
-            }
-        };
+        let arrive = |line: &mut Line, _: &_| Ok(line.arrive(newcomer(0)?, quantity.get())?);
+        let (served, line, _) = settle(conn, &locked, k, FirstRead::Nothing, arrive).await?;
         let arrival = Arrival {
             user: user.get(),
             status: if served { BookingStatus::Confirmed } else { BookingStatus::Pending },
@@ -189,6 +162,7 @@ async fn place(
             waiting: i32::from(!served),
             seats_waiting: if served { 0 } else { arrival.quantity },
         };
+        gate.pass().await;
         let mut placed = bookings::place(conn, event, &[arrival], &placing).await?;
         placed.pop().ok_or(TxError::Rule(NotPlaced::Taken))
     })
@@ -200,7 +174,7 @@ async fn lock_on_sale(
     conn: &mut AsyncPgConnection,
     event: EventId,
 ) -> Result<LockedEventRow, TxError<NotPlaced>> {
-    let locked = events::lock(conn, event).await?.ok_or(NotPlaced::Refused(BookError::EventNotFound(event)));
+    let locked = guard::lock(conn, event).await?.ok_or(NotPlaced::Refused(BookError::EventNotFound(event)));
     let locked = locked.map_err(TxError::Rule)?;
     match locked.status.parse::<EventStatus>() {
         Ok(EventStatus::OnSale) => Ok(locked),
@@ -236,24 +210,27 @@ pub(super) fn outcome(placed: PlacedBookingRow) -> Result<BookingOutcome, BookEr
     }
 }
 
-/// Under the event's exclusive guard, holding its row: let the domain decide, rewrite the
+/// Holding the event's guard: let the domain decide, rewrite the
 /// event, serve the line under its new limit and overtake limit, and write the notices — all
 /// or nothing.
 pub(super) async fn change_in_transaction(
     conn: &mut AsyncPgConnection,
     cmd: &ChangeEvent,
+    gate: &GateState,
 ) -> Result<EventChange, TxError<ChangeEventError>> {
     let mut locked = lock_managed(conn, cmd.event, ChangeEventError::EventNotFound).await?;
     let managed = Managed::try_from(&locked).map_err(|e| TxError::Rule(e.into()))?;
     plan_change(cmd.caller, &managed, &cmd.changes).map_err(TxError::Rule)?;
-    events::change(conn, cmd.event, &cmd.changes).await?;
     if let Some(limit) = cmd.changes.ticket_limit {
         locked.ticket_limit = limit.get();
     }
     let seating = locked.seating().map_err(TxError::stored)?;
     let k = cmd.changes.overtake_limit.unwrap_or(seating.overtake_limit).get();
-    let (served, line, read) =
-        settle(conn, &locked, k, |line, _| Ok(line.serve()?)).await.map_err(TxError::stored)?;
+    let (served, line, read) = settle(conn, &locked, k, FirstRead::Page, |line, _| Ok(line.serve()?))
+        .await
+        .map_err(TxError::stored)?;
+    gate.pass().await;
+    events::change(conn, cmd.event, &cmd.changes).await?;
     let mut ledger = Ledger::default();
     for row in read.values() {
         ledger.know(row).map_err(TxError::stored)?;
@@ -268,7 +245,7 @@ pub(super) async fn change_in_transaction(
     Ok(change)
 }
 
-/// Under the event's exclusive guard, holding its row: every live booking and the event
+/// Holding the event's guard: every live booking and the event
 /// itself cancelled in one statement, then the notices.
 pub(super) async fn cancel_event_in_transaction(
     conn: &mut AsyncPgConnection,
@@ -291,16 +268,17 @@ pub(super) async fn cancel_event_in_transaction(
     Ok(cancellation)
 }
 
-/// Under the exclusive guard of the booking's event, holding its row: let the domain decide,
+/// Holding the guard of the booking's event: let the domain decide,
 /// then lower the booking in place or replace it by a new one at the back of the line, serve
 /// the line, and write the notices — all or nothing.
 pub(super) async fn change_quantity_in_transaction(
     conn: &mut AsyncPgConnection,
     cmd: ChangeQuantity,
+    gate: &GateState,
 ) -> Result<QuantityChange, TxError<ChangeQuantityError>> {
     let not_found = || TxError::Rule(ChangeQuantityError::NotFound(cmd.booking));
-    let event = guard::exclusive_for_booking(conn, cmd.booking).await?.ok_or_else(not_found)?;
-    let locked = events::lock(conn, event).await?.ok_or_else(not_found)?;
+    let locked = guard::lock_for_booking(conn, cmd.booking).await?.ok_or_else(not_found)?;
+    let event = EventId::new(locked.id).map_err(|e| TxError::stored(corrupt_row(e)))?;
     let row = bookings::targets(conn, event, &[cmd.booking.get()], &[]).await?.pop().ok_or_else(not_found)?;
     let booking = Booking::try_from(row.booking.clone()).map_err(TxError::stored)?;
     let seating = locked.seating().map_err(TxError::stored)?;
@@ -325,7 +303,9 @@ pub(super) async fn change_quantity_in_transaction(
                 line.lower(id, quantity.get());
                 Ok(line.serve()?)
             };
-            let (served, line, read) = settle(conn, &locked, k, decide).await.map_err(TxError::stored)?;
+            let (served, line, read) =
+                settle(conn, &locked, k, FirstRead::Page, decide).await.map_err(TxError::stored)?;
+            gate.pass().await;
             for row in read.values() {
                 ledger.know(row).map_err(TxError::stored)?;
             }
@@ -345,7 +325,8 @@ pub(super) async fn change_quantity_in_transaction(
                 Ok((served, line.arrive(newcomer(0)?, quantity.get())?))
             };
             let ((served, now), line, read) =
-                settle(conn, &locked, k, decide).await.map_err(TxError::stored)?;
+                settle(conn, &locked, k, FirstRead::Page, decide).await.map_err(TxError::stored)?;
+            gate.pass().await;
             for row in read.values() {
                 ledger.know(row).map_err(TxError::stored)?;
             }
@@ -410,15 +391,13 @@ fn as_repo(error: BookError) -> RepoError {
     }
 }
 
-/// Takes the event's exclusive guard, then its row: every write to the event's seats waits
-/// behind it (bookers joining the line on the guard, fast-path bookers on the row).
+/// Takes the event's guard: every write to the event's seats or line waits behind it.
 async fn lock_managed<E: From<RepoError>>(
     conn: &mut AsyncPgConnection,
     event: EventId,
     not_found: impl FnOnce(EventId) -> E,
 ) -> Result<LockedEventRow, TxError<E>> {
-    guard::exclusive(conn, event).await?;
-    events::lock(conn, event).await?.ok_or_else(|| TxError::Rule(not_found(event)))
+    guard::lock(conn, event).await?.ok_or_else(|| TxError::Rule(not_found(event)))
 }
 
 /// The event as the transaction left it.

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use diesel::sql_types::{BigInt, Integer};
+use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use domain::idempotency::{Attempt, Claim, Effect, Recorded};
 use domain::ports::{Idempotency, Sales};
@@ -14,7 +14,7 @@ use domain::{
     BookError, BookTicket, Booking, BookingId, BookingOutcome, BookingStatus, CancelBooking, CancelError,
     CancelTarget, Cancellation, EventId, RepoError, UserId,
 };
-use infra_postgres::bench::{GUARD_EXCLUSIVE, GUARD_NAMESPACE};
+use infra_postgres::bench::LOCK_EVENT;
 use infra_postgres::{BatchCounts, PgStore};
 use tokio::task::JoinHandle;
 
@@ -178,16 +178,11 @@ async fn keyed_bookings_in_a_batch_store_their_answers_and_one_whose_key_was_los
     assert!(matches!(fx.book(event, lost).await, BookingOutcome::Confirmed(_)), "the lost key took no seat");
 }
 
-/// Holds the event's exclusive guard, as a cancel in flight would, until the connection commits.
+/// Holds the event's guard, as a cancel in flight would, until the connection commits.
 async fn hold_guard(fx: &Fixture, event: EventId) -> AsyncPgConnection {
     let mut conn = fx.raw().await;
     conn.batch_execute("BEGIN").await.unwrap();
-    diesel::sql_query(GUARD_EXCLUSIVE)
-        .bind::<Integer, _>(GUARD_NAMESPACE)
-        .bind::<BigInt, _>(event.get())
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    diesel::sql_query(LOCK_EVENT).bind::<BigInt, _>(event.get()).execute(&mut conn).await.unwrap();
     conn
 }
 
@@ -247,10 +242,17 @@ async fn cancels_queued_behind_one_in_flight_go_together_each_with_its_own_answe
     guard.batch_execute("COMMIT").await.unwrap();
 
     let lead = lead.await.unwrap().unwrap();
-    assert_eq!(lead.promoted.map(|b| b.id), Some(line[0].0), "first in line, first served");
+    assert_eq!(
+        lead.promoted.iter().map(|b| b.id).collect::<Vec<_>>(),
+        [line[0].0],
+        "first in line, first served"
+    );
     assert!(matches!(not_theirs.await.unwrap(), Err(CancelError::NotAllowed(id)) if id == held[1].id));
     let by_event = by_event.await.unwrap().unwrap();
-    assert_eq!((by_event.cancelled.id, by_event.promoted.map(|b| b.id)), (held[2].id, Some(line[1].0)));
+    assert_eq!(
+        (by_event.cancelled.id, by_event.promoted.iter().map(|b| b.id).collect::<Vec<_>>()),
+        (held[2].id, vec![line[1].0])
+    );
     assert!(matches!(again.await.unwrap(), Err(CancelError::AlreadyCancelled(id)) if id == held[0].id));
     assert!(matches!(nothing_held.await.unwrap(), Err(CancelError::NoLiveBooking(e)) if e == event));
     let gathered = fx.store.cancel_batch_counts();
@@ -275,7 +277,7 @@ async fn five_hundred_bookers_on_two_instances_keep_every_invariant_and_the_line
     for task in tasks {
         match task.await.unwrap().unwrap() {
             BookingOutcome::Confirmed(booking) => confirmed.push(booking),
-            BookingOutcome::Waitlisted { booking, position } => {
+            BookingOutcome::Waitlisted { booking, position, .. } => {
                 told.insert(booking.id, position.get());
             }
         }
@@ -305,7 +307,8 @@ async fn five_hundred_bookers_on_two_instances_keep_every_invariant_and_the_line
         .collect();
     let mut promoted = Vec::new();
     for task in tasks {
-        let lucky = task.await.unwrap().unwrap().promoted.expect("a freed seat goes to the line");
+        let served = task.await.unwrap().unwrap().promoted;
+        let [lucky] = &served[..] else { panic!("a freed seat goes to the line: {served:?}") };
         assert_eq!(lucky.status, BookingStatus::Confirmed);
         promoted.push(lucky.id);
     }

@@ -75,10 +75,11 @@ impl Fixture {
     pub async fn booking_left_open(&self, event: EventId, user: UserId) -> AsyncPgConnection {
         let mut conn = self.raw().await;
         diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, "BEGIN").await.unwrap();
-        diesel::sql_query(infra_postgres::bench::TAKE_FREE_SEAT)
+        diesel::sql_query(infra_postgres::bench::TAKE_FREE_SEATS)
             .bind::<BigInt, _>(event.get())
             .bind::<BigInt, _>(user.get())
             .bind::<Text, _>(domain::notice::NoticeKind::BookingConfirmed.as_str())
+            .bind::<diesel::sql_types::Integer, _>(1)
             .execute(&mut conn)
             .await
             .unwrap();

@@ -79,7 +79,7 @@ fn expected(notices: &[Notice]) -> Vec<Row> {
     notices
         .iter()
         .map(|n| match n.subject {
-            Subject::Booking { booking, holder, position } => (
+            Subject::Booking { booking, holder, position, .. } => (
                 n.kind.as_str().to_owned(),
                 n.event.get(),
                 Some(booking.get()),
@@ -117,7 +117,7 @@ async fn every_change_stores_exactly_the_notices_of_the_domain_rules_in_order() 
 
     let cancel = CancelBooking { caller: first, target: CancelTarget::Booking(seated.booking().id) };
     let cancellation = fx.store.cancel(cancel, None).await.unwrap();
-    assert_eq!(cancellation.promoted.as_ref().map(|b| b.user), Some(second));
+    assert_eq!(cancellation.promoted.iter().map(|b| b.user).collect::<Vec<_>>(), [second]);
     check(notice::rules::of_cancellation(&cancellation)).await;
 
     let raise = fx.set_limit(organizer, event, 3).await.unwrap();
