@@ -361,10 +361,15 @@ pub(super) async fn change_quantity_in_transaction(
                 }
                 Err(e) => return Err(TxError::stored(as_repo(e))),
             };
+            let mut promoted = promoted(&served, &read).map_err(TxError::stored)?;
+            if now {
+                // Served at once, at the back of the line: after those served before it.
+                promoted.push(raised.booking.clone());
+            }
             QuantityChange {
                 booking: raised,
                 replaced: Some(Booking { status: BookingStatus::Cancelled, ..booking }),
-                promoted: promoted(&served, &read).map_err(TxError::stored)?,
+                promoted,
             }
         }
     };
