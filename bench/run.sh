@@ -11,7 +11,10 @@
 #      notification from its commit to its arrival;
 #   4. each HTTP figure as a ratio of its ceiling, the webhook delivery lag, and a sign-in storm
 #      (every buyer logs in again) against the machine's Argon2id hashing ceiling;
-#   5. a stampede: STAMPEDE_CLIENTS (1 024) clients, one connection each, across both
+#   5. groups: a hot drop and a churn whose buyers ask for 1 to 4 seats each, then MIXED_SECONDS
+#      (60) of random books, cancels, lowered quantities and limit changes by 300 buyers of
+#      1 to 4 seats on a 100-seat event, every invariant checked by SQL afterwards;
+#   6. a stampede: STAMPEDE_CLIENTS (1 024) clients, one connection each, across both
 #      instances, STAMPEDE_BUYERS (20 000) keyed, retrying buyers for STAMPEDE_SEATS (2 000)
 #      seats; its accounts are written by SQL and only logged in (one hash each: the set-up
 #      takes about four minutes on two cores).
@@ -22,7 +25,8 @@
 # run would be a different regime).
 #
 # Usage: bench/run.sh            (CLIENTS=64 BUYERS=2000 SECONDS_PER_RUN=10 WORKERS=1 by default;
-#                                 STAMPEDE_BUYERS=0 leaves the stampede out)
+#                                 STAMPEDE_BUYERS=0 leaves the stampede out, MIXED_SECONDS=0
+#                                 the mixed run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +38,7 @@ WORKERS=${WORKERS:-1}
 STAMPEDE_CLIENTS=${STAMPEDE_CLIENTS:-1024}
 STAMPEDE_BUYERS=${STAMPEDE_BUYERS:-20000}
 STAMPEDE_SEATS=${STAMPEDE_SEATS:-2000}
+MIXED_SECONDS=${MIXED_SECONDS:-60}
 
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
@@ -127,6 +132,15 @@ log "HTTP: hot drop, sold out after the first seat"
 load --no-idempotency-keys hotdrop --capacity 1 --buyers "$BUYERS" --concurrency "$CLIENTS" >"$work/sold_out.json"
 log "HTTP: churn (cancel + promote)"
 load --no-idempotency-keys churn --capacity "$half" --buyers "$BUYERS" --cancels "$half" --concurrency "$CLIENTS" --webhooks >"$work/churn.json"
+log "HTTP: hot drop of groups (1 to 4 seats each), sold out after a quarter of them"
+load --no-idempotency-keys hotdrop --capacity "$half" --buyers "$BUYERS" --max-quantity 4 --concurrency "$CLIENTS" >"$work/groups.json"
+log "HTTP: churn of groups (1 to 4 seats each): every holder cancels, groups in the line"
+load --no-idempotency-keys churn --capacity "$BUYERS" --buyers "$BUYERS" --cancels "$BUYERS" --max-quantity 4 \
+  --concurrency "$CLIENTS" >"$work/group_churn.json"
+if [ "$MIXED_SECONDS" -gt 0 ]; then
+  log "HTTP: $MIXED_SECONDS s of random books, cancels, lowered quantities and limit changes (300 buyers, 1 to 4 seats, 100 seats)"
+  load mixed --users 300 --capacity 100 --max-quantity 4 --seconds "$MIXED_SECONDS" --concurrency "$CLIENTS" >"$work/mixed.json"
+fi
 log "HTTP: a sign-in storm ($BUYERS users log in, $CLIENTS at a time) against the hashing ceiling"
 load login --users "$BUYERS" --concurrency "$CLIENTS" >"$work/login.json"
 log "HTTP: status reads"
@@ -152,6 +166,8 @@ for label, name, index, ceiling, ceiling_ms in [
     ("book, seats left, keyed", "keyed", 0, seats, seats_ms),
     ("book, sold out", "sold_out", 0, sold_out, sold_out_ms),
     ("cancel + promote", "churn", 1, cancel, cancel_ms),
+    ("book, groups of 1-4, sold out", "groups", 0, None, None),
+    ("cancel + promote, groups of 1-4", "group_churn", 1, None, None),
     ("GET /status", "status", 0, None, None),
     ("GET /events (a page of 20)", "list", 0, None, None),
     ("GET /me/bookings (a page of 20)", "list", 1, None, None),
@@ -174,6 +190,14 @@ lp, hashing = login["phases"][0], login["hashing_ceiling_per_s"]
 print(f"\nSign-in storm: {lp['requests']} logins, {lp['throughput_rps']:.0f}/s against a hashing ceiling of {hashing:.0f} "
       f"Argon2id hashes/s on this machine ({lp['throughput_rps'] / hashing:.0%}); p50 {lp['p50_ms']:.0f} ms, p99 {lp['p99_ms']:.0f} ms; "
       f"answers {lp['answers']}" + ("" if not login["violations"] else f"; VIOLATIONS {login['violations']}"))
+try:
+    mixed = json.load(open(f"{work}/mixed.json"))
+    mp = mixed["phases"][0]
+    print(f"\nMixed: {mp['requests']} requests in {mixed['parameters']['seconds']} s ({mp['throughput_rps']:.0f}/s; "
+          f"seed {mixed['parameters']['seed']}), p50 {mp['p50_ms']:.1f} ms, p99 {mp['p99_ms']:.1f} ms; answers {mp['answers']}; "
+          + ("every invariant held by SQL" if not mixed["violations"] else f"VIOLATIONS {mixed['violations']}"))
+except FileNotFoundError:
+    pass
 try:
     stampede = json.load(open(f"{work}/stampede.json"))
     sp = stampede["phases"][0]

@@ -89,8 +89,28 @@ impl Api {
     /// waiting what `Retry-After` says (else backing off), each attempt to the next instance.
     /// The service makes the effect happen once however often it arrives.
     pub async fn write(&self, n: usize, path: &str, body: &Value, token: Option<&str>) -> Reply {
+        self.keyed(reqwest::Method::POST, n, path, body, token).await
+    }
+
+    /// A `PATCH` sent as [`Api::write`] sends a `POST`.
+    pub async fn patch(&self, n: usize, path: &str, body: &Value, token: &str) -> Reply {
+        self.keyed(reqwest::Method::PATCH, n, path, body, Some(token)).await
+    }
+
+    async fn keyed(
+        &self,
+        method: reqwest::Method,
+        n: usize,
+        path: &str,
+        body: &Value,
+        token: Option<&str>,
+    ) -> Reply {
         if !self.retries {
-            return self.post(n, path, body, token).await;
+            let mut request = self.client.request(method, self.url(n, path)).json(body);
+            if let Some(token) = token {
+                request = request.header("Authorization", format!("Bearer {token}"));
+            }
+            return send(request).await;
         }
         let key = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
@@ -98,8 +118,11 @@ impl Api {
         let mut attempt: u32 = 0;
         loop {
             let instance = n + usize::try_from(attempt).unwrap_or(0);
-            let mut request =
-                self.client.post(self.url(instance, path)).json(body).header("Idempotency-Key", &key);
+            let mut request = self
+                .client
+                .request(method.clone(), self.url(instance, path))
+                .json(body)
+                .header("Idempotency-Key", &key);
             if let Some(token) = token {
                 request = request.header("Authorization", format!("Bearer {token}"));
             }

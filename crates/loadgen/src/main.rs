@@ -10,6 +10,7 @@ use loadgen::scenarios::churn::Churn;
 use loadgen::scenarios::hotdrop::Hotdrop;
 use loadgen::scenarios::list::ListLoad;
 use loadgen::scenarios::login::LoginLoad;
+use loadgen::scenarios::mixed::Mixed;
 use loadgen::scenarios::status::StatusLoad;
 use loadgen::scenarios::{Scenario, execute};
 
@@ -54,6 +55,9 @@ enum Command {
         buyers: usize,
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
+        /// Buyer i books 1 + i % MAX_QUANTITY seats; 1 sends no quantity (an original client).
+        #[arg(long, default_value_t = 1)]
+        max_quantity: u32,
     },
     /// A hot drop with more buyers than seats, then CANCELS seat holders cancel at once; each
     /// freed seat must go to the next in line.
@@ -66,6 +70,9 @@ enum Command {
         cancels: usize,
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
+        /// Buyer i books 1 + i % MAX_QUANTITY seats; 1 sends no quantity (an original client).
+        #[arg(long, default_value_t = 1)]
+        max_quantity: u32,
         /// Subscribe a webhook receiver (on 127.0.0.1) to the event and report the delivery
         /// lag; the service must allow private targets (WEBHOOK_ALLOW_PRIVATE_NETWORKS=true).
         #[arg(long)]
@@ -78,6 +85,27 @@ enum Command {
         users: usize,
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
+    },
+    /// For SECONDS, CONCURRENCY clients act for USERS buyers of one event of CAPACITY seats:
+    /// book 1..=MAX_QUANTITY seats, cancel, lower a waiting booking's quantity, and move the
+    /// limit by up to a fifth either way; every invariant must hold afterwards.
+    Mixed {
+        #[arg(long, default_value_t = 300)]
+        users: usize,
+        #[arg(long, default_value_t = 100)]
+        capacity: u32,
+        #[arg(long, default_value_t = 4)]
+        max_quantity: u32,
+        /// How often a waiting booking that does not fit may be passed (the event's overtakeLimit).
+        #[arg(long, default_value_t = 0)]
+        overtake_limit: u32,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// The choices' seed (default: from the clock); reported, so a run can be replayed.
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// GET /status/{id} from CONCURRENCY clients for SECONDS.
     Status {
@@ -102,13 +130,29 @@ enum Command {
 async fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let scenario = match cli.scenario {
-        Command::Hotdrop { capacity, buyers, concurrency } => {
-            Scenario::Hotdrop(Hotdrop { capacity, buyers, concurrency })
+        Command::Hotdrop { capacity, buyers, concurrency, max_quantity } => {
+            Scenario::Hotdrop(Hotdrop { capacity, buyers, concurrency, max_quantity })
         }
-        Command::Churn { capacity, buyers, cancels, concurrency, webhooks } => {
-            Scenario::Churn(Churn { drop: Hotdrop { capacity, buyers, concurrency }, cancels, webhooks })
+        Command::Churn { capacity, buyers, cancels, concurrency, max_quantity, webhooks } => {
+            let drop = Hotdrop { capacity, buyers, concurrency, max_quantity };
+            Scenario::Churn(Churn { drop, cancels, webhooks })
         }
         Command::Login { users, concurrency } => Scenario::Login(LoginLoad { users, concurrency }),
+        Command::Mixed { users, capacity, max_quantity, overtake_limit, concurrency, seconds, seed } => {
+            let seed = seed.unwrap_or_else(|| {
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_secs())
+            });
+            let duration = Duration::from_secs(seconds);
+            Scenario::Mixed(Mixed {
+                users,
+                capacity,
+                max_quantity,
+                overtake_limit,
+                concurrency,
+                duration,
+                seed,
+            })
+        }
         Command::Status { concurrency, seconds } => {
             Scenario::Status(StatusLoad { concurrency, duration: Duration::from_secs(seconds) })
         }
@@ -121,6 +165,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Scenario::Status(s) => s.concurrency,
         Scenario::List(l) => l.concurrency,
         Scenario::Login(l) => l.concurrency,
+        Scenario::Mixed(m) => m.concurrency,
     };
     let api = Api::new(cli.bases, connections)?.with_retries(!cli.no_idempotency_keys);
     let provisioning = Provisioning {

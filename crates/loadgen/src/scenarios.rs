@@ -5,6 +5,7 @@ pub mod churn;
 pub mod hotdrop;
 pub mod list;
 pub mod login;
+pub mod mixed;
 pub mod status;
 
 use std::collections::BTreeMap;
@@ -24,6 +25,7 @@ pub enum Scenario {
     Status(status::StatusLoad),
     List(list::ListLoad),
     Login(login::LoginLoad),
+    Mixed(mixed::Mixed),
 }
 
 /// Runs a scenario and verifies what it left behind (by SQL too, given a database URL).
@@ -43,9 +45,10 @@ pub async fn execute(
             let status = api.get(0, &format!("/status/{}", run.event)).await.body;
             let mut violations = verify::hotdrop(cfg.capacity, cfg.buyers, &run.replies, &status);
             if let Some(url) = database_url {
-                let confirmed = usize::try_from(cfg.capacity).unwrap_or(usize::MAX).min(cfg.buyers);
-                violations.extend(sql::check_event(url, run.event, confirmed, cfg.buyers - confirmed).await?);
                 let (placed, _) = verify::placed(&run.replies);
+                let seated = placed.iter().filter(|p| p.confirmed).map(|p| p.quantity as usize).sum();
+                let waiting = placed.iter().filter(|p| !p.confirmed).count();
+                violations.extend(sql::check_event(url, run.event, seated, waiting).await?);
                 let acknowledged = placed.iter().map(|p| p.booking).collect();
                 violations.extend(sql::check_acknowledged(url, run.event, &acknowledged).await?);
             }
@@ -56,6 +59,7 @@ pub async fn execute(
                     ("capacity".to_owned(), u64::from(cfg.capacity)),
                     ("buyers".to_owned(), count(cfg.buyers)),
                     ("concurrency".to_owned(), count(cfg.concurrency)),
+                    ("max_quantity".to_owned(), u64::from(cfg.max_quantity)),
                 ]),
                 phases: vec![run.phase],
                 client_cpu_percent: None,
@@ -73,24 +77,33 @@ pub async fn execute(
                 &run.status_after_drop,
             );
             violations.extend(verify::churn(
+                cfg.drop.capacity,
                 &run.placed,
                 &run.cancelled,
                 &run.cancel_replies,
                 &run.status_after,
                 &run.rebook_replies,
             ));
+            let limit = usize::try_from(cfg.drop.capacity).unwrap_or(usize::MAX);
+            let seats = |p: &[verify::Placed]| {
+                p.iter().filter(|p| p.confirmed).map(|p| p.quantity as usize).sum::<usize>()
+            };
+            let free = limit.saturating_sub(seats(&run.placed)) + seats(&run.cancelled);
+            let promoted = verify::expected_promotions(&run.placed, free);
             if let Some(url) = database_url {
-                let confirmed = usize::try_from(cfg.drop.capacity).unwrap_or(usize::MAX).min(cfg.drop.buyers);
-                let pending = (cfg.drop.buyers - confirmed).saturating_sub(run.cancelled.len());
-                let holders = confirmed - run.cancelled.len().saturating_sub(cfg.drop.buyers - confirmed);
+                let promoted_seats: usize = run
+                    .placed
+                    .iter()
+                    .filter(|p| promoted.contains(&p.booking))
+                    .map(|p| p.quantity as usize)
+                    .sum();
+                let holders = seats(&run.placed) - seats(&run.cancelled) + promoted_seats;
+                let pending = run.placed.iter().filter(|p| !p.confirmed).count() - promoted.len();
                 violations.extend(sql::check_event(url, run.drop.event, holders, pending).await?);
                 let acknowledged = run.placed.iter().map(|p| p.booking).collect();
                 violations.extend(sql::check_acknowledged(url, run.drop.event, &acknowledged).await?);
             }
-            let webhooks = run.arrivals.as_deref().map(|arrivals| {
-                let waiting = run.placed.iter().filter(|p| !p.confirmed).count();
-                webhook_report(arrivals, waiting.min(run.cancelled.len()))
-            });
+            let webhooks = run.arrivals.as_deref().map(|arrivals| webhook_report(arrivals, promoted.len()));
             if let Some(w) = &webhooks
                 && w.promotions_received < w.promotions_expected
             {
@@ -107,6 +120,7 @@ pub async fn execute(
                     ("buyers".to_owned(), count(cfg.drop.buyers)),
                     ("cancels".to_owned(), count(cfg.cancels)),
                     ("concurrency".to_owned(), count(cfg.drop.concurrency)),
+                    ("max_quantity".to_owned(), u64::from(cfg.drop.max_quantity)),
                 ]),
                 phases: vec![run.drop.phase.clone(), run.cancel_phase.clone()],
                 client_cpu_percent: None,
@@ -165,6 +179,27 @@ pub async fn execute(
                 phases: vec![run.phase],
                 client_cpu_percent: None,
                 hashing_ceiling_per_s: Some(run.hashing_ceiling_per_s),
+                webhooks: None,
+                violations,
+            })
+        }
+        Scenario::Mixed(cfg) => {
+            let run = mixed::run(api, cfg, provisioning).await?;
+            let mut violations = run.unexpected.clone();
+            violations.truncate(20);
+            if run.unexpected.len() > violations.len() {
+                violations.push(format!("… {} unexpected answers in all", run.unexpected.len()));
+            }
+            if let Some(url) = database_url {
+                violations.extend(sql::check_invariants(url, run.event).await?);
+            }
+            Ok(Report {
+                scenario: "mixed".to_owned(),
+                instances: api.instances(),
+                parameters: mixed::parameters(&cfg),
+                phases: vec![run.phase],
+                client_cpu_percent: None,
+                hashing_ceiling_per_s: None,
                 webhooks: None,
                 violations,
             })

@@ -14,6 +14,13 @@ pub struct Placed {
     pub buyer: usize,
     pub booking: i64,
     pub confirmed: bool,
+    /// Its seats (1 when the answer names none, as the original service's did).
+    pub quantity: u32,
+}
+
+/// The seats of `placed` that are (or are not) confirmed.
+fn seats(placed: &[Placed], confirmed: bool) -> usize {
+    placed.iter().filter(|p| p.confirmed == confirmed).map(|p| p.quantity as usize).sum()
 }
 
 /// The bookings the answers report, and every answer that is not a well-formed 201.
@@ -25,7 +32,8 @@ pub fn placed(replies: &[Reply]) -> (Vec<Placed>, Vec<String>) {
         let booking = &reply.body["booking"];
         match (&reply.status, booking["id"].as_i64(), booking["status"].as_str()) {
             (Ok(201), Some(id), Some(status @ ("CONFIRMED" | "PENDING"))) => {
-                placed.push(Placed { buyer, booking: id, confirmed: status == "CONFIRMED" });
+                let quantity = booking["quantity"].as_u64().and_then(|q| u32::try_from(q).ok()).unwrap_or(1);
+                placed.push(Placed { buyer, booking: id, confirmed: status == "CONFIRMED", quantity });
             }
             (status, _, _) => {
                 violations.push(format!("buyer {buyer}: booking answered {status:?} {}", reply.body))
@@ -35,20 +43,37 @@ pub fn placed(replies: &[Reply]) -> (Vec<Placed>, Vec<String>) {
     (placed, violations)
 }
 
-/// A hot drop of `buyers` for `capacity` seats: exactly min(C, N) confirmed, the rest waiting,
-/// one booking per buyer, and the event's status agreeing.
+/// A hot drop of `buyers` for `capacity` seats, first come first served (overtake limit 0): no
+/// more seats confirmed than the event has; every confirmed booking before every waiting one in
+/// line (id) order — nobody passed the line; the first who waits did not fit the seats left, so
+/// nobody waits while their seats are free; one booking per buyer; the event's status agreeing.
+/// With one seat each: exactly min(C, N) confirmed.
 #[must_use]
 pub fn hotdrop(capacity: u32, buyers: usize, replies: &[Reply], status: &Value) -> Vec<String> {
     let (placed, mut violations) = placed(replies);
-    let seats = usize::try_from(capacity).unwrap_or(usize::MAX);
-    let confirmed = placed.iter().filter(|p| p.confirmed).count();
-    let waiting = placed.len() - confirmed;
-    let expect_confirmed = seats.min(buyers);
-    if confirmed != expect_confirmed {
-        violations.push(format!("{confirmed} bookings confirmed, expected {expect_confirmed} (capacity {capacity}, {buyers} buyers)"));
+    let limit = usize::try_from(capacity).unwrap_or(usize::MAX);
+    let (confirmed, waiting) = (seats(&placed, true), seats(&placed, false));
+    if confirmed > limit {
+        violations.push(format!(
+            "{confirmed} seats confirmed of {capacity} (capacity {capacity}, {buyers} buyers)"
+        ));
     }
-    if waiting != buyers - expect_confirmed {
-        violations.push(format!("{waiting} buyers waiting, expected {}", buyers - expect_confirmed));
+    let last_seated = placed.iter().filter(|p| p.confirmed).map(|p| p.booking).max();
+    let mut line: Vec<&Placed> = placed.iter().filter(|p| !p.confirmed).collect();
+    line.sort_by_key(|p| p.booking);
+    match line.first() {
+        Some(head) if last_seated.is_some_and(|seated| seated > head.booking) => violations.push(format!(
+            "booking {} was confirmed after booking {}, ahead of it, had to wait",
+            last_seated.unwrap_or_default(),
+            head.booking
+        )),
+        Some(head) if head.quantity as usize <= limit.saturating_sub(confirmed) => violations.push(format!(
+            "booking {} waits for {} seats while {} are free",
+            head.booking,
+            head.quantity,
+            limit.saturating_sub(confirmed)
+        )),
+        _ => {}
     }
     let distinct: BTreeSet<i64> = placed.iter().map(|p| p.booking).collect();
     if distinct.len() != placed.len() {
@@ -58,7 +83,7 @@ pub fn hotdrop(capacity: u32, buyers: usize, replies: &[Reply], status: &Value) 
             placed.len()
         ));
     }
-    expect_number(status, "ticketsAvailable", seats.saturating_sub(confirmed), &mut violations);
+    expect_number(status, "ticketsAvailable", limit.saturating_sub(confirmed), &mut violations);
     expect_number(status, "waitingListCount", waiting, &mut violations);
     violations
 }
@@ -82,20 +107,33 @@ pub fn exactly_once(acknowledged: &BTreeSet<i64>, stored: &BTreeSet<i64>) -> Vec
     violations
 }
 
-/// The bookings the first `cancels` promotions must go to: the lowest-id waiting ones (FIFO).
+/// The bookings the cancels must have served, first come first served: with the line (the
+/// waiting bookings, in id order) and `free` seats once every cancel has given its seats back,
+/// the longest head of the line whose seats fit — whatever order the cancels ran in, since each
+/// serves the head while it fits and the seats only grow.
 #[must_use]
-pub fn expected_promotions(placed: &[Placed], cancels: usize) -> BTreeSet<i64> {
-    let mut waiting: Vec<i64> = placed.iter().filter(|p| !p.confirmed).map(|p| p.booking).collect();
-    waiting.sort_unstable();
-    waiting.into_iter().take(cancels).collect()
+pub fn expected_promotions(placed: &[Placed], free: usize) -> BTreeSet<i64> {
+    let mut line: Vec<&Placed> = placed.iter().filter(|p| !p.confirmed).collect();
+    line.sort_by_key(|p| p.booking);
+    let mut left = free;
+    line.into_iter()
+        .take_while(|p| {
+            let fits = p.quantity as usize <= left;
+            left = left.saturating_sub(if fits { p.quantity as usize } else { 0 });
+            fits
+        })
+        .map(|p| p.booking)
+        .collect()
 }
 
-/// After `cancelled` seat holders cancelled: every cancel succeeded, each freed seat went to
-/// the next in line (so exactly the first ones in line now hold seats), and the status agrees.
-/// `rebooks` are the waiting buyers booking again, by index into `placed`: the answer says
-/// whether they hold a seat ("User already has a booking") or still wait.
+/// After `cancelled` seat holders of an event of `capacity` seats cancelled: every cancel
+/// succeeded, the freed seats went to the head of the line as far as it fits (so exactly those
+/// first ones in line now hold seats), and the status agrees. `rebooks` are the waiting buyers
+/// booking again, by index into `placed`: the answer says whether they hold a seat ("User
+/// already has a booking") or still wait.
 #[must_use]
 pub fn churn(
+    capacity: u32,
     placed: &[Placed],
     cancelled: &[Placed],
     cancel_replies: &[Reply],
@@ -109,12 +147,14 @@ pub fn churn(
                 .push(format!("cancel of booking {}: {:?} {}", target.booking, reply.status, reply.body));
         }
     }
-    let promoted = expected_promotions(placed, cancelled.len());
-    let waiting = placed.iter().filter(|p| !p.confirmed).count();
-    expect_number(status_after, "waitingListCount", waiting.saturating_sub(cancelled.len()), &mut violations);
-    if waiting >= cancelled.len() {
-        expect_number(status_after, "ticketsAvailable", 0, &mut violations);
-    }
+    let limit = usize::try_from(capacity).unwrap_or(usize::MAX);
+    let freed = seats(cancelled, true);
+    let free = limit.saturating_sub(seats(placed, true)) + freed;
+    let promoted = expected_promotions(placed, free);
+    let promoted_seats: usize =
+        placed.iter().filter(|p| promoted.contains(&p.booking)).map(|p| p.quantity as usize).sum();
+    expect_number(status_after, "waitingListCount", seats(placed, false) - promoted_seats, &mut violations);
+    expect_number(status_after, "ticketsAvailable", free - promoted_seats, &mut violations);
     let by_index: HashMap<usize, &Placed> = placed.iter().enumerate().collect();
     for (index, reply) in rebooks {
         let Some(row) = by_index.get(index) else { continue };
@@ -149,9 +189,13 @@ mod tests {
     use super::*;
 
     fn booked(id: i64, status: &str) -> Reply {
+        group(id, status, 1)
+    }
+
+    fn group(id: i64, status: &str, quantity: u32) -> Reply {
         Reply {
             status: Ok(201),
-            body: json!({"booking": {"id": id, "status": status}}),
+            body: json!({"booking": {"id": id, "status": status, "quantity": quantity}}),
             latency: Duration::ZERO,
             retry_after: None,
             attempts: 1,
@@ -180,10 +224,19 @@ mod tests {
         let replies = [booked(1, "CONFIRMED"), booked(2, "CONFIRMED"), booked(3, "CONFIRMED")];
         let status = json!({"ticketsAvailable": 0, "waitingListCount": 0});
         let violations = hotdrop(2, 3, &replies, &status);
-        assert!(
-            violations.iter().any(|v| v.starts_with("3 bookings confirmed, expected 2")),
-            "{violations:?}"
-        );
+        assert!(violations.iter().any(|v| v.starts_with("3 seats confirmed of 2")), "{violations:?}");
+    }
+
+    #[test]
+    fn a_group_that_passed_the_line_or_waits_while_it_fits_is_caught() {
+        let status = json!({"ticketsAvailable": 1, "waitingListCount": 3});
+        let fair = [group(1, "CONFIRMED", 3), group(2, "PENDING", 3)];
+        assert_eq!(hotdrop(4, 2, &fair, &status), Vec::<String>::new());
+        let passed = [group(1, "PENDING", 3), group(2, "CONFIRMED", 3)];
+        assert!(hotdrop(4, 2, &passed, &status).iter().any(|v| v.contains("had to wait")));
+        let stranded = [group(1, "CONFIRMED", 3), group(2, "PENDING", 1)];
+        let status = json!({"ticketsAvailable": 1, "waitingListCount": 1});
+        assert!(hotdrop(4, 2, &stranded, &status).iter().any(|v| v.contains("while 1 are free")));
     }
 
     #[test]
@@ -213,22 +266,28 @@ mod tests {
     }
 
     #[test]
-    fn promotions_go_to_the_lowest_waiting_ids() {
+    fn promotions_go_to_the_head_of_the_line_as_far_as_it_fits() {
         let placed = [
-            Placed { buyer: 0, booking: 9, confirmed: false },
-            Placed { buyer: 1, booking: 4, confirmed: false },
-            Placed { buyer: 2, booking: 1, confirmed: true },
-            Placed { buyer: 3, booking: 6, confirmed: false },
+            Placed { buyer: 0, booking: 9, confirmed: false, quantity: 1 },
+            Placed { buyer: 1, booking: 4, confirmed: false, quantity: 1 },
+            Placed { buyer: 2, booking: 1, confirmed: true, quantity: 1 },
+            Placed { buyer: 3, booking: 6, confirmed: false, quantity: 1 },
         ];
         assert_eq!(expected_promotions(&placed, 2), BTreeSet::from([4, 6]));
+        let groups = [
+            Placed { buyer: 0, booking: 4, confirmed: false, quantity: 2 },
+            Placed { buyer: 1, booking: 6, confirmed: false, quantity: 3 },
+            Placed { buyer: 2, booking: 9, confirmed: false, quantity: 1 },
+        ];
+        assert_eq!(expected_promotions(&groups, 4), BTreeSet::from([4]), "9 fits but may not pass 6");
     }
 
     #[test]
     fn a_promotion_out_of_order_is_caught() {
         let placed = vec![
-            Placed { buyer: 0, booking: 1, confirmed: true },
-            Placed { buyer: 1, booking: 2, confirmed: false },
-            Placed { buyer: 2, booking: 3, confirmed: false },
+            Placed { buyer: 0, booking: 1, confirmed: true, quantity: 1 },
+            Placed { buyer: 1, booking: 2, confirmed: false, quantity: 1 },
+            Placed { buyer: 2, booking: 3, confirmed: false, quantity: 1 },
         ];
         let cancelled = [placed[0].clone()];
         let cancels = [Reply {
@@ -243,7 +302,7 @@ mod tests {
         let out_of_order =
             [(1, error("User is already on wait list")), (2, error("User already has a booking"))];
 
-        assert_eq!(churn(&placed, &cancelled, &cancels, &status, &in_order), Vec::<String>::new());
-        assert_eq!(churn(&placed, &cancelled, &cancels, &status, &out_of_order).len(), 2);
+        assert_eq!(churn(1, &placed, &cancelled, &cancels, &status, &in_order), Vec::<String>::new());
+        assert_eq!(churn(1, &placed, &cancelled, &cancels, &status, &out_of_order).len(), 2);
     }
 }

@@ -44,9 +44,9 @@ async fn every_scenario_keeps_every_invariant_across_two_instances() {
     let db = TestDatabase::new().await;
     let api = Api::new(two_instances(&db).await, 16).unwrap();
 
-    let drop = Scenario::Hotdrop(Hotdrop { capacity: 10, buyers: 40, concurrency: 16 });
+    let drop = Scenario::Hotdrop(Hotdrop { capacity: 10, buyers: 40, concurrency: 16, max_quantity: 1 });
     let churn = Scenario::Churn(Churn {
-        drop: Hotdrop { capacity: 8, buyers: 30, concurrency: 16 },
+        drop: Hotdrop { capacity: 8, buyers: 30, concurrency: 16, max_quantity: 1 },
         cancels: 5,
         webhooks: true,
     });

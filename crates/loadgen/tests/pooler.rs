@@ -142,13 +142,13 @@ async fn two_instances_through_a_transaction_pooler_keep_every_invariant() {
     let api = Api::new(instances.iter().map(|i| i.base.clone()).collect(), 32).unwrap();
     let by_sql = Provisioning { concurrency: 8, database_url: Some(db.url()) };
 
-    let drop = Scenario::Hotdrop(Hotdrop { capacity: 40, buyers: 120, concurrency: 32 });
+    let drop = Scenario::Hotdrop(Hotdrop { capacity: 40, buyers: 120, concurrency: 32, max_quantity: 1 });
     let report = execute(&api, drop, Some(db.url()), by_sql).await.unwrap();
     assert!(report.ok(), "hot drop: {}", report.table());
 
     // Bookings, cancels and promotions while others read.
     let churn = Scenario::Churn(Churn {
-        drop: Hotdrop { capacity: 30, buyers: 90, concurrency: 32 },
+        drop: Hotdrop { capacity: 30, buyers: 90, concurrency: 32, max_quantity: 1 },
         cancels: 20,
         webhooks: true,
     });

@@ -54,7 +54,6 @@ pub async fn run(api: &Api, cfg: Churn, provisioning: Provisioning<'_>) -> anyho
     holders.sort_by_key(|p| p.booking);
     holders.truncate(cfg.cancels);
     let event = drop.event;
-    let waiting_before = placed.iter().filter(|p| !p.confirmed).count();
 
     let started = Instant::now();
     let (client, buyers, targets) = (api.clone(), drop.buyers.clone(), Arc::new(holders.clone()));
@@ -72,7 +71,15 @@ pub async fn run(api: &Api, cfg: Churn, provisioning: Provisioning<'_>) -> anyho
 
     // Promotion happens inside each cancel's transaction; this only waits for the answers to
     // be visible through whichever instance answers.
-    let expected_waiting = waiting_before.saturating_sub(holders.len());
+    let limit = usize::try_from(cfg.drop.capacity).unwrap_or(usize::MAX);
+    let seated: usize = placed.iter().filter(|p| p.confirmed).map(|p| p.quantity as usize).sum();
+    let free = limit.saturating_sub(seated) + holders.iter().map(|p| p.quantity as usize).sum::<usize>();
+    let promoted = verify::expected_promotions(&placed, free);
+    let expected_waiting: usize = placed
+        .iter()
+        .filter(|p| !p.confirmed && !promoted.contains(&p.booking))
+        .map(|p| p.quantity as usize)
+        .sum();
     let deadline = Instant::now() + Duration::from_secs(5);
     let status_after = loop {
         let status = api.get(0, &format!("/status/{event}")).await.body;

@@ -8,12 +8,27 @@ use crate::concurrency;
 use crate::provision::{self, Buyer, Provisioning};
 use crate::stats::PhaseReport;
 
-/// An event of `capacity` seats; `buyers` distinct users each book once, `concurrency` at a time.
+/// An event of `capacity` seats; `buyers` distinct users each book once, `concurrency` at a time:
+/// buyer `i` asks for `1 + i % max_quantity` seats (with `max_quantity` 1, the request names no
+/// quantity at all, as the original service's clients sent it).
 #[derive(Debug, Clone, Copy)]
 pub struct Hotdrop {
     pub capacity: u32,
     pub buyers: usize,
     pub concurrency: usize,
+    pub max_quantity: u32,
+}
+
+impl Hotdrop {
+    /// The `/book` body of buyer `i`.
+    #[must_use]
+    pub fn booking(&self, event: i64, i: usize) -> serde_json::Value {
+        if self.max_quantity <= 1 {
+            return json!({"eventId": event});
+        }
+        let quantity = 1 + i % usize::try_from(self.max_quantity).unwrap_or(1);
+        json!({"eventId": event, "quantity": quantity})
+    }
 }
 
 /// What happened, for reporting and verification.
@@ -61,7 +76,7 @@ pub async fn run_watched(
         let (client, who) = (client.clone(), who.clone());
         async move {
             let token = who.get(i).map(|b| b.token.as_str());
-            client.write(i, "/book", &json!({"eventId": event}), token).await
+            client.write(i, "/book", &cfg.booking(event, i), token).await
         }
     })
     .await?;

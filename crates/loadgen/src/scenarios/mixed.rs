@@ -1,0 +1,229 @@
+//! A randomized run against one event for a while: `users` buyers, `concurrency` at a time,
+//! book groups of one to `max_quantity` seats, cancel, lower a waiting booking's quantity, and
+//! the organizer moves the ticket limit up and down — on every instance at once. Nothing is
+//! known in advance about who ends up with a seat; what is checked afterwards is that every
+//! invariant holds (by SQL, when a database is given) and that every answer was one the API
+//! may give for such a request. Seeded: the seed is in the report, and `--seed` replays the
+//! same choices (not the same interleaving).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::sync::Mutex;
+
+use crate::api::{Api, Reply};
+use crate::provision::{self, Buyer, Provisioning};
+use crate::stats::PhaseReport;
+
+/// The run's parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct Mixed {
+    pub users: usize,
+    pub capacity: u32,
+    pub max_quantity: u32,
+    pub overtake_limit: u32,
+    pub concurrency: usize,
+    pub duration: Duration,
+    pub seed: u64,
+}
+
+/// What happened.
+#[derive(Debug)]
+pub struct MixedRun {
+    pub event: i64,
+    pub phase: PhaseReport,
+    /// Answers the API must never give to these requests (a 5xx, a 400 to a well-formed one).
+    pub unexpected: Vec<String>,
+}
+
+/// What a buyer last heard of their booking, as far as this client knows (another client's
+/// cancel may have served it since).
+#[derive(Debug, Clone, Copy, Default)]
+struct Known {
+    booking: Option<i64>,
+    quantity: u32,
+}
+
+/// A small, seeded generator: the scenario needs reproducible choices, not cryptography.
+#[derive(Debug, Clone)]
+struct Choices(u64);
+
+impl Choices {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// # Errors
+/// When provisioning fails.
+pub async fn run(api: &Api, cfg: Mixed, provisioning: Provisioning<'_>) -> anyhow::Result<MixedRun> {
+    anyhow::ensure!(cfg.users > 0, "a mixed run needs at least one user");
+    let run = provision::run_id();
+    let organizer =
+        provision::buyers(api, &format!("{run}-organizer"), 1, Provisioning::one()).await?.remove(0);
+    let buyers = Arc::new(provision::buyers(api, &run, cfg.users, provisioning).await?);
+    let body = json!({
+        "name": "Mixed load", "description": "Groups, cancels and limit changes", "date": "2027-12-31",
+        "location": "Loopback", "ticketLimit": cfg.capacity, "price": 10,
+        "maxPerBooking": cfg.max_quantity.max(1), "overtakeLimit": cfg.overtake_limit,
+    });
+    let created = api.post(0, "/initialize", &body, Some(&organizer.token)).await;
+    anyhow::ensure!(created.is(201), "creating the event: {:?} {}", created.status, created.body);
+    let event = created.body["event"]["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no event id"))?;
+
+    let known: Arc<Vec<Mutex<Known>>> =
+        Arc::new((0..cfg.users).map(|_| Mutex::new(Known::default())).collect());
+    let organizer = Arc::new(organizer);
+    let deadline = Instant::now() + cfg.duration;
+    let started = Instant::now();
+    let mut workers = Vec::with_capacity(cfg.concurrency);
+    for worker in 0..cfg.concurrency.max(1) {
+        let (api, buyers, known, organizer) = (api.clone(), buyers.clone(), known.clone(), organizer.clone());
+        let stream = 0x9E37_79B9_7F4A_7C15_u64.wrapping_mul(u64::try_from(worker).unwrap_or(0) + 1);
+        let mut choices = Choices((cfg.seed ^ stream) | 1);
+        workers.push(tokio::spawn(async move {
+            let mut replies: Vec<(&'static str, Reply)> = Vec::new();
+            let mut n = worker;
+            while Instant::now() < deadline {
+                n += cfg.concurrency.max(1);
+                let step = step(&api, n, cfg, event, &buyers, &known, &organizer, &mut choices).await;
+                replies.push(step);
+            }
+            replies
+        }));
+    }
+    let mut replies = Vec::new();
+    for worker in workers {
+        replies.extend(worker.await?);
+    }
+    let elapsed = started.elapsed();
+    let unexpected = replies
+        .iter()
+        .filter(|(action, reply)| !expected(action, reply))
+        .map(|(action, reply)| format!("{action}: {:?} {}", reply.status, reply.body))
+        .collect();
+    let all: Vec<Reply> = replies.into_iter().map(|(_, reply)| reply).collect();
+    let mut phase = PhaseReport::from_replies("mixed", &all, elapsed);
+    // Refusals the rules call for (a second booking, a quantity that no longer fits, a cancel
+    // of nothing) are answers here, not failures; what is not is in `unexpected`.
+    phase.failures = all.iter().filter(|r| !matches!(r.status, Ok(200 | 201 | 404 | 409))).count();
+    Ok(MixedRun { event, phase, unexpected })
+}
+
+/// One random action by a random buyer of this worker's share (or the organizer).
+#[allow(clippy::too_many_arguments, reason = "the run's state, passed down once per step")]
+async fn step(
+    api: &Api,
+    n: usize,
+    cfg: Mixed,
+    event: i64,
+    buyers: &[Buyer],
+    known: &[Mutex<Known>],
+    organizer: &Buyer,
+    choices: &mut Choices,
+) -> (&'static str, Reply) {
+    let roll = choices.below(100);
+    if roll < 5 {
+        let spread = u64::from(cfg.capacity / 5).max(1);
+        let limit = u64::from(cfg.capacity) - spread + choices.below(2 * spread + 1);
+        let reply =
+            api.patch(n, &format!("/events/{event}"), &json!({"ticketLimit": limit}), &organizer.token).await;
+        return ("limit", reply);
+    }
+    let who = usize::try_from(choices.below(u64::try_from(buyers.len()).unwrap_or(1))).unwrap_or(0);
+    let (buyer, state) = (&buyers[who % buyers.len()], &known[who % known.len()]);
+    let mut state = state.lock().await;
+    let quantity = 1 + u32::try_from(choices.below(u64::from(cfg.max_quantity.max(1)))).unwrap_or(0);
+    if roll < 55 {
+        let reply =
+            api.write(n, "/book", &json!({"eventId": event, "quantity": quantity}), Some(&buyer.token)).await;
+        if reply.is(201) {
+            *state = Known {
+                booking: reply.body["booking"]["id"].as_i64(),
+                quantity: reply.body["booking"]["quantity"]
+                    .as_u64()
+                    .and_then(|q| u32::try_from(q).ok())
+                    .unwrap_or(quantity),
+            };
+        }
+        ("book", reply)
+    } else if roll < 80 {
+        let reply = api.write(n, "/cancel", &json!({"eventId": event}), Some(&buyer.token)).await;
+        if reply.is(200) {
+            *state = Known::default();
+        }
+        ("cancel", reply)
+    } else {
+        let Some(booking) = state.booking.filter(|_| state.quantity > 1) else {
+            let reply = api.write(n, "/cancel", &json!({"eventId": event}), Some(&buyer.token)).await;
+            if reply.is(200) {
+                *state = Known::default();
+            }
+            return ("cancel", reply);
+        };
+        let lower = state.quantity - 1;
+        let reply =
+            api.patch(n, &format!("/bookings/{booking}"), &json!({"quantity": lower}), &buyer.token).await;
+        if reply.is(200) {
+            state.quantity = lower;
+        }
+        ("lower", reply)
+    }
+}
+
+/// Whether `reply` is an answer the API may give to `action` in this run.
+fn expected(action: &str, reply: &Reply) -> bool {
+    let code = reply.body["code"].as_str().unwrap_or_default();
+    let error = reply.body["error"].as_str().unwrap_or_default();
+    match (action, &reply.status) {
+        ("book", Ok(201)) | ("cancel" | "lower" | "limit", Ok(200)) => true,
+        // Already booked or waiting; a limit lowered below the quantity asked for.
+        ("book", Ok(409)) => true,
+        // No live booking of this buyer to cancel.
+        ("cancel", Ok(404)) => true,
+        // Served (or cancelled) since this client last heard.
+        ("lower", Ok(409)) => code.contains("not_waiting") || error.contains("not waiting"),
+        // A limit below the seats confirmed.
+        ("limit", Ok(409)) => true,
+        _ => false,
+    }
+}
+
+/// The run's parameters as reported.
+#[must_use]
+pub fn parameters(cfg: &Mixed) -> BTreeMap<String, u64> {
+    let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    BTreeMap::from([
+        ("users".to_owned(), count(cfg.users)),
+        ("capacity".to_owned(), u64::from(cfg.capacity)),
+        ("max_quantity".to_owned(), u64::from(cfg.max_quantity)),
+        ("overtake_limit".to_owned(), u64::from(cfg.overtake_limit)),
+        ("concurrency".to_owned(), count(cfg.concurrency)),
+        ("seconds".to_owned(), cfg.duration.as_secs()),
+        ("seed".to_owned(), cfg.seed),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_makes_the_same_choices() {
+        let (mut a, mut b) = (Choices(42), Choices(42));
+        let first: Vec<u64> = (0..5).map(|_| a.below(100)).collect();
+        assert_eq!(first, (0..5).map(|_| b.below(100)).collect::<Vec<_>>());
+        assert!(first.iter().all(|&n| n < 100));
+        assert_ne!(Choices(43).next(), Choices(42).next());
+    }
+}
