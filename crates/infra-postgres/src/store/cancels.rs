@@ -191,8 +191,12 @@ async fn decide(
         rows.iter().cloned().map(|row| Booking::try_from(row.booking)).collect::<Result<_, _>>()?;
 
     let k = locked.seating()?.overtake_limit.get();
+    // A guess at how far serving reads (each seat freed serves at most one booking, and the
+    // routine reads one past the last served); a longer read costs one more round trip.
+    let freeable: usize = named.iter().map(|b| b.quantity.get() as usize).sum::<usize>() + 1;
     let (steps, line, read) =
-        settle(conn, locked, k, FirstRead::Page, |line, _| steps(line, &named, organizer, cmds)).await?;
+        settle(conn, locked, k, FirstRead::Page(freeable), |line, _| steps(line, &named, organizer, cmds))
+            .await?;
 
     gate.pass().await;
     let mut ledger = Ledger::default();

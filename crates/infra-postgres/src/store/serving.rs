@@ -27,8 +27,10 @@ pub(super) type Read = HashMap<BookingId, LineEntryRow>;
 pub(super) enum FirstRead {
     /// Nothing: a newcomer is placed without the line unless it may pass it.
     Nothing,
-    /// A page: what frees seats serves the line.
-    Page,
+    /// A page of at least [`FIRST_PAGE`] entries, or the number given if more: what frees seats
+    /// serves the line, a booking at a time for each seat freed at most, and stops at the first
+    /// that does not fit.
+    Page(usize),
 }
 
 /// Runs `decide` on the event's line: on the entries `first` says, then on four times as many
@@ -47,7 +49,7 @@ pub(super) async fn settle<T>(
     let mut page = match first {
         _ if event.waiting == 0 => 0,
         FirstRead::Nothing => 0,
-        FirstRead::Page => FIRST_PAGE,
+        FirstRead::Page(at_least) => FIRST_PAGE.max(i64::try_from(at_least).unwrap_or(i64::MAX)),
     };
     loop {
         let rows =

@@ -226,7 +226,9 @@ pub(super) async fn change_in_transaction(
     }
     let seating = locked.seating().map_err(TxError::stored)?;
     let k = cmd.changes.overtake_limit.unwrap_or(seating.overtake_limit).get();
-    let (served, line, read) = settle(conn, &locked, k, FirstRead::Page, |line, _| Ok(line.serve()?))
+    // The free seats serve at most one booking each, and the routine reads one past the last.
+    let reach = usize::try_from(locked.free().map_err(TxError::stored)?).unwrap_or(0) + 1;
+    let (served, line, read) = settle(conn, &locked, k, FirstRead::Page(reach), |line, _| Ok(line.serve()?))
         .await
         .map_err(TxError::stored)?;
     gate.pass().await;
@@ -304,7 +306,7 @@ pub(super) async fn change_quantity_in_transaction(
                 Ok(line.serve()?)
             };
             let (served, line, read) =
-                settle(conn, &locked, k, FirstRead::Page, decide).await.map_err(TxError::stored)?;
+                settle(conn, &locked, k, FirstRead::Page(0), decide).await.map_err(TxError::stored)?;
             gate.pass().await;
             for row in read.values() {
                 ledger.know(row).map_err(TxError::stored)?;
@@ -325,7 +327,7 @@ pub(super) async fn change_quantity_in_transaction(
                 Ok((served, line.arrive(newcomer(0)?, quantity.get())?))
             };
             let ((served, now), line, read) =
-                settle(conn, &locked, k, FirstRead::Page, decide).await.map_err(TxError::stored)?;
+                settle(conn, &locked, k, FirstRead::Page(0), decide).await.map_err(TxError::stored)?;
             gate.pass().await;
             for row in read.values() {
                 ledger.know(row).map_err(TxError::stored)?;
