@@ -72,6 +72,7 @@ pub async fn run(api: &Api, cfg: Mixed, provisioning: Provisioning<'_>) -> anyho
     let organizer =
         provision::buyers(api, &format!("{run}-organizer"), 1, Provisioning::one()).await?.remove(0);
     let buyers = Arc::new(provision::buyers(api, &run, cfg.users, provisioning).await?);
+    anyhow::ensure!(!buyers.is_empty(), "no buyers were provisioned");
     let body = json!({
         "name": "Mixed load", "description": "Groups, cancels and limit changes", "date": "2027-12-31",
         "location": "Loopback", "ticketLimit": cfg.capacity, "price": 10,
@@ -81,14 +82,13 @@ pub async fn run(api: &Api, cfg: Mixed, provisioning: Provisioning<'_>) -> anyho
     anyhow::ensure!(created.is(201), "creating the event: {:?} {}", created.status, created.body);
     let event = created.body["event"]["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no event id"))?;
 
-    let known: Arc<Vec<Mutex<Known>>> =
-        Arc::new((0..cfg.users).map(|_| Mutex::new(Known::default())).collect());
-    let organizer = Arc::new(organizer);
+    let known = (0..cfg.users).map(|_| Mutex::new(Known::default())).collect();
+    let stage = Arc::new(Stage { api: api.clone(), cfg, event, buyers, known, organizer });
     let deadline = Instant::now() + cfg.duration;
     let started = Instant::now();
     let mut workers = Vec::with_capacity(cfg.concurrency);
     for worker in 0..cfg.concurrency.max(1) {
-        let (api, buyers, known, organizer) = (api.clone(), buyers.clone(), known.clone(), organizer.clone());
+        let stage = stage.clone();
         let stream = 0x9E37_79B9_7F4A_7C15_u64.wrapping_mul(u64::try_from(worker).unwrap_or(0) + 1);
         let mut choices = Choices((cfg.seed ^ stream) | 1);
         workers.push(tokio::spawn(async move {
@@ -96,8 +96,7 @@ pub async fn run(api: &Api, cfg: Mixed, provisioning: Provisioning<'_>) -> anyho
             let mut n = worker;
             while Instant::now() < deadline {
                 n += cfg.concurrency.max(1);
-                let step = step(&api, n, cfg, event, &buyers, &known, &organizer, &mut choices).await;
-                replies.push(step);
+                replies.push(stage.step(n, &mut choices).await);
             }
             replies
         }));
@@ -120,64 +119,63 @@ pub async fn run(api: &Api, cfg: Mixed, provisioning: Provisioning<'_>) -> anyho
     Ok(MixedRun { event, phase, unexpected })
 }
 
-/// One random action by a random buyer of this worker's share (or the organizer).
-#[allow(clippy::too_many_arguments, reason = "the run's state, passed down once per step")]
-async fn step(
-    api: &Api,
-    n: usize,
+/// What every worker of the run shares.
+struct Stage {
+    api: Api,
     cfg: Mixed,
     event: i64,
-    buyers: &[Buyer],
-    known: &[Mutex<Known>],
-    organizer: &Buyer,
-    choices: &mut Choices,
-) -> (&'static str, Reply) {
-    let roll = choices.below(100);
-    if roll < 5 {
-        let spread = u64::from(cfg.capacity / 5).max(1);
-        let limit = u64::from(cfg.capacity) - spread + choices.below(2 * spread + 1);
-        let reply =
-            api.patch(n, &format!("/events/{event}"), &json!({"ticketLimit": limit}), &organizer.token).await;
-        return ("limit", reply);
-    }
-    let who = usize::try_from(choices.below(u64::try_from(buyers.len()).unwrap_or(1))).unwrap_or(0);
-    let (buyer, state) = (&buyers[who % buyers.len()], &known[who % known.len()]);
-    let mut state = state.lock().await;
-    let quantity = 1 + u32::try_from(choices.below(u64::from(cfg.max_quantity.max(1)))).unwrap_or(0);
-    if roll < 55 {
-        let reply =
-            api.write(n, "/book", &json!({"eventId": event, "quantity": quantity}), Some(&buyer.token)).await;
-        if reply.is(201) {
-            *state = Known {
-                booking: reply.body["booking"]["id"].as_i64(),
-                quantity: reply.body["booking"]["quantity"]
-                    .as_u64()
-                    .and_then(|q| u32::try_from(q).ok())
-                    .unwrap_or(quantity),
-            };
+    buyers: Arc<Vec<Buyer>>,
+    known: Vec<Mutex<Known>>,
+    organizer: Buyer,
+}
+
+impl Stage {
+    /// One random action by a random buyer (or the organizer); request `n` of the run.
+    async fn step(&self, n: usize, choices: &mut Choices) -> (&'static str, Reply) {
+        let (api, cfg, event) = (&self.api, self.cfg, self.event);
+        let roll = choices.below(100);
+        if roll < 5 {
+            let spread = u64::from(cfg.capacity / 5).max(1);
+            let limit = u64::from(cfg.capacity) - spread + choices.below(2 * spread + 1);
+            let body = json!({"ticketLimit": limit});
+            return ("limit", api.patch(n, &format!("/events/{event}"), &body, &self.organizer.token).await);
         }
-        ("book", reply)
-    } else if roll < 80 {
-        let reply = api.write(n, "/cancel", &json!({"eventId": event}), Some(&buyer.token)).await;
-        if reply.is(200) {
-            *state = Known::default();
-        }
-        ("cancel", reply)
-    } else {
-        let Some(booking) = state.booking.filter(|_| state.quantity > 1) else {
-            let reply = api.write(n, "/cancel", &json!({"eventId": event}), Some(&buyer.token)).await;
-            if reply.is(200) {
-                *state = Known::default();
+        let who = usize::try_from(choices.below(u64::try_from(self.buyers.len()).unwrap_or(1))).unwrap_or(0);
+        let (buyer, state) = (&self.buyers[who % self.buyers.len()], &self.known[who % self.known.len()]);
+        let mut state = state.lock().await;
+        let quantity = 1 + u32::try_from(choices.below(u64::from(cfg.max_quantity.max(1)))).unwrap_or(0);
+        let token = Some(buyer.token.as_str());
+        if roll < 55 {
+            let reply = api.write(n, "/book", &json!({"eventId": event, "quantity": quantity}), token).await;
+            if reply.is(201) {
+                *state = Known {
+                    booking: reply.body["booking"]["id"].as_i64(),
+                    quantity: reply.body["booking"]["quantity"]
+                        .as_u64()
+                        .and_then(|q| u32::try_from(q).ok())
+                        .unwrap_or(quantity),
+                };
             }
-            return ("cancel", reply);
-        };
-        let lower = state.quantity - 1;
-        let reply =
-            api.patch(n, &format!("/bookings/{booking}"), &json!({"quantity": lower}), &buyer.token).await;
-        if reply.is(200) {
-            state.quantity = lower;
+            return ("book", reply);
         }
-        ("lower", reply)
+        match state.booking.filter(|_| roll >= 80 && state.quantity > 1) {
+            Some(booking) => {
+                let lower = state.quantity - 1;
+                let body = json!({"quantity": lower});
+                let reply = api.patch(n, &format!("/bookings/{booking}"), &body, &buyer.token).await;
+                if reply.is(200) {
+                    state.quantity = lower;
+                }
+                ("lower", reply)
+            }
+            None => {
+                let reply = api.write(n, "/cancel", &json!({"eventId": event}), token).await;
+                if reply.is(200) {
+                    *state = Known::default();
+                }
+                ("cancel", reply)
+            }
+        }
     }
 }
 
