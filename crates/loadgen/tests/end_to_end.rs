@@ -9,6 +9,7 @@ use loadgen::provision::Provisioning;
 use loadgen::scenarios::churn::Churn;
 use loadgen::scenarios::hotdrop::Hotdrop;
 use loadgen::scenarios::list::ListLoad;
+use loadgen::scenarios::mixed::Mixed;
 use loadgen::scenarios::status::StatusLoad;
 use loadgen::scenarios::{Scenario, execute};
 use ticketing::app::config::Config;
@@ -70,5 +71,38 @@ async fn every_scenario_keeps_every_invariant_across_two_instances() {
                 report.table()
             );
         }
+    }
+}
+
+/// Groups of one to four seats: a hot drop and a churn keep first come first served by
+/// quantities, and a few seconds of random books, cancels, lowered quantities and limit changes
+/// on both overtake limits leave every invariant holding by SQL.
+#[actix_web::test]
+async fn groups_keep_every_invariant_across_two_instances() {
+    let db = TestDatabase::new().await;
+    let api = Api::new(two_instances(&db).await, 16).unwrap();
+    let by_sql = Provisioning { concurrency: 8, database_url: Some(db.url()) };
+
+    let drop = Scenario::Hotdrop(Hotdrop { capacity: 20, buyers: 40, concurrency: 16, max_quantity: 4 });
+    let churn = Scenario::Churn(Churn {
+        drop: Hotdrop { capacity: 30, buyers: 40, concurrency: 16, max_quantity: 4 },
+        cancels: 40,
+        webhooks: false,
+    });
+    let mixed = |overtake_limit| {
+        Scenario::Mixed(Mixed {
+            users: 60,
+            capacity: 20,
+            max_quantity: 4,
+            overtake_limit,
+            concurrency: 16,
+            duration: Duration::from_secs(3),
+            seed: 7,
+        })
+    };
+    for scenario in [drop, churn, mixed(0), mixed(2)] {
+        let report = execute(&api, scenario, Some(db.url()), by_sql).await.unwrap();
+        assert!(report.ok(), "{}", report.table());
+        assert!(report.phases.iter().all(|p| p.requests > 0), "{}", report.table());
     }
 }
