@@ -5,7 +5,10 @@ use std::sync::OnceLock;
 
 use domain::ports::ConnectionStats;
 use domain::webhook::Backlog;
-use domain::{BookError, BookingOutcome, CancelError, Cancellation};
+use domain::{
+    BookError, BookingOutcome, CancelError, Cancellation, ChangeEventError, ChangeQuantityError, EventChange,
+    QuantityChange,
+};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 /// Latency buckets in seconds: fine below 50 ms, where a healthy booking lands.
@@ -56,12 +59,14 @@ pub fn record_booking(result: &Result<BookingOutcome, BookError>) {
         Err(BookError::EventNotFound(_) | BookError::UserNotFound(_)) => "not_found",
         Err(BookError::ForAnotherUser { .. }) => "forbidden",
         Err(BookError::EventCancelled(_)) => "event_cancelled",
+        Err(BookError::QuantityOverMax { .. }) => "quantity_over_max",
+        Err(BookError::QuantityOverLimit { .. }) => "quantity_over_limit",
         Err(BookError::Repo(_)) => "error",
     };
     metrics::counter!("bookings_total", "outcome" => outcome).increment(1);
 }
 
-/// A cancellation, and whether it promoted someone from the line.
+/// A cancellation, and the bookings it promoted from the line.
 pub fn record_cancellation(result: &Result<Cancellation, CancelError>) {
     let outcome = match result {
         Ok(_) => "cancelled",
@@ -71,8 +76,39 @@ pub fn record_cancellation(result: &Result<Cancellation, CancelError>) {
         Err(CancelError::Repo(_)) => "error",
     };
     metrics::counter!("cancellations_total", "outcome" => outcome).increment(1);
-    if matches!(result, Ok(Cancellation { promoted: Some(_), .. })) {
-        metrics::counter!("promotions_total").increment(1);
+    if let Ok(cancellation) = result {
+        record_promotions(&cancellation.promoted);
+    }
+}
+
+/// A waiting booking's quantity change, and the bookings the line was served with it.
+pub fn record_quantity_change(result: &Result<QuantityChange, ChangeQuantityError>) {
+    let outcome = match result {
+        Ok(QuantityChange { replaced: Some(_), .. }) => "raised",
+        Ok(_) => "lowered",
+        Err(ChangeQuantityError::NotFound(_)) => "not_found",
+        Err(ChangeQuantityError::NotWaiting(_)) => "not_waiting",
+        Err(ChangeQuantityError::OverMax { .. }) => "quantity_over_max",
+        Err(ChangeQuantityError::OverLimit { .. }) => "quantity_over_limit",
+        Err(ChangeQuantityError::Repo(_)) => "error",
+    };
+    metrics::counter!("quantity_changes_total", "outcome" => outcome).increment(1);
+    if let Ok(change) = result {
+        record_promotions(&change.promoted);
+    }
+}
+
+/// An event change, and the bookings a raised limit promoted from the line.
+pub fn record_event_change(result: &Result<EventChange, ChangeEventError>) {
+    if let Ok(change) = result {
+        record_promotions(&change.promoted);
+    }
+}
+
+/// Bookings the line was served: one promotion each.
+fn record_promotions<T>(promoted: &[T]) {
+    if !promoted.is_empty() {
+        metrics::counter!("promotions_total").increment(u64::try_from(promoted.len()).unwrap_or(u64::MAX));
     }
 }
 
