@@ -163,3 +163,67 @@ fn u64_to_f64(n: u64) -> f64 {
 fn usize_to_f64(n: usize) -> f64 {
     u32::try_from(n).map_or(f64::from(u32::MAX), f64::from)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use domain::{Booking, BookingId, BookingStatus, BookingView, EventId, Quantity, UserId};
+    use metrics_exporter_prometheus::PrometheusBuilder;
+
+    use super::*;
+
+    fn booking(id: i64, status: BookingStatus) -> Booking {
+        Booking {
+            id: BookingId::new(id).unwrap(),
+            event: EventId::new(1).unwrap(),
+            user: UserId::new(id).unwrap(),
+            status,
+            quantity: Quantity::new(2).unwrap(),
+            created_at: Utc::now(),
+        }
+    }
+
+    /// What `record` leaves in a recorder of its own (the process-wide one is shared by
+    /// every test).
+    fn recorded(record: impl FnOnce()) -> String {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, record);
+        handle.render()
+    }
+
+    #[test]
+    fn every_booking_the_line_serves_is_a_promotion() {
+        let served = vec![booking(2, BookingStatus::Confirmed), booking(3, BookingStatus::Confirmed)];
+        let text = recorded(|| {
+            let cancellation =
+                Cancellation { cancelled: booking(1, BookingStatus::Cancelled), promoted: served.clone() };
+            record_cancellation(&Ok(cancellation));
+            let view = BookingView {
+                booking: booking(4, BookingStatus::Confirmed),
+                position: None,
+                seats_ahead: None,
+            };
+            let change = QuantityChange { booking: view, replaced: None, promoted: served[..1].to_vec() };
+            record_quantity_change(&Ok(change));
+            record_cancellation(&Ok(Cancellation {
+                cancelled: booking(5, BookingStatus::Cancelled),
+                promoted: vec![],
+            }));
+        });
+        assert!(text.contains("promotions_total 3\n"), "{text}");
+        assert!(text.contains("cancellations_total{outcome=\"cancelled\"} 2\n"), "{text}");
+        assert!(text.contains("quantity_changes_total{outcome=\"lowered\"} 1\n"), "{text}");
+    }
+
+    #[test]
+    fn refused_quantities_are_booking_outcomes_of_their_own() {
+        let text = recorded(|| {
+            record_booking(&Err(BookError::QuantityOverMax { max: 10 }));
+            record_booking(&Err(BookError::QuantityOverLimit { limit: 5 }));
+            record_booking(&Err(BookError::QuantityOverLimit { limit: 5 }));
+        });
+        assert!(text.contains("bookings_total{outcome=\"quantity_over_max\"} 1\n"), "{text}");
+        assert!(text.contains("bookings_total{outcome=\"quantity_over_limit\"} 2\n"), "{text}");
+    }
+}
