@@ -192,6 +192,7 @@ on_every_setup!(
     an_overtake_limit_lets_a_later_booking_pass_so_often_then_holds_the_seats,
     lowering_a_waiting_quantity_keeps_the_place_and_may_be_served_at_once,
     raising_a_waiting_quantity_moves_it_to_the_back_as_a_new_booking,
+    raising_the_head_of_the_line_lets_those_behind_it_be_served,
     changing_a_quantity_is_refused_as_documented,
     a_keyed_change_of_quantity_takes_effect_once_and_replays_its_answer,
     every_read_shows_the_quantity,
@@ -407,6 +408,55 @@ async fn raising_a_waiting_quantity_moves_it_to_the_back_as_a_new_booking(s: &Se
     assert_eq!(place(&s.booking(&g, &booking).await), waiting(2, 2));
     assert_eq!(place(&s.booking(&d, &second).await), waiting(1, 0), "D moved up");
     assert_eq!(s.seats(event).await, (json!(0), json!(4)));
+}
+
+/// K = 0: a group at the head that does not fit blocks a single behind it; raised, it leaves
+/// its place, the single is served in the same transaction (listed in `promoted`), and the new
+/// booking waits at the back. The holders' feeds tell each step with its quantity.
+async fn raising_the_head_of_the_line_lets_those_behind_it_be_served(s: &Setup) {
+    let (_, organizer) = s.user("organizer").await;
+    let [(_, a), (_, g), (_, d)] = [s.user("a").await, s.user("g").await, s.user("d").await];
+    let event = s.event(&organizer, 4, &json!({})).await;
+    s.booked(&a, event, 2, "CONFIRMED").await;
+    let head = s.booked(&g, event, 3, "PENDING").await;
+    let single = s.booked(&d, event, 1, "PENDING").await;
+    assert_eq!(place(&single), waiting(2, 3));
+
+    let raised = s.change(&g, &head, &json!({"quantity": 4})).await;
+    assert_eq!(raised.status, StatusCode::OK, "{raised:?}");
+    assert_eq!((&raised.body["booking"]["quantity"], place(&raised.body["booking"])), (&json!(4), waiting(1, 0)));
+    assert_eq!(raised.body["replaced"]["id"], head["id"]);
+    let promoted = raised.body["promoted"].as_array().unwrap();
+    assert_eq!(promoted.len(), 1, "{raised:?}");
+    assert_eq!(
+        (&promoted[0]["id"], &promoted[0]["status"], &promoted[0]["quantity"]),
+        (&single["id"], &json!("CONFIRMED"), &json!(1))
+    );
+    assert_eq!(place(&s.booking(&d, &single).await), confirmed());
+    assert_eq!(s.seats(event).await, (json!(1), json!(4)));
+
+    let told = |notices: Vec<Value>| -> Vec<(Value, Value, Value)> {
+        notices
+            .iter()
+            .map(|n| (n["type"].clone(), n["data"]["booking"]["id"].clone(), n["data"]["booking"]["quantity"].clone()))
+            .collect()
+    };
+    let new = raised.body["booking"]["id"].clone();
+    assert_eq!(
+        told(feed_of(s, &g, 3).await),
+        [
+            (json!("booking.waitlisted"), head["id"].clone(), json!(3)),
+            (json!("booking.cancelled"), head["id"].clone(), json!(3)),
+            (json!("booking.waitlisted"), new, json!(4)),
+        ]
+    );
+    assert_eq!(
+        told(feed_of(s, &d, 2).await),
+        [
+            (json!("booking.waitlisted"), single["id"].clone(), json!(1)),
+            (json!("booking.promoted"), single["id"].clone(), json!(1)),
+        ]
+    );
 }
 
 /// 404 for an unknown booking and for someone else's, 409 `booking_not_waiting`, 400 for a
