@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use crate::http::auth::Authenticator;
 use crate::http::dto::{
-    BookingResponse, CancelEventResponse, ChangeEventResponse, CreateWebhookResponse, InitializeResponse,
-    LoginResponse, RegisterResponse, WebhookBody, presented_secret,
+    BookingResponse, CancelEventResponse, ChangeEventResponse, ChangeQuantityResponse, CreateWebhookResponse,
+    InitializeResponse, LoginResponse, RegisterResponse, WebhookBody, presented_secret,
 };
 use crate::http::error::ApiError;
 
@@ -42,6 +42,7 @@ impl Answers {
         match effect {
             Effect::Booked(outcome) => json(StatusCode::CREATED, &BookingResponse::from(outcome)),
             Effect::Cancelled(cancellation) => json(StatusCode::OK, &BookingResponse::from(cancellation)),
+            Effect::QuantityChanged(change) => json(StatusCode::OK, &ChangeQuantityResponse::from(change)),
             Effect::EventCreated(event) => json(
                 StatusCode::CREATED,
                 &InitializeResponse { message: "Event created successfully", event: event.try_into()? },

@@ -17,7 +17,7 @@ pub use auth::{
 };
 pub use booking::{
     AttendeeBody, AttendeeListResponse, BookRequest, BookingBody, BookingDetailResponse, BookingListResponse,
-    BookingResponse, CancelRequest, CancelTargetBody,
+    BookingResponse, CancelRequest, CancelTargetBody, ChangeQuantityRequest, ChangeQuantityResponse,
 };
 pub use event::{
     CancelEventResponse, ChangeEventRequest, ChangeEventResponse, EventBody, EventListResponse,

@@ -16,8 +16,8 @@ use actix_web::{HttpResponse, ResponseError};
 use domain::user::PasswordError;
 use domain::webhook::{CreateWebhookError, WebhookError};
 use domain::{
-    BookError, BookingId, BoxError, CancelError, CancelEventError, ChangeEventError, CreateEventError,
-    EventId, FindBookingError, FindEventError, HashError, ListAttendeesError, LoginError,
+    BookError, BookingId, BoxError, CancelError, CancelEventError, ChangeEventError, ChangeQuantityError,
+    CreateEventError, EventId, FindBookingError, FindEventError, HashError, ListAttendeesError, LoginError,
     PasswordChangeError, RegisterError, RepoError, UserId,
 };
 use serde::Serialize;
@@ -81,6 +81,13 @@ pub enum ApiError {
     /// A lower ticket limit than the seats already confirmed; nothing changed.
     #[error("\"ticketLimit\" must be at least {taken}, the seats already taken")]
     LimitBelowTaken { taken: u32 },
+    /// More seats than the event has: such a booking could never be served (until the
+    /// organizer raises the limit, hence a conflict rather than a malformed request).
+    #[error("\"quantity\" must be less than or equal to {limit}, the event's ticketLimit")]
+    QuantityOverLimit { limit: u32 },
+    /// Only a waiting booking changes its quantity.
+    #[error("Booking with ID {0} is not waiting")]
+    BookingNotWaiting(BookingId),
     #[error("A user with this email already exists")]
     EmailTaken,
     #[error("Request body is larger than {limit} bytes")]
@@ -150,6 +157,8 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
         ApiError::AlreadyCancelled(_) => (StatusCode::BAD_REQUEST, "already_cancelled"),
         ApiError::EventCancelled(_) => (StatusCode::CONFLICT, "event_cancelled"),
         ApiError::LimitBelowTaken { .. } => (StatusCode::CONFLICT, "ticket_limit_below_taken"),
+        ApiError::QuantityOverLimit { .. } => (StatusCode::CONFLICT, "quantity_over_limit"),
+        ApiError::BookingNotWaiting(_) => (StatusCode::CONFLICT, "booking_not_waiting"),
         ApiError::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
         ApiError::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
         ApiError::IdempotencyKeyInFlight => (StatusCode::CONFLICT, "idempotency_key_in_flight"),
@@ -233,7 +242,8 @@ pub struct ErrorBody<'a> {
     pub error: Cow<'a, str>,
     /// Stable, for programs: invalid_request, unauthenticated, invalid_credentials, forbidden,
     /// not_found, already_booked, already_waitlisted, already_cancelled, event_cancelled,
-    /// ticket_limit_below_taken, email_taken, idempotency_key_reused, idempotency_key_in_flight,
+    /// ticket_limit_below_taken, quantity_over_limit, booking_not_waiting, email_taken,
+    /// idempotency_key_reused, idempotency_key_in_flight,
     /// payload_too_large, unsupported_media_type,
     /// route_not_found, method_not_allowed, rate_limited, too_many_connections, request_timeout,
     /// headers_too_large,
@@ -321,7 +331,27 @@ impl From<BookError> for ApiError {
             BookError::AlreadyWaitlisted => Self::AlreadyWaitlisted,
             BookError::ForAnotherUser { .. } => Self::Forbidden,
             BookError::EventCancelled(id) => Self::EventCancelled(id),
+            BookError::QuantityOverMax { max } => quantity_over_max(max),
+            BookError::QuantityOverLimit { limit } => Self::QuantityOverLimit { limit },
             BookError::Repo(e) => e.into(),
+        }
+    }
+}
+
+/// More seats than one booking of the event may take: the request is malformed for this event.
+fn quantity_over_max(max: u32) -> ApiError {
+    field_error("quantity", &format!("must be less than or equal to {max}, the event's maxPerBooking"))
+}
+
+impl From<ChangeQuantityError> for ApiError {
+    fn from(error: ChangeQuantityError) -> Self {
+        match error {
+            // Another user's booking is not revealed: the same 404 as an unknown one.
+            ChangeQuantityError::NotFound(id) => Self::BookingNotFound(id.get()),
+            ChangeQuantityError::NotWaiting(id) => Self::BookingNotWaiting(id),
+            ChangeQuantityError::OverMax { max } => quantity_over_max(max),
+            ChangeQuantityError::OverLimit { limit } => Self::QuantityOverLimit { limit },
+            ChangeQuantityError::Repo(e) => e.into(),
         }
     }
 }
@@ -488,6 +518,40 @@ mod tests {
         let (status, json, _) = body(CancelError::AlreadyCancelled(BookingId::new(3).unwrap()).into()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(json["error"], "Booking with ID 3 has already been cancelled");
+    }
+
+    #[actix_web::test]
+    async fn quantities_over_the_events_maximum_are_malformed_and_over_its_seats_a_conflict() {
+        for error in [
+            ApiError::from(BookError::QuantityOverMax { max: 4 }),
+            ChangeQuantityError::OverMax { max: 4 }.into(),
+        ] {
+            let (status, json, _) = body(error).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+            assert_eq!(
+                json,
+                serde_json::json!({"error": "\"quantity\" must be less than or equal to 4, the event's maxPerBooking", "code": "invalid_request"})
+            );
+        }
+        for error in [
+            ApiError::from(BookError::QuantityOverLimit { limit: 5 }),
+            ChangeQuantityError::OverLimit { limit: 5 }.into(),
+        ] {
+            let (status, json, _) = body(error).await;
+            assert_eq!(status, StatusCode::CONFLICT);
+            assert_eq!(json["code"], "quantity_over_limit");
+        }
+        let booking = BookingId::new(3).unwrap();
+        let (status, json, _) = body(ChangeQuantityError::NotWaiting(booking).into()).await;
+        assert_eq!(
+            (status, &json["code"]),
+            (StatusCode::CONFLICT, &serde_json::json!("booking_not_waiting"))
+        );
+        let (status, json, _) = body(ChangeQuantityError::NotFound(booking).into()).await;
+        assert_eq!(
+            (status, &json["error"]),
+            (StatusCode::NOT_FOUND, &serde_json::json!("Booking with ID 3 not found"))
+        );
     }
 
     #[actix_web::test]

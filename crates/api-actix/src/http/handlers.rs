@@ -8,6 +8,7 @@ pub(crate) mod cancel;
 pub(crate) mod cancel_event;
 pub(crate) mod change_event;
 pub(crate) mod change_password;
+pub(crate) mod change_quantity;
 pub(crate) mod create_webhook;
 pub(crate) mod delete_webhook;
 pub(crate) mod event;

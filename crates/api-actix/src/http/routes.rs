@@ -17,9 +17,9 @@ use domain::ports::{PasswordHasher, Store, WebhookSender};
 use crate::http::endpoints::{Endpoint, KeyedWrites};
 use crate::http::error::ApiError;
 use crate::http::handlers::{
-    book, booking, cancel, cancel_event, change_event, change_password, create_webhook, delete_webhook,
-    event, event_bookings, initialize, list_events, list_webhooks, login, logout, my_bookings,
-    notification_stream, notifications, operations, register, status, webhook_deliveries,
+    book, booking, cancel, cancel_event, change_event, change_password, change_quantity, create_webhook,
+    delete_webhook, event, event_bookings, initialize, list_events, list_webhooks, login, logout,
+    my_bookings, notification_stream, notifications, operations, register, status, webhook_deliveries,
 };
 use crate::http::openapi::Document;
 
@@ -62,6 +62,7 @@ route_table! {
     event_bookings::event_bookings::<S>,
     my_bookings::my_bookings::<S>,
     booking::booking::<S>,
+    change_quantity::change_quantity::<S>,
     notifications::notifications::<S>,
     notification_stream::notification_stream::<S>,
     create_webhook::create_webhook::<S, W>,

@@ -5,7 +5,10 @@ use std::sync::OnceLock;
 
 use domain::ports::ConnectionStats;
 use domain::webhook::Backlog;
-use domain::{BookError, BookingOutcome, CancelError, Cancellation};
+use domain::{
+    BookError, BookingOutcome, CancelError, Cancellation, ChangeEventError, ChangeQuantityError, EventChange,
+    QuantityChange,
+};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 /// Latency buckets in seconds: fine below 50 ms, where a healthy booking lands.
@@ -56,12 +59,14 @@ pub fn record_booking(result: &Result<BookingOutcome, BookError>) {
         Err(BookError::EventNotFound(_) | BookError::UserNotFound(_)) => "not_found",
         Err(BookError::ForAnotherUser { .. }) => "forbidden",
         Err(BookError::EventCancelled(_)) => "event_cancelled",
+        Err(BookError::QuantityOverMax { .. }) => "quantity_over_max",
+        Err(BookError::QuantityOverLimit { .. }) => "quantity_over_limit",
         Err(BookError::Repo(_)) => "error",
     };
     metrics::counter!("bookings_total", "outcome" => outcome).increment(1);
 }
 
-/// A cancellation, and whether it promoted someone from the line.
+/// A cancellation, and the bookings it promoted from the line.
 pub fn record_cancellation(result: &Result<Cancellation, CancelError>) {
     let outcome = match result {
         Ok(_) => "cancelled",
@@ -71,8 +76,39 @@ pub fn record_cancellation(result: &Result<Cancellation, CancelError>) {
         Err(CancelError::Repo(_)) => "error",
     };
     metrics::counter!("cancellations_total", "outcome" => outcome).increment(1);
-    if matches!(result, Ok(Cancellation { promoted: Some(_), .. })) {
-        metrics::counter!("promotions_total").increment(1);
+    if let Ok(cancellation) = result {
+        record_promotions(&cancellation.promoted);
+    }
+}
+
+/// A waiting booking's quantity change, and the bookings the line was served with it.
+pub fn record_quantity_change(result: &Result<QuantityChange, ChangeQuantityError>) {
+    let outcome = match result {
+        Ok(QuantityChange { replaced: Some(_), .. }) => "raised",
+        Ok(_) => "lowered",
+        Err(ChangeQuantityError::NotFound(_)) => "not_found",
+        Err(ChangeQuantityError::NotWaiting(_)) => "not_waiting",
+        Err(ChangeQuantityError::OverMax { .. }) => "quantity_over_max",
+        Err(ChangeQuantityError::OverLimit { .. }) => "quantity_over_limit",
+        Err(ChangeQuantityError::Repo(_)) => "error",
+    };
+    metrics::counter!("quantity_changes_total", "outcome" => outcome).increment(1);
+    if let Ok(change) = result {
+        record_promotions(&change.promoted);
+    }
+}
+
+/// An event change, and the bookings a raised limit promoted from the line.
+pub fn record_event_change(result: &Result<EventChange, ChangeEventError>) {
+    if let Ok(change) = result {
+        record_promotions(&change.promoted);
+    }
+}
+
+/// Bookings the line was served: one promotion each.
+fn record_promotions<T>(promoted: &[T]) {
+    if !promoted.is_empty() {
+        metrics::counter!("promotions_total").increment(u64::try_from(promoted.len()).unwrap_or(u64::MAX));
     }
 }
 
@@ -126,4 +162,68 @@ fn u64_to_f64(n: u64) -> f64 {
 
 fn usize_to_f64(n: usize) -> f64 {
     u32::try_from(n).map_or(f64::from(u32::MAX), f64::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use domain::{Booking, BookingId, BookingStatus, BookingView, EventId, Quantity, UserId};
+    use metrics_exporter_prometheus::PrometheusBuilder;
+
+    use super::*;
+
+    fn booking(id: i64, status: BookingStatus) -> Booking {
+        Booking {
+            id: BookingId::new(id).unwrap(),
+            event: EventId::new(1).unwrap(),
+            user: UserId::new(id).unwrap(),
+            status,
+            quantity: Quantity::new(2).unwrap(),
+            created_at: Utc::now(),
+        }
+    }
+
+    /// What `record` leaves in a recorder of its own (the process-wide one is shared by
+    /// every test).
+    fn recorded(record: impl FnOnce()) -> String {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, record);
+        handle.render()
+    }
+
+    #[test]
+    fn every_booking_the_line_serves_is_a_promotion() {
+        let served = vec![booking(2, BookingStatus::Confirmed), booking(3, BookingStatus::Confirmed)];
+        let text = recorded(|| {
+            let cancellation =
+                Cancellation { cancelled: booking(1, BookingStatus::Cancelled), promoted: served.clone() };
+            record_cancellation(&Ok(cancellation));
+            let view = BookingView {
+                booking: booking(4, BookingStatus::Confirmed),
+                position: None,
+                seats_ahead: None,
+            };
+            let change = QuantityChange { booking: view, replaced: None, promoted: served[..1].to_vec() };
+            record_quantity_change(&Ok(change));
+            record_cancellation(&Ok(Cancellation {
+                cancelled: booking(5, BookingStatus::Cancelled),
+                promoted: vec![],
+            }));
+        });
+        assert!(text.contains("promotions_total 3\n"), "{text}");
+        assert!(text.contains("cancellations_total{outcome=\"cancelled\"} 2\n"), "{text}");
+        assert!(text.contains("quantity_changes_total{outcome=\"lowered\"} 1\n"), "{text}");
+    }
+
+    #[test]
+    fn refused_quantities_are_booking_outcomes_of_their_own() {
+        let text = recorded(|| {
+            record_booking(&Err(BookError::QuantityOverMax { max: 10 }));
+            record_booking(&Err(BookError::QuantityOverLimit { limit: 5 }));
+            record_booking(&Err(BookError::QuantityOverLimit { limit: 5 }));
+        });
+        assert!(text.contains("bookings_total{outcome=\"quantity_over_max\"} 1\n"), "{text}");
+        assert!(text.contains("bookings_total{outcome=\"quantity_over_limit\"} 2\n"), "{text}");
+    }
 }

@@ -2,6 +2,8 @@
 //! send, and the status and `error` they get. `{…}` in a path or body is filled in from the
 //! fixture.
 
+use std::collections::BTreeSet;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -33,6 +35,8 @@ async fn fixture() -> Fixture {
         app.book(&token, app.event(&other_token, 5).await).await.body["booking"]["id"].as_i64().unwrap();
     let answer = app.post("/cancel", &json!({"id": cancelled}), Some(&token)).await;
     assert_eq!(answer.status, StatusCode::OK);
+    // One seat, never booked by the caller.
+    let single = app.event(&other_token, 1).await;
     let vars = vec![
         ("{me}", me.to_string()),
         ("{other}", other.to_string()),
@@ -43,6 +47,7 @@ async fn fixture() -> Fixture {
         ("{waiting}", waiting.to_string()),
         ("{others_booking}", others_booking.to_string()),
         ("{cancelled}", cancelled.to_string()),
+        ("{single}", single.to_string()),
     ];
     Fixture { app, token, vars }
 }
@@ -145,6 +150,8 @@ fn rows() -> Vec<Row> {
         initialize("price negative", r#"{"name": "N", "description": "D", "date": "2027-05-20", "location": "L", "ticketLimit": 10, "price": -5}"#, 400, Some("\"price\" must be greater than or equal to 0")),
         initialize("price 3 decimals", r#"{"name": "N", "description": "D", "date": "2027-05-20", "location": "L", "ticketLimit": 10, "price": 19.999}"#, 400, Some("\"price\" must have no more than 2 decimal places")),
         initialize("price string", r#"{"name": "N", "description": "D", "date": "2027-05-20", "location": "L", "ticketLimit": 10, "price": "19.99"}"#, 201, Some("")),
+        initialize("maxPerBooking 0", r#"{"name": "N", "description": "D", "date": "2027-05-20", "location": "L", "ticketLimit": 10, "price": 10, "maxPerBooking": 0}"#, 400, Some("\"maxPerBooking\" must be greater than or equal to 1")),
+        initialize("overtakeLimit 101", r#"{"name": "N", "description": "D", "date": "2027-05-20", "location": "L", "ticketLimit": 10, "price": 10, "overtakeLimit": 101}"#, 400, Some("\"overtakeLimit\" must be less than or equal to 100")),
         initialize("unknown key", r#"{"name": "N", "description": "D", "date": "2027-05-20", "location": "L", "ticketLimit": 10, "price": 10, "venue": "x"}"#, 400, Some("\"venue\" is not allowed")),
         // POST /book
         row("book", "POST", "/book", Bare, r#"{"eventId": {open}, "userId": {me}}"#, 201, Some("")),
@@ -157,6 +164,10 @@ fn rows() -> Vec<Row> {
         row("book: for someone else", "POST", "/book", Bare, r#"{"eventId": {open}, "userId": {other}}"#, 403, Some("Access denied")),
         row("book: holds a seat", "POST", "/book", Bare, r#"{"eventId": {held}, "userId": {me}}"#, 400, Some("User already has a booking")),
         row("book: waits already", "POST", "/book", Bare, r#"{"eventId": {waiting}, "userId": {me}}"#, 400, Some("User is already on wait list")),
+        row("book: quantity 0", "POST", "/book", Bare, r#"{"eventId": {open}, "quantity": 0}"#, 400, Some("\"quantity\" must be greater than or equal to 1")),
+        row("book: quantity words", "POST", "/book", Bare, r#"{"eventId": {open}, "quantity": "two"}"#, 400, Some("\"quantity\" must be a number")),
+        row("book: quantity over maxPerBooking", "POST", "/book", Bare, r#"{"eventId": {single}, "quantity": 11}"#, 400, Some("\"quantity\" must be less than or equal to 10, the event's maxPerBooking")),
+        row("book: quantity over ticketLimit", "POST", "/book", Bare, r#"{"eventId": {single}, "quantity": 2}"#, 409, Some("\"quantity\" must be less than or equal to 1, the event's ticketLimit")),
         // POST /cancel
         row("cancel: no id", "POST", "/cancel", Bare, "{}", 400, Some("\"id\" is required")),
         row("cancel: id words", "POST", "/cancel", Bare, r#"{"id": "abc"}"#, 400, Some("\"id\" must be a number")),
@@ -212,6 +223,94 @@ async fn every_row_of_the_compatibility_table_answers_as_documented() {
         }
     }
     assert!(failures.is_empty(), "{} row(s) differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The keys of a JSON object.
+fn keys(value: &Value) -> BTreeSet<&str> {
+    value.as_object().unwrap_or_else(|| panic!("not an object: {value}")).keys().map(String::as_str).collect()
+}
+
+/// `old` plus `new`.
+fn with<'a>(old: &[&'a str], new: &[&'a str]) -> BTreeSet<&'a str> {
+    old.iter().chain(new).copied().collect()
+}
+
+const ORIGINAL_EVENT: [&str; 11] = [
+    "id",
+    "name",
+    "description",
+    "date",
+    "location",
+    "ticketLimit",
+    "price",
+    "organizerId",
+    "status",
+    "ticketsAvailable",
+    "waitingListCount",
+];
+const ORIGINAL_BOOKING: [&str; 5] = ["id", "eventId", "userId", "status", "createdAt"];
+
+/// A client of the original that sends no `quantity` gets the bodies it got before groups
+/// existed, with only new keys added: `quantity` 1 on every booking, `seatsAhead` beside
+/// `waitlistPosition`, `maxPerBooking` and `overtakeLimit` on every event; and
+/// `waitingListCount`, which counts seats, still counts its bookings.
+#[actix_web::test]
+async fn a_client_that_sends_no_quantity_sees_the_old_bodies_with_new_keys_only() {
+    let app = spawn_memory_app().await;
+    let (_, organizer) = app.user("organizer").await;
+    let event_keys = with(&ORIGINAL_EVENT, &["maxPerBooking", "overtakeLimit"]);
+
+    let created = app
+        .post(
+            "/initialize",
+            &serde_json::from_str(&format!("{{{EVENT}, \"date\": \"2027-05-20\"}}")).unwrap(),
+            Some(&organizer),
+        )
+        .await;
+    assert_eq!(
+        (created.status, keys(&created.body)),
+        (StatusCode::CREATED, BTreeSet::from(["message", "event"]))
+    );
+    assert_eq!(keys(&created.body["event"]), event_keys);
+    let event = created.body["event"]["id"].as_i64().unwrap();
+    let patched = app.patch(&format!("/events/{event}"), &json!({"ticketLimit": 1}), &organizer).await;
+    assert_eq!(keys(&patched.body["event"]), event_keys);
+
+    let seat = app.book(&organizer, event).await;
+    assert_eq!(seat.body["message"], "Ticket booked successfully");
+    assert_eq!(keys(&seat.body["booking"]), with(&ORIGINAL_BOOKING, &["quantity"]));
+    assert_eq!(seat.body["booking"]["quantity"], 1);
+    for (n, name) in ["first", "second"].into_iter().enumerate() {
+        let (_, token) = app.user(name).await;
+        let line = app.book(&token, event).await;
+        assert_eq!(line.body["message"], "Event is sold out. User added to wait list");
+        let booking = &line.body["booking"];
+        assert_eq!(keys(booking), with(&ORIGINAL_BOOKING, &["quantity", "waitlistPosition", "seatsAhead"]));
+        assert_eq!(
+            (&booking["quantity"], &booking["waitlistPosition"], &booking["seatsAhead"]),
+            (&json!(1), &json!(n + 1), &json!(n))
+        );
+    }
+
+    let status = app.get(&format!("/status/{event}")).await.body;
+    assert_eq!(keys(&status), BTreeSet::from(["event", "ticketsAvailable", "waitingListCount"]));
+    assert_eq!(keys(&status["event"]), event_keys);
+    assert_eq!(
+        (&status["ticketsAvailable"], &status["waitingListCount"]),
+        (&json!(0), &json!(2)),
+        "two bookings wait"
+    );
+
+    let cancelled = app.post("/cancel", &json!({"id": seat.body["booking"]["id"]}), Some(&organizer)).await;
+    assert_eq!(cancelled.body["message"], "Booking cancelled successfully");
+    assert_eq!(keys(&cancelled.body), BTreeSet::from(["message", "booking"]));
+    assert_eq!(keys(&cancelled.body["booking"]), with(&ORIGINAL_BOOKING, &["quantity"]));
+    let status = app.get(&format!("/status/{event}")).await.body;
+    assert_eq!(
+        (&status["ticketsAvailable"], &status["waitingListCount"]),
+        (&json!(0), &json!(1)),
+        "the first in line got the seat"
+    );
 }
 
 /// The three forms of a date the original took, each stored as its UTC calendar day.

@@ -70,6 +70,12 @@ async fn writes(app: &TestApp) -> (i64, String, Vec<Write>) {
     let event = app.event(&token, 5).await;
     let to_cancel = app.event(&token, 5).await;
     let booked = app.book(&token, to_cancel).await.body["booking"]["id"].as_i64().unwrap();
+    // A waiting booking of the caller's, behind someone holding both seats.
+    let full = app.event(&token, 2).await;
+    let (_, holder) = app.user("holder").await;
+    let held = app.post("/book", &json!({"eventId": full, "quantity": 2}), Some(&holder)).await;
+    assert_eq!(held.body["booking"]["status"], "CONFIRMED", "{held:?}");
+    let waiting = app.book(&token, full).await.body["booking"]["id"].as_i64().unwrap();
     let writes = vec![
         Write {
             method: reqwest::Method::POST,
@@ -86,6 +92,15 @@ async fn writes(app: &TestApp) -> (i64, String, Vec<Write>) {
             other_body: json!({"eventId": event}),
             authenticated: true,
             effect: "SELECT count(*) AS n FROM bookings WHERE status = 'CANCELLED'",
+        },
+        Write {
+            method: reqwest::Method::PATCH,
+            path: format!("/bookings/{waiting}"),
+            body: json!({"quantity": 2}),
+            other_body: json!({"quantity": 1}),
+            authenticated: true,
+            // A raise writes the booking that replaces it.
+            effect: "SELECT count(*) AS n FROM bookings",
         },
         Write {
             method: reqwest::Method::POST,

@@ -7,6 +7,7 @@ mod browser;
 mod compatibility;
 mod embedded;
 mod events;
+mod groups;
 mod helpers;
 mod idempotency;
 mod lifecycle;

@@ -287,3 +287,39 @@ async fn a_churn_across_two_instances_delivers_every_notice_and_only_what_happen
     assert!(promotions > 0, "the churn promoted nobody: {stored:?}");
     assert_eq!(delivered.len(), stored.len(), "every notice delivered at least once");
 }
+
+/// Deliveries carry groups as the feed does: a booking's `quantity` and, while it waits,
+/// `seatsAhead`; an event's `maxPerBooking` and `overtakeLimit`.
+#[actix_web::test]
+async fn deliveries_carry_quantities_and_the_events_seating() {
+    let app = spawn_app_with(&[PRIVATE_OK]).await;
+    let receiver = Receiver::start(&[]);
+    let (_, organizer) = app.user("organizer").await;
+    let (_, first) = app.user("first").await;
+    let (_, second) = app.user("second").await;
+    let event = app.event(&organizer, 3).await;
+    subscribe(&app, &organizer, &json!({"url": receiver.url})).await;
+
+    let seated = app.post("/book", &json!({"eventId": event, "quantity": 2}), Some(&first)).await;
+    assert_eq!(seated.body["booking"]["status"], "CONFIRMED", "{seated:?}");
+    let waiting = app.post("/book", &json!({"eventId": event, "quantity": 2}), Some(&second)).await;
+    assert_eq!(waiting.body["booking"]["status"], "PENDING", "{waiting:?}");
+    let changed = app
+        .patch(&format!("/events/{event}"), &json!({"maxPerBooking": 4, "overtakeLimit": 2}), &organizer)
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{changed:?}");
+
+    let mut got: Vec<Value> = receiver.wait_for(3, Duration::from_secs(10)).await.iter().map(body).collect();
+    got.sort_by_key(|n| n["id"].as_i64());
+    let booking = |n: &Value| {
+        let b = &n["data"]["booking"];
+        (n["type"].clone(), b["quantity"].clone(), b["waitlistPosition"].clone(), b["seatsAhead"].clone())
+    };
+    assert_eq!(booking(&got[0]), (json!("booking.confirmed"), json!(2), Value::Null, Value::Null));
+    assert_eq!(booking(&got[1]), (json!("booking.waitlisted"), json!(2), json!(1), json!(0)));
+    let summary = &got[2]["data"]["event"];
+    assert_eq!(
+        (&got[2]["type"], &summary["maxPerBooking"], &summary["overtakeLimit"], &summary["waitingListCount"]),
+        (&json!("event.updated"), &json!(4), &json!(2), &json!(2))
+    );
+}

@@ -1,7 +1,7 @@
 use chrono::SecondsFormat;
 use domain::{
     Attendee, BookTicket, Booking, BookingId, BookingOutcome, BookingView, CancelBooking, CancelTarget,
-    Cancellation, EventId, UserId,
+    Cancellation, ChangeQuantity, EventId, Quantity, QuantityChange, UserId,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -16,7 +16,8 @@ use super::fields::{id, integer, present, refuse_unknown, required};
 use crate::http::error::ApiError;
 use crate::http::error::field_error;
 
-/// `POST /book`. `userId` may be left out; it then means the caller.
+/// `POST /book`. `userId` may be left out; it then means the caller. `quantity` may be left
+/// out; it then means one seat.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BookRequest {
@@ -28,6 +29,11 @@ pub struct BookRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = i64, minimum = 1, maximum = 9_007_199_254_740_991_i64)]
     user_id: Option<Value>,
+    /// Seats, all or nothing: 1 (the default) to 100, and at most the event's `maxPerBooking`
+    /// (400 above it) and its `ticketLimit` (409 `quantity_over_limit` above it).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i32, minimum = 1, maximum = 100, default = 1, example = 2)]
+    quantity: Option<Value>,
     #[serde(flatten)]
     #[schema(ignore)]
     unknown: BTreeMap<String, IgnoredAny>,
@@ -35,13 +41,50 @@ pub struct BookRequest {
 
 impl BookRequest {
     /// # Errors
-    /// [`ApiError::Invalid`] for a missing or malformed id; [`ApiError::Forbidden`] when the
-    /// body names another user.
+    /// [`ApiError::Invalid`] for a missing or malformed id or quantity; [`ApiError::Forbidden`]
+    /// when the body names another user.
     pub fn into_command(self, caller: UserId) -> Result<BookTicket, ApiError> {
         let event = id("eventId", required("eventId", self.event_id.as_ref())?, EventId::new)?;
         let user = self.user_id.map(|value| id("userId", &value, UserId::new)).transpose()?;
+        let seats = self.quantity.map(|value| quantity(&value)).transpose()?.unwrap_or(Quantity::ONE);
         refuse_unknown(self.unknown.keys())?;
-        Ok(BookTicket::new(caller, event, user)?)
+        Ok(BookTicket::new(caller, event, user)?.with_quantity(seats))
+    }
+}
+
+/// A booking's seats: an integer (or numeric string) from 1 to [`Quantity::MAX`].
+fn quantity(value: &Value) -> Result<Quantity, ApiError> {
+    let seats = integer("quantity", value)?;
+    Quantity::new(seats).map_err(|_| {
+        if seats < 1 {
+            field_error("quantity", "must be greater than or equal to 1")
+        } else {
+            field_error("quantity", &format!("must be less than or equal to {}", Quantity::MAX))
+        }
+    })
+}
+
+/// `PATCH /bookings/{id}`: the seats a waiting booking should wait for. Lower keeps its place
+/// in line; higher moves it to the back, as a new booking.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeQuantityRequest {
+    /// 1 to 100, and for a raise at most the event's `maxPerBooking` and `ticketLimit`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i32, required = true, minimum = 1, maximum = 100, example = 2)]
+    quantity: Option<Value>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    unknown: BTreeMap<String, IgnoredAny>,
+}
+
+impl ChangeQuantityRequest {
+    /// # Errors
+    /// [`ApiError::Invalid`] for a missing or malformed quantity, or an unknown field.
+    pub fn into_command(self, caller: UserId, booking: BookingId) -> Result<ChangeQuantity, ApiError> {
+        let quantity = quantity(required("quantity", self.quantity.as_ref())?)?;
+        refuse_unknown(self.unknown.keys())?;
+        Ok(ChangeQuantity { caller, booking, quantity })
     }
 }
 
@@ -99,8 +142,8 @@ impl CancelRequest {
     }
 }
 
-/// A booking as the original service showed it, plus `createdAt` and, while waiting, the
-/// place in line.
+/// A booking as the original service showed it, plus `createdAt`, its seats and, while
+/// waiting, its place in line.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BookingBody {
@@ -111,9 +154,19 @@ pub struct BookingBody {
     pub status: &'static str,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// The seats it holds (`CONFIRMED`), waits for (`PENDING`) or held (`CANCELLED`), all at
+    /// once; 1 for a booking that named none.
+    #[schema(minimum = 1, maximum = 100, example = 1)]
+    pub quantity: u32,
     /// Only while `PENDING`: 1 + the pending bookings ahead in line (1 = next in line).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
     pub waitlist_position: Option<u64>,
+    /// Only while `PENDING`: the seats the bookings ahead of it in line wait for (0 = next in
+    /// line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0)]
+    pub seats_ahead: Option<u64>,
 }
 
 impl From<Booking> for BookingBody {
@@ -124,7 +177,9 @@ impl From<Booking> for BookingBody {
             user_id: booking.user.get(),
             status: booking.status.as_str(),
             created_at: booking.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            quantity: booking.quantity.get(),
             waitlist_position: None,
+            seats_ahead: None,
         }
     }
 }
@@ -144,9 +199,13 @@ impl From<BookingOutcome> for BookingResponse {
             BookingOutcome::Confirmed(booking) => {
                 Self { message: "Ticket booked successfully", booking: booking.into() }
             }
-            BookingOutcome::Waitlisted { booking, position } => Self {
+            BookingOutcome::Waitlisted { booking, position, seats_ahead } => Self {
                 message: "Event is sold out. User added to wait list",
-                booking: BookingBody { waitlist_position: Some(position.get()), ..booking.into() },
+                booking: BookingBody {
+                    waitlist_position: Some(position.get()),
+                    seats_ahead: Some(seats_ahead),
+                    ..booking.into()
+                },
             },
         }
     }
@@ -160,7 +219,38 @@ impl From<Cancellation> for BookingResponse {
 
 impl From<BookingView> for BookingBody {
     fn from(view: BookingView) -> Self {
-        Self { waitlist_position: view.position.map(|p| p.get()), ..view.booking.into() }
+        Self {
+            waitlist_position: view.position.map(|p| p.get()),
+            seats_ahead: view.seats_ahead,
+            ..view.booking.into()
+        }
+    }
+}
+
+/// `PATCH /bookings/{id}`'s answer: the booking as it now is (after a raise, the new booking
+/// that replaced it), the one it replaced, and whoever the line served.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeQuantityResponse {
+    #[schema(example = "Booking updated successfully")]
+    pub message: &'static str,
+    /// `PENDING` with its place in line, or `CONFIRMED` when the line served it at once.
+    pub booking: BookingBody,
+    /// Only after a raise: the booking it replaced, now `CANCELLED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<BookingBody>,
+    /// The bookings the line served with the change, first in line first (this one among them
+    /// when it now fits).
+    pub promoted: Vec<BookingBody>,
+}
+
+impl From<QuantityChange> for ChangeQuantityResponse {
+    fn from(change: QuantityChange) -> Self {
+        Self {
+            message: "Booking updated successfully",
+            booking: change.booking.into(),
+            replaced: change.replaced.map(BookingBody::from),
+            promoted: change.promoted.into_iter().map(BookingBody::from).collect(),
+        }
     }
 }
 

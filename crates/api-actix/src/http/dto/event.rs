@@ -1,8 +1,8 @@
 use std::collections::BTreeMap;
 
 use domain::{
-    Availability, ChangeEvent, Event, EventCancellation, EventChange, EventChanges, EventId, NewEvent, Price,
-    PriceError, TicketLimit, UserId,
+    Availability, ChangeEvent, Event, EventCancellation, EventChange, EventChanges, EventId, MaxPerBooking,
+    NewEvent, OvertakeLimit, Price, PriceError, Quantity, Seating, TicketLimit, UserId,
 };
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
@@ -42,6 +42,15 @@ pub struct InitializeRequest {
     #[serde(default, deserialize_with = "present_raw")]
     #[schema(value_type = f64, required = true, minimum = 0, maximum = 10_000_000_000_000_i64, multiple_of = 0.01, example = 19.99)]
     price: Option<Box<RawValue>>,
+    /// The most seats one booking may take: 1 to 100, 10 when left out.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i32, minimum = 1, maximum = 100, default = 10, example = 10)]
+    max_per_booking: Option<Value>,
+    /// How often a waiting booking may be passed by a later one that fits when it does not:
+    /// 0 to 100, 0 (strictly first come, first served) when left out.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i32, minimum = 0, maximum = 100, default = 0, example = 0)]
+    overtake_limit: Option<Value>,
     #[serde(flatten)]
     #[schema(ignore)]
     unknown: BTreeMap<String, IgnoredAny>,
@@ -94,8 +103,40 @@ impl InitializeRequest {
         let location = text("location", required("location", self.location.as_ref())?)?;
         let limit = ticket_limit(required("ticketLimit", self.ticket_limit.as_ref())?)?;
         let price = price(required("price", self.price.as_deref())?)?;
+        let defaults = Seating::DEFAULT;
+        let seating = Seating {
+            max_per_booking: self
+                .max_per_booking
+                .map(|v| max_per_booking(&v))
+                .transpose()?
+                .unwrap_or(defaults.max_per_booking),
+            overtake_limit: self
+                .overtake_limit
+                .map(|v| overtake_limit(&v))
+                .transpose()?
+                .unwrap_or(defaults.overtake_limit),
+        };
         refuse_unknown(self.unknown.keys())?;
-        Ok(NewEvent::new(organizer, name, description, date, location, limit, price))
+        Ok(NewEvent::new(organizer, name, description, date, location, limit, price).with_seating(seating))
+    }
+}
+
+fn max_per_booking(value: &Value) -> Result<MaxPerBooking, ApiError> {
+    let seats = integer("maxPerBooking", value)?;
+    MaxPerBooking::new(seats).map_err(|_| out_of_range("maxPerBooking", seats, 1, Quantity::MAX))
+}
+
+fn overtake_limit(value: &Value) -> Result<OvertakeLimit, ApiError> {
+    let times = integer("overtakeLimit", value)?;
+    OvertakeLimit::new(times).map_err(|_| out_of_range("overtakeLimit", times, 0, OvertakeLimit::MAX))
+}
+
+/// Joi's range messages for an integer outside `min..=max`.
+fn out_of_range(field: &str, value: i64, min: u32, max: u32) -> ApiError {
+    if value < i64::from(min) {
+        field_error(field, &format!("must be greater than or equal to {min}"))
+    } else {
+        field_error(field, &format!("must be less than or equal to {max}"))
     }
 }
 
@@ -141,8 +182,18 @@ pub struct EventBody {
     pub organizer_id: i64,
     #[schema(example = "ON_SALE")]
     pub status: &'static str,
+    /// Seats not confirmed to anyone.
     pub tickets_available: u32,
+    /// Seats the waiting bookings wait for (the number of waiting bookings when each is for
+    /// one seat).
     pub waiting_list_count: u64,
+    /// The most seats one booking may take.
+    #[schema(minimum = 1, maximum = 100, example = 10)]
+    pub max_per_booking: u32,
+    /// How often a waiting booking may be passed by a later one that fits (0: strictly first
+    /// come, first served).
+    #[schema(minimum = 0, maximum = 100, example = 0)]
+    pub overtake_limit: u32,
 }
 
 impl TryFrom<Availability> for EventBody {
@@ -163,6 +214,8 @@ impl TryFrom<Availability> for EventBody {
             status: event.status.as_str(),
             tickets_available,
             waiting_list_count,
+            max_per_booking: event.seating.max_per_booking.get(),
+            overtake_limit: event.seating.overtake_limit.get(),
         })
     }
 }
@@ -201,13 +254,22 @@ pub struct ChangeEventRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, required = false, min_length = 1, max_length = 5000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     location: Option<Value>,
-    /// Raising it confirms the heads of the waiting line; it cannot go below the seats taken.
+    /// Raising it serves the waiting line; it cannot go below the seats taken (it may go below
+    /// a waiting booking's quantity: that booking waits for more).
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = i32, required = false, minimum = 1)]
     ticket_limit: Option<Value>,
     #[serde(default, deserialize_with = "present_raw")]
     #[schema(value_type = f64, required = false, minimum = 0, maximum = 10_000_000_000_000_i64, multiple_of = 0.01)]
     price: Option<Box<RawValue>>,
+    /// For bookings made from now on; waiting ones keep their seats.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i32, required = false, minimum = 1, maximum = 100)]
+    max_per_booking: Option<Value>,
+    /// The line is served again under the new limit, in the same transaction.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i32, required = false, minimum = 0, maximum = 100)]
+    overtake_limit: Option<Value>,
     /// Anything else is refused, so that a misspelt field is not silently ignored.
     #[serde(flatten)]
     #[schema(ignore)]
@@ -226,6 +288,8 @@ impl ChangeEventRequest {
             location: optional_text("location", self.location)?,
             ticket_limit: self.ticket_limit.map(|v| ticket_limit(&v)).transpose()?,
             price: self.price.map(|raw| price(&raw)).transpose()?,
+            max_per_booking: self.max_per_booking.map(|v| max_per_booking(&v)).transpose()?,
+            overtake_limit: self.overtake_limit.map(|v| overtake_limit(&v)).transpose()?,
         };
         refuse_unknown(self.unknown.keys())?;
         let changes = changes.check().map_err(|_| {
@@ -241,7 +305,8 @@ pub struct ChangeEventResponse {
     #[schema(example = "Event updated successfully")]
     pub message: &'static str,
     pub event: EventBody,
-    /// Bookings the change confirmed from the waiting line, first in line first.
+    /// Bookings the change confirmed from the waiting line (a raised `ticketLimit` or
+    /// `overtakeLimit`), first in line first.
     pub promoted: Vec<BookingBody>,
 }
 

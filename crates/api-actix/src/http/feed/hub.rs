@@ -248,9 +248,11 @@ mod tests {
                     event: EventId::new(1).unwrap(),
                     user: user(to),
                     status: BookingStatus::Confirmed,
+                    quantity: domain::Quantity::ONE,
                     created_at: Utc::now(),
                 },
                 position: None,
+                seats_ahead: None,
             }),
         }
     }

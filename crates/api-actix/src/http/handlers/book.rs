@@ -10,14 +10,15 @@ use crate::http::middleware::idempotency::Keyed;
 use crate::http::state::AppState;
 use crate::telemetry::metrics;
 
-/// Book a seat, or join the waiting list when the event is sold out.
+/// Book `quantity` seats (one by default), all or nothing: they are confirmed when they are
+/// free and nobody waits, else the booking joins the back of the waiting line.
 #[utoipa::path(post, path = "/book", tag = "bookings", security(("bearer" = [])), request_body = BookRequest, responses(
-    (status = 201, description = "`CONFIRMED` (\"Ticket booked successfully\") or `PENDING` with `waitlistPosition` (\"Event is sold out. User added to wait list\")", body = BookingResponse),
-    (status = 400, description = "`already_booked`, `already_waitlisted`, or `invalid_request`", body = ErrorBody),
+    (status = 201, description = "`CONFIRMED` with all its seats (\"Ticket booked successfully\") or `PENDING` with none, with `waitlistPosition` and `seatsAhead` (\"Event is sold out. User added to wait list\")", body = BookingResponse),
+    (status = 400, description = "`already_booked`, `already_waitlisted`, or `invalid_request` (also a `quantity` above the event's `maxPerBooking`)", body = ErrorBody),
     (status = 401, description = "`unauthenticated`", body = ErrorBody),
     (status = 403, description = "`forbidden`: `userId` is someone else", body = ErrorBody),
     (status = 404, description = "`not_found`: no such event or user", body = ErrorBody),
-    (status = 409, description = "`event_cancelled`: the organizer called the event off", body = ErrorBody),
+    (status = 409, description = "`event_cancelled`: the organizer called the event off; `quantity_over_limit`: more seats than the event has", body = ErrorBody),
 ))]
 pub async fn book<S: Store>(
     state: web::Data<AppState<S>>,

@@ -8,9 +8,11 @@ use crate::http::dto::{ChangeEventRequest, ChangeEventResponse, parse_path_id};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::middleware::idempotency::Keyed;
 use crate::http::state::AppState;
+use crate::telemetry::metrics;
 
-/// Change an event. Raising `ticketLimit` confirms the heads of the waiting line, as many as
-/// the new seats, in the same transaction. Organizer only.
+/// Change an event. The waiting line is served again under the new `ticketLimit` and
+/// `overtakeLimit`, in the same transaction (a raised limit confirms whoever now fits).
+/// Organizer only.
 #[utoipa::path(patch, path = "/events/{id}", tag = "events", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64, description = "Event id")), request_body = ChangeEventRequest, responses(
     (status = 200, description = "\"Event updated successfully\", the event, and the bookings promoted", body = ChangeEventResponse),
     (status = 400, description = "`invalid_request`: a field is malformed or unknown, or none is given", body = ErrorBody),
@@ -28,6 +30,7 @@ pub async fn change_event<S: Store>(
 ) -> Result<HttpResponse, ApiError> {
     let event = parse_path_id("id", &id, EventId::new)?;
     let cmd = body.into_inner().into_command(caller.id(), event)?;
-    let change = state.store.change_event(cmd, key.attempt()).await?;
-    state.answers.render(Effect::EventChanged(change))
+    let result = state.store.change_event(cmd, key.attempt()).await;
+    metrics::record_event_change(&result);
+    state.answers.render(Effect::EventChanged(result?))
 }
