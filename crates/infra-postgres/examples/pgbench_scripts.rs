@@ -60,6 +60,7 @@ fn main() -> std::io::Result<()> {
         "1",
         &confirmed,
         &waitlisted,
+        "false",
     ];
     let sold_out = [
         bind_all(TAKE_FREE_SEATS, &[":event", user, &confirmed, "1"], ";"),

@@ -4,7 +4,7 @@
 //! line is [`super::line`].
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::notice::{self, NoticeKind};
 use domain::{BookingId, BookingQuery, BookingStatus, EventId, Quantity, UserId};
@@ -100,7 +100,7 @@ pub(crate) async fn eligible(
 /// cannot change under the lock). The waiting bookings the newcomers passed get their counts
 /// (`$8`, `$9`), and the event its counters (`$10` seats taken, `$11` bookings and `$12` seats
 /// waiting, each added); each newcomer gets its notice (kind `$13` for seats, `$14` for the
-/// line). A live booking committed outside the lock's reach is skipped by `ON CONFLICT`: fewer
+/// line) unless `$15` says the caller tells of them itself. A live booking committed outside the lock's reach is skipped by `ON CONFLICT`: fewer
 /// rows back than users given means the plan is void, and the caller rolls back.
 pub const PLACE: &str = concat!(
     "WITH arrivals AS (
@@ -122,7 +122,7 @@ pub const PLACE: &str = concat!(
 ), with_places AS (
     SELECT p.*, a.ahead, a.seats_ahead FROM placed p JOIN arrivals a ON a.user_id = p.user_id
 ), ",
-    booking_notices!("$13", "$14", "with_places ORDER BY id"),
+    booking_notices!("$13", "$14", "with_places WHERE NOT $15 ORDER BY id"),
     "
 SELECT id, event_id, user_id, status, quantity, created_at, ahead, seats_ahead FROM with_places ORDER BY id"
 );
@@ -139,13 +139,15 @@ pub(crate) struct Arrival {
 }
 
 /// What placing newcomers does to the event besides their rows: the overtake counts of the
-/// waiting bookings they passed, and the counters' changes.
+/// waiting bookings they passed, and the counters' changes; `untold` when the caller writes
+/// the newcomers' notices (a raised quantity's new booking is told of after the old one's end).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Placing {
     pub passed: Vec<(i64, i32)>,
     pub seats_taken: i32,
     pub waiting: i32,
     pub seats_waiting: i32,
+    pub untold: bool,
 }
 
 /// Call under the event's guard, holding its row: writes `arrivals` and `placing`; returns the
@@ -176,7 +178,8 @@ pub(crate) async fn place(
             .bind::<Integer, _>(placing.waiting)
             .bind::<Integer, _>(placing.seats_waiting)
             .bind::<Text, _>(new_booking_kind(BookingStatus::Confirmed))
-            .bind::<Text, _>(new_booking_kind(BookingStatus::Pending)),
+            .bind::<Text, _>(new_booking_kind(BookingStatus::Pending))
+            .bind::<Bool, _>(placing.untold),
     )
     .load(conn)
     .await

@@ -161,6 +161,7 @@ async fn place(
             seats_taken: if served { arrival.quantity } else { 0 },
             waiting: i32::from(!served),
             seats_waiting: if served { 0 } else { arrival.quantity },
+            untold: false,
         };
         gate.pass().await;
         let mut placed = bookings::place(conn, event, &[arrival], &placing).await?;
@@ -314,11 +315,12 @@ pub(super) async fn change_quantity_in_transaction(
             ledger.lower(id, booking.quantity.get(), quantity.get()).map_err(TxError::stored)?;
             ledger.serve(line.changes()).map_err(TxError::stored)?;
             ledger.write(conn, event).await.map_err(TxError::stored)?;
-            QuantityChange {
-                booking: view(conn, id).await?,
-                replaced: None,
-                promoted: promoted(&served, &read).map_err(TxError::stored)?,
+            let mut promoted = promoted(&served, &read).map_err(TxError::stored)?;
+            // Served with the seats it now waits for, not those read before the change.
+            for served in promoted.iter_mut().filter(|b| b.id == id) {
+                served.quantity = quantity;
             }
+            QuantityChange { booking: view(conn, id).await?, replaced: None, promoted }
         }
         QuantityPlan::Raise(quantity) => {
             let decide = |line: &mut Line, _: &_| {
@@ -348,6 +350,7 @@ pub(super) async fn change_quantity_in_transaction(
                 seats_taken: if now { arrival.quantity } else { 0 },
                 waiting: i32::from(!now),
                 seats_waiting: if now { 0 } else { arrival.quantity },
+                untold: true,
                 ..Placing::default()
             };
             let placed = bookings::place(conn, event, &[arrival], &placing).await?.pop();

@@ -3,11 +3,14 @@
 
 use std::time::Duration;
 
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use domain::notice::{self, Notice, Subject, Watermark};
 use domain::ports::{Notifications, Sales, Webhooks};
-use domain::{BookingOutcome, BookingStatus, CancelBooking, CancelEvent, CancelTarget, Limit};
+use domain::{
+    BookTicket, BookingOutcome, BookingStatus, CancelBooking, CancelEvent, CancelTarget, ChangeQuantity, Limit,
+    Quantity,
+};
 
 use crate::helpers::Fixture;
 
@@ -31,8 +34,8 @@ pub async fn settle(fx: &Fixture, mark: &mut Watermark, done: impl Fn(&Watermark
     }
 }
 
-/// (kind, event, booking, holder, position)
-type Row = (String, i64, Option<i64>, Option<i64>, Option<i64>);
+/// (kind, event, booking, holder, quantity, position)
+type Row = (String, i64, Option<i64>, Option<i64>, Option<i32>, Option<i64>);
 
 #[derive(diesel::QueryableByName, Debug, PartialEq, Eq)]
 struct StoredNotice {
@@ -46,20 +49,23 @@ struct StoredNotice {
     booking_id: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
     user_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    quantity: Option<i32>,
     #[diesel(sql_type = Nullable<BigInt>)]
     position: Option<i64>,
 }
 
-/// Every notice stored after `after`, as (kind, event, booking, holder, position).
+/// Every notice stored after `after`, as (kind, event, booking, holder, quantity, position).
 async fn stored_since(fx: &Fixture, after: i64) -> Vec<Row> {
     let rows: Vec<StoredNotice> = diesel::sql_query(
-        "SELECT id, kind, event_id, booking_id, user_id, position FROM notifications WHERE id > $1 ORDER BY id",
+        "SELECT id, kind, event_id, booking_id, user_id, quantity, position FROM notifications
+         WHERE id > $1 ORDER BY id",
     )
     .bind::<BigInt, _>(after)
     .load(&mut fx.raw().await)
     .await
     .unwrap();
-    rows.into_iter().map(|r| (r.kind, r.event_id, r.booking_id, r.user_id, r.position)).collect()
+    rows.into_iter().map(|r| (r.kind, r.event_id, r.booking_id, r.user_id, r.quantity, r.position)).collect()
 }
 
 async fn newest(fx: &Fixture) -> i64 {
@@ -79,14 +85,15 @@ fn expected(notices: &[Notice]) -> Vec<Row> {
     notices
         .iter()
         .map(|n| match n.subject {
-            Subject::Booking { booking, holder, position, .. } => (
+            Subject::Booking { booking, holder, quantity, position, .. } => (
                 n.kind.as_str().to_owned(),
                 n.event.get(),
                 Some(booking.get()),
                 Some(holder.get()),
+                Some(i32::try_from(quantity.get()).unwrap()),
                 position.map(|p| i64::try_from(p.get()).unwrap()),
             ),
-            Subject::Event => (n.kind.as_str().to_owned(), n.event.get(), None, None, None),
+            Subject::Event => (n.kind.as_str().to_owned(), n.event.get(), None, None, None, None),
         })
         .collect()
 }
@@ -130,6 +137,37 @@ async fn every_change_stores_exactly_the_notices_of_the_domain_rules_in_order() 
         .collect();
     let called_off = fx.store.cancel_event(CancelEvent { caller: organizer, event }, None).await.unwrap();
     check(notice::rules::of_event_cancellation(&called_off, &live)).await;
+
+    // Groups: 4 seats, 3 taken; a group of 3 waits, then a single. Lowered to 2 it still waits;
+    // lowered to 1 it is served with the one seat; the single, raised to 4, leaves and waits
+    // anew at the back.
+    let event = fx.event(organizer, 4).await;
+    let [holder, group, single] = fx.users(3).await[..] else { unreachable!() };
+    let of = |n: i64| Quantity::new(n).unwrap();
+    let book = async |user, n| {
+        let cmd = BookTicket::new(user, event, None).unwrap().with_quantity(of(n));
+        let outcome = fx.store.book(cmd, None).await.unwrap();
+        (vec![notice::rules::of_booking(&outcome)], outcome.booking().id)
+    };
+    let mut ids = Vec::new();
+    for (user, n) in [(holder, 3), (group, 3), (single, 1)] {
+        let (notices, id) = book(user, n).await;
+        check(notices).await;
+        ids.push(id);
+    }
+    let change = async |caller, booking, n| {
+        let cmd = ChangeQuantity { caller, booking, quantity: of(n) };
+        fx.store.change_quantity(cmd, None).await.unwrap()
+    };
+    let lowered = change(group, ids[1], 2).await;
+    assert!(lowered.promoted.is_empty());
+    check(notice::rules::of_quantity_change(&lowered)).await;
+    let served = change(group, ids[1], 1).await;
+    assert_eq!(served.promoted.iter().map(|b| (b.id, b.quantity)).collect::<Vec<_>>(), [(ids[1], of(1))]);
+    check(notice::rules::of_quantity_change(&served)).await;
+    let raised = change(single, ids[2], 4).await;
+    assert!(raised.replaced.is_some());
+    check(notice::rules::of_quantity_change(&raised)).await;
 }
 
 /// Installs a check that fails every transaction touching `table` at commit, after all of
