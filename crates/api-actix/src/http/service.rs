@@ -139,8 +139,9 @@ where
     Ok(server)
 }
 
-/// `/metrics` alone on `listener`, for `METRICS_ADDR`: one worker, no rate limit (a scraper is
-/// trusted by where it can connect from).
+/// `/metrics` alone on `listener`, for `METRICS_ADDR`: one worker, no rate limit and no
+/// per-address cap (a scraper is trusted by where it can connect from), bodies timed and held
+/// as on the service's listener.
 ///
 /// # Errors
 /// When the listener cannot serve.
@@ -160,6 +161,7 @@ pub fn serve_metrics<S: Store>(
                 .app_data(access.clone())
                 .route("/metrics", web::get().to(operations::metrics::<S>))
                 .default_service(web::to(routes::not_found))
+                .wrap(from_fn(connections::enforce))
         },
         serving,
         |_, _| {},
