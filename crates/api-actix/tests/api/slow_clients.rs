@@ -126,6 +126,19 @@ async fn a_head_that_never_finishes_is_cut_with_a_json_408() {
 }
 
 #[actix_web::test]
+async fn a_connection_that_never_sent_a_byte_is_closed_without_an_answer() {
+    let app = spawn_memory_app_with(&[]).await;
+    let server: SocketAddr = app.address.trim_start_matches("http://").parse().unwrap();
+    let mut idle = TcpStream::connect(server).await.unwrap();
+    let started = Instant::now();
+
+    let answer = answer_before_close(&mut idle, Duration::from_secs(10)).await.expect("held for ever");
+
+    assert_eq!(answer, "", "nothing was asked, so nothing is answered");
+    assert!(started.elapsed() > Duration::from_secs(4), "closed at {:?}", started.elapsed());
+}
+
+#[actix_web::test]
 async fn what_is_not_http_gets_a_json_400_and_an_oversized_head_a_json_431() {
     let app = spawn_memory_app_with(&[]).await;
     let huge = format!("GET /health HTTP/1.1\r\nHost: x\r\nX-Padding: {}\r\n\r\n", "a".repeat(256 * 1024));
