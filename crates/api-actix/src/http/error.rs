@@ -38,6 +38,9 @@ pub const fn password_problem(error: PasswordError) -> &'static str {
     }
 }
 
+/// A body that ended early or whose chunks do not parse.
+const MALFORMED_BODY: &str = "The request body is incomplete or its chunked encoding is malformed";
+
 /// Seconds a client should wait after a 503 before trying again.
 const RETRY_AFTER_UNAVAILABLE: u64 = 1;
 
@@ -219,8 +222,13 @@ impl ApiError {
                 Self::Invalid("\"value\" must be of type object".to_owned())
             }
             JsonPayloadError::Deserialize(e) => Self::Invalid(format!("Request body is not valid JSON: {e}")),
-            // The enum is non-exhaustive: anything new is a body we could not read.
-            other => Self::Invalid(format!("Could not read the request body: {other}")),
+            // actix-http ends a body whose chunk framing does not parse as if the client had
+            // gone (an incomplete payload); its own words name its internals.
+            JsonPayloadError::Payload(PayloadError::Incomplete(_) | PayloadError::EncodingCorrupted) => {
+                Self::Invalid(MALFORMED_BODY.to_owned())
+            }
+            // The enums are non-exhaustive: anything new is a body we could not read.
+            _ => Self::Invalid("Could not read the request body".to_owned()),
         }
     }
 }

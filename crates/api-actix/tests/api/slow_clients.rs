@@ -223,3 +223,21 @@ async fn unfinished_chunked_bodies_cannot_fill_the_servers_connections() {
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     }
 }
+
+#[actix_web::test]
+async fn a_malformed_chunk_size_is_a_json_400_that_names_no_internals() {
+    let app = spawn_memory_app_with(&[]).await;
+    let head = "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+    for chunks in ["zz\r\n{}\r\n0\r\n\r\n", "2\r\n{}\r\n-1\r\n\r\n", "1\r\n{\r\n1;x=\x01\r\n}\r\n0\r\n\r\n"] {
+        let answer = raw_answer(&app, format!("{head}{chunks}").as_bytes(), Duration::from_secs(5)).await;
+
+        assert!(answer.starts_with("HTTP/1.1 400"), "{chunks:?}: {answer}");
+        let json = json_of(&answer);
+        assert_eq!(json["code"], "invalid_request", "{chunks:?}: {answer}");
+        assert_eq!(
+            json["error"], "The request body is incomplete or its chunked encoding is malformed",
+            "{chunks:?}: {answer}"
+        );
+    }
+}
