@@ -128,7 +128,7 @@ where
                 .wrap(from_fn(rate_limit::limit))
                 // Outside the rate limit, so that a browser can read its 429s too.
                 .wrap(Condition::new(cors_on, browser::cors(&cors)))
-                .wrap(Condition::new(cors_on, from_fn(browser::cors_refusals_as_json)))
+                .wrap(Condition::new(cors_on, from_fn(browser::cors_answers)))
                 .wrap(from_fn(connections::enforce))
                 .wrap(from_fn(browser::security_headers))
                 .wrap(from_fn(request_context::request_context))
