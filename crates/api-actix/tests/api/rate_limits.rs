@@ -70,6 +70,33 @@ async fn a_trusted_proxys_forwarded_address_has_its_own_budget_and_an_untrusted_
 }
 
 #[actix_web::test]
+async fn a_client_cannot_pick_its_address_with_a_line_of_its_own_above_the_proxys() {
+    let app = spawn_memory_app_with(&[
+        ("RATE_LIMIT_PER_SECOND", "1"),
+        ("RATE_LIMIT_BURST", "3"),
+        ("TRUSTED_PROXIES", "127.0.0.1"),
+    ])
+    .await;
+
+    let mut statuses = Vec::new();
+    for forged in 1..=6 {
+        // The client's own line first, then the line its proxy added (HAProxy's forwardfor).
+        let answer = app
+            .client
+            .get(app.url("/status/1"))
+            .header("X-Forwarded-For", format!("203.0.113.{forged}"))
+            .header("X-Forwarded-For", "198.51.100.1")
+            .send()
+            .await
+            .unwrap();
+        statuses.push(answer.status());
+    }
+
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(refused >= 2, "every forged line made a new client: {statuses:?}");
+}
+
+#[actix_web::test]
 async fn signing_in_to_one_account_is_limited_before_any_password_is_checked() {
     let app = spawn_memory_app_with(&[
         ("RATE_LIMIT_PER_SECOND", "100"),

@@ -187,7 +187,7 @@ pub async fn limit(
     let Some(budgets) = req.app_data::<web::Data<RateLimiting>>().and_then(|l| l.0.clone()) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let address = budgets.proxies.of(&req);
+    let address = budgets.proxies.of(req.request());
     let verified = req
         .headers()
         .get(AUTHORIZATION)
