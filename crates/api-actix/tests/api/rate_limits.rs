@@ -2,6 +2,8 @@
 //! proxy's forwarded address only when the proxy is trusted), a stricter one for signing in, and
 //! the budget's state on every answer.
 
+use std::net::IpAddr;
+
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -36,6 +38,30 @@ async fn each_user_has_a_budget_of_their_own_and_sees_it_in_the_headers() {
     assert!(header(&refused, "retry-after").is_some());
     assert_eq!(header(&refused, "ratelimit-remaining").as_deref(), Some("0"));
     assert_eq!(other.status(), StatusCode::OK, "bob shares ada's address, not her budget");
+}
+
+#[actix_web::test]
+async fn a_revoked_token_draws_on_its_senders_address_not_on_its_users_budget() {
+    let app = spawn_memory_app_with(&[("RATE_LIMIT_PER_SECOND", "1"), ("RATE_LIMIT_BURST", "5")]).await;
+    let (_, leaked) = app.user("ada").await;
+    let again = app.post("/login", &json!({"email": "ada@example.com", "password": PASSWORD}), None).await;
+    let fresh = again.body["token"].as_str().unwrap().to_owned();
+    let logout = app.client.post(app.url("/logout")).header("Authorization", &leaked).send().await.unwrap();
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+
+    // Whoever holds the leaked token now sends it again and again, from another address.
+    let elsewhere = reqwest::Client::builder().local_address(IpAddr::from([127, 0, 0, 11])).build().unwrap();
+    let mut replayed = Vec::new();
+    for _ in 0..8 {
+        let answer =
+            elsewhere.get(app.url("/me/bookings")).header("Authorization", &leaked).send().await.unwrap();
+        replayed.push(answer.status());
+    }
+    let owner = my_bookings(&app, &fresh).await;
+
+    assert!(replayed.iter().all(|s| [401, 429].contains(&s.as_u16())), "{replayed:?}");
+    assert_eq!(replayed.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "its address's budget: {replayed:?}");
+    assert_eq!(owner.status(), StatusCode::OK, "the user's own budget is untouched");
 }
 
 async fn status_from(app: &TestApp, forwarded_for: &str) -> StatusCode {

@@ -1,8 +1,11 @@
 //! Rate limits that fit clients (governor's GCRA, through actix-governor's re-export):
 //!
-//! - a general budget per *user* on requests with a token that verifies (its subject, so one
-//!   address behind which many users sit does not share one budget), and per client address
-//!   on the others;
+//! - a general budget per *user* on requests with a token that acts — verified, and admitted
+//!   as the `Caller` extractor admits it: not revoked, of the account's current generation,
+//!   its user known — so that one address behind which many users sit does not share one
+//!   budget; and per client address on the others. A revoked token is anyone's to send (it
+//!   may have leaked), so it must not spend its user's budget: it counts as its sender's
+//!   address, as an anonymous request does;
 //! - a stricter budget for signing in and up, per e-mail on `/login` (checked by the handler,
 //!   which reads the address), and five times as large per client address on `/login` and
 //!   `/register` (several people may share an address): guessing one account's password is
@@ -27,9 +30,10 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage as _, ResponseError as _, web};
+use domain::session::IssuedToken;
 use domain::{EmailAddress, UserId};
 
-use crate::http::auth::{Authenticator, Verified, bearer_token};
+use crate::http::auth::{Admitted, Authenticator, bearer_token};
 use crate::http::client_address::TrustedProxies;
 use crate::http::error::ApiError;
 
@@ -188,16 +192,11 @@ pub async fn limit(
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let address = budgets.proxies.of(req.request());
-    let verified = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer_token)
-        .and_then(|token| req.app_data::<web::Data<Authenticator>>()?.verify(token).ok());
-    if let Some(token) = verified {
-        req.extensions_mut().insert(Verified(token));
+    let admitted = admitted(&req).await;
+    if let Some(token) = admitted {
+        req.extensions_mut().insert(Admitted(token));
     }
-    let who = verified.map_or(Who::Address(address), |token| Who::User(token.user));
+    let who = admitted.map_or(Who::Address(address), |token| Who::User(token.user));
     let snapshot = match budgets.general.check(&who) {
         Verdict::Allowed(snapshot) => snapshot,
         Verdict::Refused(wait, quota) => return Ok(refuse(req, wait, quota)),
@@ -209,6 +208,15 @@ pub async fn limit(
     let mut res = next.call(req).await?;
     describe(res.headers_mut(), snapshot.quota(), snapshot.remaining_burst_capacity());
     Ok(res.map_into_left_body())
+}
+
+/// The request's token, if it acts: verified and admitted. Anything else — no token, a bad
+/// one, a revoked one, or a store that cannot say (the extractor then answers for it) — is
+/// `None`.
+async fn admitted(req: &ServiceRequest) -> Option<IssuedToken> {
+    let auth = req.app_data::<web::Data<Authenticator>>()?;
+    let token = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer_token)?;
+    auth.admit(auth.verify(token).ok()?).await.ok()
 }
 
 fn refuse<B>(req: ServiceRequest, wait: Duration, quota: Quota) -> ServiceResponse<EitherBody<B>> {
