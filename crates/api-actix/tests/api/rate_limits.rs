@@ -122,29 +122,76 @@ async fn a_client_cannot_pick_its_address_with_a_line_of_its_own_above_the_proxy
     assert!(refused >= 2, "every forged line made a new client: {statuses:?}");
 }
 
-#[actix_web::test]
-async fn signing_in_to_one_account_is_limited_before_any_password_is_checked() {
+/// A `/login` for `email` from `source` (any address of 127/8 reaches loopback).
+async fn login_from(app: &TestApp, source: u8, email: &str, password: &str) -> StatusCode {
+    let client = reqwest::Client::builder().local_address(IpAddr::from([127, 0, 0, source])).build().unwrap();
+    let body = json!({"email": email, "password": password});
+    client.post(app.url("/login")).json(&body).send().await.unwrap().status()
+}
+
+/// Sign-in budgets of three failures per account and address, fifteen per account.
+async fn strict_sign_in() -> TestApp {
     let app = spawn_memory_app_with(&[
         ("RATE_LIMIT_PER_SECOND", "100"),
+        ("RATE_LIMIT_BURST", "100"),
         ("SIGN_IN_PER_MINUTE", "1"),
-        ("SIGN_IN_BURST", "2"),
+        ("SIGN_IN_BURST", "3"),
     ])
     .await;
     app.user("target").await;
-    app.user("other").await;
+    app
+}
 
-    let login = |email: &'static str| {
-        let app = &app;
-        async move { app.post("/login", &json!({"email": email, "password": "not-the-password"}), None).await }
-    };
-    let first = login("target@example.com").await;
-    let refused = login("target@example.com").await;
-    let other = login("other@example.com").await;
+#[actix_web::test]
+async fn an_address_guessing_a_password_is_stopped_before_it_is_checked_and_the_owner_signs_in() {
+    let app = strict_sign_in().await;
+    let target = "target@example.com";
 
-    assert_eq!(first.status, StatusCode::UNAUTHORIZED, "{first:?}");
-    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{refused:?}");
-    assert_eq!(refused.body["code"], "rate_limited");
-    assert_eq!(other.status, StatusCode::UNAUTHORIZED, "another account's budget is untouched");
-    let right = app.post("/login", &json!({"email": "other@example.com", "password": PASSWORD}), None).await;
-    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS, "its budget of two is spent too");
+    let mut guesses = Vec::new();
+    for guess in ["guess-one", "guess-two", "guess-three", PASSWORD] {
+        guesses.push(login_from(&app, 21, target, guess).await);
+    }
+    let mut owner = Vec::new();
+    for _ in 0..4 {
+        owner.push(login_from(&app, 22, target, PASSWORD).await);
+    }
+    let other_account = login_from(&app, 21, "other@example.com", "guess-one").await;
+
+    use StatusCode as S;
+    assert_eq!(
+        guesses,
+        [S::UNAUTHORIZED, S::UNAUTHORIZED, S::UNAUTHORIZED, S::TOO_MANY_REQUESTS],
+        "not checked"
+    );
+    assert_eq!(
+        owner,
+        [S::OK; 4],
+        "another address's failures are not the owner's, and success costs nothing"
+    );
+    assert_eq!(other_account, S::UNAUTHORIZED, "each account has its own budget per address");
+}
+
+#[actix_web::test]
+async fn a_guessing_storm_over_many_addresses_never_locks_the_owner_out_but_slows_the_guessers() {
+    let app = strict_sign_in().await;
+    let target = "target@example.com";
+
+    // Five addresses, each within its own budget of three: fifteen failures, the account's.
+    let mut storm = Vec::new();
+    for source in 30..35 {
+        for guess in ["guess-one", "guess-two", "guess-three"] {
+            storm.push(login_from(&app, source, target, guess).await);
+        }
+    }
+    let owner = login_from(&app, 40, target, PASSWORD).await;
+    let newcomer =
+        [login_from(&app, 41, target, "guess-one").await, login_from(&app, 41, target, "guess-two").await];
+
+    assert!(storm.iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{storm:?}");
+    assert_eq!(owner, StatusCode::OK, "the owner's correct password is always checked");
+    assert_eq!(
+        newcomer,
+        [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS],
+        "while the account is under attack, one failure locks its address out"
+    );
 }
