@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::helpers::{
-    SECRET, TestApp, another_instance, assert_error, now, serve, spawn_app, spawn_app_with,
+    SECRET, TestApp, another_instance, assert_error, now, serve, spawn_app, spawn_app_with, spawn_memory_app,
 };
 use crate::receiver::{Received, Receiver, Reply};
 
@@ -136,6 +136,44 @@ async fn a_webhook_is_its_organizers_alone_and_private_targets_are_refused_by_de
         app.get_as(&format!("/webhooks/{webhook}/deliveries"), &organizer).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// The addresses the previous filter let through (issue "Promises kept to the letter", 3), and
+/// URLs with a port of 0 or a bidirectional override (8): each a 400 naming the field, and
+/// nothing stored.
+#[actix_web::test]
+async fn embedded_internal_addresses_reserved_ranges_port_zero_and_bidi_overrides_are_refused() {
+    let app = spawn_memory_app().await;
+    let (_, organizer) = app.user("organizer").await;
+    for url in [
+        "http://[::127.0.0.1]/",
+        "http://[::a9fe:a9fe]/",
+        "http://[64:ff9b::127.0.0.1]/",
+        "http://[2002:7f00:1::]/",
+        "http://198.18.0.1/",
+        "http://240.0.0.1/",
+        "http://[fec0::1]/",
+        "http://[100::1]/",
+        "http://[2001:db8::1]/",
+    ] {
+        let refused = app.post("/webhooks", &json!({"url": url}), Some(&organizer)).await;
+        assert_error(
+            &refused,
+            StatusCode::BAD_REQUEST,
+            "\"url\" points into a loopback, private or link-local network",
+        );
+    }
+    for (url, problem) in [
+        ("https://example.com:0/hook", "a webhook URL's port is a number from 1 to 65535"),
+        (
+            "https://example.com/\u{202e}gnp.exe",
+            "a webhook URL names a host and has no spaces, control or formatting characters",
+        ),
+    ] {
+        let refused = app.post("/webhooks", &json!({"url": url}), Some(&organizer)).await;
+        assert_error(&refused, StatusCode::BAD_REQUEST, &format!("\"url\" is invalid: {problem}"));
+    }
+    assert_eq!(app.get_as("/webhooks", &organizer).await.body["webhooks"], json!([]));
 }
 
 fn free_port() -> u16 {
