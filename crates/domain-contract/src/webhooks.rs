@@ -7,8 +7,8 @@ use domain::listing::Limit;
 use domain::notice::{NoticeKind, NotificationData};
 use domain::ports::{Sales as _, Webhooks as _};
 use domain::webhook::{
-    Attempted, CreateWebhookError, Delivery, DeliveryOutcome, NewWebhook, Webhook, WebhookError,
-    WebhookSecret, WebhookUrl,
+    Attempted, CreateWebhookError, Delivery, DeliveryError, DeliveryOutcome, NewWebhook, Webhook,
+    WebhookError, WebhookSecret, WebhookUrl,
 };
 use domain::{CancelEvent, ChangeEvent, EventId, UserId, WebhookId};
 
@@ -164,7 +164,11 @@ pub async fn a_lapsed_lease_is_claimed_again_and_the_late_result_is_ignored<A: A
         .await
         .unwrap();
     let after_late = store.attempts(organizer, webhook.id, None, Limit::DEFAULT).await.unwrap();
-    let failed = DeliveryOutcome::Failed { status: Some(500), error: "HTTP 500".to_owned() };
+    let failed = DeliveryOutcome::Failed {
+        error: DeliveryError::HttpStatus,
+        status: Some(500),
+        detail: "HTTP 500 from a receiver that must not reach the log".to_owned(),
+    };
     store.record_attempts(&[attempted(&second[0], failed, Some(Duration::from_millis(300)))]).await.unwrap();
     let not_due = store.claim_deliveries(10, LONG_LEASE).await.unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -182,7 +186,7 @@ pub async fn a_lapsed_lease_is_claimed_again_and_the_late_result_is_ignored<A: A
     assert_eq!(third.iter().map(|d| d.attempt).collect::<Vec<_>>(), [3]);
     let log = store.attempts(organizer, webhook.id, None, Limit::DEFAULT).await.unwrap();
     assert_eq!(log.iter().map(|a| a.status_code).collect::<Vec<_>>(), [Some(204), Some(500)], "newest first");
-    assert_eq!(log[1].error.as_deref(), Some("HTTP 500"));
+    assert_eq!(log[1].error, Some(DeliveryError::HttpStatus), "the class, never the detail");
     assert!(log[1].next_attempt_at.is_some());
     assert_eq!(log[0].next_attempt_at, None);
     let older = store.attempts(organizer, webhook.id, Some(log[0].seq), Limit::DEFAULT).await.unwrap();

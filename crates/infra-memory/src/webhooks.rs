@@ -19,9 +19,6 @@ use crate::MemoryStore;
 use crate::idempotency::hold;
 use crate::tables::{DeliveryRow, Tables, internal};
 
-/// The longest error text the log keeps, as the PostgreSQL adapter's column does.
-const MAX_ERROR_CHARS: usize = 500;
-
 fn after(duration: Duration) -> DateTime<Utc> {
     Utc::now() + TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX)
 }
@@ -168,10 +165,8 @@ impl Webhooks for MemoryStore {
             };
             let (status_code, error, retry_in) = match &attempted.outcome {
                 DeliveryOutcome::Delivered { status } => (Some(*status), None, None),
-                DeliveryOutcome::Gone => (Some(410), Some("410 Gone: webhook disabled".to_owned()), None),
-                DeliveryOutcome::Failed { status, error } => {
-                    (*status, Some(error.chars().take(MAX_ERROR_CHARS).collect()), attempted.retry_in)
-                }
+                DeliveryOutcome::Gone => (Some(410), None, None),
+                DeliveryOutcome::Failed { error, status, .. } => (*status, Some(*error), attempted.retry_in),
             };
             row.due_at = retry_in.map(after);
             let next_attempt_at = row.due_at;

@@ -157,11 +157,7 @@ async fn embedded_internal_addresses_reserved_ranges_port_zero_and_bidi_override
         "http://[2001:db8::1]/",
     ] {
         let refused = app.post("/webhooks", &json!({"url": url}), Some(&organizer)).await;
-        assert_error(
-            &refused,
-            StatusCode::BAD_REQUEST,
-            "\"url\" points into a loopback, private or link-local network",
-        );
+        assert_error(&refused, StatusCode::BAD_REQUEST, REFUSED_TARGET);
     }
     for (url, problem) in [
         ("https://example.com:0/hook", "a webhook URL's port is a number from 1 to 65535"),
@@ -174,6 +170,37 @@ async fn embedded_internal_addresses_reserved_ranges_port_zero_and_bidi_override
         assert_error(&refused, StatusCode::BAD_REQUEST, &format!("\"url\" is invalid: {problem}"));
     }
     assert_eq!(app.get_as("/webhooks", &organizer).await.body["webhooks"], json!([]));
+}
+
+/// The one answer for a target deliveries may not go to, whatever the reason.
+const REFUSED_TARGET: &str = "\"url\" does not resolve to a public address";
+
+/// Webhooks are no network oracle: an internal name and one that does not resolve are refused
+/// in the same words, and a delivery that cannot connect is logged as `unreachable`, without
+/// the system's message (which port refused, which route is missing).
+#[actix_web::test]
+async fn refused_targets_read_alike_and_the_log_shows_classes_not_the_transports_words() {
+    let strict = spawn_memory_app().await;
+    let (_, someone) = strict.user("someone").await;
+    for url in ["http://localhost/hook", "http://no-such-host.invalid/hook", "http://[::ffff:10.0.0.1]/"] {
+        let refused = strict.post("/webhooks", &json!({"url": url}), Some(&someone)).await;
+        assert_error(&refused, StatusCode::BAD_REQUEST, REFUSED_TARGET);
+    }
+
+    let app = spawn_app_with(&[PRIVATE_OK, QUICK_RETRIES]).await;
+    let (_, organizer) = app.user("organizer").await;
+    let (_, buyer) = app.user("buyer").await;
+    let event = app.event(&organizer, 5).await;
+    let closed = free_port();
+    let (webhook, _) =
+        subscribe(&app, &organizer, &json!({"url": format!("http://127.0.0.1:{closed}/")})).await;
+    app.book(&buyer, event).await;
+
+    let attempts = log_of(&app, &organizer, webhook, 1).await;
+    assert_eq!(attempts[0]["error"], "unreachable", "{attempts:?}");
+    assert_eq!(attempts[0]["statusCode"], Value::Null);
+    let shown = serde_json::to_string(&attempts).unwrap();
+    assert!(!shown.contains("os error") && !shown.contains("refused"), "{shown}");
 }
 
 fn free_port() -> u16 {

@@ -110,7 +110,7 @@ mod tests {
     use crate::ids::{BookingId, EventId, NotificationId, UserId, WebhookId};
     use crate::notice::{NoticeKind, Notification, NotificationData};
     use crate::ports::{MockWebhookSender, MockWebhooks};
-    use crate::webhook::{TargetRefused, WebhookUrl};
+    use crate::webhook::{DeliveryError, TargetRefused, WebhookUrl};
 
     const POLICY: DeliveryPolicy = DeliveryPolicy {
         batch: 8,
@@ -174,7 +174,11 @@ mod tests {
         sender.expect_send().times(3).returning(|delivery: &Delivery| {
             let outcome = match delivery.notification.id.get() {
                 1 => DeliveryOutcome::Delivered { status: 204 },
-                _ => DeliveryOutcome::Failed { status: Some(500), error: "HTTP 500".to_owned() },
+                _ => DeliveryOutcome::Failed {
+                    error: DeliveryError::HttpStatus,
+                    status: Some(500),
+                    detail: "HTTP 500".to_owned(),
+                },
             };
             Box::pin(async move { outcome })
         });

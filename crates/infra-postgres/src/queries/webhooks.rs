@@ -42,9 +42,6 @@ pub(crate) struct BacklogRow {
     pub oldest_age_seconds: i64,
 }
 
-/// Longest error text kept in the deliveries log (the column's CHECK allows 500).
-const MAX_ERROR_CHARS: usize = 300;
-
 const EVENT_ORGANIZER: &str = "SELECT organizer_id FROM events WHERE id = $1";
 
 pub(crate) async fn event_organizer(
@@ -202,13 +199,13 @@ pub(crate) struct Settlements {
 }
 
 impl Settlements {
-    /// Adds one claim's end. The error text is cut to [`MAX_ERROR_CHARS`].
+    /// Adds one claim's end: its error's class only (the detail is for the service's log).
     pub(crate) fn push(&mut self, attempted: &Attempted) -> Result<(), TryFromIntError> {
         let delivery = &attempted.delivery;
         let (delivered, status_code, error) = match &attempted.outcome {
             DeliveryOutcome::Delivered { status } => (true, Some(*status), None),
-            DeliveryOutcome::Gone => (false, Some(410), Some("410 Gone: webhook disabled")),
-            DeliveryOutcome::Failed { status, error } => (false, *status, Some(error.as_str())),
+            DeliveryOutcome::Gone => (false, Some(410), None),
+            DeliveryOutcome::Failed { error, status, .. } => (false, *status, Some(error.as_str())),
         };
         let retry_in = match attempted.outcome {
             DeliveryOutcome::Failed { .. } => attempted.retry_in,
@@ -220,7 +217,7 @@ impl Settlements {
         self.delivered.push(delivered);
         self.retry_ms.push(retry_in.map(millis));
         self.status_codes.push(status_code.map(i32::from));
-        self.errors.push(error.map(|e| e.chars().take(MAX_ERROR_CHARS).collect()));
+        self.errors.push(error.map(str::to_owned));
         Ok(())
     }
 }

@@ -224,7 +224,7 @@ impl TryFrom<AttemptRow> for DeliveryAttempt {
             notification: NotificationId::new(row.notification_id).map_err(corrupt_row)?,
             attempted_at: row.attempted_at,
             status_code: row.status_code.map(u16::try_from).transpose().map_err(corrupt_row)?,
-            error: row.error,
+            error: row.error.as_deref().map(str::parse).transpose().map_err(corrupt_row)?,
             next_attempt_at: row.next_attempt_at,
         })
     }

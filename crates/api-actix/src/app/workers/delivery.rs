@@ -117,8 +117,9 @@ fn count(attempted: &Attempted) {
             "delivered"
         }
         DeliveryOutcome::Gone => "gone",
-        DeliveryOutcome::Failed { status, error } => {
-            tracing::info!(webhook = %delivery.webhook, notification = %delivery.notification.id, attempt = delivery.attempt, ?status, error, "webhook delivery failed");
+        DeliveryOutcome::Failed { error, status, detail } => {
+            // The detail stays here: the deliveries log an organizer reads shows the class only.
+            tracing::info!(webhook = %delivery.webhook, notification = %delivery.notification.id, attempt = delivery.attempt, error = error.as_str(), ?status, detail, "webhook delivery failed");
             if attempted.retry_in.is_none() { "given_up" } else { "failed" }
         }
     };

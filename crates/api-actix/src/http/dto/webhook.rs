@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::SecondsFormat;
 use domain::notice::NoticeKind;
-use domain::webhook::{DeliveryAttempt, NewWebhook, Webhook, WebhookSecret, WebhookUrl};
+use domain::webhook::{DeliveryAttempt, DeliveryError, NewWebhook, Webhook, WebhookSecret, WebhookUrl};
 use domain::{EventId, Limit, UserId};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
@@ -132,8 +132,11 @@ pub struct DeliveryAttemptBody {
     pub attempted_at: String,
     /// The receiver's status code, when it answered.
     pub status_code: Option<u16>,
-    /// Why it failed, when it did.
-    pub error: Option<String>,
+    /// Why it failed, when it did: `timeout`, `unreachable` (refused, unreachable, a name that
+    /// does not resolve or an address deliveries may not go to, alike), `tls`, `http_status`
+    /// (see `statusCode`), or `internal` (the service's own fault).
+    #[schema(example = "unreachable")]
+    pub error: Option<&'static str>,
     /// When it is tried again; null once delivered or given up.
     #[schema(format = DateTime)]
     pub next_attempt_at: Option<String>,
@@ -145,7 +148,7 @@ impl From<DeliveryAttempt> for DeliveryAttemptBody {
             notification_id: attempt.notification.get(),
             attempted_at: attempt.attempted_at.to_rfc3339_opts(SecondsFormat::Millis, true),
             status_code: attempt.status_code,
-            error: attempt.error,
+            error: attempt.error.map(DeliveryError::as_str),
             next_attempt_at: attempt
                 .next_attempt_at
                 .map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true)),
