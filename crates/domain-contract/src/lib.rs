@@ -91,6 +91,7 @@ macro_rules! contract_tests {
             idempotency::a_key_given_back_is_claimed_again_and_an_answered_one_replays,
             idempotency::a_key_whose_lease_ran_out_is_claimed_again,
             idempotency::every_effect_is_stored_with_it_as_it_was_returned,
+            idempotency::a_replayed_webhook_creation_reads_its_secret_from_the_webhook,
             idempotency::an_effect_whose_attempt_lost_its_key_is_not_made,
             idempotency::old_keys_are_forgotten,
             sessions::a_logout_is_stored_announced_and_refused,

@@ -76,7 +76,8 @@ impl Webhooks for MemoryStore {
         };
         let held = hold(&tables, key.as_ref())?;
         tables.hooks.webhooks.insert(webhook.id, (webhook.clone(), secret.clone()));
-        held.store(&mut tables, || Effect::WebhookCreated(webhook.clone(), secret));
+        // The key keeps no secret: a replay reads it from the webhook (`claim`).
+        held.store(&mut tables, || Effect::WebhookCreated(webhook.clone(), None));
         Ok(webhook)
     }
 

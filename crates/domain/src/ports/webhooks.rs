@@ -18,7 +18,9 @@ pub trait Webhooks: Send + Sync + 'static {
     ///
     /// With `key`, stores [`Effect::WebhookCreated`](crate::idempotency::Effect::WebhookCreated)
     /// under the attempt in the change's own transaction; an attempt that no longer holds its key
-    /// changes nothing ([`KeyTakenOver`](crate::idempotency::KeyTakenOver)).
+    /// changes nothing ([`KeyTakenOver`](crate::idempotency::KeyTakenOver)). Implementations
+    /// MUST NOT keep the secret with the key: [`crate::ports::Idempotency::claim`] reads it from
+    /// the webhook when it replays the effect.
     ///
     /// # Errors
     /// - [`CreateWebhookError::EventNotFound`] / [`CreateWebhookError::NotOrganizer`] when it

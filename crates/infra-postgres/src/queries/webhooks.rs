@@ -82,6 +82,29 @@ pub(crate) async fn insert(
     .await
 }
 
+#[derive(QueryableByName)]
+struct SecretRow {
+    #[diesel(sql_type = Binary)]
+    secret: Vec<u8>,
+}
+
+/// A webhook's signing secret, for the replay of its keyed creation (the key keeps none).
+const WEBHOOK_SECRET: &str = "SELECT secret FROM webhooks WHERE id = $1 AND organizer_id = $2";
+
+pub(crate) async fn secret(
+    conn: &mut AsyncPgConnection,
+    webhook: WebhookId,
+    organizer: UserId,
+) -> QueryResult<Option<Vec<u8>>> {
+    let row: Option<SecretRow> = Prepared(
+        diesel::sql_query(WEBHOOK_SECRET).bind::<BigInt, _>(webhook.get()).bind::<BigInt, _>(organizer.get()),
+    )
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(row.map(|r| r.secret))
+}
+
 const ORGANIZER_WEBHOOKS: &str =
     concat!("SELECT ", webhook_columns!(), " FROM webhooks WHERE organizer_id = $1 ORDER BY id");
 

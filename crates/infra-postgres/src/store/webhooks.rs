@@ -48,7 +48,7 @@ impl Webhooks for PgStore {
                 let row = webhooks::insert(conn, &webhook, &secret).await?;
                 Webhook::try_from(row).map_err(TxError::stored)?
             },
-            |created| Effect::WebhookCreated(created, secret.clone())
+            |created| Effect::WebhookCreated(created, None)
         )
     }
 

@@ -38,3 +38,39 @@ async fn the_relay_queues_what_is_visible_at_once_and_a_late_commit_once_and_one
     holders.sort();
     assert_eq!(holders, [Some(early), Some(late)]);
 }
+
+/// The idempotency table keeps no webhook secret: the key's effect is the webhook's row alone,
+/// and the replay reads the secret from `webhooks` (the contract checks that part).
+#[tokio::test]
+async fn a_keyed_webhook_creation_keeps_no_secret_with_its_key() {
+    use diesel::sql_types::Text;
+    use diesel_async::RunQueryDsl;
+    use domain::webhook::{NewWebhook, WebhookSecret, WebhookUrl};
+
+    #[derive(diesel::QueryableByName)]
+    struct Kept {
+        #[diesel(sql_type = Text)]
+        effect: String,
+    }
+
+    let fx = Fixture::new().await;
+    let organizer = fx.user("organizer").await;
+    let attempt =
+        crate::idempotency::fresh(&fx, crate::idempotency::request(organizer, "hook", 1), LONG_LEASE).await;
+    let webhook = NewWebhook {
+        organizer,
+        url: WebhookUrl::parse("https://example.com/hook").unwrap(),
+        kinds: None,
+        event: None,
+    };
+    fx.store.create_webhook(webhook, WebhookSecret::new(vec![42; 32]).unwrap(), Some(attempt)).await.unwrap();
+
+    let kept: Kept = diesel::sql_query("SELECT effect::text AS effect FROM idempotency_keys")
+        .get_result(&mut fx.raw().await)
+        .await
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&kept.effect).unwrap();
+    assert_eq!(json["effect"], "webhook_created", "{json}");
+    assert!(json.get("secret").is_none(), "{json}");
+    assert!(!kept.effect.contains("42,42"), "the secret's bytes, as serde writes them: {json}");
+}

@@ -103,13 +103,15 @@ impl From<Webhook> for WebhookBody {
     }
 }
 
-/// `POST /webhooks`'s answer: the only time the secret is shown.
+/// `POST /webhooks`'s answer: the only time the secret is shown (and its replays, under the
+/// same `Idempotency-Key`, while the webhook exists).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreateWebhookResponse {
     pub webhook: WebhookBody,
-    /// `whsec_` and the base64 of the signing key, as Standard Webhooks libraries take it.
+    /// `whsec_` and the base64 of the signing key, as Standard Webhooks libraries take it;
+    /// `null` only in a replay after the webhook was deleted.
     #[schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]
-    pub secret: String,
+    pub secret: Option<String>,
 }
 
 /// The secret as Standard Webhooks libraries take it.

@@ -43,5 +43,5 @@ pub async fn create_webhook<S: Store, W: WebhookSender>(
                 tracing::info!(organizer = %caller.id(), ?reason, "webhook target refused");
             }
         })?;
-    state.answers.render(Effect::WebhookCreated(created, secret))
+    state.answers.render(Effect::WebhookCreated(created, Some(secret)))
 }
