@@ -149,8 +149,10 @@ pub async fn every_effect_is_stored_with_it_as_it_was_returned<A: Adapter>() {
     let url = WebhookUrl::parse("http://127.0.0.1:9/hook").unwrap();
     let secret = WebhookSecret::new(vec![5; 32]).unwrap();
     let webhook = NewWebhook { organizer, url, kinds: None, event: None };
-    let subscribed =
-        store.create_webhook(webhook, secret.clone(), keyed(&store, "webhook").await).await.unwrap();
+    let subscribed = store
+        .create_webhook(webhook, secret.clone(), crate::webhooks::roomy(), keyed(&store, "webhook").await)
+        .await
+        .unwrap();
 
     assert_eq!(replayed(&store, "register").await, Effect::Registered(registered));
     assert_eq!(replayed(&store, "create").await, Effect::EventCreated(created));
@@ -174,8 +176,10 @@ pub async fn a_replayed_webhook_creation_reads_its_secret_from_the_webhook<A: Ad
         kinds: None,
         event: None,
     };
-    let created =
-        store.create_webhook(webhook, secret.clone(), keyed(&store, "webhook").await).await.unwrap();
+    let created = store
+        .create_webhook(webhook, secret.clone(), crate::webhooks::roomy(), keyed(&store, "webhook").await)
+        .await
+        .unwrap();
 
     let while_it_exists = replayed(&store, "webhook").await;
     store.delete_webhook(organizer, created.id).await.unwrap();

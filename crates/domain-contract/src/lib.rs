@@ -103,6 +103,7 @@ macro_rules! contract_tests {
             notifications::a_watermark_starts_at_the_newest_and_moves_over_what_commits,
             notifications::a_cancel_wakes_a_listener,
             webhooks::a_webhook_filtered_by_event_is_only_for_its_organizer,
+            webhooks::an_organizer_never_has_more_webhooks_than_the_cap_even_when_created_at_once,
             webhooks::a_notice_is_queued_once_for_every_matching_webhook_of_its_organizer_only,
             webhooks::concurrent_workers_never_claim_the_same_delivery,
             webhooks::a_lapsed_lease_is_claimed_again_and_the_late_result_is_ignored,

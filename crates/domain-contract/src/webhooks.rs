@@ -7,7 +7,7 @@ use domain::listing::Limit;
 use domain::notice::{NoticeKind, NotificationData};
 use domain::ports::{Sales as _, Webhooks as _};
 use domain::webhook::{
-    Attempted, CreateWebhookError, Delivery, DeliveryError, DeliveryOutcome, NewWebhook, Webhook,
+    Attempted, CreateWebhookError, Delivery, DeliveryError, DeliveryOutcome, NewWebhook, Webhook, WebhookCap,
     WebhookError, WebhookSecret, WebhookUrl,
 };
 use domain::{CancelEvent, ChangeEvent, EventId, UserId, WebhookId};
@@ -16,6 +16,11 @@ use crate::fixtures::{book, event, limit, user, users};
 use domain::ports::Store;
 
 use crate::Adapter;
+
+/// A cap no check but the cap's own reaches.
+pub fn roomy() -> WebhookCap {
+    WebhookCap::new(100).unwrap()
+}
 
 const NO_LEASE: Duration = Duration::ZERO;
 const LONG_LEASE: Duration = Duration::from_secs(60);
@@ -30,7 +35,7 @@ pub async fn subscribe(
 ) -> Webhook {
     let webhook =
         NewWebhook { organizer, url: WebhookUrl::parse("http://127.0.0.1:9/hook").unwrap(), kinds, event };
-    store.create_webhook(webhook, WebhookSecret::new(vec![7; 32]).unwrap(), None).await.unwrap()
+    store.create_webhook(webhook, WebhookSecret::new(vec![7; 32]).unwrap(), roomy(), None).await.unwrap()
 }
 
 /// Runs the relay until it queues nothing more.
@@ -57,9 +62,9 @@ pub async fn a_webhook_filtered_by_event_is_only_for_its_organizer<A: Adapter>()
     let missing = EventId::new(999_999).unwrap();
 
     let theirs = NewWebhook { organizer: stranger, url: url.clone(), kinds: None, event: Some(event) };
-    let refused = store.create_webhook(theirs, secret.clone(), None).await;
+    let refused = store.create_webhook(theirs, secret.clone(), roomy(), None).await;
     let unknown = NewWebhook { organizer, url: url.clone(), kinds: None, event: Some(missing) };
-    let unknown = store.create_webhook(unknown, secret.clone(), None).await;
+    let unknown = store.create_webhook(unknown, secret.clone(), roomy(), None).await;
     let first = subscribe(&store, organizer, None, Some(event)).await;
     let second = subscribe(&store, organizer, Some(vec![NoticeKind::BookingCancelled]), None).await;
 
@@ -217,4 +222,43 @@ pub async fn a_gone_receiver_disables_its_webhook_and_gets_nothing_more<A: Adapt
     assert!(store.webhooks(organizer).await.unwrap()[0].disabled_at.is_some());
     store.delete_webhook(organizer, webhook.id).await.unwrap();
     assert!(store.attempts(organizer, webhook.id, None, Limit::DEFAULT).await.is_err());
+}
+
+pub async fn an_organizer_never_has_more_webhooks_than_the_cap_even_when_created_at_once<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let [organizer, other] = users(&store, "user", 2).await[..] else { unreachable!() };
+    let cap = WebhookCap::new(3).unwrap();
+    let create = |organizer: UserId| {
+        let store = store.clone();
+        let webhook = NewWebhook {
+            organizer,
+            url: WebhookUrl::parse("https://example.com/").unwrap(),
+            kinds: None,
+            event: None,
+        };
+        tokio::spawn(async move {
+            store.create_webhook(webhook, WebhookSecret::new(vec![1; 32]).unwrap(), cap, None).await
+        })
+    };
+
+    let racing: Vec<_> = (0..12).map(|_| create(organizer)).collect();
+    let (mut created, mut refused) = (Vec::new(), 0);
+    for task in racing {
+        match task.await.unwrap() {
+            Ok(webhook) => created.push(webhook),
+            Err(CreateWebhookError::CapReached(at)) => {
+                assert_eq!(at, cap);
+                refused += 1;
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    let others = create(other).await.unwrap();
+
+    assert_eq!((created.len(), refused), (3, 9));
+    assert_eq!(store.webhooks(organizer).await.unwrap().len(), 3);
+    assert!(others.is_ok(), "another organizer's webhooks count apart: {others:?}");
+    store.delete_webhook(organizer, created[0].id).await.unwrap();
+    assert!(create(organizer).await.unwrap().is_ok(), "room again once one is deleted");
+    assert!(matches!(create(organizer).await.unwrap(), Err(CreateWebhookError::CapReached(_))));
 }

@@ -11,6 +11,7 @@ mod target;
 pub use retry::RetryPolicy;
 pub use target::{WebhookSecret, WebhookSecretError, WebhookUrl, WebhookUrlError};
 
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -30,6 +31,35 @@ pub struct NewWebhook {
     pub kinds: Option<Vec<NoticeKind>>,
     /// `None`: every event the organizer has or will have.
     pub event: Option<EventId>,
+}
+
+/// The most webhooks one organizer may have (`WEBHOOKS_PER_USER`). Every notification of an
+/// organizer's events becomes one delivery per matching webhook, each retried and logged: with
+/// no cap, one account multiplies the queue, the log and the posts the service makes at will.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookCap(NonZeroU32);
+
+impl WebhookCap {
+    /// A cap of `most` webhooks; `None` for 0.
+    #[must_use]
+    pub const fn new(most: u32) -> Option<Self> {
+        match NonZeroU32::new(most) {
+            Some(most) => Some(Self(most)),
+            None => None,
+        }
+    }
+
+    /// How many.
+    #[must_use]
+    pub const fn get(self) -> u32 {
+        self.0.get()
+    }
+}
+
+impl std::fmt::Display for WebhookCap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// A subscription as stored (never with its secret, which is shown once, at creation).
@@ -197,6 +227,9 @@ pub enum CreateWebhookError {
     /// Deliveries may not go to its URL.
     #[error("the URL {0}")]
     Target(#[from] TargetRefused),
+    /// The organizer already has as many webhooks as the cap allows.
+    #[error("the organizer already has {0} webhooks, the most allowed")]
+    CapReached(WebhookCap),
     #[error(transparent)]
     /// The store failed.
     Repo(#[from] RepoError),

@@ -11,7 +11,7 @@ use domain::notice::{Notification, NotificationData};
 use domain::ports::Webhooks;
 use domain::webhook::{
     Attempted, Backlog, CreateWebhookError, Delivery, DeliveryAttempt, DeliveryOutcome, NewWebhook, Webhook,
-    WebhookError, WebhookSecret,
+    WebhookCap, WebhookError, WebhookSecret,
 };
 use domain::{NotificationId, RepoError, UserId, WebhookId};
 
@@ -52,6 +52,7 @@ impl Webhooks for MemoryStore {
         &self,
         new: NewWebhook,
         secret: WebhookSecret,
+        cap: WebhookCap,
         key: Option<Attempt>,
     ) -> Result<Webhook, CreateWebhookError> {
         let mut tables = self.tables();
@@ -63,6 +64,10 @@ impl Webhooks for MemoryStore {
                 }
                 Some(_) => {}
             }
+        }
+        let theirs = tables.hooks.webhooks.values().filter(|(w, _)| w.organizer == new.organizer).count();
+        if theirs >= usize::try_from(cap.get()).unwrap_or(usize::MAX) {
+            return Err(CreateWebhookError::CapReached(cap));
         }
         tables.hooks.last_webhook += 1;
         let webhook = Webhook {

@@ -123,7 +123,13 @@ impl Application {
         let port = listener.local_addr()?.port();
         let Adapters { store, public_reads, hasher, sender } = adapters;
         let streams = NotificationSettings { heartbeat: http.sse_heartbeat, stream_buffer: STREAM_BUFFER };
-        let state = web::Data::new(AppState::new(store.clone(), public_reads, tokens, streams));
+        let state = web::Data::new(AppState::new(
+            store.clone(),
+            public_reads,
+            tokens,
+            streams,
+            config.webhooks.per_user,
+        ));
         let feed = Arc::clone(&state.feed);
         let workers = workers(config, &store, &sender, &state);
         let metrics = match config.telemetry.metrics_addr {

@@ -18,6 +18,7 @@ use sha2::Sha256;
 
 use crate::helpers::{
     SECRET, TestApp, another_instance, assert_error, now, serve, spawn_app, spawn_app_with, spawn_memory_app,
+    spawn_memory_app_with,
 };
 use crate::receiver::{Received, Receiver, Reply};
 
@@ -170,6 +171,32 @@ async fn embedded_internal_addresses_reserved_ranges_port_zero_and_bidi_override
         assert_error(&refused, StatusCode::BAD_REQUEST, &format!("\"url\" is invalid: {problem}"));
     }
     assert_eq!(app.get_as("/webhooks", &organizer).await.body["webhooks"], json!([]));
+}
+
+/// `WEBHOOKS_PER_USER` caps an organizer's webhooks: one more is a 409 with its own code and
+/// stores nothing; deleting one makes room; another organizer's count is their own.
+#[actix_web::test]
+async fn an_organizer_past_the_webhook_cap_is_refused_until_one_is_deleted() {
+    let app = spawn_memory_app_with(&[PRIVATE_OK, ("WEBHOOKS_PER_USER", "2")]).await;
+    let (_, organizer) = app.user("organizer").await;
+    let (_, other) = app.user("other").await;
+    let hook = |n: u32| json!({"url": format!("http://127.0.0.1:9/{n}")});
+    let (first, _) = subscribe(&app, &organizer, &hook(1)).await;
+    subscribe(&app, &organizer, &hook(2)).await;
+
+    let refused = app.post("/webhooks", &hook(3), Some(&organizer)).await;
+    assert_error(
+        &refused,
+        StatusCode::CONFLICT,
+        "An organizer may have at most 2 webhooks; delete one to add another",
+    );
+    assert_eq!(refused.body["code"], "webhook_limit_reached");
+    assert_eq!(app.get_as("/webhooks", &organizer).await.body["webhooks"].as_array().unwrap().len(), 2);
+    subscribe(&app, &other, &hook(4)).await;
+    let deleted =
+        app.client.delete(app.url(&format!("/webhooks/{first}"))).header("Authorization", &organizer);
+    assert_eq!(deleted.send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    subscribe(&app, &organizer, &hook(3)).await;
 }
 
 /// The one answer for a target deliveries may not go to, whatever the reason.

@@ -6,8 +6,8 @@ use crate::idempotency::Attempt;
 use crate::ids::{UserId, WebhookId};
 use crate::listing::Limit;
 use crate::webhook::{
-    Attempted, Backlog, CreateWebhookError, Delivery, DeliveryAttempt, NewWebhook, Webhook, WebhookError,
-    WebhookSecret,
+    Attempted, Backlog, CreateWebhookError, Delivery, DeliveryAttempt, NewWebhook, Webhook, WebhookCap,
+    WebhookError, WebhookSecret,
 };
 
 /// Organizers' webhooks, and the queue of their deliveries that workers on every server
@@ -22,14 +22,19 @@ pub trait Webhooks: Send + Sync + 'static {
     /// MUST NOT keep the secret with the key: [`crate::ports::Idempotency::claim`] reads it from
     /// the webhook when it replays the effect.
     ///
+    /// Implementations MUST NOT let an organizer have more than `cap` webhooks, even when
+    /// creations for them arrive at once on several instances.
+    ///
     /// # Errors
     /// - [`CreateWebhookError::EventNotFound`] / [`CreateWebhookError::NotOrganizer`] when it
     ///   filters by an event that does not exist or that the organizer does not organise;
+    /// - [`CreateWebhookError::CapReached`] when the organizer already has `cap` webhooks;
     /// - [`CreateWebhookError::Repo`] when the store fails.
     fn create_webhook(
         &self,
         webhook: NewWebhook,
         secret: WebhookSecret,
+        cap: WebhookCap,
         key: Option<Attempt>,
     ) -> impl Future<Output = Result<Webhook, CreateWebhookError>> + Send;
 

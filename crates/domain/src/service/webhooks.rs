@@ -13,7 +13,8 @@ use crate::error::RepoError;
 use crate::idempotency::Attempt;
 use crate::ports::{WebhookSender, Webhooks};
 use crate::webhook::{
-    Attempted, CreateWebhookError, Delivery, DeliveryOutcome, NewWebhook, RetryPolicy, Webhook, WebhookSecret,
+    Attempted, CreateWebhookError, Delivery, DeliveryOutcome, NewWebhook, RetryPolicy, Webhook, WebhookCap,
+    WebhookSecret,
 };
 
 /// Stores a subscription once the sender agrees to post to its URL (and, with `key`, the
@@ -27,10 +28,11 @@ pub async fn subscribe(
     sender: &impl WebhookSender,
     webhook: NewWebhook,
     secret: WebhookSecret,
+    cap: WebhookCap,
     key: Option<Attempt>,
 ) -> Result<Webhook, CreateWebhookError> {
     sender.admits(&webhook.url).await?;
-    store.create_webhook(webhook, secret, key).await
+    store.create_webhook(webhook, secret, cap, key).await
 }
 
 /// How a worker's rounds claim and retry.
@@ -212,8 +214,8 @@ mod tests {
             event: None,
         };
 
-        let refused =
-            subscribe(&store, &sender, webhook, WebhookSecret::new(vec![1; 24]).unwrap(), None).await;
+        let secret = WebhookSecret::new(vec![1; 24]).unwrap();
+        let refused = subscribe(&store, &sender, webhook, secret, WebhookCap::new(5).unwrap(), None).await;
 
         assert!(matches!(refused, Err(CreateWebhookError::Target(TargetRefused::Internal))), "{refused:?}");
     }

@@ -7,7 +7,7 @@ use diesel::sql_types::{Array, BigInt, Binary, Bool, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::num::TryFromIntError;
 
-use domain::webhook::{Attempted, DeliveryOutcome, NewWebhook, WebhookSecret};
+use domain::webhook::{Attempted, DeliveryOutcome, NewWebhook, WebhookCap, WebhookSecret};
 use domain::{EventId, UserId, WebhookId};
 
 use crate::queries::fragments::{notification_columns, notification_sources};
@@ -56,9 +56,24 @@ pub(crate) async fn event_organizer(
     Ok(row.map(|r| r.organizer_id))
 }
 
+/// Locks the organizer's row, so that creations of their webhooks take turns whatever instance
+/// runs them: the count [`INSERT_WEBHOOK`] makes next, in a statement of its own (and so a
+/// snapshot taken after the lock), sees every webhook committed before.
+const LOCK_ORGANIZER: &str = "SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE";
+
+pub(crate) async fn lock_organizer(conn: &mut AsyncPgConnection, organizer: UserId) -> QueryResult<()> {
+    Prepared(diesel::sql_query(LOCK_ORGANIZER).bind::<BigInt, _>(organizer.get()))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Inserts the webhook unless its organizer already has `$6`; run after [`LOCK_ORGANIZER`] in
+/// the same transaction. No row: the cap is reached.
 const INSERT_WEBHOOK: &str = concat!(
     "INSERT INTO webhooks (organizer_id, url, kinds, event_id, secret)
-VALUES ($1, $2, $3, $4, $5)
+SELECT $1, $2, $3, $4, $5
+WHERE (SELECT count(*) FROM webhooks WHERE organizer_id = $1) < $6
 RETURNING ",
     webhook_columns!()
 );
@@ -67,7 +82,8 @@ pub(crate) async fn insert(
     conn: &mut AsyncPgConnection,
     webhook: &NewWebhook,
     secret: &WebhookSecret,
-) -> QueryResult<WebhookRow> {
+    cap: WebhookCap,
+) -> QueryResult<Option<WebhookRow>> {
     let kinds: Option<Vec<&str>> =
         webhook.kinds.as_ref().map(|kinds| kinds.iter().map(|k| k.as_str()).collect());
     Prepared(
@@ -76,10 +92,12 @@ pub(crate) async fn insert(
             .bind::<Text, _>(webhook.url.as_str())
             .bind::<Nullable<Array<Text>>, _>(kinds)
             .bind::<Nullable<BigInt>, _>(webhook.event.map(EventId::get))
-            .bind::<Binary, _>(secret.as_bytes()),
+            .bind::<Binary, _>(secret.as_bytes())
+            .bind::<BigInt, _>(i64::from(cap.get())),
     )
     .get_result(conn)
     .await
+    .optional()
 }
 
 #[derive(QueryableByName)]

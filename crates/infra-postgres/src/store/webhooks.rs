@@ -6,7 +6,7 @@ use domain::notice::{Settlement, Watermark};
 use domain::ports::Webhooks;
 use domain::webhook::{
     Attempted, Backlog, CreateWebhookError, Delivery, DeliveryAttempt, DeliveryOutcome, NewWebhook, Webhook,
-    WebhookError, WebhookSecret,
+    WebhookCap, WebhookError, WebhookSecret,
 };
 use domain::{Limit, RepoError, UserId, WebhookId};
 
@@ -21,6 +21,7 @@ impl Webhooks for PgStore {
         &self,
         webhook: NewWebhook,
         secret: WebhookSecret,
+        cap: WebhookCap,
         key: Option<Attempt>,
     ) -> Result<Webhook, CreateWebhookError> {
         let mut conn = self.writer().await?;
@@ -45,7 +46,10 @@ impl Webhooks for PgStore {
             CreateWebhookError,
             key.as_ref(),
             |conn| {
-                let row = webhooks::insert(conn, &webhook, &secret).await?;
+                webhooks::lock_organizer(conn, webhook.organizer).await?;
+                let Some(row) = webhooks::insert(conn, &webhook, &secret, cap).await? else {
+                    return Err(TxError::Rule(CreateWebhookError::CapReached(cap)));
+                };
                 Webhook::try_from(row).map_err(TxError::stored)?
             },
             |created| Effect::WebhookCreated(created, None)

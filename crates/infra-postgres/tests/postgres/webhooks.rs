@@ -63,7 +63,11 @@ async fn a_keyed_webhook_creation_keeps_no_secret_with_its_key() {
         kinds: None,
         event: None,
     };
-    fx.store.create_webhook(webhook, WebhookSecret::new(vec![42; 32]).unwrap(), Some(attempt)).await.unwrap();
+    let secret = WebhookSecret::new(vec![42; 32]).unwrap();
+    fx.store
+        .create_webhook(webhook, secret, domain_contract::webhooks::roomy(), Some(attempt))
+        .await
+        .unwrap();
 
     let kept: Kept = diesel::sql_query("SELECT effect::text AS effect FROM idempotency_keys")
         .get_result(&mut fx.raw().await)
@@ -73,4 +77,49 @@ async fn a_keyed_webhook_creation_keeps_no_secret_with_its_key() {
     assert_eq!(json["effect"], "webhook_created", "{json}");
     assert!(json.get("secret").is_none(), "{json}");
     assert!(!kept.effect.contains("42,42"), "the secret's bytes, as serde writes them: {json}");
+}
+
+/// The cap holds across instances: creations from two stores (two pools, as two server
+/// processes have) at once never leave an organizer with more webhooks than it allows. The
+/// organizer's row lock is what makes them take turns; without it most of them get in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_creating_at_once_never_exceed_the_cap_together() {
+    use domain::webhook::{CreateWebhookError, NewWebhook, WebhookCap, WebhookSecret, WebhookUrl};
+    use infra_postgres::PgStore;
+
+    use crate::helpers::{number, wide_pool};
+
+    let fx = Fixture::with_pool(wide_pool()).await;
+    let other = PgStore::new(fx.db.pool_with(&wide_pool()));
+    let organizer = fx.user("organizer").await;
+    let cap = WebhookCap::new(5).unwrap();
+
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(32));
+    let racing: Vec<_> = (0..32)
+        .map(|i| {
+            let store = if i % 2 == 0 { fx.store.clone() } else { other.clone() };
+            let start = std::sync::Arc::clone(&start);
+            let webhook = NewWebhook {
+                organizer,
+                url: WebhookUrl::parse(&format!("https://example.com/{i}")).unwrap(),
+                kinds: None,
+                event: None,
+            };
+            tokio::spawn(async move {
+                start.wait().await;
+                store.create_webhook(webhook, WebhookSecret::new(vec![1; 32]).unwrap(), cap, None).await
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for task in racing {
+        match task.await.unwrap() {
+            Ok(_) => created += 1,
+            Err(CreateWebhookError::CapReached(_)) => {}
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    assert_eq!(created, 5);
+    assert_eq!(number(&mut fx.raw().await, "SELECT count(*) AS n FROM webhooks").await, 5);
 }
