@@ -108,6 +108,8 @@ macro_rules! contract_tests {
             webhooks::concurrent_workers_never_claim_the_same_delivery,
             webhooks::a_lapsed_lease_is_claimed_again_and_the_late_result_is_ignored,
             webhooks::a_gone_receiver_disables_its_webhook_and_gets_nothing_more,
+            webhooks::claims_hold_each_webhook_and_organizer_to_their_share_of_the_workers,
+            webhooks::a_lapsed_lease_holds_no_share,
             health::a_store_that_is_up_answers_a_ping,
         );
     };

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use domain::listing::Limit;
 use domain::notice::{NoticeKind, NotificationData};
-use domain::ports::{Sales as _, Webhooks as _};
+use domain::ports::{Notifications as _, Sales as _, Webhooks as _};
 use domain::webhook::{
-    Attempted, CreateWebhookError, Delivery, DeliveryError, DeliveryOutcome, NewWebhook, Webhook, WebhookCap,
-    WebhookError, WebhookSecret, WebhookUrl,
+    Attempted, ClaimBounds, CreateWebhookError, Delivery, DeliveryError, DeliveryOutcome, NewWebhook,
+    Webhook, WebhookCap, WebhookError, WebhookSecret, WebhookUrl,
 };
 use domain::{CancelEvent, ChangeEvent, EventId, UserId, WebhookId};
 
@@ -97,7 +97,7 @@ pub async fn a_notice_is_queued_once_for_every_matching_webhook_of_its_organizer
     queue(&store).await;
     queue(&store).await;
 
-    let claimed = store.claim_deliveries(100, LONG_LEASE).await.unwrap();
+    let claimed = store.claim_deliveries(100, UNBOUNDED, LONG_LEASE).await.unwrap();
     let mut got: Vec<(WebhookId, NoticeKind)> =
         claimed.iter().map(|d| (d.webhook, d.notification.kind)).collect();
     got.sort_by_key(|&(w, k)| (w, k.as_str()));
@@ -134,7 +134,7 @@ pub async fn concurrent_workers_never_claim_the_same_delivery<A: Adapter>() {
             tokio::spawn(async move {
                 let mut mine = Vec::new();
                 loop {
-                    let batch = store.claim_deliveries(7, LONG_LEASE).await.unwrap();
+                    let batch = store.claim_deliveries(7, UNBOUNDED, LONG_LEASE).await.unwrap();
                     if batch.is_empty() {
                         return mine;
                     }
@@ -161,9 +161,9 @@ pub async fn a_lapsed_lease_is_claimed_again_and_the_late_result_is_ignored<A: A
     store.book(book(buyer, event), None).await.unwrap();
     queue(&store).await;
 
-    let first = store.claim_deliveries(10, NO_LEASE).await.unwrap();
-    let second = store.claim_deliveries(10, LONG_LEASE).await.unwrap();
-    let leased = store.claim_deliveries(10, LONG_LEASE).await.unwrap();
+    let first = store.claim_deliveries(10, UNBOUNDED, NO_LEASE).await.unwrap();
+    let second = store.claim_deliveries(10, UNBOUNDED, LONG_LEASE).await.unwrap();
+    let leased = store.claim_deliveries(10, UNBOUNDED, LONG_LEASE).await.unwrap();
     store
         .record_attempts(&[attempted(&first[0], DeliveryOutcome::Delivered { status: 200 }, None)])
         .await
@@ -175,9 +175,9 @@ pub async fn a_lapsed_lease_is_claimed_again_and_the_late_result_is_ignored<A: A
         detail: "HTTP 500 from a receiver that must not reach the log".to_owned(),
     };
     store.record_attempts(&[attempted(&second[0], failed, Some(Duration::from_millis(300)))]).await.unwrap();
-    let not_due = store.claim_deliveries(10, LONG_LEASE).await.unwrap();
+    let not_due = store.claim_deliveries(10, UNBOUNDED, LONG_LEASE).await.unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let third = store.claim_deliveries(10, LONG_LEASE).await.unwrap();
+    let third = store.claim_deliveries(10, UNBOUNDED, LONG_LEASE).await.unwrap();
     store
         .record_attempts(&[attempted(&third[0], DeliveryOutcome::Delivered { status: 204 }, None)])
         .await
@@ -210,7 +210,7 @@ pub async fn a_gone_receiver_disables_its_webhook_and_gets_nothing_more<A: Adapt
     queue(&store).await;
     let waiting = store.backlog().await.unwrap().undelivered;
 
-    let claimed = store.claim_deliveries(1, LONG_LEASE).await.unwrap();
+    let claimed = store.claim_deliveries(1, UNBOUNDED, LONG_LEASE).await.unwrap();
     store.record_attempts(&[attempted(&claimed[0], DeliveryOutcome::Gone, None)]).await.unwrap();
     store.book(book(buyers[2], event), None).await.unwrap();
     store.cancel_event(CancelEvent { caller: organizer, event }, None).await.unwrap();
@@ -218,7 +218,7 @@ pub async fn a_gone_receiver_disables_its_webhook_and_gets_nothing_more<A: Adapt
 
     assert_eq!(waiting, 2);
     assert_eq!(store.backlog().await.unwrap().undelivered, 0);
-    assert!(store.claim_deliveries(10, NO_LEASE).await.unwrap().is_empty());
+    assert!(store.claim_deliveries(10, UNBOUNDED, NO_LEASE).await.unwrap().is_empty());
     assert!(store.webhooks(organizer).await.unwrap()[0].disabled_at.is_some());
     store.delete_webhook(organizer, webhook.id).await.unwrap();
     assert!(store.attempts(organizer, webhook.id, None, Limit::DEFAULT).await.is_err());
@@ -261,4 +261,72 @@ pub async fn an_organizer_never_has_more_webhooks_than_the_cap_even_when_created
     store.delete_webhook(organizer, created[0].id).await.unwrap();
     assert!(create(organizer).await.unwrap().is_ok(), "room again once one is deleted");
     assert!(matches!(create(organizer).await.unwrap(), Err(CreateWebhookError::CapReached(_))));
+}
+
+/// Bounds no check but the bounds' own reach.
+pub const UNBOUNDED: ClaimBounds = ClaimBounds { per_webhook: 1000, per_organizer: 1000 };
+
+pub async fn claims_hold_each_webhook_and_organizer_to_their_share_of_the_workers<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let [busy, quiet] = users(&store, "organizer", 2).await[..] else { unreachable!() };
+    let busy_event = event(&store, busy, 100).await;
+    let quiet_event = event(&store, quiet, 100).await;
+    let first = subscribe(&store, busy, None, None).await;
+    let second = subscribe(&store, busy, None, None).await;
+    let theirs = subscribe(&store, quiet, None, None).await;
+    let buyers = users(&store, "buyer", 6).await;
+    for &buyer in &buyers {
+        store.book(book(buyer, busy_event), None).await.unwrap();
+    }
+    store.book(book(users(&store, "late", 1).await[0], quiet_event), None).await.unwrap();
+    queue(&store).await;
+    let mut busy_notices = Vec::new();
+    for &buyer in &buyers {
+        busy_notices.push(store.feed(buyer, None, i64::MAX, Limit::DEFAULT).await.unwrap()[0].id);
+    }
+    let bounds = ClaimBounds { per_webhook: 2, per_organizer: 3 };
+    let of = |claimed: &[Delivery], webhook: &Webhook| -> Vec<domain::NotificationId> {
+        claimed.iter().filter(|d| d.webhook == webhook.id).map(|d| d.notification.id).collect()
+    };
+
+    let opening = store.claim_deliveries(2, bounds, LONG_LEASE).await.unwrap();
+    let rest = store.claim_deliveries(100, bounds, LONG_LEASE).await.unwrap();
+    let again = store.claim_deliveries(100, bounds, LONG_LEASE).await.unwrap();
+    let claimed: Vec<Delivery> = opening.iter().chain(&rest).cloned().collect();
+    let done = claimed.iter().find(|d| d.webhook == first.id).unwrap();
+    store
+        .record_attempts(&[attempted(done, DeliveryOutcome::Delivered { status: 200 }, None)])
+        .await
+        .unwrap();
+    let freed = store.claim_deliveries(100, bounds, LONG_LEASE).await.unwrap();
+
+    assert_eq!(of(&opening, &theirs).len(), 1, "the quiet organizer is not behind the busy one's backlog");
+    assert_eq!(opening.len(), 2);
+    let (firsts, seconds) = (of(&claimed, &first), of(&claimed, &second));
+    assert_eq!(firsts.len() + seconds.len(), 3, "the busy organizer's share: {claimed:?}");
+    assert!(firsts.len() <= 2 && seconds.len() <= 2, "each webhook's share: {claimed:?}");
+    assert_eq!(firsts, busy_notices[..firsts.len()], "each webhook's oldest first");
+    assert_eq!(seconds, busy_notices[..seconds.len()], "each webhook's oldest first");
+    assert!(again.is_empty(), "every share is held by the leases that run: {again:?}");
+    assert_eq!(freed.len(), 1, "a delivery recorded frees its slot: {freed:?}");
+    assert!(freed.iter().all(|d| d.webhook != theirs.id));
+}
+
+pub async fn a_lapsed_lease_holds_no_share<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let organizer = user(&store, "organizer").await;
+    let event = event(&store, organizer, 10).await;
+    subscribe(&store, organizer, None, None).await;
+    for buyer in users(&store, "buyer", 3).await {
+        store.book(book(buyer, event), None).await.unwrap();
+    }
+    queue(&store).await;
+    let one = ClaimBounds { per_webhook: 1, per_organizer: 1 };
+
+    let lapsed = store.claim_deliveries(10, one, NO_LEASE).await.unwrap();
+    let next = store.claim_deliveries(10, one, LONG_LEASE).await.unwrap();
+    let held = store.claim_deliveries(10, one, LONG_LEASE).await.unwrap();
+
+    assert_eq!((lapsed.len(), next.len()), (1, 1), "a claimer that died holds no slot once its lease ends");
+    assert!(held.is_empty(), "a running lease does");
 }

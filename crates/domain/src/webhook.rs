@@ -62,6 +62,17 @@ impl std::fmt::Display for WebhookCap {
     }
 }
 
+/// How much of the delivery workers one webhook, and one organizer, may hold at once: the most
+/// deliveries in flight (claimed, lease running) on every instance together. A target that
+/// answers slowly, or never, then delays its own deliveries and nobody else's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimBounds {
+    /// In flight for one webhook.
+    pub per_webhook: u32,
+    /// In flight for all of one organizer's webhooks.
+    pub per_organizer: u32,
+}
+
 /// A subscription as stored (never with its secret, which is shown once, at creation).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Webhook {

@@ -60,6 +60,8 @@ pub(crate) struct DeliveryRow {
     pub attempts: u32,
     /// When it is next due (the lease's end while an attempt runs); `None` once settled.
     pub due_at: Option<DateTime<Utc>>,
+    /// While an attempt runs, when its lease ends: in flight until then.
+    pub leased_until: Option<DateTime<Utc>>,
     /// As old as its notification.
     pub created_at: DateTime<Utc>,
 }

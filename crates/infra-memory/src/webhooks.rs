@@ -2,6 +2,7 @@
 //! tables, so a due delivery is handed to one caller at a time and the relay never runs twice
 //! at once.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -10,8 +11,8 @@ use domain::listing::Limit;
 use domain::notice::{Notification, NotificationData};
 use domain::ports::Webhooks;
 use domain::webhook::{
-    Attempted, Backlog, CreateWebhookError, Delivery, DeliveryAttempt, DeliveryOutcome, NewWebhook, Webhook,
-    WebhookCap, WebhookError, WebhookSecret,
+    Attempted, Backlog, ClaimBounds, CreateWebhookError, Delivery, DeliveryAttempt, DeliveryOutcome,
+    NewWebhook, Webhook, WebhookCap, WebhookError, WebhookSecret,
 };
 use domain::{NotificationId, RepoError, UserId, WebhookId};
 
@@ -125,22 +126,64 @@ impl Webhooks for MemoryStore {
             .collect())
     }
 
-    async fn claim_deliveries(&self, limit: usize, lease: Duration) -> Result<Vec<Delivery>, RepoError> {
+    async fn claim_deliveries(
+        &self,
+        limit: usize,
+        bounds: ClaimBounds,
+        lease: Duration,
+    ) -> Result<Vec<Delivery>, RepoError> {
         let mut tables = self.tables();
         let now = Utc::now();
-        let mut due: Vec<((WebhookId, NotificationId), DateTime<Utc>)> = tables
+        let organizer = |webhook: WebhookId| tables.hooks.webhooks.get(&webhook).map(|(w, _)| w.organizer);
+        // What every claim before this one still holds.
+        let (mut of_webhook, mut of_organizer) = (HashMap::new(), HashMap::new());
+        for (&(webhook, _), row) in &tables.hooks.deliveries {
+            if row.leased_until.is_some_and(|until| until > now) {
+                *of_webhook.entry(webhook).or_insert(0_u32) += 1;
+                if let Some(organizer) = organizer(webhook) {
+                    *of_organizer.entry(organizer).or_insert(0_u32) += 1;
+                }
+            }
+        }
+        // Each webhook's due deliveries, oldest first, numbered after its leases.
+        let mut due: Vec<(DateTime<Utc>, NotificationId, WebhookId, UserId)> = tables
             .hooks
             .deliveries
             .iter()
-            .filter_map(|(key, row)| row.due_at.filter(|at| *at <= now).map(|at| (*key, at)))
+            .filter_map(|(&(webhook, notification), row)| {
+                let at = row.due_at.filter(|at| *at <= now)?;
+                Some((at, notification, webhook, organizer(webhook)?))
+            })
             .collect();
-        due.sort_by_key(|&(_, at)| at);
-        due.truncate(limit);
-        let mut claimed = Vec::with_capacity(due.len());
-        for ((webhook, notification), _) in due {
+        due.sort();
+        let mut ranked = Vec::new();
+        for (at, notification, webhook, organizer) in due {
+            let nth = of_webhook.entry(webhook).or_insert(0);
+            *nth += 1;
+            if *nth <= bounds.per_webhook {
+                ranked.push((*nth, at, webhook, notification, organizer));
+            }
+        }
+        // Then each organizer's, in that order, numbered after theirs; one organizer after
+        // another.
+        ranked.sort_by_key(|&(nth, at, webhook, ..)| (nth, at, webhook));
+        let mut picked = Vec::new();
+        for (_, at, webhook, notification, organizer) in ranked {
+            let nth = of_organizer.entry(organizer).or_insert(0);
+            *nth += 1;
+            if *nth <= bounds.per_organizer {
+                picked.push((*nth, at, webhook, notification));
+            }
+        }
+        picked.sort_by_key(|&(nth, at, ..)| (nth, at));
+        picked.truncate(limit);
+        let until = after(lease);
+        let mut claimed = Vec::with_capacity(picked.len());
+        for (_, _, webhook, notification) in picked {
             let Some(row) = tables.hooks.deliveries.get_mut(&(webhook, notification)) else { continue };
             row.attempts += 1;
-            row.due_at = Some(after(lease));
+            row.due_at = Some(until);
+            row.leased_until = Some(until);
             let attempt = row.attempts;
             let found = tables.notifications.binary_search_by_key(&notification, |n| n.id);
             let (Some((hook, secret)), Ok(index)) = (tables.hooks.webhooks.get(&webhook), found) else {
@@ -175,6 +218,7 @@ impl Webhooks for MemoryStore {
                 DeliveryOutcome::Failed { error, status, .. } => (*status, Some(*error), attempted.retry_in),
             };
             row.due_at = retry_in.map(after);
+            row.leased_until = None;
             let next_attempt_at = row.due_at;
             tables.hooks.last_attempt += 1;
             let seq = tables.hooks.last_attempt;
@@ -223,7 +267,12 @@ impl Webhooks for MemoryStore {
         let mut count = 0;
         for (key, created_at) in queued {
             if let std::collections::btree_map::Entry::Vacant(slot) = tables.hooks.deliveries.entry(key) {
-                slot.insert(DeliveryRow { attempts: 0, due_at: Some(Utc::now()), created_at });
+                slot.insert(DeliveryRow {
+                    attempts: 0,
+                    due_at: Some(Utc::now()),
+                    leased_until: None,
+                    created_at,
+                });
                 count += 1;
             }
         }

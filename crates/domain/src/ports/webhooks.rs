@@ -6,8 +6,8 @@ use crate::idempotency::Attempt;
 use crate::ids::{UserId, WebhookId};
 use crate::listing::Limit;
 use crate::webhook::{
-    Attempted, Backlog, CreateWebhookError, Delivery, DeliveryAttempt, NewWebhook, Webhook, WebhookCap,
-    WebhookError, WebhookSecret,
+    Attempted, Backlog, ClaimBounds, CreateWebhookError, Delivery, DeliveryAttempt, NewWebhook, Webhook,
+    WebhookCap, WebhookError, WebhookSecret,
 };
 
 /// Organizers' webhooks, and the queue of their deliveries that workers on every server
@@ -69,17 +69,22 @@ pub trait Webhooks: Send + Sync + 'static {
     /// Claims up to `limit` due deliveries for `lease`: until it runs out no other worker
     /// claims them; after, any worker may (the claimer died or hung).
     ///
-    /// Implementations MUST NOT hand one due delivery to two concurrent callers.
+    /// Implementations MUST NOT hand one due delivery to two concurrent callers, and MUST NOT
+    /// leave more deliveries of one webhook, or of one organizer, in flight than `bounds` allow
+    /// — counting the leases that still run, every caller's, on every instance. Among the due
+    /// deliveries they take each webhook's oldest first, and each organizer's first, second, …
+    /// in turn, so that one organizer's backlog never keeps another's deliveries waiting.
     ///
     /// # Errors
     /// [`RepoError`] when the store fails.
     fn claim_deliveries(
         &self,
         limit: usize,
+        bounds: ClaimBounds,
         lease: Duration,
     ) -> impl Future<Output = Result<Vec<Delivery>, RepoError>> + Send;
 
-    /// Logs each attempt and settles its delivery: delivered, given up (`retry_in` `None`
+    /// Logs each attempt and settles its delivery (its lease ends): delivered, given up (`retry_in` `None`
     /// after a failure), due again after `retry_in`, or, for [`crate::webhook::DeliveryOutcome::Gone`], its
     /// webhook disabled. An attempt whose claim is no longer the latest (its lease ran out and
     /// another worker claimed the delivery) is ignored.

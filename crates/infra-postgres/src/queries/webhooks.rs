@@ -7,7 +7,7 @@ use diesel::sql_types::{Array, BigInt, Binary, Bool, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::num::TryFromIntError;
 
-use domain::webhook::{Attempted, DeliveryOutcome, NewWebhook, WebhookCap, WebhookSecret};
+use domain::webhook::{Attempted, ClaimBounds, DeliveryOutcome, NewWebhook, WebhookCap, WebhookSecret};
 use domain::{EventId, UserId, WebhookId};
 
 use crate::queries::fragments::{notification_columns, notification_sources};
@@ -189,21 +189,65 @@ pub(crate) async fn attempts(
     .await
 }
 
-/// Claims up to `$1` due deliveries for `$2` milliseconds: rows other workers hold are
-/// skipped, not waited for, and the lease is the row's new due time, so a claim that is never
-/// settled comes due again by itself.
+/// First key of the advisory lock claims take (the second is 0): claims take turns, across
+/// instances, so that each counts the leases every earlier claim made. A claim is one short
+/// statement; the per-event guards use another first key.
+pub const CLAIMS_NAMESPACE: i32 = 0x7768_6b73;
+
+const LOCK_CLAIMS: &str = "SELECT pg_advisory_xact_lock($1, 0)";
+
+/// Takes the claims' turn, until the transaction ends.
+pub(crate) async fn lock_claims(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    Prepared(diesel::sql_query(LOCK_CLAIMS).bind::<Integer, _>(CLAIMS_NAMESPACE))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Claims up to `$1` due deliveries for `$2` milliseconds, fairly: each webhook's oldest
+/// first, at most `$3` in flight per webhook and `$4` per organizer counting the leases that
+/// still run (every instance's: run after [`LOCK_CLAIMS`]), one organizer after another (each
+/// organizer's first, then each one's second, …) so that a backlog of one never starves
+/// another. Rows other workers hold are skipped, not waited for, and the lease is the row's new
+/// due time, so a claim that is never settled comes due again by itself.
 const CLAIM_DELIVERIES: &str = concat!(
-    "WITH due AS (
-    SELECT webhook_id, notification_id FROM webhook_deliveries
-    WHERE due_at <= now()
-    ORDER BY due_at
+    "WITH leased AS (
+    SELECT d.webhook_id, w.organizer_id, count(*) AS n
+    FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+    WHERE d.leased_until > now()
+    GROUP BY d.webhook_id, w.organizer_id
+), organizer_leased AS (
+    SELECT organizer_id, sum(n) AS n FROM leased GROUP BY organizer_id
+), due AS (
+    SELECT d.webhook_id, d.notification_id, d.due_at, w.organizer_id,
+           COALESCE(l.n, 0)
+             + row_number() OVER (PARTITION BY d.webhook_id ORDER BY d.due_at, d.notification_id) AS nth_of_webhook
+    FROM webhook_deliveries d
+    JOIN webhooks w ON w.id = d.webhook_id
+    LEFT JOIN leased l ON l.webhook_id = d.webhook_id
+    WHERE d.due_at <= now()
+), ranked AS (
+    SELECT due.webhook_id, due.notification_id, due.due_at,
+           COALESCE(o.n, 0) + row_number() OVER (
+               PARTITION BY due.organizer_id ORDER BY due.nth_of_webhook, due.due_at, due.webhook_id
+           ) AS nth_of_organizer
+    FROM due LEFT JOIN organizer_leased o ON o.organizer_id = due.organizer_id
+    WHERE due.nth_of_webhook <= $3
+), picked AS (
+    SELECT d.webhook_id, d.notification_id
+    FROM ranked r
+    JOIN webhook_deliveries d ON d.webhook_id = r.webhook_id AND d.notification_id = r.notification_id
+    WHERE r.nth_of_organizer <= $4 AND d.due_at <= now()
+    ORDER BY r.nth_of_organizer, r.due_at
     LIMIT $1
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF d SKIP LOCKED
 ), claimed AS (
     UPDATE webhook_deliveries d
-    SET attempts = d.attempts + 1, due_at = now() + $2 * interval '1 millisecond'
-    FROM due
-    WHERE d.webhook_id = due.webhook_id AND d.notification_id = due.notification_id
+    SET attempts = d.attempts + 1,
+        due_at = now() + $2 * interval '1 millisecond',
+        leased_until = now() + $2 * interval '1 millisecond'
+    FROM picked
+    WHERE d.webhook_id = picked.webhook_id AND d.notification_id = picked.notification_id
     RETURNING d.webhook_id, d.notification_id, d.attempts
 )
 SELECT c.webhook_id, c.attempts, w.url, w.secret, ",
@@ -221,10 +265,17 @@ pub(crate) async fn claim(
     conn: &mut AsyncPgConnection,
     limit: i64,
     lease: Duration,
+    bounds: ClaimBounds,
 ) -> QueryResult<Vec<ClaimedRow>> {
-    Prepared(diesel::sql_query(CLAIM_DELIVERIES).bind::<BigInt, _>(limit).bind::<BigInt, _>(millis(lease)))
-        .load(conn)
-        .await
+    Prepared(
+        diesel::sql_query(CLAIM_DELIVERIES)
+            .bind::<BigInt, _>(limit)
+            .bind::<BigInt, _>(millis(lease))
+            .bind::<BigInt, _>(i64::from(bounds.per_webhook))
+            .bind::<BigInt, _>(i64::from(bounds.per_organizer)),
+    )
+    .load(conn)
+    .await
 }
 
 /// How a batch of claims ends, as [`SETTLE_DELIVERIES`] takes it: one entry per claim.
@@ -275,7 +326,8 @@ WITH input AS (
     UPDATE webhook_deliveries d
     SET due_at = CASE WHEN i.delivered OR i.retry_ms IS NULL THEN NULL
                       ELSE now() + i.retry_ms * interval '1 millisecond' END,
-        delivered_at = CASE WHEN i.delivered THEN now() END
+        delivered_at = CASE WHEN i.delivered THEN now() END,
+        leased_until = NULL
     FROM input i
     WHERE d.webhook_id = i.webhook_id AND d.notification_id = i.notification_id AND d.attempts = i.attempt
     RETURNING d.webhook_id, d.notification_id, d.due_at
@@ -306,7 +358,7 @@ const DISABLE_WEBHOOKS: &str = "\
 WITH disabled AS (
     UPDATE webhooks SET disabled_at = now() WHERE id = ANY ($1) AND disabled_at IS NULL
 )
-UPDATE webhook_deliveries SET due_at = NULL WHERE webhook_id = ANY ($1) AND due_at IS NOT NULL";
+UPDATE webhook_deliveries SET due_at = NULL, leased_until = NULL WHERE webhook_id = ANY ($1) AND due_at IS NOT NULL";
 
 pub(crate) async fn disable(conn: &mut AsyncPgConnection, webhooks: &[i64]) -> QueryResult<()> {
     Prepared(diesel::sql_query(DISABLE_WEBHOOKS).bind::<Array<BigInt>, _>(webhooks))

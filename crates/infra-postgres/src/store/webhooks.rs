@@ -5,8 +5,8 @@ use domain::idempotency::{Attempt, Effect};
 use domain::notice::{Settlement, Watermark};
 use domain::ports::Webhooks;
 use domain::webhook::{
-    Attempted, Backlog, CreateWebhookError, Delivery, DeliveryAttempt, DeliveryOutcome, NewWebhook, Webhook,
-    WebhookCap, WebhookError, WebhookSecret,
+    Attempted, Backlog, ClaimBounds, CreateWebhookError, Delivery, DeliveryAttempt, DeliveryOutcome,
+    NewWebhook, Webhook, WebhookCap, WebhookError, WebhookSecret,
 };
 use domain::{Limit, RepoError, UserId, WebhookId};
 
@@ -94,10 +94,21 @@ impl Webhooks for PgStore {
         Ok(rows.into_iter().map(DeliveryAttempt::try_from).collect::<Result<_, _>>()?)
     }
 
-    async fn claim_deliveries(&self, limit: usize, lease: Duration) -> Result<Vec<Delivery>, RepoError> {
+    async fn claim_deliveries(
+        &self,
+        limit: usize,
+        bounds: ClaimBounds,
+        lease: Duration,
+    ) -> Result<Vec<Delivery>, RepoError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows =
-            self.write(async |conn| webhooks::claim(conn, limit, lease).await.map_err(from_diesel)).await?;
+        let mut conn = self.writer().await?;
+        let rows = conn
+            .transaction(async |conn| {
+                webhooks::lock_claims(conn).await?;
+                webhooks::claim(conn, limit, lease, bounds).await
+            })
+            .await
+            .map_err(from_diesel)?;
         rows.into_iter().map(Delivery::try_from).collect()
     }
 

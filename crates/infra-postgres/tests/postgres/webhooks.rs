@@ -33,7 +33,8 @@ async fn the_relay_queues_what_is_visible_at_once_and_a_late_commit_once_and_one
     open.batch_execute("COMMIT").await.unwrap();
     assert_eq!(fx.store.queue_deliveries(100).await.unwrap(), Some(1), "the late commit below it, now");
     assert_eq!(fx.store.queue_deliveries(100).await.unwrap(), Some(0), "each queued once");
-    let claimed = fx.store.claim_deliveries(10, LONG_LEASE).await.unwrap();
+    let claimed =
+        fx.store.claim_deliveries(10, domain_contract::webhooks::UNBOUNDED, LONG_LEASE).await.unwrap();
     let mut holders: Vec<Option<UserId>> = claimed.iter().map(|d| d.notification.recipient()).collect();
     holders.sort();
     assert_eq!(holders, [Some(early), Some(late)]);
@@ -122,4 +123,49 @@ async fn two_instances_creating_at_once_never_exceed_the_cap_together() {
 
     assert_eq!(created, 5);
     assert_eq!(number(&mut fx.raw().await, "SELECT count(*) AS n FROM webhooks").await, 5);
+}
+
+/// The shares hold across instances: claims from two stores at once never put more of one
+/// organizer's deliveries in flight than the bound allows. Two things make it so: every claim
+/// ranks the same rows first and skips what another holds (and re-checks, once it holds a row,
+/// that the row is still due), and claims take turns (an advisory lock), so that a claim whose
+/// snapshot predates another's commit cannot count that one's rows as free. Removing the lock
+/// alone does not fail this test: the first keeps these interleavings within the share.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn claims_on_two_instances_at_once_keep_each_organizer_to_its_share() {
+    use domain::ports::Sales;
+    use domain::webhook::ClaimBounds;
+    use infra_postgres::PgStore;
+
+    use crate::helpers::wide_pool;
+
+    let fx = Fixture::with_pool(wide_pool()).await;
+    let other = PgStore::new(fx.db.pool_with(&wide_pool()));
+    let organizer = fx.user("organizer").await;
+    let event = fx.event(organizer, 100).await;
+    domain_contract::webhooks::subscribe(&fx.store, organizer, None, None).await;
+    domain_contract::webhooks::subscribe(&fx.store, organizer, None, None).await;
+    for buyer in fx.users(20).await {
+        fx.store.book(domain_contract::fixtures::book(buyer, event), None).await.unwrap();
+    }
+    domain_contract::webhooks::queue(&fx.store).await;
+    let bounds = ClaimBounds { per_webhook: 4, per_organizer: 6 };
+
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(16));
+    let claims: Vec<_> = (0..16)
+        .map(|i| {
+            let store = if i % 2 == 0 { fx.store.clone() } else { other.clone() };
+            let start = std::sync::Arc::clone(&start);
+            tokio::spawn(async move {
+                start.wait().await;
+                store.claim_deliveries(100, bounds, LONG_LEASE).await.unwrap().len()
+            })
+        })
+        .collect();
+    let mut claimed = 0;
+    for claim in claims {
+        claimed += claim.await.unwrap();
+    }
+
+    assert_eq!(claimed, 6, "the organizer's share, whoever claimed it");
 }
