@@ -110,6 +110,8 @@ macro_rules! contract_tests {
             webhooks::a_gone_receiver_disables_its_webhook_and_gets_nothing_more,
             webhooks::claims_hold_each_webhook_and_organizer_to_their_share_of_the_workers,
             webhooks::a_lapsed_lease_holds_no_share,
+            webhooks::a_receiver_that_keeps_failing_is_paused_longer_each_time_until_a_delivery,
+            webhooks::a_pause_gives_up_the_deliveries_past_the_retry_window,
             health::a_store_that_is_up_answers_a_ping,
         );
     };

@@ -7,8 +7,8 @@ use domain::listing::Limit;
 use domain::notice::{NoticeKind, NotificationData};
 use domain::ports::{Notifications as _, Sales as _, Webhooks as _};
 use domain::webhook::{
-    Attempted, ClaimBounds, CreateWebhookError, Delivery, DeliveryError, DeliveryOutcome, NewWebhook,
-    Webhook, WebhookCap, WebhookError, WebhookSecret, WebhookUrl,
+    Attempted, BreakerPolicy, ClaimBounds, CreateWebhookError, Delivery, DeliveryError, DeliveryOutcome,
+    NewWebhook, Webhook, WebhookCap, WebhookError, WebhookSecret, WebhookUrl,
 };
 use domain::{CancelEvent, ChangeEvent, EventId, UserId, WebhookId};
 
@@ -21,6 +21,14 @@ use crate::Adapter;
 pub fn roomy() -> WebhookCap {
     WebhookCap::new(100).unwrap()
 }
+
+/// A breaker no check but the breaker's own trips.
+pub const LENIENT: BreakerPolicy = BreakerPolicy {
+    failures: 1000,
+    pause: Duration::from_secs(60),
+    max_pause: Duration::from_secs(3600),
+    give_up_after: Duration::from_secs(86_400),
+};
 
 const NO_LEASE: Duration = Duration::ZERO;
 const LONG_LEASE: Duration = Duration::from_secs(60);
@@ -165,7 +173,7 @@ pub async fn a_lapsed_lease_is_claimed_again_and_the_late_result_is_ignored<A: A
     let second = store.claim_deliveries(10, UNBOUNDED, LONG_LEASE).await.unwrap();
     let leased = store.claim_deliveries(10, UNBOUNDED, LONG_LEASE).await.unwrap();
     store
-        .record_attempts(&[attempted(&first[0], DeliveryOutcome::Delivered { status: 200 }, None)])
+        .record_attempts(&[attempted(&first[0], DeliveryOutcome::Delivered { status: 200 }, None)], LENIENT)
         .await
         .unwrap();
     let after_late = store.attempts(organizer, webhook.id, None, Limit::DEFAULT).await.unwrap();
@@ -174,12 +182,15 @@ pub async fn a_lapsed_lease_is_claimed_again_and_the_late_result_is_ignored<A: A
         status: Some(500),
         detail: "HTTP 500 from a receiver that must not reach the log".to_owned(),
     };
-    store.record_attempts(&[attempted(&second[0], failed, Some(Duration::from_millis(300)))]).await.unwrap();
+    store
+        .record_attempts(&[attempted(&second[0], failed, Some(Duration::from_millis(300)))], LENIENT)
+        .await
+        .unwrap();
     let not_due = store.claim_deliveries(10, UNBOUNDED, LONG_LEASE).await.unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
     let third = store.claim_deliveries(10, UNBOUNDED, LONG_LEASE).await.unwrap();
     store
-        .record_attempts(&[attempted(&third[0], DeliveryOutcome::Delivered { status: 204 }, None)])
+        .record_attempts(&[attempted(&third[0], DeliveryOutcome::Delivered { status: 204 }, None)], LENIENT)
         .await
         .unwrap();
 
@@ -211,7 +222,7 @@ pub async fn a_gone_receiver_disables_its_webhook_and_gets_nothing_more<A: Adapt
     let waiting = store.backlog().await.unwrap().undelivered;
 
     let claimed = store.claim_deliveries(1, UNBOUNDED, LONG_LEASE).await.unwrap();
-    store.record_attempts(&[attempted(&claimed[0], DeliveryOutcome::Gone, None)]).await.unwrap();
+    store.record_attempts(&[attempted(&claimed[0], DeliveryOutcome::Gone, None)], LENIENT).await.unwrap();
     store.book(book(buyers[2], event), None).await.unwrap();
     store.cancel_event(CancelEvent { caller: organizer, event }, None).await.unwrap();
     queue(&store).await;
@@ -295,7 +306,7 @@ pub async fn claims_hold_each_webhook_and_organizer_to_their_share_of_the_worker
     let claimed: Vec<Delivery> = opening.iter().chain(&rest).cloned().collect();
     let done = claimed.iter().find(|d| d.webhook == first.id).unwrap();
     store
-        .record_attempts(&[attempted(done, DeliveryOutcome::Delivered { status: 200 }, None)])
+        .record_attempts(&[attempted(done, DeliveryOutcome::Delivered { status: 200 }, None)], LENIENT)
         .await
         .unwrap();
     let freed = store.claim_deliveries(100, bounds, LONG_LEASE).await.unwrap();
@@ -329,4 +340,96 @@ pub async fn a_lapsed_lease_holds_no_share<A: Adapter>() {
 
     assert_eq!((lapsed.len(), next.len()), (1, 1), "a claimer that died holds no slot once its lease ends");
     assert!(held.is_empty(), "a running lease does");
+}
+
+fn failure() -> DeliveryOutcome {
+    DeliveryOutcome::Failed { error: DeliveryError::Unreachable, status: None, detail: "refused".to_owned() }
+}
+
+/// `webhook` as its organizer lists it.
+async fn listed(store: &impl Store, organizer: UserId, webhook: WebhookId) -> Webhook {
+    store.webhooks(organizer).await.unwrap().into_iter().find(|w| w.id == webhook).unwrap()
+}
+
+pub async fn a_receiver_that_keeps_failing_is_paused_longer_each_time_until_a_delivery<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let organizer = user(&store, "organizer").await;
+    let event = event(&store, organizer, 10).await;
+    let failing = subscribe(&store, organizer, None, None).await;
+    let healthy = subscribe(&store, organizer, None, None).await;
+    for buyer in users(&store, "buyer", 5).await {
+        store.book(book(buyer, event), None).await.unwrap();
+    }
+    queue(&store).await;
+    let breaker = BreakerPolicy { failures: 2, pause: Duration::from_millis(400), ..LENIENT };
+    let soon = Some(Duration::from_millis(10));
+    let of =
+        |claimed: &[Delivery], webhook: &Webhook| claimed.iter().filter(|d| d.webhook == webhook.id).count();
+
+    let claimed = store.claim_deliveries(100, UNBOUNDED, LONG_LEASE).await.unwrap();
+    let theirs: Vec<&Delivery> = claimed.iter().filter(|d| d.webhook == failing.id).collect();
+    let tripping: Vec<Attempted> = theirs[..2].iter().map(|d| attempted(d, failure(), soon)).collect();
+    store.record_attempts(&tripping, breaker).await.unwrap();
+    let after_trip = listed(&store, organizer, failing.id).await;
+    let stragglers: Vec<Attempted> = theirs[2..].iter().map(|d| attempted(d, failure(), soon)).collect();
+    store.record_attempts(&stragglers, breaker).await.unwrap();
+    let after_stragglers = listed(&store, organizer, failing.id).await;
+    let log = store.attempts(organizer, failing.id, None, Limit::DEFAULT).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let while_paused = store.claim_deliveries(100, UNBOUNDED, LONG_LEASE).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let probe = store.claim_deliveries(100, UNBOUNDED, LONG_LEASE).await.unwrap();
+    store.record_attempts(&[attempted(&probe[0], failure(), soon)], breaker).await.unwrap();
+    let after_probe = listed(&store, organizer, failing.id).await;
+    tokio::time::sleep(Duration::from_millis(850)).await;
+    let second_probe = store.claim_deliveries(100, UNBOUNDED, LONG_LEASE).await.unwrap();
+    let delivered = DeliveryOutcome::Delivered { status: 200 };
+    store.record_attempts(&[attempted(&second_probe[0], delivered, None)], breaker).await.unwrap();
+    let closed = listed(&store, organizer, failing.id).await;
+    let afterwards = store.claim_deliveries(100, UNBOUNDED, LONG_LEASE).await.unwrap();
+
+    assert_eq!((of(&claimed, &failing), of(&claimed, &healthy)), (5, 5));
+    let paused_until = after_trip.paused_until.expect("two failures in a row pause it");
+    assert_eq!(after_trip.failures, 2);
+    assert_eq!(after_stragglers.failures, 5, "attempts that end during the pause count");
+    assert_eq!(after_stragglers.paused_until, Some(paused_until), "and do not pause it longer");
+    assert!(
+        log.iter().filter_map(|a| a.next_attempt_at).all(|at| at >= paused_until),
+        "the log shows the pause: {log:?}"
+    );
+    assert!(
+        while_paused.is_empty(),
+        "nothing of a paused webhook's, though its retries are due: {while_paused:?}"
+    );
+    assert_eq!(of(&probe, &failing), 1, "once the pause is over, one delivery probes: {probe:?}");
+    let second_pause = after_probe.paused_until.unwrap() - paused_until;
+    assert!(
+        second_pause > chrono::TimeDelta::milliseconds(700),
+        "the next pause is twice as long: {second_pause}"
+    );
+    assert_eq!(of(&second_probe, &failing), 1);
+    assert_eq!((closed.failures, closed.paused_until), (0, None), "a delivery closes the breaker");
+    assert_eq!(of(&afterwards, &failing), 4, "and the four left go at once");
+    assert_eq!(listed(&store, organizer, healthy.id).await.failures, 0, "the breaker is the webhook's own");
+}
+
+pub async fn a_pause_gives_up_the_deliveries_past_the_retry_window<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let organizer = user(&store, "organizer").await;
+    let event = event(&store, organizer, 10).await;
+    subscribe(&store, organizer, None, None).await;
+    for buyer in users(&store, "buyer", 4).await {
+        store.book(book(buyer, event), None).await.unwrap();
+    }
+    queue(&store).await;
+    let breaker = BreakerPolicy { failures: 1, give_up_after: Duration::ZERO, ..LENIENT };
+
+    let probe = store.claim_deliveries(1, UNBOUNDED, LONG_LEASE).await.unwrap();
+    store.record_attempts(&[attempted(&probe[0], failure(), None)], breaker).await.unwrap();
+
+    assert_eq!(
+        store.backlog().await.unwrap().undelivered,
+        0,
+        "a dead receiver's backlog does not wait for probes"
+    );
 }

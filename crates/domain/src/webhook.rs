@@ -5,9 +5,11 @@
 //! delivery exists exactly when its notice does). Workers on any instance claim due deliveries,
 //! post them, and record the answer; [`RetryPolicy`] decides when a failed one is tried again.
 
+mod breaker;
 mod retry;
 mod target;
 
+pub use breaker::{BreakerPolicy, BreakerState};
 pub use retry::RetryPolicy;
 pub use target::{WebhookSecret, WebhookSecretError, WebhookUrl, WebhookUrlError};
 
@@ -67,7 +69,8 @@ impl std::fmt::Display for WebhookCap {
 /// answers slowly, or never, then delays its own deliveries and nobody else's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClaimBounds {
-    /// In flight for one webhook.
+    /// In flight for one webhook — one only while its last attempt failed (a probe: a receiver
+    /// that fails is not sent a burst).
     pub per_webhook: u32,
     /// In flight for all of one organizer's webhooks.
     pub per_organizer: u32,
@@ -90,6 +93,11 @@ pub struct Webhook {
     pub created_at: DateTime<Utc>,
     /// Set when the receiver answered 410 Gone: nothing more is sent.
     pub disabled_at: Option<DateTime<Utc>>,
+    /// Its attempts that failed in a row since the last one delivered.
+    pub failures: u32,
+    /// While its receiver keeps failing, until when its deliveries are held back (see
+    /// [`BreakerPolicy`]); a past time once the pause is over and before the next attempt.
+    pub paused_until: Option<DateTime<Utc>>,
 }
 
 /// One try at delivering a notification, as the deliveries log shows it.

@@ -49,6 +49,9 @@ pub(crate) struct WebhookTables {
     pub deliveries: BTreeMap<(WebhookId, NotificationId), DeliveryRow>,
     /// Each webhook's attempts, oldest first.
     pub log: BTreeMap<WebhookId, Vec<DeliveryAttempt>>,
+    /// Each webhook's pauses since its last delivery (its breaker's other half is the
+    /// webhook's `failures` and `paused_until`).
+    pub pauses: HashMap<WebhookId, u32>,
     /// The relay's place in the outbox: every notification up to here is queued.
     pub relayed: i64,
     pub last_webhook: i64,

@@ -11,8 +11,8 @@ use domain::listing::Limit;
 use domain::notice::{Notification, NotificationData};
 use domain::ports::Webhooks;
 use domain::webhook::{
-    Attempted, Backlog, ClaimBounds, CreateWebhookError, Delivery, DeliveryAttempt, DeliveryOutcome,
-    NewWebhook, Webhook, WebhookCap, WebhookError, WebhookSecret,
+    Attempted, Backlog, BreakerPolicy, BreakerState, ClaimBounds, CreateWebhookError, Delivery,
+    DeliveryAttempt, DeliveryOutcome, NewWebhook, Webhook, WebhookCap, WebhookError, WebhookSecret,
 };
 use domain::{NotificationId, RepoError, UserId, WebhookId};
 
@@ -40,6 +40,65 @@ fn notification_event(notification: &Notification) -> domain::EventId {
 }
 
 impl Tables {
+    /// Moves `webhook`'s breaker over one recorded attempt; returns the end of the pause it
+    /// starts, if it does.
+    fn move_breaker(
+        &mut self,
+        webhook: WebhookId,
+        outcome: &DeliveryOutcome,
+        policy: BreakerPolicy,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let pauses = self.hooks.pauses.get(&webhook).copied().unwrap_or(0);
+        let (hook, _) = self.hooks.webhooks.get_mut(&webhook)?;
+        let state = BreakerState {
+            failures: hook.failures,
+            pauses,
+            paused: hook.paused_until.is_some_and(|until| until > now),
+        };
+        let (moved, pause) = policy.after(state, outcome);
+        hook.failures = moved.failures;
+        let until = pause.map(|pause| now + TimeDelta::from_std(pause).unwrap_or(TimeDelta::MAX));
+        if let Some(until) = until {
+            hook.paused_until = Some(until);
+        } else if !moved.paused {
+            hook.paused_until = None;
+        }
+        self.hooks.pauses.insert(webhook, moved.pauses);
+        until
+    }
+
+    /// A pause that starts: `webhook`'s waiting deliveries wait for its end (and so do the log
+    /// entries of `logged`, this batch's), those older than `give_up_after` are given up.
+    fn hold_back(
+        &mut self,
+        webhook: WebhookId,
+        until: DateTime<Utc>,
+        give_up_after: Duration,
+        now: DateTime<Utc>,
+        logged: &[(WebhookId, NotificationId)],
+    ) {
+        let oldest_kept = now - TimeDelta::from_std(give_up_after).unwrap_or(TimeDelta::MAX);
+        let mut held = Vec::new();
+        for (&(of, notification), row) in &mut self.hooks.deliveries {
+            let waiting =
+                row.due_at.is_some_and(|at| at < until) && row.leased_until.is_none_or(|lease| lease <= now);
+            if of == webhook && waiting {
+                row.due_at = (row.created_at > oldest_kept).then_some(until);
+                held.push((notification, row.due_at));
+            }
+        }
+        let log = self.hooks.log.entry(webhook).or_default();
+        for (notification, due_at) in held {
+            if !logged.contains(&(webhook, notification)) {
+                continue;
+            }
+            if let Some(entry) = log.iter_mut().rev().find(|a| a.notification == notification) {
+                entry.next_attempt_at = due_at;
+            }
+        }
+    }
+
     fn owned(&self, organizer: UserId, webhook: WebhookId) -> Result<(), WebhookError> {
         match self.hooks.webhooks.get(&webhook) {
             Some((found, _)) if found.organizer == organizer => Ok(()),
@@ -79,6 +138,8 @@ impl Webhooks for MemoryStore {
             event: new.event,
             created_at: Utc::now(),
             disabled_at: None,
+            failures: 0,
+            paused_until: None,
         };
         let held = hold(&tables, key.as_ref())?;
         tables.hooks.webhooks.insert(webhook.id, (webhook.clone(), secret.clone()));
@@ -145,22 +206,28 @@ impl Webhooks for MemoryStore {
                 }
             }
         }
-        // Each webhook's due deliveries, oldest first, numbered after its leases.
-        let mut due: Vec<(DateTime<Utc>, NotificationId, WebhookId, UserId)> = tables
+        // Each webhook's due deliveries, oldest first, numbered after its leases; none of a
+        // paused webhook's, and one at a time of one whose last attempt failed.
+        let mut due: Vec<(DateTime<Utc>, NotificationId, WebhookId, UserId, u32)> = tables
             .hooks
             .deliveries
             .iter()
             .filter_map(|(&(webhook, notification), row)| {
                 let at = row.due_at.filter(|at| *at <= now)?;
-                Some((at, notification, webhook, organizer(webhook)?))
+                let (hook, _) = tables.hooks.webhooks.get(&webhook)?;
+                if hook.paused_until.is_some_and(|until| until > now) {
+                    return None;
+                }
+                let most = if hook.failures > 0 { 1 } else { bounds.per_webhook };
+                Some((at, notification, webhook, hook.organizer, most))
             })
             .collect();
         due.sort();
         let mut ranked = Vec::new();
-        for (at, notification, webhook, organizer) in due {
+        for (at, notification, webhook, organizer, most) in due {
             let nth = of_webhook.entry(webhook).or_insert(0);
             *nth += 1;
-            if *nth <= bounds.per_webhook {
+            if *nth <= most {
                 ranked.push((*nth, at, webhook, notification, organizer));
             }
         }
@@ -201,12 +268,22 @@ impl Webhooks for MemoryStore {
         Ok(claimed)
     }
 
-    async fn record_attempts(&self, attempts: &[Attempted]) -> Result<(), RepoError> {
+    async fn record_attempts(&self, attempts: &[Attempted], breaker: BreakerPolicy) -> Result<(), RepoError> {
         let mut tables = self.tables();
         let now = Utc::now();
+        // This batch's log entries, to show a pause that starts in it.
+        let mut logged = Vec::new();
+        let mut paused = Vec::new();
         for attempted in attempts {
             let delivery = &attempted.delivery;
             let key = (delivery.webhook, delivery.notification.id);
+            // A retry of a paused webhook's waits for the pause's end.
+            let pause_end = tables
+                .hooks
+                .webhooks
+                .get(&delivery.webhook)
+                .and_then(|(webhook, _)| webhook.paused_until)
+                .filter(|until| *until > now);
             let Some(row) =
                 tables.hooks.deliveries.get_mut(&key).filter(|row| row.attempts == delivery.attempt)
             else {
@@ -217,7 +294,7 @@ impl Webhooks for MemoryStore {
                 DeliveryOutcome::Gone => (Some(410), None, None),
                 DeliveryOutcome::Failed { error, status, .. } => (*status, Some(*error), attempted.retry_in),
             };
-            row.due_at = retry_in.map(after);
+            row.due_at = retry_in.map(|retry| after(retry).max(pause_end.unwrap_or(now)));
             row.leased_until = None;
             let next_attempt_at = row.due_at;
             tables.hooks.last_attempt += 1;
@@ -230,6 +307,10 @@ impl Webhooks for MemoryStore {
                 error,
                 next_attempt_at,
             });
+            logged.push(key);
+            if let Some(pause) = tables.move_breaker(delivery.webhook, &attempted.outcome, breaker, now) {
+                paused.push((delivery.webhook, pause));
+            }
             if attempted.outcome == DeliveryOutcome::Gone {
                 if let Some((webhook, _)) = tables.hooks.webhooks.get_mut(&delivery.webhook) {
                     webhook.disabled_at.get_or_insert(now);
@@ -241,11 +322,15 @@ impl Webhooks for MemoryStore {
                 }
             }
         }
+        for (webhook, until) in paused {
+            tables.hold_back(webhook, until, breaker.give_up_after, now, &logged);
+        }
         Ok(())
     }
 
     async fn queue_deliveries(&self, batch: usize) -> Result<Option<usize>, RepoError> {
         let mut tables = self.tables();
+        let now = Utc::now();
         let start = tables.notifications.partition_point(|n| n.id.get() <= tables.hooks.relayed);
         let end = tables.notifications.len().min(start.saturating_add(batch));
         let mut queued = Vec::new();
@@ -257,7 +342,9 @@ impl Webhooks for MemoryStore {
             };
             for (webhook, _) in tables.hooks.webhooks.values() {
                 if wants(webhook, notification, organizer) {
-                    queued.push(((webhook.id, notification.id), notification.created_at));
+                    // A paused webhook's deliveries wait for the pause's end.
+                    let due = webhook.paused_until.filter(|until| *until > now).unwrap_or(now);
+                    queued.push(((webhook.id, notification.id), notification.created_at, due));
                 }
             }
         }
@@ -265,14 +352,9 @@ impl Webhooks for MemoryStore {
             tables.hooks.relayed = last.id.get();
         }
         let mut count = 0;
-        for (key, created_at) in queued {
+        for (key, created_at, due) in queued {
             if let std::collections::btree_map::Entry::Vacant(slot) = tables.hooks.deliveries.entry(key) {
-                slot.insert(DeliveryRow {
-                    attempts: 0,
-                    due_at: Some(Utc::now()),
-                    leased_until: None,
-                    created_at,
-                });
+                slot.insert(DeliveryRow { attempts: 0, due_at: Some(due), leased_until: None, created_at });
                 count += 1;
             }
         }

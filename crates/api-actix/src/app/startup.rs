@@ -271,6 +271,7 @@ fn workers<S: Store, W: WebhookSender + Clone>(
         bounds: CLAIM_BOUNDS,
         lease: config.webhooks.lease,
         retry: RetryPolicy::with_base(config.webhooks.retry_base),
+        breaker: config.webhooks.breaker,
     };
     let rounds = Deliveries::new(store.clone(), sender.clone(), policy);
     workers.add(DeliveryWorker::new(rounds, store.clone(), DELIVERY_POLL, deliveries));

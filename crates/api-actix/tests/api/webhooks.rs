@@ -234,6 +234,33 @@ async fn silent_receivers_of_one_organizer_delay_nobody_elses_delivery() {
     assert_eq!(silent.received().len(), 16, "the attacker holds their share of the workers, no more");
 }
 
+/// A receiver that keeps failing trips its webhook's breaker: after two failures in a row
+/// (`WEBHOOK_BREAKER_FAILURES=2`) nothing more is posted for the pause, which the listing and
+/// the deliveries log show. Without it, a retry came every 100 ms, 200 ms, 400 ms, …
+#[actix_web::test]
+async fn a_receiver_that_keeps_failing_is_left_alone_for_a_while_and_the_listing_says_so() {
+    let app = spawn_app_with(&[PRIVATE_OK, QUICK_RETRIES, ("WEBHOOK_BREAKER_FAILURES", "2")]).await;
+    let failing = Receiver::start(&[Reply::Status(500); 64]);
+    let (_, organizer) = app.user("organizer").await;
+    let (_, buyer) = app.user("buyer").await;
+    let event = app.event(&organizer, 5).await;
+    let (webhook, _) = subscribe(&app, &organizer, &json!({"url": failing.url})).await;
+    app.book(&buyer, event).await;
+
+    failing.wait_for(2, Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    assert_eq!(failing.received().len(), 2, "nothing more while the breaker is open");
+    let listed = app.get_as("/webhooks", &organizer).await.body["webhooks"][0].clone();
+    assert_eq!(listed["consecutiveFailures"], 2, "{listed}");
+    let paused_until = listed["pausedUntil"].as_str().unwrap().to_owned();
+    let attempts = log_of(&app, &organizer, webhook, 2).await;
+    assert_eq!(attempts[0]["nextAttemptAt"], paused_until.as_str(), "the log shows the pause: {attempts:?}");
+    let until = chrono::DateTime::parse_from_rfc3339(&paused_until).unwrap();
+    let pause = until.signed_duration_since(chrono::Utc::now());
+    assert!(pause > chrono::TimeDelta::seconds(50), "a minute by default: {pause}");
+}
+
 /// The one answer for a target deliveries may not go to, whatever the reason.
 const REFUSED_TARGET: &str = "\"url\" does not resolve to a public address";
 

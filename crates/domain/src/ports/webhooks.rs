@@ -6,8 +6,8 @@ use crate::idempotency::Attempt;
 use crate::ids::{UserId, WebhookId};
 use crate::listing::Limit;
 use crate::webhook::{
-    Attempted, Backlog, ClaimBounds, CreateWebhookError, Delivery, DeliveryAttempt, NewWebhook, Webhook,
-    WebhookCap, WebhookError, WebhookSecret,
+    Attempted, Backlog, BreakerPolicy, ClaimBounds, CreateWebhookError, Delivery, DeliveryAttempt,
+    NewWebhook, Webhook, WebhookCap, WebhookError, WebhookSecret,
 };
 
 /// Organizers' webhooks, and the queue of their deliveries that workers on every server
@@ -71,9 +71,10 @@ pub trait Webhooks: Send + Sync + 'static {
     ///
     /// Implementations MUST NOT hand one due delivery to two concurrent callers, and MUST NOT
     /// leave more deliveries of one webhook, or of one organizer, in flight than `bounds` allow
-    /// — counting the leases that still run, every caller's, on every instance. Among the due
-    /// deliveries they take each webhook's oldest first, and each organizer's first, second, …
-    /// in turn, so that one organizer's backlog never keeps another's deliveries waiting.
+    /// — counting the leases that still run, every caller's, on every instance; a webhook whose
+    /// last attempt failed gets one at a time, and a paused one none. Among the due deliveries
+    /// they take each webhook's oldest first, and each organizer's first, second, … in turn, so
+    /// that one organizer's backlog never keeps another's deliveries waiting.
     ///
     /// # Errors
     /// [`RepoError`] when the store fails.
@@ -84,14 +85,25 @@ pub trait Webhooks: Send + Sync + 'static {
         lease: Duration,
     ) -> impl Future<Output = Result<Vec<Delivery>, RepoError>> + Send;
 
-    /// Logs each attempt and settles its delivery (its lease ends): delivered, given up (`retry_in` `None`
-    /// after a failure), due again after `retry_in`, or, for [`crate::webhook::DeliveryOutcome::Gone`], its
-    /// webhook disabled. An attempt whose claim is no longer the latest (its lease ran out and
-    /// another worker claimed the delivery) is ignored.
+    /// Logs each attempt and settles its delivery (its lease ends): delivered, given up
+    /// (`retry_in` `None` after a failure), due again after `retry_in`, or, for
+    /// [`crate::webhook::DeliveryOutcome::Gone`], its webhook disabled. An attempt whose claim
+    /// is no longer the latest (its lease ran out and another worker claimed the delivery) is
+    /// ignored.
+    ///
+    /// Moves each webhook's breaker by [`BreakerPolicy::after`] over its recorded attempts, in
+    /// the order given, under a lock of the webhook (so that instances recording at once take
+    /// turns), by the store's clock. A pause that starts holds the webhook's waiting deliveries
+    /// (and the log's `next_attempt_at` of this batch) until it ends, and gives up those past
+    /// `breaker.give_up_after`.
     ///
     /// # Errors
     /// [`RepoError`] when the store fails.
-    fn record_attempts(&self, attempts: &[Attempted]) -> impl Future<Output = Result<(), RepoError>> + Send;
+    fn record_attempts(
+        &self,
+        attempts: &[Attempted],
+        breaker: BreakerPolicy,
+    ) -> impl Future<Output = Result<(), RepoError>> + Send;
 
     /// Queues the notifications committed since the last call for every webhook that wants
     /// them, in id order, never skipping one that commits after a later one. Any number of

@@ -15,8 +15,8 @@ use crate::error::RepoError;
 use crate::idempotency::Attempt;
 use crate::ports::{WebhookSender, Webhooks};
 use crate::webhook::{
-    Attempted, ClaimBounds, CreateWebhookError, Delivery, DeliveryOutcome, NewWebhook, RetryPolicy, Webhook,
-    WebhookCap, WebhookSecret,
+    Attempted, BreakerPolicy, ClaimBounds, CreateWebhookError, Delivery, DeliveryOutcome, NewWebhook,
+    RetryPolicy, Webhook, WebhookCap, WebhookSecret,
 };
 
 /// Stores a subscription once the sender agrees to post to its URL (and, with `key`, the
@@ -51,6 +51,8 @@ pub struct DeliveryPolicy {
     pub lease: Duration,
     /// When a failed delivery is tried again.
     pub retry: RetryPolicy,
+    /// When a webhook whose receiver keeps failing is paused.
+    pub breaker: BreakerPolicy,
 }
 
 /// The deliveries over a queue ([`Webhooks`]) and a client ([`WebhookSender`]).
@@ -153,13 +155,14 @@ impl<'a, W: Webhooks, S: WebhookSender> Round<'a, W, S> {
         ended
     }
 
-    /// Records attempts that ended (see [`Webhooks::record_attempts`]). Takes the round
+    /// Records attempts that ended, and moves their webhooks' breakers (see
+    /// [`Webhooks::record_attempts`]). Takes the round
     /// mutably only so that a worker's future stays `Send` (the posts in flight are not `Sync`).
     ///
     /// # Errors
     /// [`RepoError`] when the store fails: their leases run out and other workers retry them.
     pub async fn record(&mut self, ended: &[Attempted]) -> Result<(), RepoError> {
-        self.deliveries.store.record_attempts(ended).await
+        self.deliveries.store.record_attempts(ended, self.deliveries.policy.breaker).await
     }
 
     /// Waits for every delivery in flight and records each as it ends: how a worker stops.
@@ -208,6 +211,12 @@ mod tests {
         bounds: ClaimBounds { per_webhook: 2, per_organizer: 4 },
         lease: Duration::from_secs(30),
         retry: RetryPolicy::with_base(Duration::from_secs(5)),
+        breaker: BreakerPolicy {
+            failures: 5,
+            pause: Duration::from_secs(60),
+            max_pause: Duration::from_secs(3600),
+            give_up_after: Duration::from_secs(86_400),
+        },
     };
 
     fn delivery(notification: i64, age: TimeDelta, attempt: u32) -> Delivery {
@@ -255,18 +264,19 @@ mod tests {
         store
             .expect_record_attempts()
             .times(1)
-            .withf(|attempts: &[Attempted]| {
+            .withf(|attempts: &[Attempted], breaker| {
                 let mut retries: Vec<_> =
                     attempts.iter().map(|a| (a.delivery.notification.id.get(), a.retry_in)).collect();
                 retries.sort_by_key(|&(id, _)| id);
-                retries
-                    == [
-                        (1, None),
-                        (2, Some(Duration::from_secs(20))),
-                        (3, None), // failed, but older than the policy keeps trying
-                    ]
+                *breaker == POLICY.breaker
+                    && retries
+                        == [
+                            (1, None),
+                            (2, Some(Duration::from_secs(20))),
+                            (3, None), // failed, but older than the policy keeps trying
+                        ]
             })
-            .returning(|_| Box::pin(async { Ok(()) }));
+            .returning(|_, _| Box::pin(async { Ok(()) }));
         let mut sender = MockWebhookSender::new();
         sender.expect_send().times(3).returning(|delivery: &Delivery| {
             let outcome = match delivery.notification.id.get() {
@@ -311,7 +321,7 @@ mod tests {
         });
         let recorded = Arc::new(Mutex::new(Vec::new()));
         let kept = Arc::clone(&recorded);
-        store.expect_record_attempts().returning(move |attempts| {
+        store.expect_record_attempts().returning(move |attempts, _| {
             kept.lock().unwrap().push(ids(attempts));
             Box::pin(async { Ok(()) })
         });
@@ -343,7 +353,7 @@ mod tests {
                 (1..=i64::try_from(room).unwrap()).map(|n| delivery(n, TimeDelta::seconds(1), 1)).collect();
             Box::pin(async move { Ok(due) })
         });
-        store.expect_record_attempts().returning(|_| Box::pin(async { Ok(()) }));
+        store.expect_record_attempts().returning(|_, _| Box::pin(async { Ok(()) }));
         let mut sender = MockWebhookSender::new();
         sender.expect_send().returning(|_| Box::pin(async { DeliveryOutcome::Delivered { status: 200 } }));
         let deliveries = Deliveries::new(store, sender, POLICY);

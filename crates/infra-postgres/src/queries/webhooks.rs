@@ -17,7 +17,7 @@ use crate::rows::{AttemptRow, ClaimedRow, WebhookRow};
 /// A webhook's columns, as `WebhookRow` reads them.
 macro_rules! webhook_columns {
     () => {
-        "id, organizer_id, url, kinds, event_id, created_at, disabled_at"
+        "id, organizer_id, url, kinds, event_id, created_at, disabled_at, consecutive_failures, paused_until"
     };
 }
 
@@ -205,7 +205,8 @@ pub(crate) async fn lock_claims(conn: &mut AsyncPgConnection) -> QueryResult<()>
 }
 
 /// Claims up to `$1` due deliveries for `$2` milliseconds, fairly: each webhook's oldest
-/// first, at most `$3` in flight per webhook and `$4` per organizer counting the leases that
+/// first, none of a paused webhook's, at most `$3` in flight per webhook (one, a probe, while
+/// its last attempt failed) and `$4` per organizer counting the leases that
 /// still run (every instance's: run after [`LOCK_CLAIMS`]), one organizer after another (each
 /// organizer's first, then each one's second, …) so that a backlog of one never starves
 /// another. Rows other workers hold are skipped, not waited for, and the lease is the row's new
@@ -220,19 +221,20 @@ const CLAIM_DELIVERIES: &str = concat!(
     SELECT organizer_id, sum(n) AS n FROM leased GROUP BY organizer_id
 ), due AS (
     SELECT d.webhook_id, d.notification_id, d.due_at, w.organizer_id,
+           CASE WHEN w.consecutive_failures > 0 THEN 1 ELSE $3 END AS most,
            COALESCE(l.n, 0)
              + row_number() OVER (PARTITION BY d.webhook_id ORDER BY d.due_at, d.notification_id) AS nth_of_webhook
     FROM webhook_deliveries d
     JOIN webhooks w ON w.id = d.webhook_id
     LEFT JOIN leased l ON l.webhook_id = d.webhook_id
-    WHERE d.due_at <= now()
+    WHERE d.due_at <= now() AND (w.paused_until IS NULL OR w.paused_until <= now())
 ), ranked AS (
     SELECT due.webhook_id, due.notification_id, due.due_at,
            COALESCE(o.n, 0) + row_number() OVER (
                PARTITION BY due.organizer_id ORDER BY due.nth_of_webhook, due.due_at, due.webhook_id
            ) AS nth_of_organizer
     FROM due LEFT JOIN organizer_leased o ON o.organizer_id = due.organizer_id
-    WHERE due.nth_of_webhook <= $3
+    WHERE due.nth_of_webhook <= due.most
 ), picked AS (
     SELECT d.webhook_id, d.notification_id
     FROM ranked r
@@ -315,9 +317,10 @@ impl Settlements {
 }
 
 /// Settles a batch of claims, each `(webhook $1, notification $2, claim $3)`: delivered (`$4`),
-/// due again in `$5` ms, or closed (`$5` null); logs each attempt with its status `$6` and error
-/// `$7`. A claim that is no longer the latest (its lease ran out and another worker claimed the
-/// delivery) changes nothing and is not logged.
+/// due again in `$5` ms (or once its webhook's pause is over, if later), or closed (`$5`
+/// null); ends its lease; logs each attempt with its status `$6` and error `$7`. A claim that
+/// is no longer the latest (its lease ran out and another worker claimed the delivery) changes
+/// nothing and is not logged. Returns the log rows, in the batch's order.
 const SETTLE_DELIVERIES: &str = "\
 WITH input AS (
     SELECT * FROM unnest($1::int8[], $2::int8[], $3::int4[], $4::bool[], $5::int8[], $6::int4[], $7::text[])
@@ -325,19 +328,31 @@ WITH input AS (
 ), settled AS (
     UPDATE webhook_deliveries d
     SET due_at = CASE WHEN i.delivered OR i.retry_ms IS NULL THEN NULL
-                      ELSE now() + i.retry_ms * interval '1 millisecond' END,
+                      ELSE GREATEST(now() + i.retry_ms * interval '1 millisecond', w.paused_until) END,
         delivered_at = CASE WHEN i.delivered THEN now() END,
         leased_until = NULL
-    FROM input i
+    FROM input i JOIN webhooks w ON w.id = i.webhook_id
     WHERE d.webhook_id = i.webhook_id AND d.notification_id = i.notification_id AND d.attempts = i.attempt
     RETURNING d.webhook_id, d.notification_id, d.due_at
 )
 INSERT INTO webhook_attempts (webhook_id, notification_id, status_code, error, next_attempt_at)
 SELECT s.webhook_id, s.notification_id, i.status_code, i.error, s.due_at
 FROM settled s JOIN input i ON i.webhook_id = s.webhook_id AND i.notification_id = s.notification_id
-ORDER BY i.ord";
+ORDER BY i.ord
+RETURNING id, webhook_id, notification_id";
 
-pub(crate) async fn settle(conn: &mut AsyncPgConnection, batch: Settlements) -> QueryResult<()> {
+/// An attempt [`SETTLE_DELIVERIES`] logged.
+#[derive(QueryableByName)]
+pub(crate) struct LoggedRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub webhook_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub notification_id: i64,
+}
+
+pub(crate) async fn settle(conn: &mut AsyncPgConnection, batch: Settlements) -> QueryResult<Vec<LoggedRow>> {
     Prepared(
         diesel::sql_query(SETTLE_DELIVERIES)
             .bind::<Array<BigInt>, _>(batch.webhooks)
@@ -347,6 +362,92 @@ pub(crate) async fn settle(conn: &mut AsyncPgConnection, batch: Settlements) -> 
             .bind::<Array<Nullable<BigInt>>, _>(batch.retry_ms)
             .bind::<Array<Nullable<Integer>>, _>(batch.status_codes)
             .bind::<Array<Nullable<Text>>, _>(batch.errors),
+    )
+    .load(conn)
+    .await
+}
+
+/// A webhook's breaker, as [`LOCK_BREAKERS`] reads it.
+#[derive(QueryableByName)]
+pub(crate) struct BreakerRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Integer)]
+    pub consecutive_failures: i32,
+    #[diesel(sql_type = Integer)]
+    pub breaker_pauses: i32,
+    #[diesel(sql_type = Bool)]
+    pub paused: bool,
+}
+
+/// Locks the webhooks `$1`, in id order (recorders on any instance take turns per webhook, and
+/// never deadlock), and reads their breakers by the database's clock.
+const LOCK_BREAKERS: &str = "\
+SELECT id, consecutive_failures, breaker_pauses, COALESCE(paused_until > now(), false) AS paused
+FROM webhooks WHERE id = ANY ($1) ORDER BY id FOR UPDATE";
+
+pub(crate) async fn lock_breakers(
+    conn: &mut AsyncPgConnection,
+    webhooks: &[i64],
+) -> QueryResult<Vec<BreakerRow>> {
+    Prepared(diesel::sql_query(LOCK_BREAKERS).bind::<Array<BigInt>, _>(webhooks)).load(conn).await
+}
+
+/// Where a batch leaves its webhooks' breakers, as [`MOVE_BREAKERS`] takes them: one entry per
+/// webhook.
+#[derive(Default)]
+pub(crate) struct BreakerMoves {
+    pub webhooks: Vec<i64>,
+    pub failures: Vec<i32>,
+    pub pauses: Vec<i32>,
+    pub paused: Vec<bool>,
+    pub pause_ms: Vec<Option<i64>>,
+}
+
+/// Writes the breakers of `$1..$5`: failures, pauses, and `paused_until` (a pause that starts
+/// now for `$5` ms; kept while one runs; cleared otherwise). A pause that starts holds the
+/// webhook's waiting deliveries (not those in flight) until it ends, gives up those whose
+/// notification is older than `$6` ms, and shows when in the log rows `$7` this batch wrote.
+const MOVE_BREAKERS: &str = "\
+WITH input AS (
+    SELECT * FROM unnest($1::int8[], $2::int4[], $3::int4[], $4::bool[], $5::int8[])
+        AS i(webhook_id, failures, pauses, paused, pause_ms)
+), moved AS (
+    UPDATE webhooks w
+    SET consecutive_failures = i.failures,
+        breaker_pauses = i.pauses,
+        paused_until = CASE WHEN i.pause_ms IS NOT NULL THEN now() + i.pause_ms * interval '1 millisecond'
+                            WHEN i.paused THEN w.paused_until END
+    FROM input i
+    WHERE w.id = i.webhook_id
+    RETURNING w.id, w.paused_until, i.pause_ms IS NOT NULL AS pausing
+), held AS (
+    UPDATE webhook_deliveries d
+    SET due_at = CASE WHEN d.created_at <= now() - $6 * interval '1 millisecond' THEN NULL ELSE m.paused_until END
+    FROM moved m
+    WHERE m.pausing AND d.webhook_id = m.id AND d.due_at < m.paused_until
+      AND (d.leased_until IS NULL OR d.leased_until <= now())
+    RETURNING d.webhook_id, d.notification_id, d.due_at
+)
+UPDATE webhook_attempts a SET next_attempt_at = h.due_at
+FROM held h
+WHERE a.id = ANY ($7) AND a.webhook_id = h.webhook_id AND a.notification_id = h.notification_id";
+
+pub(crate) async fn move_breakers(
+    conn: &mut AsyncPgConnection,
+    moves: BreakerMoves,
+    give_up_after: Duration,
+    logged: &[i64],
+) -> QueryResult<()> {
+    Prepared(
+        diesel::sql_query(MOVE_BREAKERS)
+            .bind::<Array<BigInt>, _>(moves.webhooks)
+            .bind::<Array<Integer>, _>(moves.failures)
+            .bind::<Array<Integer>, _>(moves.pauses)
+            .bind::<Array<Bool>, _>(moves.paused)
+            .bind::<Array<Nullable<BigInt>>, _>(moves.pause_ms)
+            .bind::<BigInt, _>(millis(give_up_after))
+            .bind::<Array<BigInt>, _>(logged),
     )
     .execute(conn)
     .await
@@ -387,10 +488,11 @@ pub(crate) async fn lock_relay(conn: &mut AsyncPgConnection) -> QueryResult<Opti
 }
 
 /// Queues the notifications in `($1, $2]` for every matching webhook of their events'
-/// organizers. A delivery is as old as its notification.
+/// organizers. A delivery is as old as its notification, and due at once, or when its
+/// webhook's pause ends.
 const QUEUE_DELIVERIES: &str = "\
-INSERT INTO webhook_deliveries (webhook_id, notification_id, created_at)
-SELECT w.id, n.id, n.created_at
+INSERT INTO webhook_deliveries (webhook_id, notification_id, created_at, due_at)
+SELECT w.id, n.id, n.created_at, GREATEST(now(), w.paused_until)
 FROM notifications n
 JOIN events e ON e.id = n.event_id
 JOIN webhooks w ON w.organizer_id = e.organizer_id

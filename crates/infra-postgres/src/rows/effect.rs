@@ -182,5 +182,7 @@ fn webhook_row(webhook: &Webhook) -> WebhookRow {
         event_id: webhook.event.map(domain::EventId::get),
         created_at: webhook.created_at,
         disabled_at: webhook.disabled_at,
+        consecutive_failures: i32::try_from(webhook.failures).unwrap_or(i32::MAX),
+        paused_until: webhook.paused_until,
     }
 }

@@ -169,3 +169,53 @@ async fn claims_on_two_instances_at_once_keep_each_organizer_to_its_share() {
 
     assert_eq!(claimed, 6, "the organizer's share, whoever claimed it");
 }
+
+/// A breaker moves by every recorded failure, whichever instance records it: recorders lock
+/// the webhook's row and take turns, so that none overwrites another's count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn recorders_on_two_instances_count_every_failure_of_a_webhook() {
+    use domain::ports::Sales;
+    use domain::webhook::{Attempted, DeliveryError, DeliveryOutcome};
+    use infra_postgres::PgStore;
+
+    use crate::helpers::wide_pool;
+
+    let fx = Fixture::with_pool(wide_pool()).await;
+    let other = PgStore::new(fx.db.pool_with(&wide_pool()));
+    let organizer = fx.user("organizer").await;
+    let event = fx.event(organizer, 100).await;
+    let webhook = domain_contract::webhooks::subscribe(&fx.store, organizer, None, None).await;
+    for buyer in fx.users(24).await {
+        fx.store.book(domain_contract::fixtures::book(buyer, event), None).await.unwrap();
+    }
+    domain_contract::webhooks::queue(&fx.store).await;
+    let claimed =
+        fx.store.claim_deliveries(100, domain_contract::webhooks::UNBOUNDED, LONG_LEASE).await.unwrap();
+    assert_eq!(claimed.len(), 24);
+
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(claimed.len()));
+    let recorders: Vec<_> = claimed
+        .into_iter()
+        .enumerate()
+        .map(|(i, delivery)| {
+            let store = if i % 2 == 0 { fx.store.clone() } else { other.clone() };
+            let start = std::sync::Arc::clone(&start);
+            tokio::spawn(async move {
+                let outcome = DeliveryOutcome::Failed {
+                    error: DeliveryError::Timeout,
+                    status: None,
+                    detail: String::new(),
+                };
+                let attempted = Attempted { delivery, outcome, retry_in: Some(Duration::from_secs(60)) };
+                start.wait().await;
+                store.record_attempts(&[attempted], domain_contract::webhooks::LENIENT).await.unwrap();
+            })
+        })
+        .collect();
+    for recorder in recorders {
+        recorder.await.unwrap();
+    }
+
+    let listed = fx.store.webhooks(organizer).await.unwrap();
+    assert_eq!(listed.iter().find(|w| w.id == webhook.id).unwrap().failures, 24);
+}

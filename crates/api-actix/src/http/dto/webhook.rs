@@ -88,6 +88,14 @@ pub struct WebhookBody {
     /// Set when its receiver answered `410 Gone`: nothing more is sent to it.
     #[schema(format = DateTime)]
     pub disabled_at: Option<String>,
+    /// Its attempts that failed in a row since the last one delivered.
+    pub consecutive_failures: u32,
+    /// While its receiver keeps failing (`WEBHOOK_BREAKER_FAILURES` in a row), until when its
+    /// deliveries are held back; then one delivery probes the receiver, and each pause whose
+    /// probe fails is twice as long. A delivered attempt clears it. A past time: the pause is
+    /// over and no attempt was made since.
+    #[schema(format = DateTime)]
+    pub paused_until: Option<String>,
 }
 
 impl From<Webhook> for WebhookBody {
@@ -99,6 +107,8 @@ impl From<Webhook> for WebhookBody {
             event_id: webhook.event.map(EventId::get),
             created_at: webhook.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
             disabled_at: webhook.disabled_at.map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true)),
+            consecutive_failures: webhook.failures,
+            paused_until: webhook.paused_until.map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true)),
         }
     }
 }
