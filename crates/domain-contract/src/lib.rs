@@ -112,6 +112,7 @@ macro_rules! contract_tests {
             webhooks::a_lapsed_lease_holds_no_share,
             webhooks::a_receiver_that_keeps_failing_is_paused_longer_each_time_until_a_delivery,
             webhooks::a_pause_gives_up_the_deliveries_past_the_retry_window,
+            webhooks::old_attempts_settled_deliveries_and_notifications_are_forgotten_in_batches,
             health::a_store_that_is_up_answers_a_ping,
         );
     };

@@ -433,3 +433,58 @@ pub async fn a_pause_gives_up_the_deliveries_past_the_retry_window<A: Adapter>()
         "a dead receiver's backlog does not wait for probes"
     );
 }
+
+pub async fn old_attempts_settled_deliveries_and_notifications_are_forgotten_in_batches<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let organizer = user(&store, "organizer").await;
+    let event = event(&store, organizer, 10).await;
+    let webhook = subscribe(&store, organizer, None, None).await;
+    let buyers = users(&store, "buyer", 6).await;
+    for &buyer in &buyers[..5] {
+        store.book(book(buyer, event), None).await.unwrap();
+    }
+    queue(&store).await;
+    let mut claimed = store.claim_deliveries(100, UNBOUNDED, LONG_LEASE).await.unwrap();
+    claimed.sort_by_key(|d| d.notification.id);
+    let delivered = DeliveryOutcome::Delivered { status: 200 };
+    let mut ended: Vec<Attempted> =
+        claimed[..3].iter().map(|d| attempted(d, delivered.clone(), None)).collect();
+    ended.push(attempted(&claimed[3], failure(), None)); // given up
+    ended.push(attempted(&claimed[4], failure(), Some(Duration::from_secs(600)))); // still to retry
+    store.record_attempts(&ended, LENIENT).await.unwrap();
+    // Committed, but above the relay's place: the relay may still queue it.
+    store.book(book(buyers[5], event), None).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (kept, long) = (Duration::from_millis(50), Duration::from_secs(3600));
+    let feed = async |buyer: UserId| store.feed(buyer, None, i64::MAX, Limit::DEFAULT).await.unwrap().len();
+
+    let nothing_yet = (
+        store.forget_attempts(long, 100).await.unwrap(),
+        store.forget_deliveries(long, 100).await.unwrap(),
+        store.forget_notifications(long, 100).await.unwrap(),
+    );
+    let mut attempts = Vec::new();
+    for _ in 0..4 {
+        attempts.push(store.forget_attempts(kept, 2).await.unwrap());
+    }
+    let mut deliveries = Vec::new();
+    for _ in 0..3 {
+        deliveries.push(store.forget_deliveries(kept, 3).await.unwrap());
+    }
+    let mut notifications = Vec::new();
+    for _ in 0..3 {
+        notifications.push(store.forget_notifications(kept, 3).await.unwrap());
+    }
+
+    assert_eq!(nothing_yet, (0, 0, 0), "nothing younger than what is kept");
+    assert_eq!(attempts, [2, 2, 1, 0], "the log, at most a batch at a time");
+    assert!(store.attempts(organizer, webhook.id, None, Limit::DEFAULT).await.unwrap().is_empty());
+    assert_eq!(deliveries, [3, 1, 0], "the four settled ones");
+    assert_eq!(store.backlog().await.unwrap().undelivered, 1, "the one still to retry is kept");
+    assert_eq!(notifications, [3, 1, 0], "the four whose deliveries are gone");
+    assert_eq!(feed(buyers[0]).await, 0);
+    assert_eq!(feed(buyers[4]).await, 1, "a delivery still refers to it");
+    assert_eq!(feed(buyers[5]).await, 1, "the relay has not passed it yet");
+    queue(&store).await;
+    assert_eq!(store.backlog().await.unwrap().undelivered, 2, "and still queues it, once");
+}

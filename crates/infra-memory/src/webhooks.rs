@@ -361,6 +361,39 @@ impl Webhooks for MemoryStore {
         Ok(Some(count))
     }
 
+    async fn forget_attempts(&self, kept: Duration, batch: usize) -> Result<u64, RepoError> {
+        let mut tables = self.tables();
+        let before = Utc::now() - TimeDelta::from_std(kept).unwrap_or(TimeDelta::MAX);
+        let mut left = batch;
+        for log in tables.hooks.log.values_mut() {
+            // Oldest first: each log is in the order it was written.
+            let old = log.iter().take_while(|a| a.attempted_at < before).count().min(left);
+            log.drain(..old);
+            left -= old;
+        }
+        Ok(u64::try_from(batch - left).unwrap_or(u64::MAX))
+    }
+
+    async fn forget_deliveries(&self, kept: Duration, batch: usize) -> Result<u64, RepoError> {
+        let mut tables = self.tables();
+        let before = Utc::now() - TimeDelta::from_std(kept).unwrap_or(TimeDelta::MAX);
+        let relayed = tables.hooks.relayed;
+        let old: Vec<(WebhookId, NotificationId)> = tables
+            .hooks
+            .deliveries
+            .iter()
+            .filter(|((_, notification), row)| {
+                row.due_at.is_none() && row.created_at < before && notification.get() <= relayed
+            })
+            .map(|(key, _)| *key)
+            .take(batch)
+            .collect();
+        for key in &old {
+            tables.hooks.deliveries.remove(key);
+        }
+        Ok(u64::try_from(old.len()).unwrap_or(u64::MAX))
+    }
+
     async fn backlog(&self) -> Result<Backlog, RepoError> {
         let tables = self.tables();
         let waiting = tables.hooks.deliveries.values().filter(|row| row.due_at.is_some());

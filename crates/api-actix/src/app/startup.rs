@@ -264,7 +264,7 @@ fn workers<S: Store, W: WebhookSender + Clone>(
         Arc::clone(&deliveries),
         LISTENER_POLL,
     ));
-    workers.add(Housekeeping::new(store.clone(), store.clone()));
+    workers.add(Housekeeping::new(store.clone(), config.retention));
     workers.add(RevocationFollower::new(store.clone(), Arc::clone(&state.revocations), config.auth.jwt_ttl));
     let policy = DeliveryPolicy {
         in_flight: DELIVERIES_IN_FLIGHT,

@@ -118,6 +118,30 @@ pub trait Webhooks: Send + Sync + 'static {
     fn queue_deliveries(&self, batch: usize)
     -> impl Future<Output = Result<Option<usize>, RepoError>> + Send;
 
+    /// Deletes at most `batch` log entries (attempts) older than `kept`; returns how many. Any
+    /// number of instances may run it at once.
+    ///
+    /// # Errors
+    /// [`RepoError`] when the store fails.
+    fn forget_attempts(
+        &self,
+        kept: Duration,
+        batch: usize,
+    ) -> impl Future<Output = Result<u64, RepoError>> + Send;
+
+    /// Deletes at most `batch` settled deliveries (delivered or given up) whose notification is
+    /// older than `kept`; returns how many. Implementations MUST NOT delete one the relay could
+    /// queue again (above its place), nor one still due. Any number of instances may run it at
+    /// once.
+    ///
+    /// # Errors
+    /// [`RepoError`] when the store fails.
+    fn forget_deliveries(
+        &self,
+        kept: Duration,
+        batch: usize,
+    ) -> impl Future<Output = Result<u64, RepoError>> + Send;
+
     /// How much waits to be delivered.
     ///
     /// # Errors

@@ -526,6 +526,43 @@ pub(crate) async fn save_relay(
     .map(drop)
 }
 
+/// Deletes at most `$2` attempts logged more than `$1` ms ago.
+const FORGET_ATTEMPTS: &str = "\
+DELETE FROM webhook_attempts WHERE id IN (
+    SELECT id FROM webhook_attempts WHERE attempted_at < now() - $1 * interval '1 millisecond' LIMIT $2)";
+
+pub(crate) async fn forget_attempts(
+    conn: &mut AsyncPgConnection,
+    kept: Duration,
+    batch: i64,
+) -> QueryResult<usize> {
+    Prepared(diesel::sql_query(FORGET_ATTEMPTS).bind::<BigInt, _>(millis(kept)).bind::<BigInt, _>(batch))
+        .execute(conn)
+        .await
+}
+
+/// Deletes at most `$2` settled deliveries whose notification is more than `$1` ms old, none
+/// above the relay's place (the relay reads that window again and would queue them anew).
+const FORGET_DELIVERIES: &str = "\
+DELETE FROM webhook_deliveries d
+USING (
+    SELECT webhook_id, notification_id FROM webhook_deliveries
+    WHERE due_at IS NULL AND created_at < now() - $1 * interval '1 millisecond'
+      AND notification_id <= (SELECT walked FROM outbox_relay WHERE id = 1)
+    LIMIT $2
+) old
+WHERE d.webhook_id = old.webhook_id AND d.notification_id = old.notification_id AND d.due_at IS NULL";
+
+pub(crate) async fn forget_deliveries(
+    conn: &mut AsyncPgConnection,
+    kept: Duration,
+    batch: i64,
+) -> QueryResult<usize> {
+    Prepared(diesel::sql_query(FORGET_DELIVERIES).bind::<BigInt, _>(millis(kept)).bind::<BigInt, _>(batch))
+        .execute(conn)
+        .await
+}
+
 /// What waits to be delivered, and since when.
 const DELIVERY_BACKLOG: &str = "\
 SELECT count(*) AS undelivered,

@@ -215,6 +215,22 @@ impl Webhooks for PgStore {
         .map_err(TxError::settle)
     }
 
+    async fn forget_attempts(&self, kept: Duration, batch: usize) -> Result<u64, RepoError> {
+        let batch = i64::try_from(batch).unwrap_or(i64::MAX);
+        let forgotten = self
+            .write(async |conn| webhooks::forget_attempts(conn, kept, batch).await.map_err(from_diesel))
+            .await?;
+        Ok(u64::try_from(forgotten).unwrap_or(u64::MAX))
+    }
+
+    async fn forget_deliveries(&self, kept: Duration, batch: usize) -> Result<u64, RepoError> {
+        let batch = i64::try_from(batch).unwrap_or(i64::MAX);
+        let forgotten = self
+            .write(async |conn| webhooks::forget_deliveries(conn, kept, batch).await.map_err(from_diesel))
+            .await?;
+        Ok(u64::try_from(forgotten).unwrap_or(u64::MAX))
+    }
+
     async fn backlog(&self) -> Result<Backlog, RepoError> {
         let row = self.write(async |conn| webhooks::backlog(conn).await.map_err(from_diesel)).await?;
         Ok(Backlog {
