@@ -92,6 +92,10 @@ pub enum ApiError {
     LimitBelowTaken { taken: u32 },
     #[error("A user with this email already exists")]
     EmailTaken,
+    /// The organizer has as many webhooks as `WEBHOOKS_PER_USER` allows; deleting one makes
+    /// room (so the key of a keyed request is given back: a retry after that runs again).
+    #[error("An organizer may have at most {cap} webhooks; delete one to add another")]
+    WebhookCapReached { cap: u32 },
     #[error("Request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("Content-Type must be application/json")]
@@ -160,6 +164,7 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
         ApiError::EventCancelled(_) => (StatusCode::CONFLICT, "event_cancelled"),
         ApiError::LimitBelowTaken { .. } => (StatusCode::CONFLICT, "ticket_limit_below_taken"),
         ApiError::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
+        ApiError::WebhookCapReached { .. } => (StatusCode::CONFLICT, "webhook_limit_reached"),
         ApiError::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
         ApiError::IdempotencyKeyInFlight => (StatusCode::CONFLICT, "idempotency_key_in_flight"),
         ApiError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
@@ -266,7 +271,8 @@ pub struct ErrorBody<'a> {
     pub error: Cow<'a, str>,
     /// Stable, for programs: invalid_request, unauthenticated, invalid_credentials, forbidden,
     /// not_found, already_booked, already_waitlisted, already_cancelled, event_cancelled,
-    /// ticket_limit_below_taken, email_taken, idempotency_key_reused, idempotency_key_in_flight,
+    /// ticket_limit_below_taken, email_taken, webhook_limit_reached, idempotency_key_reused,
+    /// idempotency_key_in_flight,
     /// payload_too_large, unsupported_media_type,
     /// route_not_found, method_not_allowed, rate_limited, too_many_connections, request_timeout,
     /// headers_too_large,
@@ -441,6 +447,7 @@ impl From<CreateWebhookError> for ApiError {
             CreateWebhookError::EventNotFound(id) => Self::EventNotFound(id.get()),
             CreateWebhookError::NotOrganizer(_) => Self::Forbidden,
             CreateWebhookError::Target(refused) => field_error("url", &refused.to_string()),
+            CreateWebhookError::CapReached(cap) => Self::WebhookCapReached { cap: cap.get() },
             CreateWebhookError::Repo(e) => e.into(),
         }
     }
@@ -596,6 +603,20 @@ mod tests {
             assert_eq!(levels_logged(|| drop(error.error_response())), [level], "{name}");
         }
         assert!(levels_logged(|| drop(ApiError::Forbidden.error_response())).is_empty(), "a 4xx is no news");
+    }
+
+    #[actix_web::test]
+    async fn a_webhook_past_the_cap_is_a_conflict_with_its_own_code() {
+        let cap = domain::webhook::WebhookCap::new(20).unwrap();
+        let (status, json, _) = body(CreateWebhookError::CapReached(cap).into()).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "error": "An organizer may have at most 20 webhooks; delete one to add another",
+                "code": "webhook_limit_reached"
+            })
+        );
     }
 
     #[test]
