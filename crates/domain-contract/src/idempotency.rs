@@ -152,8 +152,10 @@ pub async fn every_effect_is_stored_with_it_as_it_was_returned<A: Adapter>() {
     let url = WebhookUrl::parse("http://127.0.0.1:9/hook").unwrap();
     let secret = WebhookSecret::new(vec![5; 32]).unwrap();
     let webhook = NewWebhook { organizer, url, kinds: None, event: None };
-    let subscribed =
-        store.create_webhook(webhook, secret.clone(), keyed(&store, "webhook").await).await.unwrap();
+    let subscribed = store
+        .create_webhook(webhook, secret.clone(), crate::webhooks::roomy(), keyed(&store, "webhook").await)
+        .await
+        .unwrap();
 
     assert_eq!(replayed(&store, "register").await, Effect::Registered(registered));
     assert_eq!(replayed(&store, "create").await, Effect::EventCreated(created));
@@ -164,7 +166,30 @@ pub async fn every_effect_is_stored_with_it_as_it_was_returned<A: Adapter>() {
     assert_eq!(replayed(&store, "call-off").await, Effect::EventCalledOff(called_off));
     assert_eq!(replayed(&store, "password").await, Effect::PasswordChanged(signed_in));
     assert_eq!(replayed(&store, "logout").await, Effect::LoggedOut);
-    assert_eq!(replayed(&store, "webhook").await, Effect::WebhookCreated(subscribed, secret));
+    assert_eq!(replayed(&store, "webhook").await, Effect::WebhookCreated(subscribed, Some(secret)));
+}
+
+pub async fn a_replayed_webhook_creation_reads_its_secret_from_the_webhook<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let organizer = user(&store, "organizer").await;
+    let secret = WebhookSecret::new(vec![9; 32]).unwrap();
+    let webhook = NewWebhook {
+        organizer,
+        url: WebhookUrl::parse("https://example.com/hook").unwrap(),
+        kinds: None,
+        event: None,
+    };
+    let created = store
+        .create_webhook(webhook, secret.clone(), crate::webhooks::roomy(), keyed(&store, "webhook").await)
+        .await
+        .unwrap();
+
+    let while_it_exists = replayed(&store, "webhook").await;
+    store.delete_webhook(organizer, created.id).await.unwrap();
+    let once_deleted = replayed(&store, "webhook").await;
+
+    assert_eq!(while_it_exists, Effect::WebhookCreated(created.clone(), Some(secret)));
+    assert_eq!(once_deleted, Effect::WebhookCreated(created, None), "the key kept no secret of its own");
 }
 
 pub async fn an_effect_whose_attempt_lost_its_key_is_not_made<A: Adapter>() {

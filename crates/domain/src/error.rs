@@ -17,3 +17,14 @@ pub enum RepoError {
     #[error("the database answered unexpectedly")]
     Internal(#[source] BoxError),
 }
+
+/// The store turned a request away rather than queue it: `waiting` requests already wait for
+/// it. Adapters answer [`RepoError::Unavailable`] with this as its cause. It is load — the
+/// clients asked for more than the store was given to serve — not a fault of the store, and
+/// callers may tell the two apart (the HTTP layer logs it as a warning, a fault as an error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{waiting} requests already wait for the store")]
+pub struct Overloaded {
+    /// How many requests were waiting when this one was turned away.
+    pub waiting: usize,
+}

@@ -177,8 +177,10 @@ pub enum Effect {
     PasswordChanged(SignedIn),
     /// A token revoked.
     LoggedOut,
-    /// A webhook created, with the secret its first answer shows.
-    WebhookCreated(Webhook, WebhookSecret),
+    /// A webhook created, with the secret that signs its deliveries. The first answer always has
+    /// it. Stores keep no secret with a key: a replay reads it from the webhook itself (which
+    /// must hold it to sign), and has none once the webhook has been deleted.
+    WebhookCreated(Webhook, Option<WebhookSecret>),
 }
 
 #[cfg(test)]

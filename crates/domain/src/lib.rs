@@ -131,7 +131,7 @@ pub use booking::{
     CancelError, CancelTarget, Cancellation, ChangeQuantity, ChangeQuantityError, FindBookingError,
     ListAttendeesError, Quantity, QuantityChange, QuantityError, UnknownStatus, WaitlistPosition,
 };
-pub use error::{BoxError, RepoError};
+pub use error::{BoxError, Overloaded, RepoError};
 pub use event::{
     Availability, CancelEvent, CancelEventError, ChangeEvent, ChangeEventError, CreateEventError, Event,
     EventCancellation, EventChange, EventChanges, EventDate, EventDateError, EventStatus, FindEventError,

@@ -8,4 +8,4 @@ pub mod reading;
 pub mod webhooks;
 
 pub use account_service::AccountService;
-pub use webhooks::{Deliveries, DeliveryPolicy};
+pub use webhooks::{Deliveries, DeliveryPolicy, Round};

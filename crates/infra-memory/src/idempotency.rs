@@ -43,6 +43,18 @@ impl Held {
     }
 }
 
+/// A replayed webhook creation with the secret its webhook holds now (none once deleted): the
+/// key keeps none.
+fn with_secret(tables: &Tables, answer: Recorded) -> Recorded {
+    match answer {
+        Recorded::Effect(Effect::WebhookCreated(webhook, _)) => {
+            let secret = tables.hooks.webhooks.get(&webhook.id).map(|(_, secret)| secret.clone());
+            Recorded::Effect(Effect::WebhookCreated(webhook, secret))
+        }
+        other => other,
+    }
+}
+
 impl Idempotency for MemoryStore {
     async fn claim(&self, request: IdempotentRequest, lease: Duration) -> Result<Claim, RepoError> {
         let mut tables = self.tables();
@@ -55,7 +67,7 @@ impl Idempotency for MemoryStore {
                 return Ok(Claim::Reused);
             }
             if let Some(answer) = &row.answer {
-                return Ok(Claim::Replay(answer.clone()));
+                return Ok(Claim::Replay(with_secret(&tables, answer.clone())));
             }
             if row.claimed_at.checked_add(row.lease).is_none_or(|end| now < end) {
                 return Ok(Claim::InFlight);

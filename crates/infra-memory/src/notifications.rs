@@ -2,6 +2,10 @@
 //! step, so ids become visible in order and no writer is ever running unseen: a watermark here
 //! moves over everything written at once.
 
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
 use domain::listing::Limit;
 use domain::notice::{Notification, Settlement, Watermark};
 use domain::ports::{NewsListener, Notifications};
@@ -26,6 +30,25 @@ impl Tables {
 
 impl Notifications for MemoryStore {
     type Listener = MemoryNewsListener;
+
+    async fn forget_notifications(&self, kept: Duration, batch: usize) -> Result<u64, RepoError> {
+        let mut tables = self.tables();
+        let before = Utc::now() - TimeDelta::from_std(kept).unwrap_or(TimeDelta::MAX);
+        let relayed = tables.hooks.relayed;
+        let referred: HashSet<NotificationId> =
+            tables.hooks.deliveries.keys().map(|&(_, notification)| notification).collect();
+        let mut left = batch;
+        let before_count = tables.notifications.len();
+        tables.notifications.retain(|n| {
+            let forget =
+                left > 0 && n.created_at < before && n.id.get() <= relayed && !referred.contains(&n.id);
+            if forget {
+                left -= 1;
+            }
+            !forget
+        });
+        Ok(u64::try_from(before_count - tables.notifications.len()).unwrap_or(u64::MAX))
+    }
 
     async fn feed(
         &self,

@@ -50,6 +50,9 @@ pub(crate) struct WebhookTables {
     pub deliveries: BTreeMap<(WebhookId, NotificationId), DeliveryRow>,
     /// Each webhook's attempts, oldest first.
     pub log: BTreeMap<WebhookId, Vec<DeliveryAttempt>>,
+    /// Each webhook's pauses since its last delivery (its breaker's other half is the
+    /// webhook's `failures` and `paused_until`).
+    pub pauses: HashMap<WebhookId, u32>,
     /// The relay's place in the outbox: every notification up to here is queued.
     pub relayed: i64,
     pub last_webhook: i64,
@@ -61,6 +64,8 @@ pub(crate) struct DeliveryRow {
     pub attempts: u32,
     /// When it is next due (the lease's end while an attempt runs); `None` once settled.
     pub due_at: Option<DateTime<Utc>>,
+    /// While an attempt runs, when its lease ends: in flight until then.
+    pub leased_until: Option<DateTime<Utc>>,
     /// As old as its notification.
     pub created_at: DateTime<Utc>,
 }

@@ -73,13 +73,6 @@ struct TransactionPooled {
     listen_url: Arc<str>,
 }
 
-/// The store could not take another request: too many already wait for a connection.
-#[derive(Debug, thiserror::Error)]
-#[error("{waiting} requests already wait for a database connection")]
-struct Overloaded {
-    waiting: usize,
-}
-
 impl PgStore {
     /// Every port on `pool`, with the default group commit and admission.
     #[must_use]
@@ -213,7 +206,7 @@ impl PgStore {
 async fn admit(pool: &PgPool, max_waiting: usize) -> Result<Connection, RepoError> {
     let waiting = pool.status().waiting;
     if waiting >= max_waiting {
-        return Err(RepoError::Unavailable(Box::new(Overloaded { waiting })));
+        return Err(RepoError::Unavailable(Box::new(domain::Overloaded { waiting })));
     }
     pool.get().await.map_err(from_pool)
 }

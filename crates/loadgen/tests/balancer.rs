@@ -7,6 +7,7 @@
 //! must be present, they fail.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -76,12 +77,10 @@ enum End {
     Kill,
 }
 
-/// Two instances behind HAProxy, a read load through it, and one instance ended 2.5 s in.
-/// Returns the load's report and the ended instance.
-async fn end_one_mid_load(haproxy: &PathBuf, end: End) -> (loadgen::report::Report, Instance) {
-    let db = TestDatabase::new().await;
-    let env = [("DATABASE_URL", db.url()), ("DRAIN_DELAY_MS", "2500")];
-    let mut instances = [Instance::spawn(&env), Instance::spawn(&env)];
+/// Two instances with `env` behind HAProxy, both in service; returns them, the balancer and
+/// its base URL.
+async fn behind_haproxy(haproxy: &PathBuf, env: &[(&str, &str)]) -> ([Instance; 2], Balancer, String) {
+    let mut instances = [Instance::spawn(env), Instance::spawn(env)];
     for instance in &mut instances {
         let ready = instance.ready().await;
         assert!(ready.is_ok(), "{ready:?}: {}", instance.stderr());
@@ -89,7 +88,7 @@ async fn end_one_mid_load(haproxy: &PathBuf, end: End) -> (loadgen::report::Repo
     let port = free_port();
     let servers =
         [instances[0].base.trim_start_matches("http://"), instances[1].base.trim_start_matches("http://")];
-    let _balancer = Balancer::start(haproxy, port, servers);
+    let balancer = Balancer::start(haproxy, port, servers);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let started = Instant::now();
@@ -100,6 +99,15 @@ async fn end_one_mid_load(haproxy: &PathBuf, end: End) -> (loadgen::report::Repo
         assert!(started.elapsed() < Duration::from_secs(20), "haproxy never served");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    (instances, balancer, base)
+}
+
+/// Two instances behind HAProxy, a read load through it, and one instance ended 2.5 s in.
+/// Returns the load's report and the ended instance.
+async fn end_one_mid_load(haproxy: &PathBuf, end: End) -> (loadgen::report::Report, Instance) {
+    let db = TestDatabase::new().await;
+    let env = [("DATABASE_URL", db.url()), ("DRAIN_DELAY_MS", "2500")];
+    let (mut instances, _balancer, base) = behind_haproxy(haproxy, &env).await;
 
     // Every failure counts: the load tool does not retry here.
     let api = Api::new(vec![base], 16).unwrap().with_retries(false);
@@ -139,4 +147,45 @@ async fn an_instance_killed_mid_load_behind_haproxy_fails_no_read() {
 
     assert!(report.ok(), "{}", report.table());
     assert!(report.phases.iter().all(|p| p.requests > 100), "{}", report.table());
+}
+
+/// HAProxy adds the client's address as an `X-Forwarded-For` line of its own (`option
+/// forwardfor`) and the instances trust it (`TRUSTED_PROXIES`): a client that sends a new
+/// made-up `X-Forwarded-For` with every request still draws on its own address's budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(missing_haproxy, ignore = "haproxy is not installed: apt-get install haproxy")]
+async fn a_forged_forwarded_for_does_not_escape_the_rate_limit_behind_haproxy() {
+    let haproxy = haproxy_binary();
+    let db = TestDatabase::new().await;
+    let env = [
+        ("DATABASE_URL", db.url()),
+        ("TRUSTED_PROXIES", "127.0.0.1"),
+        ("RATE_LIMIT_PER_SECOND", "2"),
+        ("RATE_LIMIT_BURST", "4"),
+    ];
+    let (_instances, _balancer, base) = behind_haproxy(&haproxy, &env).await;
+    // HAProxy reaches the instances from 127.0.0.1; this client comes from 127.0.0.2.
+    let client = reqwest::Client::builder().local_address(IpAddr::from([127, 0, 0, 2])).build().unwrap();
+
+    let started = Instant::now();
+    let mut statuses = Vec::new();
+    for forged in 0..30 {
+        let answer = client
+            .get(format!("{base}/health"))
+            .header("X-Forwarded-For", format!("203.0.113.{forged}"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(answer.status().as_u16());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+
+    // Each instance allows its burst and two a second; round robin shares the requests.
+    let allowed = statuses.iter().filter(|s| **s == 200).count();
+    let budget = 2.0 * (4.0 + 2.0 * elapsed.ceil());
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 429), "{statuses:?}");
+    assert!(
+        f64::from(u32::try_from(allowed).unwrap()) <= budget,
+        "{allowed} allowed in {elapsed:.1} s: {statuses:?}"
+    );
 }

@@ -5,6 +5,7 @@
 mod auth;
 mod database;
 mod http;
+mod retention;
 mod telemetry;
 mod vars;
 mod webhooks;
@@ -12,6 +13,7 @@ mod webhooks;
 pub use auth::AuthConfig;
 pub use database::{BookingBatch, DatabaseConfig};
 pub use http::HttpConfig;
+pub use retention::RetentionConfig;
 pub use telemetry::TelemetryConfig;
 pub use webhooks::WebhookConfig;
 
@@ -28,6 +30,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Webhook delivery.
     pub webhooks: WebhookConfig,
+    /// How long the log, settled deliveries and notifications are kept.
+    pub retention: RetentionConfig,
     /// Logs and metrics.
     pub telemetry: TelemetryConfig,
 }
@@ -75,6 +79,7 @@ impl Config {
             http: HttpConfig::read(&vars)?,
             auth: AuthConfig::read(&vars)?,
             webhooks: WebhookConfig::read(&vars)?,
+            retention: RetentionConfig::read(&vars)?,
             telemetry: TelemetryConfig::read(&vars)?,
         })
     }

@@ -20,7 +20,7 @@ use actix_web::web;
 use anyhow::Context;
 use domain::ports::{PasswordHasher, Store, WebhookSender};
 use domain::service::{AccountService, Deliveries, DeliveryPolicy};
-use domain::webhook::RetryPolicy;
+use domain::webhook::{ClaimBounds, RetryPolicy};
 use tokio::sync::{Notify, watch};
 
 use crate::app::config::Config;
@@ -43,8 +43,15 @@ const LISTENER_POLL: Duration = Duration::from_millis(200);
 /// due without a notification).
 const DELIVERY_POLL: Duration = Duration::from_secs(1);
 
-/// The most deliveries one round of a worker has in flight.
-const DELIVERY_BATCH: usize = 64;
+/// The most deliveries one instance has in flight: concurrent requests cost little (a socket
+/// and a few kilobytes each), and a slow receiver holds one of them until its timeout.
+const DELIVERIES_IN_FLIGHT: usize = 128;
+
+/// The most deliveries in flight at once, on every instance together, for one webhook and for
+/// one organizer: a receiver that answers slowly, or never, takes at most that many of the
+/// workers' slots, and an organizer with many such webhooks no more than their share, however
+/// many of their deliveries are due.
+const CLAIM_BOUNDS: ClaimBounds = ClaimBounds { per_webhook: 4, per_organizer: 16 };
 
 /// Notifications a stream may have queued before it counts as too slow and is closed.
 const STREAM_BUFFER: usize = 256;
@@ -123,7 +130,13 @@ impl Application {
         let port = listener.local_addr()?.port();
         let Adapters { store, public_reads, hasher, sender } = adapters;
         let streams = NotificationSettings { heartbeat: http.sse_heartbeat, stream_buffer: STREAM_BUFFER };
-        let state = web::Data::new(AppState::new(store.clone(), public_reads, tokens, streams));
+        let state = web::Data::new(AppState::new(
+            store.clone(),
+            public_reads,
+            tokens,
+            streams,
+            config.webhooks.per_user,
+        ));
         let feed = Arc::clone(&state.feed);
         let workers = workers(config, &store, &sender, &state);
         let metrics = match config.telemetry.metrics_addr {
@@ -251,12 +264,14 @@ fn workers<S: Store, W: WebhookSender + Clone>(
         Arc::clone(&deliveries),
         LISTENER_POLL,
     ));
-    workers.add(Housekeeping::new(store.clone(), store.clone()));
+    workers.add(Housekeeping::new(store.clone(), config.retention));
     workers.add(RevocationFollower::new(store.clone(), Arc::clone(&state.revocations), config.auth.jwt_ttl));
     let policy = DeliveryPolicy {
-        batch: DELIVERY_BATCH,
+        in_flight: DELIVERIES_IN_FLIGHT,
+        bounds: CLAIM_BOUNDS,
         lease: config.webhooks.lease,
         retry: RetryPolicy::with_base(config.webhooks.retry_base),
+        breaker: config.webhooks.breaker,
     };
     let rounds = Deliveries::new(store.clone(), sender.clone(), policy);
     workers.add(DeliveryWorker::new(rounds, store.clone(), DELIVERY_POLL, deliveries));

@@ -60,7 +60,7 @@ impl Answers {
                 StatusCode::CREATED,
                 &CreateWebhookResponse {
                     webhook: WebhookBody::from(webhook),
-                    secret: presented_secret(&secret),
+                    secret: secret.as_ref().map(presented_secret),
                 },
             ),
         }

@@ -10,7 +10,7 @@ mod revocations;
 mod tokens;
 
 pub use authenticator::Authenticator;
-pub use caller::{Caller, Verified, bearer_token};
+pub use caller::{Admitted, Caller, bearer_token};
 use known_users::KnownUsers;
 pub use revocations::RevocationRegistry;
 pub use tokens::{Claims, TokenService};

@@ -5,6 +5,12 @@
 //! Bodies are `{"error": "<message>", "code": "<code>"}`: `error` is what the original
 //! service's clients read (its messages are kept word for word), `code` is stable and
 //! machine-readable. 5xx bodies never carry internals; the cause chain goes to the log.
+//!
+//! It is also where an error's log level is chosen: a fault (a 5xx the service owes its
+//! operators an explanation for) is an ERROR; overload — a 503 because the clients asked for
+//! more at once than the service was sized for (the password hashing queue full, the
+//! database pool's queue full) — is a WARN and a count (`overload_refusals_total`), so that a
+//! storm of clients cannot fill the error log.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -18,6 +24,7 @@ use domain::webhook::{CreateWebhookError, WebhookError};
 use domain::{
     BookError, BookingId, BoxError, CancelError, CancelEventError, ChangeEventError, ChangeQuantityError,
     CreateEventError, EventId, FindBookingError, FindEventError, HashError, ListAttendeesError, LoginError,
+    Overloaded,
     PasswordChangeError, RegisterError, RepoError, UserId,
 };
 use serde::Serialize;
@@ -37,6 +44,9 @@ pub const fn password_problem(error: PasswordError) -> &'static str {
         PasswordError::ContainsEmail => "must not contain the name part of the email address",
     }
 }
+
+/// A body that ended early or whose chunks do not parse.
+const MALFORMED_BODY: &str = "The request body is incomplete or its chunked encoding is malformed";
 
 /// Seconds a client should wait after a 503 before trying again.
 const RETRY_AFTER_UNAVAILABLE: u64 = 1;
@@ -90,6 +100,10 @@ pub enum ApiError {
     BookingNotWaiting(BookingId),
     #[error("A user with this email already exists")]
     EmailTaken,
+    /// The organizer has as many webhooks as `WEBHOOKS_PER_USER` allows; deleting one makes
+    /// room (so the key of a keyed request is given back: a retry after that runs again).
+    #[error("An organizer may have at most {cap} webhooks; delete one to add another")]
+    WebhookCapReached { cap: u32 },
     #[error("Request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("Content-Type must be application/json")]
@@ -160,6 +174,7 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
         ApiError::QuantityOverLimit { .. } => (StatusCode::CONFLICT, "quantity_over_limit"),
         ApiError::BookingNotWaiting(_) => (StatusCode::CONFLICT, "booking_not_waiting"),
         ApiError::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
+        ApiError::WebhookCapReached { .. } => (StatusCode::CONFLICT, "webhook_limit_reached"),
         ApiError::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
         ApiError::IdempotencyKeyInFlight => (StatusCode::CONFLICT, "idempotency_key_in_flight"),
         ApiError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
@@ -189,6 +204,25 @@ impl ApiError {
             _ => {}
         }
         (status_and_code(self).0 == StatusCode::SERVICE_UNAVAILABLE).then_some(RETRY_AFTER_UNAVAILABLE)
+    }
+
+    /// Which resource ran out when this is a refusal for overload, not a fault:
+    /// `password_hashing` or `database_pool`.
+    fn overloaded(&self) -> Option<&'static str> {
+        match self {
+            Self::HashingBusy => Some("password_hashing"),
+            Self::Unavailable(cause) => {
+                let mut source: Option<&(dyn std::error::Error + 'static)> = Some(cause.as_ref());
+                while let Some(error) = source {
+                    if error.is::<Overloaded>() {
+                        return Some("database_pool");
+                    }
+                    source = error.source();
+                }
+                None
+            }
+            _ => None,
+        }
     }
 
     /// The error behind an answer actix-http gives on its own, with no body, before any route
@@ -228,8 +262,13 @@ impl ApiError {
                 Self::Invalid("\"value\" must be of type object".to_owned())
             }
             JsonPayloadError::Deserialize(e) => Self::Invalid(format!("Request body is not valid JSON: {e}")),
-            // The enum is non-exhaustive: anything new is a body we could not read.
-            other => Self::Invalid(format!("Could not read the request body: {other}")),
+            // actix-http ends a body whose chunk framing does not parse as if the client had
+            // gone (an incomplete payload); its own words name its internals.
+            JsonPayloadError::Payload(PayloadError::Incomplete(_) | PayloadError::EncodingCorrupted) => {
+                Self::Invalid(MALFORMED_BODY.to_owned())
+            }
+            // The enums are non-exhaustive: anything new is a body we could not read.
+            _ => Self::Invalid("Could not read the request body".to_owned()),
         }
     }
 }
@@ -243,7 +282,7 @@ pub struct ErrorBody<'a> {
     /// Stable, for programs: invalid_request, unauthenticated, invalid_credentials, forbidden,
     /// not_found, already_booked, already_waitlisted, already_cancelled, event_cancelled,
     /// ticket_limit_below_taken, quantity_over_limit, booking_not_waiting, email_taken,
-    /// idempotency_key_reused, idempotency_key_in_flight,
+    /// webhook_limit_reached, idempotency_key_reused, idempotency_key_in_flight,
     /// payload_too_large, unsupported_media_type,
     /// route_not_found, method_not_allowed, rate_limited, too_many_connections, request_timeout,
     /// headers_too_large,
@@ -259,7 +298,10 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let (status, code) = status_and_code(self);
-        if status.is_server_error() {
+        if let Some(resource) = self.overloaded() {
+            crate::telemetry::metrics::overload_refused(resource);
+            tracing::warn!(code, resource, cause = %cause_chain(self), "request refused: overloaded");
+        } else if status.is_server_error() {
             tracing::error!(code, cause = %cause_chain(self), "request failed");
         }
         let mut response = json_error(status, &self.to_string(), code);
@@ -435,6 +477,7 @@ impl From<CreateWebhookError> for ApiError {
             CreateWebhookError::EventNotFound(id) => Self::EventNotFound(id.get()),
             CreateWebhookError::NotOrganizer(_) => Self::Forbidden,
             CreateWebhookError::Target(refused) => field_error("url", &refused.to_string()),
+            CreateWebhookError::CapReached(cap) => Self::WebhookCapReached { cap: cap.get() },
             CreateWebhookError::Repo(e) => e.into(),
         }
     }
@@ -589,6 +632,55 @@ mod tests {
         let (status, json, _) = body(bug).await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(json, serde_json::json!({"error": "An unknown error occurred", "code": "internal_error"}));
+    }
+
+    /// The levels of the events `render` logs.
+    fn levels_logged(render: impl FnOnce()) -> Vec<tracing::Level> {
+        use std::sync::{Arc, Mutex};
+        use tracing_subscriber::layer::SubscriberExt as _;
+
+        struct Levels(Arc<Mutex<Vec<tracing::Level>>>);
+        impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Levels {
+            fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+                self.0.lock().unwrap().push(*event.metadata().level());
+            }
+        }
+        let levels = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry().with(Levels(levels.clone()));
+        tracing::subscriber::with_default(subscriber, render);
+        levels.lock().unwrap().clone()
+    }
+
+    #[test]
+    fn overload_is_a_warning_and_a_fault_an_error() {
+        use tracing::Level;
+        let full_pool = || ApiError::from(RepoError::Unavailable(Box::new(Overloaded { waiting: 64 })));
+        let outage = || ApiError::from(RepoError::Unavailable("connection refused".into()));
+
+        for (error, level) in [
+            (ApiError::HashingBusy, Level::WARN),
+            (full_pool(), Level::WARN),
+            (outage(), Level::ERROR),
+            (ApiError::Internal("a bug".into()), Level::ERROR),
+        ] {
+            let name = format!("{error:?}");
+            assert_eq!(levels_logged(|| drop(error.error_response())), [level], "{name}");
+        }
+        assert!(levels_logged(|| drop(ApiError::Forbidden.error_response())).is_empty(), "a 4xx is no news");
+    }
+
+    #[actix_web::test]
+    async fn a_webhook_past_the_cap_is_a_conflict_with_its_own_code() {
+        let cap = domain::webhook::WebhookCap::new(20).unwrap();
+        let (status, json, _) = body(CreateWebhookError::CapReached(cap).into()).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "error": "An organizer may have at most 20 webhooks; delete one to add another",
+                "code": "webhook_limit_reached"
+            })
+        );
     }
 
     #[test]

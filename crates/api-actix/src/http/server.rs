@@ -22,6 +22,12 @@ const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a closing connection is given to read its last answer (actix-web's default).
 const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// Connections the kernel holds for the server before it accepts them (actix-server's
+/// default). A listener bound by the standard library holds 128: a burst of a few hundred new
+/// connections overflows that, and a client whose connection is dropped there waits a whole
+/// second before its system tries again — everyone else's `/health` included.
+const ACCEPT_QUEUE: i32 = 2048;
+
 /// How one listener is served.
 #[derive(Debug, Clone, Copy)]
 pub struct Serving {
@@ -38,7 +44,7 @@ pub struct Serving {
 /// owner stops it.
 ///
 /// # Errors
-/// When the listener cannot be made non-blocking.
+/// When the listener's queue cannot be set or it cannot be made non-blocking.
 pub fn serve<F, I, S, B, C>(
     listener: TcpListener,
     factory: F,
@@ -58,6 +64,8 @@ where
     C: Fn(Option<SocketAddr>, &mut Extensions) + Send + Clone + 'static,
 {
     let local = listener.local_addr()?;
+    // Listening again on a listening socket changes only its queue's length.
+    socket2::SockRef::from(&listener).listen(ACCEPT_QUEUE)?;
     let builder = ServerBuilder::default()
         .workers(serving.workers.max(1))
         .max_concurrent_connections(serving.connections_per_worker.max(1))

@@ -128,7 +128,7 @@ where
                 .wrap(from_fn(rate_limit::limit))
                 // Outside the rate limit, so that a browser can read its 429s too.
                 .wrap(Condition::new(cors_on, browser::cors(&cors)))
-                .wrap(Condition::new(cors_on, from_fn(browser::cors_refusals_as_json)))
+                .wrap(Condition::new(cors_on, from_fn(browser::cors_answers)))
                 .wrap(from_fn(connections::enforce))
                 .wrap(from_fn(browser::security_headers))
                 .wrap(from_fn(request_context::request_context))
@@ -139,8 +139,9 @@ where
     Ok(server)
 }
 
-/// `/metrics` alone on `listener`, for `METRICS_ADDR`: one worker, no rate limit (a scraper is
-/// trusted by where it can connect from).
+/// `/metrics` alone on `listener`, for `METRICS_ADDR`: one worker, no rate limit and no
+/// per-address cap (a scraper is trusted by where it can connect from), bodies timed and held
+/// as on the service's listener.
 ///
 /// # Errors
 /// When the listener cannot serve.
@@ -160,6 +161,7 @@ pub fn serve_metrics<S: Store>(
                 .app_data(access.clone())
                 .route("/metrics", web::get().to(operations::metrics::<S>))
                 .default_service(web::to(routes::not_found))
+                .wrap(from_fn(connections::enforce))
         },
         serving,
         |_, _| {},

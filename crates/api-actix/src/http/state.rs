@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpRequest, web};
 use domain::ports::Store;
+use domain::webhook::WebhookCap;
 
 use crate::http::answers::Answers;
 use crate::http::auth::{Authenticator, RevocationRegistry, TokenService};
@@ -38,13 +39,21 @@ pub struct AppState<S: Store> {
     pub auth: web::Data<Authenticator>,
     /// How each effect is answered, by its handler and for replays of keyed requests.
     pub answers: Arc<Answers>,
+    /// The most webhooks one organizer may have.
+    pub webhook_cap: WebhookCap,
 }
 
 impl<S: Store> AppState<S> {
     /// The state over `store` (and `public_reads`, which may be the same store or one reading
-    /// a replica), signing with `tokens`.
+    /// a replica), signing with `tokens`, allowing each organizer `webhook_cap` webhooks.
     #[must_use]
-    pub fn new(store: S, public_reads: S, tokens: TokenService, settings: NotificationSettings) -> Self {
+    pub fn new(
+        store: S,
+        public_reads: S,
+        tokens: TokenService,
+        settings: NotificationSettings,
+        webhook_cap: WebhookCap,
+    ) -> Self {
         let revocations = Arc::new(RevocationRegistry::default());
         let auth = web::Data::new(Authenticator::new(
             tokens,
@@ -60,6 +69,7 @@ impl<S: Store> AppState<S> {
             settings,
             answers: Arc::new(Answers::new(auth.clone())),
             auth,
+            webhook_cap,
         }
     }
 

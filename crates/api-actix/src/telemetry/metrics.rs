@@ -134,6 +134,12 @@ pub fn hashing_refused(reason: &'static str) {
     metrics::counter!("password_hashing_refused_total", "reason" => reason).increment(1);
 }
 
+/// A request refused with a 503 because `resource` (`password_hashing`, `database_pool`) had as
+/// many waiting as it may: load, logged as a warning, counted here.
+pub fn overload_refused(resource: &'static str) {
+    metrics::counter!("overload_refusals_total", "resource" => resource).increment(1);
+}
+
 /// Streams of notifications this instance holds open.
 pub fn notification_streams(open: usize) {
     metrics::gauge!("notification_streams_open").set(usize_to_f64(open));

@@ -68,6 +68,32 @@ async fn another_origin_gets_no_cors_headers_and_a_json_refusal_of_its_preflight
 }
 
 #[actix_web::test]
+async fn credentials_are_allowed_to_listed_origins_only() {
+    let app =
+        spawn_memory_app_with(&[("CORS_ALLOWED_ORIGINS", PAGE), ("CORS_ALLOW_CREDENTIALS", "true")]).await;
+    let from = |origin: Option<&'static str>| {
+        let mut request = app.client.get(app.url("/status/1"));
+        if let Some(origin) = origin {
+            request = request.header("Origin", origin);
+        }
+        request.send()
+    };
+
+    let listed = from(Some(PAGE)).await.unwrap();
+    let other = from(Some("https://evil.example.net")).await.unwrap();
+    let no_origin = from(None).await.unwrap();
+    let preflight = preflight(&app.address, PAGE, "POST", "authorization").await;
+
+    assert_eq!(header(listed.headers(), "access-control-allow-origin"), Some(PAGE));
+    assert_eq!(header(listed.headers(), "access-control-allow-credentials"), Some("true"));
+    assert_eq!(header(preflight.headers(), "access-control-allow-credentials"), Some("true"));
+    for unlisted in [&other, &no_origin] {
+        assert_eq!(header(unlisted.headers(), "access-control-allow-origin"), None);
+        assert_eq!(header(unlisted.headers(), "access-control-allow-credentials"), None, "{unlisted:?}");
+    }
+}
+
+#[actix_web::test]
 async fn without_configured_origins_no_page_elsewhere_may_read_and_same_origin_pages_work() {
     let app = spawn_memory_app().await;
 

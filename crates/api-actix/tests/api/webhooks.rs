@@ -17,7 +17,8 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::helpers::{
-    SECRET, TestApp, another_instance, assert_error, now, serve, spawn_app, spawn_app_with,
+    SECRET, TestApp, another_instance, assert_error, now, serve, spawn_app, spawn_app_with, spawn_memory_app,
+    spawn_memory_app_with,
 };
 use crate::receiver::{Received, Receiver, Reply};
 
@@ -136,6 +137,159 @@ async fn a_webhook_is_its_organizers_alone_and_private_targets_are_refused_by_de
         app.get_as(&format!("/webhooks/{webhook}/deliveries"), &organizer).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// The addresses the previous filter let through (issue "Promises kept to the letter", 3), and
+/// URLs with a port of 0 or a bidirectional override (8): each a 400 naming the field, and
+/// nothing stored.
+#[actix_web::test]
+async fn embedded_internal_addresses_reserved_ranges_port_zero_and_bidi_overrides_are_refused() {
+    let app = spawn_memory_app().await;
+    let (_, organizer) = app.user("organizer").await;
+    for url in [
+        "http://[::127.0.0.1]/",
+        "http://[::a9fe:a9fe]/",
+        "http://[64:ff9b::127.0.0.1]/",
+        "http://[2002:7f00:1::]/",
+        "http://198.18.0.1/",
+        "http://240.0.0.1/",
+        "http://[fec0::1]/",
+        "http://[100::1]/",
+        "http://[2001:db8::1]/",
+    ] {
+        let refused = app.post("/webhooks", &json!({"url": url}), Some(&organizer)).await;
+        assert_error(&refused, StatusCode::BAD_REQUEST, REFUSED_TARGET);
+    }
+    for (url, problem) in [
+        ("https://example.com:0/hook", "a webhook URL's port is a number from 1 to 65535"),
+        (
+            "https://example.com/\u{202e}gnp.exe",
+            "a webhook URL names a host and has no spaces, control or formatting characters",
+        ),
+    ] {
+        let refused = app.post("/webhooks", &json!({"url": url}), Some(&organizer)).await;
+        assert_error(&refused, StatusCode::BAD_REQUEST, &format!("\"url\" is invalid: {problem}"));
+    }
+    assert_eq!(app.get_as("/webhooks", &organizer).await.body["webhooks"], json!([]));
+}
+
+/// `WEBHOOKS_PER_USER` caps an organizer's webhooks: one more is a 409 with its own code and
+/// stores nothing; deleting one makes room; another organizer's count is their own.
+#[actix_web::test]
+async fn an_organizer_past_the_webhook_cap_is_refused_until_one_is_deleted() {
+    let app = spawn_memory_app_with(&[PRIVATE_OK, ("WEBHOOKS_PER_USER", "2")]).await;
+    let (_, organizer) = app.user("organizer").await;
+    let (_, other) = app.user("other").await;
+    let hook = |n: u32| json!({"url": format!("http://127.0.0.1:9/{n}")});
+    let (first, _) = subscribe(&app, &organizer, &hook(1)).await;
+    subscribe(&app, &organizer, &hook(2)).await;
+
+    let refused = app.post("/webhooks", &hook(3), Some(&organizer)).await;
+    assert_error(
+        &refused,
+        StatusCode::CONFLICT,
+        "An organizer may have at most 2 webhooks; delete one to add another",
+    );
+    assert_eq!(refused.body["code"], "webhook_limit_reached");
+    assert_eq!(app.get_as("/webhooks", &organizer).await.body["webhooks"].as_array().unwrap().len(), 2);
+    subscribe(&app, &other, &hook(4)).await;
+    let deleted =
+        app.client.delete(app.url(&format!("/webhooks/{first}"))).header("Authorization", &organizer);
+    assert_eq!(deleted.send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    subscribe(&app, &organizer, &hook(3)).await;
+}
+
+/// One organizer's silent receivers delay nobody else's deliveries ("Hostile traffic", 3): an
+/// organizer with 24 webhooks to a receiver that accepts and never answers edits their event
+/// twice — 48 deliveries, each hanging for the whole 10 s timeout — and another organizer's
+/// delivery still arrives within 2 s. Before, a round claimed the 64 oldest due deliveries and
+/// waited for all of them: the other organizer's waited the full timeout behind them.
+#[actix_web::test]
+async fn silent_receivers_of_one_organizer_delay_nobody_elses_delivery() {
+    let app = spawn_app_with(&[PRIVATE_OK, ("WEBHOOKS_PER_USER", "24")]).await;
+    let silent = Receiver::start(&[Reply::Hang; 256]);
+    let honest = Receiver::start(&[]);
+    let (_, attacker) = app.user("attacker").await;
+    let (_, organizer) = app.user("organizer").await;
+    let (_, buyer) = app.user("buyer").await;
+    let theirs = app.event(&attacker, 5).await;
+    let event = app.event(&organizer, 5).await;
+    for _ in 0..24 {
+        subscribe(&app, &attacker, &json!({"url": silent.url})).await;
+    }
+    subscribe(&app, &organizer, &json!({"url": honest.url, "types": ["booking.confirmed"]})).await;
+
+    for limit in [6, 7] {
+        assert_eq!(
+            app.patch(&format!("/events/{theirs}"), &json!({"ticketLimit": limit}), &attacker).await.status,
+            StatusCode::OK
+        );
+    }
+    silent.wait_for(16, Duration::from_secs(5)).await;
+    app.book(&buyer, event).await;
+    let booked = std::time::Instant::now();
+    let got = honest.wait_for(1, Duration::from_secs(2)).await;
+
+    assert!(got[0].at - booked < Duration::from_secs(2), "{:?}", got[0].at - booked);
+    assert_eq!(silent.received().len(), 16, "the attacker holds their share of the workers, no more");
+}
+
+/// A receiver that keeps failing trips its webhook's breaker: after two failures in a row
+/// (`WEBHOOK_BREAKER_FAILURES=2`) nothing more is posted for the pause, which the listing and
+/// the deliveries log show. Without it, a retry came every 100 ms, 200 ms, 400 ms, …
+#[actix_web::test]
+async fn a_receiver_that_keeps_failing_is_left_alone_for_a_while_and_the_listing_says_so() {
+    let app = spawn_app_with(&[PRIVATE_OK, QUICK_RETRIES, ("WEBHOOK_BREAKER_FAILURES", "2")]).await;
+    let failing = Receiver::start(&[Reply::Status(500); 64]);
+    let (_, organizer) = app.user("organizer").await;
+    let (_, buyer) = app.user("buyer").await;
+    let event = app.event(&organizer, 5).await;
+    let (webhook, _) = subscribe(&app, &organizer, &json!({"url": failing.url})).await;
+    app.book(&buyer, event).await;
+
+    failing.wait_for(2, Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    assert_eq!(failing.received().len(), 2, "nothing more while the breaker is open");
+    let listed = app.get_as("/webhooks", &organizer).await.body["webhooks"][0].clone();
+    assert_eq!(listed["consecutiveFailures"], 2, "{listed}");
+    let paused_until = listed["pausedUntil"].as_str().unwrap().to_owned();
+    let attempts = log_of(&app, &organizer, webhook, 2).await;
+    assert_eq!(attempts[0]["nextAttemptAt"], paused_until.as_str(), "the log shows the pause: {attempts:?}");
+    let until = chrono::DateTime::parse_from_rfc3339(&paused_until).unwrap();
+    let pause = until.signed_duration_since(chrono::Utc::now());
+    assert!(pause > chrono::TimeDelta::seconds(50), "a minute by default: {pause}");
+}
+
+/// The one answer for a target deliveries may not go to, whatever the reason.
+const REFUSED_TARGET: &str = "\"url\" does not resolve to a public address";
+
+/// Webhooks are no network oracle: an internal name and one that does not resolve are refused
+/// in the same words, and a delivery that cannot connect is logged as `unreachable`, without
+/// the system's message (which port refused, which route is missing).
+#[actix_web::test]
+async fn refused_targets_read_alike_and_the_log_shows_classes_not_the_transports_words() {
+    let strict = spawn_memory_app().await;
+    let (_, someone) = strict.user("someone").await;
+    for url in ["http://localhost/hook", "http://no-such-host.invalid/hook", "http://[::ffff:10.0.0.1]/"] {
+        let refused = strict.post("/webhooks", &json!({"url": url}), Some(&someone)).await;
+        assert_error(&refused, StatusCode::BAD_REQUEST, REFUSED_TARGET);
+    }
+
+    let app = spawn_app_with(&[PRIVATE_OK, QUICK_RETRIES]).await;
+    let (_, organizer) = app.user("organizer").await;
+    let (_, buyer) = app.user("buyer").await;
+    let event = app.event(&organizer, 5).await;
+    let closed = free_port();
+    let (webhook, _) =
+        subscribe(&app, &organizer, &json!({"url": format!("http://127.0.0.1:{closed}/")})).await;
+    app.book(&buyer, event).await;
+
+    let attempts = log_of(&app, &organizer, webhook, 1).await;
+    assert_eq!(attempts[0]["error"], "unreachable", "{attempts:?}");
+    assert_eq!(attempts[0]["statusCode"], Value::Null);
+    let shown = serde_json::to_string(&attempts).unwrap();
+    assert!(!shown.contains("os error") && !shown.contains("refused"), "{shown}");
 }
 
 fn free_port() -> u16 {

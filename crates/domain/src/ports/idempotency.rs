@@ -12,6 +12,8 @@ pub trait Idempotency: Send + Sync + 'static {
     /// Implementations MUST hand a key to one attempt at a time, even to attempts made at the
     /// same instant on different instances; a key whose attempt's lease ran out without an
     /// answer MAY be claimed again (the first attempt's effect, if it comes, is then refused).
+    /// A replayed [`crate::idempotency::Effect::WebhookCreated`] MUST carry the secret the
+    /// webhook holds now, or none once it is deleted (the key keeps no secret).
     ///
     /// # Errors
     /// [`RepoError`] when the store fails.

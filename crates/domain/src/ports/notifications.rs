@@ -1,4 +1,5 @@
 use std::future::Future;
+use std::time::Duration;
 
 use crate::error::RepoError;
 use crate::ids::{NotificationId, UserId};
@@ -56,6 +57,21 @@ pub trait Notifications: Send + Sync + 'static {
         walked: i64,
         batch: usize,
     ) -> impl Future<Output = Result<Settlement, RepoError>> + Send;
+
+    /// Deletes at most `batch` notifications older than `kept`; returns how many.
+    /// Implementations MUST keep every notification the delivery relay has not passed (above
+    /// its place: it may still queue deliveries for it) and every one a delivery still refers
+    /// to. Readers of the feed and streams resuming from an older id simply find it gone; the
+    /// caller keeps notifications at least as long as deliveries are retried. Any number of
+    /// instances may run it at once.
+    ///
+    /// # Errors
+    /// [`RepoError`] when the store fails.
+    fn forget_notifications(
+        &self,
+        kept: Duration,
+        batch: usize,
+    ) -> impl Future<Output = Result<u64, RepoError>> + Send;
 
     /// Opens a listener: from when this returns, later commits of notifications wake it. Not
     /// every writer wakes listeners (the PostgreSQL adapter's booking statements do not, to

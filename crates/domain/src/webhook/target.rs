@@ -1,9 +1,13 @@
 use std::fmt;
 
-/// Where a webhook posts: an absolute `http` or `https` URL with a host, at most
-/// [`WebhookUrl::MAX_LEN`] bytes, no white space or control characters. Whether its host may be
-/// reached (not a private address) is decided where names are resolved, at creation and again
-/// at each delivery.
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
+
+/// Where a webhook posts: an absolute `http` or `https` URL with a host and, if it names one, a
+/// port from 1 to 65535, at most [`WebhookUrl::MAX_LEN`] bytes, with no white space, control or
+/// format characters (bidirectional overrides and zero-width characters would make the URL an
+/// organizer reads in a listing differ from the one posted to). Whether its host may be reached
+/// (not a private address) is decided where names are resolved, at creation and again at each
+/// delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookUrl(String);
 
@@ -16,9 +20,13 @@ pub enum WebhookUrlError {
     #[error("a webhook URL is at most {max} bytes", max = WebhookUrl::MAX_LEN)]
     /// Longer than [`WebhookUrl::MAX_LEN`].
     TooLong,
-    #[error("a webhook URL names a host and has no spaces or control characters")]
-    /// No host, or spaces or control characters.
+    #[error("a webhook URL names a host and has no spaces, control or formatting characters")]
+    /// No host, or spaces, control or format characters.
     Malformed,
+    #[error("a webhook URL's port is a number from 1 to 65535")]
+    /// A port of 0 (which no server listens on: the connection would go wherever the system
+    /// sends it), above 65535, or not a number.
+    Port,
 }
 
 impl WebhookUrl {
@@ -26,12 +34,16 @@ impl WebhookUrl {
     pub const MAX_LEN: usize = 2048;
 
     /// # Errors
-    /// [`WebhookUrlError`] for another scheme, an over-long text or one without a host.
+    /// [`WebhookUrlError`] for another scheme, an over-long text, one without a host, with a
+    /// port outside 1 to 65535, or with white space, control or format characters.
     pub fn parse(raw: &str) -> Result<Self, WebhookUrlError> {
         if raw.len() > Self::MAX_LEN {
             return Err(WebhookUrlError::TooLong);
         }
-        if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if raw
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c.general_category() == GeneralCategory::Format)
+        {
             return Err(WebhookUrlError::Malformed);
         }
         let lower = raw.to_ascii_lowercase();
@@ -43,6 +55,17 @@ impl WebhookUrl {
         let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
         if host.is_empty() || host.starts_with(':') {
             return Err(WebhookUrlError::Malformed);
+        }
+        // After an IPv6 literal's `]`, or after the last `:` of a name or an IPv4 address.
+        let port = match host.rsplit_once(']') {
+            Some((_, after)) => after.strip_prefix(':'),
+            None => host.rsplit_once(':').map(|(_, port)| port),
+        };
+        if let Some(port) = port.filter(|p| !p.is_empty()) {
+            let valid = port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|p| p > 0);
+            if !valid {
+                return Err(WebhookUrlError::Port);
+            }
         }
         Ok(Self(raw.to_owned()))
     }
@@ -106,7 +129,14 @@ mod tests {
 
     #[test]
     fn http_and_https_urls_with_a_host_are_accepted() {
-        for url in ["https://example.com/hooks", "http://127.0.0.1:8080/x?y=1", "HTTPS://A.B"] {
+        for url in [
+            "https://example.com/hooks",
+            "http://127.0.0.1:8080/x?y=1",
+            "HTTPS://A.B",
+            "https://[2001:db8::1]:443/",
+            "https://example.com:/default-port",
+            "https://example.com:65535/",
+        ] {
             assert_eq!(WebhookUrl::parse(url).map(|u| u.to_string()), Ok(url.to_owned()));
         }
     }
@@ -119,8 +149,27 @@ mod tests {
         assert_eq!(WebhookUrl::parse("https://user@/path"), Err(WebhookUrlError::Malformed));
         assert_eq!(WebhookUrl::parse("https://a b.com"), Err(WebhookUrlError::Malformed));
         assert_eq!(WebhookUrl::parse("https://a.com/\u{0}"), Err(WebhookUrlError::Malformed));
+        for formatting in ["\u{202e}", "\u{2066}", "\u{200b}", "\u{feff}", "\u{61c}"] {
+            let url = format!("https://a.com/{formatting}gnp.exe");
+            assert_eq!(WebhookUrl::parse(&url), Err(WebhookUrlError::Malformed), "{formatting:?}");
+        }
         let long = format!("https://a.com/{}", "x".repeat(WebhookUrl::MAX_LEN));
         assert_eq!(WebhookUrl::parse(&long), Err(WebhookUrlError::TooLong));
+    }
+
+    #[test]
+    fn a_port_is_one_to_65535() {
+        for url in [
+            "http://example.com:0/",
+            "http://example.com:00/",
+            "http://user:pw@example.com:0",
+            "http://[::1]:0/",
+            "http://1.2.3.4:65536/",
+            "http://example.com:8o/",
+            "http://example.com:-1/",
+        ] {
+            assert_eq!(WebhookUrl::parse(url), Err(WebhookUrlError::Port), "{url}");
+        }
     }
 
     #[test]

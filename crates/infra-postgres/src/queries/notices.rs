@@ -7,8 +7,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::UserId;
 use domain::notice::{Notice, Subject};
 
-use crate::queries::Prepared;
+use std::time::Duration;
+
 use crate::queries::fragments::{availability_columns, noticed, notification_columns, notification_sources};
+use crate::queries::{Prepared, millis};
 use crate::rows::{NewestRow, NotificationRow, SettlementRow};
 
 /// The channel [`WRITE_NOTICES`] wakes and [`LISTEN`] subscribes to.
@@ -175,6 +177,23 @@ pub(crate) async fn settlement(
 ) -> QueryResult<SettlementRow> {
     Prepared(diesel::sql_query(SETTLEMENT).bind::<BigInt, _>(walked).bind::<BigInt, _>(batch))
         .get_result(conn)
+        .await
+}
+
+/// Deletes at most `$2` notifications more than `$1` ms old that the delivery relay has passed
+/// (it queues only above its place, so none of these can get a delivery again) and that no
+/// delivery refers to.
+const FORGET_NOTIFICATIONS: &str = "\
+DELETE FROM notifications WHERE id IN (
+    SELECT n.id FROM notifications n
+    WHERE n.created_at < now() - $1 * interval '1 millisecond'
+      AND n.id <= (SELECT walked FROM outbox_relay WHERE id = 1)
+      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.notification_id = n.id)
+    LIMIT $2)";
+
+pub(crate) async fn forget(conn: &mut AsyncPgConnection, kept: Duration, batch: i64) -> QueryResult<usize> {
+    Prepared(diesel::sql_query(FORGET_NOTIFICATIONS).bind::<BigInt, _>(millis(kept)).bind::<BigInt, _>(batch))
+        .execute(conn)
         .await
 }
 

@@ -4,7 +4,7 @@
 
 use domain::idempotency::Effect;
 use domain::session::TokenGeneration;
-use domain::webhook::{Webhook, WebhookSecret};
+use domain::webhook::Webhook;
 use domain::{
     Availability, Booking, BookingOutcome, BookingView, Cancellation, Event, EventCancellation, EventChange,
     QuantityChange, RepoError, SignedIn, User, WaitlistPosition,
@@ -51,9 +51,10 @@ enum StoredEffect {
         token_generation: u32,
     },
     LoggedOut,
+    /// No secret: a replay reads it from the webhook (`store::idempotency`). Keys written
+    /// before kept one; migration 21 took it out.
     WebhookCreated {
         webhook: WebhookRow,
-        secret: Vec<u8>,
     },
 }
 
@@ -97,14 +98,13 @@ pub(crate) fn encode_effect(effect: &Effect) -> Result<String, RepoError> {
             token_generation: signed_in.token_generation.get(),
         },
         Effect::LoggedOut => StoredEffect::LoggedOut,
-        Effect::WebhookCreated(webhook, secret) => {
-            StoredEffect::WebhookCreated { webhook: webhook_row(webhook), secret: secret.as_bytes().to_vec() }
-        }
+        Effect::WebhookCreated(webhook, _) => StoredEffect::WebhookCreated { webhook: webhook_row(webhook) },
     };
     serde_json::to_string(&stored).map_err(|e| RepoError::Internal(Box::new(e)))
 }
 
-/// The effect a key's row keeps.
+/// The effect a key's row keeps (a webhook creation without its secret, which the caller reads
+/// from the webhook).
 ///
 /// # Errors
 /// [`RepoError::Internal`] for JSON that is not an effect, or values the domain refuses.
@@ -150,10 +150,7 @@ pub(crate) fn decode_effect(json: &str) -> Result<Effect, RepoError> {
             token_generation: TokenGeneration::new(token_generation),
         }),
         StoredEffect::LoggedOut => Effect::LoggedOut,
-        StoredEffect::WebhookCreated { webhook, secret } => Effect::WebhookCreated(
-            Webhook::try_from(webhook)?,
-            WebhookSecret::new(secret).map_err(corrupt_row)?,
-        ),
+        StoredEffect::WebhookCreated { webhook } => Effect::WebhookCreated(Webhook::try_from(webhook)?, None),
     })
 }
 
@@ -220,5 +217,7 @@ fn webhook_row(webhook: &Webhook) -> WebhookRow {
         event_id: webhook.event.map(domain::EventId::get),
         created_at: webhook.created_at,
         disabled_at: webhook.disabled_at,
+        consecutive_failures: i32::try_from(webhook.failures).unwrap_or(i32::MAX),
+        paused_until: webhook.paused_until,
     }
 }

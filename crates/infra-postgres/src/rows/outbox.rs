@@ -194,6 +194,13 @@ pub(crate) struct WebhookRow {
     pub created_at: DateTime<Utc>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub disabled_at: Option<DateTime<Utc>>,
+    /// Absent from the effects kept before breakers existed: a new webhook's, 0.
+    #[diesel(sql_type = Integer)]
+    #[serde(default)]
+    pub consecutive_failures: i32,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    #[serde(default)]
+    pub paused_until: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<WebhookRow> for Webhook {
@@ -212,6 +219,8 @@ impl TryFrom<WebhookRow> for Webhook {
             event: row.event_id.map(EventId::new).transpose().map_err(corrupt_row)?,
             created_at: row.created_at,
             disabled_at: row.disabled_at,
+            failures: u32::try_from(row.consecutive_failures).map_err(corrupt_row)?,
+            paused_until: row.paused_until,
         })
     }
 }
@@ -241,7 +250,7 @@ impl TryFrom<AttemptRow> for DeliveryAttempt {
             notification: NotificationId::new(row.notification_id).map_err(corrupt_row)?,
             attempted_at: row.attempted_at,
             status_code: row.status_code.map(u16::try_from).transpose().map_err(corrupt_row)?,
-            error: row.error,
+            error: row.error.as_deref().map(str::parse).transpose().map_err(corrupt_row)?,
             next_attempt_at: row.next_attempt_at,
         })
     }

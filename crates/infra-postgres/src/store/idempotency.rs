@@ -10,10 +10,12 @@ use diesel_async::AsyncPgConnection;
 use domain::RepoError;
 use domain::idempotency::{Attempt, Claim, Effect, IdempotentRequest, KeyTakenOver, Recorded};
 use domain::ports::Idempotency;
+use domain::webhook::WebhookSecret;
 
 use super::PgStore;
-use crate::error::from_diesel;
+use crate::error::{corrupt_row, from_diesel};
 use crate::queries::idempotency::{self as keys, KeptEffect, KeyName};
+use crate::queries::webhooks;
 use crate::rows::{decode_effect, encode_effect};
 
 /// A transaction on `$conn` (error type `TxError<$error>`) that makes an effect — `$work`, an
@@ -111,7 +113,7 @@ impl Idempotency for PgStore {
         Ok(match held {
             _ if !held.same_request => Claim::Reused,
             keys::HeldRow { effect: Some(effect), .. } => {
-                Claim::Replay(Recorded::Effect(decode_effect(&effect)?))
+                Claim::Replay(Recorded::Effect(self.with_secret(decode_effect(&effect)?).await?))
             }
             keys::HeldRow { verbatim: Some(answer), .. } => Claim::Replay(Recorded::Verbatim(answer)),
             _ => Claim::InFlight,
@@ -136,6 +138,19 @@ impl Idempotency for PgStore {
         let forgotten =
             self.write(async |conn| keys::forget_older_than(conn, kept).await.map_err(from_diesel)).await?;
         Ok(u64::try_from(forgotten).unwrap_or(u64::MAX))
+    }
+}
+
+impl PgStore {
+    /// A replayed webhook creation with the secret its webhook holds now, none once it is
+    /// deleted: the key keeps no secret, only the webhooks table does (it must, to sign).
+    async fn with_secret(&self, effect: Effect) -> Result<Effect, RepoError> {
+        let Effect::WebhookCreated(webhook, _) = effect else { return Ok(effect) };
+        let (id, organizer) = (webhook.id, webhook.organizer);
+        let secret =
+            self.write(async |conn| webhooks::secret(conn, id, organizer).await.map_err(from_diesel)).await?;
+        let secret = secret.map(WebhookSecret::new).transpose().map_err(corrupt_row)?;
+        Ok(Effect::WebhookCreated(webhook, secret))
     }
 }
 

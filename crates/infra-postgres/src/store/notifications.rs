@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use diesel_async::AsyncPgConnection;
 use domain::notice::{Notification, Settlement, Watermark};
 use domain::ports::{NewsListener, Notifications};
@@ -11,6 +13,13 @@ use crate::rows::NotificationRow;
 
 impl Notifications for PgStore {
     type Listener = PgListener;
+
+    async fn forget_notifications(&self, kept: Duration, batch: usize) -> Result<u64, RepoError> {
+        let batch = i64::try_from(batch).unwrap_or(i64::MAX);
+        let forgotten =
+            self.write(async |conn| notices::forget(conn, kept, batch).await.map_err(from_diesel)).await?;
+        Ok(u64::try_from(forgotten).unwrap_or(u64::MAX))
+    }
 
     async fn feed(
         &self,

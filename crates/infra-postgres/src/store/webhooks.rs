@@ -5,8 +5,8 @@ use domain::idempotency::{Attempt, Effect};
 use domain::notice::{Settlement, Watermark};
 use domain::ports::Webhooks;
 use domain::webhook::{
-    Attempted, Backlog, CreateWebhookError, Delivery, DeliveryAttempt, DeliveryOutcome, NewWebhook, Webhook,
-    WebhookError, WebhookSecret,
+    Attempted, Backlog, BreakerPolicy, BreakerState, ClaimBounds, CreateWebhookError, Delivery,
+    DeliveryAttempt, DeliveryOutcome, NewWebhook, Webhook, WebhookCap, WebhookError, WebhookSecret,
 };
 use domain::{Limit, RepoError, UserId, WebhookId};
 
@@ -14,13 +14,54 @@ use super::PgStore;
 use super::idempotency::answered_transaction;
 use crate::error::{TxError, corrupt_row, from_diesel};
 use crate::queries::notices;
-use crate::queries::webhooks::{self, Settlements};
+use crate::queries::webhooks::{self, BreakerMoves, Settlements};
+
+/// Where the recorded ones of `attempts` leave their webhooks' breakers (`states`, as locked),
+/// by the domain's rule, in the batch's order.
+fn breaker_moves(
+    attempts: &[Attempted],
+    states: &[webhooks::BreakerRow],
+    logged: &[webhooks::LoggedRow],
+    policy: BreakerPolicy,
+) -> Result<BreakerMoves, RepoError> {
+    let mut moved: Vec<(i64, BreakerState, Option<Duration>)> = Vec::with_capacity(states.len());
+    for row in states {
+        let state = BreakerState {
+            failures: u32::try_from(row.consecutive_failures).map_err(corrupt_row)?,
+            pauses: u32::try_from(row.breaker_pauses).map_err(corrupt_row)?,
+            paused: row.paused,
+        };
+        moved.push((row.id, state, None));
+    }
+    for attempted in attempts {
+        let (webhook, notification) =
+            (attempted.delivery.webhook.get(), attempted.delivery.notification.id.get());
+        let recorded =
+            logged.iter().any(|row| row.webhook_id == webhook && row.notification_id == notification);
+        let Some((_, state, pause)) = moved.iter_mut().find(|(id, ..)| *id == webhook) else { continue };
+        if recorded {
+            let (next, started) = policy.after(*state, &attempted.outcome);
+            *state = next;
+            *pause = started.or(*pause).filter(|_| next.paused);
+        }
+    }
+    let mut moves = BreakerMoves::default();
+    for (webhook, state, pause) in moved {
+        moves.webhooks.push(webhook);
+        moves.failures.push(i32::try_from(state.failures).unwrap_or(i32::MAX));
+        moves.pauses.push(i32::try_from(state.pauses).unwrap_or(i32::MAX));
+        moves.paused.push(state.paused);
+        moves.pause_ms.push(pause.map(crate::queries::millis));
+    }
+    Ok(moves)
+}
 
 impl Webhooks for PgStore {
     async fn create_webhook(
         &self,
         webhook: NewWebhook,
         secret: WebhookSecret,
+        cap: WebhookCap,
         key: Option<Attempt>,
     ) -> Result<Webhook, CreateWebhookError> {
         let mut conn = self.writer().await?;
@@ -45,10 +86,13 @@ impl Webhooks for PgStore {
             CreateWebhookError,
             key.as_ref(),
             |conn| {
-                let row = webhooks::insert(conn, &webhook, &secret).await?;
+                webhooks::lock_organizer(conn, webhook.organizer).await?;
+                let Some(row) = webhooks::insert(conn, &webhook, &secret, cap).await? else {
+                    return Err(TxError::Rule(CreateWebhookError::CapReached(cap)));
+                };
                 Webhook::try_from(row).map_err(TxError::stored)?
             },
-            |created| Effect::WebhookCreated(created, secret.clone())
+            |created| Effect::WebhookCreated(created, None)
         )
     }
 
@@ -90,14 +134,25 @@ impl Webhooks for PgStore {
         Ok(rows.into_iter().map(DeliveryAttempt::try_from).collect::<Result<_, _>>()?)
     }
 
-    async fn claim_deliveries(&self, limit: usize, lease: Duration) -> Result<Vec<Delivery>, RepoError> {
+    async fn claim_deliveries(
+        &self,
+        limit: usize,
+        bounds: ClaimBounds,
+        lease: Duration,
+    ) -> Result<Vec<Delivery>, RepoError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows =
-            self.write(async |conn| webhooks::claim(conn, limit, lease).await.map_err(from_diesel)).await?;
+        let mut conn = self.writer().await?;
+        let rows = conn
+            .transaction(async |conn| {
+                webhooks::lock_claims(conn).await?;
+                webhooks::claim(conn, limit, lease, bounds).await
+            })
+            .await
+            .map_err(from_diesel)?;
         rows.into_iter().map(Delivery::try_from).collect()
     }
 
-    async fn record_attempts(&self, attempts: &[Attempted]) -> Result<(), RepoError> {
+    async fn record_attempts(&self, attempts: &[Attempted], breaker: BreakerPolicy) -> Result<(), RepoError> {
         let mut batch = Settlements::default();
         for attempted in attempts {
             batch.push(attempted).map_err(corrupt_row)?;
@@ -107,9 +162,17 @@ impl Webhooks for PgStore {
             .filter(|a| a.outcome == DeliveryOutcome::Gone)
             .map(|a| a.delivery.webhook.get())
             .collect();
+        let mut ids: Vec<i64> = attempts.iter().map(|a| a.delivery.webhook.get()).collect();
+        ids.sort_unstable();
+        ids.dedup();
         let mut conn = self.writer().await?;
         conn.transaction(async |conn| {
-            webhooks::settle(conn, batch).await?;
+            // The webhooks first, then their deliveries: the order every writer of both keeps.
+            let states = webhooks::lock_breakers(conn, &ids).await?;
+            let logged = webhooks::settle(conn, batch).await?;
+            let moves = breaker_moves(attempts, &states, &logged, breaker).map_err(TxError::stored)?;
+            let logged: Vec<i64> = logged.iter().map(|row| row.id).collect();
+            webhooks::move_breakers(conn, moves, breaker.give_up_after, &logged).await?;
             if !gone.is_empty() {
                 webhooks::disable(conn, &gone).await?;
             }
@@ -150,6 +213,22 @@ impl Webhooks for PgStore {
         })
         .await
         .map_err(TxError::settle)
+    }
+
+    async fn forget_attempts(&self, kept: Duration, batch: usize) -> Result<u64, RepoError> {
+        let batch = i64::try_from(batch).unwrap_or(i64::MAX);
+        let forgotten = self
+            .write(async |conn| webhooks::forget_attempts(conn, kept, batch).await.map_err(from_diesel))
+            .await?;
+        Ok(u64::try_from(forgotten).unwrap_or(u64::MAX))
+    }
+
+    async fn forget_deliveries(&self, kept: Duration, batch: usize) -> Result<u64, RepoError> {
+        let batch = i64::try_from(batch).unwrap_or(i64::MAX);
+        let forgotten = self
+            .write(async |conn| webhooks::forget_deliveries(conn, kept, batch).await.map_err(from_diesel))
+            .await?;
+        Ok(u64::try_from(forgotten).unwrap_or(u64::MAX))
     }
 
     async fn backlog(&self) -> Result<Backlog, RepoError> {

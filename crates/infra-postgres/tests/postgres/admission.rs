@@ -37,6 +37,9 @@ async fn beyond_the_queue_a_request_is_refused_at_once_and_the_queued_one_is_ser
 
     drop(held);
     assert!(matches!(queued.await.unwrap(), Ok(domain::BookingOutcome::Confirmed(_))));
+    if let Err(domain::FindEventError::Repo(RepoError::Unavailable(cause))) = refused {
+        assert!(cause.is::<domain::Overloaded>(), "load, which callers tell from a fault: {cause}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

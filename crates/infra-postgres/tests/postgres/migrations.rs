@@ -111,3 +111,61 @@ async fn futures_join(url: &str) -> Vec<Vec<String>> {
     }
     runs
 }
+
+/// Migration 21 takes the secrets that keys kept of webhook creations out; its down puts them
+/// back from the webhooks, and leaves the key of a deleted webhook unanswered.
+#[tokio::test]
+async fn keys_of_webhook_creations_lose_their_secret_and_get_it_back_on_the_way_down() {
+    use diesel_async::SimpleAsyncConnection;
+
+    const UP: &str =
+        include_str!("../../../../migrations/2026-12-06-000021_keys_keep_no_webhook_secret/up.sql");
+    const DOWN: &str =
+        include_str!("../../../../migrations/2026-12-06-000021_keys_keep_no_webhook_secret/down.sql");
+
+    let db = TestDatabase::new().await;
+    let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
+    conn.batch_execute(
+        "INSERT INTO users (id, email, password_hash, first_name, last_name) VALUES (1, 'o@example.com', 'x', 'O', 'O');
+         INSERT INTO webhooks (id, organizer_id, url, secret) VALUES (7, 1, 'https://example.com/', '\\x070809070809070809070809070809070809070809070809');
+         INSERT INTO idempotency_keys (requester, key, fingerprint, attempt, lease_until, effect) VALUES
+           ('user:1', 'kept', '\\x00', gen_random_uuid(), now(), '{\"effect\": \"webhook_created\", \"webhook\": {\"id\": 7}, \"secret\": [7, 8, 9]}'),
+           ('user:1', 'gone', '\\x00', gen_random_uuid(), now(), '{\"effect\": \"webhook_created\", \"webhook\": {\"id\": 8}, \"secret\": [1, 2, 3]}'),
+           ('user:1', 'other', '\\x00', gen_random_uuid(), now(), '{\"effect\": \"logged_out\"}');",
+    )
+    .await
+    .unwrap();
+    let effects = async |conn: &mut AsyncPgConnection| -> Vec<String> {
+        let rows: Vec<SchemaObject> = diesel::sql_query(
+            "SELECT key || ' ' || coalesce(effect::text, 'unanswered') AS description FROM idempotency_keys",
+        )
+        .load(conn)
+        .await
+        .unwrap();
+        let mut texts: Vec<String> = rows.into_iter().map(|r| r.description).collect();
+        texts.sort();
+        texts
+    };
+
+    conn.batch_execute(UP).await.unwrap();
+    let up = effects(&mut conn).await;
+    conn.batch_execute(DOWN).await.unwrap();
+    let down = effects(&mut conn).await;
+
+    assert_eq!(
+        up,
+        [
+            r#"gone {"effect": "webhook_created", "webhook": {"id": 8}}"#,
+            r#"kept {"effect": "webhook_created", "webhook": {"id": 7}}"#,
+            r#"other {"effect": "logged_out"}"#,
+        ]
+    );
+    assert_eq!(
+        down,
+        [
+            "gone unanswered",
+            r#"kept {"effect": "webhook_created", "secret": [7, 8, 9, 7, 8, 9, 7, 8, 9, 7, 8, 9, 7, 8, 9, 7, 8, 9, 7, 8, 9, 7, 8, 9], "webhook": {"id": 7}}"#,
+            r#"other {"effect": "logged_out"}"#,
+        ]
+    );
+}

@@ -60,7 +60,7 @@ impl<'a> Vars<'a> {
         Ok(Duration::from_millis(self.parsed(var, default)?))
     }
 
-    /// Seconds, or a number with `s`, `m` or `h`.
+    /// Seconds, or a number with `s`, `m`, `h` or `d`.
     pub(super) fn duration(&self, var: &'static str, default: Duration) -> Result<Duration, ConfigError> {
         let Some(raw) = self.get(var) else { return Ok(default) };
         let raw = raw.trim();
@@ -68,11 +68,12 @@ impl<'a> Vars<'a> {
             Some((i, 's')) => (&raw[..i], 1),
             Some((i, 'm')) => (&raw[..i], 60),
             Some((i, 'h')) => (&raw[..i], 3600),
+            Some((i, 'd')) => (&raw[..i], 86_400),
             _ => (raw, 1),
         };
-        match number.parse::<u64>() {
-            Ok(n) if n > 0 => Ok(Duration::from_secs(n * unit)),
-            _ => Err(invalid(var, raw, "expected a positive number of seconds, or e.g. 30m or 1h")),
+        match number.parse::<u64>().ok().filter(|n| *n > 0).and_then(|n| n.checked_mul(unit)) {
+            Some(seconds) => Ok(Duration::from_secs(seconds)),
+            None => Err(invalid(var, raw, "expected a positive number of seconds, or e.g. 30m, 1h or 7d")),
         }
     }
 }

@@ -1,8 +1,11 @@
 //! The delivery worker, one per instance: moves newly committed notifications into the queue
-//! (the relay; one instance at a time does it), runs the domain's delivery rounds
-//! ([`Deliveries`]: claim, post, settle) while deliveries are due, and sleeps until woken by
-//! the notification listener or its poll interval. Any number of instances share the queue; a
-//! delivery whose worker died is claimed again once its lease ends.
+//! (the relay; one instance at a time does it), keeps the domain's [`Round`] of deliveries in
+//! flight — claiming while it has room and something may be due, recording each delivery as it
+//! ends — and otherwise waits for a delivery to end, the notification listener's wake-up or its
+//! poll. Any number of instances share the queue; a delivery whose worker died is claimed again
+//! once its lease ends.
+//!
+//! [`Round`]: domain::service::Round
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,14 +25,14 @@ const RELAY_BATCH: usize = 1000;
 /// The relay runs at most this often per instance: it is a small write transaction, and during
 /// a hot drop the listener wakes this worker ten times a second; four relays a second keep the
 /// database's share of it small whatever the booking rate, for a quarter of a second of
-/// delivery lag at most. Rounds are not limited: while deliveries are due, they follow each
-/// other at once.
+/// delivery lag at most. Claims are not limited: while deliveries are due and there is room,
+/// they follow each other at once.
 const RELAY_EVERY: Duration = Duration::from_millis(250);
 
 /// How often the backlog gauges are refreshed.
 const BACKLOG_EVERY: Duration = Duration::from_secs(5);
 
-/// Runs delivery rounds.
+/// Keeps deliveries in flight.
 pub struct DeliveryWorker<W, S> {
     deliveries: Arc<Deliveries<W, S>>,
     store: W,
@@ -46,7 +49,7 @@ impl<W, S> std::fmt::Debug for DeliveryWorker<W, S> {
 }
 
 impl<W: Webhooks + Clone, S: WebhookSender> DeliveryWorker<W, S> {
-    /// Rounds of `deliveries` over `store`'s queue, woken by `wake` or every `poll`.
+    /// Deliveries of `deliveries` from `store`'s queue, woken by `wake` or every `poll`.
     #[must_use]
     pub fn new(deliveries: Deliveries<W, S>, store: W, poll: Duration, wake: Arc<Notify>) -> Self {
         Self { deliveries: Arc::new(deliveries), store, poll, wake }
@@ -62,18 +65,22 @@ impl<W: Webhooks + Clone, S: WebhookSender> Worker for DeliveryWorker<W, S> {
         let (deliveries, store, poll, wake) =
             (Arc::clone(&self.deliveries), self.store.clone(), self.poll, Arc::clone(&self.wake));
         Box::pin(async move {
-            let mut relayed_at = tokio::time::Instant::now()
-                .checked_sub(RELAY_EVERY)
-                .unwrap_or_else(tokio::time::Instant::now);
-            let mut backlog_at = tokio::time::Instant::now()
-                .checked_sub(BACKLOG_EVERY)
-                .unwrap_or_else(tokio::time::Instant::now);
-            // Whether deliveries may be due: at start, on the poll (retries come due without
-            // a wake-up), after a round that had some, and after a relay that queued some or
-            // that another instance was running. A relay that queued nothing (no webhook
-            // wants what committed) needs no round, so a drop without webhooks costs the
-            // database only the relay.
+            let mut round = deliveries.round();
+            let started = tokio::time::Instant::now();
+            let mut relayed_at = started.checked_sub(RELAY_EVERY).unwrap_or(started);
+            let mut backlog_at = started.checked_sub(BACKLOG_EVERY).unwrap_or(started);
+            // Whether deliveries may be due: at start, on the poll (retries come due without a
+            // wake-up), when one ends (its webhook and organizer have room again), after a
+            // claim that filled the room, and after a relay that queued some or that another
+            // instance was running. A relay that queued nothing (no webhook wants what
+            // committed) needs no claim, so a drop without webhooks costs the database only the
+            // relay.
             let mut look = true;
+            // Whether new notifications wait for the relay (the listener woke this worker).
+            let mut relay_wanted = false;
+            // A deadline, not a sleep restarted on every turn: a hot drop wakes this worker ten
+            // times a second, and retries must still be looked for.
+            let mut poll_at = started + poll;
             while !stop.is_requested() {
                 if backlog_at.elapsed() >= BACKLOG_EVERY {
                     if let Ok(backlog) = store.backlog().await {
@@ -83,25 +90,32 @@ impl<W: Webhooks + Clone, S: WebhookSender> Worker for DeliveryWorker<W, S> {
                 }
                 if relayed_at.elapsed() >= RELAY_EVERY {
                     relayed_at = tokio::time::Instant::now();
+                    relay_wanted = false;
                     look |= deliveries.relay(RELAY_BATCH).await? != Some(0);
                 }
-                // A round settles every delivery it claimed before it returns (and so before a
-                // stop).
-                let attempted = if look { deliveries.deliver_due().await? } else { Vec::new() };
-                if attempted.is_empty() {
-                    tokio::select! {
-                        () = wake.notified() => {
-                            // New notifications: relay them as soon as the relay may run again.
-                            tokio::time::sleep(RELAY_EVERY.saturating_sub(relayed_at.elapsed())).await;
-                            look = false;
-                        }
-                        () = tokio::time::sleep(poll) => look = true,
-                        () = stop.requested() => {}
-                    }
-                    continue;
+                if look {
+                    let room = round.room();
+                    look = room > 0 && round.claim().await? == room;
                 }
-                attempted.iter().for_each(count);
+                // Deliveries in flight are recorded as each ends, whatever else this worker
+                // waits for: a receiver that never answers delays nothing but itself.
+                tokio::select! {
+                    ended = round.ended(), if round.in_flight() > 0 => {
+                        round.record(&ended).await?;
+                        ended.iter().for_each(count);
+                        look = true;
+                    }
+                    () = wake.notified() => relay_wanted = true,
+                    () = tokio::time::sleep_until(relayed_at + RELAY_EVERY), if relay_wanted => {}
+                    () = tokio::time::sleep_until(poll_at) => {
+                        look = true;
+                        poll_at = tokio::time::Instant::now() + poll;
+                    }
+                    () = stop.requested() => {}
+                }
             }
+            // Stopping: claim nothing more, and record what is in flight (at most a timeout).
+            round.finish().await?.iter().for_each(count);
             Ok(())
         })
     }
@@ -117,8 +131,9 @@ fn count(attempted: &Attempted) {
             "delivered"
         }
         DeliveryOutcome::Gone => "gone",
-        DeliveryOutcome::Failed { status, error } => {
-            tracing::info!(webhook = %delivery.webhook, notification = %delivery.notification.id, attempt = delivery.attempt, ?status, error, "webhook delivery failed");
+        DeliveryOutcome::Failed { error, status, detail } => {
+            // The detail stays here: the deliveries log an organizer reads shows the class only.
+            tracing::info!(webhook = %delivery.webhook, notification = %delivery.notification.id, attempt = delivery.attempt, error = error.as_str(), ?status, detail, "webhook delivery failed");
             if attempted.retry_in.is_none() { "given_up" } else { "failed" }
         }
     };

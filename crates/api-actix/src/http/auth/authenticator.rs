@@ -110,8 +110,9 @@ impl Authenticator {
         Ok(token)
     }
 
-    /// What a token with a valid signature says, revoked or not (the rate limiter keys on its
-    /// user: a client cannot name another user without that user's token).
+    /// What a token with a valid signature says, revoked or not: the first half of
+    /// [`Authenticator::authenticate`], for a caller that admits it itself (the rate limiter,
+    /// which keys on the user only once [`Authenticator::admit`] let the token act).
     ///
     /// # Errors
     /// `ApiError::Unauthenticated` for anything [`TokenService::verify`] refuses.

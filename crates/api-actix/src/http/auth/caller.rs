@@ -32,10 +32,10 @@ impl Caller {
     }
 }
 
-/// A token whose signature and claims a middleware already verified for this request (the
-/// rate limiter does, to key on its user), so that the extractor does not verify it again.
+/// A token a middleware already verified and admitted for this request (the rate limiter does,
+/// to key on its user), so that the extractor does not check it again.
 #[derive(Debug, Clone, Copy)]
-pub struct Verified(pub IssuedToken);
+pub struct Admitted(pub IssuedToken);
 
 /// The token in an `Authorization` header value, with or without the `Bearer` scheme.
 pub fn bearer_token(header: &str) -> Option<&str> {
@@ -55,7 +55,7 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let auth = req.app_data::<web::Data<Authenticator>>().cloned();
-        let verified = req.extensions().get::<Verified>().copied();
+        let admitted = req.extensions().get::<Admitted>().copied();
         let token = req
             .headers()
             .get(AUTHORIZATION)
@@ -64,8 +64,8 @@ impl FromRequest for Caller {
             .map(str::to_owned);
         Box::pin(async move {
             let auth = auth.ok_or_else(|| ApiError::Internal("authentication is not configured".into()))?;
-            if let Some(Verified(token)) = verified {
-                return auth.admit(token).await.map(Self);
+            if let Some(Admitted(token)) = admitted {
+                return Ok(Self(token));
             }
             let token = token.ok_or(ApiError::Unauthenticated)?;
             auth.authenticate(&token).await.map(Self)

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::SecondsFormat;
 use domain::notice::NoticeKind;
-use domain::webhook::{DeliveryAttempt, NewWebhook, Webhook, WebhookSecret, WebhookUrl};
+use domain::webhook::{DeliveryAttempt, DeliveryError, NewWebhook, Webhook, WebhookSecret, WebhookUrl};
 use domain::{EventId, Limit, UserId};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
@@ -88,6 +88,14 @@ pub struct WebhookBody {
     /// Set when its receiver answered `410 Gone`: nothing more is sent to it.
     #[schema(format = DateTime)]
     pub disabled_at: Option<String>,
+    /// Its attempts that failed in a row since the last one delivered.
+    pub consecutive_failures: u32,
+    /// While its receiver keeps failing (`WEBHOOK_BREAKER_FAILURES` in a row), until when its
+    /// deliveries are held back; then one delivery probes the receiver, and each pause whose
+    /// probe fails is twice as long. A delivered attempt clears it. A past time: the pause is
+    /// over and no attempt was made since.
+    #[schema(format = DateTime)]
+    pub paused_until: Option<String>,
 }
 
 impl From<Webhook> for WebhookBody {
@@ -99,17 +107,21 @@ impl From<Webhook> for WebhookBody {
             event_id: webhook.event.map(EventId::get),
             created_at: webhook.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
             disabled_at: webhook.disabled_at.map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true)),
+            consecutive_failures: webhook.failures,
+            paused_until: webhook.paused_until.map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true)),
         }
     }
 }
 
-/// `POST /webhooks`'s answer: the only time the secret is shown.
+/// `POST /webhooks`'s answer: the only time the secret is shown (and its replays, under the
+/// same `Idempotency-Key`, while the webhook exists).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreateWebhookResponse {
     pub webhook: WebhookBody,
-    /// `whsec_` and the base64 of the signing key, as Standard Webhooks libraries take it.
+    /// `whsec_` and the base64 of the signing key, as Standard Webhooks libraries take it;
+    /// `null` only in a replay after the webhook was deleted.
     #[schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]
-    pub secret: String,
+    pub secret: Option<String>,
 }
 
 /// The secret as Standard Webhooks libraries take it.
@@ -132,8 +144,11 @@ pub struct DeliveryAttemptBody {
     pub attempted_at: String,
     /// The receiver's status code, when it answered.
     pub status_code: Option<u16>,
-    /// Why it failed, when it did.
-    pub error: Option<String>,
+    /// Why it failed, when it did: `timeout`, `unreachable` (refused, unreachable, a name that
+    /// does not resolve or an address deliveries may not go to, alike), `tls`, `http_status`
+    /// (see `statusCode`), or `internal` (the service's own fault).
+    #[schema(example = "unreachable")]
+    pub error: Option<&'static str>,
     /// When it is tried again; null once delivered or given up.
     #[schema(format = DateTime)]
     pub next_attempt_at: Option<String>,
@@ -145,7 +160,7 @@ impl From<DeliveryAttempt> for DeliveryAttemptBody {
             notification_id: attempt.notification.get(),
             attempted_at: attempt.attempted_at.to_rfc3339_opts(SecondsFormat::Millis, true),
             status_code: attempt.status_code,
-            error: attempt.error,
+            error: attempt.error.map(DeliveryError::as_str),
             next_attempt_at: attempt
                 .next_attempt_at
                 .map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true)),

@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, web};
 use domain::idempotency::Effect;
 use domain::ports::{Store, WebhookSender};
 use domain::service::webhooks::subscribe;
-use domain::webhook::WebhookSecret;
+use domain::webhook::{CreateWebhookError, WebhookSecret};
 
 use crate::http::auth::Caller;
 use crate::http::dto::{CreateWebhookRequest, CreateWebhookResponse};
@@ -19,10 +19,11 @@ const SECRET_BYTES: usize = 24;
 /// signs them is in this answer only.
 #[utoipa::path(post, path = "/webhooks", tag = "webhooks", security(("bearer" = [])), request_body = CreateWebhookRequest, responses(
     (status = 201, description = "The webhook and its signing secret (shown only here)", body = CreateWebhookResponse),
-    (status = 400, description = "`invalid_request`: a field is invalid, or the URL points into a private network", body = ErrorBody),
+    (status = 400, description = "`invalid_request`: a field is invalid, or the URL does not resolve to a public address (one message whatever the reason)", body = ErrorBody),
     (status = 401, description = "`unauthenticated`", body = ErrorBody),
     (status = 403, description = "`forbidden`: `eventId` is another organizer's event", body = ErrorBody),
     (status = 404, description = "`not_found`: no event `eventId`", body = ErrorBody),
+    (status = 409, description = "`webhook_limit_reached`: the caller has as many webhooks as `WEBHOOKS_PER_USER` allows", body = ErrorBody),
 ))]
 pub async fn create_webhook<S: Store, W: WebhookSender>(
     state: web::Data<AppState<S>>,
@@ -35,6 +36,14 @@ pub async fn create_webhook<S: Store, W: WebhookSender>(
     let mut bytes = vec![0_u8; SECRET_BYTES];
     getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(Box::new(e)))?;
     let secret = WebhookSecret::new(bytes).map_err(|e| ApiError::Internal(Box::new(e)))?;
-    let created = subscribe(&state.store, sender.get_ref(), webhook, secret.clone(), key.attempt()).await?;
-    state.answers.render(Effect::WebhookCreated(created, secret))
+    let created =
+        subscribe(&state.store, sender.get_ref(), webhook, secret.clone(), state.webhook_cap, key.attempt())
+            .await
+            .inspect_err(|e| {
+                if let CreateWebhookError::Target(reason) = e {
+                    // The answer is one sentence whatever the reason; the reason is the log's.
+                    tracing::info!(organizer = %caller.id(), ?reason, "webhook target refused");
+                }
+            })?;
+    state.answers.render(Effect::WebhookCreated(created, Some(secret)))
 }

@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use domain::ports::{PasswordHasher, Store};
 use domain::service::AccountService;
 
@@ -19,11 +19,12 @@ pub async fn login<S: Store, H: PasswordHasher>(
     state: web::Data<AppState<S>>,
     accounts: web::Data<AccountService<S, H>>,
     limits: web::Data<RateLimiting>,
+    req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (email, attempt) = body.into_inner().parse()?;
-    limits.sign_in_attempt(&email)?;
-    let user = accounts.login(email, attempt).await?;
+    let budget = limits.sign_in_attempt(&email, &req)?;
+    let user = budget.settle(accounts.login(email, attempt).await)?;
     let mut signed_in = HttpResponse::Ok().json(LoginResponse { token: state.auth.issue(&user)? });
     // A keyed sign-in is not replayed: its token would be kept at rest for a day.
     signed_in.extensions_mut().insert(Unkept);

@@ -10,6 +10,12 @@
 //! Recognising them is exact, not a guess: they are the last thing written before the
 //! connection closes, they say `content-length: 0`, and the app never answers an error without
 //! a body. A JSON body cannot contain a raw CR LF, so no body is ever taken for a head.
+//!
+//! One of them is not written at all: the 408 of a connection that never received a byte.
+//! actix-http times a connection's first request from its opening, and answers 408 when the
+//! time runs out even if the client sent nothing — but a client that opens connections ahead
+//! of use and sends its first request at that moment would read the 408 as its answer. Such a
+//! connection is closed without a word instead, as an idle keep-alive connection is.
 
 use std::io;
 use std::pin::Pin;
@@ -30,11 +36,13 @@ pub struct JsonAnswers<T> {
     /// A rewritten answer not yet fully written; the caller was told it was.
     pending: Vec<u8>,
     sent: usize,
+    /// The client has sent at least one byte on this connection.
+    heard: bool,
 }
 
 impl<T> JsonAnswers<T> {
     pub const fn new(inner: T) -> Self {
-        Self { inner, pending: Vec::new(), sent: 0 }
+        Self { inner, pending: Vec::new(), sent: 0, heard: false }
     }
 
     pub const fn get_ref(&self) -> &T {
@@ -58,19 +66,44 @@ impl<T: AsyncWrite + Unpin> JsonAnswers<T> {
     }
 }
 
+impl<T: AsyncRead + Unpin> JsonAnswers<T> {
+    /// Whether the client has sent anything: bytes already read, or bytes waiting to be (the
+    /// dispatcher checks its timers before it reads, so a request arriving as the head timer
+    /// fires is still unread; what this reads of it is lost, but the connection is closing).
+    fn heard(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.heard {
+            let mut scratch = [0; 64];
+            let mut waiting = ReadBuf::new(&mut scratch);
+            let read = Pin::new(&mut self.inner).poll_read(cx, &mut waiting);
+            self.heard = matches!(read, Poll::Ready(Ok(()))) && !waiting.filled().is_empty();
+        }
+        self.heard
+    }
+}
+
 impl<T: AsyncRead + Unpin> AsyncRead for JsonAnswers<T> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let read = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.heard = true;
+        }
+        read
     }
 }
 
-impl<T: AsyncWrite + Unpin> AsyncWrite for JsonAnswers<T> {
+impl<T: AsyncRead + AsyncWrite + Unpin> AsyncWrite for JsonAnswers<T> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         ready!(self.poll_pending(cx))?;
+        if is_bare_head_timeout(buf) && !self.heard(cx) {
+            // Nothing was asked, so nothing is answered: the dispatcher shuts the connection
+            // down right after this write.
+            return Poll::Ready(Ok(buf.len()));
+        }
         let Some(rewritten) = rewrite(buf) else {
             return Pin::new(&mut self.inner).poll_write(cx, buf);
         };
@@ -117,6 +150,16 @@ fn rewrite(bytes: &[u8]) -> Option<Vec<u8>> {
         }
         start = end;
     }
+}
+
+/// `bytes` is exactly actix-http's bare 408 and nothing before it: the first request's head
+/// did not arrive in time.
+fn is_bare_head_timeout(bytes: &[u8]) -> bool {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut answer = httparse::Response::new(&mut headers);
+    matches!(answer.parse(bytes), Ok(httparse::Status::Complete(length)) if length == bytes.len())
+        && answer.code == Some(408)
+        && content_length(answer.headers) == Some(0)
 }
 
 /// The answer's `Content-Length`; `None` for a chunked or streamed one.
@@ -210,19 +253,49 @@ mod tests {
         assert_eq!(body(second)["code"], "invalid_request");
     }
 
-    #[tokio::test]
-    async fn what_is_written_through_the_connection_is_the_json_answer() {
-        let (near, mut far) = tokio::io::duplex(16);
+    /// What the far end receives when `sent` reached the connection (and `read` of it was
+    /// read through it) before the server wrote `written` and shut down.
+    async fn received(sent: &[u8], read: usize, written: &[u8]) -> String {
+        // Smaller than an answer, so that the answer goes out in several writes.
+        let (near, mut far) = tokio::io::duplex(64);
         let mut connection = JsonAnswers::new(near);
+        far.write_all(sent).await.unwrap();
+        let mut head = vec![0; read];
+        connection.read_exact(&mut head).await.unwrap();
 
         let writing = async {
-            connection.write_all(BARE_408).await.unwrap();
+            connection.write_all(written).await.unwrap();
             connection.shutdown().await.unwrap();
         };
         let mut received = Vec::new();
         let ((), read) = tokio::join!(writing, far.read_to_end(&mut received));
         read.unwrap();
+        String::from_utf8(received).unwrap()
+    }
 
-        assert_eq!(body(text(&received))["code"], "request_timeout");
+    #[tokio::test]
+    async fn what_is_written_through_the_connection_is_the_json_answer() {
+        let answer = received(b"GET /", 5, BARE_408).await;
+
+        assert_eq!(body(&answer)["code"], "request_timeout");
+    }
+
+    #[tokio::test]
+    async fn a_connection_that_received_nothing_is_closed_without_its_408() {
+        assert_eq!(received(b"", 0, BARE_408).await, "");
+    }
+
+    #[tokio::test]
+    async fn bytes_waiting_unread_when_the_408_goes_out_count_as_received() {
+        let answer = received(b"GET /", 0, BARE_408).await;
+
+        assert_eq!(body(&answer)["code"], "request_timeout");
+    }
+
+    #[tokio::test]
+    async fn only_the_head_timeout_goes_unsaid() {
+        let bad = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+
+        assert_eq!(body(&received(b"", 0, bad).await)["code"], "invalid_request");
     }
 }

@@ -6,8 +6,9 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{
-    AUTHORIZATION, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderName, HeaderValue,
-    REFERRER_POLICY, RETRY_AFTER, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGIN, AUTHORIZATION, CACHE_CONTROL,
+    CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderName, HeaderValue, REFERRER_POLICY, RETRY_AFTER,
+    STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use actix_web::middleware::Next;
 use actix_web::{Error, ResponseError as _};
@@ -96,20 +97,24 @@ pub fn cors_enabled(policy: &CorsPolicy) -> bool {
 }
 
 /// Middleware, just outside the CORS one: its refusals (a preflight from an origin, with a
-/// method or with headers not allowed) in the JSON error shape rather than as plain text.
-pub async fn cors_refusals_as_json(
+/// method or with headers not allowed) in the JSON error shape rather than as plain text, and
+/// `Access-Control-Allow-Credentials` only beside an `Access-Control-Allow-Origin` — actix-cors
+/// adds it to every answer, so a page on an origin not listed was told it may send credentials.
+pub async fn cors_answers(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let res = next.call(req).await?;
+    let mut res = next.call(req).await?;
     let refusal = res.response().error().and_then(|e| e.as_error::<CorsError>()).map(ToString::to_string);
-    Ok(match refusal {
-        Some(reason) => {
-            let answer = ApiError::Invalid(format!("CORS: {reason}")).error_response();
-            res.into_response(answer).map_into_right_body()
-        }
-        None => res.map_into_left_body(),
-    })
+    if let Some(reason) = refusal {
+        let answer = ApiError::Invalid(format!("CORS: {reason}")).error_response();
+        return Ok(res.into_response(answer).map_into_right_body());
+    }
+    let headers = res.headers_mut();
+    if !headers.contains_key(ACCESS_CONTROL_ALLOW_ORIGIN) {
+        headers.remove(ACCESS_CONTROL_ALLOW_CREDENTIALS);
+    }
+    Ok(res.map_into_left_body())
 }
 
 /// Whether answers carry `Strict-Transport-Security`.

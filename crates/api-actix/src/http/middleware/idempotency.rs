@@ -123,7 +123,7 @@ pub async fn keyed_writes<S: Store>(
         // Its handler answers 401: nothing to keep, nothing to replay, no key to hold.
         None if signed_in => return Ok(next.call(req).await?.map_into_boxed_body()),
         None => {
-            let address = req.app_data::<TrustedProxies>().cloned().unwrap_or_default().of(&req);
+            let address = req.app_data::<TrustedProxies>().cloned().unwrap_or_default().of(req.request());
             Requester::address(&address.to_string())
         }
     };

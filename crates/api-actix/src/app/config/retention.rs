@@ -1,0 +1,78 @@
+//! How long what the service writes as it runs is kept: the webhooks' deliveries log, settled
+//! deliveries, and notifications. Without limits they grow with every booking and every
+//! attempt for as long as the service runs.
+
+use std::time::Duration;
+
+use domain::webhook::RetryPolicy;
+
+use super::ConfigError;
+use super::vars::{Vars, invalid};
+
+/// The retention settings; the `Housekeeping` worker deletes what is older.
+#[derive(Debug, Clone, Copy)]
+pub struct RetentionConfig {
+    /// `WEBHOOK_ATTEMPT_RETENTION`: how long a delivery attempt stays in its webhook's log;
+    /// default 7 days.
+    pub webhook_attempts: Duration,
+    /// `WEBHOOK_DELIVERY_RETENTION`: how long a settled delivery (delivered or given up) is kept,
+    /// from its notification; default 7 days.
+    pub webhook_deliveries: Duration,
+    /// `NOTIFICATION_RETENTION`: how long a notification stays in the feed (and reachable by a
+    /// stream resuming with `Last-Event-ID`); default 30 days, and never less than the delivery
+    /// retry window (24 h), so that no delivery outlives its notification. Notifications the
+    /// delivery relay has not passed, and those a delivery still refers to, are kept whatever
+    /// their age.
+    pub notifications: Duration,
+}
+
+/// A day.
+const DAY: Duration = Duration::from_secs(86_400);
+
+impl RetentionConfig {
+    pub(super) fn read(vars: &Vars<'_>) -> Result<Self, ConfigError> {
+        let notifications = vars.duration("NOTIFICATION_RETENTION", 30 * DAY)?;
+        let window = RetryPolicy::with_base(Duration::from_secs(1)).keep_trying_for;
+        if notifications < window {
+            let reason = format!(
+                "must be at least {}h, the window in which deliveries are retried",
+                window.as_secs() / 3600
+            );
+            return Err(invalid("NOTIFICATION_RETENTION", &format!("{}s", notifications.as_secs()), &reason));
+        }
+        Ok(Self {
+            webhook_attempts: vars.duration("WEBHOOK_ATTEMPT_RETENTION", 7 * DAY)?,
+            webhook_deliveries: vars.duration("WEBHOOK_DELIVERY_RETENTION", 7 * DAY)?,
+            notifications,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::app::config::tests::config;
+
+    #[test]
+    fn the_log_and_settled_deliveries_are_kept_a_week_and_notifications_a_month() {
+        let retention = config(&[]).unwrap().retention;
+        let days = |d: std::time::Duration| d.as_secs() / 86_400;
+        assert_eq!(
+            (
+                days(retention.webhook_attempts),
+                days(retention.webhook_deliveries),
+                days(retention.notifications)
+            ),
+            (7, 7, 30)
+        );
+        let set = config(&[("WEBHOOK_ATTEMPT_RETENTION", "2d"), ("NOTIFICATION_RETENTION", "36h")]).unwrap();
+        assert_eq!(set.retention.webhook_attempts.as_secs(), 2 * 86_400);
+        assert_eq!(set.retention.notifications.as_secs(), 36 * 3600);
+    }
+
+    #[test]
+    fn notifications_are_kept_at_least_as_long_as_deliveries_are_retried() {
+        let err = config(&[("NOTIFICATION_RETENTION", "23h")]).unwrap_err();
+        assert!(err.to_string().starts_with("NOTIFICATION_RETENTION is invalid"), "{err}");
+        assert!(config(&[("NOTIFICATION_RETENTION", "24h")]).is_ok());
+    }
+}

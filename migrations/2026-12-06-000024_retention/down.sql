@@ -1,0 +1,4 @@
+DROP INDEX webhook_deliveries_notification_id_idx;
+DROP INDEX webhook_deliveries_settled_idx;
+DROP INDEX notifications_created_at_brin;
+DROP INDEX webhook_attempts_attempted_at_brin;
