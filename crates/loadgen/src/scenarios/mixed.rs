@@ -106,7 +106,7 @@ pub async fn run(api: &Api, cfg: Mixed, provisioning: Provisioning<'_>) -> anyho
         replies.extend(worker.await?);
     }
     let elapsed = started.elapsed();
-    let unexpected = replies
+    let unexpected: Vec<String> = replies
         .iter()
         .filter(|(action, reply)| !expected(action, reply))
         .map(|(action, reply)| format!("{action}: {:?} {}", reply.status, reply.body))
@@ -115,7 +115,7 @@ pub async fn run(api: &Api, cfg: Mixed, provisioning: Provisioning<'_>) -> anyho
     let mut phase = PhaseReport::from_replies("mixed", &all, elapsed);
     // Refusals the rules call for (a second booking, a quantity that no longer fits, a cancel
     // of nothing) are answers here, not failures; what is not is in `unexpected`.
-    phase.failures = all.iter().filter(|r| !matches!(r.status, Ok(200 | 201 | 404 | 409))).count();
+    phase.failures = unexpected.len();
     Ok(MixedRun { event, phase, unexpected })
 }
 
@@ -185,8 +185,10 @@ fn expected(action: &str, reply: &Reply) -> bool {
     let error = reply.body["error"].as_str().unwrap_or_default();
     match (action, &reply.status) {
         ("book", Ok(201)) | ("cancel" | "lower" | "limit", Ok(200)) => true,
-        // Already booked or waiting; a limit lowered below the quantity asked for.
-        ("book", Ok(409)) => true,
+        // Already booked or waiting (the original's 400s).
+        ("book", Ok(400)) => matches!(code, "already_booked" | "already_waitlisted"),
+        // A limit lowered below the quantity asked for.
+        ("book", Ok(409)) => code == "quantity_over_limit",
         // No live booking of this buyer to cancel.
         ("cancel", Ok(404)) => true,
         // Served (or cancelled) since this client last heard.
@@ -223,5 +225,28 @@ mod tests {
         assert_eq!(first, (0..5).map(|_| b.below(100)).collect::<Vec<_>>());
         assert!(first.iter().all(|&n| n < 100));
         assert_ne!(Choices(43).next(), Choices(42).next());
+    }
+
+    #[test]
+    fn a_refusal_is_expected_only_for_its_own_reason() {
+        let reply = |status, code: &str| Reply {
+            status: Ok(status),
+            body: json!({"code": code, "error": ""}),
+            latency: Duration::ZERO,
+            retry_after: None,
+            attempts: 1,
+        };
+        for (action, status, code, ok) in [
+            ("book", 400, "already_booked", true),
+            ("book", 400, "already_waitlisted", true),
+            ("book", 400, "invalid_request", false),
+            ("book", 409, "quantity_over_limit", true),
+            ("book", 409, "event_cancelled", false),
+            ("lower", 409, "booking_not_waiting", true),
+            ("lower", 400, "invalid_request", false),
+            ("cancel", 500, "internal", false),
+        ] {
+            assert_eq!(expected(action, &reply(status, code)), ok, "{action} {status} {code}");
+        }
     }
 }
