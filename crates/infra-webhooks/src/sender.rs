@@ -190,7 +190,8 @@ mod tests {
             event: EventId::new(1).unwrap(),
             user: UserId::new(1).unwrap(),
             status: BookingStatus::Confirmed,
-            created_at: Utc::now(), quantity: domain::Quantity::ONE,
+            created_at: Utc::now(),
+            quantity: domain::Quantity::ONE,
         };
         Delivery {
             webhook: WebhookId::new(1).unwrap(),

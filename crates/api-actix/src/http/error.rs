@@ -24,8 +24,7 @@ use domain::webhook::{CreateWebhookError, WebhookError};
 use domain::{
     BookError, BookingId, BoxError, CancelError, CancelEventError, ChangeEventError, ChangeQuantityError,
     CreateEventError, EventId, FindBookingError, FindEventError, HashError, ListAttendeesError, LoginError,
-    Overloaded,
-    PasswordChangeError, RegisterError, RepoError, UserId,
+    Overloaded, PasswordChangeError, RegisterError, RepoError, UserId,
 };
 use serde::Serialize;
 use utoipa::ToSchema;

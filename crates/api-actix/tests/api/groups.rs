@@ -424,7 +424,10 @@ async fn raising_the_head_of_the_line_lets_those_behind_it_be_served(s: &Setup) 
 
     let raised = s.change(&g, &head, &json!({"quantity": 4})).await;
     assert_eq!(raised.status, StatusCode::OK, "{raised:?}");
-    assert_eq!((&raised.body["booking"]["quantity"], place(&raised.body["booking"])), (&json!(4), waiting(1, 0)));
+    assert_eq!(
+        (&raised.body["booking"]["quantity"], place(&raised.body["booking"])),
+        (&json!(4), waiting(1, 0))
+    );
     assert_eq!(raised.body["replaced"]["id"], head["id"]);
     let promoted = raised.body["promoted"].as_array().unwrap();
     assert_eq!(promoted.len(), 1, "{raised:?}");
@@ -438,7 +441,13 @@ async fn raising_the_head_of_the_line_lets_those_behind_it_be_served(s: &Setup) 
     let told = |notices: Vec<Value>| -> Vec<(Value, Value, Value)> {
         notices
             .iter()
-            .map(|n| (n["type"].clone(), n["data"]["booking"]["id"].clone(), n["data"]["booking"]["quantity"].clone()))
+            .map(|n| {
+                (
+                    n["type"].clone(),
+                    n["data"]["booking"]["id"].clone(),
+                    n["data"]["booking"]["quantity"].clone(),
+                )
+            })
             .collect()
     };
     let new = raised.body["booking"]["id"].clone();

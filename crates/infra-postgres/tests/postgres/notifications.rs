@@ -8,8 +8,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use domain::notice::{self, Notice, Subject, Watermark};
 use domain::ports::{Notifications, Sales, Webhooks};
 use domain::{
-    BookTicket, BookingOutcome, BookingStatus, CancelBooking, CancelEvent, CancelTarget, ChangeQuantity, Limit,
-    Quantity,
+    BookTicket, BookingOutcome, BookingStatus, CancelBooking, CancelEvent, CancelTarget, ChangeQuantity,
+    Limit, Quantity,
 };
 
 use crate::helpers::Fixture;
