@@ -92,7 +92,8 @@ new_event() { # seats -> id
 pgbench_run() { # script event transactions -> "tps mean_latency_ms"
   psql_q -c "SELECT setval('bench_user', 1, false)" >/dev/null
   "$pg_bin/pgbench" -n -M prepared -h 127.0.0.1 -p "$db_port" -U postgres -c "$CLIENTS" -j 2 -t $(($3 / CLIENTS)) \
-    -D "event=$2" -f "target/bench-scripts/$1.sql" ticketing >"$work/pgbench.out" 2>&1
+    -D "event=$2" -f "target/bench-scripts/$1.sql" ticketing >"$work/pgbench.out" 2>&1 ||
+    { cat "$work/pgbench.out" >&2; exit 1; }
   echo "$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.out") $(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$work/pgbench.out")"
 }
 load() { ./target/release/ticketing-load "${bases[@]}" --database-url "$DATABASE_URL" --json "$@"; }
@@ -112,7 +113,8 @@ psql_q -c "INSERT INTO bookings (event_id, user_id, status)
            SELECT $cancel_event, g, CASE WHEN g <= $half THEN 'CONFIRMED' ELSE 'PENDING' END
            FROM generate_series(1, $BUYERS) AS g ORDER BY g" >/dev/null
 first=$(psql_q -c "SELECT min(id) FROM bookings WHERE event_id = $cancel_event")
-psql_q -c "UPDATE events SET seats_taken = $half WHERE id = $cancel_event;
+psql_q -c "UPDATE events SET seats_taken = $half, waiting = $BUYERS - $half, seats_waiting = $BUYERS - $half
+           WHERE id = $cancel_event;
            SELECT setval('bench_cancel', $first, false)" >/dev/null
 ceiling_cancel=$(pgbench_run cancel_promote "$cancel_event" "$half")
 

@@ -51,7 +51,7 @@ const DELIVERIES_IN_FLIGHT: usize = 128;
 /// one organizer: a receiver that answers slowly, or never, takes at most that many of the
 /// workers' slots, and an organizer with many such webhooks no more than their share, however
 /// many of their deliveries are due.
-const CLAIM_BOUNDS: ClaimBounds = ClaimBounds { per_webhook: 4, per_organizer: 16 };
+const CLAIM_BOUNDS: ClaimBounds = ClaimBounds { per_webhook: 16, per_organizer: 16 };
 
 /// Notifications a stream may have queued before it counts as too slow and is closed.
 const STREAM_BUFFER: usize = 256;
