@@ -200,13 +200,13 @@ async fn an_organizer_past_the_webhook_cap_is_refused_until_one_is_deleted() {
 }
 
 /// One organizer's silent receivers delay nobody else's deliveries ("Hostile traffic", 3): an
-/// organizer with 24 webhooks to a receiver that accepts and never answers edits their event
-/// twice — 48 deliveries, each hanging for the whole 10 s timeout — and another organizer's
-/// delivery still arrives within 2 s. Before, a round claimed the 64 oldest due deliveries and
+/// organizer with 40 webhooks to a receiver that accepts and never answers edits their event
+/// twice — 80 deliveries, each hanging for the whole 10 s timeout, 64 of them (their share)
+/// posted — and another organizer's delivery still arrives within 2 s. Before, a round claimed the 64 oldest due deliveries and
 /// waited for all of them: the other organizer's waited the full timeout behind them.
 #[actix_web::test]
 async fn silent_receivers_of_one_organizer_delay_nobody_elses_delivery() {
-    let app = spawn_app_with(&[PRIVATE_OK, ("WEBHOOKS_PER_USER", "24")]).await;
+    let app = spawn_app_with(&[PRIVATE_OK, ("WEBHOOKS_PER_USER", "40")]).await;
     let silent = Receiver::start(&[Reply::Hang; 256]);
     let honest = Receiver::start(&[]);
     let (_, attacker) = app.user("attacker").await;
@@ -214,7 +214,7 @@ async fn silent_receivers_of_one_organizer_delay_nobody_elses_delivery() {
     let (_, buyer) = app.user("buyer").await;
     let theirs = app.event(&attacker, 5).await;
     let event = app.event(&organizer, 5).await;
-    for _ in 0..24 {
+    for _ in 0..40 {
         subscribe(&app, &attacker, &json!({"url": silent.url})).await;
     }
     subscribe(&app, &organizer, &json!({"url": honest.url, "types": ["booking.confirmed"]})).await;
@@ -225,13 +225,13 @@ async fn silent_receivers_of_one_organizer_delay_nobody_elses_delivery() {
             StatusCode::OK
         );
     }
-    silent.wait_for(16, Duration::from_secs(5)).await;
+    silent.wait_for(64, Duration::from_secs(5)).await;
     app.book(&buyer, event).await;
     let booked = std::time::Instant::now();
     let got = honest.wait_for(1, Duration::from_secs(2)).await;
 
     assert!(got[0].at - booked < Duration::from_secs(2), "{:?}", got[0].at - booked);
-    assert_eq!(silent.received().len(), 16, "the attacker holds their share of the workers, no more");
+    assert_eq!(silent.received().len(), 64, "the attacker holds their share of the workers, no more");
 }
 
 /// A receiver that keeps failing trips its webhook's breaker: after two failures in a row
