@@ -190,6 +190,7 @@ on_every_setup!(
     quantities_out_of_range_are_refused_naming_the_field,
     first_come_first_served_holds_seats_for_the_head,
     an_overtake_limit_lets_a_later_booking_pass_so_often_then_holds_the_seats,
+    a_newcomer_may_pass_the_line_only_as_the_overtake_limit_allows,
     lowering_a_waiting_quantity_keeps_the_place_and_may_be_served_at_once,
     raising_a_waiting_quantity_moves_it_to_the_back_as_a_new_booking,
     raising_the_head_of_the_line_lets_those_behind_it_be_served,
@@ -330,6 +331,23 @@ async fn an_overtake_limit_lets_a_later_booking_pass_so_often_then_holds_the_sea
     assert_eq!(place(&s.booking(&g, &group).await), confirmed());
     assert_eq!(place(&s.booking(&e, &newcomer).await), waiting(1, 0), "E is first in line");
     assert_eq!(s.seats(event).await, (json!(0), json!(1)));
+}
+
+/// K = 1: a newcomer that fits is served past a group that does not, which counts the pass;
+/// the next newcomer waits behind the group, whose seats are now held, though one is free.
+async fn a_newcomer_may_pass_the_line_only_as_the_overtake_limit_allows(s: &Setup) {
+    let (_, organizer) = s.user("organizer").await;
+    let [(_, a), (_, g), (_, e), (_, f)] =
+        [s.user("a").await, s.user("g").await, s.user("e").await, s.user("f").await];
+    let event = s.event(&organizer, 4, &json!({"overtakeLimit": 1})).await;
+    s.booked(&a, event, 1, "CONFIRMED").await;
+    s.booked(&g, event, 4, "PENDING").await;
+    assert_eq!(s.seats(event).await, (json!(3), json!(4)));
+
+    s.booked(&e, event, 1, "CONFIRMED").await;
+    let held = s.booked(&f, event, 1, "PENDING").await;
+    assert_eq!(place(&held), waiting(2, 4), "the group has been passed once: its seats are held");
+    assert_eq!(s.seats(event).await, (json!(2), json!(5)));
 }
 
 /// Lowering keeps the booking (same id) and its place; once it fits it is served in the

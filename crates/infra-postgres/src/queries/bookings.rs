@@ -20,8 +20,8 @@ fn new_booking_kind(status: BookingStatus) -> &'static str {
 }
 
 /// Fast path: take the seats, insert the CONFIRMED booking and its notice (kind `$3`) in one
-/// statement — only while all `$4` seats are free, nobody waits (a newcomer never passes the
-/// line), the event allows that many per booking and is on sale. No row back means any of these
+/// statement — only while all `$4` seats are free, nobody waits (whether a newcomer may pass
+/// the line is the guarded path's decision), the event allows that many per booking and is on sale. No row back means any of these
 /// failed (or no such event); a unique violation rolls the seats back with it. The conditions
 /// are on the event row the statement updates, so a booker that waited for its lock re-checks
 /// them on the version the holder committed.

@@ -185,10 +185,12 @@ async fn lock_on_sale(
 }
 
 /// Stands for the `index`th newcomer of a transaction while the line decides whether it is
-/// served, before it is written: after every id the line holds, in arrival order.
+/// served, before it is written: after every id the line holds, in arrival order, however
+/// large `BOOKING_BATCH_MAX` is.
 pub(super) fn newcomer(index: usize) -> Result<BookingId, RepoError> {
     let index = i64::try_from(index).map_err(corrupt_row)?;
-    BookingId::new(i64::MAX - 1024 + index).map_err(corrupt_row)
+    let id = (i64::MAX / 2).checked_add(index);
+    BookingId::new(id.ok_or_else(|| corrupt_row(Inconsistent("too many newcomers")))?).map_err(corrupt_row)
 }
 
 pub(super) fn outcome(placed: PlacedBookingRow) -> Result<BookingOutcome, BookError> {
