@@ -180,10 +180,13 @@ async fn a_forged_forwarded_for_does_not_escape_the_rate_limit_behind_haproxy() 
     }
     let elapsed = started.elapsed().as_secs_f64();
 
-    // Each instance allows its burst and two a second; round robin shares the requests.
+    // Each instance allows its burst and two a second; round robin shares the requests. On a
+    // busy machine a `/ready` check may miss HAProxy's one-second deadline, and with `fall 1`
+    // that instance is out for a moment (HAProxy's 503): no answer the limit let through.
     let allowed = statuses.iter().filter(|s| **s == 200).count();
     let budget = 2.0 * (4.0 + 2.0 * elapsed.ceil());
-    assert!(statuses.iter().all(|s| *s == 200 || *s == 429), "{statuses:?}");
+    assert!(statuses.iter().all(|s| matches!(s, 200 | 429 | 503)), "{statuses:?}");
+    assert!(statuses.contains(&429), "the limit was reached: {statuses:?}");
     assert!(
         f64::from(u32::try_from(allowed).unwrap()) <= budget,
         "{allowed} allowed in {elapsed:.1} s: {statuses:?}"
