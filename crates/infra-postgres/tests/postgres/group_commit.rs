@@ -83,20 +83,24 @@ async fn a_batch_places_each_booker_and_refuses_a_second_request_and_an_unknown_
     }
     assert_eq!(fx.store.batch_counts().jobs, 5, "all five went in batches");
 
-    let mut of_a: Vec<String> = answers[&a].iter().map(|r| format!("{r:?}")).collect();
-    of_a.sort();
-    assert!(of_a[0].starts_with("Err(AlreadyBooked)"), "{of_a:?}");
-    assert!(of_a[1].starts_with("Ok(Confirmed"), "{of_a:?}");
+    // The tasks reach the lane in no fixed order: a's second request is refused whichever of
+    // its two came first, and the two seats left go to the first two of a, b and c to arrive.
+    let (refused, placed): (Vec<&Booked>, Vec<&Booked>) = answers[&a].iter().partition(|r| r.is_err());
+    assert!(
+        matches!(refused[..], [Err(BookError::AlreadyBooked | BookError::AlreadyWaitlisted)]),
+        "{:?}",
+        answers[&a]
+    );
     assert!(matches!(answers[&ghost][..], [Err(BookError::UserNotFound(u))] if u == ghost));
     let (mut confirmed, mut waiting) = (0, Vec::new());
-    for user in [b, c] {
-        match &answers[&user][..] {
-            [Ok(BookingOutcome::Confirmed(_))] => confirmed += 1,
-            [Ok(BookingOutcome::Waitlisted { position, .. })] => waiting.push(position.get()),
+    for outcome in placed.into_iter().chain(answers[&b].iter()).chain(answers[&c].iter()) {
+        match outcome {
+            Ok(BookingOutcome::Confirmed(_)) => confirmed += 1,
+            Ok(BookingOutcome::Waitlisted { position, .. }) => waiting.push(position.get()),
             other => panic!("{other:?}"),
         }
     }
-    assert_eq!((confirmed, waiting), (1, vec![1]), "three seats: the lead, a, then one of b and c");
+    assert_eq!((confirmed, waiting), (2, vec![1]), "three seats: the lead, then two of a, b and c");
     assert_eq!(notices(&fx, event).await, 4, "one notice per booking written");
     fx.assert_invariants().await;
 }
