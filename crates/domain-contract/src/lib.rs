@@ -50,12 +50,15 @@ pub mod guard;
 pub mod health;
 pub mod idempotency;
 pub mod invariants;
+mod latch;
 pub mod model;
 pub mod notifications;
 pub mod sales;
 pub mod sessions;
 pub mod users;
 pub mod webhooks;
+
+pub use latch::Latch;
 
 use std::future::Future;
 

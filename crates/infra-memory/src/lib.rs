@@ -95,7 +95,7 @@ struct Inner {
     /// Ticks when notifications commit.
     news: broadcast::Sender<()>,
     #[cfg(feature = "contract-gate")]
-    gate: gate::GateState,
+    gate: domain_contract::Latch,
 }
 
 /// Listeners that fall this far behind miss ticks (they are told, and reload).
@@ -112,7 +112,7 @@ impl MemoryStore {
                 revocations: broadcast::channel(LISTENER_BUFFER).0,
                 news: broadcast::channel(LISTENER_BUFFER).0,
                 #[cfg(feature = "contract-gate")]
-                gate: gate::GateState::default(),
+                gate: domain_contract::Latch::default(),
             }),
         }
     }

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use infra_postgres::invariants::{booking_ids, line_jumps, recount};
+use infra_postgres::invariants::{EventCounts, booking_ids, line_jumps, recount};
 
 /// No oversell, one live booking per user, no seat left free that the line would give someone,
 /// the counters equal to the bookings, the line served in order (replayed from the
@@ -18,14 +18,10 @@ pub async fn check_event(
     confirmed: usize,
     pending: usize,
 ) -> anyhow::Result<Vec<String>> {
-    let mut conn = AsyncPgConnection::establish(database_url).await?;
-    let Some(counts) = recount(&mut conn, Some(event)).await?.pop() else {
-        return Ok(vec![format!("database: event {event} does not exist")]);
+    let (counts, mut violations) = match invariants(database_url, event).await? {
+        Ok(checked) => checked,
+        Err(missing) => return Ok(vec![missing]),
     };
-    let mut violations: Vec<String> =
-        counts.violations().iter().map(|v| format!("database: {v} ({counts:?})")).collect();
-    violations
-        .extend(line_jumps(&mut conn, Some(event)).await?.iter().map(|jump| format!("database: {jump}")));
     if usize::try_from(counts.confirmed).ok() != Some(confirmed) {
         violations.push(format!("database: {confirmed} seats confirmed expected ({counts:?})"));
     }
@@ -42,15 +38,26 @@ pub async fn check_event(
 /// # Errors
 /// When the database cannot be queried.
 pub async fn check_invariants(database_url: &str, event: i64) -> anyhow::Result<Vec<String>> {
+    Ok(match invariants(database_url, event).await? {
+        Ok((_, violations)) => violations,
+        Err(missing) => vec![missing],
+    })
+}
+
+/// The event's counts and the violations of its invariants, or why there are none to check.
+async fn invariants(
+    database_url: &str,
+    event: i64,
+) -> anyhow::Result<Result<(EventCounts, Vec<String>), String>> {
     let mut conn = AsyncPgConnection::establish(database_url).await?;
     let Some(counts) = recount(&mut conn, Some(event)).await?.pop() else {
-        return Ok(vec![format!("database: event {event} does not exist")]);
+        return Ok(Err(format!("database: event {event} does not exist")));
     };
     let mut violations: Vec<String> =
         counts.violations().iter().map(|v| format!("database: {v} ({counts:?})")).collect();
     violations
         .extend(line_jumps(&mut conn, Some(event)).await?.iter().map(|jump| format!("database: {jump}")));
-    Ok(violations)
+    Ok(Ok((counts, violations)))
 }
 
 /// Exactly-once, whatever the retries: every booking the API acknowledged exists, and no

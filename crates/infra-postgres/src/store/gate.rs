@@ -4,43 +4,19 @@
 
 #[cfg(feature = "contract-gate")]
 use std::sync::Arc;
-#[cfg(feature = "contract-gate")]
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-
-#[cfg(feature = "contract-gate")]
-use tokio::sync::Notify;
 
 /// What the changes pass between their decision and their write.
+#[cfg(feature = "contract-gate")]
+pub(crate) type GateState = domain_contract::Latch;
+
+/// What the changes pass between their decision and their write: nothing to wait for.
+#[cfg(not(feature = "contract-gate"))]
 #[derive(Debug, Default)]
-pub(crate) struct GateState {
-    #[cfg(feature = "contract-gate")]
-    closed: AtomicBool,
-    #[cfg(feature = "contract-gate")]
-    parked: AtomicUsize,
-    #[cfg(feature = "contract-gate")]
-    opened: Notify,
-}
+pub(crate) struct GateState;
 
+#[cfg(not(feature = "contract-gate"))]
 impl GateState {
-    /// Waits while the gate is closed.
-    #[cfg(feature = "contract-gate")]
-    pub(crate) async fn pass(&self) {
-        if !self.closed.load(Ordering::SeqCst) {
-            return;
-        }
-        self.parked.fetch_add(1, Ordering::SeqCst);
-        loop {
-            let opened = self.opened.notified();
-            if !self.closed.load(Ordering::SeqCst) {
-                break;
-            }
-            opened.await;
-        }
-        self.parked.fetch_sub(1, Ordering::SeqCst);
-    }
-
     /// Nothing: the gate is not compiled in.
-    #[cfg(not(feature = "contract-gate"))]
     #[expect(clippy::unused_async, reason = "the same call as the gate's, which waits")]
     pub(crate) async fn pass(&self) {}
 }
@@ -54,18 +30,17 @@ pub struct Gate(pub(crate) Arc<GateState>);
 impl Gate {
     /// From now on, changes wait after their decision.
     pub fn close(&self) {
-        self.0.closed.store(true, Ordering::SeqCst);
+        self.0.close();
     }
 
     /// Lets every waiting change, and every later one, through.
     pub fn open(&self) {
-        self.0.closed.store(false, Ordering::SeqCst);
-        self.0.opened.notify_waiters();
+        self.0.open();
     }
 
     /// How many changes wait at the gate.
     #[must_use]
     pub fn parked(&self) -> usize {
-        self.0.parked.load(Ordering::SeqCst)
+        self.0.parked()
     }
 }
