@@ -24,7 +24,7 @@ use super::PgStore;
 use super::batching::BatchRunner;
 use super::gate::GateState;
 use super::idempotency::store_effects;
-use super::serving::{DecideError, FirstRead, Ledger, promoted, settle};
+use super::serving::{DecideError, FirstRead, Ledger, settle};
 use crate::error::{TxError, corrupt_row, from_diesel};
 use crate::queries::{bookings, guard, notices};
 use crate::rows::LockedEventRow;
@@ -210,7 +210,7 @@ async fn decide(
             Ok((before, served)) => {
                 ledger.cancel(&before)?;
                 let cancelled = Booking { status: BookingStatus::Cancelled, ..before };
-                Ok(Cancellation { cancelled, promoted: promoted(&served, &read)? })
+                Ok(Cancellation { cancelled, promoted: ledger.promoted(&served, &read)? })
             }
             Err(refused) => Err(refused),
         });

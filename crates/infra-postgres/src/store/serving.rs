@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use diesel_async::AsyncPgConnection;
 use domain::line::{Line, LineChanges, ReadMore, Waiting};
-use domain::{Booking, BookingId, BookingStatus, EventId, RepoError};
+use domain::{Booking, BookingId, BookingStatus, EventId, Quantity, RepoError};
 
 use crate::error::{Inconsistent, corrupt_row, from_diesel};
 use crate::queries::line::{self, Counters, Rewrite};
@@ -171,6 +171,24 @@ impl Ledger {
         )
     }
 
+    /// The bookings `served`, confirmed, from the entries read, with the seats the ledger has
+    /// them hold (a booking served by its lowered quantity holds that, not what was read).
+    pub(super) fn promoted(&self, served: &[BookingId], read: &Read) -> Result<Vec<Booking>, RepoError> {
+        served
+            .iter()
+            .map(|id| {
+                let row =
+                    read.get(id).ok_or_else(|| corrupt_row(Inconsistent("a served booking was not read")))?;
+                let mut booking = Booking::try_from(row.booking.clone())?;
+                booking.status = BookingStatus::Confirmed;
+                if let Some(quantity) = self.changed.get(&id.get()).map(|b| b.quantity) {
+                    booking.quantity = Quantity::new(i64::from(quantity)).map_err(corrupt_row)?;
+                }
+                Ok(booking)
+            })
+            .collect()
+    }
+
     /// Writes every booking changed and the counters, in the transaction that read them.
     pub(super) async fn write(&self, conn: &mut AsyncPgConnection, event: EventId) -> Result<(), RepoError> {
         if self.changed.is_empty() && self.counters == Counters::default() {
@@ -183,19 +201,6 @@ impl Ledger {
         }
         Ok(())
     }
-}
-
-/// The bookings `served`, confirmed, from the entries read.
-pub(super) fn promoted(served: &[BookingId], read: &Read) -> Result<Vec<Booking>, RepoError> {
-    served
-        .iter()
-        .map(|id| {
-            let row =
-                read.get(id).ok_or_else(|| corrupt_row(Inconsistent("a served booking was not read")))?;
-            let booking = Booking::try_from(row.booking.clone())?;
-            Ok(Booking { status: BookingStatus::Confirmed, ..booking })
-        })
-        .collect()
 }
 
 fn seats(quantity: u32) -> Result<i32, RepoError> {

@@ -19,7 +19,7 @@ use domain::{
 
 use super::PgStore;
 use super::gate::GateState;
-use super::serving::{FirstRead, Ledger, promoted, settle};
+use super::serving::{FirstRead, Ledger, settle};
 use crate::constraints::{BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, violated_constraint};
 use crate::queries::bookings::{self, Arrival, Placing};
@@ -244,7 +244,7 @@ pub(super) async fn change_in_transaction(
     ledger.write(conn, cmd.event).await.map_err(TxError::stored)?;
     let change = EventChange {
         event: reread(conn, cmd.event).await?,
-        promoted: promoted(&served, &read).map_err(TxError::stored)?,
+        promoted: ledger.promoted(&served, &read).map_err(TxError::stored)?,
     };
     notices::write(conn, &notice::rules::of_change(&change)).await?;
     Ok(change)
@@ -317,11 +317,7 @@ pub(super) async fn change_quantity_in_transaction(
             ledger.lower(id, booking.quantity.get(), quantity.get()).map_err(TxError::stored)?;
             ledger.serve(line.changes()).map_err(TxError::stored)?;
             ledger.write(conn, event).await.map_err(TxError::stored)?;
-            let mut promoted = promoted(&served, &read).map_err(TxError::stored)?;
-            // Served with the seats it now waits for, not those read before the change.
-            for served in promoted.iter_mut().filter(|b| b.id == id) {
-                served.quantity = quantity;
-            }
+            let promoted = ledger.promoted(&served, &read).map_err(TxError::stored)?;
             QuantityChange { booking: view(conn, id).await?, replaced: None, promoted }
         }
         QuantityPlan::Raise(quantity) => {
@@ -368,7 +364,7 @@ pub(super) async fn change_quantity_in_transaction(
                 }
                 Err(e) => return Err(TxError::stored(as_repo(e))),
             };
-            let mut promoted = promoted(&served, &read).map_err(TxError::stored)?;
+            let mut promoted = ledger.promoted(&served, &read).map_err(TxError::stored)?;
             if now {
                 // Served at once, at the back of the line: after those served before it.
                 promoted.push(raised.booking.clone());
