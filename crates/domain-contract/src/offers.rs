@@ -31,6 +31,18 @@ async fn offering_event_on<S: Store>(store: &S, organizer: UserId, limit: i64, d
     store.create_event(new, None).await.unwrap().id
 }
 
+/// An offering event of `limit` seats (a year from now) and `n` buyers who booked it in turn:
+/// the first `limit` hold a seat each, the rest wait in that order.
+async fn booked_in_turn<S: Store>(store: &S, limit: i64, n: usize) -> (EventId, Vec<UserId>) {
+    let organizer = user(store, "organizer").await;
+    let event = offering_event(store, organizer, limit).await;
+    let buyers = users(store, "buyer", n).await;
+    for &buyer in &buyers {
+        store.book(book(buyer, event), None).await.unwrap();
+    }
+    (event, buyers)
+}
+
 /// The day `days` from today (UTC), as `YYYY-MM-DD`.
 fn days_from_now(days: i64) -> String {
     (Utc::now() + chrono::Duration::days(days)).format("%Y-%m-%d").to_string()
@@ -61,12 +73,8 @@ async fn past_deadline(booking: &Booking) {
 /// deadline and holds it; C is first in line.
 pub async fn a_freed_seat_is_offered_to_the_head_and_held_until_accepted<A: Adapter>() {
     let (store, _keep) = A::setup().await;
-    let organizer = user(&store, "organizer").await;
-    let event = offering_event(&store, organizer, 1).await;
-    let [a, b, c] = users(&store, "buyer", 3).await[..] else { unreachable!() };
-    for buyer in [a, b, c] {
-        store.book(book(buyer, event), None).await.unwrap();
-    }
+    let (event, buyers) = booked_in_turn(&store, 1, 3).await;
+    let [a, b, c] = buyers[..] else { unreachable!() };
 
     let before = Utc::now();
     let promoted = cancel(&store, a, event).await;
@@ -112,12 +120,8 @@ async fn store_booking_of<S: Store>(store: &S, event: EventId, user: UserId) -> 
 /// confirmed one.
 pub async fn a_declined_offer_passes_the_seats_on_at_once<A: Adapter>() {
     let (store, _keep) = A::setup().await;
-    let organizer = user(&store, "organizer").await;
-    let event = offering_event(&store, organizer, 1).await;
-    let [a, b, c] = users(&store, "buyer", 3).await[..] else { unreachable!() };
-    for buyer in [a, b, c] {
-        store.book(book(buyer, event), None).await.unwrap();
-    }
+    let (event, buyers) = booked_in_turn(&store, 1, 3).await;
+    let [a, b, c] = buyers[..] else { unreachable!() };
     let offered = cancel(&store, a, event).await.remove(0);
 
     let declined = store.decline(answer(b, &offered), None).await.unwrap();
@@ -200,12 +204,7 @@ pub async fn a_lapsed_offer_reads_expired_and_the_next_write_passes_it_on<A: Ada
 /// and offer the two seats to the next two in line, once each.
 pub async fn sweepers_pass_lapsed_offers_on_once_between_them<A: Adapter>() {
     let (store, keep) = A::setup().await;
-    let organizer = user(&store, "organizer").await;
-    let event = offering_event(&store, organizer, 2).await;
-    let buyers = users(&store, "buyer", 6).await;
-    for &buyer in &buyers {
-        store.book(book(buyer, event), None).await.unwrap();
-    }
+    let (event, buyers) = booked_in_turn(&store, 2, 6).await;
     let first = cancel(&store, buyers[0], event).await.remove(0);
     cancel(&store, buyers[1], event).await;
 
@@ -256,12 +255,7 @@ pub async fn a_raise_offers_several_at_once_with_one_deadline<A: Adapter>() {
 /// cancels on another instance: each freed seat goes to the next in line, once.
 pub async fn a_decline_held_between_decision_and_write_keeps_a_cancel_out<A: Adapter>() {
     let (store, keep) = A::setup().await;
-    let organizer = user(&store, "organizer").await;
-    let event = offering_event(&store, organizer, 2).await;
-    let buyers = users(&store, "buyer", 5).await;
-    for &buyer in &buyers {
-        store.book(book(buyer, event), None).await.unwrap();
-    }
+    let (event, buyers) = booked_in_turn(&store, 2, 5).await;
     let offered = cancel(&store, buyers[0], event).await.remove(0);
     let gate = A::gate(&store, &keep);
 
@@ -289,12 +283,8 @@ pub async fn a_decline_held_between_decision_and_write_keeps_a_cancel_out<A: Ada
 /// write: exactly one of them succeeds, and the seat is confirmed or passed on accordingly.
 pub async fn an_accept_and_a_decline_at_once_never_both_succeed<A: Adapter>() {
     let (store, keep) = A::setup().await;
-    let organizer = user(&store, "organizer").await;
-    let event = offering_event(&store, organizer, 1).await;
-    let [a, b, c] = users(&store, "buyer", 3).await[..] else { unreachable!() };
-    for buyer in [a, b, c] {
-        store.book(book(buyer, event), None).await.unwrap();
-    }
+    let (event, buyers) = booked_in_turn(&store, 1, 3).await;
+    let [a, b, c] = buyers[..] else { unreachable!() };
     let offered = cancel(&store, a, event).await.remove(0);
     let gate = A::gate(&store, &keep);
 
@@ -335,12 +325,8 @@ pub async fn an_accept_and_a_decline_at_once_never_both_succeed<A: Adapter>() {
 /// live where it is stored); the offer is expired first and the new booking made.
 pub async fn a_holder_whose_offer_lapsed_may_book_again<A: Adapter>() {
     let (store, _keep) = A::setup().await;
-    let organizer = user(&store, "organizer").await;
-    let event = offering_event(&store, organizer, 2).await;
-    let [a, x, b] = users(&store, "buyer", 3).await[..] else { unreachable!() };
-    for buyer in [a, x, b] {
-        store.book(book(buyer, event), None).await.unwrap();
-    }
+    let (event, buyers) = booked_in_turn(&store, 2, 3).await;
+    let [a, x, b] = buyers[..] else { unreachable!() };
     let offered = cancel(&store, a, event).await.remove(0);
     assert!(cancel(&store, x, event).await.is_empty(), "nobody else waits: X's seat is free");
 
