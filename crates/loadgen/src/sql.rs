@@ -1,6 +1,8 @@
 //! The same invariants counted in the database itself, when a database URL is given: the
 //! adapter's own recount (`infra_postgres::invariants`), plus the totals this run expects.
 
+pub mod offers;
+
 use std::collections::BTreeSet;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
