@@ -26,6 +26,7 @@ async fn seated_event<S: Store>(store: &S, organizer: UserId, limit: i64, max: i
     let seating = Seating {
         max_per_booking: MaxPerBooking::new(max).unwrap(),
         overtake_limit: OvertakeLimit::new(k).unwrap(),
+        promotion: domain::Promotion::Instant,
     };
     let new = new_event(organizer, limit, "2027-05-20", "Concert").with_seating(seating);
     store.create_event(new, None).await.unwrap().id

@@ -19,7 +19,7 @@ use crate::{Adapter, Gate};
 
 /// Waits until the second change is either held out by the guard or parked beside the first
 /// (`parked` at the gate), then opens the gate.
-async fn second_comes_then_open(gate: &impl Gate, parked: usize) {
+pub(crate) async fn second_comes_then_open(gate: &impl Gate, parked: usize) {
     for _ in 0..2000 {
         if gate.parked() >= parked || gate.someone_waits_for_a_guard().await {
             gate.open();
@@ -32,7 +32,7 @@ async fn second_comes_then_open(gate: &impl Gate, parked: usize) {
 }
 
 /// Waits until `n` changes are parked at the gate.
-async fn parked(gate: &impl Gate, n: usize) {
+pub(crate) async fn parked(gate: &impl Gate, n: usize) {
     for _ in 0..2000 {
         if gate.parked() >= n {
             return;

@@ -53,6 +53,7 @@ pub mod invariants;
 mod latch;
 pub mod model;
 pub mod notifications;
+pub mod offers;
 pub mod sales;
 pub mod sessions;
 pub mod users;
@@ -143,6 +144,13 @@ macro_rules! contract_tests {
             guard::a_booking_held_between_decision_and_write_keeps_a_cancel_out,
             guard::a_raise_held_between_decision_and_write_keeps_a_cancel_out,
             model::random_sequences_of_groups_cancels_and_changes_follow_the_rules,
+            offers::a_freed_seat_is_offered_to_the_head_and_held_until_accepted,
+            offers::a_declined_offer_passes_the_seats_on_at_once,
+            offers::a_group_is_offered_only_when_its_whole_quantity_is_free,
+            offers::a_lapsed_offer_reads_expired_and_the_next_write_passes_it_on,
+            offers::sweepers_pass_lapsed_offers_on_once_between_them,
+            offers::a_raise_offers_several_at_once_with_one_deadline,
+            offers::a_decline_held_between_decision_and_write_keeps_a_cancel_out,
             catalog::an_event_needs_an_existing_organizer,
             catalog::an_unknown_event_is_not_found,
             catalog::events_are_listed_by_date_then_id_a_page_at_a_time,

@@ -372,6 +372,7 @@ async fn run<S: domain::ports::Store>(
     let seating = Seating {
         max_per_booking: MaxPerBooking::new(i64::from(MAX_PER_BOOKING)).unwrap(),
         overtake_limit: OvertakeLimit::new(i64::from(k)).unwrap(),
+        promotion: domain::Promotion::Instant,
     };
     let new = new_event(organizer, seats, "2027-05-20", "Concert").with_seating(seating);
     let event = store.create_event(new, None).await.unwrap().id;

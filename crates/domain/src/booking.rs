@@ -1,12 +1,15 @@
-//! Bookings: seats held (`CONFIRMED`), a place in line (`PENDING`), or a cancelled booking. A
-//! booking is a group of one or more seats, held or waited for all at once.
+//! Bookings: seats held (`CONFIRMED`), a place in line (`PENDING`), seats held on offer
+//! (`OFFERED`), or an ended booking. A booking is a group of one or more seats, held or waited
+//! for all at once.
 
 mod command;
+mod offer;
 mod quantity;
 pub mod rules;
 mod status;
 
 pub use command::{BookTicket, CancelBooking, CancelTarget, ChangeQuantity};
+pub use offer::{AnswerOffer, AnswerOfferError, Declination};
 pub use quantity::{Quantity, QuantityError};
 pub use status::{BookingStatus, UnknownStatus};
 
@@ -32,6 +35,9 @@ pub struct Booking {
     pub quantity: Quantity,
     /// Set by the database clock, so every server instance agrees on it.
     pub created_at: DateTime<Utc>,
+    /// For a booking offered seats (and one whose offer lapsed), when the offer ends, by the
+    /// database clock; `None` for a booking never offered any.
+    pub offer_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A place in an event's waiting list, 1-based. The line is ordered by booking id.
@@ -117,8 +123,9 @@ impl BookingOutcome {
 pub struct Cancellation {
     /// The booking, now `CANCELLED`.
     pub cancelled: Booking,
-    /// The bookings the line was served, now `CONFIRMED`, in line order: the seats freed (or,
-    /// for a group that left the line, the way it no longer blocks) may serve several.
+    /// The bookings the line was served, in line order — `CONFIRMED`, or `OFFERED` on an event
+    /// that offers seats: the seats freed (or, for a group that left the line, the way it no
+    /// longer blocks) may serve several.
     pub promoted: Vec<Booking>,
 }
 
@@ -212,11 +219,11 @@ pub enum CancelError {
     #[error("booking {0} does not exist")]
     /// No such booking.
     BookingNotFound(BookingId),
-    /// Cancelling by event: the caller holds no confirmed or pending booking there.
+    /// Cancelling by event: the caller holds no confirmed, pending or offered booking there.
     #[error("no live booking of the caller for event {0}")]
     NoLiveBooking(EventId),
-    #[error("booking {0} is already cancelled")]
-    /// It was cancelled before: cancelling is not repeated.
+    #[error("booking {0} has already ended")]
+    /// It ended before (cancelled, or an offer declined or lapsed): cancelling is not repeated.
     AlreadyCancelled(BookingId),
     /// Only the booking's owner or the event's organizer may cancel it.
     #[error("the caller may not cancel booking {0}")]

@@ -4,6 +4,7 @@ mod changes;
 mod event_date;
 mod new_event;
 mod price;
+mod promotion;
 pub mod rules;
 mod sale_status;
 mod seating;
@@ -13,6 +14,7 @@ pub use changes::{CancelEvent, ChangeEvent, EventChanges, NoChanges};
 pub use event_date::{EventDate, EventDateError};
 pub use new_event::NewEvent;
 pub use price::{Price, PriceError};
+pub use promotion::{OfferWindow, OfferWindowError, Promotion};
 pub use sale_status::{EventStatus, UnknownEventStatus};
 pub use seating::{MaxPerBooking, MaxPerBookingError, OvertakeLimit, OvertakeLimitError, Seating};
 pub use ticket_limit::{TicketLimit, TicketLimitError};
@@ -57,6 +59,9 @@ pub struct Availability {
     pub tickets_available: u32,
     /// Seats the waiting bookings wait for (one per booking for bookings of one seat).
     pub waiting_list_count: u64,
+    /// Seats held for open offers, by the store's clock (taken, so not among the tickets
+    /// available): an event that confirms at once has none.
+    pub seats_on_offer: u32,
 }
 
 /// A seat count above the event's ticket limit: the store broke invariant I1.
@@ -81,7 +86,13 @@ impl Availability {
             .ok()
             .and_then(|limit| limit.checked_sub(seats_taken))
             .ok_or(SeatsOverLimit { seats_taken, ticket_limit })?;
-        Ok(Self { event, tickets_available, waiting_list_count })
+        Ok(Self { event, tickets_available, waiting_list_count, seats_on_offer: 0 })
+    }
+
+    /// The same, with `seats` of the seats taken held for open offers.
+    #[must_use]
+    pub fn with_seats_on_offer(self, seats: u32) -> Self {
+        Self { seats_on_offer: seats, ..self }
     }
 }
 

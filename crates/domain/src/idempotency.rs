@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use crate::booking::{BookingOutcome, Cancellation, QuantityChange};
+use crate::booking::{Booking, BookingOutcome, Cancellation, Declination, QuantityChange};
 use crate::event::{Event, EventCancellation, EventChange};
 use crate::ids::UserId;
 use crate::user::{SignedIn, User};
@@ -164,6 +164,10 @@ pub enum Effect {
     Cancelled(Cancellation),
     /// A waiting booking's quantity changed.
     QuantityChanged(QuantityChange),
+    /// An offer accepted: the booking as now confirmed.
+    OfferAccepted(Booking),
+    /// An offer declined.
+    OfferDeclined(Declination),
     /// An event created.
     EventCreated(Event),
     /// An event changed.

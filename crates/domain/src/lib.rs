@@ -127,16 +127,18 @@ pub mod webhook;
 mod words;
 
 pub use booking::{
-    Attendee, BookError, BookTicket, Booking, BookingOutcome, BookingStatus, BookingView, CancelBooking,
-    CancelError, CancelTarget, Cancellation, ChangeQuantity, ChangeQuantityError, FindBookingError,
-    ListAttendeesError, Quantity, QuantityChange, QuantityError, UnknownStatus, WaitlistPosition,
+    AnswerOffer, AnswerOfferError, Attendee, BookError, BookTicket, Booking, BookingOutcome, BookingStatus,
+    BookingView, CancelBooking, CancelError, CancelTarget, Cancellation, ChangeQuantity, ChangeQuantityError,
+    Declination, FindBookingError, ListAttendeesError, Quantity, QuantityChange, QuantityError,
+    UnknownStatus, WaitlistPosition,
 };
 pub use error::{BoxError, Overloaded, RepoError};
 pub use event::{
     Availability, CancelEvent, CancelEventError, ChangeEvent, ChangeEventError, CreateEventError, Event,
     EventCancellation, EventChange, EventChanges, EventDate, EventDateError, EventStatus, FindEventError,
-    MaxPerBooking, MaxPerBookingError, NewEvent, NoChanges, OvertakeLimit, OvertakeLimitError, Price,
-    PriceError, Seating, SeatsOverLimit, TicketLimit, TicketLimitError, UnknownEventStatus,
+    MaxPerBooking, MaxPerBookingError, NewEvent, NoChanges, OfferWindow, OfferWindowError, OvertakeLimit,
+    OvertakeLimitError, Price, PriceError, Promotion, Seating, SeatsOverLimit, TicketLimit, TicketLimitError,
+    UnknownEventStatus,
 };
 pub use ids::{BookingId, EventId, InvalidId, NotificationId, UserId, WebhookId};
 pub use listing::{

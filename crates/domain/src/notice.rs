@@ -33,18 +33,30 @@ stored_words! {
         EventUpdated => "event.updated",
         /// An event's organizer called it off.
         EventCancelled => "event.cancelled",
+        /// A waiting booking was offered seats, held until a deadline.
+        BookingOffered => "booking.offered",
+        /// An offer lapsed unanswered; its seats went on down the line.
+        BookingOfferExpired => "booking.offer_expired",
+        /// An offer was accepted: the booking holds its seats.
+        BookingAccepted => "booking.accepted",
+        /// An offer was turned down; its seats went on down the line.
+        BookingDeclined => "booking.declined",
     }
 }
 
 impl NoticeKind {
     /// Every kind, for those who subscribe to all.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 10] = [
         Self::BookingConfirmed,
         Self::BookingWaitlisted,
         Self::BookingPromoted,
         Self::BookingCancelled,
         Self::EventUpdated,
         Self::EventCancelled,
+        Self::BookingOffered,
+        Self::BookingOfferExpired,
+        Self::BookingAccepted,
+        Self::BookingDeclined,
     ];
 
     /// The status a booking has after the change this kind reports; `None` for an event's
@@ -53,9 +65,14 @@ impl NoticeKind {
     #[must_use]
     pub const fn booking_status(self) -> Option<BookingStatus> {
         match self {
-            Self::BookingConfirmed | Self::BookingPromoted => Some(BookingStatus::Confirmed),
+            Self::BookingConfirmed | Self::BookingPromoted | Self::BookingAccepted => {
+                Some(BookingStatus::Confirmed)
+            }
             Self::BookingWaitlisted => Some(BookingStatus::Pending),
             Self::BookingCancelled => Some(BookingStatus::Cancelled),
+            Self::BookingOffered => Some(BookingStatus::Offered),
+            Self::BookingOfferExpired => Some(BookingStatus::Expired),
+            Self::BookingDeclined => Some(BookingStatus::Declined),
             Self::EventUpdated | Self::EventCancelled => None,
         }
     }

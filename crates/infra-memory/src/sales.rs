@@ -6,7 +6,8 @@ use std::sync::MutexGuard;
 
 use chrono::Utc;
 use domain::booking::rules::{
-    CancelEffect, QuantityPlan, check_quantity, plan_cancel, plan_quantity_change, refuse_duplicate,
+    CancelEffect, QuantityPlan, check_answer, check_quantity, plan_cancel, plan_quantity_change,
+    refuse_duplicate,
 };
 use domain::event::rules::{Managed, plan_change, plan_event_cancellation};
 use domain::idempotency::{Attempt, Effect};
@@ -14,19 +15,21 @@ use domain::line::Line;
 use domain::notice::rules;
 use domain::ports::Sales;
 use domain::{
-    BookError, BookTicket, Booking, BookingId, BookingOutcome, BookingStatus, CancelBooking, CancelError,
-    CancelEvent, CancelEventError, CancelTarget, Cancellation, ChangeEvent, ChangeEventError, ChangeQuantity,
-    ChangeQuantityError, EventCancellation, EventChange, EventId, EventStatus, QuantityChange, RepoError,
+    AnswerOffer, AnswerOfferError, BookError, BookTicket, Booking, BookingId, BookingOutcome, BookingStatus,
+    CancelBooking, CancelError, CancelEvent, CancelEventError, CancelTarget, Cancellation, ChangeEvent,
+    ChangeEventError, ChangeQuantity, ChangeQuantityError, Declination, EventCancellation, EventChange,
+    EventId, EventStatus, QuantityChange, RepoError,
 };
 
 use crate::MemoryStore;
 use crate::idempotency::{Held, hold};
-use crate::tables::{EventRow, Tables, Vanished, internal};
+use crate::tables::{EventRow, Tables, Vanished, internal, start_of};
 
 impl Sales for MemoryStore {
     async fn book(&self, cmd: BookTicket, key: Option<Attempt>) -> Result<BookingOutcome, BookError> {
         let (event, user, quantity) = (cmd.event(), cmd.user(), cmd.quantity());
         let _guard = self.inner.guards.hold(event).await;
+        self.expire_offers(event)?;
         let line = {
             let tables = self.tables();
             let row = tables.events.get(&event).ok_or(BookError::EventNotFound(event))?;
@@ -49,8 +52,15 @@ impl Sales for MemoryStore {
         let (line, served) = line;
         let mut tables = self.tables();
         let status = if served { BookingStatus::Confirmed } else { BookingStatus::Pending };
-        let booking =
-            Booking { id: tables.next_booking_id()?, event, user, status, quantity, created_at: Utc::now() };
+        let booking = Booking {
+            id: tables.next_booking_id()?,
+            event,
+            user,
+            status,
+            quantity,
+            created_at: Utc::now(),
+            offer_expires_at: None,
+        };
         let held = hold(&tables, key.as_ref())?;
         tables.insert_booking(booking.clone());
         tables.apply_line(event, line.changes())?;
@@ -73,6 +83,7 @@ impl Sales for MemoryStore {
             CancelTarget::LiveBookingFor(event) => event,
         };
         let _guard = self.inner.guards.hold(event).await;
+        self.expire_offers(event)?;
         let (booking, line) = {
             let tables = self.tables();
             let booking = match cmd.target {
@@ -98,7 +109,7 @@ impl Sales for MemoryStore {
         let held = hold(&tables, key.as_ref())?;
         tables.set_status(booking.id, BookingStatus::Cancelled);
         tables.overtaken.remove(&booking.id);
-        if booking.status == BookingStatus::Confirmed {
+        if booking.status.holds_seats() {
             let row = row_mut(&mut tables, event)?;
             row.seats_taken = row.seats_taken.saturating_sub(booking.quantity.get());
         }
@@ -116,12 +127,17 @@ impl Sales for MemoryStore {
     ) -> Result<EventChange, ChangeEventError> {
         let event = cmd.event;
         let _guard = self.inner.guards.hold(event).await;
+        self.expire_offers(event)?;
         let line = {
             let tables = self.tables();
             let row = tables.events.get(&event).ok_or(ChangeEventError::EventNotFound(event))?;
             let plan = plan_change(cmd.caller, &managed(row), &cmd.changes)?;
             let k = cmd.changes.overtake_limit.unwrap_or(row.event.seating.overtake_limit);
             let mut line = Line::new(plan.free_seats, k.get(), tables.waiting(event), true);
+            let promotion = cmd.changes.promotion.unwrap_or(row.event.seating.promotion);
+            if promotion.window().is_some() && start_of(row) <= Utc::now() {
+                line.close();
+            }
             line.serve().map_err(internal)?;
             line
         };
@@ -146,6 +162,7 @@ impl Sales for MemoryStore {
             return Err(ChangeQuantityError::NotFound(cmd.booking));
         };
         let _guard = self.inner.guards.hold(event).await;
+        self.expire_offers(event)?;
         let (booking, plan) = {
             let tables = self.tables();
             let booking =
@@ -185,6 +202,57 @@ impl Sales for MemoryStore {
         Ok(self.end_step(tables, held, change, Effect::QuantityChanged))
     }
 
+    async fn accept(&self, cmd: AnswerOffer, key: Option<Attempt>) -> Result<Booking, AnswerOfferError> {
+        let mut tables = self.tables();
+        let booking = tables.bookings.get(&cmd.booking).ok_or(AnswerOfferError::NotFound(cmd.booking))?;
+        check_answer(cmd.caller, &tables.view(booking).booking)?;
+        let held = hold(&tables, key.as_ref())?;
+        tables.set_status(cmd.booking, BookingStatus::Confirmed);
+        let accepted =
+            tables.bookings.get(&cmd.booking).cloned().ok_or(AnswerOfferError::NotFound(cmd.booking))?;
+        tables.notify(&[rules::of_acceptance(&accepted)])?;
+        Ok(self.end_step(tables, held, accepted, Effect::OfferAccepted))
+    }
+
+    async fn decline(&self, cmd: AnswerOffer, key: Option<Attempt>) -> Result<Declination, AnswerOfferError> {
+        let Some(event) = self.tables().bookings.get(&cmd.booking).map(|b| b.event) else {
+            return Err(AnswerOfferError::NotFound(cmd.booking));
+        };
+        let _guard = self.inner.guards.hold(event).await;
+        self.expire_offers(event)?;
+        let (booking, line) = {
+            let tables = self.tables();
+            let booking = tables.bookings.get(&cmd.booking).ok_or(AnswerOfferError::NotFound(cmd.booking))?;
+            check_answer(cmd.caller, booking)?;
+            let mut line = tables.line_of(event)?;
+            line.release(booking.quantity.get());
+            line.serve().map_err(internal)?;
+            (booking.clone(), line)
+        };
+        self.between_statements().await;
+
+        let mut tables = self.tables();
+        let held = hold(&tables, key.as_ref())?;
+        tables.set_status(booking.id, BookingStatus::Declined);
+        let row = row_mut(&mut tables, event)?;
+        row.seats_taken = row.seats_taken.saturating_sub(booking.quantity.get());
+        let promoted = tables.apply_line(event, line.changes())?;
+        let declination =
+            Declination { declined: Booking { status: BookingStatus::Declined, ..booking }, promoted };
+        tables.notify(&rules::of_declination(&declination))?;
+        Ok(self.end_step(tables, held, declination, Effect::OfferDeclined))
+    }
+
+    async fn sweep_offers(&self, events: u32) -> Result<u64, RepoError> {
+        let due = self.tables().events_with_lapsed_offers();
+        let mut expired = 0;
+        for event in due.into_iter().take(usize::try_from(events).unwrap_or(usize::MAX)) {
+            let _guard = self.inner.guards.hold(event).await;
+            expired += self.expire_offers(event)?;
+        }
+        u64::try_from(expired).map_err(internal)
+    }
+
     async fn cancel_event(
         &self,
         cmd: CancelEvent,
@@ -192,11 +260,12 @@ impl Sales for MemoryStore {
     ) -> Result<EventCancellation, CancelEventError> {
         let event = cmd.event;
         let _guard = self.inner.guards.hold(event).await;
+        self.expire_offers(event)?;
         let live: Vec<Booking> = {
             let tables = self.tables();
             let row = tables.events.get(&event).ok_or(CancelEventError::EventNotFound(event))?;
             plan_event_cancellation(cmd.caller, &managed(row))?;
-            tables.of_event(event).filter(|b| b.status != BookingStatus::Cancelled).cloned().collect()
+            tables.of_event(event).filter(|b| b.status.is_live()).cloned().collect()
         };
         self.between_statements().await;
 
@@ -240,6 +309,18 @@ fn limit_of(row: &EventRow) -> u32 {
 }
 
 impl MemoryStore {
+    /// Holding the event's guard: its lapsed offers expired and their seats passed on, before
+    /// the change decides anything. Returns how many expired.
+    fn expire_offers(&self, event: EventId) -> Result<usize, RepoError> {
+        let mut tables = self.tables();
+        let expired = tables.expire_due(event)?;
+        drop(tables);
+        if expired > 0 {
+            self.news_committed();
+        }
+        Ok(expired)
+    }
+
     /// Ends a change's step: stores the effect with the change (for a keyed request), lets the
     /// tables go, then wakes the notification listeners.
     fn end_step<T: Clone>(
@@ -304,5 +385,8 @@ fn apply(row: &mut EventRow, cmd: &ChangeEvent) {
     }
     if let Some(k) = changes.overtake_limit {
         event.seating.overtake_limit = k;
+    }
+    if let Some(promotion) = changes.promotion {
+        event.seating.promotion = promotion;
     }
 }

@@ -26,7 +26,7 @@ pub(crate) struct UserRow {
     pub password_changed_at: Option<DateTime<Utc>>,
 }
 
-/// An event with its seat counter (I5: always the number of its confirmed bookings).
+/// An event with its seat counter (I5: always the seats of its confirmed and offered bookings).
 #[derive(Debug, Clone)]
 pub(crate) struct EventRow {
     pub event: Event,
@@ -115,6 +115,11 @@ fn next(last: &mut i64) -> i64 {
     *last
 }
 
+/// When an event's day begins: no offer outlasts it.
+pub(crate) fn start_of(row: &EventRow) -> DateTime<Utc> {
+    row.event.date.naive().and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
 impl Tables {
     pub(crate) fn next_user_id(&mut self) -> Result<UserId, RepoError> {
         UserId::new(next(&mut self.last_ids.user)).map_err(internal)
@@ -128,11 +133,19 @@ impl Tables {
         BookingId::new(next(&mut self.last_ids.booking)).map_err(internal)
     }
 
-    /// The event with how full it is: seats taken, and seats waited for.
+    /// The event with how full it is: seats taken, seats waited for, seats on open offers.
     pub(crate) fn availability(&self, id: EventId) -> Result<Option<Availability>, RepoError> {
         let Some(row) = self.events.get(&id) else { return Ok(None) };
         let waiting = self.line(id).map(|b| u64::from(b.quantity.get())).sum();
-        Availability::new(row.event.clone(), row.seats_taken, waiting).map(Some).map_err(internal)
+        let now = Utc::now();
+        let on_offer = self
+            .of_event(id)
+            .filter(|b| b.status == BookingStatus::Offered && b.offer_expires_at.is_some_and(|at| at > now))
+            .map(|b| b.quantity.get())
+            .sum();
+        let availability =
+            Availability::new(row.event.clone(), row.seats_taken, waiting).map_err(internal)?;
+        Ok(Some(availability.with_seats_on_offer(on_offer)))
     }
 
     /// The event's line as the serving routine reads it.
@@ -156,9 +169,9 @@ impl Tables {
         self.of_event(event).filter(|b| b.status == BookingStatus::Pending)
     }
 
-    /// The user's confirmed or pending booking of the event.
+    /// The user's live booking of the event (confirmed, pending or offered).
     pub(crate) fn live_booking(&self, event: EventId, user: UserId) -> Option<&Booking> {
-        self.of_event(event).find(|b| b.user == user && b.status != BookingStatus::Cancelled)
+        self.of_event(event).find(|b| b.user == user && b.status.is_live())
     }
 
     /// A pending booking's place in line, and the seats the bookings ahead of it wait for.
@@ -171,10 +184,15 @@ impl Tables {
         Some((NonZeroU64::new(u64::try_from(ahead.len()).ok()? + 1)?, seats))
     }
 
+    /// A booking as a read shows it, with its place in line: an offer past its deadline reads
+    /// as expired whether or not a change has expired it yet.
     pub(crate) fn view(&self, booking: &Booking) -> BookingView {
         let place = self.place(booking);
+        let lapsed = booking.status == BookingStatus::Offered
+            && booking.offer_expires_at.is_some_and(|at| at <= Utc::now());
+        let status = if lapsed { BookingStatus::Expired } else { booking.status };
         BookingView {
-            booking: booking.clone(),
+            booking: Booking { status, ..booking.clone() },
             position: place.map(|(position, _)| position),
             seats_ahead: place.map(|(_, seats)| seats),
         }
@@ -186,16 +204,21 @@ impl Tables {
     }
 
     /// The event's line as a change under its guard starts from: its free seats, overtake
-    /// limit and every waiting booking.
+    /// limit and every waiting booking; closed once an event that offers seats has started.
     pub(crate) fn line_of(&self, event: EventId) -> Result<Line, RepoError> {
         let row = self.events.get(&event).ok_or_else(|| internal(Vanished(event)))?;
         let free = row.event.ticket_limit.get().unsigned_abs().saturating_sub(row.seats_taken);
-        Ok(Line::new(free, row.event.seating.overtake_limit.get(), self.waiting(event), true))
+        let mut line = Line::new(free, row.event.seating.overtake_limit.get(), self.waiting(event), true);
+        if row.event.seating.promotion.window().is_some() && start_of(row) <= Utc::now() {
+            line.close();
+        }
+        Ok(line)
     }
 
-    /// Writes what serving the line changed: the served bookings confirmed and their seats
-    /// taken, the passed ones' overtake counts. Returns the served bookings as they now are, in
-    /// the order served.
+    /// Writes what serving the line changed: the served bookings confirmed — or, on an event
+    /// that offers seats, offered until the window's end (capped at the event's start) — and
+    /// their seats taken, the passed ones' overtake counts. Returns the served bookings as they
+    /// now are, in the order served.
     pub(crate) fn apply_line(
         &mut self,
         event: EventId,
@@ -203,16 +226,64 @@ impl Tables {
     ) -> Result<Vec<Booking>, RepoError> {
         let row = self.events.get_mut(&event).ok_or_else(|| internal(Vanished(event)))?;
         row.seats_taken += changes.seats_served;
+        let deadline = row.event.seating.promotion.window().map(|window| {
+            (Utc::now() + chrono::Duration::seconds(i64::from(window.seconds()))).min(start_of(row))
+        });
         for &(booking, count) in &changes.overtaken {
             self.overtaken.insert(booking, count);
         }
         let mut served = Vec::with_capacity(changes.served.len());
         for id in &changes.served {
-            self.set_status(*id, BookingStatus::Confirmed);
+            if let Some(booking) = self.bookings.get_mut(id) {
+                booking.status =
+                    if deadline.is_some() { BookingStatus::Offered } else { BookingStatus::Confirmed };
+                booking.offer_expires_at = deadline;
+                served.push(booking.clone());
+            }
             self.overtaken.remove(id);
-            served.extend(self.bookings.get(id).cloned());
         }
         Ok(served)
+    }
+
+    /// The event's offers whose deadline has passed, expired with their seats given back, and
+    /// the line served with them; the notices written. Returns how many expired.
+    pub(crate) fn expire_due(&mut self, event: EventId) -> Result<usize, RepoError> {
+        let now = Utc::now();
+        let due: Vec<BookingId> = self
+            .of_event(event)
+            .filter(|b| b.status == BookingStatus::Offered && b.offer_expires_at.is_some_and(|at| at <= now))
+            .map(|b| b.id)
+            .collect();
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let mut expired = Vec::with_capacity(due.len());
+        for id in &due {
+            self.set_status(*id, BookingStatus::Expired);
+            expired.extend(self.bookings.get(id).cloned());
+        }
+        let freed: u32 = expired.iter().map(|b| b.quantity.get()).sum();
+        let row = self.events.get_mut(&event).ok_or_else(|| internal(Vanished(event)))?;
+        row.seats_taken = row.seats_taken.saturating_sub(freed);
+        let mut line = self.line_of(event)?;
+        line.serve().map_err(internal)?;
+        let promoted = self.apply_line(event, line.changes())?;
+        self.notify(&domain::notice::rules::of_expiry(&expired, &promoted))?;
+        Ok(expired.len())
+    }
+
+    /// The events with an offer past its deadline.
+    pub(crate) fn events_with_lapsed_offers(&self) -> Vec<EventId> {
+        let now = Utc::now();
+        let mut events: Vec<EventId> = self
+            .bookings
+            .values()
+            .filter(|b| b.status == BookingStatus::Offered && b.offer_expires_at.is_some_and(|at| at <= now))
+            .map(|b| b.event)
+            .collect();
+        events.sort_unstable();
+        events.dedup();
+        events
     }
 
     pub(crate) fn set_status(&mut self, id: BookingId, status: BookingStatus) {

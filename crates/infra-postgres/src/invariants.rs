@@ -29,7 +29,8 @@ pub struct EventCounts {
     pub waiting: i32,
     #[diesel(sql_type = Integer)]
     pub seats_waiting: i32,
-    /// What the bookings say: seats confirmed, bookings waiting, seats waited for.
+    /// What the bookings say: seats held (confirmed or on offer), bookings waiting, seats
+    /// waited for.
     #[diesel(sql_type = BigInt)]
     pub confirmed: i64,
     #[diesel(sql_type = BigInt)]
@@ -51,7 +52,7 @@ pub struct EventCounts {
 /// An invariant the counts break.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Violation {
-    /// I1: more seats confirmed than the event has.
+    /// I1: more seats held (confirmed or on offer) than the event has.
     Oversold,
     /// I2: a user holds two live bookings for one event.
     DuplicateLive,
@@ -122,12 +123,12 @@ impl EventCounts {
 const INVARIANT_COUNTS: &str = "\
 SELECT e.id, e.ticket_limit, e.overtake_limit, e.seats_taken, e.waiting, e.seats_waiting,
        (SELECT COALESCE(sum(quantity), 0)::int8 FROM bookings b
-        WHERE b.event_id = e.id AND b.status = 'CONFIRMED') AS confirmed,
+        WHERE b.event_id = e.id AND b.status IN ('CONFIRMED', 'OFFERED')) AS confirmed,
        (SELECT count(*) FROM bookings b WHERE b.event_id = e.id AND b.status = 'PENDING') AS pending,
        (SELECT COALESCE(sum(quantity), 0)::int8 FROM bookings b
         WHERE b.event_id = e.id AND b.status = 'PENDING') AS pending_seats,
        (SELECT count(*) FROM (SELECT user_id FROM bookings b
-                              WHERE b.event_id = e.id AND b.status IN ('CONFIRMED', 'PENDING')
+                              WHERE b.event_id = e.id AND b.status IN ('CONFIRMED', 'PENDING', 'OFFERED')
                               GROUP BY user_id HAVING count(*) > 1) d) AS duplicate_live,
        ARRAY(SELECT id FROM bookings b WHERE b.event_id = e.id AND b.status = 'PENDING' ORDER BY id)
            AS line_ids,
@@ -180,9 +181,9 @@ impl fmt::Display for LineJump {
 
 /// I4 from what happened rather than from a place in line computed now (which, counted in id
 /// order, would be in id order whatever the promotions did): each booking's wait is the span
-/// from its `booking.waitlisted` notice to the first notice that ended it (promoted or
-/// cancelled); a `booking.promoted` or `booking.confirmed` notice of `p` inside the wait of an
-/// earlier booking `q < p` passed `q` once more, and the `K + 1`-th time is out of turn (K the
+/// from its `booking.waitlisted` notice to the first notice that ended it (promoted, offered
+/// or cancelled); a `booking.promoted`, `booking.offered` or `booking.confirmed` notice of `p`
+/// inside the wait of an earlier booking `q < p` passed `q` once more, and the `K + 1`-th time is out of turn (K the
 /// event's overtake limit: 0 by default, so any). Notices are numbered in the order the guard
 /// serialised their changes, so the replay is the history the guard made. Up to 20 jumps, of
 /// event `$1` (every event when null), earliest first; none when the line was served in order.
@@ -192,7 +193,7 @@ WITH booking_notices AS (
     WHERE booking_id IS NOT NULL AND ($1::int8 IS NULL OR event_id = $1)
 ), ended AS (
     SELECT booking_id, min(id) AS at FROM booking_notices
-    WHERE kind IN ('booking.promoted', 'booking.cancelled')
+    WHERE kind IN ('booking.promoted', 'booking.offered', 'booking.cancelled')
     GROUP BY booking_id
 ), waits AS (
     SELECT w.event_id, w.booking_id, w.id AS joined, coalesce(e.at, 9223372036854775807) AS left_at
@@ -204,7 +205,7 @@ WITH booking_notices AS (
     FROM booking_notices s
     JOIN waits q ON q.event_id = s.event_id AND q.joined < s.id AND s.id < q.left_at
         AND q.booking_id < s.booking_id
-    WHERE s.kind IN ('booking.promoted', 'booking.confirmed')
+    WHERE s.kind IN ('booking.promoted', 'booking.offered', 'booking.confirmed')
 )
 SELECT p.event, p.notice, p.served, p.passed_over, p.times, e.overtake_limit
 FROM passes p JOIN events e ON e.id = p.event

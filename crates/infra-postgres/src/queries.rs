@@ -12,6 +12,7 @@ pub(crate) mod guard;
 pub(crate) mod idempotency;
 pub(crate) mod line;
 pub(crate) mod notices;
+pub(crate) mod offers;
 mod prepared;
 pub(crate) mod sessions;
 pub(crate) mod users;

@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 use domain::event::rules::Managed;
 use domain::line::Waiting;
 use domain::{
     Attendee, Availability, Booking, BookingId, BookingView, EmailAddress, Event, EventDate, EventId,
-    MaxPerBooking, NonEmptyText, OvertakeLimit, Price, Quantity, RepoError, Seating, TicketLimit, User,
-    UserId, WaitlistPosition,
+    MaxPerBooking, NonEmptyText, OfferWindow, OvertakeLimit, Price, Promotion, Quantity, RepoError, Seating,
+    TicketLimit, User, UserId, WaitlistPosition,
 };
 
 use serde::{Deserialize, Serialize};
@@ -38,15 +38,23 @@ pub(crate) struct EventRow {
     pub status: String,
     pub max_per_booking: i32,
     pub overtake_limit: i32,
+    /// Absent from effects and snapshots written before offers: every event then confirmed
+    /// at once.
+    #[serde(default)]
+    pub offer_window_seconds: Option<i32>,
 }
 
-/// An event with the seats its line waits for, read by one statement.
+/// An event with the seats its line waits for and those on offer, read by one statement.
 #[derive(Debug, QueryableByName, Serialize, Deserialize)]
 pub(crate) struct AvailabilityRow {
     #[diesel(embed)]
     pub event: EventRow,
     #[diesel(sql_type = BigInt)]
     pub waiting: i64,
+    /// Absent from effects and snapshots written before offers, when there were none.
+    #[diesel(sql_type = BigInt)]
+    #[serde(default)]
+    pub seats_on_offer: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName, Serialize, Deserialize)]
@@ -58,6 +66,9 @@ pub(crate) struct BookingRow {
     pub status: String,
     pub quantity: i32,
     pub created_at: DateTime<Utc>,
+    /// Absent from effects written before offers, when no booking had one.
+    #[serde(default)]
+    pub offer_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A booking as read back, with its place in line and the seats ahead of it when pending.
@@ -114,6 +125,15 @@ pub(crate) struct LockedEventRow {
     pub max_per_booking: i32,
     #[diesel(sql_type = Integer)]
     pub overtake_limit: i32,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub offer_window_seconds: Option<i32>,
+    /// Whether the event's day has begun, by the database clock: no offer is made after.
+    #[diesel(sql_type = Bool)]
+    pub started: bool,
+    /// Whether an offer of the event had lapsed when the lock was asked for: the transaction
+    /// expires it first.
+    #[diesel(sql_type = Bool)]
+    pub offers_due: bool,
 }
 
 /// A booking just written, with the pending bookings ahead of it and their seats (0 when it is
@@ -164,9 +184,23 @@ impl TryFrom<EventRow> for Event {
             seating: Seating {
                 max_per_booking: MaxPerBooking::new(i64::from(row.max_per_booking)).map_err(corrupt_row)?,
                 overtake_limit: OvertakeLimit::new(i64::from(row.overtake_limit)).map_err(corrupt_row)?,
+                promotion: promotion(row.offer_window_seconds)?,
             },
         })
     }
+}
+
+/// An event's promotion as stored: the window of an event that offers seats, null for one
+/// that confirms at once.
+pub(crate) fn promotion(window: Option<i32>) -> Result<Promotion, RepoError> {
+    window.map_or(Ok(Promotion::Instant), |seconds| {
+        Ok(Promotion::Offer(OfferWindow::new(i64::from(seconds)).map_err(corrupt_row)?))
+    })
+}
+
+/// The column an event's promotion is stored in ([`promotion`]).
+pub(crate) fn offer_window_column(promotion: Promotion) -> Option<i32> {
+    promotion.window().map(|w| i32::try_from(w.seconds()).unwrap_or(i32::MAX))
 }
 
 impl TryFrom<BookingRow> for Booking {
@@ -180,6 +214,7 @@ impl TryFrom<BookingRow> for Booking {
             status: row.status.parse().map_err(corrupt_row)?,
             quantity: Quantity::new(i64::from(row.quantity)).map_err(corrupt_row)?,
             created_at: row.created_at,
+            offer_expires_at: row.offer_expires_at,
         })
     }
 }
@@ -250,12 +285,18 @@ impl LockedEventRow {
         u32::try_from(self.ticket_limit - self.seats_taken).map_err(corrupt_row)
     }
 
-    /// How the event seats groups.
+    /// How the event seats groups and serves its line.
     pub(crate) fn seating(&self) -> Result<Seating, RepoError> {
         Ok(Seating {
             max_per_booking: MaxPerBooking::new(i64::from(self.max_per_booking)).map_err(corrupt_row)?,
             overtake_limit: OvertakeLimit::new(i64::from(self.overtake_limit)).map_err(corrupt_row)?,
+            promotion: promotion(self.offer_window_seconds)?,
         })
+    }
+
+    /// Whether serving the line must stop: the event offers seats and its day has begun.
+    pub(crate) fn closed_to_offers(&self) -> bool {
+        self.started && self.offer_window_seconds.is_some()
     }
 }
 
@@ -277,6 +318,9 @@ impl TryFrom<AvailabilityRow> for Availability {
     fn try_from(row: AvailabilityRow) -> Result<Self, RepoError> {
         let seats_taken = u32::try_from(row.event.seats_taken).map_err(corrupt_row)?;
         let waiting = u64::try_from(row.waiting).map_err(corrupt_row)?;
-        Self::new(Event::try_from(row.event)?, seats_taken, waiting).map_err(corrupt_row)
+        let on_offer = u32::try_from(row.seats_on_offer).map_err(corrupt_row)?;
+        Ok(Self::new(Event::try_from(row.event)?, seats_taken, waiting)
+            .map_err(corrupt_row)?
+            .with_seats_on_offer(on_offer))
     }
 }

@@ -31,6 +31,7 @@ diesel::table! {
         overtake_limit -> Int4,
         waiting -> Int4,
         seats_waiting -> Int4,
+        offer_window_seconds -> Nullable<Int4>,
     }
 }
 
@@ -46,6 +47,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         quantity -> Int4,
         overtaken -> Int4,
+        offer_expires_at -> Nullable<Timestamptz>,
     }
 }
 

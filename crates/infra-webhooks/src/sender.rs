@@ -192,6 +192,7 @@ mod tests {
             status: BookingStatus::Confirmed,
             created_at: Utc::now(),
             quantity: domain::Quantity::ONE,
+            offer_expires_at: None,
         };
         Delivery {
             webhook: WebhookId::new(1).unwrap(),

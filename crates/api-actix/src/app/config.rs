@@ -5,6 +5,7 @@
 mod auth;
 mod database;
 mod http;
+mod offers;
 mod retention;
 mod telemetry;
 mod vars;
@@ -13,6 +14,7 @@ mod webhooks;
 pub use auth::AuthConfig;
 pub use database::{BookingBatch, DatabaseConfig};
 pub use http::HttpConfig;
+pub use offers::OffersConfig;
 pub use retention::RetentionConfig;
 pub use telemetry::TelemetryConfig;
 pub use webhooks::WebhookConfig;
@@ -32,6 +34,8 @@ pub struct Config {
     pub webhooks: WebhookConfig,
     /// How long the log, settled deliveries and notifications are kept.
     pub retention: RetentionConfig,
+    /// How often lapsed offers are looked for.
+    pub offers: OffersConfig,
     /// Logs and metrics.
     pub telemetry: TelemetryConfig,
 }
@@ -80,6 +84,7 @@ impl Config {
             auth: AuthConfig::read(&vars)?,
             webhooks: WebhookConfig::read(&vars)?,
             retention: RetentionConfig::read(&vars)?,
+            offers: OffersConfig::read(&vars)?,
             telemetry: TelemetryConfig::read(&vars)?,
         })
     }

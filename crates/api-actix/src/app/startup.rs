@@ -25,7 +25,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::app::config::Config;
 use crate::app::supervisor::{Supervisor, Worker};
-use crate::app::workers::{DeliveryWorker, FeedListener, Housekeeping, RevocationFollower};
+use crate::app::workers::{DeliveryWorker, FeedListener, Housekeeping, OfferSweeper, RevocationFollower};
 use crate::http::MetricsAccess;
 use crate::http::auth::TokenService;
 use crate::http::draining::Draining;
@@ -251,7 +251,8 @@ impl Application {
 }
 
 /// The workers every instance runs: the notification listener (which also wakes the delivery
-/// worker), housekeeping, the revocation follower and webhook delivery.
+/// worker), housekeeping, the offer sweeper (unless turned off), the revocation follower and
+/// webhook delivery.
 fn workers<S: Store, W: WebhookSender + Clone>(
     config: &Config,
     store: &S,
@@ -267,6 +268,9 @@ fn workers<S: Store, W: WebhookSender + Clone>(
         LISTENER_POLL,
     ));
     workers.add(Housekeeping::new(store.clone(), config.retention));
+    if let Some(every) = config.offers.sweep_every {
+        workers.add(OfferSweeper::new(store.clone(), every));
+    }
     workers.add(RevocationFollower::new(store.clone(), Arc::clone(&state.revocations), config.auth.jwt_ttl));
     let policy = DeliveryPolicy {
         in_flight: DELIVERIES_IN_FLIGHT,

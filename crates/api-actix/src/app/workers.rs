@@ -5,16 +5,20 @@
 //! - [`DeliveryWorker`]: relays notifications to webhook deliveries and runs delivery rounds;
 //! - [`RevocationFollower`]: keeps this instance's copy of the revocations current;
 //! - [`Housekeeping`]: deletes what can no longer matter;
+//! - [`OfferSweeper`]: passes lapsed offers' seats on without waiting for their event's next
+//!   write;
 //! - [`ReplicaLag`]: measures the read replica's lag, when there is one.
 
 mod delivery;
 mod feed_listener;
 mod housekeeping;
+mod offer_sweeper;
 mod replica_lag;
 mod revocation_follower;
 
 pub use delivery::DeliveryWorker;
 pub use feed_listener::FeedListener;
 pub use housekeeping::Housekeeping;
+pub use offer_sweeper::OfferSweeper;
 pub use replica_lag::ReplicaLag;
 pub use revocation_follower::RevocationFollower;

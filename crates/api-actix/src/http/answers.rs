@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::http::auth::Authenticator;
 use crate::http::dto::{
     BookingResponse, CancelEventResponse, ChangeEventResponse, ChangeQuantityResponse, CreateWebhookResponse,
-    InitializeResponse, LoginResponse, RegisterResponse, WebhookBody, presented_secret,
+    DeclineResponse, InitializeResponse, LoginResponse, RegisterResponse, WebhookBody, presented_secret,
 };
 use crate::http::error::ApiError;
 
@@ -43,6 +43,8 @@ impl Answers {
             Effect::Booked(outcome) => json(StatusCode::CREATED, &BookingResponse::from(outcome)),
             Effect::Cancelled(cancellation) => json(StatusCode::OK, &BookingResponse::from(cancellation)),
             Effect::QuantityChanged(change) => json(StatusCode::OK, &ChangeQuantityResponse::from(change)),
+            Effect::OfferAccepted(booking) => json(StatusCode::OK, &BookingResponse::from(booking)),
+            Effect::OfferDeclined(declination) => json(StatusCode::OK, &DeclineResponse::from(declination)),
             Effect::EventCreated(event) => json(
                 StatusCode::CREATED,
                 &InitializeResponse { message: "Event created successfully", event: event.try_into()? },

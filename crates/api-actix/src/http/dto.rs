@@ -18,6 +18,7 @@ pub use auth::{
 pub use booking::{
     AttendeeBody, AttendeeListResponse, BookRequest, BookingBody, BookingDetailResponse, BookingListResponse,
     BookingResponse, CancelRequest, CancelTargetBody, ChangeQuantityRequest, ChangeQuantityResponse,
+    DeclineResponse,
 };
 pub use event::{
     CancelEventResponse, ChangeEventRequest, ChangeEventResponse, EventBody, EventListResponse,

@@ -22,9 +22,9 @@ use actix_web::{HttpResponse, ResponseError};
 use domain::user::PasswordError;
 use domain::webhook::{CreateWebhookError, WebhookError};
 use domain::{
-    BookError, BookingId, BoxError, CancelError, CancelEventError, ChangeEventError, ChangeQuantityError,
-    CreateEventError, EventId, FindBookingError, FindEventError, HashError, ListAttendeesError, LoginError,
-    Overloaded, PasswordChangeError, RegisterError, RepoError, UserId,
+    AnswerOfferError, BookError, BookingId, BoxError, CancelError, CancelEventError, ChangeEventError,
+    ChangeQuantityError, CreateEventError, EventId, FindBookingError, FindEventError, HashError,
+    ListAttendeesError, LoginError, Overloaded, PasswordChangeError, RegisterError, RepoError, UserId,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -97,6 +97,13 @@ pub enum ApiError {
     /// Only a waiting booking changes its quantity.
     #[error("Booking with ID {0} is not waiting")]
     BookingNotWaiting(BookingId),
+    /// Only an offered booking is accepted or declined.
+    #[error("Booking with ID {0} holds no offer")]
+    NotOffered(BookingId),
+    /// The offer's deadline passed, by the database clock; its seats have gone (or are going)
+    /// to the next in line.
+    #[error("The offer to booking with ID {0} has expired")]
+    OfferExpired(BookingId),
     #[error("A user with this email already exists")]
     EmailTaken,
     /// The organizer has as many webhooks as `WEBHOOKS_PER_USER` allows; deleting one makes
@@ -172,6 +179,8 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
         ApiError::LimitBelowTaken { .. } => (StatusCode::CONFLICT, "ticket_limit_below_taken"),
         ApiError::QuantityOverLimit { .. } => (StatusCode::CONFLICT, "quantity_over_limit"),
         ApiError::BookingNotWaiting(_) => (StatusCode::CONFLICT, "booking_not_waiting"),
+        ApiError::NotOffered(_) => (StatusCode::CONFLICT, "not_offered"),
+        ApiError::OfferExpired(_) => (StatusCode::CONFLICT, "offer_expired"),
         ApiError::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
         ApiError::WebhookCapReached { .. } => (StatusCode::CONFLICT, "webhook_limit_reached"),
         ApiError::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
@@ -280,7 +289,8 @@ pub struct ErrorBody<'a> {
     pub error: Cow<'a, str>,
     /// Stable, for programs: invalid_request, unauthenticated, invalid_credentials, forbidden,
     /// not_found, already_booked, already_waitlisted, already_cancelled, event_cancelled,
-    /// ticket_limit_below_taken, quantity_over_limit, booking_not_waiting, email_taken,
+    /// ticket_limit_below_taken, quantity_over_limit, booking_not_waiting, not_offered,
+    /// offer_expired, email_taken,
     /// webhook_limit_reached, idempotency_key_reused, idempotency_key_in_flight,
     /// payload_too_large, unsupported_media_type,
     /// route_not_found, method_not_allowed, rate_limited, too_many_connections, request_timeout,
@@ -393,6 +403,18 @@ impl From<ChangeQuantityError> for ApiError {
             ChangeQuantityError::OverMax { max } => quantity_over_max(max),
             ChangeQuantityError::OverLimit { limit } => Self::QuantityOverLimit { limit },
             ChangeQuantityError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<AnswerOfferError> for ApiError {
+    fn from(error: AnswerOfferError) -> Self {
+        match error {
+            // Another user's booking is not revealed: the same 404 as an unknown one.
+            AnswerOfferError::NotFound(id) => Self::BookingNotFound(id.get()),
+            AnswerOfferError::NotOffered(id) => Self::NotOffered(id),
+            AnswerOfferError::OfferExpired(id) => Self::OfferExpired(id),
+            AnswerOfferError::Repo(e) => e.into(),
         }
     }
 }

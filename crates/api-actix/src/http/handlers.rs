@@ -2,6 +2,7 @@
 //! service method and maps the result: no SQL, no transaction, no business rule here. Each
 //! carries its OpenAPI description (`utoipa::path`).
 
+pub(crate) mod accept_offer;
 pub(crate) mod book;
 pub(crate) mod booking;
 pub(crate) mod cancel;
@@ -10,6 +11,7 @@ pub(crate) mod change_event;
 pub(crate) mod change_password;
 pub(crate) mod change_quantity;
 pub(crate) mod create_webhook;
+pub(crate) mod decline_offer;
 pub(crate) mod delete_webhook;
 pub(crate) mod event;
 pub(crate) mod event_bookings;

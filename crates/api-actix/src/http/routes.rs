@@ -17,9 +17,10 @@ use domain::ports::{PasswordHasher, Store, WebhookSender};
 use crate::http::endpoints::{Endpoint, KeyedWrites};
 use crate::http::error::ApiError;
 use crate::http::handlers::{
-    book, booking, cancel, cancel_event, change_event, change_password, change_quantity, create_webhook,
-    delete_webhook, event, event_bookings, initialize, list_events, list_webhooks, login, logout,
-    my_bookings, notification_stream, notifications, operations, register, status, webhook_deliveries,
+    accept_offer, book, booking, cancel, cancel_event, change_event, change_password, change_quantity,
+    create_webhook, decline_offer, delete_webhook, event, event_bookings, initialize, list_events,
+    list_webhooks, login, logout, my_bookings, notification_stream, notifications, operations, register,
+    status, webhook_deliveries,
 };
 use crate::http::openapi::Document;
 
@@ -63,6 +64,8 @@ route_table! {
     my_bookings::my_bookings::<S>,
     booking::booking::<S>,
     change_quantity::change_quantity::<S>,
+    accept_offer::accept_offer::<S>,
+    decline_offer::decline_offer::<S>,
     notifications::notifications::<S>,
     notification_stream::notification_stream::<S>,
     create_webhook::create_webhook::<S, W>,

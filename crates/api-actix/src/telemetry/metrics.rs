@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use domain::ports::ConnectionStats;
 use domain::webhook::Backlog;
 use domain::{
-    BookError, BookingOutcome, CancelError, Cancellation, ChangeEventError, ChangeQuantityError, EventChange,
-    QuantityChange,
+    AnswerOfferError, BookError, Booking, BookingOutcome, CancelError, Cancellation, ChangeEventError,
+    ChangeQuantityError, EventChange, QuantityChange,
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -98,6 +98,28 @@ pub fn record_quantity_change(result: &Result<QuantityChange, ChangeQuantityErro
     }
 }
 
+/// An answer to an offer (`answer`: accepted or declined), and whom a decline's seats served.
+pub fn record_offer_answer<T>(
+    answer: &'static str,
+    result: &Result<T, AnswerOfferError>,
+    promoted: &[Booking],
+) {
+    let outcome = match result {
+        Ok(_) => answer,
+        Err(AnswerOfferError::NotFound(_)) => "not_found",
+        Err(AnswerOfferError::NotOffered(_)) => "not_offered",
+        Err(AnswerOfferError::OfferExpired(_)) => "offer_expired",
+        Err(AnswerOfferError::Repo(_)) => "error",
+    };
+    metrics::counter!("offer_answers_total", "outcome" => outcome).increment(1);
+    record_promotions(promoted);
+}
+
+/// Offers the sweeper found lapsed and expired.
+pub fn record_offers_expired(expired: u64) {
+    metrics::counter!("offers_expired_total").increment(expired);
+}
+
 /// An event change, and the bookings a raised limit promoted from the line.
 pub fn record_event_change(result: &Result<EventChange, ChangeEventError>) {
     if let Ok(change) = result {
@@ -186,6 +208,7 @@ mod tests {
             status,
             quantity: Quantity::new(2).unwrap(),
             created_at: Utc::now(),
+            offer_expires_at: None,
         }
     }
 

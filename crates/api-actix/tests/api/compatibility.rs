@@ -252,13 +252,18 @@ const ORIGINAL_BOOKING: [&str; 5] = ["id", "eventId", "userId", "status", "creat
 
 /// A client of the original that sends no `quantity` gets the bodies it got before groups
 /// existed, with only new keys added: `quantity` 1 on every booking, `seatsAhead` beside
-/// `waitlistPosition`, `maxPerBooking` and `overtakeLimit` on every event; and
+/// `waitlistPosition`, `maxPerBooking`, `overtakeLimit` and (from offers) `promotion` —
+/// `instant`, the original behaviour —, `offerWindowSeconds` and `seatsOnOffer` on every event;
+/// and
 /// `waitingListCount`, which counts seats, still counts its bookings.
 #[actix_web::test]
 async fn a_client_that_sends_no_quantity_sees_the_old_bodies_with_new_keys_only() {
     let app = spawn_memory_app().await;
     let (_, organizer) = app.user("organizer").await;
-    let event_keys = with(&ORIGINAL_EVENT, &["maxPerBooking", "overtakeLimit"]);
+    let event_keys = with(
+        &ORIGINAL_EVENT,
+        &["maxPerBooking", "overtakeLimit", "promotion", "offerWindowSeconds", "seatsOnOffer"],
+    );
 
     let created = app
         .post(

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Answer, TestApp, another_instance, event_body, spawn_app, spawn_memory_app};
+use crate::helpers::{
+    Answer, TestApp, another_instance, event_body, spawn_app_with, spawn_memory_app, spawn_memory_app_with,
+};
 
 /// Where a scenario runs: an app, and the instances its steps take turns on.
 pub struct Setup {
@@ -20,32 +22,50 @@ pub struct Setup {
 
 impl Setup {
     pub async fn memory() -> Self {
-        Self::on(spawn_memory_app().await, false)
+        Self::memory_with(&[]).await
     }
 
     pub async fn postgres() -> Self {
-        Self::on(spawn_app().await, false)
+        Self::postgres_with(&[]).await
     }
 
     pub async fn two_instances() -> Self {
-        Self::on(spawn_app().await, true)
+        Self::two_instances_with(&[]).await
     }
 
-    fn on(app: TestApp, two: bool) -> Self {
+    /// The setups with some environment variables overridden on every instance.
+    pub async fn memory_with(overrides: &[(&str, &str)]) -> Self {
+        Self::on(spawn_memory_app_with(overrides).await, false, overrides)
+    }
+
+    pub async fn postgres_with(overrides: &[(&str, &str)]) -> Self {
+        Self::on(spawn_app_with(overrides).await, false, overrides)
+    }
+
+    pub async fn two_instances_with(overrides: &[(&str, &str)]) -> Self {
+        Self::on(spawn_app_with(overrides).await, true, overrides)
+    }
+
+    fn on(app: TestApp, two: bool, overrides: &[(&str, &str)]) -> Self {
         let mut instances = vec![app.address.clone()];
         if two {
-            instances.push(another_instance(&app, &[]));
+            instances.push(another_instance(&app, overrides));
         }
         Self { app, instances, turn: AtomicUsize::new(0) }
     }
 
+    /// One more instance on the same store, with `overrides`; it takes its turns from now on.
+    pub fn add_instance(&mut self, overrides: &[(&str, &str)]) {
+        self.instances.push(another_instance(&self.app, overrides));
+    }
+
     /// The instance the next request goes to.
-    fn next(&self) -> &str {
+    pub(crate) fn next(&self) -> &str {
         let turn = self.turn.fetch_add(1, Ordering::Relaxed);
         &self.instances[turn % self.instances.len()]
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         path: &str,
@@ -66,26 +86,26 @@ impl Setup {
         self.app.send(request).await
     }
 
-    async fn post(&self, path: &str, body: &Value, token: &str) -> Answer {
+    pub(crate) async fn post(&self, path: &str, body: &Value, token: &str) -> Answer {
         self.send(Method::POST, path, Some(body), Some(token), None).await
     }
 
-    async fn patch(&self, path: &str, body: &Value, token: &str) -> Answer {
+    pub(crate) async fn patch(&self, path: &str, body: &Value, token: &str) -> Answer {
         self.send(Method::PATCH, path, Some(body), Some(token), None).await
     }
 
-    async fn get(&self, path: &str, token: &str) -> Answer {
+    pub(crate) async fn get(&self, path: &str, token: &str) -> Answer {
         let answer = self.send(Method::GET, path, None, Some(token), None).await;
         assert_eq!(answer.status, StatusCode::OK, "GET {path}: {answer:?}");
         answer
     }
 
-    async fn user(&self, name: &str) -> (i64, String) {
+    pub(crate) async fn user(&self, name: &str) -> (i64, String) {
         self.app.user(name).await
     }
 
     /// A new event with `seats` and `seating`'s fields (`maxPerBooking`, `overtakeLimit`).
-    async fn event(&self, token: &str, seats: i64, seating: &Value) -> i64 {
+    pub(crate) async fn event(&self, token: &str, seats: i64, seating: &Value) -> i64 {
         let mut body = event_body(seats);
         body.as_object_mut().unwrap().extend(seating.as_object().unwrap().clone());
         let created = self.post("/initialize", &body, token).await;
@@ -93,12 +113,12 @@ impl Setup {
         created.body["event"]["id"].as_i64().unwrap()
     }
 
-    async fn book(&self, token: &str, event: i64, quantity: Value) -> Answer {
+    pub(crate) async fn book(&self, token: &str, event: i64, quantity: Value) -> Answer {
         self.post("/book", &json!({"eventId": event, "quantity": quantity}), token).await
     }
 
     /// Books `quantity` seats and checks the booking came out `status` with that quantity.
-    async fn booked(&self, token: &str, event: i64, quantity: u32, status: &str) -> Value {
+    pub(crate) async fn booked(&self, token: &str, event: i64, quantity: u32, status: &str) -> Value {
         let answer = self.book(token, event, json!(quantity)).await;
         assert_eq!(answer.status, StatusCode::CREATED, "{answer:?}");
         let booking = answer.body["booking"].clone();
@@ -111,24 +131,24 @@ impl Setup {
     }
 
     /// Cancels `booking` as its holder.
-    async fn cancel(&self, token: &str, booking: &Value) {
+    pub(crate) async fn cancel(&self, token: &str, booking: &Value) {
         let answer = self.post("/cancel", &json!({"id": booking["id"]}), token).await;
         assert_eq!((answer.status, &answer.body["booking"]["status"]), (StatusCode::OK, &json!("CANCELLED")));
     }
 
     /// The booking as its holder reads it now.
-    async fn booking(&self, token: &str, booking: &Value) -> Value {
+    pub(crate) async fn booking(&self, token: &str, booking: &Value) -> Value {
         self.get(&format!("/bookings/{}", booking["id"]), token).await.body["booking"].clone()
     }
 
     /// `(ticketsAvailable, waitingListCount)` of `/status`.
-    async fn seats(&self, event: i64) -> (Value, Value) {
+    pub(crate) async fn seats(&self, event: i64) -> (Value, Value) {
         let answer = self.send(Method::GET, &format!("/status/{event}"), None, None, None).await;
         assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
         (answer.body["ticketsAvailable"].clone(), answer.body["waitingListCount"].clone())
     }
 
-    async fn change(&self, token: &str, booking: &Value, body: &Value) -> Answer {
+    pub(crate) async fn change(&self, token: &str, booking: &Value, body: &Value) -> Answer {
         self.patch(&format!("/bookings/{}", booking["id"]), body, token).await
     }
 }

@@ -14,6 +14,7 @@ mod lifecycle;
 mod login_storm;
 mod managing;
 mod notifications;
+mod offers;
 mod operations;
 mod protocol;
 mod proxy;

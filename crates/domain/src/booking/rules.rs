@@ -1,6 +1,7 @@
 //! Rules the adapter applies while it holds the event's locks, so that the decision and the
 //! write see the same state. Pure functions: tested here without a database.
 
+pub use super::offer::check_answer;
 use super::{BookError, Booking, BookingStatus, CancelError, ChangeQuantityError, Quantity};
 use crate::event::Seating;
 use crate::ids::UserId;
@@ -83,7 +84,8 @@ pub fn plan_quantity_change(
 ///
 /// # Errors
 /// [`CancelError::NotAllowed`] unless the caller owns the booking or organises its event;
-/// [`CancelError::AlreadyCancelled`] when there is nothing left to cancel.
+/// [`CancelError::AlreadyCancelled`] when there is nothing left to cancel. An offered booking
+/// holds its seats, so cancelling it frees them like a confirmed one's.
 pub fn plan_cancel(
     caller: UserId,
     booking: &Booking,
@@ -93,9 +95,11 @@ pub fn plan_cancel(
         return Err(CancelError::NotAllowed(booking.id));
     }
     match booking.status {
-        BookingStatus::Confirmed => Ok(CancelEffect::FreeSeats(booking.quantity)),
+        BookingStatus::Confirmed | BookingStatus::Offered => Ok(CancelEffect::FreeSeats(booking.quantity)),
         BookingStatus::Pending => Ok(CancelEffect::LeaveLine),
-        BookingStatus::Cancelled => Err(CancelError::AlreadyCancelled(booking.id)),
+        BookingStatus::Cancelled | BookingStatus::Expired | BookingStatus::Declined => {
+            Err(CancelError::AlreadyCancelled(booking.id))
+        }
     }
 }
 
@@ -112,9 +116,9 @@ pub fn may_read(caller: UserId, holder: UserId, organizer: UserId) -> bool {
 #[must_use]
 pub const fn refuse_duplicate(existing: BookingStatus) -> Option<BookError> {
     match existing {
-        BookingStatus::Confirmed => Some(BookError::AlreadyBooked),
+        BookingStatus::Confirmed | BookingStatus::Offered => Some(BookError::AlreadyBooked),
         BookingStatus::Pending => Some(BookError::AlreadyWaitlisted),
-        BookingStatus::Cancelled => None,
+        BookingStatus::Cancelled | BookingStatus::Expired | BookingStatus::Declined => None,
     }
 }
 
@@ -137,6 +141,7 @@ mod tests {
             status,
             quantity: Quantity::new(2).unwrap(),
             created_at: Utc::now(),
+            offer_expires_at: None,
         }
     }
 
@@ -188,6 +193,18 @@ mod tests {
     #[test]
     fn a_cancelled_booking_does_not_block_booking_again() {
         assert!(refuse_duplicate(BookingStatus::Cancelled).is_none());
+    }
+
+    #[test]
+    fn an_offer_holds_seats_until_it_ends() {
+        let offered = plan_cancel(user(1), &booking(1, BookingStatus::Offered), user(99));
+        assert_eq!(offered.ok(), Some(CancelEffect::FreeSeats(Quantity::new(2).unwrap())));
+        assert!(matches!(refuse_duplicate(BookingStatus::Offered), Some(BookError::AlreadyBooked)));
+        for ended in [BookingStatus::Expired, BookingStatus::Declined] {
+            let plan = plan_cancel(user(1), &booking(1, ended), user(99));
+            assert!(matches!(plan, Err(CancelError::AlreadyCancelled(_))), "{ended}");
+            assert!(refuse_duplicate(ended).is_none(), "{ended} does not block booking again");
+        }
     }
 
     fn seats(n: i64) -> Quantity {

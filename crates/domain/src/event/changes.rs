@@ -1,4 +1,4 @@
-use super::{EventDate, MaxPerBooking, OvertakeLimit, Price, TicketLimit};
+use super::{EventDate, MaxPerBooking, OvertakeLimit, Price, Promotion, TicketLimit};
 use crate::ids::{EventId, UserId};
 use crate::text::NonEmptyText;
 
@@ -22,6 +22,9 @@ pub struct EventChanges {
     pub max_per_booking: Option<MaxPerBooking>,
     /// A new overtake limit; the line is served again under it.
     pub overtake_limit: Option<OvertakeLimit>,
+    /// Whether the line's next served bookings are confirmed or offered (open offers keep
+    /// their deadlines).
+    pub promotion: Option<Promotion>,
 }
 
 /// A change request that changes nothing: almost always a client's mistake (a misspelt field).
@@ -33,8 +36,17 @@ impl EventChanges {
     /// # Errors
     /// [`NoChanges`] when every field is left alone.
     pub fn check(self) -> Result<Self, NoChanges> {
-        let Self { name, description, date, location, ticket_limit, price, max_per_booking, overtake_limit } =
-            &self;
+        let Self {
+            name,
+            description,
+            date,
+            location,
+            ticket_limit,
+            price,
+            max_per_booking,
+            overtake_limit,
+            promotion,
+        } = &self;
         let any = name.is_some()
             || description.is_some()
             || date.is_some()
@@ -42,7 +54,8 @@ impl EventChanges {
             || ticket_limit.is_some()
             || price.is_some()
             || max_per_booking.is_some()
-            || overtake_limit.is_some();
+            || overtake_limit.is_some()
+            || promotion.is_some();
         if any { Ok(self) } else { Err(NoChanges) }
     }
 }

@@ -1,5 +1,6 @@
 use std::fmt;
 
+use super::Promotion;
 use crate::booking::Quantity;
 
 /// How an event sells more than one seat per booking, and serves a line of groups.
@@ -10,11 +11,17 @@ pub struct Seating {
     /// How often a waiting booking that does not fit may be passed by a later one that does
     /// (see [`crate::line`]); 0, the default, is strictly first come, first served.
     pub overtake_limit: OvertakeLimit,
+    /// Whether the bookings the line serves are confirmed at once or offered the seats.
+    pub promotion: Promotion,
 }
 
 impl Seating {
-    /// Ten seats a booking, first come, first served.
-    pub const DEFAULT: Self = Self { max_per_booking: MaxPerBooking(10), overtake_limit: OvertakeLimit(0) };
+    /// Ten seats a booking, first come, first served, confirmed at once.
+    pub const DEFAULT: Self = Self {
+        max_per_booking: MaxPerBooking(10),
+        overtake_limit: OvertakeLimit(0),
+        promotion: Promotion::Instant,
+    };
 }
 
 impl Default for Seating {

@@ -5,7 +5,7 @@
 
 use super::{Notice, NoticeKind, Subject};
 use crate::booking::{
-    Booking, BookingOutcome, BookingStatus, Cancellation, QuantityChange, WaitlistPosition,
+    Booking, BookingOutcome, BookingStatus, Cancellation, Declination, QuantityChange, WaitlistPosition,
 };
 use crate::event::{EventCancellation, EventChange};
 
@@ -16,8 +16,45 @@ pub const fn kind_of_new_booking(status: BookingStatus) -> Option<NoticeKind> {
     match status {
         BookingStatus::Confirmed => Some(NoticeKind::BookingConfirmed),
         BookingStatus::Pending => Some(NoticeKind::BookingWaitlisted),
-        BookingStatus::Cancelled => None,
+        BookingStatus::Cancelled
+        | BookingStatus::Offered
+        | BookingStatus::Expired
+        | BookingStatus::Declined => None,
     }
+}
+
+/// The kind of notice a booking the line served gets: promoted when confirmed at once,
+/// offered when its seats are held for it until a deadline.
+#[must_use]
+pub const fn kind_of_served(status: BookingStatus) -> NoticeKind {
+    match status {
+        BookingStatus::Offered => NoticeKind::BookingOffered,
+        _ => NoticeKind::BookingPromoted,
+    }
+}
+
+/// Offers that lapsed, expired by whichever change of the event came first after their
+/// deadline (or the sweeper): each lapsed one, then each booking the line was served.
+#[must_use]
+pub fn of_expiry(expired: &[Booking], promoted: &[Booking]) -> Vec<Notice> {
+    let mut notices: Vec<Notice> =
+        expired.iter().map(|b| about(b, NoticeKind::BookingOfferExpired, None)).collect();
+    notices.extend(promoted.iter().map(served));
+    notices
+}
+
+/// An offer accepted: the booking now holds its seats.
+#[must_use]
+pub fn of_acceptance(accepted: &Booking) -> Notice {
+    about(accepted, NoticeKind::BookingAccepted, None)
+}
+
+/// An offer declined: the booking, then each booking its seats served.
+#[must_use]
+pub fn of_declination(declination: &Declination) -> Vec<Notice> {
+    let mut notices = vec![about(&declination.declined, NoticeKind::BookingDeclined, None)];
+    notices.extend(declination.promoted.iter().map(served));
+    notices
 }
 
 /// A booking: confirmed, or in line at its place.
@@ -35,7 +72,7 @@ pub fn of_booking(outcome: &BookingOutcome) -> Notice {
 #[must_use]
 pub fn of_cancellation(cancellation: &Cancellation) -> Vec<Notice> {
     let mut notices = vec![about(&cancellation.cancelled, NoticeKind::BookingCancelled, None)];
-    notices.extend(cancellation.promoted.iter().map(|b| about(b, NoticeKind::BookingPromoted, None)));
+    notices.extend(cancellation.promoted.iter().map(served));
     notices
 }
 
@@ -53,7 +90,7 @@ pub fn of_quantity_change(change: &QuantityChange) -> Vec<Notice> {
             notices.push(about(&waiting.booking, NoticeKind::BookingWaitlisted, place));
         }
     }
-    notices.extend(change.promoted.iter().map(|b| about(b, NoticeKind::BookingPromoted, None)));
+    notices.extend(change.promoted.iter().map(served));
     notices
 }
 
@@ -62,7 +99,7 @@ pub fn of_quantity_change(change: &QuantityChange) -> Vec<Notice> {
 pub fn of_change(change: &EventChange) -> Vec<Notice> {
     let event = change.event.event.id;
     let mut notices = vec![Notice { kind: NoticeKind::EventUpdated, event, subject: Subject::Event }];
-    notices.extend(change.promoted.iter().map(|b| about(b, NoticeKind::BookingPromoted, None)));
+    notices.extend(change.promoted.iter().map(served));
     notices
 }
 
@@ -73,6 +110,11 @@ pub fn of_event_cancellation(cancellation: &EventCancellation, ended: &[Booking]
     let mut notices = vec![Notice { kind: NoticeKind::EventCancelled, event, subject: Subject::Event }];
     notices.extend(ended.iter().map(|b| about(b, NoticeKind::BookingCancelled, None)));
     notices
+}
+
+/// The notice of a booking the line served ([`kind_of_served`]).
+fn served(booking: &Booking) -> Notice {
+    about(booking, kind_of_served(booking.status), None)
 }
 
 /// A notice about `booking`; `place` is its place in line and the seats ahead of it, for a
@@ -108,6 +150,7 @@ mod tests {
             status,
             quantity: crate::booking::Quantity::ONE,
             created_at: Utc::now(),
+            offer_expires_at: None,
         }
     }
 
@@ -128,6 +171,7 @@ mod tests {
             },
             tickets_available: 0,
             waiting_list_count: 0,
+            seats_on_offer: 0,
         }
     }
 
@@ -207,6 +251,35 @@ mod tests {
                 (NoticeKind::BookingCancelled, Some(3)),
                 (NoticeKind::BookingCancelled, Some(5))
             ]
+        );
+    }
+
+    #[test]
+    fn served_bookings_are_told_they_were_promoted_or_offered_by_their_status() {
+        let cancel = Cancellation {
+            cancelled: booking(1, 2, BookingStatus::Cancelled),
+            promoted: vec![booking(9, 3, BookingStatus::Offered)],
+        };
+        assert_eq!(
+            kinds_and_subjects(&of_cancellation(&cancel)),
+            [(NoticeKind::BookingCancelled, Some(1)), (NoticeKind::BookingOffered, Some(9))]
+        );
+        let lapsed = [booking(9, 3, BookingStatus::Expired)];
+        assert_eq!(
+            kinds_and_subjects(&of_expiry(&lapsed, &[booking(11, 4, BookingStatus::Offered)])),
+            [(NoticeKind::BookingOfferExpired, Some(9)), (NoticeKind::BookingOffered, Some(11))]
+        );
+        let declined = Declination {
+            declined: booking(11, 4, BookingStatus::Declined),
+            promoted: vec![booking(12, 5, BookingStatus::Offered)],
+        };
+        assert_eq!(
+            kinds_and_subjects(&of_declination(&declined)),
+            [(NoticeKind::BookingDeclined, Some(11)), (NoticeKind::BookingOffered, Some(12))]
+        );
+        assert_eq!(
+            of_acceptance(&booking(12, 5, BookingStatus::Confirmed)).kind,
+            NoticeKind::BookingAccepted
         );
     }
 

@@ -1,9 +1,10 @@
 use std::future::Future;
 
 use crate::booking::{
-    BookError, BookTicket, BookingOutcome, CancelBooking, CancelError, Cancellation, ChangeQuantity,
-    ChangeQuantityError, QuantityChange,
+    AnswerOffer, AnswerOfferError, BookError, BookTicket, Booking, BookingOutcome, CancelBooking,
+    CancelError, Cancellation, ChangeQuantity, ChangeQuantityError, Declination, QuantityChange,
 };
+use crate::error::RepoError;
 use crate::event::{
     CancelEvent, CancelEventError, ChangeEvent, ChangeEventError, EventCancellation, EventChange,
 };
@@ -20,6 +21,14 @@ use crate::idempotency::Attempt;
 /// (I4), and the counters of seats taken and waited for equal to the bookings (I5). Every
 /// change that frees seats or unblocks the line (a cancel, a raise, a lowered quantity) serves
 /// the line with [`crate::line::serve`] in the same transaction.
+///
+/// On an event that offers seats ([`crate::Promotion::Offer`]) serving the line offers them:
+/// the served bookings are `OFFERED`, hold their seats (I1 counts them) and carry a deadline,
+/// the store's clock's now plus the window, capped at the event's start; no offer is made once
+/// the event has started. Implementations MUST decide every deadline by the store's clock, never
+/// a server's, and MUST, in every write that takes the event's guard, first expire the event's
+/// offers whose deadline has passed and serve the line with their seats (so correctness never
+/// waits for [`Sales::sweep_offers`]); every read MUST show such an offer as `EXPIRED`.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait Sales: Send + Sync + 'static {
     /// Takes the command's seats for the user if they are free and nobody waits, else puts the
@@ -139,4 +148,49 @@ pub trait Sales: Send + Sync + 'static {
         cmd: CancelEvent,
         key: Option<Attempt>,
     ) -> impl Future<Output = Result<EventCancellation, CancelEventError>> + Send;
+
+    /// Accepts the offer made to the caller's booking: it is confirmed, keeping the seats it
+    /// holds — only while it is still offered and its deadline has not passed by the store's
+    /// clock, decided by one conditional write (an expiry running at the same moment either
+    /// sees it confirmed or makes it fail).
+    ///
+    /// With `key`, stores [`Effect::OfferAccepted`](crate::idempotency::Effect::OfferAccepted)
+    /// under the attempt in the change's own transaction; an attempt that no longer holds its key
+    /// changes nothing ([`KeyTakenOver`](crate::idempotency::KeyTakenOver)).
+    ///
+    /// # Errors
+    /// - [`AnswerOfferError::NotFound`] for an unknown booking or another user's;
+    /// - [`AnswerOfferError::OfferExpired`] when its deadline has passed;
+    /// - [`AnswerOfferError::NotOffered`] for a booking that holds no offer;
+    /// - [`AnswerOfferError::Repo`] when the store fails.
+    fn accept(
+        &self,
+        cmd: AnswerOffer,
+        key: Option<Attempt>,
+    ) -> impl Future<Output = Result<Booking, AnswerOfferError>> + Send;
+
+    /// Declines the offer made to the caller's booking and serves the line with its seats, in
+    /// one transaction under the event's guard.
+    ///
+    /// With `key`, stores [`Effect::OfferDeclined`](crate::idempotency::Effect::OfferDeclined)
+    /// under the attempt in the change's own transaction; an attempt that no longer holds its key
+    /// changes nothing ([`KeyTakenOver`](crate::idempotency::KeyTakenOver)).
+    ///
+    /// # Errors
+    /// As [`Sales::accept`]'s.
+    fn decline(
+        &self,
+        cmd: AnswerOffer,
+        key: Option<Attempt>,
+    ) -> impl Future<Output = Result<Declination, AnswerOfferError>> + Send;
+
+    /// Expires the offers whose deadline has passed, of up to `events` events, and serves
+    /// each event's line with their seats, each event under its guard in its own transaction,
+    /// taken in the same order as any other write of it. Returns how many offers expired. Run
+    /// by a worker on each instance only to bound how long a lapsed offer's seats wait; two
+    /// running at once never expire an offer twice.
+    ///
+    /// # Errors
+    /// [`RepoError`] when the store fails (offers expired before the failure stay expired).
+    fn sweep_offers(&self, events: u32) -> impl Future<Output = Result<u64, RepoError>> + Send;
 }

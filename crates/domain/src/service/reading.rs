@@ -67,6 +67,7 @@ mod tests {
             status: BookingStatus::Confirmed,
             created_at: Utc::now(),
             quantity: crate::booking::Quantity::ONE,
+            offer_expires_at: None,
         };
         BookingView { booking, position: None, seats_ahead: None }
     }

@@ -236,6 +236,7 @@ mod tests {
                         status: BookingStatus::Confirmed,
                         created_at: Utc::now() - age,
                         quantity: crate::booking::Quantity::ONE,
+                        offer_expires_at: None,
                     },
                     position: None,
                     seats_ahead: None,

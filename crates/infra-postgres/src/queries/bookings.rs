@@ -21,10 +21,12 @@ fn new_booking_kind(status: BookingStatus) -> &'static str {
 
 /// Fast path: take the seats, insert the CONFIRMED booking and its notice (kind `$3`) in one
 /// statement — only while all `$4` seats are free, nobody waits (whether a newcomer may pass
-/// the line is the guarded path's decision), the event allows that many per booking and is on sale. No row back means any of these
-/// failed (or no such event); a unique violation rolls the seats back with it. The conditions
-/// are on the event row the statement updates, so a booker that waited for its lock re-checks
-/// them on the version the holder committed.
+/// the line is the guarded path's decision), the event allows that many per booking and is on
+/// sale. No row back means any of these failed (or no such event); a unique violation rolls the
+/// seats back with it. The conditions are on the event row the statement updates, so a booker
+/// that waited for its lock re-checks them on the version the holder committed. A lapsed offer
+/// not yet expired still counts as taken here: with nobody waiting its seats go to no one else,
+/// and when they are the ones a newcomer needs, the guarded path expires it first.
 pub const TAKE_FREE_SEATS: &str = concat!(
     "WITH seats AS (
     UPDATE events SET seats_taken = seats_taken + $4
@@ -34,11 +36,11 @@ pub const TAKE_FREE_SEATS: &str = concat!(
 ), placed AS (
     INSERT INTO bookings (event_id, user_id, status, quantity)
     SELECT id, $2, 'CONFIRMED', $4 FROM seats
-    RETURNING id, event_id, user_id, status, quantity, created_at
+    RETURNING id, event_id, user_id, status, quantity, created_at, offer_expires_at
 ), ",
     noticed!("SELECT $3, event_id, id, user_id, quantity, NULL::int8, NULL::int8 FROM placed"),
     "
-SELECT id, event_id, user_id, status, quantity, created_at FROM placed"
+SELECT id, event_id, user_id, status, quantity, created_at, offer_expires_at FROM placed"
 );
 
 pub(crate) async fn take_free_seats(
@@ -70,7 +72,8 @@ SELECT r.user_id AS id
 FROM unnest($2::bigint[]) WITH ORDINALITY AS r(user_id, ord)
 WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id)
   AND NOT EXISTS (SELECT 1 FROM bookings b
-                  WHERE b.event_id = $1 AND b.user_id = r.user_id AND b.status IN ('CONFIRMED', 'PENDING')
+                  WHERE b.event_id = $1 AND b.user_id = r.user_id
+                    AND b.status IN ('CONFIRMED', 'PENDING', 'OFFERED')
                   OFFSET 0)
 ORDER BY r.ord";
 
@@ -109,8 +112,8 @@ pub const PLACE: &str = concat!(
 ), placed AS (
     INSERT INTO bookings (event_id, user_id, status, quantity, overtaken)
     SELECT $1, user_id, status, quantity, overtaken FROM arrivals ORDER BY ord
-    ON CONFLICT (event_id, user_id) WHERE status IN ('CONFIRMED', 'PENDING') DO NOTHING
-    RETURNING id, event_id, user_id, status, quantity, created_at
+    ON CONFLICT (event_id, user_id) WHERE status IN ('CONFIRMED', 'PENDING', 'OFFERED') DO NOTHING
+    RETURNING id, event_id, user_id, status, quantity, created_at, offer_expires_at
 ), passed AS (
     UPDATE bookings b SET overtaken = p.overtaken
     FROM unnest($8::int8[], $9::int4[]) AS p(id, overtaken)
@@ -124,7 +127,8 @@ pub const PLACE: &str = concat!(
 ), ",
     booking_notices!("$13", "$14", "with_places WHERE NOT $15 ORDER BY id"),
     "
-SELECT id, event_id, user_id, status, quantity, created_at, ahead, seats_ahead FROM with_places ORDER BY id"
+SELECT id, event_id, user_id, status, quantity, created_at, offer_expires_at, ahead, seats_ahead
+FROM with_places ORDER BY id"
 );
 
 /// One newcomer as the domain placed it, for [`place`].
@@ -190,7 +194,7 @@ pub(crate) fn seats(quantity: Quantity) -> i32 {
     i32::try_from(quantity.get()).unwrap_or(i32::MAX)
 }
 
-/// The user's confirmed or pending booking for the event, if any.
+/// The user's live booking for the event (confirmed, pending or offered), if any.
 pub(crate) async fn live_for(
     conn: &mut AsyncPgConnection,
     event: EventId,
@@ -199,7 +203,15 @@ pub(crate) async fn live_for(
     bookings::table
         .filter(bookings::event_id.eq(event.get()))
         .filter(bookings::user_id.eq(user.get()))
-        .filter(bookings::status.eq_any([BookingStatus::Confirmed.as_str(), BookingStatus::Pending.as_str()]))
+        .filter(
+            bookings::status.eq_any(
+                BookingStatus::ALL
+                    .into_iter()
+                    .filter(|s| s.is_live())
+                    .map(BookingStatus::as_str)
+                    .collect::<Vec<_>>(),
+            ),
+        )
         .select(BookingRow::as_select())
         .first(conn)
         .await
@@ -215,7 +227,7 @@ pub const TARGETS: &str = concat!(
     ", b.overtaken
 FROM bookings b
 WHERE b.event_id = $1
-  AND (b.id = ANY ($2) OR (b.user_id = ANY ($3) AND b.status IN ('CONFIRMED', 'PENDING')))"
+  AND (b.id = ANY ($2) OR (b.user_id = ANY ($3) AND b.status IN ('CONFIRMED', 'PENDING', 'OFFERED')))"
 );
 
 /// Call under the event's exclusive guard: the bookings `ids` and the live bookings of `users`.

@@ -2,13 +2,13 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::{EventChanges, EventDate, EventId, EventQuery, NewEvent};
 
 use crate::queries::Prepared;
 use crate::queries::fragments::availability_columns;
-use crate::rows::{AvailabilityRow, BookingRow, EventRow};
+use crate::rows::{AvailabilityRow, BookingRow, EventRow, offer_window_column};
 use crate::schema::events;
 
 pub(crate) async fn insert(conn: &mut AsyncPgConnection, event: &NewEvent) -> QueryResult<EventRow> {
@@ -23,6 +23,7 @@ pub(crate) async fn insert(conn: &mut AsyncPgConnection, event: &NewEvent) -> Qu
             events::price_cents.eq(event.price().cents()),
             events::max_per_booking.eq(seats_per(event.seating().max_per_booking.get())),
             events::overtake_limit.eq(seats_per(event.seating().overtake_limit.get())),
+            events::offer_window_seconds.eq(offer_window_column(event.seating().promotion)),
         ))
         .returning(EventRow::as_returning())
         .get_result(conn)
@@ -151,7 +152,8 @@ UPDATE events SET
     ticket_limit = COALESCE($6, ticket_limit),
     price_cents = COALESCE($7, price_cents),
     max_per_booking = COALESCE($8, max_per_booking),
-    overtake_limit = COALESCE($9, overtake_limit)
+    overtake_limit = COALESCE($9, overtake_limit),
+    offer_window_seconds = CASE WHEN $10 THEN $11 ELSE offer_window_seconds END
 WHERE id = $1";
 
 /// Call under the event's exclusive guard, holding its row.
@@ -170,7 +172,9 @@ pub(crate) async fn change(
             .bind::<Nullable<Integer>, _>(changes.ticket_limit.map(|l| l.get()))
             .bind::<Nullable<BigInt>, _>(changes.price.map(|p| p.cents()))
             .bind::<Nullable<Integer>, _>(changes.max_per_booking.map(|m| seats_per(m.get())))
-            .bind::<Nullable<Integer>, _>(changes.overtake_limit.map(|k| seats_per(k.get()))),
+            .bind::<Nullable<Integer>, _>(changes.overtake_limit.map(|k| seats_per(k.get())))
+            .bind::<Bool, _>(changes.promotion.is_some())
+            .bind::<Nullable<Integer>, _>(changes.promotion.and_then(offer_window_column)),
     )
     .execute(conn)
     .await
@@ -182,13 +186,13 @@ pub(crate) async fn change(
 const CANCEL_EVENT: &str = "\
 WITH ended AS (
     UPDATE bookings SET status = 'CANCELLED', updated_at = now()
-    WHERE event_id = $1 AND status IN ('CONFIRMED', 'PENDING')
-    RETURNING id, event_id, user_id, status, quantity, created_at
+    WHERE event_id = $1 AND status IN ('CONFIRMED', 'PENDING', 'OFFERED')
+    RETURNING id, event_id, user_id, status, quantity, created_at, offer_expires_at
 ), called_off AS (
     UPDATE events SET status = 'CANCELLED', seats_taken = 0, waiting = 0, seats_waiting = 0
     WHERE id = $1
 )
-SELECT id, event_id, user_id, status, quantity, created_at FROM ended ORDER BY id";
+SELECT id, event_id, user_id, status, quantity, created_at, offer_expires_at FROM ended ORDER BY id";
 
 /// Call under the event's exclusive guard: the live bookings the cancellation ended, by id.
 pub(crate) async fn cancel(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<Vec<BookingRow>> {

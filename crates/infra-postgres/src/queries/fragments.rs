@@ -3,10 +3,15 @@
 //! constants because `concat!` joins only literals, and the statements must stay `&'static str`
 //! to stay prepared ([`super::Prepared`]).
 
-/// A booking's columns, as `BookingRow` reads them, for a booking aliased `b`.
+/// A booking's columns, as `BookingRow` reads them, for a booking aliased `b`: an offer whose
+/// deadline has passed by the statement's clock reads as `EXPIRED` whether or not a write has
+/// expired it yet, so no read waits for one (docs/ARCHITECTURE.md, "Offers").
 macro_rules! booking_columns {
     () => {
-        "b.id, b.event_id, b.user_id, b.status, b.quantity, b.created_at"
+        "b.id, b.event_id, b.user_id,
+       CASE WHEN b.status = 'OFFERED' AND b.offer_expires_at <= statement_timestamp() THEN 'EXPIRED'
+            ELSE b.status END AS status,
+       b.quantity, b.created_at, b.offer_expires_at"
     };
 }
 pub(crate) use booking_columns;
@@ -51,12 +56,16 @@ macro_rules! line_position {
 }
 pub(crate) use line_position;
 
-/// An event's columns with the seats its line waits for, as `AvailabilityRow` reads them, for
-/// an event aliased `e`.
+/// An event's columns with the seats its line waits for and those held for open offers (by
+/// the statement's clock), as `AvailabilityRow` reads them, for an event aliased `e`.
 macro_rules! availability_columns {
     () => {
         "e.id, e.organizer_id, e.name, e.description, e.date, e.location, e.ticket_limit, e.price_cents,
-       e.seats_taken, e.status, e.max_per_booking, e.overtake_limit, e.seats_waiting::int8 AS waiting"
+       e.seats_taken, e.status, e.max_per_booking, e.overtake_limit, e.offer_window_seconds,
+       e.seats_waiting::int8 AS waiting,
+       (SELECT COALESCE(sum(o.quantity), 0) FROM bookings o
+        WHERE o.event_id = e.id AND o.status = 'OFFERED' AND o.offer_expires_at > statement_timestamp()
+       )::int8 AS seats_on_offer"
     };
 }
 pub(crate) use availability_columns;
@@ -66,16 +75,18 @@ pub(crate) use availability_columns;
 /// the status is the kind's, the quantity and place the notice's own), an event's from the
 /// snapshot written with it. Notices written before bookings were groups have no quantity or
 /// seats ahead: every booking then held one seat. Snapshots written before events had seating
-/// read with the defaults every event then had.
+/// or offers read with the defaults every event then had. An offer's deadline is set once, when
+/// it is made, so the booking's own is the one its notices tell of.
 macro_rules! notification_columns {
     () => {
         "n.id, n.kind, n.created_at, n.event_id, n.position, n.booking_id,
        CASE WHEN n.booking_id IS NOT NULL THEN COALESCE(n.quantity, 1) END AS quantity,
        COALESCE(n.seats_ahead, n.position - 1) AS seats_ahead,
        b.user_id AS holder_id, b.created_at AS booking_created_at,
+       b.offer_expires_at AS booking_offer_expires_at,
        s.organizer_id, s.name, s.description, s.date, s.location, s.ticket_limit, s.price_cents,
        s.seats_taken, s.status, COALESCE(s.max_per_booking, 10) AS max_per_booking,
-       COALESCE(s.overtake_limit, 0) AS overtake_limit, s.waiting"
+       COALESCE(s.overtake_limit, 0) AS overtake_limit, s.offer_window_seconds, s.waiting, COALESCE(s.seats_on_offer, 0) AS seats_on_offer"
     };
 }
 pub(crate) use notification_columns;
@@ -88,7 +99,7 @@ LEFT JOIN bookings b ON b.id = n.booking_id
 LEFT JOIN LATERAL jsonb_to_record(n.event_snapshot) AS s(
     organizer_id int8, name text, description text, date date, location text, ticket_limit int4,
     price_cents int8, seats_taken int4, status text, max_per_booking int4, overtake_limit int4,
-    waiting int8) ON true"
+    offer_window_seconds int4, waiting int8, seats_on_offer int8) ON true"
     };
 }
 pub(crate) use notification_sources;

@@ -17,11 +17,28 @@ use domain::{BookingId, EventId};
 use crate::queries::Prepared;
 use crate::rows::LockedEventRow;
 
+/// The event's columns as `LockedEventRow` reads them, for an event aliased `e`: with whether
+/// its day has begun (no offer is made after) and whether one of its offers had lapsed when the
+/// statement began (an offer lapsed during the wait for the lock is left to the next write or
+/// the sweeper; reads show it expired meanwhile).
+macro_rules! locked_columns {
+    () => {
+        "e.id, e.organizer_id, e.status, e.ticket_limit, e.seats_taken, e.waiting, e.seats_waiting,
+       e.max_per_booking, e.overtake_limit, e.offer_window_seconds,
+       (e.date::timestamp AT TIME ZONE 'UTC') <= statement_timestamp() AS started,
+       EXISTS (SELECT 1 FROM bookings o
+               WHERE o.event_id = e.id AND o.status = 'OFFERED' AND o.offer_expires_at <= statement_timestamp()
+              ) AS offers_due"
+    };
+}
+
 /// The event's row as every guarded write decides on it, locked until the transaction ends.
-pub const LOCK_EVENT: &str = "\
-SELECT id, organizer_id, status, ticket_limit, seats_taken, waiting, seats_waiting, max_per_booking,
-       overtake_limit
-FROM events WHERE id = $1 FOR NO KEY UPDATE";
+pub const LOCK_EVENT: &str = concat!(
+    "SELECT ",
+    locked_columns!(),
+    "
+FROM events e WHERE e.id = $1 FOR NO KEY UPDATE"
+);
 
 /// Takes the event's guard; `None` when there is no such event.
 pub(crate) async fn lock(
@@ -33,10 +50,12 @@ pub(crate) async fn lock(
 
 /// [`LOCK_EVENT`] for the event of booking `$1` (a booking's event never changes, so reading it
 /// before the lock is safe).
-pub const LOCK_EVENT_OF_BOOKING: &str = "\
-SELECT id, organizer_id, status, ticket_limit, seats_taken, waiting, seats_waiting, max_per_booking,
-       overtake_limit
-FROM events WHERE id = (SELECT event_id FROM bookings WHERE id = $1) FOR NO KEY UPDATE";
+pub const LOCK_EVENT_OF_BOOKING: &str = concat!(
+    "SELECT ",
+    locked_columns!(),
+    "
+FROM events e WHERE e.id = (SELECT event_id FROM bookings WHERE id = $1) FOR NO KEY UPDATE"
+);
 
 /// Takes the guard of a booking's event; `None` when there is no such booking.
 pub(crate) async fn lock_for_booking(

@@ -3,8 +3,9 @@
 //! statement. Both run under the event's exclusive guard, holding its row: nothing else changes
 //! its waiting bookings meanwhile, so what was read is what is written over.
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Integer, Text};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::EventId;
 
@@ -37,26 +38,36 @@ pub(crate) async fn read(
 
 /// Rewrites the bookings of event `$1` a change decided on — each id (`$2`) with its status
 /// (`$3`), quantity (`$4`) and overtake count (`$5`) as they now are — and adds `$6`, `$7` and
-/// `$8` to the event's seats taken, bookings waiting and seats waiting. Returns how many
-/// bookings it rewrote.
+/// `$8` to the event's seats taken, bookings waiting and seats waiting. A booking newly
+/// `OFFERED` gets its deadline here, by this statement's clock: the event's offer window from
+/// now, capped at the start of its day. Returns each rewritten booking's id and deadline.
 pub const WRITE_CHANGES: &str = "\
 WITH changed AS (
     UPDATE bookings b
-    SET status = c.status, quantity = c.quantity, overtaken = c.overtaken, updated_at = now()
-    FROM unnest($2::int8[], $3::text[], $4::int4[], $5::int4[]) AS c(id, status, quantity, overtaken)
-    WHERE b.event_id = $1 AND b.id = c.id
-    RETURNING b.id
+    SET status = c.status, quantity = c.quantity, overtaken = c.overtaken, updated_at = now(),
+        offer_expires_at = CASE
+            WHEN c.status = 'OFFERED' AND b.status <> 'OFFERED' THEN
+                least(statement_timestamp() + make_interval(secs => e.offer_window_seconds),
+                      e.date::timestamp AT TIME ZONE 'UTC')
+            ELSE b.offer_expires_at END
+    FROM unnest($2::int8[], $3::text[], $4::int4[], $5::int4[]) AS c(id, status, quantity, overtaken),
+         events e
+    WHERE b.event_id = $1 AND b.id = c.id AND e.id = $1
+    RETURNING b.id, b.offer_expires_at
 ), counted AS (
     UPDATE events
     SET seats_taken = seats_taken + $6, waiting = waiting + $7, seats_waiting = seats_waiting + $8
     WHERE id = $1
 )
-SELECT count(*) AS changed FROM changed";
+SELECT id, offer_expires_at FROM changed";
 
-#[derive(QueryableByName)]
-struct ChangedRow {
+/// A rewritten booking's id and deadline.
+#[derive(Debug, QueryableByName)]
+pub(crate) struct ChangedRow {
     #[diesel(sql_type = BigInt)]
-    changed: i64,
+    pub id: i64,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub offer_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A booking as a change leaves it.
@@ -77,14 +88,14 @@ pub(crate) struct Counters {
 }
 
 /// Call under the event's exclusive guard, holding its row: writes `bookings` and `counters`;
-/// returns how many bookings were rewritten.
+/// returns the bookings rewritten, with their deadlines.
 pub(crate) async fn write(
     conn: &mut AsyncPgConnection,
     event: EventId,
     bookings: &[Rewrite],
     counters: Counters,
-) -> QueryResult<i64> {
-    let row: ChangedRow = Prepared(
+) -> QueryResult<Vec<ChangedRow>> {
+    Prepared(
         diesel::sql_query(WRITE_CHANGES)
             .bind::<BigInt, _>(event.get())
             .bind::<Array<BigInt>, _>(bookings.iter().map(|b| b.id).collect::<Vec<_>>())
@@ -95,7 +106,6 @@ pub(crate) async fn write(
             .bind::<Integer, _>(counters.waiting)
             .bind::<Integer, _>(counters.seats_waiting),
     )
-    .get_result(conn)
-    .await?;
-    Ok(row.changed)
+    .load(conn)
+    .await
 }

@@ -6,8 +6,8 @@ use domain::idempotency::Effect;
 use domain::session::TokenGeneration;
 use domain::webhook::Webhook;
 use domain::{
-    Availability, Booking, BookingOutcome, BookingView, Cancellation, Event, EventCancellation, EventChange,
-    QuantityChange, RepoError, SignedIn, User, WaitlistPosition,
+    Availability, Booking, BookingOutcome, BookingView, Cancellation, Declination, Event, EventCancellation,
+    EventChange, QuantityChange, RepoError, SignedIn, User, WaitlistPosition,
 };
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,13 @@ enum StoredEffect {
         booking: BookingRow,
         place: Option<(u64, u64)>,
         replaced: Option<BookingRow>,
+        promoted: Vec<BookingRow>,
+    },
+    OfferAccepted {
+        booking: BookingRow,
+    },
+    OfferDeclined {
+        declined: BookingRow,
         promoted: Vec<BookingRow>,
     },
     EventCreated {
@@ -82,6 +89,11 @@ pub(crate) fn encode_effect(effect: &Effect) -> Result<String, RepoError> {
             place: change.booking.position.map(WaitlistPosition::get).zip(change.booking.seats_ahead),
             replaced: change.replaced.as_ref().map(booking_row),
             promoted: change.promoted.iter().map(booking_row).collect(),
+        },
+        Effect::OfferAccepted(booking) => StoredEffect::OfferAccepted { booking: booking_row(booking) },
+        Effect::OfferDeclined(d) => StoredEffect::OfferDeclined {
+            declined: booking_row(&d.declined),
+            promoted: d.promoted.iter().map(booking_row).collect(),
         },
         Effect::EventCreated(event) => StoredEffect::EventCreated { event: event_row(event, 0) },
         Effect::EventChanged(change) => StoredEffect::EventChanged {
@@ -137,6 +149,11 @@ pub(crate) fn decode_effect(json: &str) -> Result<Effect, RepoError> {
                 promoted: bookings(promoted)?,
             })
         }
+        StoredEffect::OfferAccepted { booking } => Effect::OfferAccepted(booking.try_into()?),
+        StoredEffect::OfferDeclined { declined, promoted } => Effect::OfferDeclined(Declination {
+            declined: declined.try_into()?,
+            promoted: bookings(promoted)?,
+        }),
         StoredEffect::EventCreated { event } => Effect::EventCreated(event.try_into()?),
         StoredEffect::EventChanged { event, promoted } => {
             Effect::EventChanged(EventChange { event: event.try_into()?, promoted: bookings(promoted)? })
@@ -170,6 +187,7 @@ fn booking_row(booking: &Booking) -> BookingRow {
         status: booking.status.as_str().to_owned(),
         quantity: i32::try_from(booking.quantity.get()).unwrap_or(i32::MAX),
         created_at: booking.created_at,
+        offer_expires_at: booking.offer_expires_at,
     }
 }
 
@@ -187,6 +205,7 @@ fn event_row(event: &Event, seats_taken: i32) -> EventRow {
         status: event.status.as_str().to_owned(),
         max_per_booking: i32::try_from(event.seating.max_per_booking.get()).unwrap_or(i32::MAX),
         overtake_limit: i32::try_from(event.seating.overtake_limit.get()).unwrap_or(i32::MAX),
+        offer_window_seconds: super::offer_window_column(event.seating.promotion),
     }
 }
 
@@ -196,6 +215,7 @@ fn availability_row(availability: &Availability) -> AvailabilityRow {
     AvailabilityRow {
         event: event_row(&availability.event, limit.saturating_sub(free)),
         waiting: i64::try_from(availability.waiting_list_count).unwrap_or(i64::MAX),
+        seats_on_offer: i64::from(availability.seats_on_offer),
     }
 }
 

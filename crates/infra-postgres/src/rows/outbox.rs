@@ -37,6 +37,8 @@ pub(crate) struct NotificationRow {
     pub holder_id: Option<i64>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub booking_created_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub booking_offer_expires_at: Option<DateTime<Utc>>,
     #[diesel(embed)]
     pub snapshot: SnapshotRow,
 }
@@ -66,8 +68,12 @@ pub(crate) struct SnapshotRow {
     pub max_per_booking: i32,
     #[diesel(sql_type = Integer)]
     pub overtake_limit: i32,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub offer_window_seconds: Option<i32>,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub waiting: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    pub seats_on_offer: i64,
 }
 
 impl SnapshotRow {
@@ -87,8 +93,10 @@ impl SnapshotRow {
                 status: self.status.ok_or_else(missing)?,
                 max_per_booking: self.max_per_booking,
                 overtake_limit: self.overtake_limit,
+                offer_window_seconds: self.offer_window_seconds,
             },
             waiting: self.waiting.ok_or_else(missing)?,
+            seats_on_offer: self.seats_on_offer,
         }
         .try_into()
     }
@@ -123,6 +131,7 @@ impl TryFrom<NotificationRow> for Notification {
                         status,
                         quantity: Quantity::new(quantity).map_err(corrupt_row)?,
                         created_at,
+                        offer_expires_at: row.booking_offer_expires_at,
                     },
                     position,
                     seats_ahead,

@@ -20,13 +20,13 @@ use futures_util::future::join_all;
 
 use super::PgStore;
 use super::batching::BatchRunner;
+use super::expiry;
 use super::gate::GateState;
 use super::idempotency::store_effects;
 use super::serving::{DecideError, FirstRead, settle};
 use super::single::{newcomer, outcome};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, from_pool};
 use crate::queries::bookings::{self, Arrival, Placing};
-use crate::queries::guard;
 use crate::rows::LockedEventRow;
 
 /// How often a batch is tried again after a booker outside it took a place it counted on.
@@ -141,7 +141,7 @@ async fn place(
     let users: Vec<i64> = users.into_iter().map(|(_, user)| user).collect();
     let committed = conn
         .transaction(async |conn| -> Result<Placed, TxError<Stop>> {
-            let Some(locked) = guard::lock(conn, event).await? else {
+            let Some(locked) = expiry::lock(conn, event).await? else {
                 return Ok(Placed::Refused(BookError::EventNotFound));
             };
             match locked.status.parse::<EventStatus>() {

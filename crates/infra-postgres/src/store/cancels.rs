@@ -22,11 +22,12 @@ use futures_util::future::join_all;
 
 use super::PgStore;
 use super::batching::BatchRunner;
+use super::expiry;
 use super::gate::GateState;
 use super::idempotency::store_effects;
 use super::serving::{DecideError, FirstRead, Ledger, settle};
 use crate::error::{TxError, corrupt_row, from_diesel};
-use crate::queries::{bookings, guard, notices};
+use crate::queries::{bookings, notices};
 use crate::rows::LockedEventRow;
 
 /// One cancel waiting in its event's lane.
@@ -157,11 +158,11 @@ async fn guarded(
         (Some(event), _) => event,
         (None, [CancelBooking { target: CancelTarget::LiveBookingFor(event), .. }]) => *event,
         (None, [CancelBooking { target: CancelTarget::Booking(id), .. }]) => {
-            return Ok(guard::lock_for_booking(conn, *id).await?);
+            return Ok(expiry::lock_for_booking(conn, *id).await?);
         }
         (None, _) => return Err(TxError::Rule(Stop::Repo(corrupt_row(Unanswered)))),
     };
-    Ok(guard::lock(conn, event).await?)
+    Ok(expiry::lock(conn, event).await?)
 }
 
 /// Holding the event's guard: reads the bookings the cancels name, decides each in turn on the
@@ -190,32 +191,38 @@ async fn decide(
     let named: Vec<Booking> =
         rows.iter().cloned().map(|row| Booking::try_from(row.booking)).collect::<Result<_, _>>()?;
 
-    let k = locked.seating()?.overtake_limit.get();
+    let seating = locked.seating()?;
+    let k = seating.overtake_limit.get();
     // A guess at how far serving reads (each seat freed serves at most one booking, and the
     // routine reads one past the last served); a longer read costs one more round trip.
     let freeable: usize = named.iter().map(|b| b.quantity.get() as usize).sum::<usize>() + 1;
-    let (steps, line, read) =
-        settle(conn, locked, k, FirstRead::Page(freeable), |line, _| steps(line, &named, organizer, cmds))
-            .await?;
+    let served_as =
+        if seating.promotion.window().is_some() { BookingStatus::Offered } else { BookingStatus::Confirmed };
+    let (steps, line, read) = settle(conn, locked, k, FirstRead::Page(freeable), |line, _| {
+        steps(line, &named, organizer, cmds, served_as)
+    })
+    .await?;
 
     gate.pass().await;
-    let mut ledger = Ledger::default();
+    let mut ledger = Ledger::new(seating.promotion);
     for row in rows.iter().chain(read.values()) {
         ledger.know(row)?;
     }
     ledger.serve(line.changes())?;
+    for (before, _) in steps.iter().flatten() {
+        ledger.cancel(before)?;
+    }
+    ledger.write(conn, event).await?;
     let mut answers = Vec::with_capacity(steps.len());
     for step in steps {
         answers.push(match step {
             Ok((before, served)) => {
-                ledger.cancel(&before)?;
                 let cancelled = Booking { status: BookingStatus::Cancelled, ..before };
                 Ok(Cancellation { cancelled, promoted: ledger.promoted(&served, &read)? })
             }
             Err(refused) => Err(refused),
         });
     }
-    ledger.write(conn, event).await?;
     let told: Vec<_> = answers.iter().flatten().flat_map(notice::rules::of_cancellation).collect();
     notices::write(conn, &told).await.map_err(from_diesel)?;
     Ok(answers)
@@ -225,12 +232,14 @@ async fn decide(
 type Step = Result<(Booking, Vec<BookingId>), CancelError>;
 
 /// Each cancel in turn on `line`: which booking it names (as the cancels before it left it),
-/// whether its caller may cancel it, the seats given back or the line left, the line served.
+/// whether its caller may cancel it, the seats given back or the line left, the line served
+/// (the served bookings becoming `served_as`, as a later cancel in the batch sees them).
 fn steps(
     line: &mut domain::line::Line,
     named: &[Booking],
     organizer: UserId,
     cmds: &[CancelBooking],
+    served_as: BookingStatus,
 ) -> Result<Vec<Step>, DecideError> {
     let mut bookings: HashMap<BookingId, Booking> = named.iter().map(|b| (b.id, b.clone())).collect();
     let mut steps = Vec::with_capacity(cmds.len());
@@ -239,7 +248,7 @@ fn steps(
             CancelTarget::Booking(id) => bookings.get(&id).ok_or(CancelError::BookingNotFound(id)),
             CancelTarget::LiveBookingFor(event) => bookings
                 .values()
-                .filter(|b| b.user == cmd.caller && b.status != BookingStatus::Cancelled)
+                .filter(|b| b.user == cmd.caller && b.status.is_live())
                 .min_by_key(|b| b.id)
                 .ok_or(CancelError::NoLiveBooking(event)),
         };
@@ -261,7 +270,7 @@ fn steps(
         let served = line.serve()?;
         for id in &served {
             if let Some(named) = bookings.get_mut(id) {
-                named.status = BookingStatus::Confirmed;
+                named.status = served_as;
             }
         }
         if let Some(named) = bookings.get_mut(&booking.id) {

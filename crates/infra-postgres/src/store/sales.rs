@@ -6,9 +6,10 @@ use diesel_async::AsyncConnection as _;
 use domain::idempotency::{Attempt, Effect};
 use domain::ports::Sales;
 use domain::{
-    BookError, BookTicket, BookingOutcome, CancelBooking, CancelError, CancelEvent, CancelEventError,
-    CancelTarget, Cancellation, ChangeEvent, ChangeEventError, ChangeQuantity, ChangeQuantityError,
-    EventCancellation, EventChange, EventId, QuantityChange, RepoError,
+    AnswerOffer, AnswerOfferError, BookError, BookTicket, Booking, BookingOutcome, CancelBooking,
+    CancelError, CancelEvent, CancelEventError, CancelTarget, Cancellation, ChangeEvent, ChangeEventError,
+    ChangeQuantity, ChangeQuantityError, Declination, EventCancellation, EventChange, EventId,
+    QuantityChange, RepoError,
 };
 
 use super::PgStore;
@@ -16,6 +17,7 @@ use super::batching::Turn;
 use super::booking_batch::Booker;
 use super::cancels::{Canceller, Cancels};
 use super::idempotency::answered_transaction;
+use super::offers::decline_in_transaction;
 use super::single::{cancel_event_in_transaction, change_in_transaction, change_quantity_in_transaction};
 use crate::error::{Inconsistent, from_diesel};
 use crate::queries::bookings;
@@ -99,6 +101,36 @@ impl Sales for PgStore {
             |conn| cancel_event_in_transaction(conn, cmd).await?,
             Effect::EventCalledOff
         )
+    }
+
+    /// The one conditional statement alone, or with its key in a transaction.
+    async fn accept(&self, cmd: AnswerOffer, key: Option<Attempt>) -> Result<Booking, AnswerOfferError> {
+        let mut conn = self.writer().await?;
+        let Some(attempt) = key.as_ref() else {
+            return self.pinned(&mut conn, async |conn| Self::accept_offer(conn, cmd).await).await;
+        };
+        answered_transaction!(
+            conn,
+            AnswerOfferError,
+            Some(attempt),
+            |conn| Self::accept_offer(conn, cmd).await.map_err(crate::error::TxError::Rule)?,
+            Effect::OfferAccepted
+        )
+    }
+
+    async fn decline(&self, cmd: AnswerOffer, key: Option<Attempt>) -> Result<Declination, AnswerOfferError> {
+        let mut conn = self.writer().await?;
+        answered_transaction!(
+            conn,
+            AnswerOfferError,
+            key.as_ref(),
+            |conn| decline_in_transaction(conn, cmd, &self.gate).await?,
+            Effect::OfferDeclined
+        )
+    }
+
+    async fn sweep_offers(&self, events: u32) -> Result<u64, RepoError> {
+        self.sweep(events).await
     }
 }
 

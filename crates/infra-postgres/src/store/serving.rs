@@ -7,9 +7,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use domain::line::{Line, LineChanges, ReadMore, Waiting};
-use domain::{Booking, BookingId, BookingStatus, EventId, Quantity, RepoError};
+use domain::{Booking, BookingId, BookingStatus, EventId, Promotion, Quantity, RepoError};
 
 use crate::error::{Inconsistent, corrupt_row, from_diesel};
 use crate::queries::line::{self, Counters, Rewrite};
@@ -65,6 +66,9 @@ pub(super) async fn settle<T>(
             .map(|row| Ok((BookingId::new(row.booking.id).map_err(corrupt_row)?, row)))
             .collect::<Result<_, RepoError>>()?;
         let mut waiting = Line::new(free, overtake_limit, entries, complete);
+        if event.closed_to_offers() {
+            waiting.close();
+        }
         match decide(&mut waiting, &read) {
             Ok(decided) => return Ok((decided, waiting, read)),
             Err(DecideError::ReadMore(_)) if !complete => page = page.max(FIRST_PAGE / 4) * 4,
@@ -86,15 +90,34 @@ pub(super) enum DecideError {
 }
 
 /// The bookings a transaction has read and what it makes of them, and the event's counters'
-/// changes: written by [`Ledger::write`] in one statement.
-#[derive(Debug, Default)]
+/// changes: written by [`Ledger::write`] in one statement, which sets the deadlines of the
+/// offers it makes.
+#[derive(Debug)]
 pub(super) struct Ledger {
+    /// What the bookings the line serves become: offered, or confirmed.
+    served_as: BookingStatus,
     known: HashMap<i64, Rewrite>,
     changed: BTreeMap<i64, Rewrite>,
     counters: Counters,
+    deadlines: HashMap<i64, DateTime<Utc>>,
 }
 
 impl Ledger {
+    /// A ledger for an event promoting the bookings its line serves as `promotion` says.
+    pub(super) fn new(promotion: Promotion) -> Self {
+        let served_as = match promotion {
+            Promotion::Instant => BookingStatus::Confirmed,
+            Promotion::Offer(_) => BookingStatus::Offered,
+        };
+        Self {
+            served_as,
+            known: HashMap::new(),
+            changed: BTreeMap::new(),
+            counters: Counters::default(),
+            deadlines: HashMap::new(),
+        }
+    }
+
     /// A booking as read, before any change.
     pub(super) fn know(&mut self, row: &LineEntryRow) -> Result<(), RepoError> {
         let status = row.booking.status.parse::<BookingStatus>().map_err(corrupt_row)?;
@@ -123,18 +146,22 @@ impl Ledger {
         Ok(())
     }
 
-    /// A booking cancelled: a confirmed one gives its seats back, a waiting one leaves the line.
+    /// A booking cancelled.
     pub(super) fn cancel(&mut self, booking: &Booking) -> Result<(), RepoError> {
+        self.end(booking, BookingStatus::Cancelled)
+    }
+
+    /// A live booking ended as `status` (cancelled, or an offer declined): one holding seats
+    /// gives them back, a waiting one leaves the line.
+    pub(super) fn end(&mut self, booking: &Booking, status: BookingStatus) -> Result<(), RepoError> {
         let seats = seats(booking.quantity.get())?;
-        match booking.status {
-            BookingStatus::Confirmed => self.counters.seats_taken -= seats,
-            BookingStatus::Pending => {
-                self.counters.waiting -= 1;
-                self.counters.seats_waiting -= seats;
-            }
-            BookingStatus::Cancelled => {}
+        if booking.status.holds_seats() {
+            self.counters.seats_taken -= seats;
+        } else if booking.status == BookingStatus::Pending {
+            self.counters.waiting -= 1;
+            self.counters.seats_waiting -= seats;
         }
-        self.update(booking.id.get(), |b| b.status = BookingStatus::Cancelled.as_str())
+        self.update(booking.id.get(), |b| b.status = status.as_str())
     }
 
     /// A waiting booking now waits for `quantity` seats.
@@ -144,8 +171,8 @@ impl Ledger {
         self.update(booking.get(), |b| b.quantity = quantity)
     }
 
-    /// What the line's steps changed: the served bookings confirmed, with their seats taken
-    /// from the free ones and out of the line, and the passed ones' overtake counts.
+    /// What the line's steps changed: the served bookings confirmed or offered, with their
+    /// seats taken from the free ones and out of the line, and the passed ones' overtake counts.
     pub(super) fn serve(&mut self, changes: &LineChanges) -> Result<(), RepoError> {
         let served = i32::try_from(changes.served.len()).map_err(corrupt_row)?;
         let taken = seats(changes.seats_served)?;
@@ -156,10 +183,16 @@ impl Ledger {
             let count = i32::try_from(count).map_err(corrupt_row)?;
             self.update(booking.get(), |b| b.overtaken = count)?;
         }
+        let served_as = self.served_as.as_str();
         for booking in &changes.served {
-            self.update(booking.get(), |b| b.status = BookingStatus::Confirmed.as_str())?;
+            self.update(booking.get(), |b| b.status = served_as)?;
         }
         Ok(())
+    }
+
+    /// The changes to the event's counters so far.
+    pub(super) const fn counters(&self) -> Counters {
+        self.counters
     }
 
     /// The bookings and seats waiting once the changes so far are written, on `event` as locked:
@@ -171,34 +204,42 @@ impl Ledger {
         )
     }
 
-    /// The bookings `served`, confirmed, from the entries read, with the seats the ledger has
-    /// them hold (a booking served by its lowered quantity holds that, not what was read).
+    /// The bookings `served`, from the entries read, as [`Ledger::write`] left them: confirmed
+    /// or offered with their deadlines, with the seats the ledger has them hold (a booking
+    /// served by its lowered quantity holds that, not what was read).
     pub(super) fn promoted(&self, served: &[BookingId], read: &Read) -> Result<Vec<Booking>, RepoError> {
         served
             .iter()
             .map(|id| {
                 let row =
                     read.get(id).ok_or_else(|| corrupt_row(Inconsistent("a served booking was not read")))?;
+                let now = self.current(id.get())?;
                 let mut booking = Booking::try_from(row.booking.clone())?;
-                booking.status = BookingStatus::Confirmed;
-                if let Some(quantity) = self.changed.get(&id.get()).map(|b| b.quantity) {
-                    booking.quantity = Quantity::new(i64::from(quantity)).map_err(corrupt_row)?;
-                }
+                // As served, even if a later cancel of the same batch ended it.
+                booking.status = self.served_as;
+                booking.quantity = Quantity::new(i64::from(now.quantity)).map_err(corrupt_row)?;
+                booking.offer_expires_at = self.deadlines.get(&id.get()).copied();
                 Ok(booking)
             })
             .collect()
     }
 
-    /// Writes every booking changed and the counters, in the transaction that read them.
-    pub(super) async fn write(&self, conn: &mut AsyncPgConnection, event: EventId) -> Result<(), RepoError> {
+    /// Writes every booking changed and the counters, in the transaction that read them, and
+    /// keeps the deadlines of the offers made ([`Ledger::promoted`] reads them).
+    pub(super) async fn write(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        event: EventId,
+    ) -> Result<(), RepoError> {
         if self.changed.is_empty() && self.counters == Counters::default() {
             return Ok(());
         }
         let bookings: Vec<Rewrite> = self.changed.values().copied().collect();
         let written = line::write(conn, event, &bookings, self.counters).await.map_err(from_diesel)?;
-        if usize::try_from(written).ok() != Some(bookings.len()) {
+        if written.len() != bookings.len() {
             return Err(corrupt_row(Inconsistent("a booking the line's change read was not there to write")));
         }
+        self.deadlines.extend(written.into_iter().filter_map(|row| Some((row.id, row.offer_expires_at?))));
         Ok(())
     }
 }

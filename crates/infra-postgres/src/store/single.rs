@@ -18,13 +18,14 @@ use domain::{
 };
 
 use super::PgStore;
+use super::expiry;
 use super::gate::GateState;
 use super::serving::{FirstRead, Ledger, settle};
 use crate::constraints::{BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, violated_constraint};
 use crate::queries::bookings::{self, Arrival, Placing};
-use crate::queries::{events, guard, notices};
-use crate::rows::{AvailabilityRow, LockedEventRow, PlacedBookingRow};
+use crate::queries::{events, notices};
+use crate::rows::{AvailabilityRow, LockedEventRow, PlacedBookingRow, offer_window_column};
 
 /// How often a booking is retried when the live booking that blocked it was cancelled before
 /// it could be read back; each retry needs a cancel to land in a window of microseconds.
@@ -175,7 +176,7 @@ async fn lock_on_sale(
     conn: &mut AsyncPgConnection,
     event: EventId,
 ) -> Result<LockedEventRow, TxError<NotPlaced>> {
-    let locked = guard::lock(conn, event).await?.ok_or(NotPlaced::Refused(BookError::EventNotFound(event)));
+    let locked = expiry::lock(conn, event).await?.ok_or(NotPlaced::Refused(BookError::EventNotFound(event)));
     let locked = locked.map_err(TxError::Rule)?;
     match locked.status.parse::<EventStatus>() {
         Ok(EventStatus::OnSale) => Ok(locked),
@@ -207,8 +208,11 @@ pub(super) fn outcome(placed: PlacedBookingRow) -> Result<BookingOutcome, BookEr
             let seats_ahead = u64::try_from(placed.seats_ahead).map_err(corrupt_row)?;
             Ok(BookingOutcome::Waitlisted { booking, position, seats_ahead })
         }
-        BookingStatus::Cancelled => {
-            Err(corrupt_row(Inconsistent("a new booking came back cancelled")).into())
+        BookingStatus::Cancelled
+        | BookingStatus::Offered
+        | BookingStatus::Expired
+        | BookingStatus::Declined => {
+            Err(corrupt_row(Inconsistent("a new booking came back neither confirmed nor waiting")).into())
         }
     }
 }
@@ -227,6 +231,9 @@ pub(super) async fn change_in_transaction(
     if let Some(limit) = cmd.changes.ticket_limit {
         locked.ticket_limit = limit.get();
     }
+    if let Some(promotion) = cmd.changes.promotion {
+        locked.offer_window_seconds = offer_window_column(promotion);
+    }
     let seating = locked.seating().map_err(TxError::stored)?;
     let k = cmd.changes.overtake_limit.unwrap_or(seating.overtake_limit).get();
     // The free seats serve at most one booking each, and the routine reads one past the last.
@@ -236,7 +243,7 @@ pub(super) async fn change_in_transaction(
         .map_err(TxError::stored)?;
     gate.pass().await;
     events::change(conn, cmd.event, &cmd.changes).await?;
-    let mut ledger = Ledger::default();
+    let mut ledger = Ledger::new(seating.promotion);
     for row in read.values() {
         ledger.know(row).map_err(TxError::stored)?;
     }
@@ -282,7 +289,7 @@ pub(super) async fn change_quantity_in_transaction(
     gate: &GateState,
 ) -> Result<QuantityChange, TxError<ChangeQuantityError>> {
     let not_found = || TxError::Rule(ChangeQuantityError::NotFound(cmd.booking));
-    let locked = guard::lock_for_booking(conn, cmd.booking).await?.ok_or_else(not_found)?;
+    let locked = expiry::lock_for_booking(conn, cmd.booking).await?.ok_or_else(not_found)?;
     let event = EventId::new(locked.id).map_err(|e| TxError::stored(corrupt_row(e)))?;
     let row = bookings::targets(conn, event, &[cmd.booking.get()], &[]).await?.pop().ok_or_else(not_found)?;
     let booking = Booking::try_from(row.booking.clone()).map_err(TxError::stored)?;
@@ -293,7 +300,7 @@ pub(super) async fn change_quantity_in_transaction(
     let k = seating.overtake_limit.get();
     let id = booking.id;
 
-    let mut ledger = Ledger::default();
+    let mut ledger = Ledger::new(seating.promotion);
     ledger.know(&row).map_err(TxError::stored)?;
     let change = match plan {
         QuantityPlan::Unchanged => {
@@ -405,7 +412,7 @@ async fn lock_managed<E: From<RepoError>>(
     event: EventId,
     not_found: impl FnOnce(EventId) -> E,
 ) -> Result<LockedEventRow, TxError<E>> {
-    guard::lock(conn, event).await?.ok_or_else(|| TxError::Rule(not_found(event)))
+    expiry::lock(conn, event).await?.ok_or_else(|| TxError::Rule(not_found(event)))
 }
 
 /// The event as the transaction left it.

@@ -1,7 +1,7 @@
 use chrono::SecondsFormat;
 use domain::{
-    Attendee, BookTicket, Booking, BookingId, BookingOutcome, BookingView, CancelBooking, CancelTarget,
-    Cancellation, ChangeQuantity, EventId, Quantity, QuantityChange, UserId,
+    Attendee, BookTicket, Booking, BookingId, BookingOutcome, BookingStatus, BookingView, CancelBooking,
+    CancelTarget, Cancellation, ChangeQuantity, Declination, EventId, Quantity, QuantityChange, UserId,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -142,15 +142,18 @@ impl CancelRequest {
     }
 }
 
-/// A booking as the original service showed it, plus `createdAt`, its seats and, while
-/// waiting, its place in line.
+/// A booking as the original service showed it, plus `createdAt`, its seats, while waiting its
+/// place in line, and for an offer its deadline.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BookingBody {
     pub id: i64,
     pub event_id: i64,
     pub user_id: i64,
-    #[schema(example = "CONFIRMED")]
+    /// `CONFIRMED` (holds its seats), `PENDING` (waits in line), `CANCELLED`; on an event that
+    /// offers seats also `OFFERED` (seats held until `offerExpiresAt`: accept or decline),
+    /// `EXPIRED` (not accepted in time) and `DECLINED`.
+    #[schema(value_type = BookingStatusWord, example = "CONFIRMED")]
     pub status: &'static str,
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -167,6 +170,23 @@ pub struct BookingBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 0)]
     pub seats_ahead: Option<u64>,
+    /// Only while `OFFERED`, and once `EXPIRED`: when the offer ends, by the database clock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub offer_expires_at: Option<String>,
+}
+
+/// The statuses a booking reads with (documentation only).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+#[expect(dead_code, reason = "describes the values of a booking's `status` in the OpenAPI document")]
+pub enum BookingStatusWord {
+    Confirmed,
+    Pending,
+    Cancelled,
+    Offered,
+    Expired,
+    Declined,
 }
 
 impl From<Booking> for BookingBody {
@@ -180,6 +200,10 @@ impl From<Booking> for BookingBody {
             quantity: booking.quantity.get(),
             waitlist_position: None,
             seats_ahead: None,
+            offer_expires_at: matches!(booking.status, BookingStatus::Offered | BookingStatus::Expired)
+                .then_some(booking.offer_expires_at)
+                .flatten()
+                .map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true)),
         }
     }
 }
@@ -214,6 +238,35 @@ impl From<BookingOutcome> for BookingResponse {
 impl From<Cancellation> for BookingResponse {
     fn from(cancellation: Cancellation) -> Self {
         Self { message: "Booking cancelled successfully", booking: cancellation.cancelled.into() }
+    }
+}
+
+/// `POST /bookings/{id}/accept`'s answer: the booking, now `CONFIRMED`.
+impl From<Booking> for BookingResponse {
+    fn from(accepted: Booking) -> Self {
+        Self { message: "Offer accepted", booking: accepted.into() }
+    }
+}
+
+/// `POST /bookings/{id}/decline`'s answer: the booking, now `DECLINED`, and whoever its seats
+/// served.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeclineResponse {
+    #[schema(example = "Offer declined")]
+    pub message: &'static str,
+    pub booking: BookingBody,
+    /// The bookings the seats served, first in line first: offered (or confirmed, if the event
+    /// no longer offers).
+    pub promoted: Vec<BookingBody>,
+}
+
+impl From<Declination> for DeclineResponse {
+    fn from(declination: Declination) -> Self {
+        Self {
+            message: "Offer declined",
+            booking: declination.declined.into(),
+            promoted: declination.promoted.into_iter().map(BookingBody::from).collect(),
+        }
     }
 }
 

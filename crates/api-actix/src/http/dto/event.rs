@@ -2,7 +2,8 @@ use std::collections::BTreeMap;
 
 use domain::{
     Availability, ChangeEvent, Event, EventCancellation, EventChange, EventChanges, EventId, MaxPerBooking,
-    NewEvent, OvertakeLimit, Price, PriceError, Quantity, Seating, TicketLimit, UserId,
+    NewEvent, OfferWindow, OvertakeLimit, Price, PriceError, Promotion, Quantity, Seating, TicketLimit,
+    UserId,
 };
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
@@ -51,6 +52,17 @@ pub struct InitializeRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = i32, minimum = 0, maximum = 100, default = 0, example = 0)]
     overtake_limit: Option<Value>,
+    /// What serving the waiting line does for the bookings it serves: `instant` confirms them
+    /// at once (the original behaviour, and the default); `offer` offers them the seats, held
+    /// for `offerWindowSeconds` (capped at the start of the event's day), to accept or decline.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = PromotionWord, default = "instant")]
+    promotion: Option<Value>,
+    /// With `promotion: "offer"` only: how long an offer holds its seats, 10 to 604 800
+    /// seconds (a week); a day when left out.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i32, minimum = 10, maximum = 604_800, example = 43_200)]
+    offer_window_seconds: Option<Value>,
     #[serde(flatten)]
     #[schema(ignore)]
     unknown: BTreeMap<String, IgnoredAny>,
@@ -115,6 +127,8 @@ impl InitializeRequest {
                 .map(|v| overtake_limit(&v))
                 .transpose()?
                 .unwrap_or(defaults.overtake_limit),
+            promotion: promotion(self.promotion.as_ref(), self.offer_window_seconds.as_ref())?
+                .unwrap_or(defaults.promotion),
         };
         refuse_unknown(self.unknown.keys())?;
         Ok(NewEvent::new(organizer, name, description, date, location, limit, price).with_seating(seating))
@@ -129,6 +143,38 @@ fn max_per_booking(value: &Value) -> Result<MaxPerBooking, ApiError> {
 fn overtake_limit(value: &Value) -> Result<OvertakeLimit, ApiError> {
     let times = integer("overtakeLimit", value)?;
     OvertakeLimit::new(times).map_err(|_| out_of_range("overtakeLimit", times, 0, OvertakeLimit::MAX))
+}
+
+/// The words `promotion` takes (documentation only: [`promotion`] reads them).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[expect(dead_code, reason = "describes the accepted values of `promotion` in the OpenAPI document")]
+pub enum PromotionWord {
+    /// Served bookings are confirmed at once.
+    Instant,
+    /// Served bookings are offered the seats until a deadline.
+    Offer,
+}
+
+/// `promotion` and `offerWindowSeconds` as given (`None`: neither). A window belongs to offers
+/// only, so one given without `promotion: "offer"` is refused rather than ignored.
+fn promotion(word: Option<&Value>, window: Option<&Value>) -> Result<Option<Promotion>, ApiError> {
+    let window = window
+        .map(|value| {
+            let seconds = integer("offerWindowSeconds", value)?;
+            OfferWindow::new(seconds)
+                .map_err(|_| out_of_range("offerWindowSeconds", seconds, OfferWindow::MIN, OfferWindow::MAX))
+        })
+        .transpose()?;
+    match (word.map(|w| w.as_str()), window) {
+        (None, None) => Ok(None),
+        (Some(Some("instant")), None) => Ok(Some(Promotion::Instant)),
+        (Some(Some("offer")), window) => Ok(Some(Promotion::Offer(window.unwrap_or(OfferWindow::DEFAULT)))),
+        (Some(Some("instant")) | None, Some(_)) => {
+            Err(field_error("offerWindowSeconds", "is allowed only with promotion \"offer\""))
+        }
+        (Some(_), _) => Err(field_error("promotion", "must be one of [instant, offer]")),
+    }
 }
 
 /// Joi's range messages for an integer outside `min..=max`.
@@ -194,13 +240,23 @@ pub struct EventBody {
     /// come, first served).
     #[schema(minimum = 0, maximum = 100, example = 0)]
     pub overtake_limit: u32,
+    /// `instant`: the line's served bookings are confirmed at once; `offer`: they are offered
+    /// the seats until a deadline.
+    #[schema(value_type = PromotionWord, example = "instant")]
+    pub promotion: &'static str,
+    /// How long an offer holds its seats; `null` unless `promotion` is `offer`.
+    #[schema(minimum = 10, maximum = 604_800, example = json!(null))]
+    pub offer_window_seconds: Option<u32>,
+    /// Seats held for open offers: taken (not among `ticketsAvailable`) until accepted, or
+    /// passed on when declined or lapsed.
+    pub seats_on_offer: u32,
 }
 
 impl TryFrom<Availability> for EventBody {
     type Error = ApiError;
 
     fn try_from(summary: Availability) -> Result<Self, ApiError> {
-        let Availability { event, tickets_available, waiting_list_count } = summary;
+        let Availability { event, tickets_available, waiting_list_count, seats_on_offer } = summary;
         Ok(Self {
             id: event.id.get(),
             name: event.name.into_inner(),
@@ -216,6 +272,9 @@ impl TryFrom<Availability> for EventBody {
             waiting_list_count,
             max_per_booking: event.seating.max_per_booking.get(),
             overtake_limit: event.seating.overtake_limit.get(),
+            promotion: event.seating.promotion.as_str(),
+            offer_window_seconds: event.seating.promotion.window().map(OfferWindow::seconds),
+            seats_on_offer,
         })
     }
 }
@@ -270,6 +329,17 @@ pub struct ChangeEventRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = i32, required = false, minimum = 0, maximum = 100)]
     overtake_limit: Option<Value>,
+    /// What serving the waiting line does for the bookings it serves: `instant` confirms them
+    /// at once (the original behaviour, and the default); `offer` offers them the seats, held
+    /// for `offerWindowSeconds` (capped at the start of the event's day), to accept or decline.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = PromotionWord, required = false)]
+    promotion: Option<Value>,
+    /// With `promotion: "offer"` only: how long an offer holds its seats, 10 to 604 800
+    /// seconds (a week); a day when left out. Open offers keep their deadlines.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i32, required = false, minimum = 10, maximum = 604_800, example = 43_200)]
+    offer_window_seconds: Option<Value>,
     /// Anything else is refused, so that a misspelt field is not silently ignored.
     #[serde(flatten)]
     #[schema(ignore)]
@@ -290,6 +360,7 @@ impl ChangeEventRequest {
             price: self.price.map(|raw| price(&raw)).transpose()?,
             max_per_booking: self.max_per_booking.map(|v| max_per_booking(&v)).transpose()?,
             overtake_limit: self.overtake_limit.map(|v| overtake_limit(&v)).transpose()?,
+            promotion: promotion(self.promotion.as_ref(), self.offer_window_seconds.as_ref())?,
         };
         refuse_unknown(self.unknown.keys())?;
         let changes = changes.check().map_err(|_| {
@@ -305,8 +376,8 @@ pub struct ChangeEventResponse {
     #[schema(example = "Event updated successfully")]
     pub message: &'static str,
     pub event: EventBody,
-    /// Bookings the change confirmed from the waiting line (a raised `ticketLimit` or
-    /// `overtakeLimit`), first in line first.
+    /// Bookings the change served from the waiting line (a raised `ticketLimit` or
+    /// `overtakeLimit`), first in line first: confirmed, or offered on an event that offers.
     pub promoted: Vec<BookingBody>,
 }
 

@@ -250,6 +250,7 @@ mod tests {
                     status: BookingStatus::Confirmed,
                     quantity: domain::Quantity::ONE,
                     created_at: Utc::now(),
+                    offer_expires_at: None,
                 },
                 position: None,
                 seats_ahead: None,
