@@ -25,9 +25,12 @@ CREATE UNIQUE INDEX bookings_one_live_per_user
     ON bookings (event_id, user_id)
     WHERE status IN ('CONFIRMED', 'PENDING', 'OFFERED');
 
--- The sweeper finds the events with lapsed offers through this, in deadline order, without
--- touching a row lock; it then takes each event's guard before it changes anything.
-CREATE INDEX bookings_offer_deadline_idx ON bookings (offer_expires_at, event_id) WHERE status = 'OFFERED';
+-- The open offers, by event: what a guarded write asks (has the event any, and which have
+-- lapsed), what `seatsOnOffer` sums, and — the whole index being only the open offers — where
+-- the sweeper finds the events with lapsed ones without touching a row lock (it then takes each
+-- event's guard before it changes anything).
+CREATE INDEX bookings_offer_deadline_idx ON bookings (event_id, offer_expires_at) INCLUDE (quantity)
+    WHERE status = 'OFFERED';
 
 ALTER TABLE notifications
     DROP CONSTRAINT notifications_kind_known,

@@ -18,12 +18,22 @@ use crate::fixtures::{book, new_event, settled, user, users};
 use crate::invariants::assert_invariants;
 use crate::{Adapter, Gate};
 
-/// A new event of `limit` seats that offers them for ten seconds.
+/// A new event of `limit` seats that offers them for ten seconds, a year from now (offers
+/// stop when an event's day begins).
 async fn offering_event<S: Store>(store: &S, organizer: UserId, limit: i64) -> EventId {
+    offering_event_on(store, organizer, limit, &days_from_now(365)).await
+}
+
+async fn offering_event_on<S: Store>(store: &S, organizer: UserId, limit: i64, date: &str) -> EventId {
     let window = OfferWindow::new(i64::from(OfferWindow::MIN)).unwrap();
     let seating = Seating { promotion: Promotion::Offer(window), ..Seating::DEFAULT };
-    let new = new_event(organizer, limit, "2027-05-20", "Offers").with_seating(seating);
+    let new = new_event(organizer, limit, date, "Offers").with_seating(seating);
     store.create_event(new, None).await.unwrap().id
+}
+
+/// The day `days` from today (UTC), as `YYYY-MM-DD`.
+fn days_from_now(days: i64) -> String {
+    (Utc::now() + chrono::Duration::days(days)).format("%Y-%m-%d").to_string()
 }
 
 fn answer(caller: UserId, booking: &Booking) -> AnswerOffer {
@@ -221,7 +231,8 @@ pub async fn sweepers_pass_lapsed_offers_on_once_between_them<A: Adapter>() {
 pub async fn a_raise_offers_several_at_once_with_one_deadline<A: Adapter>() {
     let (store, _keep) = A::setup().await;
     let organizer = user(&store, "organizer").await;
-    let event = crate::fixtures::event(&store, organizer, 1).await;
+    let new = new_event(organizer, 1, &days_from_now(365), "Later offers");
+    let event = store.create_event(new, None).await.unwrap().id;
     let buyers = users(&store, "buyer", 4).await;
     for &buyer in &buyers {
         store.book(book(buyer, event), None).await.unwrap();
@@ -271,5 +282,87 @@ pub async fn a_decline_held_between_decision_and_write_keeps_a_cancel_out<A: Ada
 
     let served: Vec<_> = declined.promoted.iter().chain(&promoted).map(|b| b.user).collect();
     assert_eq!(served, [buyers[3], buyers[4]], "each seat freed went to the next in line, once");
+    assert_invariants(&store, event).await;
+}
+
+/// An accept and a decline of one offer at once, the decline held between its decision and its
+/// write: exactly one of them succeeds, and the seat is confirmed or passed on accordingly.
+pub async fn an_accept_and_a_decline_at_once_never_both_succeed<A: Adapter>() {
+    let (store, keep) = A::setup().await;
+    let organizer = user(&store, "organizer").await;
+    let event = offering_event(&store, organizer, 1).await;
+    let [a, b, c] = users(&store, "buyer", 3).await[..] else { unreachable!() };
+    for buyer in [a, b, c] {
+        store.book(book(buyer, event), None).await.unwrap();
+    }
+    let offered = cancel(&store, a, event).await.remove(0);
+    let gate = A::gate(&store, &keep);
+
+    gate.close();
+    let decline = tokio::spawn({
+        let (store, cmd) = (store.clone(), answer(b, &offered));
+        async move { store.decline(cmd, None).await }
+    });
+    crate::guard::parked(&gate, 1).await;
+    let accept = tokio::spawn({
+        let (store, cmd) = (A::another(&store, &keep), answer(b, &offered));
+        async move { store.accept(cmd, None).await }
+    });
+    // The accept either finishes (it takes no guard) or waits for the decline's row lock; give
+    // it the time to do either, then let the decline write.
+    for _ in 0..100 {
+        if accept.is_finished() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    gate.open();
+    let (declined, accepted) = (decline.await.unwrap(), accept.await.unwrap());
+
+    assert!(declined.is_ok() != accepted.is_ok(), "exactly one wins: {declined:?} / {accepted:?}");
+    let b_now = read(&store, &offered).await.status;
+    let c_now = store_booking_of(&store, event, c).await.status;
+    if accepted.is_ok() {
+        assert_eq!((b_now, c_now), (BookingStatus::Confirmed, BookingStatus::Pending));
+    } else {
+        assert_eq!((b_now, c_now), (BookingStatus::Declined, BookingStatus::Offered));
+    }
+    assert_invariants(&store, event).await;
+}
+
+/// A holder whose offer lapsed, before anything has expired it, books again while another seat
+/// is free: the booking is not refused as a second live one (the lapsed offer still counts as
+/// live where it is stored); the offer is expired first and the new booking made.
+pub async fn a_holder_whose_offer_lapsed_may_book_again<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let organizer = user(&store, "organizer").await;
+    let event = offering_event(&store, organizer, 2).await;
+    let [a, x, b] = users(&store, "buyer", 3).await[..] else { unreachable!() };
+    for buyer in [a, x, b] {
+        store.book(book(buyer, event), None).await.unwrap();
+    }
+    let offered = cancel(&store, a, event).await.remove(0);
+    assert!(cancel(&store, x, event).await.is_empty(), "nobody else waits: X's seat is free");
+
+    past_deadline(&offered).await;
+    let again = store.book(book(b, event), None).await.unwrap();
+    assert_eq!(again.booking().status, BookingStatus::Confirmed, "B books again, and gets a seat");
+    assert_eq!(read(&store, &offered).await.status, BookingStatus::Expired);
+    assert_invariants(&store, event).await;
+}
+
+/// An event that offers seats and whose day has begun makes no offer: its line is served by
+/// confirming, as an instant event's is, and no seat is left free while someone waits.
+pub async fn an_event_that_has_started_confirms_instead_of_offering<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let organizer = user(&store, "organizer").await;
+    let event = offering_event_on(&store, organizer, 1, &days_from_now(-1)).await;
+    let [a, b] = users(&store, "buyer", 2).await[..] else { unreachable!() };
+    store.book(book(a, event), None).await.unwrap();
+    store.book(book(b, event), None).await.unwrap();
+
+    let promoted = cancel(&store, a, event).await;
+    let served: Vec<_> = promoted.iter().map(|p| (p.user, p.status, p.offer_expires_at)).collect();
+    assert_eq!(served, [(b, BookingStatus::Confirmed, None)]);
     assert_invariants(&store, event).await;
 }

@@ -101,7 +101,6 @@ pub struct Line {
     k: u32,
     entries: Vec<Waiting>,
     complete: bool,
-    closed: bool,
     changes: LineChanges,
 }
 
@@ -127,14 +126,7 @@ impl Line {
     #[must_use]
     pub const fn new(free: u32, k: u32, entries: Vec<Waiting>, complete: bool) -> Self {
         let changes = LineChanges { served: Vec::new(), seats_served: 0, overtaken: Vec::new() };
-        Self { free, k, entries, complete, closed: false, changes }
-    }
-
-    /// Serves nobody from now on, newcomers included, whatever is free: for an event that
-    /// offers seats and has started, where an offer could not be taken up in time (a seat
-    /// offered after the doors opened is a promise nobody can keep).
-    pub const fn close(&mut self) {
-        self.closed = true;
+        Self { free, k, entries, complete, changes }
     }
 
     /// Free seats now.
@@ -166,9 +158,6 @@ impl Line {
     /// # Errors
     /// [`ReadMore`] when the decision depends on entries not read; nothing changed.
     pub fn serve(&mut self) -> Result<Vec<BookingId>, ReadMore> {
-        if self.closed {
-            return Ok(Vec::new());
-        }
         let decision = serve(self.free, self.k, &self.entries);
         if !decision.settled && !self.complete {
             return Err(ReadMore);
@@ -203,7 +192,7 @@ impl Line {
     /// [`ReadMore`] when the answer depends on entries not read; nothing changed.
     pub fn arrive(&mut self, booking: BookingId, quantity: u32) -> Result<bool, ReadMore> {
         let newcomer = Waiting { booking, quantity, overtaken: 0 };
-        if quantity > self.free || self.closed {
+        if quantity > self.free {
             if self.complete {
                 self.entries.push(newcomer);
             }
@@ -406,16 +395,6 @@ mod tests {
                 proptest::prop_assert!(blocked, "a seat left free while {first_fitting} fits: {decision:?}");
             }
         }
-    }
-
-    #[test]
-    fn a_closed_line_serves_nobody_and_newcomers_wait() {
-        let mut line = Line::new(3, 0, line(&[(1, 1, 0)]), true);
-        line.close();
-        line.release(2);
-        assert_eq!(line.serve(), Ok(vec![]));
-        assert_eq!(line.arrive(BookingId::new(9).unwrap(), 1), Ok(false));
-        assert_eq!((line.free(), line.changes().seats_served), (5, 0));
     }
 
     #[test]

@@ -23,7 +23,7 @@ use domain::{
 
 use crate::MemoryStore;
 use crate::idempotency::{Held, hold};
-use crate::tables::{EventRow, Tables, Vanished, internal, start_of};
+use crate::tables::{EventRow, Tables, Vanished, internal};
 
 impl Sales for MemoryStore {
     async fn book(&self, cmd: BookTicket, key: Option<Attempt>) -> Result<BookingOutcome, BookError> {
@@ -134,10 +134,6 @@ impl Sales for MemoryStore {
             let plan = plan_change(cmd.caller, &managed(row), &cmd.changes)?;
             let k = cmd.changes.overtake_limit.unwrap_or(row.event.seating.overtake_limit);
             let mut line = Line::new(plan.free_seats, k.get(), tables.waiting(event), true);
-            let promotion = cmd.changes.promotion.unwrap_or(row.event.seating.promotion);
-            if promotion.window().is_some() && start_of(row) <= Utc::now() {
-                line.close();
-            }
             line.serve().map_err(internal)?;
             line
         };
@@ -223,7 +219,7 @@ impl Sales for MemoryStore {
         let (booking, line) = {
             let tables = self.tables();
             let booking = tables.bookings.get(&cmd.booking).ok_or(AnswerOfferError::NotFound(cmd.booking))?;
-            check_answer(cmd.caller, booking)?;
+            check_answer(cmd.caller, &tables.view(booking).booking)?;
             let mut line = tables.line_of(event)?;
             line.release(booking.quantity.get());
             line.serve().map_err(internal)?;
@@ -232,6 +228,9 @@ impl Sales for MemoryStore {
         self.between_statements().await;
 
         let mut tables = self.tables();
+        // An accept takes no guard: it may have come between the decision and now.
+        let now = tables.bookings.get(&booking.id).ok_or(AnswerOfferError::NotFound(booking.id))?;
+        check_answer(cmd.caller, &tables.view(now).booking)?;
         let held = hold(&tables, key.as_ref())?;
         tables.set_status(booking.id, BookingStatus::Declined);
         let row = row_mut(&mut tables, event)?;
@@ -259,8 +258,8 @@ impl Sales for MemoryStore {
         key: Option<Attempt>,
     ) -> Result<EventCancellation, CancelEventError> {
         let event = cmd.event;
+        // No expiry first: every live booking ends with the event, a lapsed offer with the rest.
         let _guard = self.inner.guards.hold(event).await;
-        self.expire_offers(event)?;
         let live: Vec<Booking> = {
             let tables = self.tables();
             let row = tables.events.get(&event).ok_or(CancelEventError::EventNotFound(event))?;

@@ -116,7 +116,7 @@ fn next(last: &mut i64) -> i64 {
 }
 
 /// When an event's day begins: no offer outlasts it.
-pub(crate) fn start_of(row: &EventRow) -> DateTime<Utc> {
+fn start_of(row: &EventRow) -> DateTime<Utc> {
     row.event.date.naive().and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
@@ -204,19 +204,16 @@ impl Tables {
     }
 
     /// The event's line as a change under its guard starts from: its free seats, overtake
-    /// limit and every waiting booking; closed once an event that offers seats has started.
+    /// limit and every waiting booking.
     pub(crate) fn line_of(&self, event: EventId) -> Result<Line, RepoError> {
         let row = self.events.get(&event).ok_or_else(|| internal(Vanished(event)))?;
         let free = row.event.ticket_limit.get().unsigned_abs().saturating_sub(row.seats_taken);
-        let mut line = Line::new(free, row.event.seating.overtake_limit.get(), self.waiting(event), true);
-        if row.event.seating.promotion.window().is_some() && start_of(row) <= Utc::now() {
-            line.close();
-        }
-        Ok(line)
+        Ok(Line::new(free, row.event.seating.overtake_limit.get(), self.waiting(event), true))
     }
 
     /// Writes what serving the line changed: the served bookings confirmed — or, on an event
-    /// that offers seats, offered until the window's end (capped at the event's start) — and
+    /// that offers seats and has not started, offered until the window's end (capped at the
+    /// event's start) — and
     /// their seats taken, the passed ones' overtake counts. Returns the served bookings as they
     /// now are, in the order served.
     pub(crate) fn apply_line(
@@ -226,9 +223,15 @@ impl Tables {
     ) -> Result<Vec<Booking>, RepoError> {
         let row = self.events.get_mut(&event).ok_or_else(|| internal(Vanished(event)))?;
         row.seats_taken += changes.seats_served;
-        let deadline = row.event.seating.promotion.window().map(|window| {
-            (Utc::now() + chrono::Duration::seconds(i64::from(window.seconds()))).min(start_of(row))
-        });
+        let now = Utc::now();
+        let start = start_of(row);
+        let deadline = row
+            .event
+            .seating
+            .promotion
+            .window()
+            .filter(|_| start > now)
+            .map(|window| (now + chrono::Duration::seconds(i64::from(window.seconds()))).min(start));
         for &(booking, count) in &changes.overtaken {
             self.overtaken.insert(booking, count);
         }

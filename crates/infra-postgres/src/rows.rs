@@ -130,10 +130,11 @@ pub(crate) struct LockedEventRow {
     /// Whether the event's day has begun, by the database clock: no offer is made after.
     #[diesel(sql_type = Bool)]
     pub started: bool,
-    /// Whether an offer of the event had lapsed when the lock was asked for: the transaction
-    /// expires it first.
+    /// Whether the event had an open offer when the lock was asked for: the transaction then
+    /// expires, after the lock and by its own clock, those that have lapsed (an offer made by a
+    /// transaction this one waited for is not seen here, but is not due either).
     #[diesel(sql_type = Bool)]
-    pub offers_due: bool,
+    pub has_offers: bool,
 }
 
 /// A booking just written, with the pending bookings ahead of it and their seats (0 when it is
@@ -294,9 +295,11 @@ impl LockedEventRow {
         })
     }
 
-    /// Whether serving the line must stop: the event offers seats and its day has begun.
-    pub(crate) fn closed_to_offers(&self) -> bool {
-        self.started && self.offer_window_seconds.is_some()
+    /// How the line is served now: as the event says, except that once its day has begun an
+    /// event that offers seats confirms them instead (an offer then could lapse after the doors
+    /// opened; confirming serves the line as an instant event would, and strands nobody).
+    pub(crate) fn serving_now(&self) -> Result<Promotion, RepoError> {
+        if self.started { Ok(Promotion::Instant) } else { promotion(self.offer_window_seconds) }
     }
 }
 

@@ -82,7 +82,8 @@ async fn an_offer_that_lapsed_while_every_instance_was_down_reads_expired_and_is
     let [one, two] = [0, 1].map(|i| Client { http: reqwest::Client::new(), base: instances[i].base.clone() });
 
     let organizer = one.user("organizer").await;
-    let fields = json!({"name": "Drop", "description": "Offers", "date": "2027-12-31", "location": "Colombo",
+    let date = (Utc::now() + chrono::Duration::days(365)).format("%Y-%m-%d").to_string();
+    let fields = json!({"name": "Drop", "description": "Offers", "date": date, "location": "Colombo",
                         "ticketLimit": 1, "price": 10, "promotion": "offer", "offerWindowSeconds": 10});
     let created = one.call(reqwest::Method::POST, "/initialize", Some(&organizer), Some(fields)).await;
     let event = created["event"]["id"].as_i64().unwrap();

@@ -17,9 +17,11 @@ const NO_SWEEPER: &[(&str, &str)] = &[("OFFER_SWEEP_INTERVAL_MS", "0")];
 /// A sweeper on every instance, a few times a second.
 const SWEEPER: &[(&str, &str)] = &[("OFFER_SWEEP_INTERVAL_MS", "200")];
 
-/// An event of `seats` seats whose freed seats are offered for ten seconds.
+/// An event of `seats` seats whose freed seats are offered for ten seconds, a year from now
+/// (offers stop when the event's day begins).
 async fn offering(s: &Setup, organizer: &str, seats: i64) -> i64 {
-    s.event(organizer, seats, &json!({"promotion": "offer", "offerWindowSeconds": 10})).await
+    let date = (Utc::now() + chrono::Duration::days(365)).format("%Y-%m-%d").to_string();
+    s.event(organizer, seats, &json!({"promotion": "offer", "offerWindowSeconds": 10, "date": date})).await
 }
 
 async fn answer(s: &Setup, token: &str, booking: &Value, verb: &str) -> crate::helpers::Answer {
@@ -203,7 +205,8 @@ async fn a_group_at_the_head_is_offered_only_when_its_whole_quantity_is_free(s: 
 /// unchanged for original clients (`promotion: "instant"`, a confirmed promotion).
 async fn events_take_and_show_their_promotion_and_refuse_bad_ones(s: Setup) {
     let (_, organizer) = s.user("organizer").await;
-    let instant = s.event(&organizer, 1, &json!({})).await;
+    let date = (Utc::now() + chrono::Duration::days(365)).format("%Y-%m-%d").to_string();
+    let instant = s.event(&organizer, 1, &json!({"date": date})).await;
     let read = s.send(Method::GET, &format!("/events/{instant}"), None, None, None).await;
     let shown = &read.body;
     assert_eq!(

@@ -194,40 +194,41 @@ pub(crate) fn seats(quantity: Quantity) -> i32 {
     i32::try_from(quantity.get()).unwrap_or(i32::MAX)
 }
 
-/// The user's live booking for the event (confirmed, pending or offered), if any.
+/// The live booking (confirmed, pending or offered, as stored) of user `$2` for event `$1`, as
+/// a read shows it: an offer that has lapsed but is not expired yet reads `EXPIRED`.
+const LIVE_FOR: &str = concat!(
+    "SELECT ",
+    booking_columns!(),
+    "
+FROM bookings b
+WHERE b.event_id = $1 AND b.user_id = $2 AND b.status IN ('CONFIRMED', 'PENDING', 'OFFERED')"
+);
+
+/// The user's live booking for the event, if any, as a read shows it.
 pub(crate) async fn live_for(
     conn: &mut AsyncPgConnection,
     event: EventId,
     user: UserId,
 ) -> QueryResult<Option<BookingRow>> {
-    bookings::table
-        .filter(bookings::event_id.eq(event.get()))
-        .filter(bookings::user_id.eq(user.get()))
-        .filter(
-            bookings::status.eq_any(
-                BookingStatus::ALL
-                    .into_iter()
-                    .filter(|s| s.is_live())
-                    .map(BookingStatus::as_str)
-                    .collect::<Vec<_>>(),
-            ),
-        )
-        .select(BookingRow::as_select())
-        .first(conn)
+    Prepared(diesel::sql_query(LIVE_FOR).bind::<BigInt, _>(event.get()).bind::<BigInt, _>(user.get()))
+        .get_result(conn)
         .await
         .optional()
 }
 
 /// The bookings a batch of cancels of event `$1` names: by id (`$2`), and the live booking of
-/// each user in `$3`, with what serving the line needs of them. Under the event's exclusive
-/// guard, nothing else changes them.
+/// each user in `$3`, with what serving the line needs of them, each locked: under the event's
+/// exclusive guard nothing else changes them but an accept, which takes only its booking's row
+/// (the seats are already held) — so the lock makes a cancel or a decline read the accept's
+/// result, or the accept wait for theirs.
 pub const TARGETS: &str = concat!(
     "SELECT ",
     booking_columns!(),
     ", b.overtaken
 FROM bookings b
 WHERE b.event_id = $1
-  AND (b.id = ANY ($2) OR (b.user_id = ANY ($3) AND b.status IN ('CONFIRMED', 'PENDING', 'OFFERED')))"
+  AND (b.id = ANY ($2) OR (b.user_id = ANY ($3) AND b.status IN ('CONFIRMED', 'PENDING', 'OFFERED')))
+FOR NO KEY UPDATE OF b"
 );
 
 /// Call under the event's exclusive guard: the bookings `ids` and the live bookings of `users`.

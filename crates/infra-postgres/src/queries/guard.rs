@@ -18,17 +18,15 @@ use crate::queries::Prepared;
 use crate::rows::LockedEventRow;
 
 /// The event's columns as `LockedEventRow` reads them, for an event aliased `e`: with whether
-/// its day has begun (no offer is made after) and whether one of its offers had lapsed when the
-/// statement began (an offer lapsed during the wait for the lock is left to the next write or
-/// the sweeper; reads show it expired meanwhile).
+/// its day has begun (no offer is made after) and whether it has an open offer (the write then
+/// expires the lapsed ones in a statement of its own, after the lock: this one's clock and
+/// snapshot are from before any wait for it).
 macro_rules! locked_columns {
     () => {
         "e.id, e.organizer_id, e.status, e.ticket_limit, e.seats_taken, e.waiting, e.seats_waiting,
        e.max_per_booking, e.overtake_limit, e.offer_window_seconds,
        (e.date::timestamp AT TIME ZONE 'UTC') <= statement_timestamp() AS started,
-       EXISTS (SELECT 1 FROM bookings o
-               WHERE o.event_id = e.id AND o.status = 'OFFERED' AND o.offer_expires_at <= statement_timestamp()
-              ) AS offers_due"
+       EXISTS (SELECT 1 FROM bookings o WHERE o.event_id = e.id AND o.status = 'OFFERED') AS has_offers"
     };
 }
 

@@ -66,9 +66,9 @@ pub(crate) async fn accept(
     .optional()
 }
 
-/// Up to `$1` events with an offer whose deadline has passed, the longest-lapsed first: a range
-/// scan of `bookings_offer_deadline_idx`, locking nothing (each event's guard is taken after,
-/// in the order every write takes it).
+/// Up to `$1` events with an offer whose deadline has passed, the longest-lapsed first: a scan
+/// of `bookings_offer_deadline_idx`, which holds the open offers only, locking nothing (each
+/// event's guard is taken after, in the order every write takes it).
 pub const DUE_EVENTS: &str = "\
 SELECT event_id AS id
 FROM bookings

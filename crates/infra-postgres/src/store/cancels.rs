@@ -196,15 +196,16 @@ async fn decide(
     // A guess at how far serving reads (each seat freed serves at most one booking, and the
     // routine reads one past the last served); a longer read costs one more round trip.
     let freeable: usize = named.iter().map(|b| b.quantity.get() as usize).sum::<usize>() + 1;
+    let serving = locked.serving_now()?;
     let served_as =
-        if seating.promotion.window().is_some() { BookingStatus::Offered } else { BookingStatus::Confirmed };
+        if serving.window().is_some() { BookingStatus::Offered } else { BookingStatus::Confirmed };
     let (steps, line, read) = settle(conn, locked, k, FirstRead::Page(freeable), |line, _| {
         steps(line, &named, organizer, cmds, served_as)
     })
     .await?;
 
     gate.pass().await;
-    let mut ledger = Ledger::new(seating.promotion);
+    let mut ledger = Ledger::new(serving);
     for row in rows.iter().chain(read.values()) {
         ledger.know(row)?;
     }

@@ -1,9 +1,9 @@
 //! The event's guard as every write of this store takes it (docs/ARCHITECTURE.md, "Offers"):
-//! the event's row locked ([`guard`]), then — when one of its offers has lapsed — those offers
-//! expired and the line served with their seats, before the write decides anything. So no
-//! decision is made over seats held by a lapsed offer, and correctness never waits for the
-//! sweeper, which runs this same step ([`super::offers`]). The order is the cancel's: the
-//! event's row, then booking rows.
+//! the event's row locked ([`guard`]), then — when it has open offers — those that have lapsed
+//! by then expired and the line served with their seats, before the write decides anything.
+//! So no decision is made over seats held by an offer that lapsed before the write held the
+//! guard, and correctness never waits for the sweeper, which runs this same step
+//! ([`super::offers`]). The order is the cancel's: the event's row, then booking rows.
 
 use diesel_async::AsyncPgConnection;
 use domain::notice::rules::of_expiry;
@@ -52,7 +52,7 @@ async fn expire(
     conn: &mut AsyncPgConnection,
     mut locked: LockedEventRow,
 ) -> Result<(LockedEventRow, usize), RepoError> {
-    if !locked.offers_due {
+    if !locked.has_offers {
         return Ok((locked, 0));
     }
     let event = EventId::new(locked.id).map_err(corrupt_row)?;
@@ -62,9 +62,11 @@ async fn expire(
         .into_iter()
         .map(Booking::try_from)
         .collect::<Result<_, _>>()?;
+    if expired.is_empty() {
+        return Ok((locked, 0));
+    }
     let freed: u32 = expired.iter().map(|b| b.quantity.get()).sum();
     locked.seats_taken -= i32::try_from(freed).map_err(corrupt_row)?;
-    locked.offers_due = false;
     let seating = locked.seating()?;
     // Each freed seat serves at most one booking, and the routine reads one past the last.
     let reach = usize::try_from(freed).map_err(corrupt_row)? + 1;
@@ -73,7 +75,7 @@ async fn expire(
             Ok(line.serve()?)
         })
         .await?;
-    let mut ledger = Ledger::new(seating.promotion);
+    let mut ledger = Ledger::new(locked.serving_now()?);
     for row in read.values() {
         ledger.know(row)?;
     }

@@ -40,31 +40,37 @@ impl PgStore {
         Err(AnswerOfferError::OfferExpired(cmd.booking))
     }
 
-    /// Expires the lapsed offers of up to `events` events, each in its own transaction.
+    /// Expires the lapsed offers of up to `events` events, each in its own transaction. An
+    /// event that fails (its guard held past the timeout, or anything else) is skipped, so that
+    /// it cannot hold the others up; the pass fails only when no event could be swept for the
+    /// database being away.
     pub(super) async fn sweep(&self, events: u32) -> Result<u64, RepoError> {
         let mut conn = self.writer().await?;
         let due = offers::due_events(&mut conn, i64::from(events)).await.map_err(from_diesel)?;
-        let mut expired = 0_u64;
-        let mut failed = None;
-        for id in due {
-            let event = EventId::new(id).map_err(corrupt_row)?;
-            let swept = conn
+        let (mut expired, mut swept) = (0_u64, 0_usize);
+        let mut away = None;
+        for id in &due {
+            let event = EventId::new(*id).map_err(corrupt_row)?;
+            let tried = conn
                 .transaction(async |conn| -> Result<usize, TxError<RepoError>> {
                     sql_query(SWEEP_LOCK_TIMEOUT).execute(conn).await?;
                     Ok(expiry::lock_and_expire(conn, event).await?.map_or(0, |(_, n)| n))
                 })
                 .await
                 .map_err(TxError::settle);
-            match swept {
-                Ok(n) => expired += u64::try_from(n).map_err(corrupt_row)?,
-                // The guard was held (its holder expires the offers first), or the database
-                // is away: on to the next event, and say so if nothing came of the pass.
-                Err(e @ RepoError::Unavailable(_)) => failed = Some(e),
-                Err(e) => return Err(e),
+            match tried {
+                Ok(n) => {
+                    expired += u64::try_from(n).map_err(corrupt_row)?;
+                    swept += 1;
+                }
+                // Most often the guard was held past the timeout: its holder expires the
+                // offers first, or the next pass does.
+                Err(e @ RepoError::Unavailable(_)) => away = Some(e),
+                Err(e) => tracing::error!(event = id, error = %e, "lapsed offers could not be passed on"),
             }
         }
-        match failed {
-            Some(e) if expired == 0 => Err(e),
+        match away {
+            Some(e) if swept == 0 && !due.is_empty() => Err(e),
             _ => Ok(expired),
         }
     }
@@ -95,7 +101,7 @@ pub(super) async fn decline_in_transaction(
             .await
             .map_err(TxError::stored)?;
     gate.pass().await;
-    let mut ledger = Ledger::new(seating.promotion);
+    let mut ledger = Ledger::new(locked.serving_now().map_err(TxError::stored)?);
     ledger.know(&row).map_err(TxError::stored)?;
     for row in read.values() {
         ledger.know(row).map_err(TxError::stored)?;

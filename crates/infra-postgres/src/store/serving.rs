@@ -66,9 +66,6 @@ pub(super) async fn settle<T>(
             .map(|row| Ok((BookingId::new(row.booking.id).map_err(corrupt_row)?, row)))
             .collect::<Result<_, RepoError>>()?;
         let mut waiting = Line::new(free, overtake_limit, entries, complete);
-        if event.closed_to_offers() {
-            waiting.close();
-        }
         match decide(&mut waiting, &read) {
             Ok(decided) => return Ok((decided, waiting, read)),
             Err(DecideError::ReadMore(_)) if !complete => page = page.max(FIRST_PAGE / 4) * 4,

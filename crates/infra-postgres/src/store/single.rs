@@ -24,7 +24,7 @@ use super::serving::{FirstRead, Ledger, settle};
 use crate::constraints::{BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, violated_constraint};
 use crate::queries::bookings::{self, Arrival, Placing};
-use crate::queries::{events, notices};
+use crate::queries::{events, guard, notices};
 use crate::rows::{AvailabilityRow, LockedEventRow, PlacedBookingRow, offer_window_column};
 
 /// How often a booking is retried when the live booking that blocked it was cancelled before
@@ -61,9 +61,11 @@ impl PgStore {
         key: Option<&Attempt>,
     ) -> Result<BookingOutcome, BookError> {
         let mut conn = self.writer().await?;
+        let mut fast = true;
         for _ in 0..DUPLICATE_RETRIES {
             let gate = &self.gate;
-            let tried = self.pinned(&mut conn, async |conn| try_place(conn, cmd, key, gate).await).await;
+            let tried =
+                self.pinned(&mut conn, async |conn| try_place(conn, cmd, key, gate, fast).await).await;
             let taken = match tried {
                 Ok(booked) => return Ok(booked),
                 Err(TxError::Rule(NotPlaced::Refused(refused))) => return Err(refused),
@@ -83,32 +85,34 @@ impl PgStore {
                         bookings::live_for(conn, cmd.event(), cmd.user()).await.map_err(from_diesel)
                     })
                     .await?;
-                if let Some(refusal) = existing
-                    .map(Booking::try_from)
-                    .transpose()?
-                    .and_then(|b| rules::refuse_duplicate(b.status))
-                {
+                let existing = existing.map(Booking::try_from).transpose()?;
+                if let Some(refusal) = existing.as_ref().and_then(|b| rules::refuse_duplicate(b.status)) {
                     return Err(refusal);
                 }
+                // An offer of the user's that has lapsed but is not expired yet: the guarded
+                // path expires it first, and the user books again.
+                fast = !existing.is_some_and(|b| b.status == BookingStatus::Expired);
             }
         }
         Err(corrupt_row(Inconsistent("a booking kept conflicting with a booking that had gone")).into())
     }
 }
 
-/// One try at a booking. Without a key, the fast path's one statement (or the guarded
-/// transaction); with one, both inside a transaction that also stores the effect under it.
+/// One try at a booking. Without a key, the fast path's one statement (unless `fast` is off)
+/// or the guarded transaction; with one, both inside a transaction that also stores the effect
+/// under it.
 async fn try_place(
     conn: &mut AsyncPgConnection,
     cmd: BookTicket,
     key: Option<&Attempt>,
     gate: &GateState,
+    fast: bool,
 ) -> Result<BookingOutcome, TxError<NotPlaced>> {
     let Some(attempt) = key else {
-        return outcome(place(conn, cmd, gate).await?).map_err(|e| TxError::Rule(e.into()));
+        return outcome(place(conn, cmd, gate, fast).await?).map_err(|e| TxError::Rule(e.into()));
     };
     conn.transaction(async |conn| -> Result<_, TxError<NotPlaced>> {
-        let booked = outcome(place(conn, cmd, gate).await?).map_err(|e| TxError::Rule(e.into()))?;
+        let booked = outcome(place(conn, cmd, gate, fast).await?).map_err(|e| TxError::Rule(e.into()))?;
         store_effect(conn, attempt, &Effect::Booked(booked.clone())).await?;
         Ok(booked)
     })
@@ -131,9 +135,10 @@ async fn place(
     conn: &mut AsyncPgConnection,
     cmd: BookTicket,
     gate: &GateState,
+    fast: bool,
 ) -> Result<PlacedBookingRow, TxError<NotPlaced>> {
     let (event, user, quantity) = (cmd.event(), cmd.user(), cmd.quantity());
-    if let Some(booking) = bookings::take_free_seats(conn, event, user, quantity).await? {
+    if fast && let Some(booking) = bookings::take_free_seats(conn, event, user, quantity).await? {
         return Ok(PlacedBookingRow { booking, ahead: 0, seats_ahead: 0 });
     }
     conn.transaction(async |conn| {
@@ -243,7 +248,7 @@ pub(super) async fn change_in_transaction(
         .map_err(TxError::stored)?;
     gate.pass().await;
     events::change(conn, cmd.event, &cmd.changes).await?;
-    let mut ledger = Ledger::new(seating.promotion);
+    let mut ledger = Ledger::new(locked.serving_now().map_err(TxError::stored)?);
     for row in read.values() {
         ledger.know(row).map_err(TxError::stored)?;
     }
@@ -263,7 +268,11 @@ pub(super) async fn cancel_event_in_transaction(
     conn: &mut AsyncPgConnection,
     cmd: CancelEvent,
 ) -> Result<EventCancellation, TxError<CancelEventError>> {
-    let locked = lock_managed(conn, cmd.event, CancelEventError::EventNotFound).await?;
+    // The plain guard: every live booking ends with the event, so a lapsed offer is cancelled
+    // with the rest rather than expired and its seats offered to someone about to be cancelled.
+    let locked = guard::lock(conn, cmd.event)
+        .await?
+        .ok_or(TxError::Rule(CancelEventError::EventNotFound(cmd.event)))?;
     let managed = Managed::try_from(&locked).map_err(|e| TxError::Rule(e.into()))?;
     plan_event_cancellation(cmd.caller, &managed).map_err(TxError::Rule)?;
     let ended = events::cancel(conn, cmd.event)
@@ -300,7 +309,7 @@ pub(super) async fn change_quantity_in_transaction(
     let k = seating.overtake_limit.get();
     let id = booking.id;
 
-    let mut ledger = Ledger::new(seating.promotion);
+    let mut ledger = Ledger::new(locked.serving_now().map_err(TxError::stored)?);
     ledger.know(&row).map_err(TxError::stored)?;
     let change = match plan {
         QuantityPlan::Unchanged => {

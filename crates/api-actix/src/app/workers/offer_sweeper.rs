@@ -11,7 +11,7 @@ use domain::ports::Sales;
 use crate::app::supervisor::{StopSignal, Worker, WorkerRun};
 use crate::telemetry::metrics;
 
-/// Events one pass serves at most; a pass that fills it runs again at once.
+/// Events one pass serves at most, the longest-lapsed first; the next pass takes the rest.
 const EVENTS_PER_PASS: u32 = 100;
 
 /// The sweeping worker.
