@@ -11,10 +11,13 @@
 #      notification from its commit to its arrival;
 #   4. each HTTP figure as a ratio of its ceiling, the webhook delivery lag, and a sign-in storm
 #      (every buyer logs in again) against the machine's Argon2id hashing ceiling;
-#   5. groups: a hot drop and a churn whose buyers ask for 1 to 4 seats each, then MIXED_SECONDS
+#   5. offers: the churn on an event in offer mode (offers of 10 s), OFFER_CANCELS (200) holders
+#      cancelling, half the first round of offers let lapse; the time from each lapsed deadline
+#      to the next offer (the instances' sweepers, every 500 ms by default), by SQL;
+#   6. groups: a hot drop and a churn whose buyers ask for 1 to 4 seats each, then MIXED_SECONDS
 #      (60) of random books, cancels, lowered quantities and limit changes by 300 buyers of
 #      1 to 4 seats on a 100-seat event, every invariant checked by SQL afterwards;
-#   6. a stampede: STAMPEDE_CLIENTS (1 024) clients, one connection each, across both
+#   7. a stampede: STAMPEDE_CLIENTS (1 024) clients, one connection each, across both
 #      instances, STAMPEDE_BUYERS (20 000) keyed, retrying buyers for STAMPEDE_SEATS (2 000)
 #      seats; its accounts are written by SQL and only logged in (one hash each: the set-up
 #      takes about four minutes on two cores).
@@ -26,7 +29,7 @@
 #
 # Usage: bench/run.sh            (CLIENTS=64 BUYERS=2000 SECONDS_PER_RUN=10 WORKERS=1 by default;
 #                                 STAMPEDE_BUYERS=0 leaves the stampede out, MIXED_SECONDS=0
-#                                 the mixed run)
+#                                 the mixed run, OFFER_CANCELS=0 the offer churn)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +42,7 @@ STAMPEDE_CLIENTS=${STAMPEDE_CLIENTS:-1024}
 STAMPEDE_BUYERS=${STAMPEDE_BUYERS:-20000}
 STAMPEDE_SEATS=${STAMPEDE_SEATS:-2000}
 MIXED_SECONDS=${MIXED_SECONDS:-60}
+OFFER_CANCELS=${OFFER_CANCELS:-200}
 
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
@@ -134,6 +138,13 @@ log "HTTP: hot drop, sold out after the first seat"
 load --no-idempotency-keys hotdrop --capacity 1 --buyers "$BUYERS" --concurrency "$CLIENTS" >"$work/sold_out.json"
 log "HTTP: churn (cancel + promote)"
 load --no-idempotency-keys churn --capacity "$half" --buyers "$BUYERS" --cancels "$half" --concurrency "$CLIENTS" --webhooks >"$work/churn.json"
+if [ "$OFFER_CANCELS" -gt 0 ]; then
+  # Smaller than the churn: everyone the seats will reach reads their booking four times a
+  # second until offered, and a lapse takes the 10 s window whatever the size.
+  log "HTTP: churn in offer mode ($OFFER_CANCELS cancels, offers of 10 s, $((OFFER_CANCELS / 2)) let lapse)"
+  load --accounts-by-sql offer-churn --capacity $((2 * OFFER_CANCELS)) --buyers $((5 * OFFER_CANCELS)) --cancels "$OFFER_CANCELS" \
+    --window-seconds 10 --concurrency "$CLIENTS" >"$work/offer_churn.json"
+fi
 log "HTTP: hot drop of groups (1 to 4 seats each), sold out after a quarter of them"
 load --no-idempotency-keys hotdrop --capacity "$half" --buyers "$BUYERS" --max-quantity 4 --concurrency "$CLIENTS" >"$work/groups.json"
 log "HTTP: churn of groups (1 to 4 seats each): every holder cancels, groups in the line"
@@ -207,6 +218,17 @@ try:
           f"{stampede['parameters']['concurrency']} clients: {sp['throughput_rps']:.0f} bookings/s, p50 {sp['p50_ms']:.0f} ms, "
           f"p99 {sp['p99_ms']:.0f} ms, max {sp['max_ms']:.0f} ms; answers {sp['answers']}; "
           + ("every invariant held (FIFO line, no oversell, exactly once)" if not stampede["violations"] else f"VIOLATIONS {stampede['violations']}"))
+except FileNotFoundError:
+    pass
+try:
+    offer = json.load(open(f"{work}/offer_churn.json"))
+    op, o = offer["phases"][1], offer["offers"]
+    print(f"\nOffer churn: {op['requests']} cancels ({op['throughput_rps']:.0f}/s, p99 {op['p99_ms']:.1f} ms) on an event "
+          f"offering seats for {offer['parameters']['window_seconds']} s; {o['offered']} offers, {o['accepted']} accepted, "
+          f"{o['expired']} let lapse; deadline to next offer p50 {o['deadline_to_next_offer_p50_ms']:.1f} ms, "
+          f"p99 {o['deadline_to_next_offer_p99_ms']:.1f} ms, max {o['deadline_to_next_offer_max_ms']:.1f} ms "
+          f"({o['measured']} lapses measured); "
+          + ("every invariant held by SQL" if not offer["violations"] else f"VIOLATIONS {offer['violations']}"))
 except FileNotFoundError:
     pass
 hooks = json.load(open(f"{work}/churn.json")).get("webhooks")

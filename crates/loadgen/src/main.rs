@@ -11,6 +11,7 @@ use loadgen::scenarios::hotdrop::Hotdrop;
 use loadgen::scenarios::list::ListLoad;
 use loadgen::scenarios::login::LoginLoad;
 use loadgen::scenarios::mixed::Mixed;
+use loadgen::scenarios::offer_churn::OfferChurn;
 use loadgen::scenarios::status::StatusLoad;
 use loadgen::scenarios::{Scenario, execute};
 
@@ -78,6 +79,25 @@ enum Command {
         #[arg(long)]
         webhooks: bool,
     },
+    /// The churn on an event in offer mode: CANCELS holders cancel at once and the first in
+    /// line are offered their seats for WINDOW_SECONDS; of the first 2 × LAPSES in line every
+    /// second one lets the offer lapse (its seats go to the next in line), the others accept.
+    /// Reports the time from a lapsed offer's deadline to the next offer (needs --database-url).
+    OfferChurn {
+        #[arg(long, default_value_t = 100)]
+        capacity: u32,
+        #[arg(long, default_value_t = 500)]
+        buyers: usize,
+        #[arg(long, default_value_t = 100)]
+        cancels: usize,
+        /// Fewer than CANCELS; half of them when left out (one round of lapses).
+        #[arg(long)]
+        lapses: Option<usize>,
+        #[arg(long, default_value_t = 10)]
+        window_seconds: u32,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
     /// USERS accounts log in once each, CONCURRENCY at a time, against the machine's hashing
     /// ceiling (measured first); only 200 and 503 may come back.
     Login {
@@ -137,6 +157,11 @@ async fn main() -> anyhow::Result<ExitCode> {
             let drop = Hotdrop { capacity, buyers, concurrency, max_quantity };
             Scenario::Churn(Churn { drop, cancels, webhooks })
         }
+        Command::OfferChurn { capacity, buyers, cancels, lapses, window_seconds, concurrency } => {
+            let drop = Hotdrop { capacity, buyers, concurrency, max_quantity: 1 };
+            let lapses = lapses.unwrap_or(cancels / 2);
+            Scenario::OfferChurn(OfferChurn { drop, cancels, lapses, window_seconds })
+        }
         Command::Login { users, concurrency } => Scenario::Login(LoginLoad { users, concurrency }),
         Command::Mixed { users, capacity, max_quantity, overtake_limit, concurrency, seconds, seed } => {
             let seed = seed.unwrap_or_else(|| {
@@ -161,7 +186,9 @@ async fn main() -> anyhow::Result<ExitCode> {
         }
     };
     let connections = match scenario {
-        Scenario::Hotdrop(h) | Scenario::Churn(Churn { drop: h, .. }) => h.concurrency,
+        Scenario::Hotdrop(h)
+        | Scenario::Churn(Churn { drop: h, .. })
+        | Scenario::OfferChurn(OfferChurn { drop: h, .. }) => h.concurrency,
         Scenario::Status(s) => s.concurrency,
         Scenario::List(l) => l.concurrency,
         Scenario::Login(l) => l.concurrency,

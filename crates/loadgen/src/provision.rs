@@ -155,7 +155,30 @@ pub async fn event(api: &Api, organizer: &Buyer, capacity: u32) -> anyhow::Resul
         "name": "Load test", "description": "A hot drop", "date": "2027-12-31",
         "location": "Loopback", "ticketLimit": capacity, "price": 10
     });
-    let created = api.post(0, "/initialize", &body, Some(&organizer.token)).await;
+    create_event(api, organizer, &body).await
+}
+
+/// Creates an event with `capacity` seats in offer mode: a seat that frees up is offered to the
+/// head of the line for `window_seconds`, and goes to the next in line if not accepted by then.
+///
+/// # Errors
+/// When the service refuses (one without offers answers 400 naming `promotion`).
+pub async fn offer_event(
+    api: &Api,
+    organizer: &Buyer,
+    capacity: u32,
+    window_seconds: u32,
+) -> anyhow::Result<i64> {
+    let body = json!({
+        "name": "Load test", "description": "Offers with a deadline", "date": "2027-12-31",
+        "location": "Loopback", "ticketLimit": capacity, "price": 10,
+        "promotion": "offer", "offerWindowSeconds": window_seconds
+    });
+    create_event(api, organizer, &body).await
+}
+
+async fn create_event(api: &Api, organizer: &Buyer, body: &serde_json::Value) -> anyhow::Result<i64> {
+    let created = api.post(0, "/initialize", body, Some(&organizer.token)).await;
     anyhow::ensure!(created.is(201), "creating the event: {:?} {}", created.status, created.body);
     created.body["event"]["id"].as_i64().context("event answer without event.id")
 }

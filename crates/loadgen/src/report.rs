@@ -21,6 +21,9 @@ pub struct Report {
     /// Webhook deliveries of the churn's event, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhooks: Option<WebhookReport>,
+    /// What became of the offers of the offer churn's event, by SQL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offers: Option<OfferReport>,
     /// Broken invariants and failed requests; empty on success.
     pub violations: Vec<String>,
 }
@@ -39,6 +42,26 @@ pub struct WebhookReport {
     pub lag_p50_ms: f64,
     pub lag_p99_ms: f64,
     pub lag_max_ms: f64,
+}
+
+/// The offer churn's offers as the database recorded them, and how long a lapsed offer's seats
+/// waited for their next offer.
+#[derive(Debug, Serialize)]
+pub struct OfferReport {
+    /// Offers made (`booking.offered` notices of the event).
+    pub offered: usize,
+    /// Offers accepted in time (confirmed bookings that had an offer).
+    pub accepted: usize,
+    /// Offers that lapsed (`EXPIRED` bookings).
+    pub expired: usize,
+    /// Expired offers with a next offer to measure to, and those without (the line ran out).
+    pub measured: usize,
+    pub without_next_offer: usize,
+    /// From an expired offer's deadline to the event's next offer (both the database's clock):
+    /// the sweeper's (or the next change's) delay in passing the seats on.
+    pub deadline_to_next_offer_p50_ms: f64,
+    pub deadline_to_next_offer_p99_ms: f64,
+    pub deadline_to_next_offer_max_ms: f64,
 }
 
 impl Report {
@@ -75,6 +98,13 @@ impl Report {
             out.push_str(&format!(
                 "webhook: {} notifications ({} requests), promotions {}/{}, lag p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms\n",
                 w.notifications, w.received, w.promotions_received, w.promotions_expected, w.lag_p50_ms, w.lag_p99_ms, w.lag_max_ms
+            ));
+        }
+        if let Some(o) = &self.offers {
+            out.push_str(&format!(
+                "offers: {} made, {} accepted, {} expired; deadline to next offer p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} measured, {} without a next offer)\n",
+                o.offered, o.accepted, o.expired, o.deadline_to_next_offer_p50_ms, o.deadline_to_next_offer_p99_ms,
+                o.deadline_to_next_offer_max_ms, o.measured, o.without_next_offer
             ));
         }
         if let Some(cpu) = self.client_cpu_percent {

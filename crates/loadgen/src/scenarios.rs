@@ -6,6 +6,7 @@ pub mod hotdrop;
 pub mod list;
 pub mod login;
 pub mod mixed;
+pub mod offer_churn;
 pub mod status;
 
 use std::collections::BTreeMap;
@@ -13,7 +14,7 @@ use std::collections::BTreeMap;
 use crate::api::Api;
 use crate::provision::Provisioning;
 use crate::receiver::Arrival;
-use crate::report::{Report, WebhookReport};
+use crate::report::{OfferReport, Report, WebhookReport};
 use crate::stats::{micros_to_ms, percentile};
 use crate::{sql, verify};
 
@@ -22,6 +23,7 @@ use crate::{sql, verify};
 pub enum Scenario {
     Hotdrop(hotdrop::Hotdrop),
     Churn(churn::Churn),
+    OfferChurn(offer_churn::OfferChurn),
     Status(status::StatusLoad),
     List(list::ListLoad),
     Login(login::LoginLoad),
@@ -65,6 +67,7 @@ pub async fn execute(
                 client_cpu_percent: None,
                 hashing_ceiling_per_s: None,
                 webhooks: None,
+                offers: None,
                 violations,
             })
         }
@@ -126,6 +129,59 @@ pub async fn execute(
                 client_cpu_percent: None,
                 hashing_ceiling_per_s: None,
                 webhooks,
+                offers: None,
+                violations,
+            })
+        }
+        Scenario::OfferChurn(cfg) => {
+            let run = offer_churn::run(api, cfg, provisioning).await?;
+            let mut violations = verify::hotdrop(
+                cfg.drop.capacity,
+                cfg.drop.buyers,
+                &run.drop.replies,
+                &run.status_after_drop,
+            );
+            violations.extend(verify::cancels(&run.cancelled, &run.cancel_replies));
+            violations.extend(verify::offers::offer_churn(
+                &run.plan,
+                &run.line,
+                &run.accepts,
+                &run.finals,
+                &run.status_after,
+            ));
+            let mut offers = None;
+            if let Some(url) = database_url {
+                match sql::offers::ledger(url, run.drop.event).await? {
+                    Some(ledger) => {
+                        violations.extend(ledger.violations());
+                        violations.extend(offer_totals(&ledger, &cfg, &run.plan, run.line.len()));
+                        offers = Some(offer_report(&ledger));
+                    }
+                    None => violations.push(format!("database: event {} does not exist", run.drop.event)),
+                }
+                // The recount's I2–I4 too: one live booking per user, no seat left free that
+                // the line would take, the line served (offered) in order.
+                violations.extend(sql::check_invariants(url, run.drop.event).await?);
+                let (placed, _) = verify::placed(&run.drop.replies);
+                let acknowledged = placed.iter().map(|p| p.booking).collect();
+                violations.extend(sql::check_acknowledged(url, run.drop.event, &acknowledged).await?);
+            }
+            Ok(Report {
+                scenario: "offer-churn".to_owned(),
+                instances: api.instances(),
+                parameters: BTreeMap::from([
+                    ("capacity".to_owned(), u64::from(cfg.drop.capacity)),
+                    ("buyers".to_owned(), count(cfg.drop.buyers)),
+                    ("cancels".to_owned(), count(cfg.cancels)),
+                    ("lapses".to_owned(), count(cfg.lapses)),
+                    ("window_seconds".to_owned(), u64::from(cfg.window_seconds)),
+                    ("concurrency".to_owned(), count(cfg.drop.concurrency)),
+                ]),
+                phases: vec![run.drop.phase.clone(), run.cancel_phase.clone(), run.accept_phase.clone()],
+                client_cpu_percent: None,
+                hashing_ceiling_per_s: None,
+                webhooks: None,
+                offers,
                 violations,
             })
         }
@@ -148,6 +204,7 @@ pub async fn execute(
                 client_cpu_percent: None,
                 hashing_ceiling_per_s: None,
                 webhooks: None,
+                offers: None,
                 violations,
             })
         }
@@ -180,6 +237,7 @@ pub async fn execute(
                 client_cpu_percent: None,
                 hashing_ceiling_per_s: Some(run.hashing_ceiling_per_s),
                 webhooks: None,
+                offers: None,
                 violations,
             })
         }
@@ -201,6 +259,7 @@ pub async fn execute(
                 client_cpu_percent: None,
                 hashing_ceiling_per_s: None,
                 webhooks: None,
+                offers: None,
                 violations,
             })
         }
@@ -217,9 +276,51 @@ pub async fn execute(
                 client_cpu_percent: run.client_cpu_percent,
                 hashing_ceiling_per_s: None,
                 webhooks: None,
+                offers: None,
                 violations: Vec::new(),
             })
         }
+    }
+}
+
+/// The totals the plan makes certain once every offer has played out: every seat confirmed
+/// (the cancels' seats each reached someone who accepted), none left on offer, the planned
+/// lapses expired, and the rest of the line still waiting.
+fn offer_totals(
+    ledger: &sql::offers::OfferLedger,
+    cfg: &offer_churn::OfferChurn,
+    plan: &verify::offers::OfferPlan,
+    line: usize,
+) -> Vec<String> {
+    let expected = [
+        ("seats confirmed", "CONFIRMED", i64::from(cfg.drop.capacity)),
+        ("seats on offer", "OFFERED", 0),
+        ("offers expired", "EXPIRED", i64::try_from(plan.lapses).unwrap_or(i64::MAX)),
+        ("seats waiting", "PENDING", i64::try_from(line - plan.offered()).unwrap_or(i64::MAX)),
+    ];
+    expected
+        .into_iter()
+        .filter(|(_, status, n)| ledger.seats(status) != *n)
+        .map(|(what, status, n)| format!("database: {n} {what} expected, {} found", ledger.seats(status)))
+        .collect()
+}
+
+/// The offers of the ledger, and the deadline-to-next-offer percentiles.
+fn offer_report(ledger: &sql::offers::OfferLedger) -> OfferReport {
+    let (lags_us, without_next_offer) = ledger.deadline_to_next_offer_us();
+    let ms = |p: f64| percentile(&lags_us, p).map_or(0.0, micros_to_ms);
+    let offered = ledger.bookings.iter().map(|b| usize::try_from(b.offers).unwrap_or(0)).sum();
+    let accepted =
+        ledger.bookings.iter().filter(|b| b.status == "CONFIRMED" && b.deadline_us.is_some()).count();
+    OfferReport {
+        offered,
+        accepted,
+        expired: ledger.count("EXPIRED"),
+        measured: lags_us.len(),
+        without_next_offer,
+        deadline_to_next_offer_p50_ms: ms(50.0),
+        deadline_to_next_offer_p99_ms: ms(99.0),
+        deadline_to_next_offer_max_ms: ms(100.0),
     }
 }
 

@@ -1,5 +1,10 @@
 //! The same invariants counted in the database itself, when a database URL is given: the
-//! adapter's own recount (`infra_postgres::invariants`), plus the totals this run expects.
+//! adapter's own recount (`infra_postgres::invariants`), plus the totals this run expects. On an
+//! event that offers seats, an offered booking holds its seats as a confirmed one does: the
+//! recount's held seats, which `seats_taken` must equal, are confirmed and offered ones alike
+//! (`offers` has what is particular to offers).
+
+pub mod offers;
 
 use std::collections::BTreeSet;
 
@@ -8,22 +13,23 @@ use infra_postgres::invariants::{EventCounts, booking_ids, line_jumps, recount};
 
 /// No oversell, one live booking per user, no seat left free that the line would give someone,
 /// the counters equal to the bookings, the line served in order (replayed from the
-/// notifications), and the expected totals: `confirmed` seats, `pending` bookings waiting.
+/// notifications), and the expected totals: `held` seats (confirmed, or on offer), `pending`
+/// bookings waiting.
 ///
 /// # Errors
 /// When the database cannot be queried.
 pub async fn check_event(
     database_url: &str,
     event: i64,
-    confirmed: usize,
+    held: usize,
     pending: usize,
 ) -> anyhow::Result<Vec<String>> {
     let (counts, mut violations) = match invariants(database_url, event).await? {
         Ok(checked) => checked,
         Err(missing) => return Ok(vec![missing]),
     };
-    if usize::try_from(counts.confirmed).ok() != Some(confirmed) {
-        violations.push(format!("database: {confirmed} seats confirmed expected ({counts:?})"));
+    if usize::try_from(counts.confirmed).ok() != Some(held) {
+        violations.push(format!("database: {held} seats confirmed or offered expected ({counts:?})"));
     }
     if usize::try_from(counts.pending).ok() != Some(pending) {
         violations.push(format!("database: {pending} bookings waiting expected ({counts:?})"));

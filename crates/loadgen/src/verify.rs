@@ -1,6 +1,8 @@
 //! The invariants, checked from what the API answered. Pure functions over the answers, so the
 //! checks themselves are unit-tested.
 
+pub mod offers;
+
 use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
@@ -140,13 +142,7 @@ pub fn churn(
     status_after: &Value,
     rebooks: &[(usize, Reply)],
 ) -> Vec<String> {
-    let mut violations = Vec::new();
-    for (target, reply) in cancelled.iter().zip(cancel_replies) {
-        if !reply.is(200) || reply.body["booking"]["status"] != "CANCELLED" {
-            violations
-                .push(format!("cancel of booking {}: {:?} {}", target.booking, reply.status, reply.body));
-        }
-    }
+    let mut violations = cancels(cancelled, cancel_replies);
     let limit = usize::try_from(capacity).unwrap_or(usize::MAX);
     let freed = seats(cancelled, true);
     let free = limit.saturating_sub(seats(placed, true)) + freed;
@@ -171,6 +167,19 @@ pub fn churn(
         }
     }
     violations
+}
+
+/// Every cancel of `cancelled` answered 200 with its booking `CANCELLED`.
+#[must_use]
+pub fn cancels(cancelled: &[Placed], replies: &[Reply]) -> Vec<String> {
+    cancelled
+        .iter()
+        .zip(replies)
+        .filter(|(_, reply)| !reply.is(200) || reply.body["booking"]["status"] != "CANCELLED")
+        .map(|(target, reply)| {
+            format!("cancel of booking {}: {:?} {}", target.booking, reply.status, reply.body)
+        })
+        .collect()
 }
 
 fn expect_number(status: &Value, field: &str, expected: usize, violations: &mut Vec<String>) {

@@ -10,6 +10,7 @@ use loadgen::scenarios::churn::Churn;
 use loadgen::scenarios::hotdrop::Hotdrop;
 use loadgen::scenarios::list::ListLoad;
 use loadgen::scenarios::mixed::Mixed;
+use loadgen::scenarios::offer_churn::OfferChurn;
 use loadgen::scenarios::status::StatusLoad;
 use loadgen::scenarios::{Scenario, execute};
 use ticketing::app::config::Config;
@@ -105,4 +106,26 @@ async fn groups_keep_every_invariant_across_two_instances() {
         assert!(report.ok(), "{}", report.table());
         assert!(report.phases.iter().all(|p| p.requests > 0), "{}", report.table());
     }
+}
+
+/// The churn in offer mode: the cancels' seats are offered, half the first offers lapse and
+/// their seats pass on (by a sweeper, 500 ms by default, or the next write) to the next in line,
+/// who accept; every invariant holds by SQL and every lapse is measured to its next offer.
+#[actix_web::test]
+async fn lapsed_offers_pass_their_seats_on_across_two_instances() {
+    let db = TestDatabase::new().await;
+    let api = Api::new(two_instances(&db).await, 16).unwrap();
+    let by_sql = Provisioning { concurrency: 8, database_url: Some(db.url()) };
+    let churn = Scenario::OfferChurn(OfferChurn {
+        drop: Hotdrop { capacity: 6, buyers: 20, concurrency: 16, max_quantity: 1 },
+        cancels: 4,
+        lapses: 2,
+        window_seconds: 10,
+    });
+
+    let report = execute(&api, churn, Some(db.url()), by_sql).await.unwrap();
+    assert!(report.ok(), "{}", report.table());
+    let offers = report.offers.as_ref().unwrap();
+    assert_eq!((offers.offered, offers.accepted, offers.expired), (6, 4, 2), "{}", report.table());
+    assert_eq!((offers.measured, offers.without_next_offer), (2, 0), "{}", report.table());
 }

@@ -70,6 +70,22 @@ pub async fn run_watched(
         anyhow::ensure!(created.is(201), "registering the webhook: {:?}", created.body);
     }
 
+    let (replies, phase) = book(api, cfg, event, &buyers).await?;
+    Ok(HotdropRun { event, organizer, buyers, replies, phase })
+}
+
+/// The timed part of a drop: every one of `buyers` books `event` once, `cfg.concurrency` at a
+/// time. Apart from [`run_watched`] so that a scenario may make the event its own way first
+/// (the offer churn's is in offer mode).
+///
+/// # Errors
+/// When a worker task panics.
+pub async fn book(
+    api: &Api,
+    cfg: Hotdrop,
+    event: i64,
+    buyers: &Arc<Vec<Buyer>>,
+) -> anyhow::Result<(Vec<Reply>, PhaseReport)> {
     let started = Instant::now();
     let (client, who) = (api.clone(), buyers.clone());
     let replies = concurrency::run(cfg.buyers, cfg.concurrency, move |i| {
@@ -81,5 +97,5 @@ pub async fn run_watched(
     })
     .await?;
     let phase = PhaseReport::from_replies("book", &replies, started.elapsed());
-    Ok(HotdropRun { event, organizer, buyers, replies, phase })
+    Ok((replies, phase))
 }
