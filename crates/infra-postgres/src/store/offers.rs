@@ -46,7 +46,10 @@ impl PgStore {
     /// database being away.
     pub(super) async fn sweep(&self, events: u32) -> Result<u64, RepoError> {
         let mut conn = self.writer().await?;
-        let due = offers::due_events(&mut conn, i64::from(events)).await.map_err(from_diesel)?;
+        let limit = i64::from(events);
+        let due = self
+            .pinned(&mut conn, async |conn| offers::due_events(conn, limit).await.map_err(from_diesel))
+            .await?;
         let (mut expired, mut swept) = (0_u64, 0_usize);
         let mut away = None;
         for id in &due {
