@@ -154,6 +154,7 @@ macro_rules! contract_tests {
             offers::an_accept_and_a_decline_at_once_never_both_succeed,
             offers::a_holder_whose_offer_lapsed_may_book_again,
             offers::an_event_that_has_started_confirms_instead_of_offering,
+            offers::moving_the_event_to_today_ends_its_open_offers,
             catalog::an_event_needs_an_existing_organizer,
             catalog::an_unknown_event_is_not_found,
             catalog::events_are_listed_by_date_then_id_a_page_at_a_time,

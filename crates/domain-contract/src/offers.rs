@@ -352,3 +352,29 @@ pub async fn an_event_that_has_started_confirms_instead_of_offering<A: Adapter>(
     assert_eq!(served, [(b, BookingStatus::Confirmed, None)]);
     assert_invariants(&store, event).await;
 }
+
+/// An event moved to today: no open offer outlasts the start of its day, so B's ends at once
+/// (it reads expired), and the next write passes the seat on — by confirming, as the event's day
+/// has begun.
+pub async fn moving_the_event_to_today_ends_its_open_offers<A: Adapter>() {
+    let (store, _keep) = A::setup().await;
+    let organizer = user(&store, "organizer").await;
+    let event = offering_event(&store, organizer, 1).await;
+    let [a, b, c] = users(&store, "buyer", 3).await[..] else { unreachable!() };
+    for buyer in [a, b, c] {
+        store.book(book(buyer, event), None).await.unwrap();
+    }
+    let offered = cancel(&store, a, event).await.remove(0);
+
+    let today = EventChanges {
+        date: Some(domain::EventDate::parse(&days_from_now(0)).unwrap()),
+        ..EventChanges::default()
+    };
+    store.change_event(ChangeEvent { caller: organizer, event, changes: today }, None).await.unwrap();
+    let capped = read(&store, &offered).await;
+    assert_eq!(capped.status, BookingStatus::Expired, "{capped:?}");
+    assert!(capped.offer_expires_at.is_some_and(|at| at <= Utc::now()));
+    store.sweep_offers(10).await.unwrap();
+    assert_eq!(store_booking_of(&store, event, c).await.status, BookingStatus::Confirmed);
+    assert_invariants(&store, event).await;
+}

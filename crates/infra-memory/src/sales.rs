@@ -142,6 +142,9 @@ impl Sales for MemoryStore {
         let mut tables = self.tables();
         let held = hold(&tables, key.as_ref())?;
         apply(row_mut(&mut tables, event)?, &cmd);
+        if cmd.changes.date.is_some() {
+            tables.cap_offers_at_start(event)?;
+        }
         let promoted = tables.apply_line(event, line.changes())?;
         let availability = tables.availability(event)?.ok_or_else(|| lost(event))?;
         let change = EventChange { event: availability, promoted };

@@ -275,6 +275,19 @@ impl Tables {
         Ok(expired.len())
     }
 
+    /// After the event's date changed: no open offer outlasts the start of its day.
+    pub(crate) fn cap_offers_at_start(&mut self, event: EventId) -> Result<(), RepoError> {
+        let start = start_of(self.events.get(&event).ok_or_else(|| internal(Vanished(event)))?);
+        let ids: Vec<BookingId> =
+            self.of_event(event).filter(|b| b.status == BookingStatus::Offered).map(|b| b.id).collect();
+        for id in ids {
+            if let Some(booking) = self.bookings.get_mut(&id) {
+                booking.offer_expires_at = booking.offer_expires_at.map(|at| at.min(start));
+            }
+        }
+        Ok(())
+    }
+
     /// The events with an offer past its deadline.
     pub(crate) fn events_with_lapsed_offers(&self) -> Vec<EventId> {
         let now = Utc::now();

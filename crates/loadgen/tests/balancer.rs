@@ -167,18 +167,28 @@ async fn a_forged_forwarded_for_does_not_escape_the_rate_limit_behind_haproxy() 
     // HAProxy reaches the instances from 127.0.0.1; this client comes from 127.0.0.2.
     let client = reqwest::Client::builder().local_address(IpAddr::from([127, 0, 0, 2])).build().unwrap();
 
-    let started = Instant::now();
-    let mut statuses = Vec::new();
-    for forged in 0..30 {
-        let answer = client
-            .get(format!("{base}/health"))
-            .header("X-Forwarded-For", format!("203.0.113.{forged}"))
-            .send()
-            .await
-            .unwrap();
-        statuses.push(answer.status().as_u16());
+    // A machine busy enough to fail HAProxy's health checks takes both instances out for a
+    // moment (its 503s), and the burst then never meets the limit: try again once they are back,
+    // at most three times, judging the run that reached a server throughout.
+    let (mut statuses, mut elapsed) = (Vec::new(), 0.0);
+    for _ in 0..3 {
+        let started = Instant::now();
+        statuses.clear();
+        for forged in 0..30 {
+            let answer = client
+                .get(format!("{base}/health"))
+                .header("X-Forwarded-For", format!("203.0.113.{forged}"))
+                .send()
+                .await
+                .unwrap();
+            statuses.push(answer.status().as_u16());
+        }
+        elapsed = started.elapsed().as_secs_f64();
+        if statuses.contains(&429) || !statuses.contains(&503) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
     }
-    let elapsed = started.elapsed().as_secs_f64();
 
     // Each instance allows its burst and two a second; round robin shares the requests. On a
     // busy machine a `/ready` check may miss HAProxy's one-second deadline, and with `fall 1`

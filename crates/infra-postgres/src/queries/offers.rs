@@ -33,6 +33,20 @@ pub(crate) async fn expire_due(conn: &mut AsyncPgConnection, event: EventId) -> 
     Prepared(diesel::sql_query(EXPIRE_DUE).bind::<BigInt, _>(event.get())).load(conn).await
 }
 
+/// Under event `$1`'s guard, after its date changed: no open offer outlasts the start of the
+/// event's (new) day. One moved to today or earlier ends its offers now; reads show them
+/// expired, and the next write passes their seats on.
+pub const CAP_AT_START: &str = "\
+UPDATE bookings b SET offer_expires_at = e.date::timestamp AT TIME ZONE 'UTC'
+FROM events e
+WHERE e.id = $1 AND b.event_id = $1 AND b.status = 'OFFERED'
+  AND b.offer_expires_at > e.date::timestamp AT TIME ZONE 'UTC'";
+
+/// Call under the event's guard, after its date changed.
+pub(crate) async fn cap_at_start(conn: &mut AsyncPgConnection, event: EventId) -> QueryResult<usize> {
+    Prepared(diesel::sql_query(CAP_AT_START).bind::<BigInt, _>(event.get())).execute(conn).await
+}
+
 /// Booking `$1` of user `$2` confirmed if it is still offered and its deadline has not passed
 /// by this statement's clock, with its notice (kind `$3`): one conditional write under the
 /// booking's row lock and no guard, as the seats are already held. An expiry that runs at the

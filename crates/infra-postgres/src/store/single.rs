@@ -24,7 +24,7 @@ use super::serving::{FirstRead, Ledger, settle};
 use crate::constraints::{BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, violated_constraint};
 use crate::queries::bookings::{self, Arrival, Placing};
-use crate::queries::{events, guard, notices};
+use crate::queries::{events, guard, notices, offers};
 use crate::rows::{AvailabilityRow, LockedEventRow, PlacedBookingRow, offer_window_column};
 
 /// How often a booking is retried when the live booking that blocked it was cancelled before
@@ -248,6 +248,9 @@ pub(super) async fn change_in_transaction(
         .map_err(TxError::stored)?;
     gate.pass().await;
     events::change(conn, cmd.event, &cmd.changes).await?;
+    if cmd.changes.date.is_some() {
+        offers::cap_at_start(conn, cmd.event).await?;
+    }
     let mut ledger = Ledger::new(locked.serving_now().map_err(TxError::stored)?);
     for row in read.values() {
         ledger.know(row).map_err(TxError::stored)?;
