@@ -1,5 +1,7 @@
 use std::fmt;
 
+use crate::booking::BookingStatus;
+
 /// What serving an event's line does for the bookings it serves: confirm them at once, or offer
 /// them the seats, held until a deadline (see [`crate::booking::AnswerOffer`]). People make
 /// other plans while they wait; an offer lets them say so, and the seats go on to the next.
@@ -19,6 +21,15 @@ impl Promotion {
         match self {
             Self::Instant => "instant",
             Self::Offer(_) => "offer",
+        }
+    }
+
+    /// What a booking the line serves becomes: confirmed, or offered its seats.
+    #[must_use]
+    pub const fn served_status(self) -> BookingStatus {
+        match self {
+            Self::Instant => BookingStatus::Confirmed,
+            Self::Offer(_) => BookingStatus::Offered,
         }
     }
 
@@ -89,5 +100,9 @@ mod tests {
         assert_eq!(Promotion::Instant.window(), None);
         let offer = Promotion::Offer(OfferWindow::DEFAULT);
         assert_eq!((offer.as_str(), offer.window().map(OfferWindow::seconds)), ("offer", Some(86_400)));
+        assert_eq!(
+            (Promotion::Instant.served_status(), offer.served_status()),
+            (BookingStatus::Confirmed, BookingStatus::Offered)
+        );
     }
 }

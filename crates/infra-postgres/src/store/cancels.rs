@@ -197,10 +197,8 @@ async fn decide(
     // routine reads one past the last served); a longer read costs one more round trip.
     let freeable: usize = named.iter().map(|b| b.quantity.get() as usize).sum::<usize>() + 1;
     let serving = locked.serving_now()?;
-    let served_as =
-        if serving.window().is_some() { BookingStatus::Offered } else { BookingStatus::Confirmed };
     let (steps, line, read) = settle(conn, locked, k, FirstRead::Page(freeable), |line, _| {
-        steps(line, &named, organizer, cmds, served_as)
+        steps(line, &named, organizer, cmds, serving.served_status())
     })
     .await?;
 

@@ -21,25 +21,25 @@ use crate::queries::{bookings, notices, offers};
 /// offers itself, so the sweeper moves on to the next event rather than queue behind it.
 const SWEEP_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '200ms'";
 
-impl PgStore {
-    /// The offer accepted by its one statement, or why not.
-    pub(super) async fn accept_offer(
-        conn: &mut AsyncPgConnection,
-        cmd: AnswerOffer,
-    ) -> Result<Booking, AnswerOfferError> {
-        if let Some(row) = offers::accept(conn, cmd.booking, cmd.caller).await.map_err(from_diesel)? {
-            return Ok(Booking::try_from(row)?);
-        }
-        // Nothing written: say why, by the booking as it reads now (a lapsed offer as expired).
-        let found = bookings::find(conn, cmd.booking).await.map_err(from_diesel)?;
-        let booking = found.map(|row| Booking::try_from(row.view.booking)).transpose()?;
-        let booking = booking.ok_or(AnswerOfferError::NotFound(cmd.booking))?;
-        check_answer(cmd.caller, &booking)?;
-        // Still offered and not lapsed when read, yet the write found it otherwise: it lapsed
-        // between the two statements.
-        Err(AnswerOfferError::OfferExpired(cmd.booking))
+/// The offer accepted by its one statement, or why not.
+pub(super) async fn accept_offer(
+    conn: &mut AsyncPgConnection,
+    cmd: AnswerOffer,
+) -> Result<Booking, AnswerOfferError> {
+    if let Some(row) = offers::accept(conn, cmd.booking, cmd.caller).await.map_err(from_diesel)? {
+        return Ok(Booking::try_from(row)?);
     }
+    // Nothing written: say why, by the booking as it reads now (a lapsed offer as expired).
+    let found = bookings::find(conn, cmd.booking).await.map_err(from_diesel)?;
+    let booking = found.map(|row| Booking::try_from(row.view.booking)).transpose()?;
+    let booking = booking.ok_or(AnswerOfferError::NotFound(cmd.booking))?;
+    check_answer(cmd.caller, &booking)?;
+    // Still offered and not lapsed when read, yet the write found it otherwise: it lapsed
+    // between the two statements.
+    Err(AnswerOfferError::OfferExpired(cmd.booking))
+}
 
+impl PgStore {
     /// Expires the lapsed offers of up to `events` events, each in its own transaction. An
     /// event that fails (its guard held past the timeout, or anything else) is skipped, so that
     /// it cannot hold the others up; the pass fails only when no event could be swept for the

@@ -17,7 +17,7 @@ use super::batching::Turn;
 use super::booking_batch::Booker;
 use super::cancels::{Canceller, Cancels};
 use super::idempotency::answered_transaction;
-use super::offers::decline_in_transaction;
+use super::offers::{accept_offer, decline_in_transaction};
 use super::single::{cancel_event_in_transaction, change_in_transaction, change_quantity_in_transaction};
 use crate::error::{Inconsistent, from_diesel};
 use crate::queries::bookings;
@@ -107,13 +107,13 @@ impl Sales for PgStore {
     async fn accept(&self, cmd: AnswerOffer, key: Option<Attempt>) -> Result<Booking, AnswerOfferError> {
         let mut conn = self.writer().await?;
         let Some(attempt) = key.as_ref() else {
-            return self.pinned(&mut conn, async |conn| Self::accept_offer(conn, cmd).await).await;
+            return self.pinned(&mut conn, async |conn| accept_offer(conn, cmd).await).await;
         };
         answered_transaction!(
             conn,
             AnswerOfferError,
             Some(attempt),
-            |conn| Self::accept_offer(conn, cmd).await.map_err(crate::error::TxError::Rule)?,
+            |conn| accept_offer(conn, cmd).await.map_err(crate::error::TxError::Rule)?,
             Effect::OfferAccepted
         )
     }

@@ -102,12 +102,8 @@ pub(super) struct Ledger {
 impl Ledger {
     /// A ledger for an event promoting the bookings its line serves as `promotion` says.
     pub(super) fn new(promotion: Promotion) -> Self {
-        let served_as = match promotion {
-            Promotion::Instant => BookingStatus::Confirmed,
-            Promotion::Offer(_) => BookingStatus::Offered,
-        };
         Self {
-            served_as,
+            served_as: promotion.served_status(),
             known: HashMap::new(),
             changed: BTreeMap::new(),
             counters: Counters::default(),
