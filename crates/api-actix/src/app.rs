@@ -3,6 +3,7 @@
 //! database), how it starts and stops ([`startup`]), and the background work beside the HTTP
 //! server ([`supervisor`], [`workers`]). [`cli`] is the command line over all of it.
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod embedded_db;

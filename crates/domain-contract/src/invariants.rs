@@ -63,6 +63,16 @@ pub async fn assert_invariants(store: &impl Store, event: EventId) {
     }
     let holders: Vec<UserId> = all.iter().map(|a| a.booking.booking.user).collect();
     assert_served_in_order(store, event, &holders, k).await;
+    assert_history_adds_up(store, event).await;
+}
+
+/// Panics unless the event's history, replayed, agrees with its counters and its bookings
+/// (every check of [`domain::history::integrity`]).
+pub async fn assert_history_adds_up(store: &impl Store, event: EventId) {
+    let trail = store.audit_trail(event).await.unwrap().expect("the event has a trail");
+    let report = domain::history::integrity::check(&trail);
+    let failed: Vec<_> = report.violations().collect();
+    assert!(failed.is_empty(), "the history of event {event} does not add up: {failed:#?}");
 }
 
 /// I4 from what happened, not from a place in line computed now: replays the event's booking

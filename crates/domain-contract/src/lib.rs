@@ -48,6 +48,7 @@ pub mod fixtures;
 pub mod groups;
 pub mod guard;
 pub mod health;
+pub mod history;
 pub mod idempotency;
 pub mod invariants;
 mod latch;
@@ -192,6 +193,11 @@ macro_rules! contract_tests {
             webhooks::a_pause_gives_up_the_deliveries_past_the_retry_window,
             webhooks::old_attempts_settled_deliveries_and_notifications_are_forgotten_in_batches,
             health::a_store_answers_a_ping_only_while_it_reaches_its_storage,
+            history::every_change_writes_one_entry_per_booking_it_touches_in_order,
+            history::a_refused_change_writes_no_history,
+            history::a_change_records_the_request_that_made_it,
+            history::answers_to_offers_and_quantity_changes_are_recorded,
+            history::an_events_history_pages_newest_first_and_filters_by_action,
         );
     };
     (@each $adapter:ty; $($module:ident :: $check:ident),* $(,)?) => {

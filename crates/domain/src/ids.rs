@@ -66,6 +66,10 @@ id_type!(
     /// Identifies an organizer's webhook.
     WebhookId
 );
+id_type!(
+    /// Identifies a history entry; within an event, ids increase in commit order.
+    HistoryId
+);
 
 #[cfg(test)]
 mod tests {

@@ -113,6 +113,7 @@
 pub mod booking;
 pub mod error;
 pub mod event;
+pub mod history;
 pub mod idempotency;
 pub mod ids;
 pub mod line;
@@ -140,7 +141,7 @@ pub use event::{
     OvertakeLimitError, Price, PriceError, Promotion, Seating, SeatsOverLimit, TicketLimit, TicketLimitError,
     UnknownEventStatus,
 };
-pub use ids::{BookingId, EventId, InvalidId, NotificationId, UserId, WebhookId};
+pub use ids::{BookingId, EventId, HistoryId, InvalidId, NotificationId, UserId, WebhookId};
 pub use listing::{
     BookingQuery, DateRange, EventCursor, EventQuery, Limit, LimitError, Page, SearchText, SearchTextError,
 };

@@ -15,11 +15,14 @@
 //! - [`StoreHealth`] tells operators whether the store answers and how busy it is.
 //! - [`Notifications`] reads the outbox the `Sales` writes fill; [`Webhooks`] keeps organizers'
 //!   subscriptions and the queue of their deliveries; [`WebhookSender`] posts them.
+//! - [`Audit`] reads the history every change writes, and what the integrity check replays;
+//!   [`RequestScoped`] lets a change say which request made it.
 //!
 //! [`Store`] names every store port at once: an application and the contract suite are generic
 //! over it, so adding a store port is writing its trait, adding it to [`Store`], and
 //! implementing it in each adapter.
 
+mod audit;
 mod catalog;
 mod idempotency;
 mod notifications;
@@ -32,6 +35,7 @@ mod users;
 mod webhook_sender;
 mod webhooks;
 
+pub use audit::{Audit, RequestScoped};
 pub use catalog::Catalog;
 pub use idempotency::Idempotency;
 pub use notifications::{NewsListener, Notifications};
@@ -44,6 +48,8 @@ pub use users::Users;
 pub use webhook_sender::WebhookSender;
 pub use webhooks::Webhooks;
 
+#[cfg(any(test, feature = "mocks"))]
+pub use audit::MockAudit;
 #[cfg(any(test, feature = "mocks"))]
 pub use catalog::MockCatalog;
 #[cfg(any(test, feature = "mocks"))]

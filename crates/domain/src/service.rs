@@ -4,6 +4,7 @@
 //! named once, where the application is wired.
 
 mod account_service;
+pub mod audit;
 pub mod reading;
 pub mod webhooks;
 

@@ -1,6 +1,7 @@
 //! Events put on sale, and the reads of the catalog: each from one hold of the tables, so one
 //! snapshot.
 
+use domain::history::Actor;
 use domain::idempotency::{Attempt, Effect};
 use domain::ports::Catalog;
 use domain::{
@@ -32,6 +33,7 @@ impl Catalog for MemoryStore {
         };
         let held = hold(&tables, key.as_ref())?;
         tables.events.insert(event.id, EventRow { event: event.clone(), seats_taken: 0 });
+        tables.record_created(event.id, &self.cause(Actor::Organizer(event.organizer)))?;
         held.store(&mut tables, || Effect::EventCreated(event.clone()));
         Ok(event)
     }

@@ -58,6 +58,7 @@ mod catalog;
 mod gate;
 mod guards;
 mod health;
+mod history;
 mod idempotency;
 mod notifications;
 mod sales;
@@ -85,6 +86,8 @@ use crate::tables::Tables;
 #[derive(Clone)]
 pub struct MemoryStore {
     inner: Arc<Inner>,
+    /// The request the changes made through this copy record in their history.
+    request: Option<domain::history::RequestId>,
 }
 
 struct Inner {
@@ -114,6 +117,7 @@ impl MemoryStore {
                 #[cfg(feature = "contract-gate")]
                 gate: domain_contract::Latch::default(),
             }),
+            request: None,
         }
     }
 

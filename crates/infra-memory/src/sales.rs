@@ -10,6 +10,7 @@ use domain::booking::rules::{
     refuse_duplicate,
 };
 use domain::event::rules::{Managed, plan_change, plan_event_cancellation};
+use domain::history::Actor;
 use domain::idempotency::{Attempt, Effect};
 use domain::line::Line;
 use domain::notice::rules;
@@ -51,6 +52,7 @@ impl Sales for MemoryStore {
 
         let (line, served) = line;
         let mut tables = self.tables();
+        let before = tables.before(event);
         let status = if served { BookingStatus::Confirmed } else { BookingStatus::Pending };
         let booking = Booking {
             id: tables.next_booking_id()?,
@@ -71,6 +73,7 @@ impl Sales for MemoryStore {
             let (position, seats_ahead) = tables.place(&booking).ok_or_else(|| internal(NotInLine))?;
             BookingOutcome::Waitlisted { booking, position, seats_ahead }
         };
+        tables.record(event, &before, &self.cause(Actor::User(user)))?;
         tables.notify(&[rules::of_booking(&outcome)])?;
         Ok(self.end_step(tables, held, outcome, Effect::Booked))
     }
@@ -84,7 +87,7 @@ impl Sales for MemoryStore {
         };
         let _guard = self.inner.guards.hold(event).await;
         self.expire_offers(event)?;
-        let (booking, line) = {
+        let (booking, line, organizer) = {
             let tables = self.tables();
             let booking = match cmd.target {
                 CancelTarget::Booking(id) => {
@@ -101,11 +104,12 @@ impl Sales for MemoryStore {
                 CancelEffect::LeaveLine => line.leave(booking.id),
             }
             line.serve().map_err(internal)?;
-            (booking.clone(), line)
+            (booking.clone(), line, organizer)
         };
         self.between_statements().await;
 
         let mut tables = self.tables();
+        let before = tables.before(event);
         let held = hold(&tables, key.as_ref())?;
         tables.set_status(booking.id, BookingStatus::Cancelled);
         tables.overtaken.remove(&booking.id);
@@ -116,6 +120,7 @@ impl Sales for MemoryStore {
         let promoted = tables.apply_line(event, line.changes())?;
         let cancellation =
             Cancellation { cancelled: Booking { status: BookingStatus::Cancelled, ..booking }, promoted };
+        tables.record(event, &before, &self.cause(Actor::of(cmd.caller, organizer)))?;
         tables.notify(&rules::of_cancellation(&cancellation))?;
         Ok(self.end_step(tables, held, cancellation, Effect::Cancelled))
     }
@@ -140,6 +145,7 @@ impl Sales for MemoryStore {
         self.between_statements().await;
 
         let mut tables = self.tables();
+        let before = tables.before(event);
         let held = hold(&tables, key.as_ref())?;
         apply(row_mut(&mut tables, event)?, &cmd);
         if cmd.changes.date.is_some() {
@@ -148,6 +154,7 @@ impl Sales for MemoryStore {
         let promoted = tables.apply_line(event, line.changes())?;
         let availability = tables.availability(event)?.ok_or_else(|| lost(event))?;
         let change = EventChange { event: availability, promoted };
+        tables.record(event, &before, &self.cause(Actor::Organizer(cmd.caller)))?;
         tables.notify(&rules::of_change(&change))?;
         Ok(self.end_step(tables, held, change, Effect::EventChanged))
     }
@@ -174,6 +181,7 @@ impl Sales for MemoryStore {
         self.between_statements().await;
 
         let mut tables = self.tables();
+        let before = tables.before(event);
         let held = hold(&tables, key.as_ref())?;
         let (now, replaced) = match plan {
             QuantityPlan::Unchanged => (booking, None),
@@ -197,6 +205,7 @@ impl Sales for MemoryStore {
         };
         let now = tables.bookings.get(&now.id).cloned().ok_or_else(|| lost(event))?;
         let change = QuantityChange { booking: tables.view(&now), replaced, promoted };
+        tables.record(event, &before, &self.cause(Actor::User(cmd.caller)))?;
         tables.notify(&rules::of_quantity_change(&change))?;
         Ok(self.end_step(tables, held, change, Effect::QuantityChanged))
     }
@@ -205,10 +214,13 @@ impl Sales for MemoryStore {
         let mut tables = self.tables();
         let booking = tables.bookings.get(&cmd.booking).ok_or(AnswerOfferError::NotFound(cmd.booking))?;
         check_answer(cmd.caller, &tables.view(booking).booking)?;
+        let event = booking.event;
+        let before = tables.before(event);
         let held = hold(&tables, key.as_ref())?;
         tables.set_status(cmd.booking, BookingStatus::Confirmed);
         let accepted =
             tables.bookings.get(&cmd.booking).cloned().ok_or(AnswerOfferError::NotFound(cmd.booking))?;
+        tables.record(event, &before, &self.cause(Actor::User(cmd.caller)))?;
         tables.notify(&[rules::of_acceptance(&accepted)])?;
         Ok(self.end_step(tables, held, accepted, Effect::OfferAccepted))
     }
@@ -234,6 +246,7 @@ impl Sales for MemoryStore {
         // An accept takes no guard: it may have come between the decision and now.
         let now = tables.bookings.get(&booking.id).ok_or(AnswerOfferError::NotFound(booking.id))?;
         check_answer(cmd.caller, &tables.view(now).booking)?;
+        let before = tables.before(event);
         let held = hold(&tables, key.as_ref())?;
         tables.set_status(booking.id, BookingStatus::Declined);
         let row = row_mut(&mut tables, event)?;
@@ -241,6 +254,7 @@ impl Sales for MemoryStore {
         let promoted = tables.apply_line(event, line.changes())?;
         let declination =
             Declination { declined: Booking { status: BookingStatus::Declined, ..booking }, promoted };
+        tables.record(event, &before, &self.cause(Actor::User(cmd.caller)))?;
         tables.notify(&rules::of_declination(&declination))?;
         Ok(self.end_step(tables, held, declination, Effect::OfferDeclined))
     }
@@ -272,6 +286,7 @@ impl Sales for MemoryStore {
         self.between_statements().await;
 
         let mut tables = self.tables();
+        let before = tables.before(event);
         let mut called_off = tables.events.get(&event).cloned().ok_or_else(|| lost(event))?;
         called_off.event.status = EventStatus::Cancelled;
         called_off.seats_taken = 0;
@@ -287,6 +302,7 @@ impl Sales for MemoryStore {
             tables.set_status(booking.id, BookingStatus::Cancelled);
             tables.overtaken.remove(&booking.id);
         }
+        tables.record(event, &before, &self.cause(Actor::Organizer(cmd.caller)))?;
         tables.notify(&rules::of_event_cancellation(&cancellation, &ended))?;
         Ok(self.end_step(tables, held, cancellation, Effect::EventCalledOff))
     }

@@ -6,14 +6,17 @@ use std::num::NonZeroU64;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+
+use crate::history::Cause;
 use domain::booking::WaitlistPosition;
+use domain::history::{Actor, HistoryEntry};
 use domain::idempotency::{Fingerprint, IdempotencyKey, Recorded, Requester};
 use domain::line::{Line, LineChanges, Waiting};
 use domain::notice::{Notice, Notification, NotificationData, Subject};
 use domain::session::{TokenGeneration, TokenId};
 use domain::webhook::{DeliveryAttempt, Webhook, WebhookSecret};
 use domain::{
-    Availability, Booking, BookingId, BookingStatus, BookingView, EmailAddress, Event, EventId,
+    Availability, Booking, BookingId, BookingStatus, BookingView, EmailAddress, Event, EventId, HistoryId,
     NotificationId, PasswordHash, RepoError, User, UserId, WebhookId,
 };
 
@@ -87,6 +90,11 @@ pub(crate) struct Tables {
     pub revoked: HashMap<TokenId, DateTime<Utc>>,
     /// The last idempotency attempt's number.
     pub attempts: u128,
+    /// The audit trail, and what was moved out of it to the archive.
+    pub history: Vec<HistoryEntry>,
+    pub archive: Vec<HistoryEntry>,
+    /// Each event's version: bumped by every change that writes history.
+    pub versions: HashMap<EventId, i64>,
     last_ids: LastIds,
 }
 
@@ -97,6 +105,7 @@ struct LastIds {
     event: i64,
     booking: i64,
     notification: i64,
+    history: i64,
 }
 
 /// An event seen under its guard that is gone at the write: events are never deleted, so this
@@ -127,6 +136,10 @@ impl Tables {
 
     pub(crate) fn next_event_id(&mut self) -> Result<EventId, RepoError> {
         EventId::new(next(&mut self.last_ids.event)).map_err(internal)
+    }
+
+    pub(crate) fn next_history_id(&mut self) -> Result<HistoryId, RepoError> {
+        HistoryId::new(next(&mut self.last_ids.history)).map_err(internal)
     }
 
     pub(crate) fn next_booking_id(&mut self) -> Result<BookingId, RepoError> {
@@ -260,6 +273,7 @@ impl Tables {
         if due.is_empty() {
             return Ok(0);
         }
+        let before = self.before(event);
         let mut expired = Vec::with_capacity(due.len());
         for id in &due {
             self.set_status(*id, BookingStatus::Expired);
@@ -271,6 +285,7 @@ impl Tables {
         let mut line = self.line_of(event)?;
         line.serve().map_err(internal)?;
         let promoted = self.apply_line(event, line.changes())?;
+        self.record(event, &before, &Cause { actor: Actor::System, request: None })?;
         self.notify(&domain::notice::rules::of_expiry(&expired, &promoted))?;
         Ok(expired.len())
     }

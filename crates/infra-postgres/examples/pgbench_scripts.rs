@@ -43,7 +43,7 @@ fn main() -> std::io::Result<()> {
     let (confirmed, waitlisted) =
         (quoted(NoticeKind::BookingConfirmed), quoted(NoticeKind::BookingWaitlisted));
     // Seats left: the one-statement fast path.
-    let seats_left = bind_all(TAKE_FREE_SEATS, &[":event", user, &confirmed, "1"], ";");
+    let seats_left = bind_all(TAKE_FREE_SEATS, &[":event", user, &confirmed, "1", "NULL"], ";");
     // Sold out: the fast path finds no seat, then the guarded transaction joins the line.
     let place = [
         ":event",
@@ -61,9 +61,10 @@ fn main() -> std::io::Result<()> {
         &confirmed,
         &waitlisted,
         "false",
+        "ARRAY[NULL]::text[]",
     ];
     let sold_out = [
-        bind_all(TAKE_FREE_SEATS, &[":event", user, &confirmed, "1"], ";"),
+        bind_all(TAKE_FREE_SEATS, &[":event", user, &confirmed, "1", "NULL"], ";"),
         "BEGIN;\n".to_owned(),
         bind_all(LOCK_EVENT, &[":event"], " \\gset locked_"),
         bind_all(PLACE, &place, ";"),
@@ -90,6 +91,17 @@ fn main() -> std::io::Result<()> {
         "0",
         "-1",
         "-1",
+        "ARRAY[:booking, :head_id]::int8[]",
+        "ARRAY['cancelled', 'promoted']",
+        "ARRAY['CONFIRMED', 'PENDING']",
+        "ARRAY['CANCELLED', 'CONFIRMED']",
+        "ARRAY[1, 1]",
+        "ARRAY[-1, 1]",
+        "ARRAY[0, -1]",
+        "ARRAY[0, -1]",
+        "ARRAY['user', 'user']",
+        "ARRAY[:cancelled_user_id, :cancelled_user_id]::int8[]",
+        "ARRAY[NULL, NULL]::text[]",
     ];
     let cancel_promote = [
         "SELECT nextval('bench_cancel') AS booking \\gset\n".to_owned(),

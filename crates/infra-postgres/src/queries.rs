@@ -9,6 +9,7 @@ pub(crate) mod bookings;
 pub(crate) mod events;
 mod fragments;
 pub(crate) mod guard;
+pub(crate) mod history;
 pub(crate) mod idempotency;
 pub(crate) mod line;
 pub(crate) mod notices;

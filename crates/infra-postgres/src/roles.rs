@@ -23,7 +23,8 @@ impl std::fmt::Debug for Role<'_> {
 
 /// The SQL that makes `owner` own `database` and everything in its `public` schema (including
 /// what an earlier version created as the superuser), and lets `app` connect and read and write
-/// rows of every table, present and future, and nothing else.
+/// rows of every table, present and future, and nothing else — but history, which it may only
+/// read and add to (docs/ARCHITECTURE.md, "History").
 #[must_use]
 pub fn provision(database: &str, owner: &Role<'_>, app: &Role<'_>) -> String {
     let (db, own, app_name) = (identifier(database), identifier(owner.name), identifier(app.name));
@@ -75,6 +76,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_name
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_name};
 ALTER DEFAULT PRIVILEGES FOR ROLE {own} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app_name};
 ALTER DEFAULT PRIVILEGES FOR ROLE {own} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {app_name};
+DO $$ BEGIN
+    IF to_regclass('public.history') IS NOT NULL THEN
+        REVOKE UPDATE, DELETE, TRUNCATE ON history, history_archive FROM {app_name};
+    END IF;
+END $$;
 ",
         own_literal = literal(owner.name),
     );
@@ -116,5 +122,9 @@ mod tests {
         assert!(
             sql.contains("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"app\"")
         );
+        let grant = sql.find("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES").unwrap();
+        let revoke =
+            sql.find("REVOKE UPDATE, DELETE, TRUNCATE ON history, history_archive FROM \"app\"").unwrap();
+        assert!(revoke > grant, "history's edits are taken back after every table's are granted");
     }
 }

@@ -18,9 +18,11 @@ use crate::error::{Inconsistent, corrupt_row};
 use crate::schema::{bookings, events, users};
 
 mod effect;
+mod history;
 mod outbox;
 
 pub(crate) use effect::{decode_effect, encode_effect};
+pub(crate) use history::{HistoryRow, StoredBookingRow, TrailEventRow};
 pub(crate) use outbox::{AttemptRow, ClaimedRow, NewestRow, NotificationRow, SettlementRow, WebhookRow};
 
 #[derive(Debug, Queryable, Selectable, QueryableByName, Serialize, Deserialize)]

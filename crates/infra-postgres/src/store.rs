@@ -2,6 +2,7 @@
 //! optionally a second). One type rather than one per port, because the ports share the pool
 //! and, for [`domain::ports::Sales`], the event guard.
 
+mod audit;
 mod batching;
 mod booking_batch;
 mod cancels;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, TransactionManager as _};
 use domain::RepoError;
+use domain::history::RequestId;
 
 use crate::error::{from_diesel, from_pool};
 use crate::pool::PgPool;
@@ -65,6 +67,9 @@ pub struct PgStore {
     replica: Option<Arc<replica::Replica>>,
     /// What changes pass between their decision and their write (the contract's gate).
     gate: Arc<gate::GateState>,
+    /// The request the changes made through this copy record in their history
+    /// ([`domain::ports::RequestScoped`]).
+    request: Option<RequestId>,
 }
 
 /// How the store works behind a pooler in transaction mode.
@@ -88,6 +93,7 @@ impl PgStore {
             pooled: None,
             replica: None,
             gate: Arc::default(),
+            request: None,
         }
     }
 

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use domain::EventId;
+
+use crate::app::check::check;
 use crate::app::config::Config;
 use crate::app::embedded_db::Database;
 use crate::app::seed::{DEMO_PASSWORD, seed};
@@ -30,6 +33,13 @@ enum Command {
     Migrate,
     /// Create the demo users and events that are missing.
     Seed,
+    /// Replay each event's history against its counters and bookings; exits 1 when a check
+    /// fails, after printing each failure.
+    Check {
+        /// Only this event.
+        #[arg(long)]
+        event: Option<i64>,
+    },
 }
 
 /// Runs the command the arguments name (serving by default) until it is done.
@@ -144,6 +154,23 @@ async fn run(command: Command, config: &Config, database: &Database) -> anyhow::
             let accounts = wiring::accounts(&store, &config.auth).context("starting the password hasher")?;
             let seeded = seed(&accounts, &store).await?;
             println!("seeded {} user(s) and {} event(s)", seeded.users, seeded.events);
+        }
+        Command::Check { event } => {
+            check_pooling(url, config, database).await?;
+            let event = event.map(EventId::new).transpose().context("--event must be a positive integer")?;
+            let store = wiring::store(url, &config.database).context("building the connection pool")?;
+            let checked = check(&store, event).await?;
+            for failure in &checked.failed {
+                print!("{failure}");
+            }
+            if !checked.failed.is_empty() {
+                anyhow::bail!(
+                    "{} of {} event(s) failed the integrity check",
+                    checked.failed.len(),
+                    checked.events
+                );
+            }
+            println!("checked {} event(s): every check held", checked.events);
         }
         Command::Serve => {
             let secret = config.auth.signing_secret(database.signing_secret())?;

@@ -6,6 +6,7 @@ mod auth;
 mod booking;
 mod event;
 mod fields;
+mod history;
 mod listing;
 mod notification;
 mod webhook;
@@ -24,7 +25,11 @@ pub use event::{
     CancelEventResponse, ChangeEventRequest, ChangeEventResponse, EventBody, EventListResponse,
     InitializeRequest, InitializeResponse, StatusResponse,
 };
-pub use listing::{BookingListParams, EventListParams, attempt_cursor, booking_cursor, event_cursor};
+pub use history::{BookingHistoryResponse, EventHistoryResponse, HistoryEntryBody, IntegrityResponse};
+pub use listing::{
+    BookingListParams, EventListParams, HistoryListParams, attempt_cursor, booking_cursor, event_cursor,
+    history_cursor,
+};
 pub use notification::{
     NotificationBody, NotificationListParams, NotificationListResponse, after_id, notification_json,
 };

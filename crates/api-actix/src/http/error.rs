@@ -19,6 +19,7 @@ use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadEr
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ALLOW, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use actix_web::{HttpResponse, ResponseError};
+use domain::history::HistoryError;
 use domain::user::PasswordError;
 use domain::webhook::{CreateWebhookError, WebhookError};
 use domain::{
@@ -478,6 +479,17 @@ impl From<FindBookingError> for ApiError {
         match error {
             FindBookingError::NotFound(id) => Self::BookingNotFound(id.get()),
             FindBookingError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<HistoryError> for ApiError {
+    fn from(error: HistoryError) -> Self {
+        match error {
+            HistoryError::BookingNotFound(id) => Self::BookingNotFound(id.get()),
+            HistoryError::EventNotFound(id) => Self::EventNotFound(id.get()),
+            HistoryError::NotOrganizer { .. } => Self::Forbidden,
+            HistoryError::Repo(e) => e.into(),
         }
     }
 }

@@ -5,6 +5,7 @@
 pub(crate) mod accept_offer;
 pub(crate) mod book;
 pub(crate) mod booking;
+pub(crate) mod booking_history;
 pub(crate) mod cancel;
 pub(crate) mod cancel_event;
 pub(crate) mod change_event;
@@ -15,6 +16,8 @@ pub(crate) mod decline_offer;
 pub(crate) mod delete_webhook;
 pub(crate) mod event;
 pub(crate) mod event_bookings;
+pub(crate) mod event_history;
+pub(crate) mod event_integrity;
 pub(crate) mod initialize;
 pub(crate) mod list_events;
 pub(crate) mod list_webhooks;

@@ -17,10 +17,10 @@ use domain::ports::{PasswordHasher, Store, WebhookSender};
 use crate::http::endpoints::{Endpoint, KeyedWrites};
 use crate::http::error::ApiError;
 use crate::http::handlers::{
-    accept_offer, book, booking, cancel, cancel_event, change_event, change_password, change_quantity,
-    create_webhook, decline_offer, delete_webhook, event, event_bookings, initialize, list_events,
-    list_webhooks, login, logout, my_bookings, notification_stream, notifications, operations, register,
-    status, webhook_deliveries,
+    accept_offer, book, booking, booking_history, cancel, cancel_event, change_event, change_password,
+    change_quantity, create_webhook, decline_offer, delete_webhook, event, event_bookings, event_history,
+    event_integrity, initialize, list_events, list_webhooks, login, logout, my_bookings, notification_stream,
+    notifications, operations, register, status, webhook_deliveries,
 };
 use crate::http::openapi::Document;
 
@@ -61,8 +61,11 @@ route_table! {
     change_event::change_event::<S>,
     cancel_event::cancel_event::<S>,
     event_bookings::event_bookings::<S>,
+    event_history::event_history::<S>,
+    event_integrity::event_integrity::<S>,
     my_bookings::my_bookings::<S>,
     booking::booking::<S>,
+    booking_history::booking_history::<S>,
     change_quantity::change_quantity::<S>,
     accept_offer::accept_offer::<S>,
     decline_offer::decline_offer::<S>,

@@ -6,11 +6,12 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use domain::history::RequestId;
 use domain::notice::{self, NoticeKind};
 use domain::{BookingId, BookingQuery, BookingStatus, EventId, Quantity, UserId};
 
 use crate::queries::Prepared;
-use crate::queries::fragments::{booking_columns, booking_notices, line_position, noticed};
+use crate::queries::fragments::{booking_columns, booking_notices, line_position, noticed, recorded};
 use crate::rows::{AttendeeRow, BookingRow, BookingViewRow, FoundBookingRow, LineEntryRow, PlacedBookingRow};
 use crate::schema::bookings;
 
@@ -26,19 +27,27 @@ fn new_booking_kind(status: BookingStatus) -> &'static str {
 /// seats back with it. The conditions are on the event row the statement updates, so a booker
 /// that waited for its lock re-checks them on the version the holder committed. A lapsed offer
 /// not yet expired still counts as taken here: with nobody waiting its seats go to no one else,
-/// and when they are the ones a newcomer needs, the guarded path expires it first.
+/// and when they are the ones a newcomer needs, the guarded path expires it first. The
+/// booking's history entry (request id `$5`) comes from the same statement, with the event's
+/// version the seats' update bumped.
 pub const TAKE_FREE_SEATS: &str = concat!(
     "WITH seats AS (
-    UPDATE events SET seats_taken = seats_taken + $4
+    UPDATE events SET seats_taken = seats_taken + $4, version = version + 1
     WHERE id = $1 AND status = 'ON_SALE' AND waiting = 0
       AND seats_taken + $4 <= ticket_limit AND $4 <= max_per_booking
-    RETURNING id
+    RETURNING id, version, ticket_limit, overtake_limit
 ), placed AS (
     INSERT INTO bookings (event_id, user_id, status, quantity)
     SELECT id, $2, 'CONFIRMED', $4 FROM seats
     RETURNING id, event_id, user_id, status, quantity, created_at, offer_expires_at
 ), ",
     noticed!("SELECT $3, event_id, id, user_id, quantity, NULL::int8, NULL::int8 FROM placed"),
+    ", ",
+    recorded!(
+        "SELECT p.event_id, s.version, p.id, 'user', p.user_id, 'booked', NULL, 'CONFIRMED', p.quantity,
+           p.quantity, 0, 0, s.ticket_limit, s.overtake_limit, NULL::timestamptz, $5
+    FROM placed p, seats s"
+    ),
     "
 SELECT id, event_id, user_id, status, quantity, created_at, offer_expires_at FROM placed"
 );
@@ -48,13 +57,15 @@ pub(crate) async fn take_free_seats(
     event: EventId,
     user: UserId,
     quantity: Quantity,
+    request: Option<&RequestId>,
 ) -> QueryResult<Option<BookingRow>> {
     Prepared(
         diesel::sql_query(TAKE_FREE_SEATS)
             .bind::<BigInt, _>(event.get())
             .bind::<BigInt, _>(user.get())
             .bind::<Text, _>(new_booking_kind(BookingStatus::Confirmed))
-            .bind::<Integer, _>(seats(quantity)),
+            .bind::<Integer, _>(seats(quantity))
+            .bind::<Nullable<Text>, _>(request.map(RequestId::as_str)),
     )
     .get_result(conn)
     .await
@@ -103,12 +114,13 @@ pub(crate) async fn eligible(
 /// cannot change under the lock). The waiting bookings the newcomers passed get their counts
 /// (`$8`, `$9`), and the event its counters (`$10` seats taken, `$11` bookings and `$12` seats
 /// waiting, each added); each newcomer gets its notice (kind `$13` for seats, `$14` for the
-/// line) unless `$15` says the caller tells of them itself. A live booking committed outside the lock's reach is skipped by `ON CONFLICT`: fewer
+/// line) unless `$15` says the caller tells of them itself, and its history entry (request id
+/// in `$16`, by arrival). A live booking committed outside the lock's reach is skipped by `ON CONFLICT`: fewer
 /// rows back than users given means the plan is void, and the caller rolls back.
 pub const PLACE: &str = concat!(
     "WITH arrivals AS (
-    SELECT * FROM unnest($2::int8[], $3::text[], $4::int4[], $5::int4[], $6::int8[], $7::int8[])
-        WITH ORDINALITY AS r(user_id, status, quantity, overtaken, ahead, seats_ahead, ord)
+    SELECT * FROM unnest($2::int8[], $3::text[], $4::int4[], $5::int4[], $6::int8[], $7::int8[], $16::text[])
+        WITH ORDINALITY AS r(user_id, status, quantity, overtaken, ahead, seats_ahead, request_id, ord)
 ), placed AS (
     INSERT INTO bookings (event_id, user_id, status, quantity, overtaken)
     SELECT $1, user_id, status, quantity, overtaken FROM arrivals ORDER BY ord
@@ -120,19 +132,31 @@ pub const PLACE: &str = concat!(
     WHERE b.event_id = $1 AND b.id = p.id
 ), counted AS (
     UPDATE events
-    SET seats_taken = seats_taken + $10, waiting = waiting + $11, seats_waiting = seats_waiting + $12
+    SET seats_taken = seats_taken + $10, waiting = waiting + $11, seats_waiting = seats_waiting + $12,
+        version = version + 1
     WHERE id = $1
+    RETURNING version, ticket_limit, overtake_limit
 ), with_places AS (
-    SELECT p.*, a.ahead, a.seats_ahead FROM placed p JOIN arrivals a ON a.user_id = p.user_id
+    SELECT p.*, a.ahead, a.seats_ahead, a.request_id FROM placed p JOIN arrivals a ON a.user_id = p.user_id
 ), ",
     booking_notices!("$13", "$14", "with_places WHERE NOT $15 ORDER BY id"),
+    ", ",
+    recorded!(
+        "SELECT $1, c.version, w.id, 'user', w.user_id,
+           CASE WHEN w.status = 'CONFIRMED' THEN 'booked' ELSE 'waitlisted' END, NULL, w.status, w.quantity,
+           CASE WHEN w.status = 'CONFIRMED' THEN w.quantity ELSE 0 END,
+           CASE WHEN w.status = 'PENDING' THEN 1 ELSE 0 END,
+           CASE WHEN w.status = 'PENDING' THEN w.quantity ELSE 0 END,
+           c.ticket_limit, c.overtake_limit, NULL::timestamptz, w.request_id
+    FROM with_places w, counted c ORDER BY w.id"
+    ),
     "
 SELECT id, event_id, user_id, status, quantity, created_at, offer_expires_at, ahead, seats_ahead
 FROM with_places ORDER BY id"
 );
 
 /// One newcomer as the domain placed it, for [`place`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Arrival {
     pub user: i64,
     pub status: BookingStatus,
@@ -140,6 +164,8 @@ pub(crate) struct Arrival {
     pub overtaken: i32,
     pub ahead: i64,
     pub seats_ahead: i64,
+    /// The request that brought it.
+    pub request: Option<RequestId>,
 }
 
 /// What placing newcomers does to the event besides their rows: the overtake counts of the
@@ -183,7 +209,10 @@ pub(crate) async fn place(
             .bind::<Integer, _>(placing.seats_waiting)
             .bind::<Text, _>(new_booking_kind(BookingStatus::Confirmed))
             .bind::<Text, _>(new_booking_kind(BookingStatus::Pending))
-            .bind::<Bool, _>(placing.untold),
+            .bind::<Bool, _>(placing.untold)
+            .bind::<Array<Nullable<Text>>, _>(
+                arrivals.iter().map(|a| a.request.as_ref().map(RequestId::as_str)).collect::<Vec<_>>(),
+            ),
     )
     .load(conn)
     .await

@@ -7,7 +7,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::{EventChanges, EventDate, EventId, EventQuery, NewEvent};
 
 use crate::queries::Prepared;
-use crate::queries::fragments::availability_columns;
+use crate::queries::fragments::{availability_columns, recorded};
+use crate::queries::history::Cause;
 use crate::rows::{AvailabilityRow, BookingRow, EventRow, offer_window_column};
 use crate::schema::events;
 
@@ -142,8 +143,12 @@ fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-/// Rewrites the fields a change names (null: leave alone).
-const CHANGE_EVENT: &str = "\
+/// Rewrites the fields a change names (null: leave alone); a new ticket limit gets its history
+/// entry (the organizer `$12`'s, in request `$13`).
+const CHANGE_EVENT: &str = concat!(
+    "WITH before AS (
+    SELECT ticket_limit FROM events WHERE id = $1
+), changed AS (
 UPDATE events SET
     name = COALESCE($2, name),
     description = COALESCE($3, description),
@@ -153,14 +158,26 @@ UPDATE events SET
     price_cents = COALESCE($7, price_cents),
     max_per_booking = COALESCE($8, max_per_booking),
     overtake_limit = COALESCE($9, overtake_limit),
-    offer_window_seconds = CASE WHEN $10 THEN $11 ELSE offer_window_seconds END
-WHERE id = $1";
+    offer_window_seconds = CASE WHEN $10 THEN $11 ELSE offer_window_seconds END,
+    version = version + 1
+WHERE id = $1
+RETURNING id, version, ticket_limit, overtake_limit
+), ",
+    recorded!(
+        "SELECT c.id, c.version, NULL::int8, 'organizer', $12, 'limit_changed', NULL, NULL, NULL::int4, 0, 0, 0,
+           c.ticket_limit, c.overtake_limit, NULL::timestamptz, $13
+    FROM changed c, before b WHERE c.ticket_limit <> b.ticket_limit"
+    ),
+    "
+SELECT count(*) AS n FROM changed"
+);
 
 /// Call under the event's exclusive guard, holding its row.
 pub(crate) async fn change(
     conn: &mut AsyncPgConnection,
     id: EventId,
     changes: &EventChanges,
+    cause: &Cause,
 ) -> QueryResult<()> {
     Prepared(
         diesel::sql_query(CHANGE_EVENT)
@@ -174,7 +191,9 @@ pub(crate) async fn change(
             .bind::<Nullable<Integer>, _>(changes.max_per_booking.map(|m| seats_per(m.get())))
             .bind::<Nullable<Integer>, _>(changes.overtake_limit.map(|k| seats_per(k.get())))
             .bind::<Bool, _>(changes.promotion.is_some())
-            .bind::<Nullable<Integer>, _>(changes.promotion.and_then(offer_window_column)),
+            .bind::<Nullable<Integer>, _>(changes.promotion.and_then(offer_window_column))
+            .bind::<Nullable<BigInt>, _>(cause.actor_id())
+            .bind::<Nullable<Text>, _>(cause.request()),
     )
     .execute(conn)
     .await
@@ -182,21 +201,54 @@ pub(crate) async fn change(
 }
 
 /// Under the exclusive guard: every live booking cancelled, every seat freed, the event called
-/// off, in one statement; returns the bookings that ended, by id.
-const CANCEL_EVENT: &str = "\
-WITH ended AS (
-    UPDATE bookings SET status = 'CANCELLED', updated_at = now()
-    WHERE event_id = $1 AND status IN ('CONFIRMED', 'PENDING', 'OFFERED')
-    RETURNING id, event_id, user_id, status, quantity, created_at, offer_expires_at
+/// off, in one statement, with the history of each booking ended and of the event (the
+/// organizer `$2`'s, in request `$3`); returns the bookings that ended, by id.
+const CANCEL_EVENT: &str = concat!(
+    "WITH ended AS (
+    UPDATE bookings b SET status = 'CANCELLED', updated_at = now()
+    FROM bookings was
+    WHERE b.event_id = $1 AND b.status IN ('CONFIRMED', 'PENDING', 'OFFERED')
+      AND was.event_id = $1 AND was.id = b.id
+    RETURNING b.id, b.event_id, b.user_id, b.status, b.quantity, b.created_at, b.offer_expires_at,
+              was.status AS was
 ), called_off AS (
-    UPDATE events SET status = 'CANCELLED', seats_taken = 0, waiting = 0, seats_waiting = 0
+    UPDATE events SET status = 'CANCELLED', seats_taken = 0, waiting = 0, seats_waiting = 0,
+                      version = version + 1
     WHERE id = $1
-)
-SELECT id, event_id, user_id, status, quantity, created_at, offer_expires_at FROM ended ORDER BY id";
+    RETURNING version, ticket_limit, overtake_limit
+), ",
+    recorded!(
+        "SELECT $1, c.version, x.booking, 'organizer', $2, x.action, x.was, x.now, x.quantity,
+           x.seats, x.waiting, x.waiting_seats, c.ticket_limit, c.overtake_limit, x.deadline, $3
+    FROM called_off c, (
+        SELECT e.id AS booking, 'cancelled' AS action, e.was, 'CANCELLED' AS now, e.quantity,
+               CASE WHEN e.was IN ('CONFIRMED', 'OFFERED') THEN -e.quantity ELSE 0 END AS seats,
+               CASE WHEN e.was = 'PENDING' THEN -1 ELSE 0 END AS waiting,
+               CASE WHEN e.was = 'PENDING' THEN -e.quantity ELSE 0 END AS waiting_seats,
+               e.offer_expires_at AS deadline, e.id AS ord
+        FROM ended e
+        UNION ALL
+        SELECT NULL, 'event_cancelled', NULL, NULL, NULL, 0, 0, 0, NULL, 9223372036854775807
+    ) x ORDER BY x.ord"
+    ),
+    "
+SELECT id, event_id, user_id, status, quantity, created_at, offer_expires_at FROM ended ORDER BY id"
+);
 
 /// Call under the event's exclusive guard: the live bookings the cancellation ended, by id.
-pub(crate) async fn cancel(conn: &mut AsyncPgConnection, id: EventId) -> QueryResult<Vec<BookingRow>> {
-    Prepared(diesel::sql_query(CANCEL_EVENT).bind::<BigInt, _>(id.get())).load(conn).await
+pub(crate) async fn cancel(
+    conn: &mut AsyncPgConnection,
+    id: EventId,
+    cause: &Cause,
+) -> QueryResult<Vec<BookingRow>> {
+    Prepared(
+        diesel::sql_query(CANCEL_EVENT)
+            .bind::<BigInt, _>(id.get())
+            .bind::<Nullable<BigInt>, _>(cause.actor_id())
+            .bind::<Nullable<Text>, _>(cause.request()),
+    )
+    .load(conn)
+    .await
 }
 
 #[cfg(test)]

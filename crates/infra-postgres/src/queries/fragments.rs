@@ -152,3 +152,26 @@ macro_rules! booking_notices {
     };
 }
 pub(crate) use booking_notices;
+
+/// Writes one history entry per row `$rows` selects, as a CTE named `recorded`: the event, its
+/// version as this statement bumped it, the booking (null for the event's own entry), the
+/// actor's kind and id, the action, the statuses from and to, the quantity after, the changes
+/// to seats taken, bookings waiting and seats waiting, the ticket and overtake limits in force,
+/// the offer's deadline and the request id, in this order. Every statement that changes a
+/// booking or an event's capacity or sale status writes its history through this, in the same
+/// statement, so no change commits without its entry (docs/ARCHITECTURE.md, "History").
+macro_rules! recorded {
+    ($rows:expr) => {
+        concat!(
+            "recorded AS (
+    INSERT INTO history (event_id, event_version, booking_id, actor_kind, actor_id, action, from_status,
+                         to_status, quantity, seats_delta, waiting_delta, waiting_seats_delta,
+                         ticket_limit, overtake_limit, offer_expires_at, request_id)
+    ",
+            $rows,
+            "
+)"
+        )
+    };
+}
+pub(crate) use recorded;

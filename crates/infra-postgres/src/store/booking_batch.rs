@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use domain::booking::rules::check_quantity;
+use domain::history::RequestId;
 use domain::idempotency::{Attempt, Effect, KeyTakenOver};
 use domain::line::Line;
 use domain::{
@@ -38,6 +39,8 @@ pub(crate) struct Booker {
     pub(crate) quantity: Quantity,
     /// The request's claimed attempt, whose effect the batch stores with the booking.
     pub(crate) key: Option<Attempt>,
+    /// The request's id, for the booking's history.
+    pub(crate) request: Option<RequestId>,
 }
 
 type Answer = Result<BookingOutcome, BookError>;
@@ -225,6 +228,7 @@ fn decide(
             overtaken: 0,
             ahead,
             seats_ahead,
+            request: jobs[i].request.clone(),
         });
         if served {
             placing.seats_taken += seats;
@@ -253,7 +257,7 @@ fn decide(
 /// A job the batch left to the single path, with its key.
 async fn book_alone(store: &PgStore, event: EventId, job: &Booker) -> Answer {
     let cmd = BookTicket::new(job.user, event, None)?.with_quantity(job.quantity);
-    store.book_alone(cmd, job.key.as_ref()).await
+    store.book_alone(cmd, job.key.as_ref(), job.request.as_ref()).await
 }
 
 /// Tells every booker not yet answered what kept the batch from the database.

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use domain::booking::rules::{CancelEffect, plan_cancel};
+use domain::history::{Actor, RequestId};
 use domain::idempotency::{Attempt, Effect, KeyTakenOver};
 use domain::notice;
 use domain::{
@@ -27,6 +28,7 @@ use super::gate::GateState;
 use super::idempotency::store_effects;
 use super::serving::{DecideError, FirstRead, Ledger, settle};
 use crate::error::{TxError, corrupt_row, from_diesel};
+use crate::queries::history::Cause;
 use crate::queries::{bookings, notices};
 use crate::rows::LockedEventRow;
 
@@ -35,6 +37,8 @@ pub(crate) struct Canceller {
     pub(crate) cmd: CancelBooking,
     /// The request's claimed attempt, whose effect the batch stores with the cancel.
     pub(crate) key: Option<Attempt>,
+    /// The request's id, for the history of what the cancel changes.
+    pub(crate) request: Option<RequestId>,
 }
 
 type Answer = Result<Cancellation, CancelError>;
@@ -64,7 +68,11 @@ impl BatchRunner for Cancels {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "a cancel batch failed; its cancels run alone");
-                join_all(jobs.iter().map(|job| self.0.cancel_alone(job.cmd, job.key.as_ref()))).await
+                join_all(
+                    jobs.iter()
+                        .map(|job| self.0.cancel_alone(job.cmd, job.key.as_ref(), job.request.as_ref())),
+                )
+                .await
             }
         }
     }
@@ -72,8 +80,13 @@ impl BatchRunner for Cancels {
 
 impl PgStore {
     /// One cancel by itself, in its own transaction (with its effect under `key`).
-    pub(super) async fn cancel_alone(&self, cmd: CancelBooking, key: Option<&Attempt>) -> Answer {
-        let job = Canceller { cmd, key: key.cloned() };
+    pub(super) async fn cancel_alone(
+        &self,
+        cmd: CancelBooking,
+        key: Option<&Attempt>,
+        request: Option<&RequestId>,
+    ) -> Answer {
+        let job = Canceller { cmd, key: key.cloned(), request: request.cloned() };
         let mut answers = cancel_together(self, None, std::slice::from_ref(&job)).await?;
         answers.pop().unwrap_or_else(|| Err(CancelError::Repo(corrupt_row(Unanswered))))
     }
@@ -96,10 +109,12 @@ async fn cancel_together(
         let tried = conn
             .transaction(async |conn| -> Result<Vec<Answer>, TxError<Stop>> {
                 let cmds: Vec<CancelBooking> = open.iter().map(|&i| jobs[i].cmd).collect();
+                let requests: Vec<Option<&RequestId>> =
+                    open.iter().map(|&i| jobs[i].request.as_ref()).collect();
                 let Some(locked) = guarded(conn, event, &cmds).await? else {
                     return Ok(cmds.iter().map(|cmd| Err(not_found(cmd.target))).collect());
                 };
-                let decided = decide(conn, &locked, &cmds, &store.gate)
+                let decided = decide(conn, &locked, &cmds, &requests, &store.gate)
                     .await
                     .map_err(|e| TxError::Rule(Stop::Repo(e)))?;
                 let keyed: Vec<(usize, &Attempt, Effect)> = open
@@ -171,6 +186,7 @@ async fn decide(
     conn: &mut AsyncPgConnection,
     locked: &LockedEventRow,
     cmds: &[CancelBooking],
+    requests: &[Option<&RequestId>],
     gate: &GateState,
 ) -> Result<Vec<Answer>, RepoError> {
     let event = EventId::new(locked.id).map_err(corrupt_row)?;
@@ -203,13 +219,17 @@ async fn decide(
     .await?;
 
     gate.pass().await;
-    let mut ledger = Ledger::new(serving);
+    let mut ledger = Ledger::new(serving, Cause::system());
     for row in rows.iter().chain(read.values()) {
         ledger.know(row)?;
     }
-    ledger.serve(line.changes())?;
-    for (before, _) in steps.iter().flatten() {
+    ledger.passed(line.changes())?;
+    // Each cancel, then what it served, in the order decided: the history's order.
+    for ((step, cmd), request) in steps.iter().zip(cmds).zip(requests) {
+        let Ok((before, served)) = step else { continue };
+        ledger.caused_by(Cause { actor: Actor::of(cmd.caller, organizer), request: request.cloned() });
         ledger.cancel(before)?;
+        ledger.served(served)?;
     }
     ledger.write(conn, event).await?;
     let mut answers = Vec::with_capacity(steps.len());

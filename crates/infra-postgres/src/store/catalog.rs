@@ -10,7 +10,7 @@ use super::PgStore;
 use super::idempotency::answered_transaction;
 use crate::constraints::EVENTS_ORGANIZER_FKEY;
 use crate::error::{TxError, corrupt_row, from_diesel, violated_constraint};
-use crate::queries::{bookings, events};
+use crate::queries::{bookings, events, history};
 
 impl Catalog for PgStore {
     async fn create_event(&self, event: NewEvent, key: Option<Attempt>) -> Result<Event, CreateEventError> {
@@ -26,6 +26,7 @@ impl Catalog for PgStore {
                     }
                     _ => TxError::Db(e),
                 })?;
+                history::record_created(conn, row.id, self.request.as_ref()).await?;
                 Event::try_from(row).map_err(TxError::stored)?
             },
             Effect::EventCreated

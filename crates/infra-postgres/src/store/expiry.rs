@@ -11,6 +11,7 @@ use domain::{Booking, BookingId, EventId, RepoError};
 
 use super::serving::{FirstRead, Ledger, settle};
 use crate::error::{corrupt_row, from_diesel};
+use crate::queries::history::Cause;
 use crate::queries::line::Counters;
 use crate::queries::{guard, notices, offers};
 use crate::rows::LockedEventRow;
@@ -75,7 +76,7 @@ async fn expire(
             Ok(line.serve()?)
         })
         .await?;
-    let mut ledger = Ledger::new(locked.serving_now()?);
+    let mut ledger = Ledger::new(locked.serving_now()?, Cause::system());
     for row in read.values() {
         ledger.know(row)?;
     }

@@ -6,6 +6,7 @@
 use diesel::sql_query;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
 use domain::booking::rules::check_answer;
+use domain::history::{Actor, RequestId};
 use domain::line::Line;
 use domain::notice::rules::of_declination;
 use domain::{AnswerOffer, AnswerOfferError, Booking, BookingStatus, Declination, EventId, RepoError};
@@ -15,6 +16,7 @@ use super::expiry;
 use super::gate::GateState;
 use super::serving::{FirstRead, Ledger, settle};
 use crate::error::{TxError, corrupt_row, from_diesel};
+use crate::queries::history::Cause;
 use crate::queries::{bookings, notices, offers};
 
 /// How long the sweeper waits for an event's guard: a write holding it expires the lapsed
@@ -25,8 +27,9 @@ const SWEEP_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '200ms'";
 pub(super) async fn accept_offer(
     conn: &mut AsyncPgConnection,
     cmd: AnswerOffer,
+    request: Option<&RequestId>,
 ) -> Result<Booking, AnswerOfferError> {
-    if let Some(row) = offers::accept(conn, cmd.booking, cmd.caller).await.map_err(from_diesel)? {
+    if let Some(row) = offers::accept(conn, cmd.booking, cmd.caller, request).await.map_err(from_diesel)? {
         return Ok(Booking::try_from(row)?);
     }
     // Nothing written: say why, by the booking as it reads now (a lapsed offer as expired).
@@ -85,6 +88,7 @@ pub(super) async fn decline_in_transaction(
     conn: &mut AsyncPgConnection,
     cmd: AnswerOffer,
     gate: &GateState,
+    request: Option<&RequestId>,
 ) -> Result<Declination, TxError<AnswerOfferError>> {
     let not_found = || TxError::Rule(AnswerOfferError::NotFound(cmd.booking));
     let locked = expiry::lock_for_booking(conn, cmd.booking).await?.ok_or_else(not_found)?;
@@ -104,7 +108,8 @@ pub(super) async fn decline_in_transaction(
             .await
             .map_err(TxError::stored)?;
     gate.pass().await;
-    let mut ledger = Ledger::new(locked.serving_now().map_err(TxError::stored)?);
+    let cause = Cause { actor: Actor::User(cmd.caller), request: request.cloned() };
+    let mut ledger = Ledger::new(locked.serving_now().map_err(TxError::stored)?, cause);
     ledger.know(&row).map_err(TxError::stored)?;
     for row in read.values() {
         ledger.know(row).map_err(TxError::stored)?;

@@ -25,15 +25,20 @@ use crate::queries::bookings;
 /// Bookings and cancels by their event's lane; an event's change and cancellation alone.
 impl Sales for PgStore {
     async fn book(&self, cmd: BookTicket, key: Option<Attempt>) -> Result<BookingOutcome, BookError> {
-        let booker = Booker { user: cmd.user(), quantity: cmd.quantity(), key: key.clone() };
+        let booker = Booker {
+            user: cmd.user(),
+            quantity: cmd.quantity(),
+            key: key.clone(),
+            request: self.request.clone(),
+        };
         match self.lanes.join(self, cmd.event(), booker) {
             Turn::Alone(lead) => {
-                let booked = self.book_alone(cmd, key.as_ref()).await;
+                let booked = self.book_alone(cmd, key.as_ref(), self.request.as_ref()).await;
                 drop(lead);
                 booked
             }
             Turn::Queued(answer) => answer.await.unwrap_or_else(|_| Err(abandoned())),
-            Turn::Overflow(_) => self.book_alone(cmd, key.as_ref()).await,
+            Turn::Overflow(_) => self.book_alone(cmd, key.as_ref(), self.request.as_ref()).await,
         }
     }
 
@@ -42,19 +47,19 @@ impl Sales for PgStore {
     /// reads the booking's event (one primary-key read, outside any lock).
     async fn cancel(&self, cmd: CancelBooking, key: Option<Attempt>) -> Result<Cancellation, CancelError> {
         let Some(event) = self.event_to_cancel(cmd).await? else {
-            return self.cancel_alone(cmd, key.as_ref()).await;
+            return self.cancel_alone(cmd, key.as_ref(), self.request.as_ref()).await;
         };
-        let job = Canceller { cmd, key: key.clone() };
+        let job = Canceller { cmd, key: key.clone(), request: self.request.clone() };
         match self.cancel_lanes.join(&Cancels(self.clone()), event, job) {
             Turn::Alone(lead) => {
-                let cancelled = self.cancel_alone(cmd, key.as_ref()).await;
+                let cancelled = self.cancel_alone(cmd, key.as_ref(), self.request.as_ref()).await;
                 drop(lead);
                 cancelled
             }
             Turn::Queued(answer) => {
                 answer.await.unwrap_or_else(|_| Err(CancelError::Repo(abandoned_batch())))
             }
-            Turn::Overflow(_) => self.cancel_alone(cmd, key.as_ref()).await,
+            Turn::Overflow(_) => self.cancel_alone(cmd, key.as_ref(), self.request.as_ref()).await,
         }
     }
 
@@ -68,7 +73,7 @@ impl Sales for PgStore {
             conn,
             ChangeEventError,
             key.as_ref(),
-            |conn| change_in_transaction(conn, &cmd, &self.gate).await?,
+            |conn| change_in_transaction(conn, &cmd, &self.gate, self.request.as_ref()).await?,
             Effect::EventChanged
         )
     }
@@ -83,7 +88,7 @@ impl Sales for PgStore {
             conn,
             ChangeQuantityError,
             key.as_ref(),
-            |conn| change_quantity_in_transaction(conn, cmd, &self.gate).await?,
+            |conn| change_quantity_in_transaction(conn, cmd, &self.gate, self.request.as_ref()).await?,
             Effect::QuantityChanged
         )
     }
@@ -98,7 +103,7 @@ impl Sales for PgStore {
             conn,
             CancelEventError,
             key.as_ref(),
-            |conn| cancel_event_in_transaction(conn, cmd).await?,
+            |conn| cancel_event_in_transaction(conn, cmd, self.request.as_ref()).await?,
             Effect::EventCalledOff
         )
     }
@@ -107,13 +112,16 @@ impl Sales for PgStore {
     async fn accept(&self, cmd: AnswerOffer, key: Option<Attempt>) -> Result<Booking, AnswerOfferError> {
         let mut conn = self.writer().await?;
         let Some(attempt) = key.as_ref() else {
-            return self.pinned(&mut conn, async |conn| accept_offer(conn, cmd).await).await;
+            let request = self.request.as_ref();
+            return self.pinned(&mut conn, async |conn| accept_offer(conn, cmd, request).await).await;
         };
         answered_transaction!(
             conn,
             AnswerOfferError,
             Some(attempt),
-            |conn| accept_offer(conn, cmd).await.map_err(crate::error::TxError::Rule)?,
+            |conn| accept_offer(conn, cmd, self.request.as_ref())
+                .await
+                .map_err(crate::error::TxError::Rule)?,
             Effect::OfferAccepted
         )
     }
@@ -124,7 +132,7 @@ impl Sales for PgStore {
             conn,
             AnswerOfferError,
             key.as_ref(),
-            |conn| decline_in_transaction(conn, cmd, &self.gate).await?,
+            |conn| decline_in_transaction(conn, cmd, &self.gate, self.request.as_ref()).await?,
             Effect::OfferDeclined
         )
     }

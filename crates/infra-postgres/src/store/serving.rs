@@ -9,10 +9,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
+use domain::history::Change;
 use domain::line::{Line, LineChanges, ReadMore, Waiting};
 use domain::{Booking, BookingId, BookingStatus, EventId, Promotion, Quantity, RepoError};
 
 use crate::error::{Inconsistent, corrupt_row, from_diesel};
+use crate::queries::history::{Cause, Steps};
 use crate::queries::line::{self, Counters, Rewrite};
 use crate::rows::{LineEntryRow, LockedEventRow};
 
@@ -86,9 +88,9 @@ pub(super) enum DecideError {
     Repo(#[from] RepoError),
 }
 
-/// The bookings a transaction has read and what it makes of them, and the event's counters'
-/// changes: written by [`Ledger::write`] in one statement, which sets the deadlines of the
-/// offers it makes.
+/// The bookings a transaction has read and what it makes of them, the event's counters'
+/// changes, and each step that led there with who caused it (its history): written by
+/// [`Ledger::write`] in one statement, which sets the deadlines of the offers it makes.
 #[derive(Debug)]
 pub(super) struct Ledger {
     /// What the bookings the line serves become: offered, or confirmed.
@@ -97,18 +99,33 @@ pub(super) struct Ledger {
     changed: BTreeMap<i64, Rewrite>,
     counters: Counters,
     deadlines: HashMap<i64, DateTime<Utc>>,
+    /// Who causes the steps recorded from now on.
+    cause: Cause,
+    steps: Steps,
 }
 
 impl Ledger {
-    /// A ledger for an event promoting the bookings its line serves as `promotion` says.
-    pub(super) fn new(promotion: Promotion) -> Self {
+    /// A ledger for an event promoting the bookings its line serves as `promotion` says, its
+    /// steps caused by `cause`.
+    pub(super) fn new(promotion: Promotion, cause: Cause) -> Self {
         Self {
             served_as: promotion.served_status(),
             known: HashMap::new(),
             changed: BTreeMap::new(),
             counters: Counters::default(),
             deadlines: HashMap::new(),
+            cause,
+            steps: Steps::default(),
         }
+    }
+
+    /// The steps from now on are `cause`'s (a batch's next request).
+    pub(super) fn caused_by(&mut self, cause: Cause) {
+        self.cause = cause;
+    }
+
+    fn step(&mut self, id: i64, change: Change) -> Result<(), RepoError> {
+        self.steps.push(id, change, &self.cause)
     }
 
     /// A booking as read, before any change.
@@ -154,6 +171,7 @@ impl Ledger {
             self.counters.waiting -= 1;
             self.counters.seats_waiting -= seats;
         }
+        self.step(booking.id.get(), Change::status(booking.status, status, booking.quantity.get()))?;
         self.update(booking.id.get(), |b| b.status = status.as_str())
     }
 
@@ -161,24 +179,44 @@ impl Ledger {
     pub(super) fn lower(&mut self, booking: BookingId, from: u32, to: u32) -> Result<(), RepoError> {
         self.counters.seats_waiting -= seats(from)? - seats(to)?;
         let quantity = seats(to)?;
+        let change = Change {
+            from: Some(BookingStatus::Pending),
+            to: BookingStatus::Pending,
+            quantity_before: from,
+            quantity: to,
+        };
+        self.step(booking.get(), change)?;
         self.update(booking.get(), |b| b.quantity = quantity)
     }
 
-    /// What the line's steps changed: the served bookings confirmed or offered, with their
-    /// seats taken from the free ones and out of the line, and the passed ones' overtake counts.
+    /// What the line's steps changed: the passed bookings' overtake counts, and the served
+    /// ones ([`Ledger::served`]).
     pub(super) fn serve(&mut self, changes: &LineChanges) -> Result<(), RepoError> {
-        let served = i32::try_from(changes.served.len()).map_err(corrupt_row)?;
-        let taken = seats(changes.seats_served)?;
-        self.counters.seats_taken += taken;
-        self.counters.waiting -= served;
-        self.counters.seats_waiting -= taken;
+        self.passed(changes)?;
+        self.served(&changes.served)
+    }
+
+    /// The passed bookings' overtake counts, as the line's steps left them.
+    pub(super) fn passed(&mut self, changes: &LineChanges) -> Result<(), RepoError> {
         for &(booking, count) in &changes.overtaken {
             let count = i32::try_from(count).map_err(corrupt_row)?;
             self.update(booking.get(), |b| b.overtaken = count)?;
         }
-        let served_as = self.served_as.as_str();
-        for booking in &changes.served {
-            self.update(booking.get(), |b| b.status = served_as)?;
+        Ok(())
+    }
+
+    /// Waiting bookings served, in the order served: confirmed or offered, their seats taken
+    /// from the free ones and out of the line.
+    pub(super) fn served(&mut self, served: &[BookingId]) -> Result<(), RepoError> {
+        let served_as = self.served_as;
+        for booking in served {
+            let now = self.current(booking.get())?;
+            self.counters.seats_taken += now.quantity;
+            self.counters.waiting -= 1;
+            self.counters.seats_waiting -= now.quantity;
+            let quantity = u32::try_from(now.quantity).map_err(corrupt_row)?;
+            self.step(booking.get(), Change::status(BookingStatus::Pending, served_as, quantity))?;
+            self.update(booking.get(), |b| b.status = served_as.as_str())?;
         }
         Ok(())
     }
@@ -228,7 +266,8 @@ impl Ledger {
             return Ok(());
         }
         let bookings: Vec<Rewrite> = self.changed.values().copied().collect();
-        let written = line::write(conn, event, &bookings, self.counters).await.map_err(from_diesel)?;
+        let written =
+            line::write(conn, event, &bookings, self.counters, &self.steps).await.map_err(from_diesel)?;
         if written.len() != bookings.len() {
             return Err(corrupt_row(Inconsistent("a booking the line's change read was not there to write")));
         }

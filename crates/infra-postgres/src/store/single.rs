@@ -8,6 +8,7 @@
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use domain::booking::rules::{self, QuantityPlan, plan_quantity_change};
 use domain::event::rules::{Managed, plan_change, plan_event_cancellation};
+use domain::history::{Actor, RequestId};
 use domain::idempotency::{Attempt, Effect};
 use domain::line::Line;
 use domain::notice;
@@ -24,6 +25,7 @@ use super::serving::{FirstRead, Ledger, settle};
 use crate::constraints::{BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, violated_constraint};
 use crate::queries::bookings::{self, Arrival, Placing};
+use crate::queries::history::Cause;
 use crate::queries::{events, guard, notices, offers};
 use crate::rows::{AvailabilityRow, LockedEventRow, PlacedBookingRow, offer_window_column};
 
@@ -59,13 +61,15 @@ impl PgStore {
         &self,
         cmd: BookTicket,
         key: Option<&Attempt>,
+        request: Option<&RequestId>,
     ) -> Result<BookingOutcome, BookError> {
         let mut conn = self.writer().await?;
         let mut fast = true;
         for _ in 0..DUPLICATE_RETRIES {
             let gate = &self.gate;
-            let tried =
-                self.pinned(&mut conn, async |conn| try_place(conn, cmd, key, gate, fast).await).await;
+            let tried = self
+                .pinned(&mut conn, async |conn| try_place(conn, cmd, key, request, gate, fast).await)
+                .await;
             let taken = match tried {
                 Ok(booked) => return Ok(booked),
                 Err(TxError::Rule(NotPlaced::Refused(refused))) => return Err(refused),
@@ -105,14 +109,16 @@ async fn try_place(
     conn: &mut AsyncPgConnection,
     cmd: BookTicket,
     key: Option<&Attempt>,
+    request: Option<&RequestId>,
     gate: &GateState,
     fast: bool,
 ) -> Result<BookingOutcome, TxError<NotPlaced>> {
     let Some(attempt) = key else {
-        return outcome(place(conn, cmd, gate, fast).await?).map_err(|e| TxError::Rule(e.into()));
+        return outcome(place(conn, cmd, request, gate, fast).await?).map_err(|e| TxError::Rule(e.into()));
     };
     conn.transaction(async |conn| -> Result<_, TxError<NotPlaced>> {
-        let booked = outcome(place(conn, cmd, gate, fast).await?).map_err(|e| TxError::Rule(e.into()))?;
+        let booked =
+            outcome(place(conn, cmd, request, gate, fast).await?).map_err(|e| TxError::Rule(e.into()))?;
         store_effect(conn, attempt, &Effect::Booked(booked.clone())).await?;
         Ok(booked)
     })
@@ -134,11 +140,12 @@ async fn store_effect(
 async fn place(
     conn: &mut AsyncPgConnection,
     cmd: BookTicket,
+    request: Option<&RequestId>,
     gate: &GateState,
     fast: bool,
 ) -> Result<PlacedBookingRow, TxError<NotPlaced>> {
     let (event, user, quantity) = (cmd.event(), cmd.user(), cmd.quantity());
-    if fast && let Some(booking) = bookings::take_free_seats(conn, event, user, quantity).await? {
+    if fast && let Some(booking) = bookings::take_free_seats(conn, event, user, quantity, request).await? {
         return Ok(PlacedBookingRow { booking, ahead: 0, seats_ahead: 0 });
     }
     conn.transaction(async |conn| {
@@ -156,6 +163,7 @@ async fn place(
             overtaken: 0,
             ahead: i64::from(locked.waiting),
             seats_ahead: i64::from(locked.seats_waiting),
+            request: request.cloned(),
         };
         let placing = Placing {
             passed: line
@@ -170,7 +178,7 @@ async fn place(
             untold: false,
         };
         gate.pass().await;
-        let mut placed = bookings::place(conn, event, &[arrival], &placing).await?;
+        let mut placed = bookings::place(conn, event, std::slice::from_ref(&arrival), &placing).await?;
         placed.pop().ok_or(TxError::Rule(NotPlaced::Taken))
     })
     .await
@@ -229,7 +237,9 @@ pub(super) async fn change_in_transaction(
     conn: &mut AsyncPgConnection,
     cmd: &ChangeEvent,
     gate: &GateState,
+    request: Option<&RequestId>,
 ) -> Result<EventChange, TxError<ChangeEventError>> {
+    let cause = Cause { actor: Actor::Organizer(cmd.caller), request: request.cloned() };
     let mut locked = lock_managed(conn, cmd.event, ChangeEventError::EventNotFound).await?;
     let managed = Managed::try_from(&locked).map_err(|e| TxError::Rule(e.into()))?;
     plan_change(cmd.caller, &managed, &cmd.changes).map_err(TxError::Rule)?;
@@ -247,11 +257,11 @@ pub(super) async fn change_in_transaction(
         .await
         .map_err(TxError::stored)?;
     gate.pass().await;
-    events::change(conn, cmd.event, &cmd.changes).await?;
+    events::change(conn, cmd.event, &cmd.changes, &cause).await?;
     if cmd.changes.date.is_some() {
-        offers::cap_at_start(conn, cmd.event).await?;
+        offers::cap_at_start(conn, cmd.event, &cause).await?;
     }
-    let mut ledger = Ledger::new(locked.serving_now().map_err(TxError::stored)?);
+    let mut ledger = Ledger::new(locked.serving_now().map_err(TxError::stored)?, cause);
     for row in read.values() {
         ledger.know(row).map_err(TxError::stored)?;
     }
@@ -270,6 +280,7 @@ pub(super) async fn change_in_transaction(
 pub(super) async fn cancel_event_in_transaction(
     conn: &mut AsyncPgConnection,
     cmd: CancelEvent,
+    request: Option<&RequestId>,
 ) -> Result<EventCancellation, TxError<CancelEventError>> {
     // The plain guard: every live booking ends with the event, so a lapsed offer is cancelled
     // with the rest rather than expired and its seats offered to someone about to be cancelled.
@@ -278,7 +289,8 @@ pub(super) async fn cancel_event_in_transaction(
         .ok_or(TxError::Rule(CancelEventError::EventNotFound(cmd.event)))?;
     let managed = Managed::try_from(&locked).map_err(|e| TxError::Rule(e.into()))?;
     plan_event_cancellation(cmd.caller, &managed).map_err(TxError::Rule)?;
-    let ended = events::cancel(conn, cmd.event)
+    let cause = Cause { actor: Actor::Organizer(cmd.caller), request: request.cloned() };
+    let ended = events::cancel(conn, cmd.event, &cause)
         .await?
         .into_iter()
         .map(Booking::try_from)
@@ -299,6 +311,7 @@ pub(super) async fn change_quantity_in_transaction(
     conn: &mut AsyncPgConnection,
     cmd: ChangeQuantity,
     gate: &GateState,
+    request: Option<&RequestId>,
 ) -> Result<QuantityChange, TxError<ChangeQuantityError>> {
     let not_found = || TxError::Rule(ChangeQuantityError::NotFound(cmd.booking));
     let locked = expiry::lock_for_booking(conn, cmd.booking).await?.ok_or_else(not_found)?;
@@ -312,7 +325,8 @@ pub(super) async fn change_quantity_in_transaction(
     let k = seating.overtake_limit.get();
     let id = booking.id;
 
-    let mut ledger = Ledger::new(locked.serving_now().map_err(TxError::stored)?);
+    let cause = Cause { actor: Actor::User(cmd.caller), request: request.cloned() };
+    let mut ledger = Ledger::new(locked.serving_now().map_err(TxError::stored)?, cause);
     ledger.know(&row).map_err(TxError::stored)?;
     let change = match plan {
         QuantityPlan::Unchanged => {
@@ -362,6 +376,7 @@ pub(super) async fn change_quantity_in_transaction(
                 overtaken: 0,
                 ahead,
                 seats_ahead,
+                request: request.cloned(),
             };
             let placing = Placing {
                 seats_taken: if now { arrival.quantity } else { 0 },

@@ -80,6 +80,7 @@ impl Fixture {
             .bind::<BigInt, _>(user.get())
             .bind::<Text, _>(domain::notice::NoticeKind::BookingConfirmed.as_str())
             .bind::<diesel::sql_types::Integer, _>(1)
+            .bind::<diesel::sql_types::Nullable<Text>, _>(None::<&str>)
             .execute(&mut conn)
             .await
             .unwrap();

@@ -24,6 +24,10 @@ pub struct RetentionConfig {
     /// delivery relay has not passed, and those a delivery still refers to, are kept whatever
     /// their age.
     pub notifications: Duration,
+    /// `HISTORY_ARCHIVE_AFTER`: how long after its date an event's history moves to the
+    /// archive table (out of the way of the table every booking writes to; every read and the
+    /// integrity check still find it); default 90 days, in whole days.
+    pub history_archive_after_days: u32,
 }
 
 /// A day.
@@ -44,6 +48,10 @@ impl RetentionConfig {
             webhook_attempts: vars.duration("WEBHOOK_ATTEMPT_RETENTION", 7 * DAY)?,
             webhook_deliveries: vars.duration("WEBHOOK_DELIVERY_RETENTION", 7 * DAY)?,
             notifications,
+            history_archive_after_days: u32::try_from(
+                vars.duration("HISTORY_ARCHIVE_AFTER", 90 * DAY)?.as_secs() / DAY.as_secs(),
+            )
+            .unwrap_or(u32::MAX),
         })
     }
 }
@@ -64,7 +72,14 @@ mod tests {
             ),
             (7, 7, 30)
         );
-        let set = config(&[("WEBHOOK_ATTEMPT_RETENTION", "2d"), ("NOTIFICATION_RETENTION", "36h")]).unwrap();
+        assert_eq!(retention.history_archive_after_days, 90);
+        let set = config(&[
+            ("WEBHOOK_ATTEMPT_RETENTION", "2d"),
+            ("NOTIFICATION_RETENTION", "36h"),
+            ("HISTORY_ARCHIVE_AFTER", "30d"),
+        ])
+        .unwrap();
+        assert_eq!(set.retention.history_archive_after_days, 30);
         assert_eq!(set.retention.webhook_attempts.as_secs(), 2 * 86_400);
         assert_eq!(set.retention.notifications.as_secs(), 36 * 3600);
     }

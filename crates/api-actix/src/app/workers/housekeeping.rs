@@ -4,12 +4,13 @@
 //! adds to, and which nothing else ever deletes. Every instance sweeps; the deletes are
 //! idempotent, so several at once cost a little and break nothing, and one instance alone keeps
 //! the tables bounded. Retention deletes go a bounded batch at a time (one short statement
-//! each, holding few locks for little time), until a batch comes back short.
+//! each, holding few locks for little time), until a batch comes back short. Past events'
+//! history is not deleted but moved to its archive, the same way.
 
 use std::time::Duration;
 
 use domain::RepoError;
-use domain::ports::{Idempotency, Notifications, Sessions, Webhooks};
+use domain::ports::{Audit, Idempotency, Notifications, Sessions, Webhooks};
 
 use crate::app::config::RetentionConfig;
 use crate::app::supervisor::{StopSignal, Worker, WorkerRun};
@@ -29,7 +30,7 @@ pub struct Housekeeping<S> {
     every: Duration,
 }
 
-impl<S: Sessions + Idempotency + Webhooks + Notifications + Clone> Housekeeping<S> {
+impl<S: Sessions + Idempotency + Webhooks + Notifications + Audit + Clone> Housekeeping<S> {
     /// Sweeps `store` every ten minutes, keeping what `retention` says.
     #[must_use]
     pub const fn new(store: S, retention: RetentionConfig) -> Self {
@@ -37,7 +38,7 @@ impl<S: Sessions + Idempotency + Webhooks + Notifications + Clone> Housekeeping<
     }
 }
 
-impl<S: Sessions + Idempotency + Webhooks + Notifications + Clone> Worker for Housekeeping<S> {
+impl<S: Sessions + Idempotency + Webhooks + Notifications + Audit + Clone> Worker for Housekeeping<S> {
     fn name(&self) -> &'static str {
         "housekeeping"
     }
@@ -62,6 +63,14 @@ impl<S: Sessions + Idempotency + Webhooks + Notifications + Clone> Worker for Ho
                         let notifications =
                             in_batches(stopping, || store.forget_notifications(retention.notifications, BATCH))
                                 .await?;
+                        let archived = in_batches(stopping, || async {
+                            let moved = store.archive_history(retention.history_archive_after_days, BATCH).await?;
+                            Ok(u64::try_from(moved).unwrap_or(u64::MAX))
+                        })
+                        .await?;
+                        if archived > 0 {
+                            tracing::info!(history_entries = archived, "moved past events' history to the archive");
+                        }
                         if revocations + keys + attempts + deliveries + notifications > 0 {
                             tracing::info!(
                                 revocations,

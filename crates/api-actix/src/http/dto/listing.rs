@@ -8,9 +8,10 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use domain::history::{Action, HistoryQuery};
 use domain::{
     BookingId, BookingQuery, BookingStatus, DateRange, EventCursor, EventDate, EventId, EventQuery,
-    EventStatus, Limit, SearchText, SearchTextError,
+    EventStatus, HistoryId, Limit, SearchText, SearchTextError,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -21,6 +22,7 @@ use crate::http::error::field_error;
 const EVENT_TAG: &str = "e1";
 const BOOKING_TAG: &str = "b1";
 const ATTEMPT_TAG: &str = "a1";
+const HISTORY_TAG: &str = "h1";
 
 /// The opaque form of an events page's cursor.
 #[must_use]
@@ -38,6 +40,17 @@ pub fn booking_cursor(id: BookingId) -> String {
 #[must_use]
 pub fn attempt_cursor(seq: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("{ATTEMPT_TAG}:{seq}"))
+}
+
+/// The opaque form of a history page's cursor.
+#[must_use]
+pub fn history_cursor(id: HistoryId) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{HISTORY_TAG}:{id}"))
+}
+
+fn parse_history_cursor(raw: &str) -> Result<HistoryId, ApiError> {
+    let key = decode(raw, HISTORY_TAG).ok_or_else(bad_cursor)?;
+    key.parse().ok().and_then(|n| HistoryId::new(n).ok()).ok_or_else(bad_cursor)
 }
 
 /// The sort key of a cursor of the list tagged `tag`.
@@ -171,6 +184,44 @@ impl BookingListParams {
     }
 }
 
+/// `GET /events/{id}/history` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryListParams {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u8>, minimum = 1, maximum = 100)]
+    limit: Option<String>,
+    /// The `nextCursor` of the previous page (opaque; anything else is a 400). Empty: the first
+    /// page (the newest entries).
+    after: Option<String>,
+    /// Only entries of this action (`booked`, `waitlisted`, `promoted`, `offered`, `accepted`,
+    /// `declined`, `expired`, `cancelled`, `quantity_changed`, `deadline_moved`,
+    /// `limit_changed`, `event_cancelled`, `created`, `imported`).
+    #[param(
+        pattern = "^(created|imported|booked|waitlisted|promoted|offered|accepted|declined|expired|cancelled|quantity_changed|deadline_moved|limit_changed|event_cancelled)$"
+    )]
+    action: Option<String>,
+}
+
+impl HistoryListParams {
+    /// # Errors
+    /// [`ApiError::Invalid`] naming the first bad parameter.
+    pub fn into_query(self) -> Result<HistoryQuery, ApiError> {
+        let action = self
+            .action
+            .as_deref()
+            .map(|raw| {
+                raw.parse::<Action>().map_err(|_| {
+                    let words: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+                    field_error("action", &format!("must be one of [{}]", words.join(", ")))
+                })
+            })
+            .transpose()?;
+        let before = self.after.as_deref().filter(|a| !a.is_empty()).map(parse_history_cursor).transpose()?;
+        Ok(HistoryQuery { action, limit: limit(self.limit.as_deref())?, before })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +236,9 @@ mod tests {
         assert_eq!(parse_booking_cursor(&booking_cursor(booking)).unwrap(), booking);
         assert!(parse_event_cursor(&booking_cursor(booking)).is_err());
         assert!(parse_booking_cursor(&event_cursor(cursor)).is_err());
+        let entry = HistoryId::new(12).unwrap();
+        assert_eq!(parse_history_cursor(&history_cursor(entry)).unwrap(), entry);
+        assert!(parse_history_cursor(&booking_cursor(booking)).is_err());
     }
 
     #[test]

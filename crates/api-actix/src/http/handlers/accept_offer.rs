@@ -7,6 +7,7 @@ use crate::http::auth::Caller;
 use crate::http::dto::{BookingResponse, parse_path_id};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::middleware::idempotency::Keyed;
+use crate::http::middleware::request_context::RequestTag;
 use crate::http::state::AppState;
 use crate::telemetry::metrics;
 
@@ -22,12 +23,14 @@ use crate::telemetry::metrics;
 ))]
 pub async fn accept_offer<S: Store>(
     state: web::Data<AppState<S>>,
+    tag: RequestTag,
     caller: Caller,
     key: Keyed,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let booking = parse_path_id("id", &id, BookingId::new)?;
-    let result = state.store.accept(AnswerOffer { caller: caller.id(), booking }, key.attempt()).await;
+    let result =
+        tag.scope(&state.store).accept(AnswerOffer { caller: caller.id(), booking }, key.attempt()).await;
     metrics::record_offer_answer("accepted", &result, &[]);
     state.answers.render(Effect::OfferAccepted(result?))
 }

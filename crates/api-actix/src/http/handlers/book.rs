@@ -7,6 +7,7 @@ use crate::http::auth::Caller;
 use crate::http::dto::{BookRequest, BookingResponse};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::middleware::idempotency::Keyed;
+use crate::http::middleware::request_context::RequestTag;
 use crate::http::state::AppState;
 use crate::telemetry::metrics;
 
@@ -22,12 +23,13 @@ use crate::telemetry::metrics;
 ))]
 pub async fn book<S: Store>(
     state: web::Data<AppState<S>>,
+    tag: RequestTag,
     caller: Caller,
     key: Keyed,
     body: web::Json<BookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let cmd = body.into_inner().into_command(caller.id())?;
-    let result = state.store.book(cmd, key.attempt()).await;
+    let result = tag.scope(&state.store).book(cmd, key.attempt()).await;
     metrics::record_booking(&result);
     state.answers.render(Effect::Booked(result?))
 }

@@ -7,6 +7,7 @@ use crate::http::auth::Caller;
 use crate::http::dto::{BookingResponse, CancelRequest, CancelTargetBody};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::middleware::idempotency::Keyed;
+use crate::http::middleware::request_context::RequestTag;
 use crate::http::state::AppState;
 use crate::telemetry::metrics;
 
@@ -20,12 +21,13 @@ use crate::telemetry::metrics;
 ))]
 pub async fn cancel<S: Store>(
     state: web::Data<AppState<S>>,
+    tag: RequestTag,
     caller: Caller,
     key: Keyed,
     body: web::Json<CancelRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let cmd = body.into_inner().into_command(caller.id())?;
-    let result = state.store.cancel(cmd, key.attempt()).await;
+    let result = tag.scope(&state.store).cancel(cmd, key.attempt()).await;
     metrics::record_cancellation(&result);
     state.answers.render(Effect::Cancelled(result?))
 }

@@ -7,6 +7,7 @@ use crate::http::auth::Caller;
 use crate::http::dto::{CancelEventResponse, parse_path_id};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::middleware::idempotency::Keyed;
+use crate::http::middleware::request_context::RequestTag;
 use crate::http::state::AppState;
 
 /// Call an event off: it and every live booking of it become cancelled, in one transaction.
@@ -21,12 +22,13 @@ use crate::http::state::AppState;
 ))]
 pub async fn cancel_event<S: Store>(
     state: web::Data<AppState<S>>,
+    tag: RequestTag,
     caller: Caller,
     key: Keyed,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let event = parse_path_id("id", &id, EventId::new)?;
     let cmd = CancelEvent { caller: caller.id(), event };
-    let cancellation = state.store.cancel_event(cmd, key.attempt()).await?;
+    let cancellation = tag.scope(&state.store).cancel_event(cmd, key.attempt()).await?;
     state.answers.render(Effect::EventCalledOff(cancellation))
 }

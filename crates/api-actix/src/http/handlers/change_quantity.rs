@@ -7,6 +7,7 @@ use crate::http::auth::Caller;
 use crate::http::dto::{ChangeQuantityRequest, ChangeQuantityResponse, parse_path_id};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::middleware::idempotency::Keyed;
+use crate::http::middleware::request_context::RequestTag;
 use crate::http::state::AppState;
 use crate::telemetry::metrics;
 
@@ -23,6 +24,7 @@ use crate::telemetry::metrics;
 ))]
 pub async fn change_quantity<S: Store>(
     state: web::Data<AppState<S>>,
+    tag: RequestTag,
     caller: Caller,
     key: Keyed,
     id: web::Path<String>,
@@ -30,7 +32,7 @@ pub async fn change_quantity<S: Store>(
 ) -> Result<HttpResponse, ApiError> {
     let booking = parse_path_id("id", &id, BookingId::new)?;
     let cmd = body.into_inner().into_command(caller.id(), booking)?;
-    let result = state.store.change_quantity(cmd, key.attempt()).await;
+    let result = tag.scope(&state.store).change_quantity(cmd, key.attempt()).await;
     metrics::record_quantity_change(&result);
     state.answers.render(Effect::QuantityChanged(result?))
 }

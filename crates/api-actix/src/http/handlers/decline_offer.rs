@@ -7,6 +7,7 @@ use crate::http::auth::Caller;
 use crate::http::dto::{DeclineResponse, parse_path_id};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::middleware::idempotency::Keyed;
+use crate::http::middleware::request_context::RequestTag;
 use crate::http::state::AppState;
 use crate::telemetry::metrics;
 
@@ -21,12 +22,14 @@ use crate::telemetry::metrics;
 ))]
 pub async fn decline_offer<S: Store>(
     state: web::Data<AppState<S>>,
+    tag: RequestTag,
     caller: Caller,
     key: Keyed,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let booking = parse_path_id("id", &id, BookingId::new)?;
-    let result = state.store.decline(AnswerOffer { caller: caller.id(), booking }, key.attempt()).await;
+    let result =
+        tag.scope(&state.store).decline(AnswerOffer { caller: caller.id(), booking }, key.attempt()).await;
     let promoted = result.as_ref().map_or(&[][..], |d| d.promoted.as_slice());
     metrics::record_offer_answer("declined", &result, promoted);
     state.answers.render(Effect::OfferDeclined(result?))

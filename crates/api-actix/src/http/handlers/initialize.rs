@@ -7,6 +7,7 @@ use crate::http::auth::Caller;
 use crate::http::dto::{InitializeRequest, InitializeResponse};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::middleware::idempotency::Keyed;
+use crate::http::middleware::request_context::RequestTag;
 use crate::http::state::AppState;
 
 /// Put an event on sale; the caller becomes its organizer.
@@ -17,11 +18,12 @@ use crate::http::state::AppState;
 ))]
 pub async fn initialize<S: Store>(
     state: web::Data<AppState<S>>,
+    tag: RequestTag,
     caller: Caller,
     key: Keyed,
     body: web::Json<InitializeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let new_event = body.into_inner().into_new_event(caller.id())?;
-    let event = state.store.create_event(new_event, key.attempt()).await?;
+    let event = tag.scope(&state.store).create_event(new_event, key.attempt()).await?;
     state.answers.render(Effect::EventCreated(event))
 }

@@ -3,14 +3,19 @@
 //! line — method, route pattern (not the raw path, which may carry ids), status, latency and
 //! id; never a body, so no password or token reaches the log.
 
+use std::convert::Infallible;
+use std::future::{Ready, ready};
 use std::time::Instant;
 
-use actix_web::Error;
 use actix_web::body::MessageBody;
+use actix_web::dev::Payload;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::{Error, FromRequest, HttpMessage as _, HttpRequest};
+use domain::history::RequestId;
+use domain::ports::RequestScoped;
 use tracing::Instrument;
 
 use crate::telemetry::metrics;
@@ -18,12 +23,32 @@ use crate::telemetry::metrics;
 /// The request id's header, in and out.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// A client's request id is echoed if it is short printable ASCII; anything else is replaced,
-/// so a hostile header cannot forge log lines.
+/// A client's request id is echoed if it is short printable ASCII (a [`RequestId`]); anything
+/// else is replaced, so a hostile header cannot forge log lines.
 fn client_request_id(value: &HeaderValue) -> Option<HeaderValue> {
-    let bytes = value.as_bytes();
-    let printable = !bytes.is_empty() && bytes.len() <= 128 && bytes.iter().all(|b| b.is_ascii_graphic());
-    printable.then(|| value.clone())
+    let text = value.to_str().ok()?;
+    RequestId::parse(text).ok().map(|_| value.clone())
+}
+
+/// The request's id as a handler takes it: the store the handler changes records it in the
+/// history of each change (docs/ARCHITECTURE.md, "History").
+#[derive(Debug, Clone)]
+pub struct RequestTag(Option<RequestId>);
+
+impl RequestTag {
+    /// `store`, recording this request's id with its changes.
+    pub fn scope<S: RequestScoped + Clone>(&self, store: &S) -> S {
+        self.0.as_ref().map_or_else(|| store.clone(), |id| store.for_request(id.clone()))
+    }
+}
+
+impl FromRequest for RequestTag {
+    type Error = Infallible;
+    type Future = Ready<Result<Self, Infallible>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self(req.extensions().get::<RequestId>().cloned())))
+    }
 }
 
 /// A request's method as logs and metrics show it: the standard methods by name, anything else
@@ -59,6 +84,9 @@ pub async fn request_context(
         .unwrap_or_else(|| HeaderValue::from_static("unknown"));
     let method = method_label(req.method());
     let span = tracing::info_span!("request", method, request_id = request_id.to_str().unwrap_or_default());
+    if let Some(id) = request_id.to_str().ok().and_then(|text| RequestId::parse(text).ok()) {
+        req.extensions_mut().insert(id);
+    }
     let started = Instant::now();
     let mut response = next.call(req).instrument(span.clone()).await?;
     let elapsed = started.elapsed().as_secs_f64();
