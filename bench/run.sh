@@ -237,4 +237,11 @@ if hooks:
           f"{hooks['promotions_received']}/{hooks['promotions_expected']} promotions; "
           f"lag from commit to receiver p50 {hooks['lag_p50_ms']:.1f} ms, p99 {hooks['lag_p99_ms']:.1f} ms, "
           f"max {hooks['lag_max_ms']:.1f} ms.")
+import glob
+checked = [r["history"] for r in (json.load(open(f)) for f in sorted(glob.glob(f"{work}/*.json"))) if r.get("history")]
+events, entries = sum(h["events"] for h in checked), sum(h["entries"] for h in checked)
+failures = [f for h in checked for f in h["failures"]]
+print(f"\nIntegrity check after every scenario (each scenario's events, their history replayed against their counters "
+      f"and bookings): {len(checked)} scenarios, {events} events, {entries} history entries; "
+      + ("every check held." if not failures else f"{len(failures)} FAILED: {failures[:5]}"))
 PY

@@ -126,6 +126,13 @@ enum Command {
         /// The choices' seed (default: from the clock); reported, so a run can be replayed.
         #[arg(long)]
         seed: Option<u64>,
+        /// The event offers freed seats for this many seconds (10 or more); buyers then accept
+        /// and decline offers, and offers lapse.
+        #[arg(long)]
+        offer_window_seconds: Option<u32>,
+        /// The organizer calls the event off when the clients stop.
+        #[arg(long)]
+        cancel_at_end: bool,
     },
     /// GET /status/{id} from CONCURRENCY clients for SECONDS.
     Status {
@@ -163,7 +170,17 @@ async fn main() -> anyhow::Result<ExitCode> {
             Scenario::OfferChurn(OfferChurn { drop, cancels, lapses, window_seconds })
         }
         Command::Login { users, concurrency } => Scenario::Login(LoginLoad { users, concurrency }),
-        Command::Mixed { users, capacity, max_quantity, overtake_limit, concurrency, seconds, seed } => {
+        Command::Mixed {
+            users,
+            capacity,
+            max_quantity,
+            overtake_limit,
+            concurrency,
+            seconds,
+            seed,
+            offer_window_seconds,
+            cancel_at_end,
+        } => {
             let seed = seed.unwrap_or_else(|| {
                 std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_secs())
             });
@@ -176,6 +193,8 @@ async fn main() -> anyhow::Result<ExitCode> {
                 concurrency,
                 duration,
                 seed,
+                offer_window_seconds,
+                cancel_at_end,
             })
         }
         Command::Status { concurrency, seconds } => {

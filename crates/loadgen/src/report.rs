@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::sql::history::HistoryCheck;
+
 use crate::stats::PhaseReport;
 
 #[derive(Debug, Serialize)]
@@ -24,6 +26,10 @@ pub struct Report {
     /// What became of the offers of the offer churn's event, by SQL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offers: Option<OfferReport>,
+    /// The service's integrity check of every event after the scenario, given a database URL
+    /// (its failures are violations too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistoryCheck>,
     /// Broken invariants and failed requests; empty on success.
     pub violations: Vec<String>,
 }
@@ -105,6 +111,17 @@ impl Report {
                 "offers: {} made, {} accepted, {} expired; deadline to next offer p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} measured, {} without a next offer)\n",
                 o.offered, o.accepted, o.expired, o.deadline_to_next_offer_p50_ms, o.deadline_to_next_offer_p99_ms,
                 o.deadline_to_next_offer_max_ms, o.measured, o.without_next_offer
+            ));
+        }
+        if let Some(h) = &self.history {
+            let verdict = if h.failures.is_empty() {
+                "every check held".to_owned()
+            } else {
+                format!("{} FAILED", h.failures.len())
+            };
+            out.push_str(&format!(
+                "integrity check: {} events, {} history entries: {verdict}\n",
+                h.events, h.entries
             ));
         }
         if let Some(cpu) = self.client_cpu_percent {

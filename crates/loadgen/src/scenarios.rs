@@ -30,11 +30,32 @@ pub enum Scenario {
     Mixed(mixed::Mixed),
 }
 
-/// Runs a scenario and verifies what it left behind (by SQL too, given a database URL).
+/// Runs a scenario and verifies what it left behind (by SQL too, given a database URL: then
+/// the service's integrity check of every event the scenario created as well, whose failures
+/// are violations).
 ///
 /// # Errors
 /// When provisioning or the database check fails; broken invariants are in the report.
 pub async fn execute(
+    api: &Api,
+    scenario: Scenario,
+    database_url: Option<&str>,
+    provisioning: Provisioning<'_>,
+) -> anyhow::Result<Report> {
+    let before = match database_url {
+        Some(url) => Some(sql::history::last_event(url).await?),
+        None => None,
+    };
+    let mut report = run(api, scenario, database_url, provisioning).await?;
+    if let (Some(url), Some(before)) = (database_url, before) {
+        let history = sql::history::check_since(url, before).await?;
+        report.violations.extend(history.failures.iter().cloned());
+        report.history = Some(history);
+    }
+    Ok(report)
+}
+
+async fn run(
     api: &Api,
     scenario: Scenario,
     database_url: Option<&str>,
@@ -68,6 +89,7 @@ pub async fn execute(
                 hashing_ceiling_per_s: None,
                 webhooks: None,
                 offers: None,
+                history: None,
                 violations,
             })
         }
@@ -130,6 +152,7 @@ pub async fn execute(
                 hashing_ceiling_per_s: None,
                 webhooks,
                 offers: None,
+                history: None,
                 violations,
             })
         }
@@ -182,6 +205,7 @@ pub async fn execute(
                 hashing_ceiling_per_s: None,
                 webhooks: None,
                 offers,
+                history: None,
                 violations,
             })
         }
@@ -205,6 +229,7 @@ pub async fn execute(
                 hashing_ceiling_per_s: None,
                 webhooks: None,
                 offers: None,
+                history: None,
                 violations,
             })
         }
@@ -238,6 +263,7 @@ pub async fn execute(
                 hashing_ceiling_per_s: Some(run.hashing_ceiling_per_s),
                 webhooks: None,
                 offers: None,
+                history: None,
                 violations,
             })
         }
@@ -260,6 +286,7 @@ pub async fn execute(
                 hashing_ceiling_per_s: None,
                 webhooks: None,
                 offers: None,
+                history: None,
                 violations,
             })
         }
@@ -277,6 +304,7 @@ pub async fn execute(
                 hashing_ceiling_per_s: None,
                 webhooks: None,
                 offers: None,
+                history: None,
                 violations: Vec::new(),
             })
         }

@@ -4,6 +4,7 @@
 //! recount's held seats, which `seats_taken` must equal, are confirmed and offered ones alike
 //! (`offers` has what is particular to offers).
 
+pub mod history;
 pub mod offers;
 
 use std::collections::BTreeSet;

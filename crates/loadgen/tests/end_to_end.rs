@@ -99,12 +99,57 @@ async fn groups_keep_every_invariant_across_two_instances() {
             concurrency: 16,
             duration: Duration::from_secs(3),
             seed: 7,
+            offer_window_seconds: None,
+            cancel_at_end: false,
         })
     };
     for scenario in [drop, churn, mixed(0), mixed(2)] {
         let report = execute(&api, scenario, Some(db.url()), by_sql).await.unwrap();
         assert!(report.ok(), "{}", report.table());
         assert!(report.phases.iter().all(|p| p.requests > 0), "{}", report.table());
+        let history = report.history.as_ref().expect("the integrity check ran");
+        assert!(history.events > 0 && history.entries > 0, "{}", report.table());
+    }
+}
+
+/// Issue 32's mixed workload on two instances: groups, cancels, lowered quantities, limit
+/// changes, offers accepted, declined and lapsing (a ten-second window over fifteen seconds,
+/// both instances sweeping), then the event called off — and the integrity check holds for
+/// every event of the database.
+#[actix_web::test]
+async fn a_mixed_workload_with_offers_ending_in_a_called_off_event_keeps_history_adding_up() {
+    let db = TestDatabase::new().await;
+    let api = Api::new(two_instances(&db).await, 16).unwrap();
+    let by_sql = Provisioning { concurrency: 8, database_url: Some(db.url()) };
+    let mixed = Scenario::Mixed(Mixed {
+        users: 60,
+        capacity: 20,
+        max_quantity: 3,
+        overtake_limit: 1,
+        concurrency: 12,
+        duration: Duration::from_secs(15),
+        seed: 32,
+        offer_window_seconds: Some(10),
+        cancel_at_end: true,
+    });
+    let report = execute(&api, mixed, Some(db.url()), by_sql).await.unwrap();
+    assert!(report.ok(), "{}", report.table());
+    let history = report.history.as_ref().expect("the integrity check ran");
+    assert!(history.failures.is_empty() && history.entries > 100, "{}", report.table());
+    let actions = loadgen::sql::history::actions(db.url()).await.unwrap();
+    for action in [
+        "booked",
+        "waitlisted",
+        "cancelled",
+        "offered",
+        "accepted",
+        "declined",
+        "expired",
+        "limit_changed",
+        "quantity_changed",
+        "event_cancelled",
+    ] {
+        assert!(actions.iter().any(|a| a == action), "no {action} in {actions:?}: {}", report.table());
     }
 }
 

@@ -73,7 +73,23 @@ impl Setup {
         token: Option<&str>,
         key: Option<&str>,
     ) -> Answer {
+        self.send_with(method, path, body, token, key, &[]).await
+    }
+
+    /// [`Setup::send`] with more headers.
+    pub(crate) async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        token: Option<&str>,
+        key: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let mut request = self.app.client.request(method, format!("{}{path}", self.next()));
+        for &(name, value) in headers {
+            request = request.header(name, value);
+        }
         if let Some(body) = body {
             request = request.json(body);
         }

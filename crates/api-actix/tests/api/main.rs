@@ -9,6 +9,7 @@ mod embedded;
 mod events;
 mod groups;
 mod helpers;
+mod history;
 mod idempotency;
 mod lifecycle;
 mod login_storm;

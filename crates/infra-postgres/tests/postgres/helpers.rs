@@ -2,7 +2,8 @@ use std::time::Duration;
 
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use domain::ports::{Catalog, Sales, Users};
+use domain::history::integrity::{self, IntegrityReport};
+use domain::ports::{Audit, Catalog, Sales, Users};
 use domain::{
     BookTicket, BookingId, BookingOutcome, ChangeEvent, ChangeEventError, EmailAddress, EventChange,
     EventChanges, EventDate, EventId, NewEvent, NewUser, NonEmptyText, PasswordHash, Price, TicketLimit,
@@ -100,9 +101,24 @@ impl Fixture {
     }
 
     /// Recounts the invariants (docs/ARCHITECTURE.md, "Guarantees") over every event, in one
-    /// snapshot.
+    /// snapshot; then replays each event's history against it (each in a snapshot of its own).
     pub async fn assert_invariants(&self) {
         assert_invariants_on(&mut self.raw().await).await;
+        self.assert_history_adds_up().await;
+    }
+
+    /// The integrity check of every event holds.
+    pub async fn assert_history_adds_up(&self) {
+        for event in self.store.audited_events().await.unwrap() {
+            let report = self.integrity(event).await;
+            assert!(report.ok(), "{:#?}", report.violations().collect::<Vec<_>>());
+        }
+    }
+
+    /// The integrity check of `event`.
+    pub async fn integrity(&self, event: EventId) -> IntegrityReport {
+        let trail = self.store.audit_trail(event).await.unwrap().expect("a trail");
+        integrity::check(&trail)
     }
 }
 

@@ -7,6 +7,7 @@ mod dates;
 mod events;
 mod group_commit;
 mod helpers;
+mod history;
 mod idempotency;
 mod listing;
 mod migrations;

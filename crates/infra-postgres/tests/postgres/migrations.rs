@@ -75,14 +75,14 @@ async fn every_key_of_the_tables_distributed_by_event_names_the_event() {
          JOIN pg_class t ON t.oid = x.indrelid
          JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY (x.indkey)
          WHERE x.indisunique AND t.relnamespace = 'public'::regnamespace
-           AND t.relname IN ('events', 'bookings', 'notifications')
+           AND t.relname IN ('events', 'bookings', 'notifications', 'history', 'history_archive')
          GROUP BY t.relname, i.relname",
     )
     .load(&mut conn)
     .await
     .unwrap();
 
-    for table in ["events", "bookings", "notifications"] {
+    for table in ["events", "bookings", "notifications", "history", "history_archive"] {
         assert!(keys.iter().any(|k| k.description.starts_with(&format!("{table} "))), "{table}: {keys:#?}");
     }
     for key in &keys {

@@ -1,6 +1,10 @@
 //! A randomized run against one event for a while: `users` buyers, `concurrency` at a time,
 //! book groups of one to `max_quantity` seats, cancel, lower a waiting booking's quantity, and
-//! the organizer moves the ticket limit up and down — on every instance at once. Nothing is
+//! the organizer moves the ticket limit up and down — on every instance at once; on an event
+//! that offers seats (`offer_window_seconds`), buyers also accept or decline what they were
+//! offered, and one in four, once booked, only reads their booking (so what they are offered
+//! lapses); with `cancel_at_end`, the organizer calls the event off once the
+//! clients stop. Nothing is
 //! known in advance about who ends up with a seat; what is checked afterwards is that every
 //! invariant holds (by SQL, when a database is given) and that every answer was one the API
 //! may give for such a request. Seeded: the seed is in the report, and `--seed` replays the
@@ -27,6 +31,10 @@ pub struct Mixed {
     pub concurrency: usize,
     pub duration: Duration,
     pub seed: u64,
+    /// The event offers freed seats for this long (10 to 604 800 seconds), else confirms them.
+    pub offer_window_seconds: Option<u32>,
+    /// The organizer calls the event off when the run ends.
+    pub cancel_at_end: bool,
 }
 
 /// What happened.
@@ -73,11 +81,15 @@ pub async fn run(api: &Api, cfg: Mixed, provisioning: Provisioning<'_>) -> anyho
         provision::buyers(api, &format!("{run}-organizer"), 1, Provisioning::one()).await?.remove(0);
     let buyers = Arc::new(provision::buyers(api, &run, cfg.users, provisioning).await?);
     anyhow::ensure!(!buyers.is_empty(), "no buyers were provisioned");
-    let body = json!({
+    let mut body = json!({
         "name": "Mixed load", "description": "Groups, cancels and limit changes", "date": "2027-12-31",
         "location": "Loopback", "ticketLimit": cfg.capacity, "price": 10,
         "maxPerBooking": cfg.max_quantity.max(1), "overtakeLimit": cfg.overtake_limit,
     });
+    if let Some(window) = cfg.offer_window_seconds {
+        body["promotion"] = json!("offer");
+        body["offerWindowSeconds"] = json!(window);
+    }
     let created = api.post(0, "/initialize", &body, Some(&organizer.token)).await;
     anyhow::ensure!(created.is(201), "creating the event: {:?} {}", created.status, created.body);
     let event = created.body["event"]["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no event id"))?;
@@ -111,7 +123,16 @@ pub async fn run(api: &Api, cfg: Mixed, provisioning: Provisioning<'_>) -> anyho
         .filter(|(action, reply)| !expected(action, reply))
         .map(|(action, reply)| format!("{action}: {:?} {}", reply.status, reply.body))
         .collect();
-    let all: Vec<Reply> = replies.into_iter().map(|(_, reply)| reply).collect();
+    let mut unexpected = unexpected;
+    let mut all: Vec<Reply> = replies.into_iter().map(|(_, reply)| reply).collect();
+    if cfg.cancel_at_end {
+        let called_off =
+            api.write(0, &format!("/events/{event}/cancel"), &json!({}), Some(&stage.organizer.token)).await;
+        if !called_off.is(200) {
+            unexpected.push(format!("calling the event off: {:?} {}", called_off.status, called_off.body));
+        }
+        all.push(called_off);
+    }
     let mut phase = PhaseReport::from_replies("mixed", &all, elapsed);
     // Refusals the rules call for (a second booking, a quantity that no longer fits, a cancel
     // of nothing) are answers here, not failures; what is not is in `unexpected`.
@@ -143,8 +164,27 @@ impl Stage {
         let who = usize::try_from(choices.below(u64::try_from(self.buyers.len()).unwrap_or(1))).unwrap_or(0);
         let (buyer, state) = (&self.buyers[who % self.buyers.len()], &self.known[who % self.known.len()]);
         let mut state = state.lock().await;
+        // On an event that offers, one buyer in four books and then only reads their booking:
+        // whatever they are offered lapses.
+        if cfg.offer_window_seconds.is_some()
+            && who % 4 == 0
+            && let Some(booking) = state.booking
+        {
+            return ("read", api.get_as(n, &format!("/bookings/{booking}"), &buyer.token).await);
+        }
         let quantity = 1 + u32::try_from(choices.below(u64::from(cfg.max_quantity.max(1)))).unwrap_or(0);
         let token = Some(buyer.token.as_str());
+        if cfg.offer_window_seconds.is_some()
+            && (45..55).contains(&roll)
+            && let Some(booking) = state.booking
+        {
+            let verb = if roll < 52 { "accept" } else { "decline" };
+            let reply = api.write(n, &format!("/bookings/{booking}/{verb}"), &json!({}), token).await;
+            if reply.is(200) && verb == "decline" {
+                *state = Known::default();
+            }
+            return ("answer", reply);
+        }
         if roll < 55 {
             let reply = api.write(n, "/book", &json!({"eventId": event, "quantity": quantity}), token).await;
             if reply.is(201) {
@@ -184,7 +224,9 @@ fn expected(action: &str, reply: &Reply) -> bool {
     let code = reply.body["code"].as_str().unwrap_or_default();
     let error = reply.body["error"].as_str().unwrap_or_default();
     match (action, &reply.status) {
-        ("book", Ok(201)) | ("cancel" | "lower" | "limit", Ok(200)) => true,
+        ("book", Ok(201)) | ("cancel" | "lower" | "limit" | "answer" | "read", Ok(200)) => true,
+        // Nothing offered (yet, or any more), or its deadline passed; or no booking to answer.
+        ("answer", Ok(409)) => matches!(code, "not_offered" | "offer_expired"),
         // Already booked or waiting (the original's 400s).
         ("book", Ok(400)) => matches!(code, "already_booked" | "already_waitlisted"),
         // A limit lowered below the quantity asked for.
@@ -211,6 +253,8 @@ pub fn parameters(cfg: &Mixed) -> BTreeMap<String, u64> {
         ("concurrency".to_owned(), count(cfg.concurrency)),
         ("seconds".to_owned(), cfg.duration.as_secs()),
         ("seed".to_owned(), cfg.seed),
+        ("offer_window_seconds".to_owned(), u64::from(cfg.offer_window_seconds.unwrap_or(0))),
+        ("cancel_at_end".to_owned(), u64::from(cfg.cancel_at_end)),
     ])
 }
 
