@@ -49,28 +49,9 @@ CREATE TABLE history (
 CREATE INDEX history_booking_id_idx ON history (booking_id, id) WHERE booking_id IS NOT NULL;
 
 -- Where an event's rows go some days after its date (`HISTORY_ARCHIVE_AFTER`): same columns,
--- same rule, out of the way of the table every booking writes to.
-CREATE TABLE history_archive (
-    event_id BIGINT NOT NULL,
-    id BIGINT NOT NULL,
-    event_version BIGINT NOT NULL,
-    booking_id BIGINT,
-    actor_kind TEXT NOT NULL,
-    actor_id BIGINT,
-    action TEXT NOT NULL,
-    from_status TEXT,
-    to_status TEXT,
-    quantity INTEGER,
-    seats_delta INTEGER NOT NULL,
-    waiting_delta INTEGER NOT NULL,
-    waiting_seats_delta INTEGER NOT NULL,
-    ticket_limit INTEGER NOT NULL,
-    overtake_limit INTEGER NOT NULL,
-    offer_expires_at TIMESTAMPTZ,
-    request_id TEXT,
-    at TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (event_id, id)
-);
+-- same rules, out of the way of the table every booking writes to (its `id` a plain column: it
+-- keeps the one the row had).
+CREATE TABLE history_archive (LIKE history INCLUDING CONSTRAINTS, PRIMARY KEY (event_id, id));
 CREATE INDEX history_archive_booking_id_idx ON history_archive (booking_id, id) WHERE booking_id IS NOT NULL;
 
 -- Nobody edits history: an UPDATE, DELETE or TRUNCATE fails, whoever runs it. The one way a row

@@ -220,6 +220,7 @@ macro_rules! on_every_setup {
         }
     )*};
 }
+pub(crate) use on_every_setup;
 
 on_every_setup!(
     a_group_waits_with_none_of_its_seats_and_status_counts_seats,

@@ -8,7 +8,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::groups::Setup;
+use crate::groups::{Setup, on_every_setup};
 use crate::helpers::Answer;
 
 async fn post_as(s: &Setup, path: &str, body: &Value, token: &str, request_id: &str) -> Answer {
@@ -221,27 +221,6 @@ async fn entries(s: &Setup, event: i64, organizer: &str) -> usize {
     let page = get(s, &format!("/events/{event}/history?limit=100"), organizer).await;
     assert_eq!(page.status, StatusCode::OK, "{page:?}");
     page.body["entries"].as_array().unwrap().len()
-}
-
-macro_rules! on_every_setup {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            #[actix_web::test]
-            async fn in_memory() {
-                super::$scenario(&super::Setup::memory().await).await;
-            }
-
-            #[actix_web::test]
-            async fn on_postgres() {
-                super::$scenario(&super::Setup::postgres().await).await;
-            }
-
-            #[actix_web::test]
-            async fn across_two_instances() {
-                super::$scenario(&super::Setup::two_instances().await).await;
-            }
-        }
-    )*};
 }
 
 on_every_setup!(
