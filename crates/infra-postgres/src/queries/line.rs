@@ -42,9 +42,9 @@ pub(crate) async fn read(
 /// `$8` to the event's seats taken, bookings waiting and seats waiting. A booking newly
 /// `OFFERED` gets its deadline here, by this statement's clock: the event's offer window from
 /// now, capped at the start of its day. The history entries of the steps that led there (`$9`
-/// to `$19`, [`Steps`], in the order taken: one booking may have several) are written with
-/// them; an offer's entry gets the deadline the booking got. Returns each rewritten booking's
-/// id and deadline.
+/// to `$19`, `queries::history::Steps`, in the order taken: one booking may have several) are
+/// written with them; an offer's entry gets the deadline the booking got. Returns each
+/// rewritten booking's id and deadline.
 pub const WRITE_CHANGES: &str = concat!(
     "WITH changed AS (
     UPDATE bookings b
