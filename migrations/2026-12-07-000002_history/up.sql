@@ -59,7 +59,8 @@ CREATE INDEX history_archive_booking_id_idx ON history_archive (booking_id, id) 
 CREATE FUNCTION history_refuse_edits() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'history' AND EXISTS (
-        SELECT FROM history_archive a WHERE a.event_id = OLD.event_id AND a.id = OLD.id) THEN
+        SELECT FROM history_archive a
+        WHERE a.event_id = OLD.event_id AND a.id = OLD.id AND to_jsonb(a) = to_jsonb(OLD)) THEN
         RETURN OLD;
     END IF;
     RAISE EXCEPTION 'history is append-only: % on % refused', TG_OP, TG_TABLE_NAME
@@ -76,12 +77,17 @@ CREATE TRIGGER history_archive_no_truncate BEFORE TRUNCATE ON history_archive
     FOR EACH STATEMENT EXECUTE FUNCTION history_refuse_edits();
 
 -- Moves up to `batch` rows of events whose date is more than `days` days past to the archive:
--- copied first, then deleted (which the trigger allows only for a row already copied). Runs as
--- the owner, so that the service's role needs no DELETE on history.
+-- copied first, then deleted (which the trigger allows only for a row whose exact copy is
+-- there). Runs as the owner, so that the service's role needs neither DELETE on history nor
+-- INSERT on the archive; it can move only past events' rows, whole.
 CREATE FUNCTION archive_history(days INTEGER, batch INTEGER) RETURNS BIGINT
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE moved BIGINT;
 BEGIN
+    IF days IS NULL OR days < 0 OR batch IS NULL OR batch < 1 THEN
+        RAISE EXCEPTION 'archive_history: days must be 0 or more and batch 1 or more'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     INSERT INTO history_archive
         SELECT h.* FROM history h JOIN events e ON e.id = h.event_id
         WHERE e.date < current_date - days
@@ -108,16 +114,17 @@ SELECT b.event_id, 1, b.id, 'system', NULL, 'imported', NULL, b.status, b.quanti
 FROM bookings b JOIN events e ON e.id = b.event_id
 ORDER BY b.event_id, b.id;
 
--- The service's role may read and add rows, nothing else (the role setup grants every table's
--- rows by default; it takes these back at every start too).
+-- The service's role may read history and add to it, and read the archive, nothing else (the
+-- role setup grants every table's rows by default; it takes these back at every start too).
 DO $$
 DECLARE grantee record;
 BEGIN
     FOR grantee IN
         SELECT DISTINCT g.grantee FROM information_schema.role_table_grants g
         WHERE g.table_schema = 'public' AND g.table_name IN ('history', 'history_archive')
-          AND g.privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE') AND g.grantee <> current_user
+          AND g.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') AND g.grantee <> current_user
     LOOP
-        EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON history, history_archive FROM %I', grantee.grantee);
+        EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON history FROM %I', grantee.grantee);
+        EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON history_archive FROM %I', grantee.grantee);
     END LOOP;
 END $$;

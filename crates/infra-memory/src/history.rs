@@ -162,6 +162,7 @@ impl Tables {
             event,
             organizer: row.event.organizer,
             ticket_limit: row.event.ticket_limit.get().unsigned_abs(),
+            cancelled: row.event.status == EventStatus::Cancelled,
             counters: Counted { seats: i64::from(row.seats_taken), waiting, waiting_seats },
             bookings: self
                 .of_event(event)

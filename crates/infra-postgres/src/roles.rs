@@ -78,7 +78,8 @@ ALTER DEFAULT PRIVILEGES FOR ROLE {own} IN SCHEMA public GRANT SELECT, INSERT, U
 ALTER DEFAULT PRIVILEGES FOR ROLE {own} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {app_name};
 DO $$ BEGIN
     IF to_regclass('public.history') IS NOT NULL THEN
-        REVOKE UPDATE, DELETE, TRUNCATE ON history, history_archive FROM {app_name};
+        REVOKE UPDATE, DELETE, TRUNCATE ON history FROM {app_name};
+        REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON history_archive FROM {app_name};
     END IF;
 END $$;
 ",
@@ -123,8 +124,8 @@ mod tests {
             sql.contains("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"app\"")
         );
         let grant = sql.find("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES").unwrap();
-        let revoke =
-            sql.find("REVOKE UPDATE, DELETE, TRUNCATE ON history, history_archive FROM \"app\"").unwrap();
+        let revoke = sql.find("REVOKE UPDATE, DELETE, TRUNCATE ON history FROM \"app\"").unwrap();
+        assert!(sql.contains("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON history_archive FROM \"app\""));
         assert!(revoke > grant, "history's edits are taken back after every table's are granted");
     }
 }

@@ -11,6 +11,9 @@ pub enum Actor {
     Organizer(UserId),
     /// Nobody: the clock, through a sweeper or the next write.
     System,
+    /// A user other than the one reading, who is not theirs to know: what a holder reads of
+    /// another user's change to their booking (a cancel that promoted it). Never stored.
+    AnotherUser,
 }
 
 impl Actor {
@@ -24,7 +27,7 @@ impl Actor {
     #[must_use]
     pub const fn kind(self) -> &'static str {
         match self {
-            Self::User(_) => "user",
+            Self::User(_) | Self::AnotherUser => "user",
             Self::Organizer(_) => "organizer",
             Self::System => "system",
         }
@@ -35,7 +38,7 @@ impl Actor {
     pub const fn id(self) -> Option<UserId> {
         match self {
             Self::User(id) | Self::Organizer(id) => Some(id),
-            Self::System => None,
+            Self::System | Self::AnotherUser => None,
         }
     }
 

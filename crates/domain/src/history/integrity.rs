@@ -3,13 +3,16 @@
 //! this decides, so every adapter is checked by the same rules.
 //!
 //! Each check names the guarantee it proves (docs/ARCHITECTURE.md, "Guarantees"): the seats
-//! and the line as the history adds them up are the counters and the bookings (I1, I5); at
-//! every commit the seats taken stayed within the limit then in force (I1 at every past
-//! moment); every booking's entries are a legal path of its state machine ending where it is;
-//! every booking served went ahead of nobody it should not have (I4); every offer was accepted
-//! before its deadline and expired at or after it (I7).
+//! and the line as the history adds them up are the counters and the bookings (I1, I5); the
+//! event's limit and sale status are what its entries left them; at every commit the seats
+//! taken stayed within the limit then in force (I1 at every past moment); every booking's
+//! entries are a legal path of its state machine ending where it is; every booking served went
+//! ahead of nobody it should not have (I4); every offer was accepted before the deadline it was
+//! given and expired at or after it (I7).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
 
 use super::{Action, Change, Counted, HistoryEntry};
 use crate::booking::BookingStatus;
@@ -35,6 +38,8 @@ pub struct AuditTrail {
     pub organizer: UserId,
     /// Its ticket limit now.
     pub ticket_limit: u32,
+    /// Whether it is called off now.
+    pub cancelled: bool,
     /// The counters the store keeps on the event: seats taken, bookings waiting, seats waited
     /// for.
     pub counters: Counted,
@@ -95,6 +100,12 @@ pub fn check(trail: &AuditTrail) -> IntegrityReport {
         compare("seats_held", total.seats, held),
         compare("waiting", total.waiting, trail.counters.waiting),
         compare("waiting_seats", total.waiting_seats, trail.counters.waiting_seats),
+        ticket_limit(&entries, trail.ticket_limit),
+        compare(
+            "sale_status",
+            i64::from(entries.iter().any(|e| e.action == Action::EventCancelled)),
+            i64::from(trail.cancelled),
+        ),
         within_limit(&entries, trail.ticket_limit),
         paths("state_machine", state_machine(&entries, &trail.bookings)),
         paths("serving_order", serving_order(&entries)),
@@ -116,6 +127,27 @@ fn paths(name: &'static str, offending: BTreeSet<BookingId>) -> CheckResult {
         actual,
         bookings: offending.into_iter().collect(),
     }
+}
+
+/// The limit the entries leave in force is the event's, and it changed only where an entry
+/// says so (created, or `limit_changed`): expected is the limit by the history and actual the
+/// stored one — or, for a change no entry made, the limits before and after it.
+fn ticket_limit(entries: &[&HistoryEntry], stored: u32) -> CheckResult {
+    let check = |expected: u32, actual: u32| CheckResult {
+        name: "ticket_limit",
+        ok: expected == actual,
+        expected: i64::from(expected),
+        actual: i64::from(actual),
+        bookings: Vec::new(),
+    };
+    for pair in entries.windows(2) {
+        let (before, after) = (pair[0], pair[1]);
+        let explained = matches!(after.action, Action::LimitChanged | Action::Created);
+        if before.ticket_limit != after.ticket_limit && !explained {
+            return check(before.ticket_limit, after.ticket_limit);
+        }
+    }
+    check(entries.last().map_or(stored, |e| e.ticket_limit), stored)
 }
 
 /// I1 at every commit: the seats the history adds up to, after each of the event's versions,
@@ -235,18 +267,34 @@ fn serving_order(entries: &[&HistoryEntry]) -> BTreeSet<BookingId> {
     offending
 }
 
-/// I7: an offer accepted before its deadline, and expired at or after it, by the store's clock.
+/// I7: an offer accepted before its deadline, and expired at or after it, by the store's clock
+/// — the deadline its offer (or the last move of it) was given, which the answer's entry
+/// repeats.
 fn offer_deadlines(entries: &[&HistoryEntry]) -> BTreeSet<BookingId> {
-    entries
-        .iter()
-        .filter(|e| match (e.action, e.offer_expires_at) {
-            (Action::Accepted, Some(deadline)) => e.at >= deadline,
-            (Action::Expired, Some(deadline)) => e.at < deadline,
-            (Action::Accepted | Action::Expired | Action::Offered, None) => true,
+    let mut offending = BTreeSet::new();
+    let mut deadlines: HashMap<BookingId, DateTime<Utc>> = HashMap::new();
+    for entry in entries {
+        let Some(booking) = entry.booking else { continue };
+        let given = deadlines.get(&booking).copied();
+        let late = match (entry.action, entry.offer_expires_at) {
+            (Action::Offered | Action::DeadlineMoved, Some(deadline)) => {
+                deadlines.insert(booking, deadline);
+                false
+            }
+            (Action::Imported, Some(deadline)) if entry.to == Some(BookingStatus::Offered) => {
+                deadlines.insert(booking, deadline);
+                false
+            }
+            (Action::Accepted, Some(deadline)) => given != Some(deadline) || entry.at >= deadline,
+            (Action::Expired, Some(deadline)) => given != Some(deadline) || entry.at < deadline,
+            (Action::Accepted | Action::Expired | Action::Offered | Action::DeadlineMoved, None) => true,
             _ => false,
-        })
-        .filter_map(|e| e.booking)
-        .collect()
+        };
+        if late {
+            offending.insert(booking);
+        }
+    }
+    offending
 }
 
 #[cfg(test)]

@@ -4,12 +4,15 @@
 use crate::booking::rules::may_read;
 use crate::event::FindEventError;
 use crate::history::integrity::{self, IntegrityReport};
-use crate::history::{HistoryEntry, HistoryError, HistoryQuery};
+use crate::history::{Actor, HistoryEntry, HistoryError, HistoryQuery};
 use crate::ids::{BookingId, EventId, HistoryId, UserId};
 use crate::listing::Page;
 use crate::ports::{Audit, Catalog};
 
-/// A booking's history, oldest first, for its holder or its event's organizer.
+/// A booking's history, oldest first, for its holder or its event's organizer. The holder
+/// does not learn who else changed it, nor in which request: another user's doing reads as
+/// [`Actor::AnotherUser`], and only the holder's own entries keep their request ids (the
+/// organizer reads everything).
 ///
 /// # Errors
 /// [`HistoryError::BookingNotFound`] for an unknown booking and for one the caller may not see
@@ -20,9 +23,23 @@ pub async fn booking_history(
     booking: BookingId,
 ) -> Result<Vec<HistoryEntry>, HistoryError> {
     match audit.booking_history(booking).await? {
-        Some((entries, holder, organizer)) if may_read(caller, holder, organizer) => Ok(entries),
+        Some((entries, _, organizer)) if caller == organizer => Ok(entries),
+        Some((entries, holder, organizer)) if may_read(caller, holder, organizer) => {
+            Ok(entries.into_iter().map(|entry| as_seen_by(caller, entry)).collect())
+        }
         _ => Err(HistoryError::BookingNotFound(booking)),
     }
+}
+
+/// `entry` as `reader`, who is not the organizer, may read it.
+fn as_seen_by(reader: UserId, mut entry: HistoryEntry) -> HistoryEntry {
+    if entry.actor.id() != Some(reader) {
+        entry.request = None;
+        if matches!(entry.actor, Actor::User(_)) {
+            entry.actor = Actor::AnotherUser;
+        }
+    }
+    entry
 }
 
 /// A page of an event's history, newest first, for its organizer.
@@ -99,6 +116,7 @@ mod tests {
                     event,
                     organizer: user(2),
                     ticket_limit: 10,
+                    cancelled: false,
                     counters: Counted::default(),
                     bookings: Vec::new(),
                     entries: Vec::new(),

@@ -225,7 +225,7 @@ const CANCEL_EVENT: &str = concat!(
                CASE WHEN e.was IN ('CONFIRMED', 'OFFERED') THEN -e.quantity ELSE 0 END AS seats,
                CASE WHEN e.was = 'PENDING' THEN -1 ELSE 0 END AS waiting,
                CASE WHEN e.was = 'PENDING' THEN -e.quantity ELSE 0 END AS waiting_seats,
-               e.offer_expires_at AS deadline, e.id AS ord
+               CASE WHEN e.was = 'OFFERED' THEN e.offer_expires_at END AS deadline, e.id AS ord
         FROM ended e
         UNION ALL
         SELECT NULL, 'event_cancelled', NULL, NULL, NULL, 0, 0, 0, NULL, 9223372036854775807

@@ -219,7 +219,7 @@ pub(crate) async fn trail(conn: &mut AsyncPgConnection, event: EventId) -> Query
 
 /// Event `$1`'s counters as the service keeps them.
 const TRAIL_EVENT: &str = "\
-SELECT organizer_id, ticket_limit, seats_taken, waiting, seats_waiting FROM events WHERE id = $1";
+SELECT organizer_id, ticket_limit, seats_taken, waiting, seats_waiting, status FROM events WHERE id = $1";
 
 pub(crate) async fn trail_event(
     conn: &mut AsyncPgConnection,

@@ -93,8 +93,9 @@ pub(crate) async fn cap_at_start(
 }
 
 /// Booking `$1` of user `$2` confirmed if it is still offered and its deadline has not passed
-/// by this statement's clock, with its notice (kind `$3`): one conditional write under the
-/// booking's row lock and no guard, as the seats are already held. An expiry that runs at the
+/// by this statement's clock, with its notice (kind `$3`): one conditional write that decides
+/// nothing under the guard, as the seats are already held (it locks the event's row only to
+/// bump its version, below). An expiry that runs at the
 /// same moment either sees it confirmed or makes it find nothing. `updated_at` records the
 /// moment it was accepted (before the deadline). Its history entry needs the event's version:
 /// the event's row is bumped first, by a CTE the booking's update reads (so the row locks are

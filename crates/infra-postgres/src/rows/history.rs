@@ -98,6 +98,8 @@ pub(crate) struct TrailEventRow {
     pub waiting: i32,
     #[diesel(sql_type = Integer)]
     pub seats_waiting: i32,
+    #[diesel(sql_type = Text)]
+    pub status: String,
 }
 
 /// A booking as stored, as the check reads it.

@@ -78,6 +78,7 @@ async fn read_trail(conn: &mut AsyncPgConnection, event: EventId) -> Result<Opti
         event,
         organizer: UserId::new(row.organizer_id).map_err(corrupt_row)?,
         ticket_limit: u32::try_from(row.ticket_limit).map_err(corrupt_row)?,
+        cancelled: row.status == "CANCELLED",
         counters: Counted {
             seats: i64::from(row.seats_taken),
             waiting: i64::from(row.waiting),

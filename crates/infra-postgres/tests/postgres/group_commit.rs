@@ -18,7 +18,7 @@ use infra_postgres::bench::LOCK_EVENT;
 use infra_postgres::{BatchCounts, PgStore};
 use tokio::task::JoinHandle;
 
-use crate::helpers::{Fixture, number, positions, wide_pool};
+use crate::helpers::{Fixture, assert_invariants_on, number, positions, wide_pool};
 use crate::idempotency::{LEASE, fresh, request};
 
 type Booked = Result<BookingOutcome, BookError>;
@@ -143,7 +143,9 @@ async fn a_batch_for_an_event_called_off_meanwhile_refuses_everyone_in_it() {
     }
     assert!(fx.store.batch_counts().batches >= 1);
     assert_eq!(notices(&fx, event).await, 0);
-    fx.assert_invariants().await;
+    // Called off by hand, to hold its row meanwhile: its history rightly does not say so (the
+    // integrity check names that), so only the recount.
+    assert_invariants_on(&mut fx.raw().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -77,10 +77,14 @@ async fn the_services_role_may_read_and_add_history_and_nothing_else() {
     let mut as_app = AsyncPgConnection::establish(&url).await.unwrap();
     let count = "SELECT count(*) FROM history";
     run(&mut as_app, count).await.unwrap();
-    for edit in ["DELETE FROM history", "UPDATE history SET seats_delta = 0", "TRUNCATE history"] {
+    let forged = "INSERT INTO history_archive SELECT * FROM history LIMIT 1";
+    for edit in ["DELETE FROM history", "UPDATE history SET seats_delta = 0", "TRUNCATE history", forged] {
         let refused = run(&mut as_app, edit).await.expect_err(edit);
         assert!(refused.contains("permission denied"), "{edit}: {refused}");
     }
+    let everything =
+        run(&mut as_app, "SELECT archive_history(-100000, 10)").await.expect_err("negative days");
+    assert!(everything.contains("days must be 0 or more"), "{everything}");
     let moved: i64 = {
         #[derive(diesel::QueryableByName)]
         struct Moved {
@@ -94,6 +98,27 @@ async fn the_services_role_may_read_and_add_history_and_nothing_else() {
             .n
     };
     assert_eq!(moved, 0, "the role may run the archiving, which moves only past events' rows");
+}
+
+/// Even the owner cannot swap an entry for a forged one by way of the archive: a row leaves
+/// `history` only when its exact copy is there.
+#[tokio::test]
+async fn a_forged_archive_copy_cannot_replace_an_entry() {
+    let fx = Fixture::new().await;
+    let event = booked(&fx, 1, 1).await;
+    let mut conn = fx.raw().await;
+    run(&mut conn, &format!("UPDATE events SET date = current_date - 40 WHERE id = {event}")).await.unwrap();
+    run(&mut conn, "INSERT INTO history_archive SELECT * FROM history WHERE action = 'booked'")
+        .await
+        .unwrap();
+    run(&mut conn, "ALTER TABLE history_archive DISABLE TRIGGER history_archive_append_only").await.unwrap();
+    run(&mut conn, "UPDATE history_archive SET seats_delta = 0").await.unwrap();
+    run(&mut conn, "ALTER TABLE history_archive ENABLE TRIGGER history_archive_append_only").await.unwrap();
+    let refused = run(&mut conn, "SELECT archive_history(30, 100)").await.expect_err("a forged copy");
+    assert!(refused.contains("append-only"), "{refused}");
+    let refused =
+        run(&mut conn, "DELETE FROM history WHERE action = 'booked'").await.expect_err("a forged copy");
+    assert!(refused.contains("append-only"), "{refused}");
 }
 
 #[tokio::test]

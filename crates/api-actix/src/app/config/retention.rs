@@ -33,6 +33,9 @@ pub struct RetentionConfig {
 /// A day.
 const DAY: Duration = Duration::from_secs(86_400);
 
+/// The longest `HISTORY_ARCHIVE_AFTER`, in days: beyond it the database's dates would overflow.
+const MAX_ARCHIVE_DAYS: u32 = 36_500;
+
 impl RetentionConfig {
     pub(super) fn read(vars: &Vars<'_>) -> Result<Self, ConfigError> {
         let notifications = vars.duration("NOTIFICATION_RETENTION", 30 * DAY)?;
@@ -44,14 +47,19 @@ impl RetentionConfig {
             );
             return Err(invalid("NOTIFICATION_RETENTION", &format!("{}s", notifications.as_secs()), &reason));
         }
+        let archive_after = vars.duration("HISTORY_ARCHIVE_AFTER", 90 * DAY)?;
+        let history_archive_after_days = u32::try_from(archive_after.as_secs() / DAY.as_secs())
+            .ok()
+            .filter(|&days| days <= MAX_ARCHIVE_DAYS)
+            .ok_or_else(|| {
+                let given = format!("{}s", archive_after.as_secs());
+                invalid("HISTORY_ARCHIVE_AFTER", &given, "must be at most 100 years (36500d)")
+            })?;
         Ok(Self {
             webhook_attempts: vars.duration("WEBHOOK_ATTEMPT_RETENTION", 7 * DAY)?,
             webhook_deliveries: vars.duration("WEBHOOK_DELIVERY_RETENTION", 7 * DAY)?,
             notifications,
-            history_archive_after_days: u32::try_from(
-                vars.duration("HISTORY_ARCHIVE_AFTER", 90 * DAY)?.as_secs() / DAY.as_secs(),
-            )
-            .unwrap_or(u32::MAX),
+            history_archive_after_days,
         })
     }
 }
@@ -80,6 +88,8 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(set.retention.history_archive_after_days, 30);
+        let err = config(&[("HISTORY_ARCHIVE_AFTER", "36501d")]).unwrap_err();
+        assert!(err.to_string().starts_with("HISTORY_ARCHIVE_AFTER is invalid"), "{err}");
         assert_eq!(set.retention.webhook_attempts.as_secs(), 2 * 86_400);
         assert_eq!(set.retention.notifications.as_secs(), 36 * 3600);
     }

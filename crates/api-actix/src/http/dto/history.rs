@@ -21,7 +21,8 @@ pub struct HistoryEntryBody {
     /// `user`, `organizer` or `system` (an offer's deadline passing).
     #[schema(pattern = "^(user|organizer|system)$")]
     pub actor: &'static str,
-    /// The acting user; `null` for the system.
+    /// The acting user; `null` for the system, and in a holder's view of their booking for a
+    /// user other than them (whose cancel promoted it, say).
     pub actor_id: Option<i64>,
     /// `booked`, `waitlisted`, `promoted`, `offered`, `accepted`, `declined`, `expired`,
     /// `cancelled`, `quantity_changed`, `deadline_moved`, `limit_changed`, `event_cancelled`,
@@ -45,7 +46,8 @@ pub struct HistoryEntryBody {
     pub overtake_limit: u32,
     /// The offer's deadline (RFC 3339), on entries that make, answer, end or move an offer.
     pub offer_expires_at: Option<String>,
-    /// The `x-request-id` of the request that made the change; `null` for the system's.
+    /// The `x-request-id` of the request that made the change; `null` for the system's, and in a
+    /// holder's view for every change not theirs.
     pub request_id: Option<String>,
     /// When, by the database's clock (RFC 3339).
     pub at: String,
@@ -55,7 +57,7 @@ impl From<HistoryEntry> for HistoryEntryBody {
     fn from(entry: HistoryEntry) -> Self {
         let (actor, actor_id) = match entry.actor {
             Actor::User(id) | Actor::Organizer(id) => (entry.actor.kind(), Some(id.get())),
-            Actor::System => (entry.actor.kind(), None),
+            Actor::System | Actor::AnotherUser => (entry.actor.kind(), None),
         };
         Self {
             id: entry.id.get(),
@@ -101,8 +103,8 @@ pub struct EventHistoryResponse {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IntegrityCheckBody {
-    /// `seats_taken`, `seats_held`, `waiting`, `waiting_seats`, `within_limit`,
-    /// `state_machine`, `serving_order` or `offer_deadlines`.
+    /// `seats_taken`, `seats_held`, `waiting`, `waiting_seats`, `ticket_limit`, `sale_status`,
+    /// `within_limit`, `state_machine`, `serving_order` or `offer_deadlines`.
     pub name: &'static str,
     pub ok: bool,
     /// What the history says (for the checks over bookings' paths: 0 offending bookings).

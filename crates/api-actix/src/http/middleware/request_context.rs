@@ -23,8 +23,9 @@ use crate::telemetry::metrics;
 /// The request id's header, in and out.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// A client's request id is echoed if it is short printable ASCII (a [`RequestId`]); anything
-/// else is replaced, so a hostile header cannot forge log lines.
+/// A client's request id is echoed if it is a [`RequestId`] (up to 128 letters, digits and
+/// `-_.:~`); anything else is replaced by a new one, so a hostile header cannot forge log lines
+/// nor put an address or a name in history.
 fn client_request_id(value: &HeaderValue) -> Option<HeaderValue> {
     let text = value.to_str().ok()?;
     RequestId::parse(text).ok().map(|_| value.clone())
@@ -115,6 +116,7 @@ mod tests {
     fn a_reasonable_client_id_is_kept_and_a_hostile_one_replaced() {
         assert!(client_request_id(&HeaderValue::from_static("abc-123")).is_some());
         assert!(client_request_id(&HeaderValue::from_static("two words")).is_none());
+        assert!(client_request_id(&HeaderValue::from_static("ann@example.com")).is_none());
         assert!(client_request_id(&HeaderValue::from_str(&"x".repeat(129)).unwrap()).is_none());
     }
 }

@@ -70,6 +70,7 @@ impl Trail {
             event: EventId::new(1).unwrap(),
             organizer: UserId::new(1).unwrap(),
             ticket_limit: self.limit,
+            cancelled: false,
             counters: self.counters,
             bookings: self.bookings.values().copied().collect(),
             entries: self.entries.clone(),
@@ -97,7 +98,7 @@ fn a_history_that_adds_up_passes_every_check() {
     trail.commit(&[(1, Some(Confirmed), Cancelled, 2), (3, Some(Pending), Confirmed, 2)]);
     let report = check(&trail.trail());
     assert!(report.ok(), "{report:#?}");
-    assert_eq!(report.checks.len(), 8);
+    assert_eq!(report.checks.len(), 10);
 }
 
 #[test]
@@ -152,12 +153,44 @@ fn seats_over_the_limit_at_any_past_commit_are_caught_though_they_add_up_now() {
 }
 
 #[test]
+fn a_limit_or_sale_status_changed_by_hand_is_caught() {
+    let trail = sold_out_with_a_line();
+    let mut raised = trail.trail();
+    raised.ticket_limit = 5;
+    assert_eq!(failed(&check(&raised)), [("ticket_limit", vec![])]);
+    let limit = check(&raised).checks.into_iter().find(|c| c.name == "ticket_limit").unwrap();
+    assert_eq!((limit.expected, limit.actual), (3, 5));
+    let mut called_off = trail.trail();
+    called_off.cancelled = true;
+    assert_eq!(failed(&check(&called_off)), [("sale_status", vec![])]);
+
+    // Changed by hand between two changes: the next entry carries the limit no entry set.
+    let mut hidden = sold_out_with_a_line();
+    hidden.limit = 4;
+    hidden.commit(&[(5, None, Pending, 1)]);
+    assert_eq!(failed(&check(&hidden.trail())), [("ticket_limit", vec![])]);
+}
+
+#[test]
 fn a_raised_limit_is_the_one_in_force_from_its_commit() {
     let mut trail = Trail::new(1, 0);
     trail.commit(&[(1, None, Confirmed, 1)]);
     trail.limit = 3;
+    trail.version += 1;
+    trail.entries.push(HistoryEntry {
+        id: HistoryId::new(100).unwrap(),
+        booking: None,
+        action: Action::LimitChanged,
+        from: None,
+        to: None,
+        quantity: None,
+        deltas: Counted::default(),
+        ticket_limit: 3,
+        event_version: trail.version,
+        ..trail.entries[0].clone()
+    });
     trail.commit(&[(2, None, Confirmed, 2)]);
-    assert!(check(&trail.trail()).ok());
+    assert!(check(&trail.trail()).ok(), "{:#?}", check(&trail.trail()));
 }
 
 #[test]
@@ -199,6 +232,12 @@ fn an_offer_accepted_at_its_deadline_or_expired_before_it_is_caught() {
     let mut late = trail.trail();
     late.entries.last_mut().unwrap().at = at(20);
     assert_eq!(failed(&check(&late)), [("offer_deadlines", vec![2])]);
+
+    // A deadline moved later with no entry: the answer repeats a deadline no offer was given.
+    let mut moved = trail.trail();
+    let last = moved.entries.last_mut().unwrap();
+    (last.offer_expires_at, last.at) = (Some(at(30)), at(25));
+    assert_eq!(failed(&check(&moved)), [("offer_deadlines", vec![2])]);
 
     let mut early = trail.trail();
     let last = early.entries.last_mut().unwrap();
