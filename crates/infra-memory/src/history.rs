@@ -12,14 +12,8 @@ use domain::ports::{Audit, RequestScoped};
 use domain::{BookingId, BookingStatus, EventId, EventStatus, HistoryId, Page, RepoError, UserId};
 
 use crate::MemoryStore;
+use crate::cause::Cause;
 use crate::tables::{Tables, Vanished, internal};
-
-/// Who makes a change, and in which request.
-#[derive(Debug, Clone)]
-pub(crate) struct Cause {
-    pub actor: Actor,
-    pub request: Option<RequestId>,
-}
 
 /// An event and its bookings as a change found them.
 #[derive(Debug, Clone)]

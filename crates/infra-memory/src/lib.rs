@@ -54,6 +54,7 @@
 //! ```
 
 mod catalog;
+mod cause;
 #[cfg(feature = "contract-gate")]
 mod gate;
 mod guards;

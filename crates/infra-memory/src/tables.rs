@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use crate::history::Cause;
+use crate::cause::Cause;
 use domain::booking::WaitlistPosition;
 use domain::history::{Actor, HistoryEntry};
 use domain::idempotency::{Fingerprint, IdempotencyKey, Recorded, Requester};
