@@ -1,13 +1,13 @@
 //! A randomized run against one event for a while: `users` buyers, `concurrency` at a time,
 //! book groups of one to `max_quantity` seats, cancel, lower a waiting booking's quantity, and
-//! the organizer moves the ticket limit up and down — on every instance at once; on an event
-//! that offers seats (`offer_window_seconds`), buyers also accept or decline what they were
-//! offered, and one in four, once booked, only reads their booking (so what they are offered
-//! lapses); with `cancel_at_end`, the organizer calls the event off once the
-//! clients stop. Nothing is
-//! known in advance about who ends up with a seat; what is checked afterwards is that every
-//! invariant holds (by SQL, when a database is given) and that every answer was one the API
-//! may give for such a request. Seeded: the seed is in the report, and `--seed` replays the
+//! the organizer moves the ticket limit up and down — on every instance at once. On an event
+//! that offers seats (`offer_window_seconds`), a buyer holding a booking answers it a quarter
+//! of the time (accepting or declining whatever is offered), and one buyer in four, once
+//! booked, only reads their booking (so what they are offered lapses); with `cancel_at_end`,
+//! the organizer calls the event off once the clients stop. Nothing is known in advance about
+//! who ends up with a seat; what is checked afterwards is that every invariant holds (by SQL,
+//! when a database is given) and that every answer was one the API may give for such a
+//! request. Seeded: the seed is in the report, and `--seed` replays the
 //! same choices (not the same interleaving).
 
 use std::collections::BTreeMap;
@@ -175,10 +175,10 @@ impl Stage {
         let quantity = 1 + u32::try_from(choices.below(u64::from(cfg.max_quantity.max(1)))).unwrap_or(0);
         let token = Some(buyer.token.as_str());
         if cfg.offer_window_seconds.is_some()
-            && (45..55).contains(&roll)
+            && (30..55).contains(&roll)
             && let Some(booking) = state.booking
         {
-            let verb = if roll < 52 { "accept" } else { "decline" };
+            let verb = if roll < 42 { "accept" } else { "decline" };
             let reply = api.write(n, &format!("/bookings/{booking}/{verb}"), &json!({}), token).await;
             if reply.is(200) && verb == "decline" {
                 *state = Known::default();
