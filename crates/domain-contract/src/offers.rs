@@ -298,8 +298,9 @@ pub async fn an_accept_and_a_decline_at_once_never_both_succeed<A: Adapter>() {
         let (store, cmd) = (A::another(&store, &keep), answer(b, &offered));
         async move { store.accept(cmd, None).await }
     });
-    // The accept either finishes (it takes no guard) or waits for the decline's row lock; give
-    // it the time to do either, then let the decline write.
+    // The accept either finishes (it decides under no guard) or waits for a row the decline
+    // holds (the booking's, or the event's it bumps for history); give it the time to do
+    // either, then let the decline write.
     for _ in 0..100 {
         if accept.is_finished() {
             break;
