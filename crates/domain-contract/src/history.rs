@@ -26,6 +26,14 @@ fn steps(entries: &[HistoryEntry]) -> Vec<(Option<BookingId>, Action, Actor)> {
     entries.iter().map(|e| (e.booking, e.action, e.actor)).collect()
 }
 
+/// An organizer's event of `seats` seats, and two buyers who have not booked it yet.
+async fn event_and_two_buyers<S: Store>(store: &S, seats: i64) -> (UserId, EventId, [UserId; 2]) {
+    let organizer = user(store, "organizer").await;
+    let ev = event(store, organizer, seats).await;
+    let [a, b] = users(store, "buyer", 2).await[..] else { unreachable!() };
+    (organizer, ev, [a, b])
+}
+
 async fn booking_of<S: Store>(store: &S, event: EventId, holder: UserId) -> BookingId {
     bookings(store, event)
         .await
@@ -43,9 +51,7 @@ async fn booking_of<S: Store>(store: &S, event: EventId, holder: UserId) -> Book
 /// a stranger may not; calling the event off ends B with the event's own entry last.
 pub async fn every_change_writes_one_entry_per_booking_it_touches_in_order<A: Adapter>() {
     let (store, _keep) = A::setup().await;
-    let organizer = user(&store, "organizer").await;
-    let ev = event(&store, organizer, 1).await;
-    let [a, b] = users(&store, "buyer", 2).await[..] else { unreachable!() };
+    let (organizer, ev, [a, b]) = event_and_two_buyers(&store, 1).await;
     store.book(book(a, ev), None).await.unwrap();
     store.book(book(b, ev), None).await.unwrap();
     let (ba, bb) = (booking_of(&store, ev, a).await, booking_of(&store, ev, b).await);
@@ -98,9 +104,7 @@ pub async fn every_change_writes_one_entry_per_booking_it_touches_in_order<A: Ad
 /// A refused booking, cancel, event change or quantity change writes nothing.
 pub async fn a_refused_change_writes_no_history<A: Adapter>() {
     let (store, _keep) = A::setup().await;
-    let organizer = user(&store, "organizer").await;
-    let ev = event(&store, organizer, 1).await;
-    let [a, b] = users(&store, "buyer", 2).await[..] else { unreachable!() };
+    let (_, ev, [a, b]) = event_and_two_buyers(&store, 1).await;
     store.book(book(a, ev), None).await.unwrap();
     store.book(book(b, ev), None).await.unwrap();
     let before = trail(&store, ev).await.len();
@@ -123,9 +127,7 @@ pub async fn a_refused_change_writes_no_history<A: Adapter>() {
 /// A change made through a store scoped to a request records its id; one made without, none.
 pub async fn a_change_records_the_request_that_made_it<A: Adapter>() {
     let (store, _keep) = A::setup().await;
-    let organizer = user(&store, "organizer").await;
-    let ev = event(&store, organizer, 5).await;
-    let [a, b] = users(&store, "buyer", 2).await[..] else { unreachable!() };
+    let (_, ev, [a, b]) = event_and_two_buyers(&store, 5).await;
     let request = RequestId::parse("req-7f3a").unwrap();
     store.for_request(request.clone()).book(book(a, ev), None).await.unwrap();
     store.book(book(b, ev), None).await.unwrap();

@@ -10,6 +10,7 @@
 
 mod action;
 mod actor;
+mod cause;
 mod change;
 mod entry;
 pub mod integrity;
@@ -17,6 +18,7 @@ mod request_id;
 
 pub use action::{Action, UnknownAction};
 pub use actor::Actor;
+pub use cause::Cause;
 pub use change::{Change, Counted};
 pub use entry::{HistoryEntry, HistoryError, HistoryQuery};
 pub use request_id::{InvalidRequestId, RequestId};

@@ -7,12 +7,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use domain::history::integrity::{AuditTrail, StoredBooking};
-use domain::history::{Action, Actor, Change, Counted, HistoryEntry, HistoryQuery, RequestId};
+use domain::history::{Action, Actor, Cause, Change, Counted, HistoryEntry, HistoryQuery, RequestId};
 use domain::ports::{Audit, RequestScoped};
 use domain::{BookingId, BookingStatus, EventId, EventStatus, HistoryId, Page, RepoError, UserId};
 
 use crate::MemoryStore;
-use crate::cause::Cause;
 use crate::tables::{Tables, Vanished, internal};
 
 /// An event and its bookings as a change found them.

@@ -54,7 +54,6 @@
 //! ```
 
 mod catalog;
-mod cause;
 #[cfg(feature = "contract-gate")]
 mod gate;
 mod guards;

@@ -7,9 +7,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use crate::cause::Cause;
 use domain::booking::WaitlistPosition;
-use domain::history::{Actor, HistoryEntry};
+use domain::history::{Cause, HistoryEntry};
 use domain::idempotency::{Fingerprint, IdempotencyKey, Recorded, Requester};
 use domain::line::{Line, LineChanges, Waiting};
 use domain::notice::{Notice, Notification, NotificationData, Subject};
@@ -285,7 +284,7 @@ impl Tables {
         let mut line = self.line_of(event)?;
         line.serve().map_err(internal)?;
         let promoted = self.apply_line(event, line.changes())?;
-        self.record(event, &before, &Cause { actor: Actor::System, request: None })?;
+        self.record(event, &before, &Cause::system())?;
         self.notify(&domain::notice::rules::of_expiry(&expired, &promoted))?;
         Ok(expired.len())
     }

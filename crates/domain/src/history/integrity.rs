@@ -156,17 +156,11 @@ fn ticket_limit(entries: &[&HistoryEntry], stored: u32) -> CheckResult {
 fn within_limit(entries: &[&HistoryEntry], limit_now: u32) -> CheckResult {
     let mut seats = 0_i64;
     let mut peak = 0_i64;
-    let mut i = 0;
-    while i < entries.len() {
-        let version = entries[i].event_version;
-        let mut j = i;
-        while j < entries.len() && entries[j].event_version == version {
-            seats += entries[j].deltas.seats;
-            j += 1;
-        }
-        let limit = i64::from(entries[j - 1].ticket_limit);
+    for commit in entries.chunk_by(|a, b| a.event_version == b.event_version) {
+        seats += commit.iter().map(|e| e.deltas.seats).sum::<i64>();
+        let limit = commit.last().map_or(0, |e| i64::from(e.ticket_limit));
         if seats > limit || seats < 0 {
-            let bookings: BTreeSet<BookingId> = entries[i..j].iter().filter_map(|e| e.booking).collect();
+            let bookings: BTreeSet<BookingId> = commit.iter().filter_map(|e| e.booking).collect();
             return CheckResult {
                 name: "within_limit",
                 ok: false,
@@ -176,7 +170,6 @@ fn within_limit(entries: &[&HistoryEntry], limit_now: u32) -> CheckResult {
             };
         }
         peak = peak.max(seats);
-        i = j;
     }
     CheckResult {
         name: "within_limit",
@@ -202,21 +195,18 @@ fn state_machine(entries: &[&HistoryEntry], bookings: &[StoredBooking]) -> BTree
             continue;
         };
         let previous = last.get(&booking).copied();
-        let legal = match previous {
-            None if entry.action == Action::Imported => entry.from.is_none(),
-            None => entry.from.is_none() && Change::new_booking(to, quantity).action() == Some(entry.action),
-            Some((status, before)) => {
-                let change = Change { from: Some(status), to, quantity_before: before, quantity };
-                entry.from == Some(status) && change.action() == Some(entry.action)
-            }
-        };
         let change = Change {
             from: entry.from,
             to,
             quantity_before: previous.map_or(quantity, |(_, before)| before),
             quantity,
         };
-        if !legal || change.deltas() != entry.deltas {
+        // It goes on from where the previous entry left the booking (a first one from nowhere),
+        // by a step the state machine allows (an import may start it anywhere).
+        let continues = entry.from == previous.map(|(status, _)| status);
+        let allowed =
+            (previous.is_none() && entry.action == Action::Imported) || change.action() == Some(entry.action);
+        if !continues || !allowed || change.deltas() != entry.deltas {
             offending.insert(booking);
         }
         last.insert(booking, (to, quantity));

@@ -8,7 +8,9 @@ use domain::{EventChanges, EventDate, EventId, EventQuery, NewEvent};
 
 use crate::queries::Prepared;
 use crate::queries::fragments::{availability_columns, recorded};
-use crate::queries::history::Cause;
+use domain::history::Cause;
+
+use crate::queries::history::actor_id;
 use crate::rows::{AvailabilityRow, BookingRow, EventRow, offer_window_column};
 use crate::schema::events;
 
@@ -192,8 +194,8 @@ pub(crate) async fn change(
             .bind::<Nullable<Integer>, _>(changes.overtake_limit.map(|k| seats_per(k.get())))
             .bind::<Bool, _>(changes.promotion.is_some())
             .bind::<Nullable<Integer>, _>(changes.promotion.and_then(offer_window_column))
-            .bind::<Nullable<BigInt>, _>(cause.actor_id())
-            .bind::<Nullable<Text>, _>(cause.request()),
+            .bind::<Nullable<BigInt>, _>(actor_id(cause))
+            .bind::<Nullable<Text>, _>(cause.request_id()),
     )
     .execute(conn)
     .await
@@ -244,8 +246,8 @@ pub(crate) async fn cancel(
     Prepared(
         diesel::sql_query(CANCEL_EVENT)
             .bind::<BigInt, _>(id.get())
-            .bind::<Nullable<BigInt>, _>(cause.actor_id())
-            .bind::<Nullable<Text>, _>(cause.request()),
+            .bind::<Nullable<BigInt>, _>(actor_id(cause))
+            .bind::<Nullable<Text>, _>(cause.request_id()),
     )
     .load(conn)
     .await

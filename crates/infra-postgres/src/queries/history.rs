@@ -6,7 +6,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::history::{Actor, Change, HistoryQuery, RequestId};
+use domain::history::{Cause, Change, HistoryQuery, RequestId};
 use domain::{BookingId, EventId, HistoryId, RepoError, UserId};
 
 use crate::error::{Inconsistent, corrupt_row};
@@ -14,26 +14,9 @@ use crate::queries::Prepared;
 use crate::queries::fragments::recorded;
 use crate::rows::{HistoryRow, StoredBookingRow, TrailEventRow};
 
-/// Who made a change, and in which request: what each of its history entries records.
-#[derive(Debug, Clone)]
-pub(crate) struct Cause {
-    pub actor: Actor,
-    pub request: Option<RequestId>,
-}
-
-impl Cause {
-    /// The clock: an offer's deadline passing, and what the line then does with its seats.
-    pub(crate) const fn system() -> Self {
-        Self { actor: Actor::System, request: None }
-    }
-
-    pub(crate) fn actor_id(&self) -> Option<i64> {
-        self.actor.id().map(UserId::get)
-    }
-
-    pub(crate) fn request(&self) -> Option<&str> {
-        self.request.as_ref().map(RequestId::as_str)
-    }
+/// The actor column of `cause`'s entries: the acting user's id, none for the system.
+pub(crate) fn actor_id(cause: &Cause) -> Option<i64> {
+    cause.actor.id().map(UserId::get)
 }
 
 /// Booking changes in the order a transaction took them, as the columns of
@@ -70,8 +53,8 @@ impl Steps {
         self.waiting.push(narrow(deltas.waiting)?);
         self.waiting_seats.push(narrow(deltas.waiting_seats)?);
         self.actor_kinds.push(cause.actor.kind());
-        self.actor_ids.push(cause.actor_id());
-        self.requests.push(cause.request().map(str::to_owned));
+        self.actor_ids.push(actor_id(cause));
+        self.requests.push(cause.request_id().map(str::to_owned));
         Ok(())
     }
 }
@@ -123,19 +106,30 @@ macro_rules! history_columns {
     };
 }
 
-/// Booking `$1`'s entries, archived or not, in commit order: a scan of each table's
-/// `booking_id` index.
-const BOOKING_HISTORY: &str = concat!(
-    "SELECT * FROM (
+/// The entries of `history` and `history_archive` that `$filter` takes, in commit order.
+macro_rules! in_commit_order {
+    ($filter:literal) => {
+        concat!(
+            "SELECT * FROM (
     SELECT ",
-    history_columns!(),
-    " FROM history WHERE booking_id = $1
+            history_columns!(),
+            " FROM history WHERE ",
+            $filter,
+            "
     UNION ALL
     SELECT ",
-    history_columns!(),
-    " FROM history_archive WHERE booking_id = $1
+            history_columns!(),
+            " FROM history_archive WHERE ",
+            $filter,
+            "
 ) h ORDER BY event_version, id"
-);
+        )
+    };
+}
+
+/// Booking `$1`'s entries, archived or not, in commit order: a scan of each table's
+/// `booking_id` index.
+const BOOKING_HISTORY: &str = in_commit_order!("booking_id = $1");
 
 pub(crate) async fn of_booking(
     conn: &mut AsyncPgConnection,
@@ -201,17 +195,7 @@ pub(crate) async fn of_event(
 }
 
 /// Event `$1`'s entries, archived or not, in commit order.
-const TRAIL: &str = concat!(
-    "SELECT * FROM (
-    SELECT ",
-    history_columns!(),
-    " FROM history WHERE event_id = $1
-    UNION ALL
-    SELECT ",
-    history_columns!(),
-    " FROM history_archive WHERE event_id = $1
-) h ORDER BY event_version, id"
-);
+const TRAIL: &str = in_commit_order!("event_id = $1");
 
 pub(crate) async fn trail(conn: &mut AsyncPgConnection, event: EventId) -> QueryResult<Vec<HistoryRow>> {
     Prepared(diesel::sql_query(TRAIL).bind::<BigInt, _>(event.get())).load(conn).await

@@ -11,7 +11,9 @@ use domain::{BookingId, EventId, UserId};
 
 use crate::queries::Prepared;
 use crate::queries::fragments::{noticed, recorded};
-use crate::queries::history::Cause;
+use domain::history::Cause;
+
+use crate::queries::history::actor_id;
 use crate::rows::BookingRow;
 
 /// Under event `$1`'s guard, holding its row: every offer of it whose deadline has passed
@@ -84,8 +86,8 @@ pub(crate) async fn cap_at_start(
     let moved: Count = Prepared(
         diesel::sql_query(CAP_AT_START)
             .bind::<BigInt, _>(event.get())
-            .bind::<Nullable<BigInt>, _>(cause.actor_id())
-            .bind::<Nullable<Text>, _>(cause.request()),
+            .bind::<Nullable<BigInt>, _>(actor_id(cause))
+            .bind::<Nullable<Text>, _>(cause.request_id()),
     )
     .get_result(conn)
     .await?;

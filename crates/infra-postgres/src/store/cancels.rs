@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use domain::booking::rules::{CancelEffect, plan_cancel};
-use domain::history::{Actor, RequestId};
+use domain::history::{Actor, Cause, RequestId};
 use domain::idempotency::{Attempt, Effect, KeyTakenOver};
 use domain::notice;
 use domain::{
@@ -28,7 +28,6 @@ use super::gate::GateState;
 use super::idempotency::store_effects;
 use super::serving::{DecideError, FirstRead, Ledger, settle};
 use crate::error::{TxError, corrupt_row, from_diesel};
-use crate::queries::history::Cause;
 use crate::queries::{bookings, notices};
 use crate::rows::LockedEventRow;
 

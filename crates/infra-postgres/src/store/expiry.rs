@@ -6,12 +6,12 @@
 //! ([`super::offers`]). The order is the cancel's: the event's row, then booking rows.
 
 use diesel_async::AsyncPgConnection;
+use domain::history::Cause;
 use domain::notice::rules::of_expiry;
 use domain::{Booking, BookingId, EventId, RepoError};
 
 use super::serving::{FirstRead, Ledger, settle};
 use crate::error::{corrupt_row, from_diesel};
-use crate::queries::history::Cause;
 use crate::queries::line::Counters;
 use crate::queries::{guard, notices, offers};
 use crate::rows::LockedEventRow;

@@ -6,7 +6,7 @@
 use diesel::sql_query;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
 use domain::booking::rules::check_answer;
-use domain::history::{Actor, RequestId};
+use domain::history::{Actor, Cause, RequestId};
 use domain::line::Line;
 use domain::notice::rules::of_declination;
 use domain::{AnswerOffer, AnswerOfferError, Booking, BookingStatus, Declination, EventId, RepoError};
@@ -16,7 +16,6 @@ use super::expiry;
 use super::gate::GateState;
 use super::serving::{FirstRead, Ledger, settle};
 use crate::error::{TxError, corrupt_row, from_diesel};
-use crate::queries::history::Cause;
 use crate::queries::{bookings, notices, offers};
 
 /// How long the sweeper waits for an event's guard: a write holding it expires the lapsed

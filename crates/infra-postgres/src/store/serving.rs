@@ -9,12 +9,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
-use domain::history::Change;
+use domain::history::{Cause, Change};
 use domain::line::{Line, LineChanges, ReadMore, Waiting};
 use domain::{Booking, BookingId, BookingStatus, EventId, Promotion, Quantity, RepoError};
 
 use crate::error::{Inconsistent, corrupt_row, from_diesel};
-use crate::queries::history::{Cause, Steps};
+use crate::queries::history::Steps;
 use crate::queries::line::{self, Counters, Rewrite};
 use crate::rows::{LineEntryRow, LockedEventRow};
 

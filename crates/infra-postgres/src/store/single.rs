@@ -8,7 +8,7 @@
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use domain::booking::rules::{self, QuantityPlan, plan_quantity_change};
 use domain::event::rules::{Managed, plan_change, plan_event_cancellation};
-use domain::history::{Actor, RequestId};
+use domain::history::{Actor, Cause, RequestId};
 use domain::idempotency::{Attempt, Effect};
 use domain::line::Line;
 use domain::notice;
@@ -25,7 +25,6 @@ use super::serving::{FirstRead, Ledger, settle};
 use crate::constraints::{BOOKINGS_ONE_LIVE_PER_USER, BOOKINGS_USER_FKEY};
 use crate::error::{Inconsistent, TxError, corrupt_row, from_diesel, violated_constraint};
 use crate::queries::bookings::{self, Arrival, Placing};
-use crate::queries::history::Cause;
 use crate::queries::{events, guard, notices, offers};
 use crate::rows::{AvailabilityRow, LockedEventRow, PlacedBookingRow, offer_window_column};
 

@@ -1,8 +1,9 @@
 //! The audit trail's answers: history entries, and the integrity check's report.
 
 use chrono::SecondsFormat;
+use domain::UserId;
+use domain::history::HistoryEntry;
 use domain::history::integrity::{CheckResult, IntegrityReport};
-use domain::history::{Actor, HistoryEntry};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -55,17 +56,13 @@ pub struct HistoryEntryBody {
 
 impl From<HistoryEntry> for HistoryEntryBody {
     fn from(entry: HistoryEntry) -> Self {
-        let (actor, actor_id) = match entry.actor {
-            Actor::User(id) | Actor::Organizer(id) => (entry.actor.kind(), Some(id.get())),
-            Actor::System | Actor::AnotherUser => (entry.actor.kind(), None),
-        };
         Self {
             id: entry.id.get(),
             event_id: entry.event.get(),
             event_version: entry.event_version,
             booking_id: entry.booking.map(|b| b.get()),
-            actor,
-            actor_id,
+            actor: entry.actor.kind(),
+            actor_id: entry.actor.id().map(UserId::get),
             action: entry.action.as_str(),
             from_status: entry.from.map(|s| s.as_str()),
             to_status: entry.to.map(|s| s.as_str()),

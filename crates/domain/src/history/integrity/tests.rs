@@ -260,3 +260,12 @@ fn imported_bookings_start_their_paths_where_they_stood() {
     trail.commit(&[(1, Some(Confirmed), Cancelled, 2), (2, Some(Pending), Confirmed, 1)]);
     assert!(check(&trail.trail()).ok());
 }
+
+#[test]
+fn an_entry_that_does_not_go_on_from_where_the_last_one_left_its_booking_offends() {
+    let mut trail = sold_out_with_a_line();
+    // Booking 4 waits for one seat; an entry claims it was confirmed when it was cancelled.
+    trail.version += 1;
+    trail.push(4, Change::status(Confirmed, Cancelled, 1), None, at(9));
+    assert_eq!(failed(&check(&trail.trail())), [("seats_held", vec![]), ("state_machine", vec![4])]);
+}
