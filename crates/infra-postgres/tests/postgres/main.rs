@@ -13,6 +13,7 @@ mod listing;
 mod migrations;
 mod notifications;
 mod pooled;
+mod queue_joins;
 mod races;
 mod stampede;
 mod text_storage;
