@@ -6,6 +6,8 @@
 
 mod rate;
 mod serving;
+mod settings;
 
 pub use rate::{AdmissionRate, AdmissionRateError};
 pub use serving::{PlaceState, Serving};
+pub use settings::{RoomSettings, RoomSettingsError};
