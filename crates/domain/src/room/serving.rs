@@ -18,28 +18,6 @@ pub struct Serving {
     pub paused: bool,
 }
 
-/// Where a place stands at a moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlaceState {
-    /// Not reached yet: `ahead` places before it still to be reached, about `eta` from now
-    /// (none while the room is paused).
-    Waiting {
-        /// Places still to be reached before this one.
-        ahead: u64,
-        /// When it will be reached at the current rate; `None` while paused.
-        reached_at: Option<DateTime<Utc>>,
-    },
-    /// Reached, and valid until `until`.
-    Reached {
-        /// When it was reached.
-        at: DateTime<Utc>,
-        /// When it stops being valid, unused.
-        until: DateTime<Utc>,
-    },
-    /// Reached and left unused past its validity.
-    Expired,
-}
-
 impl Serving {
     /// The room as the sale starts: nobody reached yet, `rate` a second from `start`.
     #[must_use]
@@ -75,19 +53,13 @@ impl Serving {
         self.base_at.checked_add_signed(Duration::microseconds(micros))
     }
 
-    /// Where `position` stands at `now`, a reached place staying valid for `validity`.
+    /// When `position` was reached, if it was by `now`.
     #[must_use]
-    pub fn place(&self, position: u64, now: DateTime<Utc>, validity: Duration) -> PlaceState {
-        let serving = self.at(now);
-        if position > serving {
-            return PlaceState::Waiting {
-                ahead: position - serving - 1,
-                reached_at: self.reached_at(position),
-            };
+    pub fn reached_by(&self, position: u64, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if position > self.at(now) {
+            return None;
         }
-        let at = self.reached_at(position).unwrap_or(self.base_at);
-        let until = at + validity;
-        if now < until { PlaceState::Reached { at, until } } else { PlaceState::Expired }
+        self.reached_at(position)
     }
 
     /// The count from `now` on, at `rate`, paused or not, with `bump` more places reached at
@@ -135,15 +107,11 @@ mod tests {
     }
 
     #[test]
-    fn a_place_waits_then_is_valid_for_a_while_then_expires_unused() {
+    fn a_place_is_reached_by_a_moment_or_not() {
         let room = Serving::starting(t(0.0), rate(10));
-        let validity = Duration::seconds(60);
-        assert_eq!(
-            room.place(25, t(1.0), validity),
-            PlaceState::Waiting { ahead: 14, reached_at: Some(t(2.5)) }
-        );
-        assert_eq!(room.place(25, t(2.5), validity), PlaceState::Reached { at: t(2.5), until: t(62.5) });
-        assert_eq!(room.place(25, t(62.5), validity), PlaceState::Expired);
+        assert_eq!(room.reached_by(25, t(2.4)), None);
+        assert_eq!(room.reached_by(25, t(2.5)), Some(t(2.5)));
+        assert_eq!(room.reached_by(25, t(100.0)), Some(t(2.5)));
     }
 
     #[test]
@@ -151,10 +119,7 @@ mod tests {
         let room = Serving::starting(t(0.0), rate(10));
         let paused = room.rebased(t(2.0), rate(10), true, 0);
         assert_eq!((paused.at(t(2.0)), paused.at(t(100.0))), (20, 20));
-        assert_eq!(
-            paused.place(30, t(50.0), Duration::seconds(60)),
-            PlaceState::Waiting { ahead: 9, reached_at: None }
-        );
+        assert_eq!((paused.reached_by(30, t(50.0)), paused.reached_at(30)), (None, None));
         let resumed = paused.rebased(t(100.0), rate(100), false, 5);
         assert_eq!(resumed.at(t(100.0)), 25, "a batch of five let in at once");
         assert_eq!(resumed.at(t(101.0)), 125, "then the new rate");
