@@ -19,6 +19,7 @@ mod handlers;
 pub mod limits;
 pub mod middleware;
 pub mod openapi;
+mod page;
 pub mod routes;
 pub mod server;
 pub mod service;

@@ -24,6 +24,8 @@ pub struct Admission {
     pub issued_at: DateTime<Utc>,
     /// When the place was reached (the token is not valid before).
     pub reached_at: DateTime<Utc>,
+    /// Whether this request is the one that first used the place.
+    pub first: bool,
 }
 
 /// Why a booking on an event with a room was turned away.

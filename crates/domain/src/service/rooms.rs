@@ -63,7 +63,7 @@ pub async fn remove_room<S: Rooms + Catalog>(
 }
 
 /// An admission token's claims for `user`'s place once it is reached (the same times on every
-/// repeat), or where the place stands until then.
+/// repeat), or the room and where the place stands in it until then.
 ///
 /// # Errors
 /// [`RoomError::PlaceExpired`] once the place (or its token) expired unused, or what
@@ -72,16 +72,17 @@ pub async fn admission(
     rooms: &impl Rooms,
     event: EventId,
     user: UserId,
-) -> Result<Result<Admission, Standing>, RoomError> {
+) -> Result<Result<Admission, (Room, Standing)>, RoomError> {
     let found = rooms.claim_admission(event, user).await?;
     match found.room.standing(&found.place) {
         Standing::Admitted { position, at, until } => Ok(Ok(Admission {
             claims: AdmissionClaims { event, user, position, expires_at: until },
             issued_at: found.place.token_issued_at.unwrap_or(found.room.now),
             reached_at: at,
+            first: found.place.token_issued_at == Some(found.room.now),
         })),
         Standing::Expired { .. } => Err(RoomError::PlaceExpired),
-        waiting => Ok(Err(waiting)),
+        waiting => Ok(Err((found.room, waiting))),
     }
 }
 
@@ -138,7 +139,7 @@ mod tests {
     async fn a_token_is_for_a_reached_place_only_and_lives_the_rooms_token_life() {
         let (event, user) = (EventId::new(1).unwrap(), UserId::new(2).unwrap());
         let early = admission(&claimed(1, false), event, user).await.unwrap();
-        assert!(matches!(early, Err(Standing::Waiting { position: 3, ahead: 1, .. })));
+        assert!(matches!(early, Err((_, Standing::Waiting { position: 3, ahead: 1, .. }))));
         let issued = admission(&claimed(4, true), event, user).await.unwrap().unwrap();
         assert_eq!(issued.claims.position, 3);
         assert_eq!(issued.claims.expires_at - issued.issued_at, Duration::seconds(600));
