@@ -108,7 +108,7 @@ impl Room {
     pub fn caught_up(&self) -> Option<Serving> {
         let ahead_of_line =
             self.has_started() && !self.serving.paused && self.serving.at(self.now) > self.numbered;
-        ahead_of_line.then(|| Serving { base_pos: self.numbered, base_at: self.now, ..self.serving })
+        ahead_of_line.then_some(Serving { base_pos: self.numbered, base_at: self.now, ..self.serving })
     }
 
     /// The count under `settings` replacing the room's own: only before the sale starts, and

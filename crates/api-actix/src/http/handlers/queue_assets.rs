@@ -7,9 +7,7 @@ use crate::http::page;
     (status = 200, description = "JavaScript", content_type = "text/javascript"),
 ))]
 pub async fn queue_script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .body(page::QUEUE_JS)
+    HttpResponse::Ok().content_type("text/javascript; charset=utf-8").body(page::QUEUE_JS)
 }
 
 /// The queue page's style sheet (shipped inside the binary).
@@ -17,7 +15,5 @@ pub async fn queue_script() -> HttpResponse {
     (status = 200, description = "CSS", content_type = "text/css"),
 ))]
 pub async fn queue_style() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .body(page::QUEUE_CSS)
+    HttpResponse::Ok().content_type("text/css; charset=utf-8").body(page::QUEUE_CSS)
 }

@@ -334,7 +334,7 @@ function showAdmitted(admission) {
 function showExpired() {
   clearTimeout(pollTimer);
   etaDeadline = null;
-  $("eta").textContent = "no wait";
+  $("eta").textContent = "–";
   $("book").hidden = true;
   announce("Your place came up but was not used in time, so it has expired.");
 }
