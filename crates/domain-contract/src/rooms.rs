@@ -8,8 +8,9 @@ use domain::ports::{InRoom, Rooms as _};
 use domain::room::{AdmissionRate, RoomChange, RoomError, RoomSettings, Standing};
 use domain::{EventId, UserId};
 
-use crate::Adapter;
 use crate::fixtures::{event, user, users};
+use crate::guard::{parked, second_comes_then_open};
+use crate::{Adapter, Gate as _};
 
 /// A room on a new event whose sale started `started` seconds ago (negative: starts later),
 /// reaching `rate` places a second.
@@ -40,27 +41,55 @@ fn position(found: &InRoom) -> u64 {
     found.place.position.expect("a numbered place")
 }
 
-pub async fn joins_from_two_instances_take_places_one_to_n_once_each<A: Adapter>() {
+pub async fn joins_from_several_instances_take_places_one_to_n_once_each<A: Adapter>() {
+    const USERS: usize = 200;
     let (store, keep) = A::setup().await;
-    let other = A::another(&store, &keep);
+    let instances: Vec<A::Store> =
+        std::iter::once(store.clone()).chain((0..3).map(|_| A::another(&store, &keep))).collect();
     let ev = room(&store, 10, 1, false).await;
-    let buyers = users(&store, "buyer", 30).await;
-    let joins = buyers.iter().flat_map(|&u| [u; 4]).enumerate().map(|(i, u)| {
-        let instance = if i % 2 == 0 { store.clone() } else { other.clone() };
-        async move { instance.join(ev, u).await.unwrap() }
-    });
+    let buyers = users(&store, "buyer", USERS).await;
+    // Every buyer joins once from each instance, all at once: a refresh, a second tab, another
+    // device, each answered by another server.
+    let joins = buyers
+        .iter()
+        .flat_map(|&u| instances.iter().map(move |instance| (instance.clone(), u)))
+        .map(|(instance, u)| async move { instance.join(ev, u).await.unwrap() });
     let joined = join_all(joins).await;
     let mut firsts = Vec::new();
-    for (buyer, theirs) in buyers.iter().zip(joined.chunks(4)) {
+    for (buyer, theirs) in buyers.iter().zip(joined.chunks(instances.len())) {
         let places: Vec<u64> = theirs.iter().map(|(found, _)| position(found)).collect();
         assert!(places.iter().all(|&p| p == places[0]), "{buyer} got {places:?}");
         assert_eq!(theirs.iter().filter(|(_, new)| *new).count(), 1, "one new place for {buyer}");
         firsts.push(places[0]);
     }
     firsts.sort_unstable();
-    assert_eq!(firsts, (1..=30).collect::<Vec<_>>(), "dense and unique");
+    assert_eq!(firsts, (1..=USERS as u64).collect::<Vec<_>>(), "dense and unique");
     let again = store.place(ev, buyers[0]).await.unwrap();
-    assert_eq!((again.room.numbered, again.room.joined), (30, 30));
+    assert_eq!((again.room.numbered, again.room.joined), (USERS as u64, USERS as u64));
+}
+
+/// A join held after numbering its place, before writing it: a join of another user, through
+/// another instance, must wait for the room's lock rather than number the same place.
+pub async fn a_join_held_between_numbering_and_writing_keeps_other_joins_out<A: Adapter>() {
+    let (store, keep) = A::setup().await;
+    let ev = room(&store, 10, 1, false).await;
+    let [a, b]: [UserId; 2] = users(&store, "buyer", 2).await.try_into().unwrap();
+    let gate = A::gate(&store, &keep);
+
+    gate.close();
+    let first = tokio::spawn({
+        let store = store.clone();
+        async move { store.join(ev, a).await }
+    });
+    parked(&gate, 1).await;
+    let second = tokio::spawn({
+        let store = A::another(&store, &keep);
+        async move { store.join(ev, b).await }
+    });
+    second_comes_then_open(&gate, 2).await;
+    let first = position(&first.await.unwrap().unwrap().0);
+    let second = position(&second.await.unwrap().unwrap().0);
+    assert_eq!((first, second), (1, 2), "one number each, in the order the lock was taken");
 }
 
 pub async fn a_join_answered_before_another_is_sent_has_the_lower_place<A: Adapter>() {

@@ -119,6 +119,9 @@ impl Rooms for MemoryStore {
     }
 
     async fn join(&self, event: EventId, user: UserId) -> Result<(InRoom, bool), RoomError> {
+        // The event's guard, held across the contract's gate as the database's row lock is.
+        let _guard = self.inner.guards.hold(event).await;
+        self.between_statements().await;
         self.with_room(event, |row, now| {
             let room = row.at(now);
             if !room.is_open() {

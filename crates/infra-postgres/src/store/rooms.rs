@@ -85,6 +85,7 @@ async fn join_together(store: &PgStore, event: EventId, users: &[UserId]) -> Res
             answers.push((user, new));
         }
         if !new_users.is_empty() {
+            store.gate.pass().await;
             rooms::insert_places(conn, event, &new_users, &new_positions).await?;
             rooms::write_room(conn, &room).await?;
         }
