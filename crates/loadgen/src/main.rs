@@ -102,9 +102,9 @@ enum Command {
     /// The stampede through a waiting room: an event of CAPACITY seats behind a room admitting
     /// RATE places a second from a sale starting START_IN_SECONDS after it is set up; BUYERS
     /// join as it starts, CONCURRENCY requests at a time, ask for their admission token as the
-    /// room says (every 0.1 to 1 s), and book with it. Checks the places are 1..=BUYERS in the
-    /// order joins were answered, no token came before its place was reached, and no oversell.
-    /// The instances must share one ADMISSION_SIGNING_KEY.
+    /// room says (no sooner than 100 ms, no later than MAX_POLL_MS), and book with it. Checks
+    /// the places are 1..=BUYERS in the order joins were answered, no token came before its
+    /// place was reached, and no oversell. The instances must share one ADMISSION_SIGNING_KEY.
     Room {
         #[arg(long, default_value_t = 100)]
         capacity: u32,
@@ -117,6 +117,9 @@ enum Command {
         rate: u32,
         #[arg(long, default_value_t = 2)]
         start_in_seconds: u64,
+        /// The longest a buyer waits between two asks for its token, whatever the room says.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(100..))]
+        max_poll_ms: u64,
     },
     /// USERS accounts log in once each, CONCURRENCY at a time, against the machine's hashing
     /// ceiling (measured first); only 200 and 503 may come back.
@@ -189,9 +192,10 @@ async fn main() -> anyhow::Result<ExitCode> {
             let lapses = lapses.unwrap_or(cancels / 2);
             Scenario::OfferChurn(OfferChurn { drop, cancels, lapses, window_seconds })
         }
-        Command::Room { capacity, buyers, concurrency, rate, start_in_seconds } => {
-            let start_in = Duration::from_secs(start_in_seconds);
-            Scenario::Room(Room { capacity, buyers, concurrency, rate, start_in })
+        Command::Room { capacity, buyers, concurrency, rate, start_in_seconds, max_poll_ms } => {
+            let (start_in, max_poll) =
+                (Duration::from_secs(start_in_seconds), Duration::from_millis(max_poll_ms));
+            Scenario::Room(Room { capacity, buyers, concurrency, rate, start_in, max_poll })
         }
         Command::Login { users, concurrency } => Scenario::Login(LoginLoad { users, concurrency }),
         Command::Mixed {

@@ -14,7 +14,8 @@ pub struct Report {
     pub instances: usize,
     pub parameters: BTreeMap<String, u64>,
     pub phases: Vec<PhaseReport>,
-    /// CPU the load generator itself used, in percent of one core (status scenario).
+    /// CPU the load generator itself used, in percent of one core (status and room scenarios:
+    /// on one machine, what the service did not get).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_cpu_percent: Option<f64>,
     /// Argon2id hashes a second the machine computes (login scenario): its sign-in ceiling.
