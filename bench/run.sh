@@ -22,8 +22,9 @@
 #      seats; its accounts are written by SQL and only logged in (one hash each: the set-up
 #      takes about four minutes on two cores);
 #   8. the same stampede through a waiting room: the event behind a room admitting ROOM_RATE
-#      (500) buyers a second, every buyer joining as the sale starts, asking for its admission
-#      token as the room says (every 0.1 to 1 s) and booking with it; the places are checked
+#      (500) buyers a second, the buyers arriving ROOM_ARRIVALS (5 000) a second from the
+#      start (0: all at once, as fast as the clients are answered), asking for its admission
+#      token when the room says its place is due and booking with it; the places are checked
 #      to be 1..STAMPEDE_BUYERS in the order joins were answered, no token to come before its
 #      place was reached, and nothing to be oversold (its own accounts: four more minutes).
 # Everything runs on this machine and stops by itself; the servers listen on 127.0.0.1 only.
@@ -47,6 +48,7 @@ STAMPEDE_CLIENTS=${STAMPEDE_CLIENTS:-1024}
 STAMPEDE_BUYERS=${STAMPEDE_BUYERS:-20000}
 STAMPEDE_SEATS=${STAMPEDE_SEATS:-2000}
 ROOM_RATE=${ROOM_RATE:-500}
+ROOM_ARRIVALS=${ROOM_ARRIVALS:-5000}
 MIXED_SECONDS=${MIXED_SECONDS:-60}
 OFFER_CANCELS=${OFFER_CANCELS:-200}
 
@@ -176,7 +178,9 @@ if [ "$STAMPEDE_BUYERS" -gt 0 ]; then
   log "HTTP: the stampede through a waiting room admitting $ROOM_RATE a second (set-up: logging its buyers in)"
   # A broken check (exit 2) is reported in the summary below, and is the script's exit status.
   load --accounts-by-sql --provision-concurrency 64 room --capacity "$STAMPEDE_SEATS" --buyers "$STAMPEDE_BUYERS" \
-    --concurrency "$STAMPEDE_CLIENTS" --rate "$ROOM_RATE" >"$work/room.json" || room_exit=$?
+    --concurrency "$STAMPEDE_CLIENTS" --rate "$ROOM_RATE" \
+    ${ROOM_ARRIVALS:+$([ "$ROOM_ARRIVALS" -gt 0 ] && echo --arrivals-per-second "$ROOM_ARRIVALS")} \
+    >"$work/room.json" || room_exit=$?
   [ "$room_exit" -le 2 ] || exit "$room_exit"
 fi
 
@@ -239,7 +243,9 @@ try:
     phases, r = {p["name"]: p for p in room["phases"]}, room["room"]
     joins, books = phases["join"], phases["book"]
     problems = room["violations"] + [f"{p['name']}: {p['failures']} failed" for p in room["phases"] if p["failures"]]
-    print(f"\nStampede through the room: {joins['requests']} joins at {joins['throughput_rps']:.0f} joins/s, "
+    arriving = room["parameters"].get("arrivals_per_second", 0)
+    print(f"\nStampede through the room ({'arriving ' + str(arriving) + '/s' if arriving else 'all at once'}, "
+          f"{room['parameters']['concurrency']} clients): {joins['requests']} joins at {joins['throughput_rps']:.0f} joins/s, "
           f"join p99 {joins['p99_ms']:.1f} ms, book p99 {books['p99_ms']:.1f} ms (admitted buyers), "
           f"{r['confirmed']} confirmed of {room['parameters']['capacity']} seats, "
           + ("every check held" if not problems else f"VIOLATIONS {problems}"))

@@ -117,9 +117,14 @@ enum Command {
         rate: u32,
         #[arg(long, default_value_t = 2)]
         start_in_seconds: u64,
-        /// The longest a buyer waits between two asks for its token, whatever the room says.
-        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(100..))]
+        /// The longest a buyer waits between two asks for its token, whatever the room says
+        /// (the room says when the place is due, at most 30 s; 1000 models impatient clients).
+        #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(100..))]
         max_poll_ms: u64,
+        /// Buyers arriving a second, each joining at its moment (an open crowd); left out, all
+        /// join at the start as fast as the clients are answered.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        arrivals_per_second: Option<u32>,
     },
     /// USERS accounts log in once each, CONCURRENCY at a time, against the machine's hashing
     /// ceiling (measured first); only 200 and 503 may come back.
@@ -192,10 +197,26 @@ async fn main() -> anyhow::Result<ExitCode> {
             let lapses = lapses.unwrap_or(cancels / 2);
             Scenario::OfferChurn(OfferChurn { drop, cancels, lapses, window_seconds })
         }
-        Command::Room { capacity, buyers, concurrency, rate, start_in_seconds, max_poll_ms } => {
+        Command::Room {
+            capacity,
+            buyers,
+            concurrency,
+            rate,
+            start_in_seconds,
+            max_poll_ms,
+            arrivals_per_second,
+        } => {
             let (start_in, max_poll) =
                 (Duration::from_secs(start_in_seconds), Duration::from_millis(max_poll_ms));
-            Scenario::Room(Room { capacity, buyers, concurrency, rate, start_in, max_poll })
+            Scenario::Room(Room {
+                capacity,
+                buyers,
+                concurrency,
+                rate,
+                start_in,
+                max_poll,
+                arrivals: arrivals_per_second,
+            })
         }
         Command::Login { users, concurrency } => Scenario::Login(LoginLoad { users, concurrency }),
         Command::Mixed {

@@ -124,6 +124,8 @@ async fn run(
                     ("rate".to_owned(), u64::from(cfg.rate)),
                     ("start_in_ms".to_owned(), u64::try_from(cfg.start_in.as_millis()).unwrap_or(u64::MAX)),
                     ("max_poll_ms".to_owned(), u64::try_from(cfg.max_poll.as_millis()).unwrap_or(u64::MAX)),
+                    // 0: every buyer at once, as fast as the clients are answered.
+                    ("arrivals_per_second".to_owned(), cfg.arrivals.map_or(0, u64::from)),
                 ]),
                 room: Some(run.report(&placed)),
                 phases: vec![run.join_phase, run.poll_phase, run.book_phase],

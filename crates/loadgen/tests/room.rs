@@ -55,6 +55,7 @@ async fn a_stampede_through_the_room_keeps_its_order_and_its_rate_across_two_ins
         rate: 200,
         start_in: Duration::from_secs(1),
         max_poll: Duration::from_secs(1),
+        arrivals: None,
     });
     let by_sql = Provisioning { concurrency: 8, database_url: Some(db.url()) };
 

@@ -35,8 +35,13 @@ pub struct Room {
     /// The longest a client waits between two asks for its token, whatever the room says (at
     /// least [`MIN_POLL`]): short, a token is picked up soon after its place is reached, so the
     /// rate seen is the room's rather than the polling's; long, the polls weigh less on the
-    /// service (the room itself says a tenth of the wait, 1 to 30 s).
+    /// service (the room itself says when the place is due, 1 to 30 s).
     pub max_poll: Duration,
+    /// Buyers arriving a second from the start, each joining at its moment whether or not the
+    /// others were answered (an open crowd, as people arrive); `None`: all at once, as fast as
+    /// the clients are answered (a closed loop, whose latency is the clients over the joins a
+    /// second).
+    pub arrivals: Option<u32>,
 }
 
 /// The soonest a client asks again, whatever the room says: a browser's timer, not a busy loop.
@@ -226,6 +231,10 @@ pub async fn run(api: &Api, cfg: Room, provisioning: Provisioning<'_>) -> anyhow
                     event,
                     rate: cfg.rate,
                     max_poll: cfg.max_poll,
+                    arrives: cfg.arrivals.map_or(Duration::ZERO, |a| {
+                        let n = u64::try_from(n).unwrap_or(u64::MAX);
+                        Duration::from_micros(n.saturating_mul(1_000_000) / u64::from(a.max(1)))
+                    }),
                     token,
                     clients: &clients,
                 };
@@ -266,6 +275,8 @@ struct Visitor<'a> {
     /// The room's admissions a second.
     rate: u32,
     max_poll: Duration,
+    /// When, after the start, the buyer arrives.
+    arrives: Duration,
     /// The login token.
     token: &'a str,
     /// A permit per request in flight: the clients.
@@ -275,7 +286,7 @@ struct Visitor<'a> {
 impl Visitor<'_> {
     /// Joins at `release`, then polls until admitted (or refused, or `give_up`) and books.
     async fn visit(&self, release: Instant, give_up: Instant) -> Visit {
-        tokio::time::sleep_until(release.into()).await;
+        tokio::time::sleep_until((release + self.arrives).into()).await;
         let (join_reply, sent, answered) = {
             // The semaphore is never closed: a permit always comes.
             let _client = self.clients.acquire().await.ok();

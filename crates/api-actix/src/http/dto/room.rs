@@ -223,7 +223,7 @@ pub struct PlaceBody {
     pub ahead: Option<u64>,
     /// About how long until it is reached; `null` while the room is paused, and once reached.
     pub eta_seconds: Option<u64>,
-    /// When to ask again.
+    /// When to ask again: when the place is due (at most 30 s), or 0 — now — once admitted.
     pub poll_after_seconds: u64,
     /// `drawing` (waiting for the draw at the start), `waiting`, `admitted` (ask for the token
     /// now) or `expired` (reached and unused past its validity).
@@ -252,10 +252,13 @@ impl PlaceBody {
             }
             Standing::Expired { position } => (Some(position), None, None, "expired", None),
         };
-        // Poll about a tenth of the wait, at least each second, at most each half minute.
+        // Come back when the place is due (the wait shown counts down on its own meanwhile),
+        // and at least every half minute for fresh numbers: polls spread by place rather than
+        // every waiting client asking each second. An admitted place asks for its token now.
         let poll_after_seconds = match (state, eta) {
-            ("waiting" | "drawing", Some(eta)) => (eta / 10).clamp(1, MAX_POLL_SECONDS),
+            ("waiting" | "drawing", Some(eta)) => eta.clamp(1, MAX_POLL_SECONDS),
             ("waiting", None) => MAX_POLL_SECONDS,
+            ("admitted", _) => 0,
             _ => 1,
         };
         Self {
