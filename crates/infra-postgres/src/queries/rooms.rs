@@ -10,7 +10,7 @@ use domain::room::{Room, Serving};
 use domain::{EventId, UserId};
 
 use crate::queries::Prepared;
-use crate::rows::{PlacedRow, RoomRow, RoomWithPlaceRow};
+use crate::rows::{LockedPlaceRow, PlacedRow, RoomRow, RoomWithPlaceRow};
 
 /// A room's columns as [`RoomRow`] reads them, for a room aliased `r`.
 macro_rules! room_columns {
@@ -32,6 +32,30 @@ pub(crate) async fn lock(
     event: EventId,
 ) -> diesel::QueryResult<Option<RoomRow>> {
     Prepared(diesel::sql_query(LOCK_ROOM).bind::<BigInt, _>(event.get())).get_result(conn).await.optional()
+}
+
+/// The room, locked as [`lock`] does, with the places some users already hold, in one round
+/// trip: a row per such place, or one with no place. The places are read from the statement's
+/// snapshot, taken before any wait for the lock: a place given by the transaction that held
+/// it meanwhile is missed, and inserting it again fails on the key, which the caller retries.
+const LOCK_WITH_PLACES: &str = concat!(
+    "WITH r AS (SELECT ",
+    room_columns!(),
+    ", clock_timestamp() AS now FROM waiting_rooms r WHERE r.event_id = $1 FOR UPDATE)
+SELECT r.*, q.user_id, q.position, q.reached_at, q.token_at
+FROM r LEFT JOIN queue_places q ON q.event_id = r.event_id AND q.user_id = ANY($2)"
+);
+
+pub(crate) async fn lock_with_places(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    users: &[i64],
+) -> diesel::QueryResult<Vec<LockedPlaceRow>> {
+    Prepared(
+        diesel::sql_query(LOCK_WITH_PLACES).bind::<BigInt, _>(event.get()).bind::<Array<BigInt>, _>(users),
+    )
+    .load(conn)
+    .await
 }
 
 const READ_ROOM: &str = concat!(
@@ -81,23 +105,30 @@ pub(crate) async fn places_of(
         .await
 }
 
-/// New places; an early arrival of a shuffled room (no position) gets its random key here.
+/// New places, and the room's counts after them, in one statement; an early arrival of a
+/// shuffled room (no position) gets its random key here.
 const INSERT_PLACES: &str = "\
-INSERT INTO queue_places (event_id, user_id, position, draw_key)
-SELECT $1, t.user_id, t.position, CASE WHEN t.position IS NULL THEN random() END
-FROM unnest($2::bigint[], $3::bigint[]) AS t(user_id, position)";
+WITH placed AS (
+    INSERT INTO queue_places (event_id, user_id, position, draw_key)
+    SELECT $1, t.user_id, t.position, CASE WHEN t.position IS NULL THEN random() END
+    FROM unnest($2::bigint[], $3::bigint[]) AS t(user_id, position)
+)
+UPDATE waiting_rooms SET numbered = $4, joined = $5 WHERE event_id = $1";
 
+/// Inserts the places of `users` at `positions` and writes the room's counts (under its lock).
 pub(crate) async fn insert_places(
     conn: &mut AsyncPgConnection,
-    event: EventId,
+    room: &Room,
     users: &[i64],
     positions: &[Option<i64>],
 ) -> diesel::QueryResult<usize> {
     Prepared(
         diesel::sql_query(INSERT_PLACES)
-            .bind::<BigInt, _>(event.get())
+            .bind::<BigInt, _>(room.event.get())
             .bind::<Array<BigInt>, _>(users)
-            .bind::<Array<Nullable<BigInt>>, _>(positions),
+            .bind::<Array<Nullable<BigInt>>, _>(positions)
+            .bind::<BigInt, _>(int(room.numbered))
+            .bind::<BigInt, _>(int(room.joined)),
     )
     .execute(conn)
     .await

@@ -61,6 +61,30 @@ pub(crate) struct PlacedRow {
     place: PlaceColumns,
 }
 
+/// The locked room, with one of the places asked about (`user_id` null: none).
+#[derive(Debug, QueryableByName)]
+pub(crate) struct LockedPlaceRow {
+    #[diesel(embed)]
+    pub room: RoomRow,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    user_id: Option<i64>,
+    #[diesel(embed)]
+    place: PlaceColumns,
+}
+
+impl LockedPlaceRow {
+    /// The room's columns, and the place this row holds, if any.
+    pub(crate) fn split(self) -> (RoomRow, Result<Option<(UserId, Place)>, RepoError>) {
+        let placed = match self.user_id {
+            None => Ok(None),
+            Some(user) => UserId::new(user)
+                .map_err(corrupt_row)
+                .and_then(|user| Ok(Some((user, Place::try_from(self.place)?)))),
+        };
+        (self.room, placed)
+    }
+}
+
 /// A room and one user's place in it (`found` false: none).
 #[derive(Debug, QueryableByName)]
 pub(crate) struct RoomWithPlaceRow {

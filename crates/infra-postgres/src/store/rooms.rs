@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use futures_util::future::join_all;
 
@@ -48,20 +49,52 @@ async fn join_alone(store: &PgStore, event: EventId, user: UserId) -> Joined {
 /// numbered after every place numbered before, or the place an earlier join gave them.
 async fn join_together(store: &PgStore, event: EventId, users: &[UserId]) -> Result<Vec<Joined>, RoomError> {
     let mut conn = store.writer().await?;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match join_once(store, &mut conn, event, users).await {
+            // A place another instance gave one of these users while this one waited for the
+            // lock, unseen by the snapshot the lock's statement read: once more, from a fresh one.
+            Err(TxError::Db(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)))
+                if tries < 3 => {}
+            done => return done.map_err(TxError::settle),
+        }
+    }
+}
+
+/// [`join_together`]'s transaction.
+async fn join_once(
+    store: &PgStore,
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+    users: &[UserId],
+) -> Result<Vec<Joined>, TxError<RoomError>> {
     conn.transaction(async |conn| -> Result<Vec<Joined>, TxError<RoomError>> {
-        let Some(row) = rooms::lock(conn, event).await? else {
+        let ids: Vec<i64> = users.iter().map(|u| u.get()).collect();
+        let mut room = None;
+        let mut places: HashMap<UserId, Place> = HashMap::new();
+        for row in rooms::lock_with_places(conn, event, &ids).await? {
+            let (room_row, placed) = row.split();
+            if room.is_none() {
+                room = Some(Room::try_from(room_row).map_err(TxError::stored)?);
+            }
+            if let Some((user, place)) = placed.map_err(TxError::stored)? {
+                places.insert(user, place);
+            }
+        }
+        let Some(mut room) = room else {
             return Ok(users.iter().map(|_| Err(RoomError::NoRoom(event))).collect());
         };
-        let mut room = Room::try_from(row).map_err(TxError::stored)?;
         if !room.is_open() {
             return Ok(users.iter().map(|_| Err(RoomError::NotOpen(room.settings.opens_at))).collect());
         }
-        draw_if_due(conn, &mut room).await?;
-        let ids: Vec<i64> = users.iter().map(|u| u.get()).collect();
-        let mut places: HashMap<UserId, Place> = HashMap::new();
-        for row in rooms::places_of(conn, event, &ids).await? {
-            let (user, place) = row.parse().map_err(TxError::stored)?;
-            places.insert(user, place);
+        if room.needs_draw() {
+            // The draw numbers the early arrivals: their places as they are now.
+            draw_if_due(conn, &mut room).await?;
+            for row in rooms::places_of(conn, event, &ids).await? {
+                let (user, place) = row.parse().map_err(TxError::stored)?;
+                places.insert(user, place);
+            }
         }
         if users.iter().any(|user| !places.contains_key(user))
             && let Some(restarted) = room.caught_up()
@@ -86,13 +119,11 @@ async fn join_together(store: &PgStore, event: EventId, users: &[UserId]) -> Res
         }
         if !new_users.is_empty() {
             store.gate.pass().await;
-            rooms::insert_places(conn, event, &new_users, &new_positions).await?;
-            rooms::write_room(conn, &room).await?;
+            rooms::insert_places(conn, &room, &new_users, &new_positions).await?;
         }
         Ok(answers.into_iter().map(|(user, new)| Ok((InRoom { room, place: places[&user] }, new))).collect())
     })
     .await
-    .map_err(TxError::settle)
 }
 
 /// Numbers a shuffled room's early arrivals if the draw is due (under the room's lock).
