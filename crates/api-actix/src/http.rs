@@ -20,6 +20,7 @@ pub mod limits;
 pub mod middleware;
 pub mod openapi;
 mod page;
+pub mod roomless;
 pub mod routes;
 pub mod server;
 pub mod service;

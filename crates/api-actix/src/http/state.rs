@@ -12,6 +12,7 @@ use domain::webhook::WebhookCap;
 use crate::http::answers::Answers;
 use crate::http::auth::{AdmissionKeys, Authenticator, RevocationRegistry, TokenService};
 use crate::http::feed::FeedHub;
+use crate::http::roomless::RoomlessEvents;
 
 /// How this instance serves notification streams.
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +44,8 @@ pub struct AppState<S: Store> {
     pub webhook_cap: WebhookCap,
     /// Signs and checks the waiting rooms' admission tokens.
     pub admission: AdmissionKeys,
+    /// The events this instance saw without a waiting room a moment ago.
+    pub roomless: RoomlessEvents,
 }
 
 impl<S: Store> AppState<S> {
@@ -74,6 +77,7 @@ impl<S: Store> AppState<S> {
             auth,
             webhook_cap,
             admission,
+            roomless: RoomlessEvents::default(),
         }
     }
 

@@ -122,6 +122,8 @@ async fn one_place_per_account_and_joins_only_while_the_room_is_open() {
     let (_, bob) = app.user("bob").await;
     let event = app.event(&organizer, 5).await;
     assert_eq!(code(&join(&app, &ada, event).await), "room_not_found");
+    // Booked without a room (the instance remembers it has none for a second)...
+    assert_eq!(book_with(&app, &bob, event, None).await.status, StatusCode::CREATED);
     put_room(
         &app,
         &organizer,
@@ -131,6 +133,9 @@ async fn one_place_per_account_and_joins_only_while_the_room_is_open() {
     .await;
     let early = join(&app, &ada, event).await;
     assert_eq!((early.status, code(&early)), (StatusCode::CONFLICT, "room_not_open"));
+    // ...and a room set through it is in force at once.
+    let refused = book_with(&app, &ada, event, None).await;
+    assert_eq!(code(&refused), "admission_required");
 
     let open = app.event(&organizer, 5).await;
     put_room(

@@ -86,6 +86,15 @@ pub async fn admission(
     }
 }
 
+/// Why a booking may go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admitted {
+    /// The event has no waiting room.
+    NoRoom,
+    /// It has one, and the token admits this user to it now.
+    ByToken,
+}
+
 /// Whether `user` may book `event` now ([`check_admission`], by the store's clock).
 ///
 /// # Errors
@@ -95,10 +104,10 @@ pub async fn admitted(
     event: EventId,
     user: UserId,
     token: Option<Option<AdmissionClaims>>,
-) -> Result<(), AdmissionError> {
+) -> Result<Admitted, AdmissionError> {
     match rooms.room(event).await? {
-        None => Ok(()),
-        Some(room) => check_admission(true, token, event, user, room.now),
+        None => Ok(Admitted::NoRoom),
+        Some(room) => check_admission(true, token, event, user, room.now).map(|()| Admitted::ByToken),
     }
 }
 
@@ -152,7 +161,7 @@ mod tests {
         let (event, user) = (EventId::new(1).unwrap(), UserId::new(2).unwrap());
         let mut none = MockRooms::new();
         none.expect_room().returning(|_| Box::pin(async { Ok(None) }));
-        assert!(admitted(&none, event, user, None).await.is_ok());
+        assert_eq!(admitted(&none, event, user, None).await.ok(), Some(Admitted::NoRoom));
         let mut some = MockRooms::new();
         some.expect_room().returning(|_| Box::pin(async { Ok(Some(room(0))) }));
         assert!(matches!(admitted(&some, event, user, None).await, Err(AdmissionError::Required)));

@@ -34,7 +34,12 @@ pub async fn book<S: Store>(
     let cmd = body.into_inner().into_command(caller.id())?;
     let token =
         req.headers().get(ADMISSION_TOKEN).map(|v| v.to_str().ok().and_then(|t| state.admission.verify(t)));
-    rooms::admitted(&state.store, cmd.event(), caller.id(), token).await?;
+    if token.is_some() || !state.roomless.recently(cmd.event()) {
+        let admitted = rooms::admitted(&state.store, cmd.event(), caller.id(), token).await?;
+        if admitted == rooms::Admitted::NoRoom {
+            state.roomless.remember(cmd.event());
+        }
+    }
     let result = tag.scope(&state.store).book(cmd, key.attempt()).await;
     metrics::record_booking(&result);
     state.answers.render(Effect::Booked(result?))

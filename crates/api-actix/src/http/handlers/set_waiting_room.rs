@@ -28,6 +28,7 @@ pub async fn set_waiting_room<S: Store>(
     let event = parse_path_id("id", &id, EventId::new)?;
     let settings = body.into_inner().into_settings()?;
     let (room, created) = rooms::set_room(&state.store, caller.id(), event, settings).await?;
+    state.roomless.forget(event);
     let body = RoomBody::from(&room);
     Ok(if created { HttpResponse::Created().json(body) } else { HttpResponse::Ok().json(body) })
 }
