@@ -20,7 +20,13 @@
 #   7. a stampede: STAMPEDE_CLIENTS (1 024) clients, one connection each, across both
 #      instances, STAMPEDE_BUYERS (20 000) keyed, retrying buyers for STAMPEDE_SEATS (2 000)
 #      seats; its accounts are written by SQL and only logged in (one hash each: the set-up
-#      takes about four minutes on two cores).
+#      takes about four minutes on two cores);
+#   8. the same stampede through a waiting room: the event behind a room admitting ROOM_RATE
+#      (500) buyers a second, the buyers arriving ROOM_ARRIVALS (5 000) a second from the
+#      start (0: all at once, as fast as the clients are answered), asking for its admission
+#      token when the room says its place is due and booking with it; the places are checked
+#      to be 1..STAMPEDE_BUYERS in the order joins were answered, no token to come before its
+#      place was reached, and nothing to be oversold (its own accounts: four more minutes).
 # Everything runs on this machine and stops by itself; the servers listen on 127.0.0.1 only.
 #
 # Each pgbench ceiling runs as many transactions, on an event of the same shape, as the HTTP
@@ -28,7 +34,7 @@
 # run would be a different regime).
 #
 # Usage: bench/run.sh            (CLIENTS=64 BUYERS=2000 SECONDS_PER_RUN=10 WORKERS=1 by default;
-#                                 STAMPEDE_BUYERS=0 leaves the stampede out, MIXED_SECONDS=0
+#                                 STAMPEDE_BUYERS=0 leaves both stampedes out, MIXED_SECONDS=0
 #                                 the mixed run, OFFER_CANCELS=0 the offer churn)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +47,8 @@ WORKERS=${WORKERS:-1}
 STAMPEDE_CLIENTS=${STAMPEDE_CLIENTS:-1024}
 STAMPEDE_BUYERS=${STAMPEDE_BUYERS:-20000}
 STAMPEDE_SEATS=${STAMPEDE_SEATS:-2000}
+ROOM_RATE=${ROOM_RATE:-500}
+ROOM_ARRIVALS=${ROOM_ARRIVALS:-5000}
 MIXED_SECONDS=${MIXED_SECONDS:-60}
 OFFER_CANCELS=${OFFER_CANCELS:-200}
 
@@ -72,10 +80,12 @@ psql_q() { psql -X -q -t -A -h 127.0.0.1 -p "$db_port" -U postgres -d ticketing 
 
 log "starting two ticketing instances"
 bases=()
+# One admission key for both, so that a token one instance signs is good on the other.
+admission_key=$(head -c 32 /dev/urandom | base64 -w 0)
 for _ in 1 2; do
   port=$(free_port)
   # Every client is on 127.0.0.1: the per-address connection cap would turn the stampede away.
-  JWT_SECRET=bench-only-secret-not-a-real-one PORT=$port HOST=127.0.0.1 RATE_LIMIT_PER_SECOND=0 MAX_CONNECTIONS_PER_IP=0 \
+  JWT_SECRET=bench-only-secret-not-a-real-one ADMISSION_SIGNING_KEY=$admission_key PORT=$port HOST=127.0.0.1 RATE_LIMIT_PER_SECOND=0 MAX_CONNECTIONS_PER_IP=0 \
     WEBHOOK_ALLOW_PRIVATE_NETWORKS=true WORKERS=$WORKERS RUST_LOG=warn ./target/release/ticketing serve >"$work/server-$port.log" 2>&1 &
   pids+=($!)
   bases+=(--base "http://127.0.0.1:$port")
@@ -160,10 +170,18 @@ log "HTTP: status reads"
 load status --concurrency "$CLIENTS" --seconds "$SECONDS_PER_RUN" >"$work/status.json"
 log "HTTP: list reads (GET /events pages, GET /me/bookings)"
 load list --concurrency "$CLIENTS" --seconds "$SECONDS_PER_RUN" --events 200 >"$work/list.json"
+room_exit=0
 if [ "$STAMPEDE_BUYERS" -gt 0 ]; then
   log "HTTP: stampede, $STAMPEDE_BUYERS buyers for $STAMPEDE_SEATS seats, $STAMPEDE_CLIENTS clients (set-up: logging them in)"
   load --accounts-by-sql --provision-concurrency 64 hotdrop --capacity "$STAMPEDE_SEATS" --buyers "$STAMPEDE_BUYERS" \
     --concurrency "$STAMPEDE_CLIENTS" >"$work/stampede.json"
+  log "HTTP: the stampede through a waiting room admitting $ROOM_RATE a second (set-up: logging its buyers in)"
+  # A broken check (exit 2) is reported in the summary below, and is the script's exit status.
+  load --accounts-by-sql --provision-concurrency 64 room --capacity "$STAMPEDE_SEATS" --buyers "$STAMPEDE_BUYERS" \
+    --concurrency "$STAMPEDE_CLIENTS" --rate "$ROOM_RATE" \
+    ${ROOM_ARRIVALS:+$([ "$ROOM_ARRIVALS" -gt 0 ] && echo --arrivals-per-second "$ROOM_ARRIVALS")} \
+    >"$work/room.json" || room_exit=$?
+  [ "$room_exit" -le 2 ] || exit "$room_exit"
 fi
 
 python3 - "$work" "$ceiling_seats" "$ceiling_sold_out" "$ceiling_cancel" "$CLIENTS" <<'PY'
@@ -221,6 +239,19 @@ try:
 except FileNotFoundError:
     pass
 try:
+    room = json.load(open(f"{work}/room.json"))
+    phases, r = {p["name"]: p for p in room["phases"]}, room["room"]
+    joins, books = phases["join"], phases["book"]
+    problems = room["violations"] + [f"{p['name']}: {p['failures']} failed" for p in room["phases"] if p["failures"]]
+    arriving = room["parameters"].get("arrivals_per_second", 0)
+    print(f"\nStampede through the room ({'arriving ' + str(arriving) + '/s' if arriving else 'all at once'}, "
+          f"{room['parameters']['concurrency']} clients): {joins['requests']} joins at {joins['throughput_rps']:.0f} joins/s, "
+          f"join p99 {joins['p99_ms']:.1f} ms, book p99 {books['p99_ms']:.1f} ms (admitted buyers), "
+          f"{r['confirmed']} confirmed of {room['parameters']['capacity']} seats, "
+          + ("every check held" if not problems else f"VIOLATIONS {problems}"))
+except FileNotFoundError:
+    pass
+try:
     offer = json.load(open(f"{work}/offer_churn.json"))
     op, o = offer["phases"][1], offer["offers"]
     print(f"\nOffer churn: {op['requests']} cancels ({op['throughput_rps']:.0f}/s, p99 {op['p99_ms']:.1f} ms) on an event "
@@ -245,3 +276,4 @@ print(f"\nIntegrity check after every scenario (each scenario's events, their hi
       f"and bookings): {len(checked)} scenarios, {events} events, {entries} history entries; "
       + ("every check held." if not failures else f"{len(failures)} FAILED: {failures[:5]}"))
 PY
+exit "$room_exit"

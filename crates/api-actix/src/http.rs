@@ -19,6 +19,8 @@ mod handlers;
 pub mod limits;
 pub mod middleware;
 pub mod openapi;
+mod page;
+pub mod roomless;
 pub mod routes;
 pub mod server;
 pub mod service;

@@ -55,6 +55,7 @@ mod latch;
 pub mod model;
 pub mod notifications;
 pub mod offers;
+pub mod rooms;
 pub mod sales;
 pub mod sessions;
 pub mod users;
@@ -198,6 +199,13 @@ macro_rules! contract_tests {
             history::a_change_records_the_request_that_made_it,
             history::answers_to_offers_and_quantity_changes_are_recorded,
             history::an_events_history_pages_newest_first_and_filters_by_action,
+            rooms::joins_from_several_instances_take_places_one_to_n_once_each,
+            rooms::a_join_held_between_numbering_and_writing_keeps_other_joins_out,
+            rooms::a_join_answered_before_another_is_sent_has_the_lower_place,
+            rooms::a_shuffled_rooms_early_arrivals_are_numbered_once_by_a_draw_at_the_start,
+            rooms::joins_are_refused_before_the_room_opens_and_where_there_is_none,
+            rooms::a_token_is_claimed_only_for_a_reached_place_and_its_mark_holds,
+            rooms::settings_change_before_the_start_and_a_change_moves_the_count_on,
         );
     };
     (@each $adapter:ty; $($module:ident :: $check:ident),* $(,)?) => {

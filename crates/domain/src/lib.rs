@@ -120,6 +120,7 @@ pub mod line;
 pub mod listing;
 pub mod notice;
 pub mod ports;
+pub mod room;
 pub mod service;
 pub mod session;
 pub mod text;

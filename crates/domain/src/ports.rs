@@ -15,6 +15,7 @@
 //! - [`StoreHealth`] tells operators whether the store answers and how busy it is.
 //! - [`Notifications`] reads the outbox the `Sales` writes fill; [`Webhooks`] keeps organizers'
 //!   subscriptions and the queue of their deliveries; [`WebhookSender`] posts them.
+//! - [`Rooms`] keeps the waiting rooms in front of drops and their places.
 //! - [`Audit`] reads the history every change writes, and what the integrity check replays;
 //!   [`RequestScoped`] lets a change say which request made it.
 //!
@@ -27,6 +28,7 @@ mod catalog;
 mod idempotency;
 mod notifications;
 mod password_hasher;
+mod rooms;
 mod sales;
 mod sessions;
 mod store;
@@ -40,6 +42,7 @@ pub use catalog::Catalog;
 pub use idempotency::Idempotency;
 pub use notifications::{NewsListener, Notifications};
 pub use password_hasher::{PasswordHasher, Verdict};
+pub use rooms::{InRoom, Rooms};
 pub use sales::Sales;
 pub use sessions::{RevocationListener, Sessions};
 pub use store::Store;
@@ -58,6 +61,8 @@ pub use idempotency::MockIdempotency;
 pub use notifications::{MockNewsListener, MockNotifications};
 #[cfg(any(test, feature = "mocks"))]
 pub use password_hasher::MockPasswordHasher;
+#[cfg(any(test, feature = "mocks"))]
+pub use rooms::MockRooms;
 #[cfg(any(test, feature = "mocks"))]
 pub use sales::MockSales;
 #[cfg(any(test, feature = "mocks"))]

@@ -6,6 +6,7 @@
 mod account_service;
 pub mod audit;
 pub mod reading;
+pub mod rooms;
 pub mod webhooks;
 
 pub use account_service::AccountService;

@@ -61,6 +61,7 @@ mod health;
 mod history;
 mod idempotency;
 mod notifications;
+mod rooms;
 mod sales;
 mod sessions;
 mod tables;
@@ -72,6 +73,7 @@ pub use gate::Gate;
 pub use notifications::MemoryNewsListener;
 pub use sessions::MemoryRevocationListener;
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::broadcast;
@@ -92,6 +94,8 @@ pub struct MemoryStore {
 
 struct Inner {
     tables: Mutex<Tables>,
+    /// The waiting rooms, apart from the tables: nothing else reads them.
+    rooms: Mutex<HashMap<domain::EventId, rooms::RoomRow>>,
     guards: Guards,
     /// Revocations as they commit, for the listeners of every clone.
     revocations: broadcast::Sender<Revocation>,
@@ -111,6 +115,7 @@ impl MemoryStore {
         Self {
             inner: Arc::new(Inner {
                 tables: Mutex::new(Tables::default()),
+                rooms: Mutex::default(),
                 guards: Guards::default(),
                 revocations: broadcast::channel(LISTENER_BUFFER).0,
                 news: broadcast::channel(LISTENER_BUFFER).0,
@@ -126,6 +131,11 @@ impl MemoryStore {
     /// taken over rather than propagated.
     fn tables(&self) -> MutexGuard<'_, Tables> {
         self.inner.tables.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The waiting rooms, for one atomic step (poisoning taken over as for the tables).
+    fn rooms(&self) -> MutexGuard<'_, HashMap<domain::EventId, rooms::RoomRow>> {
+        self.inner.rooms.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Wakes the notification listeners of every clone.

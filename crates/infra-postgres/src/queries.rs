@@ -15,6 +15,7 @@ pub(crate) mod line;
 pub(crate) mod notices;
 pub(crate) mod offers;
 mod prepared;
+pub(crate) mod rooms;
 pub(crate) mod sessions;
 pub(crate) mod users;
 pub(crate) mod webhooks;

@@ -20,10 +20,12 @@ use crate::schema::{bookings, events, users};
 mod effect;
 mod history;
 mod outbox;
+mod rooms;
 
 pub(crate) use effect::{decode_effect, encode_effect};
 pub(crate) use history::{HistoryRow, StoredBookingRow, TrailEventRow};
 pub(crate) use outbox::{AttemptRow, ClaimedRow, NewestRow, NotificationRow, SettlementRow, WebhookRow};
+pub(crate) use rooms::{LockedPlaceRow, PlacedRow, RoomRow, RoomWithPlaceRow};
 
 #[derive(Debug, Queryable, Selectable, QueryableByName, Serialize, Deserialize)]
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]

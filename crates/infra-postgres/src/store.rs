@@ -14,6 +14,7 @@ mod idempotency;
 mod notifications;
 mod offers;
 mod replica;
+mod rooms;
 mod sales;
 mod serving;
 mod sessions;
@@ -61,6 +62,8 @@ pub struct PgStore {
     lanes: Arc<batching::Lanes<Self>>,
     /// The cancels' lanes, one per event like the bookings' (`cancels`).
     cancel_lanes: Arc<batching::Lanes<cancels::Cancels>>,
+    /// The waiting rooms' joins' lanes, one per room (`rooms`).
+    join_lanes: Arc<batching::Lanes<rooms::Joins>>,
     /// Behind a pooler in transaction mode ([`PgStore::behind_transaction_pooler`]).
     pooled: Option<TransactionPooled>,
     /// Where the public reads go while it keeps up ([`PgStore::reading_from_replica`]).
@@ -90,6 +93,7 @@ impl PgStore {
             max_waiting: DEFAULT_MAX_WAITING,
             lanes: Arc::new(batching::Lanes::new(BatchLimits::default())),
             cancel_lanes: Arc::new(batching::Lanes::new(BatchLimits::default())),
+            join_lanes: rooms::lanes(BatchLimits::default()),
             pooled: None,
             replica: None,
             gate: Arc::default(),
@@ -118,12 +122,13 @@ impl PgStore {
     }
 
     /// Bookings of one event that arrive while one of its bookings is in flight go in
-    /// batches within `limits`, and so do its cancels; `max_waiting: 0` runs each alone (a
+    /// batches within `limits`, and so do its cancels and its waiting room's joins; `max_waiting: 0` runs each alone (a
     /// booking as a single statement).
     #[must_use]
     pub fn batching(mut self, limits: BatchLimits) -> Self {
         self.lanes = Arc::new(batching::Lanes::new(limits));
         self.cancel_lanes = Arc::new(batching::Lanes::new(limits));
+        self.join_lanes = rooms::lanes(limits);
         self
     }
 

@@ -27,6 +27,21 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 /// The longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(3);
 
+/// What a request carries besides its method and path.
+#[derive(Debug, Clone, Copy)]
+struct Extras<'a> {
+    /// A JSON body; none sends an empty one.
+    body: Option<&'a Value>,
+    /// The login token, sent as `Authorization: Bearer`.
+    token: Option<&'a str>,
+    /// One more header.
+    header: Option<(&'static str, &'a str)>,
+}
+
+impl Extras<'_> {
+    const NONE: Self = Self { body: None, token: None, header: None };
+}
+
 impl Reply {
     #[must_use]
     pub fn is(&self, status: u16) -> bool {
@@ -77,11 +92,20 @@ impl Api {
     }
 
     pub async fn post(&self, n: usize, path: &str, body: &Value, token: Option<&str>) -> Reply {
-        let mut request = self.client.post(self.url(n, path)).json(body);
-        if let Some(token) = token {
-            request = request.header("Authorization", format!("Bearer {token}"));
-        }
-        send(request).await
+        send(self.request(reqwest::Method::POST, n, path, Extras { body: Some(body), token, ..Extras::NONE }))
+            .await
+    }
+
+    /// A `POST` without a body, sent once (a poll for an admission token).
+    pub async fn post_empty(&self, n: usize, path: &str, token: &str) -> Reply {
+        send(self.request(reqwest::Method::POST, n, path, Extras { token: Some(token), ..Extras::NONE }))
+            .await
+    }
+
+    /// A `PUT`, sent once: it sets the same state however often it arrives.
+    pub async fn put(&self, n: usize, path: &str, body: &Value, token: &str) -> Reply {
+        let extras = Extras { body: Some(body), token: Some(token), ..Extras::NONE };
+        send(self.request(reqwest::Method::PUT, n, path, extras)).await
     }
 
     /// A write as a careful client sends it: with an `Idempotency-Key`, and again with the same
@@ -89,42 +113,71 @@ impl Api {
     /// waiting what `Retry-After` says (else backing off), each attempt to the next instance.
     /// The service makes the effect happen once however often it arrives.
     pub async fn write(&self, n: usize, path: &str, body: &Value, token: Option<&str>) -> Reply {
-        self.keyed(reqwest::Method::POST, n, path, body, token).await
+        self.keyed(reqwest::Method::POST, n, path, Extras { body: Some(body), token, ..Extras::NONE }).await
+    }
+
+    /// A write as [`Api::write`] sends it, carrying one more header (a booking's admission
+    /// token, beside the login token).
+    pub async fn write_with(
+        &self,
+        n: usize,
+        path: &str,
+        body: &Value,
+        token: &str,
+        header: (&'static str, &str),
+    ) -> Reply {
+        let extras = Extras { body: Some(body), token: Some(token), header: Some(header) };
+        self.keyed(reqwest::Method::POST, n, path, extras).await
     }
 
     /// A `PATCH` sent as [`Api::write`] sends a `POST`.
     pub async fn patch(&self, n: usize, path: &str, body: &Value, token: &str) -> Reply {
-        self.keyed(reqwest::Method::PATCH, n, path, body, Some(token)).await
+        self.keyed(
+            reqwest::Method::PATCH,
+            n,
+            path,
+            Extras { body: Some(body), token: Some(token), ..Extras::NONE },
+        )
+        .await
     }
 
-    async fn keyed(
+    /// A bodiless `POST` whose effect is the same however often it arrives (joining a waiting
+    /// room: a repeat gets the same place), retried as [`Api::write`] retries but without a
+    /// key, which the service would have to store for nothing; sent once without retries.
+    pub async fn post_again(&self, n: usize, path: &str, token: &str) -> Reply {
+        let extras = Extras { token: Some(token), ..Extras::NONE };
+        if !self.retries {
+            return send(self.request(reqwest::Method::POST, n, path, extras)).await;
+        }
+        self.retried(reqwest::Method::POST, n, path, extras, None).await
+    }
+
+    async fn keyed(&self, method: reqwest::Method, n: usize, path: &str, extras: Extras<'_>) -> Reply {
+        if !self.retries {
+            return send(self.request(method, n, path, extras)).await;
+        }
+        let key = uuid::Uuid::new_v4().to_string();
+        self.retried(method, n, path, extras, Some(&key)).await
+    }
+
+    /// Sends until the answer is final (see [`Api::write`]), with `key` as the
+    /// `Idempotency-Key` of every attempt when given.
+    async fn retried(
         &self,
         method: reqwest::Method,
         n: usize,
         path: &str,
-        body: &Value,
-        token: Option<&str>,
+        extras: Extras<'_>,
+        key: Option<&str>,
     ) -> Reply {
-        if !self.retries {
-            let mut request = self.client.request(method, self.url(n, path)).json(body);
-            if let Some(token) = token {
-                request = request.header("Authorization", format!("Bearer {token}"));
-            }
-            return send(request).await;
-        }
-        let key = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
         let mut backoff = FIRST_BACKOFF;
         let mut attempt: u32 = 0;
         loop {
             let instance = n + usize::try_from(attempt).unwrap_or(0);
-            let mut request = self
-                .client
-                .request(method.clone(), self.url(instance, path))
-                .json(body)
-                .header("Idempotency-Key", &key);
-            if let Some(token) = token {
-                request = request.header("Authorization", format!("Bearer {token}"));
+            let mut request = self.request(method.clone(), instance, path, extras);
+            if let Some(key) = key {
+                request = request.header("Idempotency-Key", key);
             }
             let mut reply = send(request).await;
             attempt += 1;
@@ -143,12 +196,33 @@ impl Api {
         }
     }
 
+    /// A request to instance `n` (modulo their number) with what `extras` carries.
+    fn request(
+        &self,
+        method: reqwest::Method,
+        n: usize,
+        path: &str,
+        extras: Extras<'_>,
+    ) -> reqwest::RequestBuilder {
+        let mut request = self.client.request(method, self.url(n, path));
+        if let Some(body) = extras.body {
+            request = request.json(body);
+        }
+        if let Some(token) = extras.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        if let Some((name, value)) = extras.header {
+            request = request.header(name, value);
+        }
+        request
+    }
+
     pub async fn get(&self, n: usize, path: &str) -> Reply {
         send(self.client.get(self.url(n, path))).await
     }
 
     pub async fn get_as(&self, n: usize, path: &str, token: &str) -> Reply {
-        send(self.client.get(self.url(n, path)).header("Authorization", format!("Bearer {token}"))).await
+        send(self.request(reqwest::Method::GET, n, path, Extras { token: Some(token), ..Extras::NONE })).await
     }
 }
 

@@ -12,6 +12,7 @@ use loadgen::scenarios::list::ListLoad;
 use loadgen::scenarios::login::LoginLoad;
 use loadgen::scenarios::mixed::Mixed;
 use loadgen::scenarios::offer_churn::OfferChurn;
+use loadgen::scenarios::room::Room;
 use loadgen::scenarios::status::StatusLoad;
 use loadgen::scenarios::{Scenario, execute};
 
@@ -98,6 +99,33 @@ enum Command {
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
     },
+    /// The stampede through a waiting room: an event of CAPACITY seats behind a room admitting
+    /// RATE places a second from a sale starting START_IN_SECONDS after it is set up; BUYERS
+    /// join as it starts, CONCURRENCY requests at a time, ask for their admission token as the
+    /// room says (no sooner than 100 ms, no later than MAX_POLL_MS), and book with it. Checks
+    /// the places are 1..=BUYERS in the order joins were answered, no token came before its
+    /// place was reached, and no oversell. The instances must share one ADMISSION_SIGNING_KEY.
+    Room {
+        #[arg(long, default_value_t = 100)]
+        capacity: u32,
+        #[arg(long, default_value_t = 500)]
+        buyers: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Admissions a second.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        rate: u32,
+        #[arg(long, default_value_t = 2)]
+        start_in_seconds: u64,
+        /// The longest a buyer waits between two asks for its token, whatever the room says
+        /// (the room says when the place is due, at most 30 s; 1000 models impatient clients).
+        #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(100..))]
+        max_poll_ms: u64,
+        /// Buyers arriving a second, each joining at its moment (an open crowd); left out, all
+        /// join at the start as fast as the clients are answered.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        arrivals_per_second: Option<u32>,
+    },
     /// USERS accounts log in once each, CONCURRENCY at a time, against the machine's hashing
     /// ceiling (measured first); only 200 and 503 may come back.
     Login {
@@ -169,6 +197,27 @@ async fn main() -> anyhow::Result<ExitCode> {
             let lapses = lapses.unwrap_or(cancels / 2);
             Scenario::OfferChurn(OfferChurn { drop, cancels, lapses, window_seconds })
         }
+        Command::Room {
+            capacity,
+            buyers,
+            concurrency,
+            rate,
+            start_in_seconds,
+            max_poll_ms,
+            arrivals_per_second,
+        } => {
+            let (start_in, max_poll) =
+                (Duration::from_secs(start_in_seconds), Duration::from_millis(max_poll_ms));
+            Scenario::Room(Room {
+                capacity,
+                buyers,
+                concurrency,
+                rate,
+                start_in,
+                max_poll,
+                arrivals: arrivals_per_second,
+            })
+        }
         Command::Login { users, concurrency } => Scenario::Login(LoginLoad { users, concurrency }),
         Command::Mixed {
             users,
@@ -212,6 +261,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Scenario::List(l) => l.concurrency,
         Scenario::Login(l) => l.concurrency,
         Scenario::Mixed(m) => m.concurrency,
+        Scenario::Room(r) => r.concurrency,
     };
     let api = Api::new(cli.bases, connections)?.with_retries(!cli.no_idempotency_keys);
     let provisioning = Provisioning {

@@ -14,7 +14,8 @@ pub struct Report {
     pub instances: usize,
     pub parameters: BTreeMap<String, u64>,
     pub phases: Vec<PhaseReport>,
-    /// CPU the load generator itself used, in percent of one core (status scenario).
+    /// CPU the load generator itself used, in percent of one core (status and room scenarios:
+    /// on one machine, what the service did not get).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_cpu_percent: Option<f64>,
     /// Argon2id hashes a second the machine computes (login scenario): its sign-in ceiling.
@@ -26,6 +27,9 @@ pub struct Report {
     /// What became of the offers of the offer churn's event, by SQL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offers: Option<OfferReport>,
+    /// How the waiting room of the room scenario let its buyers through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room: Option<RoomReport>,
     /// The service's integrity check of every event after the scenario, given a database URL
     /// (its failures are violations too).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,6 +74,26 @@ pub struct OfferReport {
     pub deadline_to_next_offer_max_ms: f64,
 }
 
+/// The stampede through a waiting room, beyond its phases' latencies: how fast the room let
+/// buyers through, and what they got.
+#[derive(Debug, Serialize)]
+pub struct RoomReport {
+    /// Buyers who got a place.
+    pub joined: usize,
+    /// Admission tokens received.
+    pub tokens: usize,
+    /// Tokens over the time from the sale's start to the last one: at most the rate.
+    pub tokens_per_s: f64,
+    /// When the last token came, after the sale's start.
+    pub last_token_after_s: f64,
+    /// The least time any token came after its place was reached (below zero: before, which
+    /// beyond the clocks' rounding is a violation): how close the room cut it.
+    pub closest_to_reach_ms: f64,
+    /// Bookings confirmed, and waitlisted (the event sold out before them).
+    pub confirmed: usize,
+    pub waitlisted: usize,
+}
+
 impl Report {
     #[must_use]
     pub fn ok(&self) -> bool {
@@ -111,6 +135,12 @@ impl Report {
                 "offers: {} made, {} accepted, {} expired; deadline to next offer p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} measured, {} without a next offer)\n",
                 o.offered, o.accepted, o.expired, o.deadline_to_next_offer_p50_ms, o.deadline_to_next_offer_p99_ms,
                 o.deadline_to_next_offer_max_ms, o.measured, o.without_next_offer
+            ));
+        }
+        if let Some(r) = &self.room {
+            out.push_str(&format!(
+                "room: {} joined, {} tokens at {:.1}/s, the last {:.2} s after the start, the closest {:.1} ms after its place was reached; {} confirmed, {} waitlisted\n",
+                r.joined, r.tokens, r.tokens_per_s, r.last_token_after_s, r.closest_to_reach_ms, r.confirmed, r.waitlisted
             ));
         }
         if let Some(h) = &self.history {

@@ -7,6 +7,7 @@ pub mod list;
 pub mod login;
 pub mod mixed;
 pub mod offer_churn;
+pub mod room;
 pub mod status;
 
 use std::collections::BTreeMap;
@@ -28,6 +29,7 @@ pub enum Scenario {
     List(list::ListLoad),
     Login(login::LoginLoad),
     Mixed(mixed::Mixed),
+    Room(room::Room),
 }
 
 /// Runs a scenario and verifies what it left behind (by SQL too, given a database URL: then
@@ -86,6 +88,48 @@ async fn run(
                 ]),
                 phases: vec![run.phase],
                 client_cpu_percent: None,
+                hashing_ceiling_per_s: None,
+                webhooks: None,
+                offers: None,
+                room: None,
+                history: None,
+                violations,
+            })
+        }
+        Scenario::Room(cfg) => {
+            let run = room::run(api, cfg, provisioning).await?;
+            let (joins, admissions) = (run.joins(), run.admissions());
+            let mut violations = verify::room::positions(&joins);
+            violations.extend(verify::room::join_order(&joins));
+            violations.extend(verify::room::tokens_match_places(&joins, &admissions));
+            violations.extend(verify::room::admissions(&run.schedule, &admissions));
+            violations.extend(run.unbooked());
+            let (placed, malformed) = verify::placed_by(run.bookings());
+            violations.extend(malformed);
+            violations.extend(verify::seating(cfg.capacity, cfg.buyers, &placed, &run.status));
+            if let Some(url) = database_url {
+                let seated = placed.iter().filter(|p| p.confirmed).map(|p| p.quantity as usize).sum();
+                let waiting = placed.iter().filter(|p| !p.confirmed).count();
+                violations.extend(sql::check_event(url, run.event, seated, waiting).await?);
+                let acknowledged = placed.iter().map(|p| p.booking).collect();
+                violations.extend(sql::check_acknowledged(url, run.event, &acknowledged).await?);
+            }
+            Ok(Report {
+                scenario: "room".to_owned(),
+                instances: api.instances(),
+                parameters: BTreeMap::from([
+                    ("capacity".to_owned(), u64::from(cfg.capacity)),
+                    ("buyers".to_owned(), count(cfg.buyers)),
+                    ("concurrency".to_owned(), count(cfg.concurrency)),
+                    ("rate".to_owned(), u64::from(cfg.rate)),
+                    ("start_in_ms".to_owned(), u64::try_from(cfg.start_in.as_millis()).unwrap_or(u64::MAX)),
+                    ("max_poll_ms".to_owned(), u64::try_from(cfg.max_poll.as_millis()).unwrap_or(u64::MAX)),
+                    // 0: every buyer at once, as fast as the clients are answered.
+                    ("arrivals_per_second".to_owned(), cfg.arrivals.map_or(0, u64::from)),
+                ]),
+                room: Some(run.report(&placed)),
+                phases: vec![run.join_phase, run.poll_phase, run.book_phase],
+                client_cpu_percent: run.client_cpu_percent,
                 hashing_ceiling_per_s: None,
                 webhooks: None,
                 offers: None,
@@ -152,6 +196,7 @@ async fn run(
                 hashing_ceiling_per_s: None,
                 webhooks,
                 offers: None,
+                room: None,
                 history: None,
                 violations,
             })
@@ -205,6 +250,7 @@ async fn run(
                 hashing_ceiling_per_s: None,
                 webhooks: None,
                 offers,
+                room: None,
                 history: None,
                 violations,
             })
@@ -229,6 +275,7 @@ async fn run(
                 hashing_ceiling_per_s: None,
                 webhooks: None,
                 offers: None,
+                room: None,
                 history: None,
                 violations,
             })
@@ -263,6 +310,7 @@ async fn run(
                 hashing_ceiling_per_s: Some(run.hashing_ceiling_per_s),
                 webhooks: None,
                 offers: None,
+                room: None,
                 history: None,
                 violations,
             })
@@ -286,6 +334,7 @@ async fn run(
                 hashing_ceiling_per_s: None,
                 webhooks: None,
                 offers: None,
+                room: None,
                 history: None,
                 violations,
             })
@@ -304,6 +353,7 @@ async fn run(
                 hashing_ceiling_per_s: None,
                 webhooks: None,
                 offers: None,
+                room: None,
                 history: None,
                 violations: Vec::new(),
             })

@@ -2,6 +2,7 @@
 //! checks themselves are unit-tested.
 
 pub mod offers;
+pub mod room;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -28,9 +29,15 @@ fn seats(placed: &[Placed], confirmed: bool) -> usize {
 /// The bookings the answers report, and every answer that is not a well-formed 201.
 #[must_use]
 pub fn placed(replies: &[Reply]) -> (Vec<Placed>, Vec<String>) {
+    placed_by(replies.iter().enumerate())
+}
+
+/// As [`placed`], for answers of some of the buyers only, each with its buyer's index.
+#[must_use]
+pub fn placed_by<'a>(replies: impl IntoIterator<Item = (usize, &'a Reply)>) -> (Vec<Placed>, Vec<String>) {
     let mut placed = Vec::new();
     let mut violations = Vec::new();
-    for (buyer, reply) in replies.iter().enumerate() {
+    for (buyer, reply) in replies {
         let booking = &reply.body["booking"];
         match (&reply.status, booking["id"].as_i64(), booking["status"].as_str()) {
             (Ok(201), Some(id), Some(status @ ("CONFIRMED" | "PENDING"))) => {
@@ -53,8 +60,16 @@ pub fn placed(replies: &[Reply]) -> (Vec<Placed>, Vec<String>) {
 #[must_use]
 pub fn hotdrop(capacity: u32, buyers: usize, replies: &[Reply], status: &Value) -> Vec<String> {
     let (placed, mut violations) = placed(replies);
+    violations.extend(seating(capacity, buyers, &placed, status));
+    violations
+}
+
+/// [`hotdrop`]'s checks of the bookings once read from the answers.
+#[must_use]
+pub fn seating(capacity: u32, buyers: usize, placed: &[Placed], status: &Value) -> Vec<String> {
+    let mut violations = Vec::new();
     let limit = usize::try_from(capacity).unwrap_or(usize::MAX);
-    let (confirmed, waiting) = (seats(&placed, true), seats(&placed, false));
+    let (confirmed, waiting) = (seats(placed, true), seats(placed, false));
     if confirmed > limit {
         violations.push(format!(
             "{confirmed} seats confirmed of {capacity} (capacity {capacity}, {buyers} buyers)"

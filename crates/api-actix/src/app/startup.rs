@@ -27,7 +27,7 @@ use crate::app::config::Config;
 use crate::app::supervisor::{Supervisor, Worker};
 use crate::app::workers::{DeliveryWorker, FeedListener, Housekeeping, OfferSweeper, RevocationFollower};
 use crate::http::MetricsAccess;
-use crate::http::auth::TokenService;
+use crate::http::auth::{AdmissionKeys, TokenService};
 use crate::http::draining::Draining;
 use crate::http::feed::FeedHub;
 use crate::http::server::Serving;
@@ -132,10 +132,15 @@ impl Application {
         let port = listener.local_addr()?.port();
         let Adapters { store, public_reads, hasher, sender } = adapters;
         let streams = NotificationSettings { heartbeat: http.sse_heartbeat, stream_buffer: STREAM_BUFFER };
+        let admission = match &config.auth.admission_key {
+            Some(seed) => AdmissionKeys::from_seed(&seed.0),
+            None => tokens.admission_keys(),
+        }
+        .context("the admission tokens' key")?;
         let state = web::Data::new(AppState::new(
             store.clone(),
             public_reads,
-            tokens,
+            (tokens, admission),
             streams,
             config.webhooks.per_user,
         ));

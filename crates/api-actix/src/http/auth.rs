@@ -3,12 +3,14 @@
 //! (`domain::ports::PasswordHasher`); keeping the revocations current is a worker's
 //! (`crate::app::workers`).
 
+mod admission;
 mod authenticator;
 mod caller;
 mod known_users;
 mod revocations;
 mod tokens;
 
+pub use admission::{ADMISSION_TOKEN, AdmissionKeys, InvalidAdmissionKey, seed_from};
 pub use authenticator::Authenticator;
 pub use caller::{Admitted, Caller, bearer_token};
 use known_users::KnownUsers;

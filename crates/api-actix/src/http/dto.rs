@@ -9,6 +9,7 @@ mod fields;
 mod history;
 mod listing;
 mod notification;
+mod room;
 mod webhook;
 
 pub use fields::{original_path_id, parse_path_id};
@@ -32,6 +33,9 @@ pub use listing::{
 };
 pub use notification::{
     NotificationBody, NotificationListParams, NotificationListResponse, after_id, notification_json,
+};
+pub use room::{
+    AdmissionBody, ChangeWaitingRoomRequest, PlaceBody, RoomBody, RoomStatusBody, WaitingRoomRequest,
 };
 pub use webhook::{
     CreateWebhookRequest, CreateWebhookResponse, DeliveryAttemptBody, DeliveryListParams,

@@ -20,6 +20,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{ALLOW, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use actix_web::{HttpResponse, ResponseError};
 use domain::history::HistoryError;
+use domain::room::{AdmissionError, RoomError};
 use domain::user::PasswordError;
 use domain::webhook::{CreateWebhookError, WebhookError};
 use domain::{
@@ -107,6 +108,26 @@ pub enum ApiError {
     OfferExpired(BookingId),
     #[error("A user with this email already exists")]
     EmailTaken,
+    #[error("Event with ID {0} has no waiting room")]
+    RoomNotFound(EventId),
+    /// Joins before the room opens are refused, not queued: arriving early buys nothing.
+    #[error("The waiting room opens at {0}")]
+    RoomNotOpen(String),
+    #[error("You have no place in the waiting room of event {0}")]
+    NotInQueue(EventId),
+    /// A room's settings are fixed once its sale starts; the rate, a pause or a batch let in
+    /// change through `PATCH`.
+    #[error("The sale has started: change the rate, pause or admit with PATCH instead")]
+    RoomStarted,
+    #[error("People have joined: whether early arrivals are shuffled can no longer change")]
+    RoomInUse,
+    /// Reached and unused past its validity (or its token's life): the place is gone.
+    #[error("Your place was reached and expired unused")]
+    PlaceExpired,
+    #[error("This event sells through its waiting room: send your admission token in X-Admission-Token")]
+    AdmissionRequired,
+    #[error("The admission token is not valid for this user and event, or has expired")]
+    AdmissionInvalid,
     /// The organizer has as many webhooks as `WEBHOOKS_PER_USER` allows; deleting one makes
     /// room (so the key of a keyed request is given back: a retry after that runs again).
     #[error("An organizer may have at most {cap} webhooks; delete one to add another")]
@@ -183,6 +204,14 @@ const fn status_and_code(error: &ApiError) -> (StatusCode, &'static str) {
         ApiError::NotOffered(_) => (StatusCode::CONFLICT, "not_offered"),
         ApiError::OfferExpired(_) => (StatusCode::CONFLICT, "offer_expired"),
         ApiError::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
+        ApiError::RoomNotFound(_) => (StatusCode::NOT_FOUND, "room_not_found"),
+        ApiError::RoomNotOpen(_) => (StatusCode::CONFLICT, "room_not_open"),
+        ApiError::NotInQueue(_) => (StatusCode::NOT_FOUND, "not_in_queue"),
+        ApiError::RoomStarted => (StatusCode::CONFLICT, "room_started"),
+        ApiError::RoomInUse => (StatusCode::CONFLICT, "room_in_use"),
+        ApiError::PlaceExpired => (StatusCode::GONE, "place_expired"),
+        ApiError::AdmissionRequired => (StatusCode::FORBIDDEN, "admission_required"),
+        ApiError::AdmissionInvalid => (StatusCode::FORBIDDEN, "admission_invalid"),
         ApiError::WebhookCapReached { .. } => (StatusCode::CONFLICT, "webhook_limit_reached"),
         ApiError::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
         ApiError::IdempotencyKeyInFlight => (StatusCode::CONFLICT, "idempotency_key_in_flight"),
@@ -291,7 +320,8 @@ pub struct ErrorBody<'a> {
     /// Stable, for programs: invalid_request, unauthenticated, invalid_credentials, forbidden,
     /// not_found, already_booked, already_waitlisted, already_cancelled, event_cancelled,
     /// ticket_limit_below_taken, quantity_over_limit, booking_not_waiting, not_offered,
-    /// offer_expired, email_taken,
+    /// offer_expired, email_taken, room_not_found, room_not_open, not_in_queue, room_started,
+    /// room_in_use, place_expired, admission_required, admission_invalid,
     /// webhook_limit_reached, idempotency_key_reused, idempotency_key_in_flight,
     /// payload_too_large, unsupported_media_type,
     /// route_not_found, method_not_allowed, rate_limited, too_many_connections, request_timeout,
@@ -490,6 +520,35 @@ impl From<HistoryError> for ApiError {
             HistoryError::EventNotFound(id) => Self::EventNotFound(id.get()),
             HistoryError::NotOrganizer { .. } => Self::Forbidden,
             HistoryError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<RoomError> for ApiError {
+    fn from(error: RoomError) -> Self {
+        match error {
+            RoomError::EventNotFound(id) => Self::EventNotFound(id.get()),
+            RoomError::NotOrganizer { .. } => Self::Forbidden,
+            RoomError::NoRoom(id) => Self::RoomNotFound(id),
+            RoomError::NotOpen(at) => {
+                Self::RoomNotOpen(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            }
+            RoomError::NotInQueue(id) => Self::NotInQueue(id),
+            RoomError::Started => Self::RoomStarted,
+            RoomError::ShuffleFixed => Self::RoomInUse,
+            RoomError::PlaceExpired => Self::PlaceExpired,
+            RoomError::Settings(e) => Self::Invalid(e.to_string()),
+            RoomError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<AdmissionError> for ApiError {
+    fn from(error: AdmissionError) -> Self {
+        match error {
+            AdmissionError::Required => Self::AdmissionRequired,
+            AdmissionError::Invalid => Self::AdmissionInvalid,
+            AdmissionError::Repo(e) => e.into(),
         }
     }
 }

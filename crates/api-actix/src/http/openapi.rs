@@ -25,6 +25,7 @@ use utoipa::{Modify, OpenApi};
         (name = "bookings", description = "Booking, the waiting list, cancelling"),
         (name = "notifications", description = "What happened to the caller's bookings: a feed, and a live stream"),
         (name = "webhooks", description = "Organizers' signed deliveries of their events' notifications (Standard Webhooks)"),
+        (name = "waiting room", description = "A waiting room in front of a drop: one place per account, admission at a set rate, signed admission tokens"),
         (name = "operations", description = "Health, metrics and this documentation"),
     )
 )]

@@ -17,10 +17,12 @@ use domain::ports::{PasswordHasher, Store, WebhookSender};
 use crate::http::endpoints::{Endpoint, KeyedWrites};
 use crate::http::error::ApiError;
 use crate::http::handlers::{
-    accept_offer, book, booking, booking_history, cancel, cancel_event, change_event, change_password,
-    change_quantity, create_webhook, decline_offer, delete_webhook, event, event_bookings, event_history,
-    event_integrity, initialize, list_events, list_webhooks, login, logout, my_bookings, notification_stream,
-    notifications, operations, register, status, webhook_deliveries,
+    accept_offer, admission_keys, book, booking, booking_history, cancel, cancel_event, change_event,
+    change_password, change_quantity, change_waiting_room, create_webhook, decline_offer, delete_webhook,
+    event, event_bookings, event_history, event_integrity, initialize, join_queue, list_events,
+    list_webhooks, login, logout, my_bookings, notification_stream, notifications, operations, queue_assets,
+    queue_place, queue_status, queue_token, register, remove_waiting_room, set_waiting_room, status,
+    webhook_deliveries,
 };
 use crate::http::openapi::Document;
 
@@ -75,6 +77,16 @@ route_table! {
     list_webhooks::list_webhooks::<S>,
     delete_webhook::delete_webhook::<S>,
     webhook_deliveries::webhook_deliveries::<S>,
+    join_queue::join_queue::<S>,
+    queue_token::queue_token::<S>,
+    queue_status::queue_status::<S>,
+    queue_place::queue_place::<S>,
+    set_waiting_room::set_waiting_room::<S>,
+    change_waiting_room::change_waiting_room::<S>,
+    remove_waiting_room::remove_waiting_room::<S>,
+    admission_keys::admission_keys::<S>,
+    queue_assets::queue_script,
+    queue_assets::queue_style,
     operations::health,
     operations::ready::<S>,
     operations::metrics::<S>,

@@ -10,8 +10,9 @@ use domain::ports::Store;
 use domain::webhook::WebhookCap;
 
 use crate::http::answers::Answers;
-use crate::http::auth::{Authenticator, RevocationRegistry, TokenService};
+use crate::http::auth::{AdmissionKeys, Authenticator, RevocationRegistry, TokenService};
 use crate::http::feed::FeedHub;
+use crate::http::roomless::RoomlessEvents;
 
 /// How this instance serves notification streams.
 #[derive(Debug, Clone, Copy)]
@@ -41,16 +42,21 @@ pub struct AppState<S: Store> {
     pub answers: Arc<Answers>,
     /// The most webhooks one organizer may have.
     pub webhook_cap: WebhookCap,
+    /// Signs and checks the waiting rooms' admission tokens.
+    pub admission: AdmissionKeys,
+    /// The events this instance saw without a waiting room a moment ago.
+    pub roomless: RoomlessEvents,
 }
 
 impl<S: Store> AppState<S> {
     /// The state over `store` (and `public_reads`, which may be the same store or one reading
-    /// a replica), signing with `tokens`, allowing each organizer `webhook_cap` webhooks.
+    /// a replica), signing with `tokens` and admitting with `admission`, allowing each organizer
+    /// `webhook_cap` webhooks.
     #[must_use]
     pub fn new(
         store: S,
         public_reads: S,
-        tokens: TokenService,
+        (tokens, admission): (TokenService, AdmissionKeys),
         settings: NotificationSettings,
         webhook_cap: WebhookCap,
     ) -> Self {
@@ -70,6 +76,8 @@ impl<S: Store> AppState<S> {
             answers: Arc::new(Answers::new(auth.clone())),
             auth,
             webhook_cap,
+            admission,
+            roomless: RoomlessEvents::default(),
         }
     }
 

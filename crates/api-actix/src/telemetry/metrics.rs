@@ -4,6 +4,7 @@
 use std::sync::OnceLock;
 
 use domain::ports::ConnectionStats;
+use domain::room::{Admission, Room, RoomError, Standing};
 use domain::webhook::Backlog;
 use domain::{
     AnswerOfferError, BookError, Booking, BookingOutcome, CancelError, Cancellation, ChangeEventError,
@@ -64,6 +65,43 @@ pub fn record_booking(result: &Result<BookingOutcome, BookError>) {
         Err(BookError::Repo(_)) => "error",
     };
     metrics::counter!("bookings_total", "outcome" => outcome).increment(1);
+}
+
+/// A join of a waiting room: a new place or a repeat, and the room's numbers as it saw them.
+pub fn record_join(room: &Room, new: bool) {
+    metrics::counter!("queue_joins_total", "outcome" => if new { "new" } else { "repeat" }).increment(1);
+    record_serving(room);
+}
+
+/// A room's serving number and how many joined it, as last seen by this instance.
+pub fn record_serving(room: &Room) {
+    let event = room.event.to_string();
+    metrics::gauge!("queue_serving", "event" => event.clone()).set(u64_to_f64(room.serving_number()));
+    metrics::gauge!("queue_joined", "event" => event).set(u64_to_f64(room.joined));
+}
+
+/// A request for an admission token: issued (the first for its place counts as an admission),
+/// not yet, or too late.
+pub fn record_admission(result: &Result<Result<Admission, (Room, Standing)>, RoomError>) {
+    let outcome = match result {
+        Ok(Ok(admission)) => {
+            if admission.first {
+                metrics::counter!("queue_admitted_total").increment(1);
+            }
+            "issued"
+        }
+        Ok(Err((room, _))) => {
+            record_serving(room);
+            "not_yet"
+        }
+        Err(RoomError::PlaceExpired) => {
+            metrics::counter!("queue_places_expired_total").increment(1);
+            "expired"
+        }
+        Err(RoomError::Repo(_)) => "error",
+        Err(_) => "refused",
+    };
+    metrics::counter!("queue_token_requests_total", "outcome" => outcome).increment(1);
 }
 
 /// A cancellation, and the bookings it promoted from the line.

@@ -23,6 +23,7 @@ mod race;
 mod rate_limits;
 mod reading;
 mod receiver;
+mod rooms;
 mod sessions;
 mod settings_file;
 mod slow_clients;

@@ -1,5 +1,6 @@
 use super::{
-    Audit, Catalog, Idempotency, Notifications, RequestScoped, Sales, Sessions, StoreHealth, Users, Webhooks,
+    Audit, Catalog, Idempotency, Notifications, RequestScoped, Rooms, Sales, Sessions, StoreHealth, Users,
+    Webhooks,
 };
 
 /// Every store port on one cloneable type: what an application runs on, and what the
@@ -16,6 +17,7 @@ pub trait Store:
     + StoreHealth
     + Audit
     + RequestScoped
+    + Rooms
     + Clone
 {
 }
@@ -31,6 +33,7 @@ impl<T> Store for T where
         + StoreHealth
         + Audit
         + RequestScoped
+        + Rooms
         + Clone
 {
 }

@@ -14,6 +14,7 @@ mod migrations;
 mod notifications;
 mod pooled;
 mod races;
+mod rooms;
 mod stampede;
 mod text_storage;
 mod users;

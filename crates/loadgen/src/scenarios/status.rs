@@ -61,7 +61,7 @@ pub async fn run(api: &Api, cfg: StatusLoad) -> anyhow::Result<StatusRun> {
 }
 
 /// User plus system CPU of this process, from `/proc/self/stat` (Linux; 100 ticks a second).
-fn process_cpu_seconds() -> Option<f64> {
+pub(crate) fn process_cpu_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     let after_name = stat.rsplit_once(')')?.1;
     let fields: Vec<&str> = after_name.split_whitespace().collect();

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use base64::Engine as _;
 use infra_argon2::HashingLimits;
 
 use super::ConfigError;
@@ -23,6 +24,20 @@ pub struct AuthConfig {
     /// (default: one per core), requests that may wait for one (default 32 per slot), and how
     /// long (default 3000 ms); beyond either, 503 with `Retry-After`.
     pub hashing: HashingLimits,
+    /// `ADMISSION_SIGNING_KEY`: the waiting room's admission tokens' Ed25519 private key, 32
+    /// bytes in base64. Unset, it is derived from the signing secret (which every instance on
+    /// one database shares); set it to publish a key that outlives a `JWT_SECRET` rotation.
+    pub admission_key: Option<AdmissionSeed>,
+}
+
+/// An Ed25519 private key's 32 bytes; `Debug` prints a placeholder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdmissionSeed(pub [u8; 32]);
+
+impl std::fmt::Debug for AdmissionSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdmissionSeed(<redacted>)")
+    }
 }
 
 impl AuthConfig {
@@ -44,6 +59,19 @@ impl AuthConfig {
         if jwt_previous_secrets.iter().any(|s| s.expose().len() < 16) {
             return Err(invalid("JWT_PREVIOUS_SECRETS", "<redacted>", "use at least 16 characters for each"));
         }
+        let admission_key = vars
+            .secret("ADMISSION_SIGNING_KEY")
+            .map(|key| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(key.expose().trim())
+                    .ok()
+                    .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+                    .map(AdmissionSeed)
+                    .ok_or_else(|| {
+                        invalid("ADMISSION_SIGNING_KEY", "<redacted>", "use 32 bytes, base64-encoded")
+                    })
+            })
+            .transpose()?;
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let slots = vars.at_least_one("HASHING_SLOTS", cores)?;
         Ok(Self {
@@ -55,6 +83,7 @@ impl AuthConfig {
                 queue: vars.parsed("HASHING_QUEUE", slots * 32)?,
                 wait: vars.positive_millis("HASHING_WAIT_MS", 3000)?,
             },
+            admission_key,
         })
     }
 
@@ -85,6 +114,16 @@ mod tests {
         let err = config(&[("JWT_PREVIOUS_SECRETS", "first-old-secret-xx,short")]).unwrap_err().to_string();
         assert!(err.starts_with("JWT_PREVIOUS_SECRETS is invalid") && !err.contains("short"), "{err}");
         assert!(config(&[]).unwrap().auth.jwt_previous_secrets.is_empty());
+    }
+
+    #[test]
+    fn an_admission_key_is_32_bytes_of_base64() {
+        let key =
+            config(&[("ADMISSION_SIGNING_KEY", "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=")]).unwrap();
+        assert_eq!(key.auth.admission_key, Some(AdmissionSeed([1; 32])));
+        let err = config(&[("ADMISSION_SIGNING_KEY", "c2hvcnQ=")]).unwrap_err().to_string();
+        assert!(err.starts_with("ADMISSION_SIGNING_KEY is invalid") && !err.contains("c2hvcnQ"), "{err}");
+        assert_eq!(config(&[]).unwrap().auth.admission_key, None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use super::{AdmissionKeys, InvalidAdmissionKey};
 use crate::http::error::ApiError;
 
 /// What a token says. `id` (a number) and `email` are what the original service put in its
@@ -62,6 +63,8 @@ pub struct TokenService {
     previous: Vec<Key>,
     validation: Validation,
     ttl: Duration,
+    /// The admission tokens' key when none is configured, derived from the signing secret.
+    admission_seed: [u8; 32],
 }
 
 impl std::fmt::Debug for TokenService {
@@ -89,7 +92,15 @@ impl TokenService {
         let signing = Key::new(secret);
         let previous =
             previous.iter().map(|secret| Key::new(secret)).filter(|key| key.id != signing.id).collect();
-        Self { signing, previous, validation, ttl }
+        Self { signing, previous, validation, ttl, admission_seed: super::seed_from(secret) }
+    }
+
+    /// The admission tokens' keys derived from the signing secret (`crate::http::auth::AdmissionKeys`).
+    ///
+    /// # Errors
+    /// [`InvalidAdmissionKey`] if the derived key cannot be used.
+    pub fn admission_keys(&self) -> Result<AdmissionKeys, InvalidAdmissionKey> {
+        AdmissionKeys::from_seed(&self.admission_seed)
     }
 
     /// The ids of the keys that verify, the signing key's first (for the start-up log).

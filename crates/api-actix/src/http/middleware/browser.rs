@@ -49,6 +49,11 @@ const DOCS_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'sel
      img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
      frame-ancestors 'none'";
 
+/// The queue page (`GET /events/{id}/queue` in a browser) and its assets: its own script and
+/// style sheet only, calls to this origin only, never framed; no inline script or style.
+const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+     img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 /// A year, with subdomains: what `HSTS=true` asks browsers to remember.
 const HSTS_VALUE: &str = "max-age=31536000; includeSubDomains";
 
@@ -59,12 +64,13 @@ const HSTS_VALUE: &str = "max-age=31536000; includeSubDomains";
 /// answer); only its preflight is answered with a JSON 400.
 pub fn cors(policy: &CorsPolicy) -> Cors {
     let mut cors = Cors::default()
-        .allowed_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allowed_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
         .allowed_headers([
             AUTHORIZATION,
             CONTENT_TYPE,
             HeaderName::from_static("idempotency-key"),
             HeaderName::from_static("last-event-id"),
+            HeaderName::from_static(crate::http::auth::ADMISSION_TOKEN),
         ])
         .expose_headers([
             RETRY_AFTER,
@@ -131,7 +137,15 @@ pub async fn security_headers(
     let hsts = req.app_data::<Hsts>().is_some_and(|h| h.0);
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
-    let policy = if docs { DOCS_POLICY } else { API_POLICY };
+    let page =
+        headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+    let policy = if docs {
+        DOCS_POLICY
+    } else if page {
+        PAGE_POLICY
+    } else {
+        API_POLICY
+    };
     for (name, value) in [
         (X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (REFERRER_POLICY, "no-referrer"),

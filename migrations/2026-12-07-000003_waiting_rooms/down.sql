@@ -1,0 +1,2 @@
+DROP TABLE queue_places;
+DROP TABLE waiting_rooms;
