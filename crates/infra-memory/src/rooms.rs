@@ -85,19 +85,11 @@ impl Rooms for MemoryStore {
         let now = Utc::now();
         let mut rooms = self.rooms();
         if let Some(row) = rooms.get_mut(&event) {
-            row.room.serving = row.at(now).resettled(&settings)?;
-            row.room.settings = settings;
-            return Ok((row.at(now), false));
+            row.room.now = now;
+            row.room.resettle(settings)?;
+            return Ok((row.room, false));
         }
-        let room = Room {
-            event,
-            settings,
-            serving: Serving::starting(settings.sale_starts_at, settings.rate),
-            numbered: 0,
-            joined: 0,
-            drawn: false,
-            now,
-        };
+        let room = Room::new(event, settings, now);
         rooms.insert(event, RoomRow { room, places: HashMap::new(), drawing: Vec::new() });
         Ok((room, true))
     }

@@ -13,38 +13,18 @@ use loadgen::scenarios::mixed::Mixed;
 use loadgen::scenarios::offer_churn::OfferChurn;
 use loadgen::scenarios::status::StatusLoad;
 use loadgen::scenarios::{Scenario, execute};
-use ticketing::app::config::Config;
-use ticketing::app::startup::Application;
-use ticketing::app::wiring;
-use ticketing::http::auth::TokenService;
 
-/// Two instances on one database, as a load balancer would see them.
-async fn two_instances(db: &TestDatabase) -> Vec<String> {
-    let vars = [
-        ("HOST", "127.0.0.1"),
-        ("PORT", "0"),
-        ("RATE_LIMIT_PER_SECOND", "0"),
-        ("WORKERS", "2"),
-        ("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true"),
-    ];
-    let config =
-        Config::from_lookup(|var| vars.iter().find(|(k, _)| *k == var).map(|(_, v)| (*v).to_owned()))
-            .unwrap();
-    let mut bases = Vec::new();
-    for _ in 0..2 {
-        let store = wiring::store(db.url(), &config.database).unwrap();
-        let tokens = TokenService::new(b"an-end-to-end-secret", &[], config.auth.jwt_ttl);
-        let app = Application::build(&config, wiring::adapters(&store, &config).unwrap(), tokens).unwrap();
-        bases.push(format!("http://127.0.0.1:{}", app.port()));
-        actix_web::rt::spawn(app.run_until_stopped());
-    }
-    bases
-}
+mod support;
 
 #[actix_web::test]
 async fn every_scenario_keeps_every_invariant_across_two_instances() {
     let db = TestDatabase::new().await;
-    let api = Api::new(two_instances(&db).await, 16).unwrap();
+    let api = Api::new(
+        support::in_process(&db, 2, b"an-end-to-end-secret", &[("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")])
+            .await,
+        16,
+    )
+    .unwrap();
 
     let drop = Scenario::Hotdrop(Hotdrop { capacity: 10, buyers: 40, concurrency: 16, max_quantity: 1 });
     let churn = Scenario::Churn(Churn {
@@ -81,7 +61,12 @@ async fn every_scenario_keeps_every_invariant_across_two_instances() {
 #[actix_web::test]
 async fn groups_keep_every_invariant_across_two_instances() {
     let db = TestDatabase::new().await;
-    let api = Api::new(two_instances(&db).await, 16).unwrap();
+    let api = Api::new(
+        support::in_process(&db, 2, b"an-end-to-end-secret", &[("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")])
+            .await,
+        16,
+    )
+    .unwrap();
     let by_sql = Provisioning { concurrency: 8, database_url: Some(db.url()) };
 
     let drop = Scenario::Hotdrop(Hotdrop { capacity: 20, buyers: 40, concurrency: 16, max_quantity: 4 });
@@ -119,7 +104,12 @@ async fn groups_keep_every_invariant_across_two_instances() {
 #[actix_web::test]
 async fn a_mixed_workload_with_offers_ending_in_a_called_off_event_keeps_history_adding_up() {
     let db = TestDatabase::new().await;
-    let api = Api::new(two_instances(&db).await, 16).unwrap();
+    let api = Api::new(
+        support::in_process(&db, 2, b"an-end-to-end-secret", &[("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")])
+            .await,
+        16,
+    )
+    .unwrap();
     let by_sql = Provisioning { concurrency: 8, database_url: Some(db.url()) };
     let mixed = Scenario::Mixed(Mixed {
         users: 60,
@@ -159,7 +149,12 @@ async fn a_mixed_workload_with_offers_ending_in_a_called_off_event_keeps_history
 #[actix_web::test]
 async fn lapsed_offers_pass_their_seats_on_across_two_instances() {
     let db = TestDatabase::new().await;
-    let api = Api::new(two_instances(&db).await, 16).unwrap();
+    let api = Api::new(
+        support::in_process(&db, 2, b"an-end-to-end-secret", &[("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")])
+            .await,
+        16,
+    )
+    .unwrap();
     let by_sql = Provisioning { concurrency: 8, database_url: Some(db.url()) };
     let churn = Scenario::OfferChurn(OfferChurn {
         drop: Hotdrop { capacity: 6, buyers: 20, concurrency: 16, max_quantity: 1 },

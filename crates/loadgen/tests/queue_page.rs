@@ -18,10 +18,6 @@ use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use infra_postgres::test_support::TestDatabase;
 use reqwest::Method;
 use serde_json::{Value, json};
-use ticketing::app::config::Config;
-use ticketing::app::startup::Application;
-use ticketing::app::wiring;
-use ticketing::http::auth::TokenService;
 
 mod support;
 
@@ -200,27 +196,6 @@ async fn until<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
     }
 }
 
-/// One instance of the service on `db`, in this process, as `end_to_end.rs` starts them, with
-/// a key to sign admission tokens.
-async fn instance(db: &TestDatabase) -> String {
-    let vars = [
-        ("HOST", "127.0.0.1"),
-        ("PORT", "0"),
-        ("RATE_LIMIT_PER_SECOND", "0"),
-        ("WORKERS", "2"),
-        ("ADMISSION_SIGNING_KEY", ADMISSION_SIGNING_KEY),
-    ];
-    let config =
-        Config::from_lookup(|var| vars.iter().find(|(k, _)| *k == var).map(|(_, v)| (*v).to_owned()))
-            .unwrap();
-    let store = wiring::store(db.url(), &config.database).unwrap();
-    let tokens = TokenService::new(b"a-queue-page-secret", &[], config.auth.jwt_ttl);
-    let app = Application::build(&config, wiring::adapters(&store, &config).unwrap(), tokens).unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    actix_web::rt::spawn(app.run_until_stopped());
-    base
-}
-
 /// One call to the service's API: the status and the JSON body.
 async fn call(
     http: &reqwest::Client,
@@ -269,7 +244,14 @@ async fn a_buyer_joins_in_chromium_keeps_the_place_across_a_reload_and_books_whe
     let driver = Driver::start().await;
     let browser = Browser::open(&driver).await;
     let db = TestDatabase::new().await;
-    let base = instance(&db).await;
+    let base = support::in_process(
+        &db,
+        1,
+        b"a-queue-page-secret",
+        &[("ADMISSION_SIGNING_KEY", ADMISSION_SIGNING_KEY)],
+    )
+    .await
+    .remove(0);
     let http = reqwest::Client::new();
 
     let organizer = sign_up(&http, &base, "organizer@example.com").await;

@@ -9,37 +9,12 @@ use loadgen::api::Api;
 use loadgen::provision::Provisioning;
 use loadgen::scenarios::room::Room;
 use loadgen::scenarios::{Scenario, execute};
-use ticketing::app::config::Config;
-use ticketing::app::startup::Application;
-use ticketing::app::wiring;
-use ticketing::http::auth::TokenService;
+
+mod support;
 
 /// Base64 of 32 bytes: the admission tokens' Ed25519 key, the same on both instances so that
 /// a token one minted verifies on the other.
 const ADMISSION_SIGNING_KEY: &str = "cm9vbS10ZXN0LWFkbWlzc2lvbi1zaWduaW5nLWtleSE=";
-
-/// Two instances on one database, as a load balancer would see them.
-async fn two_instances(db: &TestDatabase) -> Vec<String> {
-    let vars = [
-        ("HOST", "127.0.0.1"),
-        ("PORT", "0"),
-        ("RATE_LIMIT_PER_SECOND", "0"),
-        ("WORKERS", "2"),
-        ("ADMISSION_SIGNING_KEY", ADMISSION_SIGNING_KEY),
-    ];
-    let config =
-        Config::from_lookup(|var| vars.iter().find(|(k, _)| *k == var).map(|(_, v)| (*v).to_owned()))
-            .unwrap();
-    let mut bases = Vec::new();
-    for _ in 0..2 {
-        let store = wiring::store(db.url(), &config.database).unwrap();
-        let tokens = TokenService::new(b"a-waiting-room-secret", &[], config.auth.jwt_ttl);
-        let app = Application::build(&config, wiring::adapters(&store, &config).unwrap(), tokens).unwrap();
-        bases.push(format!("http://127.0.0.1:{}", app.port()));
-        actix_web::rt::spawn(app.run_until_stopped());
-    }
-    bases
-}
 
 /// 300 buyers for 100 seats at 200 admissions a second: places 1..=300 in the order joins were
 /// answered, no token before its place, everyone admitted and booked (the first 100 seated, the
@@ -47,7 +22,17 @@ async fn two_instances(db: &TestDatabase) -> Vec<String> {
 #[actix_web::test]
 async fn a_stampede_through_the_room_keeps_its_order_and_its_rate_across_two_instances() {
     let db = TestDatabase::new().await;
-    let api = Api::new(two_instances(&db).await, 32).unwrap();
+    let api = Api::new(
+        support::in_process(
+            &db,
+            2,
+            b"a-waiting-room-secret",
+            &[("ADMISSION_SIGNING_KEY", ADMISSION_SIGNING_KEY)],
+        )
+        .await,
+        32,
+    )
+    .unwrap();
     let room = Scenario::Room(Room {
         capacity: 100,
         buyers: 300,

@@ -25,10 +25,10 @@ pub struct InRoom {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait Rooms: Send + Sync + 'static {
     /// Gives `event` a room with `settings`, or replaces its settings as
-    /// [`Room::resettled`] allows; `true` when the room is new. The caller checks who asks.
+    /// [`Room::resettle`] allows; `true` when the room is new. The caller checks who asks.
     ///
     /// # Errors
-    /// What [`Room::resettled`] refuses, or [`RoomError::Repo`].
+    /// What [`Room::resettle`] refuses, or [`RoomError::Repo`].
     fn set_room(
         &self,
         event: EventId,

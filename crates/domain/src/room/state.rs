@@ -111,19 +111,37 @@ impl Room {
         ahead_of_line.then_some(Serving { base_pos: self.numbered, base_at: self.now, ..self.serving })
     }
 
-    /// The count under `settings` replacing the room's own: only before the sale starts, and
-    /// keeping whether early arrivals are shuffled once anyone has joined.
+    /// A new room for `event` as `settings` say, read at `now`: nobody joined yet, the count
+    /// starting at the sale's start.
+    #[must_use]
+    pub const fn new(event: EventId, settings: RoomSettings, now: DateTime<Utc>) -> Self {
+        Self {
+            event,
+            settings,
+            serving: Serving::starting(settings.sale_starts_at, settings.rate),
+            numbered: 0,
+            joined: 0,
+            drawn: false,
+            now,
+        }
+    }
+
+    /// `settings` in place of the room's own, the count starting afresh at the new start: only
+    /// before the sale starts, and keeping whether early arrivals are shuffled once anyone has
+    /// joined.
     ///
     /// # Errors
-    /// [`RoomError::Started`] or [`RoomError::ShuffleFixed`].
-    pub fn resettled(&self, settings: &RoomSettings) -> Result<Serving, RoomError> {
+    /// [`RoomError::Started`] or [`RoomError::ShuffleFixed`], and the room is left as it was.
+    pub fn resettle(&mut self, settings: RoomSettings) -> Result<(), RoomError> {
         if self.has_started() {
             return Err(RoomError::Started);
         }
         if self.joined > 0 && settings.shuffle != self.settings.shuffle {
             return Err(RoomError::ShuffleFixed);
         }
-        Ok(Serving::starting(settings.sale_starts_at, settings.rate))
+        self.serving = Serving::starting(settings.sale_starts_at, settings.rate);
+        self.settings = settings;
+        Ok(())
     }
 
     /// Where `place` stands now.
@@ -227,13 +245,15 @@ mod tests {
 
     #[test]
     fn settings_change_only_before_the_start_and_shuffle_only_before_anyone_joins() {
-        let before = room(-10);
+        let mut before = room(-10);
         let faster = RoomSettings { rate: AdmissionRate::new(20).unwrap(), ..before.settings };
-        assert_eq!(before.resettled(&faster).unwrap().rate.get(), 20);
-        assert!(matches!(room(0).resettled(&faster), Err(RoomError::Started)));
+        before.resettle(faster).unwrap();
+        assert_eq!(before.serving.rate.get(), 20);
+        assert!(matches!(room(0).resettle(faster), Err(RoomError::Started)));
         let shuffled = RoomSettings { shuffle: true, ..before.settings };
-        assert!(matches!(before.resettled(&shuffled), Err(RoomError::ShuffleFixed)));
-        assert!(Room { joined: 0, ..before }.resettled(&shuffled).is_ok());
+        assert!(matches!(before.resettle(shuffled), Err(RoomError::ShuffleFixed)));
+        assert_eq!(before.serving.rate.get(), 20, "left as it was");
+        assert!(Room { joined: 0, ..before }.resettle(shuffled).is_ok());
     }
 
     #[test]

@@ -197,20 +197,12 @@ impl Rooms for PgStore {
             loop {
                 if let Some(row) = rooms::lock(conn, event).await? {
                     let mut room = Room::try_from(row).map_err(TxError::stored)?;
-                    room.serving = room.resettled(&settings).map_err(TxError::Rule)?;
-                    room.settings = settings;
+                    room.resettle(settings).map_err(TxError::Rule)?;
                     rooms::write_room(conn, &room).await?;
                     return Ok((room, false));
                 }
-                let fresh = Room {
-                    event,
-                    settings,
-                    serving: Serving::starting(settings.sale_starts_at, settings.rate),
-                    numbered: 0,
-                    joined: 0,
-                    drawn: false,
-                    now: settings.opens_at,
-                };
+                // Its clock is the insert's, which answers with the room as stored.
+                let fresh = Room::new(event, settings, settings.opens_at);
                 // Another request may give the event its room first: then it is replaced.
                 if let Some(row) = rooms::insert_room(conn, &fresh).await? {
                     return Ok((Room::try_from(row).map_err(TxError::stored)?, true));

@@ -1,5 +1,5 @@
-//! What the tests that run the service as separate processes share: free ports, the service's
-//! binary, and one `ticketing serve` process.
+//! What the tests that run the service share: free ports, the service's binary, one
+//! `ticketing serve` process, and instances started in the test's own process.
 #![allow(dead_code, reason = "each test binary uses its own part of this module")]
 
 use std::net::TcpListener;
@@ -105,4 +105,33 @@ impl Drop for Instance {
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
     }
+}
+
+/// `count` instances of the service on `db`, in this process, sharing the signing `secret`
+/// (and so the admission key derived from it) and `vars` beside the defaults: their base URLs.
+pub async fn in_process(
+    db: &infra_postgres::test_support::TestDatabase,
+    count: usize,
+    secret: &[u8],
+    vars: &[(&str, &str)],
+) -> Vec<String> {
+    use ticketing::app::config::Config;
+    use ticketing::app::startup::Application;
+    use ticketing::app::wiring;
+    use ticketing::http::auth::TokenService;
+
+    let defaults = [("HOST", "127.0.0.1"), ("PORT", "0"), ("RATE_LIMIT_PER_SECOND", "0"), ("WORKERS", "2")];
+    let all: Vec<(&str, &str)> = defaults.iter().chain(vars).copied().collect();
+    let config =
+        Config::from_lookup(|var| all.iter().rev().find(|(k, _)| *k == var).map(|(_, v)| (*v).to_owned()))
+            .unwrap();
+    let mut bases = Vec::new();
+    for _ in 0..count {
+        let store = wiring::store(db.url(), &config.database).unwrap();
+        let tokens = TokenService::new(secret, &[], config.auth.jwt_ttl);
+        let app = Application::build(&config, wiring::adapters(&store, &config).unwrap(), tokens).unwrap();
+        bases.push(format!("http://127.0.0.1:{}", app.port()));
+        actix_web::rt::spawn(app.run_until_stopped());
+    }
+    bases
 }
