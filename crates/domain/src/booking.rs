@@ -232,3 +232,12 @@ pub enum CancelError {
     /// The store failed.
     Repo(#[from] RepoError),
 }
+
+impl From<crate::event::FindEventError> for ListAttendeesError {
+    fn from(error: crate::event::FindEventError) -> Self {
+        match error {
+            crate::event::FindEventError::NotFound(id) => Self::EventNotFound(id),
+            crate::event::FindEventError::Repo(e) => Self::Repo(e),
+        }
+    }
+}

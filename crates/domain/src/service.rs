@@ -10,4 +10,13 @@ pub mod rooms;
 pub mod webhooks;
 
 pub use account_service::AccountService;
+
+use crate::event::FindEventError;
+use crate::ids::{EventId, UserId};
+use crate::ports::Catalog;
+
+/// Who organizes `event`: what every organizer-only use case checks its caller against.
+async fn organizer_of(catalog: &impl Catalog, event: EventId) -> Result<UserId, FindEventError> {
+    Ok(catalog.availability(event).await?.event.organizer)
+}
 pub use webhooks::{Deliveries, DeliveryPolicy, Round};

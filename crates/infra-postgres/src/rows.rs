@@ -25,7 +25,7 @@ mod rooms;
 pub(crate) use effect::{decode_effect, encode_effect};
 pub(crate) use history::{HistoryRow, StoredBookingRow, TrailEventRow};
 pub(crate) use outbox::{AttemptRow, ClaimedRow, NewestRow, NotificationRow, SettlementRow, WebhookRow};
-pub(crate) use rooms::{LockedPlaceRow, PlacedRow, RoomRow, RoomWithPlaceRow};
+pub(crate) use rooms::{PlacedRow, RoomPlaceRow, RoomRow};
 
 #[derive(Debug, Queryable, Selectable, QueryableByName, Serialize, Deserialize)]
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]

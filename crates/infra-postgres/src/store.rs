@@ -93,7 +93,7 @@ impl PgStore {
             max_waiting: DEFAULT_MAX_WAITING,
             lanes: Arc::new(batching::Lanes::new(BatchLimits::default())),
             cancel_lanes: Arc::new(batching::Lanes::new(BatchLimits::default())),
-            join_lanes: rooms::lanes(BatchLimits::default()),
+            join_lanes: Arc::new(batching::Lanes::new(BatchLimits::default())),
             pooled: None,
             replica: None,
             gate: Arc::default(),
@@ -128,7 +128,7 @@ impl PgStore {
     pub fn batching(mut self, limits: BatchLimits) -> Self {
         self.lanes = Arc::new(batching::Lanes::new(limits));
         self.cancel_lanes = Arc::new(batching::Lanes::new(limits));
-        self.join_lanes = rooms::lanes(limits);
+        self.join_lanes = Arc::new(batching::Lanes::new(limits));
         self
     }
 

@@ -537,7 +537,6 @@ impl From<RoomError> for ApiError {
             RoomError::Started => Self::RoomStarted,
             RoomError::ShuffleFixed => Self::RoomInUse,
             RoomError::PlaceExpired => Self::PlaceExpired,
-            RoomError::Settings(e) => Self::Invalid(e.to_string()),
             RoomError::Repo(e) => e.into(),
         }
     }

@@ -74,3 +74,12 @@ pub enum HistoryError {
     #[error(transparent)]
     Repo(#[from] RepoError),
 }
+
+impl From<crate::event::FindEventError> for HistoryError {
+    fn from(error: crate::event::FindEventError) -> Self {
+        match error {
+            crate::event::FindEventError::NotFound(id) => Self::EventNotFound(id),
+            crate::event::FindEventError::Repo(e) => Self::Repo(e),
+        }
+    }
+}

@@ -1,6 +1,5 @@
 use chrono::{DateTime, Utc};
 
-use super::RoomSettingsError;
 use crate::RepoError;
 use crate::ids::{EventId, UserId};
 
@@ -36,10 +35,16 @@ pub enum RoomError {
     /// The place was reached and left unused past its validity.
     #[error("the place expired unused")]
     PlaceExpired,
-    /// The settings do not hold together.
-    #[error(transparent)]
-    Settings(#[from] RoomSettingsError),
     /// The store failed.
     #[error(transparent)]
     Repo(#[from] RepoError),
+}
+
+impl From<crate::event::FindEventError> for RoomError {
+    fn from(error: crate::event::FindEventError) -> Self {
+        match error {
+            crate::event::FindEventError::NotFound(id) => Self::EventNotFound(id),
+            crate::event::FindEventError::Repo(e) => Self::Repo(e),
+        }
+    }
 }

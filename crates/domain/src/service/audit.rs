@@ -2,7 +2,6 @@
 //! read and check an event's.
 
 use crate::booking::rules::may_read;
-use crate::event::FindEventError;
 use crate::history::integrity::{self, IntegrityReport};
 use crate::history::{Actor, HistoryEntry, HistoryError, HistoryQuery};
 use crate::ids::{BookingId, EventId, HistoryId, UserId};
@@ -53,12 +52,7 @@ pub async fn event_history<S: Audit + Catalog>(
     event: EventId,
     query: HistoryQuery,
 ) -> Result<Page<HistoryEntry, HistoryId>, HistoryError> {
-    let organizer = match store.availability(event).await {
-        Ok(found) => found.event.organizer,
-        Err(FindEventError::NotFound(id)) => return Err(HistoryError::EventNotFound(id)),
-        Err(FindEventError::Repo(e)) => return Err(e.into()),
-    };
-    if caller != organizer {
+    if caller != super::organizer_of(store, event).await? {
         return Err(HistoryError::NotOrganizer { caller, event });
     }
     Ok(store.event_history(event, query).await?)

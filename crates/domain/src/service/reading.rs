@@ -2,7 +2,6 @@
 
 use crate::booking::rules::may_read;
 use crate::booking::{Attendee, BookingView, FindBookingError, ListAttendeesError};
-use crate::event::FindEventError;
 use crate::ids::{BookingId, EventId, UserId};
 use crate::listing::{BookingQuery, Page};
 use crate::ports::Catalog;
@@ -34,12 +33,7 @@ pub async fn attendees(
     event: EventId,
     query: BookingQuery,
 ) -> Result<Page<Attendee, BookingId>, ListAttendeesError> {
-    let organizer = match catalog.availability(event).await {
-        Ok(found) => found.event.organizer,
-        Err(FindEventError::NotFound(id)) => return Err(ListAttendeesError::EventNotFound(id)),
-        Err(FindEventError::Repo(e)) => return Err(e.into()),
-    };
-    if caller != organizer {
+    if caller != super::organizer_of(catalog, event).await? {
         return Err(ListAttendeesError::NotOrganizer(event));
     }
     Ok(catalog.attendees(event, query).await?)
@@ -51,6 +45,7 @@ mod tests {
 
     use super::*;
     use crate::booking::{Booking, BookingStatus};
+    use crate::event::FindEventError;
     use crate::event::{Availability, Event, EventDate, EventStatus, Price, TicketLimit};
     use crate::ports::MockCatalog;
     use crate::text::NonEmptyText;

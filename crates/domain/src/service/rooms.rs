@@ -1,7 +1,6 @@
 //! Waiting-room use cases that are more than one port call: who may set a room, what a
 //! request for an admission token gets, and whether a booking is admitted.
 
-use crate::event::FindEventError;
 use crate::ids::{EventId, UserId};
 use crate::ports::{Catalog, Rooms};
 use crate::room::{
@@ -11,12 +10,11 @@ use crate::room::{
 
 /// Fails unless `caller` organizes `event`.
 async fn organizer(catalog: &impl Catalog, caller: UserId, event: EventId) -> Result<(), RoomError> {
-    let organizer = match catalog.availability(event).await {
-        Ok(found) => found.event.organizer,
-        Err(FindEventError::NotFound(id)) => return Err(RoomError::EventNotFound(id)),
-        Err(FindEventError::Repo(e)) => return Err(e.into()),
-    };
-    if caller == organizer { Ok(()) } else { Err(RoomError::NotOrganizer { caller, event }) }
+    if caller == super::organizer_of(catalog, event).await? {
+        Ok(())
+    } else {
+        Err(RoomError::NotOrganizer { caller, event })
+    }
 }
 
 /// Sets `event`'s room, for its organizer; `true` when it is new.

@@ -10,7 +10,7 @@ use domain::room::{Room, Serving};
 use domain::{EventId, UserId};
 
 use crate::queries::Prepared;
-use crate::rows::{LockedPlaceRow, PlacedRow, RoomRow, RoomWithPlaceRow};
+use crate::rows::{PlacedRow, RoomPlaceRow, RoomRow};
 
 /// A room's columns as [`RoomRow`] reads them, for a room aliased `r`.
 macro_rules! room_columns {
@@ -50,7 +50,7 @@ pub(crate) async fn lock_with_places(
     conn: &mut AsyncPgConnection,
     event: EventId,
     users: &[i64],
-) -> diesel::QueryResult<Vec<LockedPlaceRow>> {
+) -> diesel::QueryResult<Vec<RoomPlaceRow>> {
     Prepared(
         diesel::sql_query(LOCK_WITH_PLACES).bind::<BigInt, _>(event.get()).bind::<Array<BigInt>, _>(users),
     )
@@ -75,7 +75,7 @@ pub(crate) async fn read(
 const READ_PLACE: &str = concat!(
     "SELECT ",
     room_columns!(),
-    ", statement_timestamp() AS now, q.user_id IS NOT NULL AS found, q.position, q.reached_at, q.token_at
+    ", statement_timestamp() AS now, q.user_id, q.position, q.reached_at, q.token_at
 FROM waiting_rooms r LEFT JOIN queue_places q ON q.event_id = r.event_id AND q.user_id = $2
 WHERE r.event_id = $1"
 );
@@ -84,7 +84,7 @@ pub(crate) async fn read_place(
     conn: &mut AsyncPgConnection,
     event: EventId,
     user: UserId,
-) -> diesel::QueryResult<Option<RoomWithPlaceRow>> {
+) -> diesel::QueryResult<Option<RoomPlaceRow>> {
     Prepared(diesel::sql_query(READ_PLACE).bind::<BigInt, _>(event.get()).bind::<BigInt, _>(user.get()))
         .get_result(conn)
         .await

@@ -61,9 +61,9 @@ pub(crate) struct PlacedRow {
     place: PlaceColumns,
 }
 
-/// The locked room, with one of the places asked about (`user_id` null: none).
+/// A room with one of the places asked about (`user_id` null: none).
 #[derive(Debug, QueryableByName)]
-pub(crate) struct LockedPlaceRow {
+pub(crate) struct RoomPlaceRow {
     #[diesel(embed)]
     pub room: RoomRow,
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -72,7 +72,7 @@ pub(crate) struct LockedPlaceRow {
     place: PlaceColumns,
 }
 
-impl LockedPlaceRow {
+impl RoomPlaceRow {
     /// The room's columns, and the place this row holds, if any.
     pub(crate) fn split(self) -> (RoomRow, Result<Option<(UserId, Place)>, RepoError>) {
         let placed = match self.user_id {
@@ -83,17 +83,6 @@ impl LockedPlaceRow {
         };
         (self.room, placed)
     }
-}
-
-/// A room and one user's place in it (`found` false: none).
-#[derive(Debug, QueryableByName)]
-pub(crate) struct RoomWithPlaceRow {
-    #[diesel(embed)]
-    pub room: RoomRow,
-    #[diesel(sql_type = Bool)]
-    pub found: bool,
-    #[diesel(embed)]
-    place: PlaceColumns,
 }
 
 fn count(n: i64) -> Result<u64, RepoError> {
@@ -147,13 +136,5 @@ impl TryFrom<PlaceColumns> for Place {
 impl PlacedRow {
     pub(crate) fn parse(self) -> Result<(UserId, Place), RepoError> {
         Ok((UserId::new(self.user_id).map_err(corrupt_row)?, Place::try_from(self.place)?))
-    }
-}
-
-impl RoomWithPlaceRow {
-    /// The room, and the place if the user has one.
-    pub(crate) fn parse(self) -> Result<(Room, Option<Place>), RepoError> {
-        let place = if self.found { Some(Place::try_from(self.place)?) } else { None };
-        Ok((Room::try_from(self.room)?, place))
     }
 }

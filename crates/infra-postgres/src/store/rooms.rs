@@ -14,7 +14,7 @@ use domain::room::{Place, Room, RoomChange, RoomError, RoomSettings, Serving, St
 use domain::{EventId, RepoError, UserId};
 
 use super::PgStore;
-use super::batching::{self, BatchRunner, Turn};
+use super::batching::{BatchRunner, Turn};
 use crate::error::{TxError, from_diesel};
 use crate::queries::rooms;
 
@@ -177,7 +177,8 @@ impl PgStore {
                 })
                 .await?
                 .ok_or(RoomError::NoRoom(event))?;
-            let (room, place) = found.parse()?;
+            let (room, placed) = found.split();
+            let (room, place) = (Room::try_from(room)?, placed?.map(|(_, place)| place));
             if !room.needs_draw() {
                 return Ok((room, place));
             }
@@ -276,9 +277,4 @@ impl Rooms for PgStore {
         }
         Ok(InRoom { room, place })
     }
-}
-
-/// The lanes a new store starts with.
-pub(crate) fn lanes(limits: batching::BatchLimits) -> std::sync::Arc<batching::Lanes<Joins>> {
-    std::sync::Arc::new(batching::Lanes::new(limits))
 }

@@ -12,7 +12,7 @@ use chrono::DateTime;
 use domain::room::{Admission, AdmissionClaims};
 use domain::{EventId, UserId};
 use hmac::{Hmac, Mac};
-use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -35,11 +35,11 @@ const PKCS8_ED25519_PREFIX: [u8; 16] =
 /// The private key derived from the login tokens' `secret`: HMAC-SHA-256 of a label of its own.
 #[must_use]
 pub fn seed_from(secret: &[u8]) -> [u8; 32] {
-    // HMAC takes a key of any length.
-    let mut mac = <Hmac<Sha256> as hmac::digest::KeyInit>::new_from_slice(secret)
-        .unwrap_or_else(|_| <Hmac<Sha256> as hmac::digest::KeyInit>::new(&Default::default()));
-    mac.update(DERIVATION_LABEL);
-    mac.finalize().into_bytes().into()
+    // HMAC takes a key of any length: the error arm cannot be taken.
+    Hmac::<Sha256>::new_from_slice(secret).map_or([0; 32], |mut mac| {
+        mac.update(DERIVATION_LABEL);
+        mac.finalize().into_bytes().into()
+    })
 }
 
 /// An admission token's claims: `aud` names the event (`event:<id>`), `sub` the user, `place`
@@ -89,7 +89,7 @@ impl AdmissionKeys {
             Jwk::from_encoding_key(&encoding, Algorithm::EdDSA).map_err(|_| InvalidAdmissionKey)?;
         let decoding = DecodingKey::from_jwk(&public).map_err(|_| InvalidAdmissionKey)?;
         // The key's id: the first bytes of the public key's hash, so rotating keys changes it.
-        let jwks::OctetKey(x) = jwks::octet_key(&public).ok_or(InvalidAdmissionKey)?;
+        let x = public_key(&public).ok_or(InvalidAdmissionKey)?;
         let digest = Sha256::digest(x.as_bytes());
         public.common.key_id = Some(digest.iter().take(8).map(|b| format!("{b:02x}")).collect());
         public.common.public_key_use = Some(PublicKeyUse::Signature);
@@ -154,17 +154,11 @@ impl AdmissionKeys {
     }
 }
 
-/// Reading the public key's bytes out of its JWK.
-mod jwks {
-    use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
-
-    pub(super) struct OctetKey<'a>(pub &'a str);
-
-    pub(super) fn octet_key(jwk: &Jwk) -> Option<OctetKey<'_>> {
-        match &jwk.algorithm {
-            AlgorithmParameters::OctetKeyPair(params) => Some(OctetKey(&params.x)),
-            _ => None,
-        }
+/// An Ed25519 JWK's public key (`x`, base64url).
+fn public_key(jwk: &Jwk) -> Option<&str> {
+    match &jwk.algorithm {
+        AlgorithmParameters::OctetKeyPair(params) => Some(&params.x),
+        _ => None,
     }
 }
 

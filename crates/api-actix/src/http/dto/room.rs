@@ -242,24 +242,23 @@ impl PlaceBody {
     #[must_use]
     pub fn new(room: &Room, standing: Standing) -> Self {
         let until_now = |at: DateTime<Utc>| u64::try_from((at - room.now).num_seconds().max(0)).unwrap_or(0);
-        let (position, ahead, eta, state, valid_until) = match standing {
-            Standing::Drawing { draw_at } => (None, None, Some(until_now(draw_at)), "drawing", None),
-            Standing::Waiting { position, ahead, reached_at } => {
-                (Some(position), Some(ahead), reached_at.map(until_now), "waiting", None)
-            }
-            Standing::Admitted { position, until, .. } => {
-                (Some(position), None, None, "admitted", Some(stamp(until)))
-            }
-            Standing::Expired { position } => (Some(position), None, None, "expired", None),
-        };
         // Come back when the place is due (the wait shown counts down on its own meanwhile),
         // and at least every half minute for fresh numbers: polls spread by place rather than
         // every waiting client asking each second. An admitted place asks for its token now.
-        let poll_after_seconds = match (state, eta) {
-            ("waiting" | "drawing", Some(eta)) => eta.clamp(1, MAX_POLL_SECONDS),
-            ("waiting", None) => MAX_POLL_SECONDS,
-            ("admitted", _) => 0,
-            _ => 1,
+        let due = |eta: Option<u64>| eta.map_or(MAX_POLL_SECONDS, |eta| eta.clamp(1, MAX_POLL_SECONDS));
+        let (position, ahead, eta, state, valid_until, poll_after_seconds) = match standing {
+            Standing::Drawing { draw_at } => {
+                let eta = Some(until_now(draw_at));
+                (None, None, eta, "drawing", None, due(eta))
+            }
+            Standing::Waiting { position, ahead, reached_at } => {
+                let eta = reached_at.map(until_now);
+                (Some(position), Some(ahead), eta, "waiting", None, due(eta))
+            }
+            Standing::Admitted { position, until, .. } => {
+                (Some(position), None, None, "admitted", Some(stamp(until)), 0)
+            }
+            Standing::Expired { position } => (Some(position), None, None, "expired", None, 1),
         };
         Self {
             event_id: room.event.get(),
