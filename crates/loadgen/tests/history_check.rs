@@ -87,9 +87,13 @@ async fn after_a_kill_mid_load_and_a_restart_the_check_holds_and_a_forged_counte
     assert!(text.contains("every check held"), "{text}");
 
     let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
-    conn.batch_execute("UPDATE events SET seats_taken = seats_taken - 1 WHERE id = (SELECT min(id) FROM events WHERE seats_taken > 0)")
-        .await
-        .unwrap();
+    // One seat more or less than its bookings hold, whether or not the load left any taken.
+    conn.batch_execute(
+        "UPDATE events SET seats_taken = CASE WHEN seats_taken > 0 THEN seats_taken - 1 ELSE 1 END
+         WHERE id = (SELECT min(id) FROM events)",
+    )
+    .await
+    .unwrap();
     let (code, text) = check(db.url());
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains(": seats_taken: expected "), "{text}");
